@@ -1,0 +1,222 @@
+//! Exact arithmetic: rationals over `i128`, the one rounding rule, and largest-remainder allocation.
+//!
+//! Every conversion in the ledger is computed exactly as a rational and rounded **once**, at the
+//! end, to an integer number of base units by [`round_half_even`] (round half to even, "banker's
+//! rounding"). Splitting an integer amount into parts uses [`allocate`] (largest remainder), so the
+//! parts always sum exactly to the whole.
+
+use num_integer::Integer;
+use num_rational::Ratio;
+use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, Signed, Zero};
+
+/// An exact rational number.
+pub type Q = Ratio<i128>;
+
+/// Arithmetic left the range of `i128` (or of `i64` for ledger amounts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+pub fn q(n: i128) -> Q {
+    Q::from_integer(n)
+}
+
+pub fn mul(a: Q, b: Q) -> Result<Q, Overflow> {
+    a.checked_mul(&b).ok_or(Overflow)
+}
+
+pub fn div(a: Q, b: Q) -> Result<Q, Overflow> {
+    if b.is_zero() {
+        return Err(Overflow);
+    }
+    a.checked_div(&b).ok_or(Overflow)
+}
+
+pub fn add(a: Q, b: Q) -> Result<Q, Overflow> {
+    a.checked_add(&b).ok_or(Overflow)
+}
+
+pub fn sub(a: Q, b: Q) -> Result<Q, Overflow> {
+    a.checked_sub(&b).ok_or(Overflow)
+}
+
+/// Rounds to the nearest integer; an exact half goes to the even neighbour.
+pub fn round_half_even(x: Q) -> i128 {
+    let (n, d) = (*x.numer(), *x.denom()); // denom > 0 by Ratio's invariant
+    let (fl, rem) = n.div_mod_floor(&d); // 0 <= rem < d
+    let twice = rem * 2;
+    if twice < d {
+        fl
+    } else if twice > d {
+        fl + 1
+    } else if fl.is_even() {
+        fl
+    } else {
+        fl + 1
+    }
+}
+
+/// [`round_half_even`] into the `i64` range used for ledger amounts.
+pub fn round_i64(x: Q) -> Result<i64, Overflow> {
+    i64::try_from(round_half_even(x)).map_err(|_| Overflow)
+}
+
+/// Parses a plain decimal (`-12`, `0.722`, `675.28`, `48.1%`) exactly.
+pub fn parse_decimal(text: &str) -> Option<Q> {
+    let (body, scale) = match text.strip_suffix('%') {
+        Some(b) => (b, 100i128),
+        None => (text, 1i128),
+    };
+    let (neg, digits) = match body.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, body.strip_prefix('+').unwrap_or(body)),
+    };
+    let digits = digits.replace('_', "");
+    let (int_part, frac_part) = match digits.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (digits.as_str(), ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if int_part.len() + frac_part.len() > 30 {
+        return None;
+    }
+    let mantissa: i128 = format!("{int_part}{frac_part}").parse().ok()?;
+    let den = 10i128.checked_pow(frac_part.len() as u32)?.checked_mul(scale)?;
+    let r = Q::new(mantissa, den);
+    Some(if neg { -r } else { r })
+}
+
+/// Renders an exact rational as a decimal with at most `max_places` places (rounded half even),
+/// trailing zeros removed.
+pub fn format_decimal(x: Q, max_places: u32) -> String {
+    // Fewer places when the scaled number would not fit in i128 (only for huge values).
+    let mut places = max_places.min(30);
+    let scaled = loop {
+        match x.checked_mul(&q(10i128.pow(places))) {
+            Some(v) => break round_half_even(v),
+            None if places > 0 => places -= 1,
+            None => break round_half_even(x),
+        }
+    };
+    let max_places = places;
+    let scale = 10i128.pow(max_places);
+    let neg = scaled < 0;
+    let abs = scaled.unsigned_abs();
+    let int = abs / scale as u128;
+    let frac = abs % scale as u128;
+    let mut s = if neg { format!("-{int}") } else { int.to_string() };
+    if max_places > 0 && frac != 0 {
+        let f = format!("{:0width$}", frac, width = max_places as usize);
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    s
+}
+
+/// Splits `total` into parts proportional to `weights` by the largest-remainder method.
+///
+/// The parts always sum exactly to `total`. Each part is first the floor of its exact share;
+/// the units still missing go one each to the parts with the largest remainders, ties to the
+/// earlier part. Negative totals are split as their absolute value and negated. Returns `None`
+/// when the weights are empty, negative, or all zero.
+pub fn allocate(total: i64, weights: &[i128]) -> Option<Vec<i64>> {
+    if weights.is_empty() || weights.iter().any(|w| *w < 0) {
+        return None;
+    }
+    let sum: i128 = weights.iter().try_fold(0i128, |acc, w| acc.checked_add(*w))?;
+    if sum == 0 {
+        return None;
+    }
+    let sign: i64 = if total < 0 { -1 } else { 1 };
+    let abs = (total as i128).abs();
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut rems = Vec::with_capacity(weights.len());
+    let mut given: i128 = 0;
+    for (idx, w) in weights.iter().enumerate() {
+        // abs < 2^63 and w may be large: use Ratio to stay exact without overflow in most cases.
+        let exact = mul(q(abs), Q::new(*w, sum)).ok()?;
+        let fl = exact.floor().to_integer();
+        parts.push(fl);
+        rems.push((exact - q(fl), idx));
+        given += fl;
+    }
+    let mut missing = abs - given;
+    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut k = 0;
+    while missing > 0 {
+        parts[rems[k].1] += 1;
+        missing -= 1;
+        k += 1;
+    }
+    Some(parts.into_iter().map(|p| sign * p as i64).collect())
+}
+
+/// `amount * numer / denom` rounded half even; exact when `numer == denom`.
+pub fn scale(amount: i64, numer: i64, denom: i64) -> Result<i64, Overflow> {
+    if denom == 0 {
+        return Err(Overflow);
+    }
+    if numer == denom {
+        return Ok(amount);
+    }
+    round_i64(mul(q(amount as i128), Q::new(numer as i128, denom as i128))?)
+}
+
+/// Absolute value that cannot overflow on `i64::MIN`.
+pub fn abs_q(x: Q) -> Q {
+    x.abs()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_half_even() {
+        let cases = [
+            (Q::new(5, 2), 2),
+            (Q::new(7, 2), 4),
+            (Q::new(-5, 2), -2),
+            (Q::new(-7, 2), -4),
+            (Q::new(26, 10), 3),
+            (Q::new(24, 10), 2),
+            (Q::new(-26, 10), -3),
+        ];
+        for (x, want) in cases {
+            assert_eq!(round_half_even(x), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn decimals_parse_exactly() {
+        assert_eq!(parse_decimal("675.28"), Some(Q::new(67528, 100)));
+        assert_eq!(parse_decimal("48.1%"), Some(Q::new(481, 1000)));
+        assert_eq!(parse_decimal("-0.5"), Some(Q::new(-1, 2)));
+        assert_eq!(parse_decimal("1_000"), Some(q(1000)));
+        assert_eq!(parse_decimal("1.2.3"), None);
+        assert_eq!(parse_decimal(""), None);
+        assert_eq!(parse_decimal("."), None);
+        assert_eq!(parse_decimal("abc"), None);
+        assert_eq!(parse_decimal("99999999999999999999999999999999999"), None);
+    }
+
+    #[test]
+    fn formats_decimals() {
+        assert_eq!(format_decimal(Q::new(50116123456, 1_000_000), 3), "50116.123");
+        assert_eq!(format_decimal(Q::new(-5, 1), 3), "-5");
+        assert_eq!(format_decimal(Q::new(-1, 1000), 3), "-0.001");
+    }
+
+    #[test]
+    fn allocation_sums_to_whole() {
+        assert_eq!(allocate(10, &[1, 1, 1]), Some(vec![4, 3, 3]));
+        assert_eq!(allocate(-10, &[1, 1, 1]), Some(vec![-4, -3, -3]));
+        assert_eq!(allocate(100, &[481, 519]), Some(vec![48, 52]));
+        assert_eq!(allocate(7, &[0, 0]), None);
+        assert_eq!(allocate(7, &[]), None);
+    }
+}

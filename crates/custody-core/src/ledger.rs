@@ -1,0 +1,1268 @@
+//! The ledger: definitions, the journal of posted transactions, and the positions they add up to.
+//!
+//! [`Ledger::apply`] is load -> decide -> write in one place: it checks the operation against the
+//! current state, plans one balanced transaction, checks it again, and only then posts it. A
+//! rejected operation changes nothing. After every post the ledger asserts that the stock side
+//! and the flow side are still equal.
+
+use crate::chart::{Account, Chart, ChartError, Form, Role, Side};
+use crate::exact::{self, Q};
+use crate::model::*;
+use crate::ops::*;
+use crate::reject::{Code, Rejection, Violations};
+use crate::units::{CarbonRatios, Dimension, Gwp, Measure, Species, SpeciesMass};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The company whose books these are, and the tables it reports with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    pub ratios: CarbonRatios,
+    pub gwp: Gwp,
+}
+
+/// Key of a position: account, species, dimensions.
+pub type PosKey = (String, Species, Dims);
+
+/// Key of an on-hand quantity: item, site, lot.
+pub type QtyKey = (String, Option<String>, Option<String>);
+
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    entity: Entity,
+    chart: Chart,
+    items: BTreeMap<String, Item>,
+    assets: BTreeMap<String, Asset>,
+    counterparties: BTreeMap<String, Counterparty>,
+    periods: Vec<Period>,
+    txs: Vec<Transaction>,
+    ops: HashMap<String, Op>,
+    reversed: BTreeSet<String>,
+    positions: BTreeMap<PosKey, i64>,
+    quantities: BTreeMap<QtyKey, i64>,
+    /// Lots of each (item, site) in order of arrival, for FIFO.
+    lot_order: BTreeMap<(String, Option<String>), Vec<String>>,
+    instruments: Vec<Instrument>,
+}
+
+/// What applying an operation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// A new transaction was posted (its index in the journal).
+    Posted(usize),
+    /// A market instrument was recorded beside the ledger.
+    Recorded,
+    /// The same id with the same content was applied before: nothing changed.
+    Duplicate,
+}
+
+/// A definition the ledger refused (duplicate id, overlapping period, ...).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DefineError(pub String);
+
+impl From<ChartError> for DefineError {
+    fn from(e: ChartError) -> Self {
+        DefineError(e.to_string())
+    }
+}
+
+fn inventory_roles(category: Category) -> (Option<Role>, Role) {
+    match category {
+        Category::RawMaterial => (Some(Role::RawContent), Role::RawAttributed),
+        Category::Fuel => (Some(Role::FuelContent), Role::FuelAttributed),
+        Category::Electricity => (None, Role::ElectricityAttributed),
+        Category::Product => (Some(Role::ProductContent), Role::ProductAttributed),
+        Category::Byproduct | Category::Waste => (Some(Role::ByproductContent), Role::ProductAttributed),
+    }
+}
+
+/// Roles whose positions are inventory that consumption and sales draw from.
+fn is_inventory_role(role: Role) -> bool {
+    use Role::*;
+    matches!(
+        role,
+        RawContent
+            | RawAttributed
+            | FuelContent
+            | FuelAttributed
+            | ElectricityAttributed
+            | ProductContent
+            | ProductAttributed
+            | ProductDepreciation
+            | ProductDirect
+            | ByproductContent
+    )
+}
+
+/// Builds a transaction's postings while an operation is planned.
+struct Draft<'a> {
+    chart: &'a Chart,
+    postings: Vec<Posting>,
+    movements: Vec<Movement>,
+    meta: BTreeMap<String, String>,
+}
+
+impl Draft<'_> {
+    fn post(&mut self, role: Role, species: Species, amount: i64, dims: Dims) {
+        if amount != 0 {
+            let account = self.chart.by_role(role).code.clone();
+            self.postings.push(Posting { account, species, amount, dims });
+        }
+    }
+    fn post_code(&mut self, account: &str, species: Species, amount: i64, dims: Dims) {
+        if amount != 0 {
+            self.postings.push(Posting { account: account.to_string(), species, amount, dims });
+        }
+    }
+    fn movement(&mut self, item: &str, site: &Option<String>, lot: Option<String>, quantity: i64) {
+        if quantity != 0 {
+            self.movements.push(Movement { item: item.to_string(), lot, site: site.clone(), quantity });
+        }
+    }
+}
+
+fn dims(item: Option<&str>, lot: Option<&str>, site: &Option<String>, origin: Option<Origin>) -> Dims {
+    Dims {
+        item: item.map(str::to_string),
+        lot: lot.map(str::to_string),
+        site: site.clone(),
+        origin,
+        counterparty: None,
+    }
+}
+
+impl Ledger {
+    pub fn new(entity: Entity) -> Ledger {
+        Ledger {
+            entity,
+            chart: Chart::efi(),
+            items: BTreeMap::new(),
+            assets: BTreeMap::new(),
+            counterparties: BTreeMap::new(),
+            periods: Vec::new(),
+            txs: Vec::new(),
+            ops: HashMap::new(),
+            reversed: BTreeSet::new(),
+            positions: BTreeMap::new(),
+            quantities: BTreeMap::new(),
+            lot_order: BTreeMap::new(),
+            instruments: Vec::new(),
+        }
+    }
+
+    // ---- reading ------------------------------------------------------------------------------
+
+    pub fn entity(&self) -> &Entity {
+        &self.entity
+    }
+    pub fn chart(&self) -> &Chart {
+        &self.chart
+    }
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.items.values()
+    }
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.get(id)
+    }
+    pub fn assets(&self) -> impl Iterator<Item = &Asset> {
+        self.assets.values()
+    }
+    pub fn counterparties(&self) -> impl Iterator<Item = &Counterparty> {
+        self.counterparties.values()
+    }
+    pub fn periods(&self) -> &[Period] {
+        &self.periods
+    }
+    pub fn period(&self, id: &str) -> Option<&Period> {
+        self.periods.iter().find(|p| p.id == id)
+    }
+    pub fn period_of(&self, date: Date) -> Option<&Period> {
+        self.periods.iter().find(|p| p.start <= date && date <= p.end)
+    }
+    pub fn transactions(&self) -> &[Transaction] {
+        &self.txs
+    }
+    pub fn transaction(&self, id: &str) -> Option<&Transaction> {
+        self.txs.iter().find(|t| t.id == id)
+    }
+    pub fn instruments(&self) -> &[Instrument] {
+        &self.instruments
+    }
+    pub fn positions(&self) -> &BTreeMap<PosKey, i64> {
+        &self.positions
+    }
+    pub fn quantities(&self) -> &BTreeMap<QtyKey, i64> {
+        &self.quantities
+    }
+    pub fn is_reversed(&self, id: &str) -> bool {
+        self.reversed.contains(id)
+    }
+
+    /// Sum of positions on one side, in grams of carbon (non-carbon gases excluded).
+    pub fn side_total_carbon(&self, side: Side) -> i128 {
+        self.positions
+            .iter()
+            .filter(|((acc, sp, _), _)| sp.is_carbon() && self.chart.get(acc).map(|a| a.side) == Some(side))
+            .map(|(_, v)| *v as i128)
+            .sum()
+    }
+
+    /// Recomputes every position from the journal and compares with the running positions.
+    /// Returns the first key that differs.
+    pub fn verify(&self) -> Result<(), String> {
+        let mut again: BTreeMap<PosKey, i64> = BTreeMap::new();
+        for tx in &self.txs {
+            let mut totals = SideTotals::default();
+            for p in &tx.postings {
+                *again.entry((p.account.clone(), p.species, p.dims.clone())).or_default() += p.amount;
+                let side = self.chart.get(&p.account).ok_or_else(|| format!("{}: unknown account", tx.id))?.side;
+                totals.add(side, p.species, p.amount);
+            }
+            if !totals.balanced() {
+                return Err(format!("transaction `{}` does not balance", tx.id));
+            }
+        }
+        again.retain(|_, v| *v != 0);
+        if again != self.positions {
+            let first = again
+                .iter()
+                .find(|(k, v)| self.positions.get(*k) != Some(v))
+                .map(|(k, _)| k.clone())
+                .or_else(|| self.positions.keys().find(|k| !again.contains_key(*k)).cloned());
+            return Err(format!("positions differ from the journal at {first:?}"));
+        }
+        Ok(())
+    }
+
+    // ---- definitions --------------------------------------------------------------------------
+
+    pub fn add_account(&mut self, account: Account) -> Result<(), DefineError> {
+        Ok(self.chart.add(account)?)
+    }
+
+    pub fn add_item(&mut self, item: Item) -> Result<(), DefineError> {
+        if self.items.contains_key(&item.id) {
+            return Err(DefineError(format!("item `{}` is already defined", item.id)));
+        }
+        if item.measure == Dimension::Volume {
+            return Err(DefineError(format!(
+                "item `{}`: quantities are held by mass or energy; give volumes with a density",
+                item.id
+            )));
+        }
+        self.items.insert(item.id.clone(), item);
+        Ok(())
+    }
+
+    pub fn add_asset(&mut self, asset: Asset) -> Result<(), DefineError> {
+        if self.assets.contains_key(&asset.id) {
+            return Err(DefineError(format!("asset `{}` is already defined", asset.id)));
+        }
+        if asset.life_months == 0 {
+            return Err(DefineError(format!("asset `{}`: useful life must be at least one month", asset.id)));
+        }
+        self.assets.insert(asset.id.clone(), asset);
+        Ok(())
+    }
+
+    pub fn add_counterparty(&mut self, cp: Counterparty) -> Result<(), DefineError> {
+        if self.counterparties.contains_key(&cp.id) {
+            return Err(DefineError(format!("counterparty `{}` is already defined", cp.id)));
+        }
+        self.counterparties.insert(cp.id.clone(), cp);
+        Ok(())
+    }
+
+    pub fn add_period(&mut self, period: Period) -> Result<(), DefineError> {
+        if period.end < period.start {
+            return Err(DefineError(format!("period `{}` ends before it starts", period.id)));
+        }
+        if self.period(&period.id).is_some() {
+            return Err(DefineError(format!("period `{}` is already defined", period.id)));
+        }
+        if let Some(o) = self.periods.iter().find(|p| p.start <= period.end && period.start <= p.end) {
+            return Err(DefineError(format!("period `{}` overlaps period `{}`", period.id, o.id)));
+        }
+        self.periods.push(period);
+        self.periods.sort_by_key(|p| p.start);
+        Ok(())
+    }
+
+    /// Closes a period: it takes no more postings.
+    pub fn close_period(&mut self, id: &str) -> Result<(), DefineError> {
+        match self.periods.iter_mut().find(|p| p.id == id) {
+            Some(p) if p.closed => Err(DefineError(format!("period `{id}` is already closed"))),
+            Some(p) => {
+                p.closed = true;
+                Ok(())
+            }
+            None => Err(DefineError(format!("period `{id}` is not defined"))),
+        }
+    }
+
+    // ---- operations ---------------------------------------------------------------------------
+
+    /// Applies an operation: posts one balanced transaction, records an instrument, or rejects
+    /// with every violation found. A rejection changes nothing.
+    pub fn apply(&mut self, op: Op) -> Result<Applied, Rejection> {
+        if let Some(prev) = self.ops.get(&op.id) {
+            if *prev == op {
+                return Ok(Applied::Duplicate);
+            }
+            let mut v = Violations::default();
+            v.push(Code::IdConflict, None, format!("id `{}` was used before with different content", op.id));
+            return Err(v.into_rejection(&op.id));
+        }
+        let mut v = Violations::default();
+        match self.period_of(op.date) {
+            None => v.push(Code::PeriodUnknown, None, format!("{} is in no defined period", format_date(op.date))),
+            Some(p) if p.closed => {
+                v.push(Code::PeriodClosed, None, format!("{} is in closed period `{}`", format_date(op.date), p.id))
+            }
+            Some(_) => {}
+        }
+        if let Operation::Obtain(o) = &op.body {
+            self.check_counterparty(&o.counterparty, "counterparty", &mut v);
+            let co2e_g = match exact::round_i64(o.co2e_grams) {
+                Ok(g) if g > 0 => g,
+                Ok(_) => {
+                    v.push(Code::QuantityNotPositive, Some("quantity"), "an instrument's quantity must be positive");
+                    0
+                }
+                Err(_) => {
+                    v.push(Code::Overflow, Some("quantity"), "quantity out of range");
+                    0
+                }
+            };
+            if !v.is_empty() {
+                return Err(v.into_rejection(&op.id));
+            }
+            self.instruments.push(Instrument {
+                id: op.id.clone(),
+                date: op.date,
+                kind: o.kind,
+                co2e_g,
+                counterparty: o.counterparty.clone(),
+            });
+            self.ops.insert(op.id.clone(), op);
+            return Ok(Applied::Recorded);
+        }
+        let planned = self.plan(&op, &mut v);
+        let tx = match planned {
+            Some(tx) if v.is_empty() => tx,
+            _ => {
+                if v.is_empty() {
+                    v.push(Code::Overflow, None, "the operation could not be planned");
+                }
+                return Err(v.into_rejection(&op.id));
+            }
+        };
+        self.check_transaction(&tx, &mut v);
+        if !v.is_empty() {
+            return Err(v.into_rejection(&op.id));
+        }
+        let idx = self.post(tx);
+        self.ops.insert(op.id.clone(), op);
+        Ok(Applied::Posted(idx))
+    }
+
+    /// Checks a planned or raw transaction against the chart, the balance rule and stock on hand.
+    fn check_transaction(&self, tx: &Transaction, v: &mut Violations) {
+        let mut totals = SideTotals::default();
+        let mut sums: BTreeMap<PosKey, i128> = BTreeMap::new();
+        for p in &tx.postings {
+            match self.chart.get(&p.account) {
+                None => {
+                    v.push(Code::AccountUnknown, Some("post"), format!("account `{}` is not in the chart", p.account))
+                }
+                Some(a) => totals.add(a.side, p.species, p.amount),
+            }
+            *sums.entry((p.account.clone(), p.species, p.dims.clone())).or_default() += p.amount as i128;
+        }
+        for (key, add) in sums {
+            let now = *self.positions.get(&key).unwrap_or(&0) as i128;
+            if i64::try_from(now + add).is_err() {
+                v.push(Code::Overflow, Some("post"), format!("account `{}` would leave the i64 range", key.0));
+            }
+        }
+        if totals.stock_carbon != totals.flow_carbon {
+            v.push(
+                Code::UnbalancedCarbon,
+                None,
+                format!(
+                    "stock side {} gC but flow side {} gC (difference {} gC)",
+                    totals.stock_carbon,
+                    totals.flow_carbon,
+                    totals.stock_carbon - totals.flow_carbon
+                ),
+            );
+        }
+        for (sp, (s, f)) in &totals.gases {
+            if s != f {
+                v.push(Code::UnbalancedGas, None, format!("{sp}: stock side {s} g but flow side {f} g"));
+            }
+        }
+        let mut qty: BTreeMap<QtyKey, i128> = BTreeMap::new();
+        for m in &tx.movements {
+            if !self.items.contains_key(&m.item) {
+                v.push(Code::ItemUnknown, Some("move"), format!("item `{}` is not defined", m.item));
+            }
+            *qty.entry((m.item.clone(), m.site.clone(), m.lot.clone())).or_default() += m.quantity as i128;
+        }
+        for (key, add) in qty {
+            let now = *self.quantities.get(&key).unwrap_or(&0) as i128;
+            if now + add < 0 {
+                v.push(
+                    Code::InsufficientQuantity,
+                    Some("quantity"),
+                    format!("item `{}`{}: {} on hand, {} drawn", key.0, lot_suffix(&key.2), now, -add),
+                );
+            } else if i64::try_from(now + add).is_err() {
+                v.push(Code::Overflow, Some("quantity"), format!("item `{}` quantity out of range", key.0));
+            }
+        }
+    }
+
+    fn post(&mut self, tx: Transaction) -> usize {
+        for p in &tx.postings {
+            let key = (p.account.clone(), p.species, p.dims.clone());
+            let e = self.positions.entry(key.clone()).or_default();
+            *e = e.checked_add(p.amount).expect("checked before posting");
+            if *e == 0 {
+                self.positions.remove(&key);
+            }
+        }
+        for m in &tx.movements {
+            let key = (m.item.clone(), m.site.clone(), m.lot.clone());
+            let e = self.quantities.entry(key.clone()).or_default();
+            *e += m.quantity;
+            if let Some(lot) = &m.lot {
+                let order = self.lot_order.entry((m.item.clone(), m.site.clone())).or_default();
+                if !order.contains(lot) {
+                    order.push(lot.clone());
+                }
+            }
+        }
+        if let Some(target) = &tx.reverses {
+            self.reversed.insert(target.clone());
+        }
+        self.txs.push(tx);
+        // Conservation, asserted after every write: a failure here is a bug in the ledger.
+        assert_eq!(
+            self.side_total_carbon(Side::Stock),
+            self.side_total_carbon(Side::Flow),
+            "carbon stocks must equal carbon flows after every transaction"
+        );
+        self.txs.len() - 1
+    }
+
+    fn check_counterparty(&self, cp: &Option<String>, field: &'static str, v: &mut Violations) {
+        if let Some(id) = cp {
+            if !self.counterparties.contains_key(id) {
+                v.push(Code::CounterpartyUnknown, Some(field), format!("counterparty `{id}` is not defined"));
+            }
+        }
+    }
+
+    fn item_or(&self, id: &str, field: &'static str, v: &mut Violations) -> Option<&Item> {
+        let it = self.items.get(id);
+        if it.is_none() {
+            v.push(Code::ItemUnknown, Some(field), format!("item `{id}` is not defined"));
+        }
+        it
+    }
+
+    /// Exact quantity of an item in its base unit (g or kJ) for a measure as written.
+    fn exact_quantity(&self, item: &Item, m: &Measure) -> Option<Q> {
+        let base = m.base().ok()?;
+        let per_kg_energy = || item.energy_content.and_then(|p| p.per_base().ok()); // kJ per g
+        let density = || item.density.and_then(|p| p.per_base().ok()); // g per m3
+        match (item.measure, m.unit.dimension) {
+            (a, b) if a == b => Some(base),
+            (Dimension::Mass, Dimension::Volume) => Some(base * density()?),
+            (Dimension::Mass, Dimension::Energy) => exact::div(base, per_kg_energy()?).ok(),
+            (Dimension::Energy, Dimension::Mass) => Some(base * per_kg_energy()?),
+            (Dimension::Energy, Dimension::Volume) => Some(base * density()? * per_kg_energy()?),
+            _ => None,
+        }
+    }
+
+    /// Exact quantity in the given dimension (for intensities and keys).
+    fn exact_in(&self, item: &Item, held: Q, dim: Dimension) -> Option<Q> {
+        let energy = || item.energy_content.and_then(|p| p.per_base().ok());
+        let density = || item.density.and_then(|p| p.per_base().ok());
+        match (item.measure, dim) {
+            (a, b) if a == b => Some(held),
+            (Dimension::Mass, Dimension::Energy) => Some(held * energy()?),
+            (Dimension::Mass, Dimension::Volume) => exact::div(held, density()?).ok(),
+            (Dimension::Energy, Dimension::Mass) => exact::div(held, energy()?).ok(),
+            (Dimension::Energy, Dimension::Volume) => exact::div(exact::div(held, energy()?).ok()?, density()?).ok(),
+            _ => None,
+        }
+    }
+
+    fn quantity_or(&self, item: &Item, m: &Measure, field: &'static str, v: &mut Violations) -> Option<(Q, i64)> {
+        let Some(exact_q) = self.exact_quantity(item, m) else {
+            v.push(
+                Code::UnitMismatch,
+                Some(field),
+                format!(
+                    "item `{}` is held by {}; `{}` cannot be converted (give its density or energy content)",
+                    item.id,
+                    item.measure.as_str(),
+                    m.unit.name
+                ),
+            );
+            return None;
+        };
+        let Ok(rounded) = exact::round_i64(exact_q) else {
+            v.push(Code::Overflow, Some(field), format!("quantity {m} out of range"));
+            return None;
+        };
+        if rounded <= 0 {
+            v.push(Code::QuantityNotPositive, Some(field), format!("quantity {m} of `{}` must be positive", item.id));
+            return None;
+        }
+        Some((exact_q, rounded))
+    }
+
+    fn carbon_or(&self, sm: &SpeciesMass, field: &'static str, v: &mut Violations) -> Option<i64> {
+        match self.entity.ratios.ledger_amount(sm.species, sm.grams) {
+            Ok(a) => Some(a),
+            Err(_) => {
+                v.push(Code::Overflow, Some(field), format!("{sm} out of range"));
+                None
+            }
+        }
+    }
+
+    fn no_duplicate_species(&self, species: impl Iterator<Item = Species>, field: &'static str, v: &mut Violations) {
+        let mut seen = BTreeSet::new();
+        for sp in species {
+            if !seen.insert(sp) {
+                v.push(Code::DuplicateSpecies, Some(field), format!("{sp} is given twice"));
+            }
+        }
+    }
+
+    fn plan(&self, op: &Op, v: &mut Violations) -> Option<Transaction> {
+        let mut d = Draft { chart: &self.chart, postings: Vec::new(), movements: Vec::new(), meta: BTreeMap::new() };
+        let mut reverses = None;
+        let mut description = op.memo.clone();
+        let kind = match &op.body {
+            Operation::Opening(r) => {
+                self.plan_receipt(op, r, &mut d, v)?;
+                TxKind::Opening
+            }
+            Operation::Purchase(r) => {
+                self.plan_receipt(op, r, &mut d, v)?;
+                TxKind::Purchase
+            }
+            Operation::Capitalise(c) => self.plan_capitalise(op, c, &mut d, v)?,
+            Operation::Consume(c) => {
+                self.plan_consume(c, &mut d, v)?;
+                TxKind::Consume
+            }
+            Operation::Emit(e) => {
+                self.plan_emit(e, &mut d, v)?;
+                TxKind::Emit
+            }
+            Operation::Capture(c) => {
+                self.plan_capture(c, &mut d, v)?;
+                TxKind::Capture
+            }
+            Operation::Produce(p) => {
+                self.plan_produce(op, p, &mut d, v)?;
+                TxKind::Produce
+            }
+            Operation::Depreciate(dep) => {
+                self.plan_depreciate(op, dep, &mut d, v)?;
+                TxKind::Depreciate
+            }
+            Operation::Sell(s) => {
+                self.plan_sell(s, &mut d, v)?;
+                TxKind::Sell
+            }
+            Operation::Raw(r) => {
+                d.postings = r.postings.clone();
+                d.movements = r.movements.clone();
+                d.meta = r.meta.clone();
+                if !r.description.is_empty() {
+                    description = r.description.clone();
+                }
+                reverses = r.reverses.clone();
+                if let Some(t) = &reverses {
+                    if self.transaction(t).is_none() || self.reversed.contains(t) {
+                        v.push(
+                            Code::ReversalInvalid,
+                            Some("reverses"),
+                            format!("`{t}` is unknown or already reversed"),
+                        );
+                    }
+                }
+                r.kind
+            }
+            Operation::Reverse { of } => {
+                match self.transaction(of) {
+                    None => v.push(Code::ReversalInvalid, Some("of"), format!("transaction `{of}` does not exist")),
+                    Some(_) if self.reversed.contains(of) => {
+                        v.push(Code::ReversalInvalid, Some("of"), format!("transaction `{of}` is already reversed"))
+                    }
+                    Some(t) => {
+                        d.postings = t.postings.iter().map(|p| Posting { amount: -p.amount, ..p.clone() }).collect();
+                        d.movements =
+                            t.movements.iter().map(|m| Movement { quantity: -m.quantity, ..m.clone() }).collect();
+                        reverses = Some(of.clone());
+                        if description.is_empty() {
+                            description = format!("Reversal of {of}");
+                        }
+                    }
+                }
+                TxKind::Reversal
+            }
+            Operation::Obtain(_) => unreachable!("instruments are recorded before planning"),
+        };
+        Some(Transaction {
+            id: op.id.clone(),
+            date: op.date,
+            kind,
+            description,
+            postings: d.postings,
+            movements: d.movements,
+            reverses,
+            meta: d.meta,
+        })
+    }
+
+    fn lot_for(&self, item: &Item, given: &Option<String>, op_id: &str) -> Option<String> {
+        match item.costing {
+            Costing::Mwa => None,
+            Costing::Fifo | Costing::Specific => Some(given.clone().unwrap_or_else(|| op_id.to_string())),
+        }
+    }
+
+    fn plan_receipt(&self, op: &Op, r: &Receipt, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        self.check_counterparty(&r.counterparty, "supplier", v);
+        let item = self.item_or(&r.item, "item", v)?;
+        let Some(origin) = Origin::of_category(item.category) else {
+            v.push(
+                Code::UnitMismatch,
+                Some("item"),
+                format!("item `{}` is a {}; only inputs are purchased", item.id, item.category.as_str()),
+            );
+            return None;
+        };
+        let (content_role, attributed_role) = inventory_roles(item.category);
+        self.no_duplicate_species(
+            r.factors.iter().map(|f| f.species).chain(r.attributed.iter().map(|a| a.species)),
+            "factor",
+            v,
+        );
+        let quantity = match &r.quantity {
+            Some(m) => Some(self.quantity_or(item, m, "quantity", v)?),
+            None => None,
+        };
+        let lot = self.lot_for(item, &r.lot, &op.id);
+        let stock_dims = dims(Some(&item.id), lot.as_deref(), &r.site, Some(origin));
+        let mut flow_dims = stock_dims.clone();
+        flow_dims.counterparty = r.counterparty.clone();
+        let book = |d: &mut Draft, species: Species, amount: i64, content: bool| {
+            let (role, sd, fd) = if content {
+                (content_role, Dims { origin: None, ..stock_dims.clone() }, Dims { origin: None, ..flow_dims.clone() })
+            } else {
+                (Some(attributed_role), stock_dims.clone(), flow_dims.clone())
+            };
+            let Some(role) = role else {
+                return;
+            };
+            d.post(role, species, amount, sd);
+            if species.is_carbon() {
+                d.post(if content { Role::InContent } else { Role::InAttributed }, species, amount, fd);
+            } else {
+                d.post(Role::InAttributed, species, amount, fd);
+            }
+        };
+        for f in &r.factors {
+            if f.species == Species::C {
+                v.push(Code::UnitMismatch, Some("factor"), "carbon content is given with `content`, not as a factor");
+                continue;
+            }
+            let Some((exact_q, _)) = quantity else {
+                v.push(Code::UnitMismatch, Some("factor"), "an emission factor needs a quantity");
+                continue;
+            };
+            let Some(in_dim) = self.exact_in(item, exact_q, f.per.dimension) else {
+                v.push(
+                    Code::UnitMismatch,
+                    Some("factor"),
+                    format!(
+                        "factor {f} is per {}, and item `{}` has no conversion to it",
+                        f.per.dimension.as_str(),
+                        item.id
+                    ),
+                );
+                continue;
+            };
+            let gas = f.grams_per_base().and_then(|g| exact::mul(in_dim, g));
+            match gas.and_then(|g| self.entity.ratios.ledger_amount(f.species, g)) {
+                Ok(a) => book(d, f.species, a, false),
+                Err(_) => v.push(Code::Overflow, Some("factor"), format!("{f} x quantity out of range")),
+            }
+        }
+        for a in &r.attributed {
+            if a.species == Species::C {
+                v.push(Code::UnitMismatch, Some("attributed"), "carbon content is given with `content`");
+                continue;
+            }
+            if let Some(amount) = self.carbon_or(a, "attributed", v) {
+                book(d, a.species, amount, false);
+            }
+        }
+        let content = match (&r.content, item.carbon_content, quantity) {
+            (Some(c), _, _) => {
+                if c.species != Species::C {
+                    v.push(Code::UnitMismatch, Some("content"), format!("content is carbon (`tC`), not {}", c.species));
+                    None
+                } else {
+                    self.carbon_or(c, "content", v)
+                }
+            }
+            (None, Some(frac), Some((exact_q, _))) => match self.exact_in(item, exact_q, Dimension::Mass) {
+                Some(mass) => exact::mul(mass, frac).and_then(exact::round_i64).ok(),
+                None => {
+                    v.push(Code::UnitMismatch, Some("quantity"), "carbon content fraction needs a mass");
+                    None
+                }
+            },
+            _ => None,
+        };
+        if let Some(c) = content.filter(|c| *c != 0) {
+            if content_role.is_none() {
+                v.push(
+                    Code::ContentNotAllowed,
+                    Some("content"),
+                    format!("item `{}` cannot hold carbon content", item.id),
+                );
+            } else {
+                book(d, Species::C, c, true);
+            }
+        }
+        if let Some((_, q)) = quantity {
+            d.movement(&item.id, &r.site, lot, q);
+        }
+        Some(())
+    }
+
+    fn plan_capitalise(&self, op: &Op, c: &Capitalise, d: &mut Draft, v: &mut Violations) -> Option<TxKind> {
+        self.check_counterparty(&c.counterparty, "counterparty", v);
+        let Some(asset) = self.assets.get(&c.asset) else {
+            v.push(Code::AssetUnknown, Some("asset"), format!("asset `{}` is not defined", c.asset));
+            return None;
+        };
+        self.no_duplicate_species(c.amounts.iter().map(|a| a.species), "amount", v);
+        let elapsed = (MonthIndex::of(op.date).0 - asset.in_service.0).clamp(0, asset.life_months as i32) as i128;
+        for a in &c.amounts {
+            if a.species == Species::C {
+                v.push(Code::UnitMismatch, Some("amount"), "capitalised amounts are emissions, not content");
+                continue;
+            }
+            let Some(amount) = self.carbon_or(a, "amount", v) else {
+                continue;
+            };
+            let sd = dims(Some(&asset.id), None, &c.site, Some(Origin::Ppe));
+            let fd = Dims { counterparty: c.counterparty.clone(), ..sd.clone() };
+            d.post(Role::PpeAttributed, a.species, amount, sd.clone());
+            d.post(Role::InAttributed, a.species, amount, fd);
+            if elapsed > 0 {
+                // Depreciation already taken before the ledger started, and passed on with products.
+                let acc = exact::round_i64(Q::new(amount as i128 * elapsed, asset.life_months as i128)).ok()?;
+                d.post(Role::PpeDepreciation, a.species, -acc, sd.clone());
+                d.post(Role::OutEmissions, a.species, -acc, sd);
+            }
+        }
+        if elapsed > 0 {
+            d.meta.insert("months_depreciated_before".into(), elapsed.to_string());
+            Some(TxKind::Opening)
+        } else {
+            Some(TxKind::Capital)
+        }
+    }
+
+    /// Positions of an item's inventory at a site and lot.
+    fn inventory_positions(&self, item: &str, site: &Option<String>, lot: &Option<String>) -> Vec<(PosKey, i64)> {
+        self.positions
+            .iter()
+            .filter(|((acc, _, dm), _)| {
+                dm.item.as_deref() == Some(item)
+                    && dm.site == *site
+                    && dm.lot == *lot
+                    && self.chart.get(acc).is_some_and(|a| is_inventory_role(a.role))
+            })
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    }
+
+    /// Which lots a draw of `quantity` takes, and how much from each.
+    fn draw_lots(
+        &self,
+        item: &Item,
+        site: &Option<String>,
+        lot: &Option<String>,
+        quantity: i64,
+        field: &'static str,
+        v: &mut Violations,
+    ) -> Option<Vec<(Option<String>, i64, i64)>> {
+        let on_hand =
+            |l: &Option<String>| *self.quantities.get(&(item.id.clone(), site.clone(), l.clone())).unwrap_or(&0);
+        let lots: Vec<Option<String>> = match (item.costing, lot) {
+            (Costing::Mwa, _) => vec![None],
+            (_, Some(l)) => {
+                if on_hand(&Some(l.clone())) == 0 {
+                    v.push(Code::LotUnknown, Some(field), format!("item `{}` holds no lot `{l}`", item.id));
+                    return None;
+                }
+                vec![Some(l.clone())]
+            }
+            (Costing::Specific, None) => {
+                v.push(
+                    Code::LotUnknown,
+                    Some(field),
+                    format!("item `{}` is costed by specific lot: name the lot", item.id),
+                );
+                return None;
+            }
+            (Costing::Fifo, None) => self
+                .lot_order
+                .get(&(item.id.clone(), site.clone()))
+                .map(|ls| ls.iter().map(|l| Some(l.clone())).collect())
+                .unwrap_or_default(),
+        };
+        let mut rest = quantity;
+        let mut draws = Vec::new();
+        for l in lots {
+            if rest == 0 {
+                break;
+            }
+            let have = on_hand(&l);
+            if have <= 0 {
+                continue;
+            }
+            let take = rest.min(have);
+            draws.push((l, take, have));
+            rest -= take;
+        }
+        if rest > 0 {
+            v.push(
+                Code::InsufficientQuantity,
+                Some(field),
+                format!("item `{}`{}: {} on hand, {} drawn", item.id, lot_suffix(lot), quantity - rest, quantity),
+            );
+            return None;
+        }
+        Some(draws)
+    }
+
+    fn plan_consume(&self, c: &Consume, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        for u in &c.uses {
+            let Some(item) = self.item_or(&u.item, "use", v) else {
+                continue;
+            };
+            let Some((_, q)) = self.quantity_or(item, &u.quantity, "use", v) else {
+                continue;
+            };
+            let Some(draws) = self.draw_lots(item, &c.site, &u.lot, q, "use", v) else {
+                continue;
+            };
+            for (lot, take, have) in draws {
+                for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &c.site, &lot) {
+                    let Ok(taken) = exact::scale(amount, take, have) else {
+                        v.push(Code::Overflow, Some("use"), "amount out of range");
+                        continue;
+                    };
+                    let role = self.chart.get(&acc).expect("inventory positions have accounts").role;
+                    d.post_code(&acc, species, -taken, dm.clone());
+                    let (wip_role, origin) = match role.form() {
+                        Form::Content => (Role::WipContent, None),
+                        Form::Emissions => (Role::WipAttributed, dm.origin),
+                    };
+                    d.post(wip_role, species, taken, dims(None, None, &c.site, origin));
+                }
+                d.movement(&item.id, &c.site, lot, -take);
+            }
+        }
+        Some(())
+    }
+
+    fn wip_total(&self, role: Role, species: Option<Species>, site: &Option<String>) -> i64 {
+        let code = &self.chart.by_role(role).code;
+        self.positions
+            .iter()
+            .filter(|((acc, sp, dm), _)| acc == code && dm.site == *site && species.is_none_or(|s| s == *sp))
+            .map(|(_, a)| *a)
+            .sum()
+    }
+
+    fn plan_emit(&self, e: &Emit, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        self.no_duplicate_species(e.emissions.iter().map(|x| x.species), "emission", v);
+        let mut carbon = 0i64;
+        let wip = dims(None, None, &e.site, Some(Origin::Direct));
+        for x in &e.emissions {
+            if x.species == Species::C {
+                v.push(Code::UnitMismatch, Some("emission"), "carbon content is not an emission: name the gas");
+                continue;
+            }
+            let Some(amount) = self.carbon_or(x, "emission", v) else {
+                continue;
+            };
+            d.post(Role::WipDirect, x.species, amount, wip.clone());
+            if x.species.is_carbon() {
+                carbon += amount;
+            } else {
+                d.post(Role::InGenerated, x.species, amount, wip.clone());
+            }
+        }
+        let available = self.wip_total(Role::WipContent, Some(Species::C), &e.site);
+        if carbon > available {
+            v.push(
+                Code::InsufficientCarbon,
+                Some("emission"),
+                format!("{carbon} gC emitted but work in process holds {available} gC of content"),
+            );
+        }
+        d.post(Role::WipContent, Species::C, -carbon, dims(None, None, &e.site, None));
+        Some(())
+    }
+
+    fn plan_capture(&self, c: &Capture, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        let op = Some(c.operator.clone());
+        self.check_counterparty(&op, "operator", v);
+        self.no_duplicate_species(c.captured.iter().map(|x| x.species), "captured", v);
+        self.no_duplicate_species(c.process.iter().map(|x| x.species), "process", v);
+        let wip = dims(None, None, &c.site, Some(Origin::Ccs));
+        let flow = Dims { counterparty: op, ..wip.clone() };
+        for (list, sign, field) in [(&c.captured, -1i64, "captured"), (&c.process, 1, "process")] {
+            for x in list {
+                if !x.species.is_carbon() || x.species == Species::C {
+                    v.push(
+                        Code::UnitMismatch,
+                        Some(field),
+                        format!("{} cannot be captured or stored as carbon", x.species),
+                    );
+                    continue;
+                }
+                let Some(amount) = self.carbon_or(x, field, v) else {
+                    continue;
+                };
+                if sign < 0 {
+                    let emitted = self.wip_total(Role::WipDirect, Some(x.species), &c.site);
+                    if amount > emitted {
+                        v.push(
+                            Code::CaptureExceedsEmissions,
+                            Some(field),
+                            format!("{amount} gC of {} captured but {emitted} gC in work in process", x.species),
+                        );
+                    }
+                }
+                d.post(Role::WipDirect, x.species, sign * amount, wip.clone());
+                d.post(Role::OutSequestered, x.species, sign * amount, flow.clone());
+            }
+        }
+        Some(())
+    }
+
+    fn plan_produce(&self, op: &Op, p: &Produce, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        if p.outputs.is_empty() {
+            v.push(Code::AllocationInvalid, Some("output"), "a production needs at least one output");
+            return None;
+        }
+        let mut outs = Vec::new();
+        for o in &p.outputs {
+            let Some(item) = self.item_or(&o.item, "output", v) else {
+                continue;
+            };
+            if item.category.is_input() {
+                v.push(
+                    Code::UnitMismatch,
+                    Some("output"),
+                    format!("item `{}` is an input ({}), not an output", item.id, item.category.as_str()),
+                );
+                continue;
+            }
+            let Some((exact_q, q)) = self.quantity_or(item, &o.quantity, "output", v) else {
+                continue;
+            };
+            let measured = match &o.content {
+                Some(c) if c.species != Species::C => {
+                    v.push(Code::UnitMismatch, Some("output"), "an output's content is carbon (`tC`)");
+                    continue;
+                }
+                Some(c) => self.carbon_or(c, "output", v)?,
+                None => 0,
+            };
+            outs.push((o, item, exact_q, q, measured));
+        }
+        if outs.len() != p.outputs.len() {
+            return None;
+        }
+        // The key: one integer weight per output; cut-off outputs weigh nothing for emissions.
+        let mut weights = Vec::new();
+        for (o, item, exact_q, _, measured) in &outs {
+            let w = match p.key {
+                AllocationKey::Mass => self.exact_in(item, *exact_q, Dimension::Mass).map(exact::round_half_even),
+                AllocationKey::Energy => self.exact_in(item, *exact_q, Dimension::Energy).map(exact::round_half_even),
+                AllocationKey::Carbon => Some(*measured as i128),
+                AllocationKey::Value => o.value.map(|x| exact::round_half_even(x * exact::q(1_000_000))),
+            };
+            match w {
+                Some(w) if w >= 0 => weights.push(if o.cut_off { 0 } else { w }),
+                _ => {
+                    v.push(
+                        Code::AllocationInvalid,
+                        Some("output"),
+                        format!("output `{}` has no {} for the allocation key", o.item, p.key.as_str()),
+                    );
+                    return None;
+                }
+            }
+        }
+        if weights.iter().all(|w| *w == 0) {
+            v.push(
+                Code::AllocationInvalid,
+                Some("allocation"),
+                "no output takes emissions: every output is cut off or weighs zero",
+            );
+            return None;
+        }
+        let wip_codes: BTreeMap<&str, Role> = [Role::WipContent, Role::WipAttributed, Role::WipDirect]
+            .into_iter()
+            .map(|r| (self.chart.by_role(r).code.as_str(), r))
+            .collect();
+        let wip: Vec<(PosKey, Role, i64)> = self
+            .positions
+            .iter()
+            .filter(|((acc, _, dm), _)| dm.site == p.site && wip_codes.contains_key(acc.as_str()))
+            .map(|(k, a)| (k.clone(), wip_codes[k.0.as_str()], *a))
+            .collect();
+        let total_content: i64 = wip.iter().filter(|(_, r, _)| *r == Role::WipContent).map(|(_, _, a)| *a).sum();
+        let measured_total: i64 = outs.iter().map(|o| o.4).sum();
+        let content_weights: Vec<i128> =
+            if measured_total > 0 { outs.iter().map(|o| o.4 as i128).collect() } else { weights.clone() };
+        for ((acc, species, dm), role, amount) in &wip {
+            let (parts, to_role): (Vec<i64>, Box<dyn Fn(&Output) -> Role>) = match role {
+                Role::WipContent => (
+                    exact::allocate(*amount, &content_weights)?,
+                    Box::new(|o: &Output| if o.cut_off { Role::ByproductContent } else { Role::ProductContent }),
+                ),
+                Role::WipAttributed => {
+                    (exact::allocate(*amount, &weights)?, Box::new(|_: &Output| Role::ProductAttributed))
+                }
+                _ => (exact::allocate(*amount, &weights)?, Box::new(|_: &Output| Role::ProductDirect)),
+            };
+            d.post_code(acc, *species, -amount, dm.clone());
+            for ((o, item, ..), part) in outs.iter().zip(parts) {
+                let lot = self.lot_for(item, &None, &op.id);
+                let origin = if *role == Role::WipContent { None } else { dm.origin };
+                d.post(to_role(o), *species, part, dims(Some(&item.id), lot.as_deref(), &p.site, origin));
+            }
+        }
+        for (_, item, _, q, _) in &outs {
+            let lot = self.lot_for(item, &None, &op.id);
+            d.movement(&item.id, &p.site, lot, *q);
+        }
+        d.meta.insert("allocation".into(), p.key.as_str().into());
+        d.meta.insert("wip_content_gC".into(), total_content.to_string());
+        d.meta.insert("measured_content_gC".into(), measured_total.to_string());
+        d.meta.insert("closure_gC".into(), (total_content - measured_total).to_string());
+        Some(())
+    }
+
+    fn plan_depreciate(&self, op: &Op, dep: &Depreciate, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        let Some(asset) = self.assets.get(&dep.asset) else {
+            v.push(Code::AssetUnknown, Some("asset"), format!("asset `{}` is not defined", dep.asset));
+            return None;
+        };
+        if dep.to.is_empty() {
+            v.push(Code::AllocationInvalid, Some("to"), "name the products that receive the depreciation");
+            return None;
+        }
+        for (item, _) in &dep.to {
+            if let Some(it) = self.item_or(item, "to", v) {
+                if it.category != Category::Product {
+                    v.push(Code::AllocationInvalid, Some("to"), format!("`{item}` is not a product"));
+                }
+            }
+        }
+        let weights: Vec<i128> = dep.to.iter().map(|(_, w)| exact::round_half_even(*w * exact::q(1_000_000))).collect();
+        let months = (MonthIndex::of(op.date).0 - asset.in_service.0 + 1).clamp(0, asset.life_months as i32) as i128;
+        let (cap_code, dep_code) =
+            (&self.chart.by_role(Role::PpeAttributed).code, &self.chart.by_role(Role::PpeDepreciation).code);
+        let mut by_species: BTreeMap<(Species, Option<String>), (i64, i64)> = BTreeMap::new();
+        for ((acc, sp, dm), a) in &self.positions {
+            if dm.item.as_deref() != Some(&asset.id) {
+                continue;
+            }
+            if acc == cap_code {
+                by_species.entry((*sp, dm.site.clone())).or_default().0 += a;
+            } else if acc == dep_code {
+                by_species.entry((*sp, dm.site.clone())).or_default().1 -= a;
+            }
+        }
+        let mut any = false;
+        for ((species, site), (capitalised, accumulated)) in by_species {
+            let target = exact::round_i64(Q::new(capitalised as i128 * months, asset.life_months as i128)).ok()?;
+            let amount = target - accumulated;
+            if amount <= 0 {
+                continue;
+            }
+            any = true;
+            d.post(Role::PpeDepreciation, species, -amount, dims(Some(&asset.id), None, &site, Some(Origin::Ppe)));
+            let Some(parts) = exact::allocate(amount, &weights) else {
+                v.push(Code::AllocationInvalid, Some("to"), "depreciation weights are all zero");
+                return None;
+            };
+            for ((item, _), part) in dep.to.iter().zip(parts) {
+                let lot = self.items.get(item).and_then(|it| self.lot_for(it, &None, &op.id));
+                d.post(
+                    Role::ProductDepreciation,
+                    species,
+                    part,
+                    dims(Some(item), lot.as_deref(), &dep.site, Some(Origin::Ppe)),
+                );
+            }
+        }
+        if !any {
+            v.push(
+                Code::NothingToDepreciate,
+                Some("asset"),
+                format!("asset `{}` has nothing left to depreciate up to {}", asset.id, MonthIndex::of(op.date)),
+            );
+        }
+        d.meta.insert("months_in_service".into(), months.to_string());
+        Some(())
+    }
+
+    fn plan_sell(&self, s: &Sell, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        self.check_counterparty(&s.carrier, "carrier", v);
+        let item = self.item_or(&s.item, "item", v)?;
+        if item.category.is_input() {
+            v.push(Code::UnitMismatch, Some("item"), format!("item `{}` is an input, not a product", item.id));
+            return None;
+        }
+        if s.lines.is_empty() {
+            v.push(Code::AllocationInvalid, Some("customer"), "a sale needs at least one customer");
+            return None;
+        }
+        for l in &s.lines {
+            self.check_counterparty(&Some(l.customer.clone()), "customer", v);
+        }
+        let on_hand: i64 = self
+            .quantities
+            .iter()
+            .filter(|((it, site, lot), _)| *it == item.id && *site == s.site && (s.lot.is_none() || *lot == s.lot))
+            .map(|(_, q)| *q)
+            .sum();
+        let total = match &s.quantity {
+            Some(m) => self.quantity_or(item, m, "quantity", v)?.1,
+            None => on_hand,
+        };
+        let per_customer: Vec<i64> = if s.lines.iter().all(|l| l.share.is_some()) {
+            let shares: Vec<Q> = s.lines.iter().map(|l| l.share.expect("checked")).collect();
+            if shares.iter().copied().sum::<Q>() != exact::q(1) || shares.iter().any(|x| *x < exact::q(0)) {
+                v.push(
+                    Code::AllocationInvalid,
+                    Some("customer"),
+                    "customer shares must be non-negative and sum to 100%",
+                );
+                return None;
+            }
+            let w: Vec<i128> = shares.iter().map(|x| exact::round_half_even(*x * exact::q(1_000_000_000))).collect();
+            exact::allocate(total, &w)?
+        } else if s.lines.iter().all(|l| l.quantity.is_some()) {
+            let mut qs = Vec::new();
+            for l in &s.lines {
+                qs.push(self.quantity_or(item, l.quantity.as_ref().expect("checked"), "customer", v)?.1);
+            }
+            let sum: i64 = qs.iter().sum();
+            if s.quantity.is_some() && sum != total {
+                v.push(
+                    Code::AllocationInvalid,
+                    Some("customer"),
+                    "customer quantities do not add up to the sale's quantity",
+                );
+                return None;
+            }
+            qs
+        } else {
+            v.push(
+                Code::AllocationInvalid,
+                Some("customer"),
+                "give every customer a share, or every customer a quantity",
+            );
+            return None;
+        };
+        let total: i64 = per_customer.iter().sum();
+        if total <= 0 {
+            v.push(Code::QuantityNotPositive, Some("quantity"), format!("nothing of `{}` to sell", item.id));
+            return None;
+        }
+        let weights: Vec<i128> = per_customer.iter().map(|q| *q as i128).collect();
+        for (line, q) in s.lines.iter().zip(&per_customer) {
+            let key = format!("{}{}", crate::statements::SOLD_TO_PREFIX, line.customer);
+            let before: i64 = d.meta.get(&key).and_then(|x| x.parse().ok()).unwrap_or(0);
+            d.meta.insert(key, (before + q).to_string());
+        }
+        let draws = self.draw_lots(item, &s.site, &s.lot, total, "quantity", v)?;
+        for (lot, take, have) in draws {
+            for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &s.site, &lot) {
+                let taken = exact::scale(amount, take, have).ok()?;
+                let role = self.chart.get(&acc).expect("inventory account").role;
+                d.post_code(&acc, species, -taken, dm.clone());
+                let out_role = match role.form() {
+                    Form::Content => Role::OutContent,
+                    Form::Emissions => Role::OutEmissions,
+                };
+                for (line, part) in s.lines.iter().zip(exact::allocate(taken, &weights)?) {
+                    d.post(out_role, species, -part, Dims { counterparty: Some(line.customer.clone()), ..dm.clone() });
+                }
+            }
+            d.movement(&item.id, &s.site, lot, -take);
+        }
+        // Transport under FOD: the seller books the carrier's emissions in and passes them on.
+        self.no_duplicate_species(s.transport.iter().map(|t| t.species), "transport", v);
+        for (line, q) in s.lines.iter().zip(&per_customer) {
+            for t in &s.transport {
+                let Some(in_dim) = self.exact_in(item, exact::q(*q as i128), t.per.dimension) else {
+                    v.push(
+                        Code::UnitMismatch,
+                        Some("transport"),
+                        format!("transport {t} cannot apply to `{}`", item.id),
+                    );
+                    continue;
+                };
+                let Ok(amount) = t
+                    .grams_per_base()
+                    .and_then(|g| exact::mul(in_dim, g))
+                    .and_then(|g| self.entity.ratios.ledger_amount(t.species, g))
+                else {
+                    v.push(Code::Overflow, Some("transport"), "transport emissions out of range");
+                    continue;
+                };
+                let base = dims(Some(&item.id), None, &s.site, Some(Origin::Transport));
+                d.post(Role::InAttributed, t.species, amount, Dims { counterparty: s.carrier.clone(), ..base.clone() });
+                d.post(
+                    Role::OutEmissions,
+                    t.species,
+                    -amount,
+                    Dims { counterparty: Some(line.customer.clone()), ..base },
+                );
+            }
+        }
+        Some(())
+    }
+}
+
+fn lot_suffix(lot: &Option<String>) -> String {
+    lot.as_ref().map(|l| format!(" lot `{l}`")).unwrap_or_default()
+}

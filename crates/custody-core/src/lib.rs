@@ -1,0 +1,23 @@
+//! custody-core: the carbon ledger's domain, with no I/O.
+//!
+//! No clock, no filesystem, no database, no async: dates and ids are arguments, and every
+//! function is a computation on values. Amounts are integers in base units (see [`units`]),
+//! conversions round once by [`exact::round_half_even`], and splits use [`exact::allocate`].
+//!
+//! ```
+//! use custody_core::{Ledger, Entity, units::{CarbonRatios, Gwp}};
+//! let ledger = Ledger::new(Entity { id: "mill".into(), name: "Mill".into(), ratios: CarbonRatios::Efi, gwp: Gwp::Ar5 });
+//! assert_eq!(ledger.transactions().len(), 0);
+//! ```
+
+pub mod chart;
+pub mod exact;
+pub mod ledger;
+pub mod model;
+pub mod ops;
+pub mod reject;
+pub mod statements;
+pub mod units;
+
+pub use ledger::{Applied, DefineError, Entity, Ledger};
+pub use reject::{Code, Rejection};

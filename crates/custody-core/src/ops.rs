@@ -1,0 +1,211 @@
+//! Typed operations: what a user asks the ledger to do. [`crate::Ledger::apply`] turns each into
+//! one balanced transaction (or a rejection). Quantities stay as written ([`Measure`],
+//! [`Intensity`], [`SpeciesMass`]) so that the ledger converts and rounds them exactly once.
+
+use crate::exact::Q;
+use crate::model::{Date, InstrumentKind, Movement, Posting, TxKind};
+use crate::units::{Intensity, Measure, SpeciesMass};
+use std::collections::BTreeMap;
+
+/// An operation with its idempotency id and date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Op {
+    pub id: String,
+    pub date: Date,
+    pub memo: String,
+    pub body: Operation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    /// Inventory on hand when the ledger starts, with its carbon.
+    Opening(Receipt),
+    /// A purchase of an input, carrying its content and attributed emissions in.
+    Purchase(Receipt),
+    /// Construction or purchase emissions of an asset, capitalised in PPE.
+    Capitalise(Capitalise),
+    /// Inputs drawn into work in process.
+    Consume(Consume),
+    /// Direct emissions: WIP carbon content becomes emissions, by species.
+    Emit(Emit),
+    /// Capture and sequestration, sent to a storage operator, and the capture's own emissions.
+    Capture(Capture),
+    /// Work in process allocated to outputs.
+    Produce(Produce),
+    /// A period's straight-line depreciation of an asset, allocated to products.
+    Depreciate(Depreciate),
+    /// Sale of product to customers, with its footprint and the seller's transport emissions.
+    Sell(Sell),
+    /// Postings written by hand (experts, exports).
+    Raw(Raw),
+    /// A reversing entry for an earlier transaction.
+    Reverse { of: String },
+    /// A market instrument obtained; recorded beside the ledger, never in it.
+    Obtain(Obtain),
+}
+
+impl Operation {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::Opening(_) => "opening",
+            Operation::Purchase(_) => "purchase",
+            Operation::Capitalise(_) => "capitalise",
+            Operation::Consume(_) => "consume",
+            Operation::Emit(_) => "emit",
+            Operation::Capture(_) => "capture",
+            Operation::Produce(_) => "produce",
+            Operation::Depreciate(_) => "depreciate",
+            Operation::Sell(_) => "sell",
+            Operation::Raw(_) => "txn",
+            Operation::Reverse { .. } => "reverse",
+            Operation::Obtain(_) => "obtain",
+        }
+    }
+}
+
+/// Carbon that arrives with an item: its quantity plus either the supplier's footprint
+/// (`attributed`, `content`) or emission factors times quantity (`factors`), species by species.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Receipt {
+    pub counterparty: Option<String>,
+    pub item: String,
+    pub quantity: Option<Measure>,
+    pub lot: Option<String>,
+    pub site: Option<String>,
+    pub factors: Vec<Intensity>,
+    pub attributed: Vec<SpeciesMass>,
+    /// Carbon content as stated; without it, the item's carbon-content fraction times mass.
+    pub content: Option<SpeciesMass>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Capitalise {
+    pub asset: String,
+    pub counterparty: Option<String>,
+    pub site: Option<String>,
+    pub amounts: Vec<SpeciesMass>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Use {
+    pub item: String,
+    pub quantity: Measure,
+    pub lot: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Consume {
+    pub site: Option<String>,
+    pub uses: Vec<Use>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Emit {
+    pub site: Option<String>,
+    pub emissions: Vec<SpeciesMass>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Capture {
+    pub site: Option<String>,
+    pub operator: String,
+    pub captured: Vec<SpeciesMass>,
+    /// Emissions of the capture, transport and storage process itself.
+    pub process: Vec<SpeciesMass>,
+}
+
+/// The physical or economic key that splits work in process across outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AllocationKey {
+    #[default]
+    Mass,
+    Energy,
+    Carbon,
+    Value,
+}
+
+impl AllocationKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AllocationKey::Mass => "mass",
+            AllocationKey::Energy => "energy",
+            AllocationKey::Carbon => "carbon",
+            AllocationKey::Value => "value",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "mass" => Some(AllocationKey::Mass),
+            "energy" => Some(AllocationKey::Energy),
+            "carbon" => Some(AllocationKey::Carbon),
+            "value" => Some(AllocationKey::Value),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub item: String,
+    pub quantity: Measure,
+    /// Measured carbon content of the output.
+    pub content: Option<SpeciesMass>,
+    /// Economic value, for the `value` key (any currency, the same for all outputs).
+    pub value: Option<Q>,
+    /// Cut-off: the output keeps its carbon content and carries no emissions.
+    pub cut_off: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Produce {
+    pub site: Option<String>,
+    pub key: AllocationKey,
+    pub outputs: Vec<Output>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Depreciate {
+    pub asset: String,
+    pub site: Option<String>,
+    /// Products receiving the depreciation, with weights.
+    pub to: Vec<(String, Q)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleLine {
+    pub customer: String,
+    /// Share of the sale's quantity; either this or `quantity`.
+    pub share: Option<Q>,
+    pub quantity: Option<Measure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sell {
+    pub item: String,
+    pub site: Option<String>,
+    pub lot: Option<String>,
+    /// Total sold; without it, everything on hand.
+    pub quantity: Option<Measure>,
+    pub lines: Vec<SaleLine>,
+    /// Transport intensities per unit delivered, booked by the seller (FOD) and passed on.
+    pub transport: Vec<Intensity>,
+    pub carrier: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raw {
+    pub kind: TxKind,
+    pub description: String,
+    pub postings: Vec<Posting>,
+    pub movements: Vec<Movement>,
+    pub reverses: Option<String>,
+    pub meta: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Obtain {
+    pub kind: InstrumentKind,
+    /// Grams of CO2e, exact as written.
+    pub co2e_grams: Q,
+    pub counterparty: Option<String>,
+}

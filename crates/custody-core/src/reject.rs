@@ -1,0 +1,165 @@
+//! Rejections: why the ledger refused an operation, as data.
+//!
+//! Every code is stable (its number and name never change meaning) and codes are ordered by
+//! precedence: a rejection lists every violation it found, highest precedence (lowest number)
+//! first. Adding a code appends it; existing numbers are never reused.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// The id was used before for different content.
+    IdConflict = 1,
+    /// The date falls in no defined period.
+    PeriodUnknown = 2,
+    /// The date falls in a closed period.
+    PeriodClosed = 3,
+    CounterpartyUnknown = 4,
+    ItemUnknown = 5,
+    AssetUnknown = 6,
+    AccountUnknown = 7,
+    /// A lot that the item does not hold, or a lot missing where the costing method needs one.
+    LotUnknown = 8,
+    /// A quantity or intensity whose unit cannot be converted for this item or field.
+    UnitMismatch = 9,
+    /// The same species given twice in one list.
+    DuplicateSpecies = 10,
+    QuantityNotPositive = 11,
+    /// More of an item drawn than is on hand.
+    InsufficientQuantity = 12,
+    /// More carbon emitted than work in process holds as content.
+    InsufficientCarbon = 13,
+    /// More captured than was emitted.
+    CaptureExceedsEmissions = 14,
+    /// An allocation with no receiving output, a zero or missing key, or shares not summing to 100%.
+    AllocationInvalid = 15,
+    NothingToDepreciate = 16,
+    /// Reversal of an unknown or already reversed transaction.
+    ReversalInvalid = 17,
+    /// Carbon content given for an item that cannot hold any (electricity).
+    ContentNotAllowed = 18,
+    /// Stock side and flow side differ in grams of carbon.
+    UnbalancedCarbon = 19,
+    /// Stock side and flow side differ for a non-carbon gas.
+    UnbalancedGas = 20,
+    /// A number left the representable range.
+    Overflow = 21,
+}
+
+impl Code {
+    pub const ALL: [Code; 21] = [
+        Code::IdConflict,
+        Code::PeriodUnknown,
+        Code::PeriodClosed,
+        Code::CounterpartyUnknown,
+        Code::ItemUnknown,
+        Code::AssetUnknown,
+        Code::AccountUnknown,
+        Code::LotUnknown,
+        Code::UnitMismatch,
+        Code::DuplicateSpecies,
+        Code::QuantityNotPositive,
+        Code::InsufficientQuantity,
+        Code::InsufficientCarbon,
+        Code::CaptureExceedsEmissions,
+        Code::AllocationInvalid,
+        Code::NothingToDepreciate,
+        Code::ReversalInvalid,
+        Code::ContentNotAllowed,
+        Code::UnbalancedCarbon,
+        Code::UnbalancedGas,
+        Code::Overflow,
+    ];
+
+    pub fn number(self) -> u16 {
+        self as u16
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::IdConflict => "id_conflict",
+            Code::PeriodUnknown => "period_unknown",
+            Code::PeriodClosed => "period_closed",
+            Code::CounterpartyUnknown => "counterparty_unknown",
+            Code::ItemUnknown => "item_unknown",
+            Code::AssetUnknown => "asset_unknown",
+            Code::AccountUnknown => "account_unknown",
+            Code::LotUnknown => "lot_unknown",
+            Code::UnitMismatch => "unit_mismatch",
+            Code::DuplicateSpecies => "duplicate_species",
+            Code::QuantityNotPositive => "quantity_not_positive",
+            Code::InsufficientQuantity => "insufficient_quantity",
+            Code::InsufficientCarbon => "insufficient_carbon",
+            Code::CaptureExceedsEmissions => "capture_exceeds_emissions",
+            Code::AllocationInvalid => "allocation_invalid",
+            Code::NothingToDepreciate => "nothing_to_depreciate",
+            Code::ReversalInvalid => "reversal_invalid",
+            Code::ContentNotAllowed => "content_not_allowed",
+            Code::UnbalancedCarbon => "unbalanced_carbon",
+            Code::UnbalancedGas => "unbalanced_gas",
+            Code::Overflow => "overflow",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "E{:03} {}", self.number(), self.as_str())
+    }
+}
+
+/// One broken rule, with a message naming the field or id involved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub code: Code,
+    /// The operation field the violation is about (`item`, `quantity`, `customer`...), if one.
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+/// Why an operation was refused: every violation found, in precedence order. Nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub id: String,
+    pub violations: Vec<Violation>,
+}
+
+impl Rejection {
+    /// The highest-precedence code.
+    pub fn code(&self) -> Code {
+        self.violations.first().map(|v| v.code).expect("a rejection has at least one violation")
+    }
+
+    pub fn codes(&self) -> Vec<Code> {
+        self.violations.iter().map(|v| v.code).collect()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` rejected:", self.id)?;
+        for v in &self.violations {
+            write!(f, " [{}] {};", v.code, v.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+/// Collects violations while an operation is checked.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    pub fn push(&mut self, code: Code, field: Option<&'static str>, message: impl Into<String>) {
+        self.0.push(Violation { code, field, message: message.into() });
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn into_rejection(mut self, id: &str) -> Rejection {
+        self.0.sort_by_key(|v| v.code); // stable: equal codes keep discovery order
+        Rejection { id: id.to_string(), violations: self.0 }
+    }
+}

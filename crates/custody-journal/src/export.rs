@@ -1,0 +1,136 @@
+//! Ledger -> journal text. The export lists definitions, then every transaction as a `txn` with
+//! its postings in exact base units, then the closed periods; it loads back to the same ledger.
+
+use custody_core::chart::Side;
+use custody_core::exact;
+use custody_core::model::*;
+use custody_core::Ledger;
+use std::fmt::Write;
+
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn dims(d: &Dims) -> String {
+    let mut s = String::new();
+    for (k, v) in [
+        ("item", d.item.as_deref()),
+        ("lot", d.lot.as_deref()),
+        ("site", d.site.as_deref()),
+        ("origin", d.origin.map(|o| o.as_str())),
+        ("counterparty", d.counterparty.as_deref()),
+    ] {
+        if let Some(v) = v {
+            let _ = write!(s, " {k}={v}");
+        }
+    }
+    s
+}
+
+/// Writes the ledger as a journal.
+pub fn export(ledger: &Ledger) -> String {
+    let mut o = String::new();
+    let e = ledger.entity();
+    let _ = writeln!(o, "# Exported by custody: every transaction as posted, amounts in exact base units.");
+    let _ =
+        writeln!(o, "entity {} {}\n  ratios {}\n  gwp {}\n", e.id, quote(&e.name), e.ratios.as_str(), e.gwp.as_str());
+    for c in ledger.counterparties() {
+        let _ = writeln!(o, "counterparty {} {}", c.id, quote(&c.name));
+    }
+    for a in ledger.chart().accounts().iter().filter(|a| !ledger.chart().is_template(&a.code)) {
+        let side = if a.side == Side::Stock { "stock" } else { "flow" };
+        let _ = writeln!(o, "account {} {side} {}", a.code, quote(&a.name));
+    }
+    for it in ledger.items() {
+        let _ = writeln!(o, "\nitem {} {}", it.id, quote(&it.name));
+        let _ = writeln!(
+            o,
+            "  category {}\n  measure {}\n  costing {}",
+            it.category.as_str(),
+            it.measure.as_str(),
+            it.costing.as_str()
+        );
+        if let Some(c) = it.carbon_content {
+            let _ = writeln!(o, "  carbon-content {}", exact::format_decimal(c, 18));
+        }
+        if let Some(p) = &it.energy_content {
+            let _ = writeln!(o, "  energy-content {p}");
+        }
+        if let Some(p) = &it.density {
+            let _ = writeln!(o, "  density {p}");
+        }
+    }
+    for a in ledger.assets() {
+        let _ = writeln!(
+            o,
+            "\nasset {} {}\n  in-service {}\n  life {} months",
+            a.id,
+            quote(&a.name),
+            a.in_service,
+            a.life_months
+        );
+    }
+    o.push('\n');
+    for p in ledger.periods() {
+        let _ = writeln!(o, "period {} {} {}", p.id, format_date(p.start), format_date(p.end));
+    }
+    for tx in ledger.transactions() {
+        let _ = writeln!(o, "\n{} txn {} {}", format_date(tx.date), tx.id, quote(&tx.description));
+        let _ = writeln!(o, "  kind {}", tx.kind.as_str());
+        if let Some(r) = &tx.reverses {
+            let _ = writeln!(o, "  reverses {r}");
+        }
+        for p in &tx.postings {
+            let unit = if p.species.is_carbon() { "gC" } else { "g" };
+            let _ = writeln!(o, "  post {} {} {unit} {}{}", p.account, p.amount, p.species, dims(&p.dims));
+        }
+        for m in &tx.movements {
+            let unit = match ledger.item(&m.item).map(|i| i.measure) {
+                Some(custody_core::units::Dimension::Energy) => "kJ",
+                _ => "g",
+            };
+            let mut extra = String::new();
+            if let Some(l) = &m.lot {
+                let _ = write!(extra, " lot={l}");
+            }
+            if let Some(s) = &m.site {
+                let _ = write!(extra, " site={s}");
+            }
+            let _ = writeln!(o, "  move {} {} {unit}{extra}", m.item, m.quantity);
+        }
+        for (k, v) in &tx.meta {
+            let _ = writeln!(o, "  meta {k} {}", quote(v));
+        }
+    }
+    for i in ledger.instruments() {
+        let _ = writeln!(
+            o,
+            "\n{} obtain {}\n  instrument {}\n  quantity {} gCO2e",
+            format_date(i.date),
+            i.id,
+            i.kind.as_str(),
+            i.co2e_g
+        );
+        if let Some(c) = &i.counterparty {
+            let _ = writeln!(o, "  counterparty {c}");
+        }
+    }
+    let closed: Vec<&Period> = ledger.periods().iter().filter(|p| p.closed).collect();
+    if !closed.is_empty() {
+        o.push('\n');
+    }
+    for p in closed {
+        let _ = writeln!(o, "close {}", p.id);
+    }
+    o
+}

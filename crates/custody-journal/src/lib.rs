@@ -1,0 +1,12 @@
+//! The journal format: a human-readable, diffable text form of a ledger.
+//!
+//! [`load`] reads journal texts (each with a file name) into a [`Ledger`], reporting every error
+//! as `file:line:column: message`; [`export`] writes a ledger back as a journal that loads to the
+//! identical ledger. The format is documented in `docs/journal.md`. This crate does no I/O: the
+//! caller reads and writes the files.
+
+mod export;
+mod parse;
+
+pub use export::export;
+pub use parse::{load, parse, Diagnostic, Entry, Source};

@@ -1,0 +1,1069 @@
+//! Tokenizer and parser: text -> entries with spans -> ledger.
+
+use custody_core::chart::{Account, Role, Side};
+use custody_core::exact::{self, Q};
+use custody_core::model::*;
+use custody_core::ops::*;
+use custody_core::units::{CarbonRatios, Dimension, Gwp, Intensity, Measure, Property, Species, SpeciesMass, Unit};
+use custody_core::{Entity, Ledger};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// One journal text and the name errors are reported under.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// An error at a place in a journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    text: String,
+    col: usize,
+    quoted: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Line {
+    no: usize,
+    indented: bool,
+    tokens: Vec<Token>,
+}
+
+fn tokenize(line: &str) -> Result<Vec<Token>, (usize, String)> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == '#' {
+            break;
+        }
+        let col = i + 1;
+        if c == '"' {
+            let mut s = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => return Err((col, "unterminated string: add the closing `\"`".into())),
+                    Some('"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some('\\') => {
+                        match chars.get(i + 1) {
+                            Some('"') => s.push('"'),
+                            Some('\\') => s.push('\\'),
+                            Some('n') => s.push('\n'),
+                            _ => return Err((i + 1, "unknown escape: use \\\" \\\\ or \\n".into())),
+                        }
+                        i += 2;
+                    }
+                    Some(ch) => {
+                        s.push(*ch);
+                        i += 1;
+                    }
+                }
+            }
+            tokens.push(Token { text: s, col, quoted: true });
+        } else {
+            let start = i;
+            while i < chars.len() && !chars[i].is_whitespace() {
+                i += 1;
+            }
+            tokens.push(Token { text: chars[start..i].iter().collect(), col, quoted: false });
+        }
+    }
+    Ok(tokens)
+}
+
+/// A parsed journal entry with the place it came from.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    Entity(Entity),
+    Counterparty(Counterparty),
+    Account(Account),
+    Item(Item),
+    Asset(Asset),
+    Period(Period),
+    Close(String),
+    Op(Op),
+}
+
+#[derive(Debug, Clone)]
+pub struct Spanned {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub entry: Entry,
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, line: usize, column: usize, message: impl Into<String>) {
+        self.diags.push(Diagnostic { file: self.file.to_string(), line, column, message: message.into() });
+    }
+}
+
+/// A field line of a block: its key and the tokens after it.
+struct Field<'a> {
+    line: usize,
+    key: &'a Token,
+    args: &'a [Token],
+}
+
+impl Field<'_> {
+    fn end_col(&self) -> usize {
+        self.args.last().map(|t| t.col + t.text.chars().count()).unwrap_or(self.key.col + self.key.text.len())
+    }
+}
+
+type R<T> = Result<T, (usize, usize, String)>;
+
+fn at<T>(f: &Field, tok: Option<&Token>, msg: impl Into<String>) -> R<T> {
+    let col = tok.map(|t| t.col).unwrap_or_else(|| f.end_col() + 1);
+    Err((f.line, col, msg.into()))
+}
+
+fn arg<'a>(f: &'a Field, i: usize, what: &str) -> R<&'a Token> {
+    match f.args.get(i) {
+        Some(t) => Ok(t),
+        None => at(f, None, format!("`{}` needs {what}", f.key.text)),
+    }
+}
+
+fn only(f: &Field, n: usize) -> R<()> {
+    match f.args.get(n) {
+        Some(t) => at(f, Some(t), format!("unexpected `{}` after `{}`", t.text, f.key.text)),
+        None => Ok(()),
+    }
+}
+
+fn ident(f: &Field, i: usize, what: &str) -> R<String> {
+    let t = arg(f, i, what)?;
+    if t.text.is_empty() {
+        return at(f, Some(t), format!("{what} must not be empty"));
+    }
+    Ok(t.text.clone())
+}
+
+fn measure(f: &Field, i: usize) -> R<Measure> {
+    let v = arg(f, i, "a quantity such as `137000 t`")?;
+    let u = arg(f, i + 1, "a unit after the number")?;
+    let Some(value) = exact::parse_decimal(&v.text) else {
+        return at(f, Some(v), format!("`{}` is not a number", v.text));
+    };
+    match Unit::parse(&u.text) {
+        Some(unit) => Ok(Measure { value, unit }),
+        None => at(
+            f,
+            Some(u),
+            format!("unknown unit `{}` (one of: {})", u.text, Unit::names().collect::<Vec<_>>().join(", ")),
+        ),
+    }
+}
+
+fn species_mass(f: &Field, i: usize) -> R<SpeciesMass> {
+    let v = arg(f, i, "an amount such as `401 tCO2`")?;
+    let u = arg(f, i + 1, "a unit such as `tCO2` or `tC`")?;
+    if exact::parse_decimal(&v.text).is_none() {
+        return at(f, Some(v), format!("`{}` is not a number", v.text));
+    }
+    match SpeciesMass::parse(&v.text, &u.text) {
+        Some(m) => Ok(m),
+        None => at(
+            f,
+            Some(u),
+            format!("`{}` is not a mass of a species (g|kg|t|kt|Mt + CO2|CH4|CO|VOC|N2O|SF6|CF4|C2F6|C)", u.text),
+        ),
+    }
+}
+
+fn intensity(f: &Field, i: usize) -> R<Intensity> {
+    let v = arg(f, i, "an intensity such as `675.28 gCO2/kWh`")?;
+    let u = arg(f, i + 1, "a unit such as `gCO2/kWh`")?;
+    if exact::parse_decimal(&v.text).is_none() {
+        return at(f, Some(v), format!("`{}` is not a number", v.text));
+    }
+    match Intensity::parse(&v.text, &u.text) {
+        Some(x) => Ok(x),
+        None => {
+            at(f, Some(u), format!("`{}` is not an intensity (species mass per unit, e.g. gCO2/kWh, kgCH4/t)", u.text))
+        }
+    }
+}
+
+fn property(f: &Field, i: usize) -> R<Property> {
+    let v = arg(f, i, "a value such as `47.14 MJ/kg`")?;
+    let u = arg(f, i + 1, "a unit such as `MJ/kg` or `kg/m3`")?;
+    if exact::parse_decimal(&v.text).is_none() {
+        return at(f, Some(v), format!("`{}` is not a number", v.text));
+    }
+    match Property::parse(&v.text, &u.text) {
+        Some(p) => Ok(p),
+        None => at(f, Some(u), format!("`{}` is not a unit ratio such as MJ/kg or kg/m3", u.text)),
+    }
+}
+
+fn decimal(f: &Field, i: usize, what: &str) -> R<Q> {
+    let t = arg(f, i, what)?;
+    match exact::parse_decimal(&t.text) {
+        Some(q) => Ok(q),
+        None => at(f, Some(t), format!("`{}` is not a number", t.text)),
+    }
+}
+
+fn enum_arg<T>(f: &Field, i: usize, what: &str, options: &str, parse: impl Fn(&str) -> Option<T>) -> R<T> {
+    let t = arg(f, i, what)?;
+    match parse(&t.text) {
+        Some(x) => Ok(x),
+        None => at(f, Some(t), format!("`{}` is not {what} (one of: {options})", t.text)),
+    }
+}
+
+/// `key=value` options after the positional arguments.
+fn options<'a>(f: &'a Field, from: usize, allowed: &[&str]) -> R<BTreeMap<&'a str, &'a Token>> {
+    let mut m = BTreeMap::new();
+    for t in f.args.iter().skip(from) {
+        let Some((k, _)) = t.text.split_once('=') else {
+            return at(f, Some(t), format!("expected `key=value` ({}), found `{}`", allowed.join(", "), t.text));
+        };
+        if !allowed.contains(&k) {
+            return at(f, Some(t), format!("unknown option `{k}` (one of: {})", allowed.join(", ")));
+        }
+        if m.insert(k, t).is_some() {
+            return at(f, Some(t), format!("option `{k}` given twice"));
+        }
+    }
+    Ok(m)
+}
+
+fn opt_value(m: &BTreeMap<&str, &Token>, k: &str) -> Option<String> {
+    m.get(k).map(|t| t.text.split_once('=').map(|(_, v)| v.to_string()).unwrap_or_default())
+}
+
+fn set_once<T>(slot: &mut Option<T>, v: T, f: &Field) -> R<()> {
+    if slot.is_some() {
+        return at(f, Some(f.key), format!("`{}` given twice", f.key.text));
+    }
+    *slot = Some(v);
+    Ok(())
+}
+
+fn require<T>(slot: Option<T>, header: &Line, key: &str, what: &str) -> R<T> {
+    match slot {
+        Some(v) => Ok(v),
+        None => {
+            Err((header.no, header.tokens.first().map(|t| t.col).unwrap_or(1), format!("{what} needs a `{key}` line")))
+        }
+    }
+}
+
+fn header_arg(header: &Line, i: usize, what: &str) -> R<String> {
+    match header.tokens.get(i) {
+        Some(t) => Ok(t.text.clone()),
+        None => {
+            let last = header.tokens.last().map(|t| t.col + t.text.chars().count() + 1).unwrap_or(1);
+            Err((header.no, last, format!("`{}` needs {what}", header.tokens[0].text)))
+        }
+    }
+}
+
+fn header_name(header: &Line, i: usize) -> R<String> {
+    match header.tokens.get(i) {
+        Some(t) if t.quoted => Ok(t.text.clone()),
+        Some(t) => Err((header.no, t.col, format!("names are quoted: \"{}\"", t.text))),
+        None => Ok(String::new()),
+    }
+}
+
+fn header_only(header: &Line, n: usize) -> R<()> {
+    match header.tokens.get(n) {
+        Some(t) => Err((header.no, t.col, format!("unexpected `{}`", t.text))),
+        None => Ok(()),
+    }
+}
+
+fn unknown_key<T>(f: &Field, allowed: &[&str]) -> R<T> {
+    at(f, Some(f.key), format!("unknown field `{}` here (expected one of: {})", f.key.text, allowed.join(", ")))
+}
+
+fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
+    let fields: Vec<Field> =
+        body.iter().map(|l| Field { line: l.no, key: &l.tokens[0], args: &l.tokens[1..] }).collect();
+    let head = &header.tokens[0];
+    match head.text.as_str() {
+        "entity" => {
+            let id = header_arg(header, 1, "an id")?;
+            let name = header_name(header, 2)?;
+            header_only(header, 3)?;
+            let (mut ratios, mut gwp) = (None, None);
+            for f in &fields {
+                match f.key.text.as_str() {
+                    "ratios" => {
+                        set_once(&mut ratios, enum_arg(f, 0, "a ratio table", "efi, molar", CarbonRatios::parse)?, f)?;
+                        only(f, 1)?;
+                    }
+                    "gwp" => {
+                        set_once(&mut gwp, enum_arg(f, 0, "a GWP table", "ar5, ar6", Gwp::parse)?, f)?;
+                        only(f, 1)?;
+                    }
+                    _ => return unknown_key(f, &["ratios", "gwp"]),
+                }
+            }
+            Ok(Entry::Entity(Entity {
+                id,
+                name,
+                ratios: require(ratios, header, "ratios", "an entity")?,
+                gwp: require(gwp, header, "gwp", "an entity")?,
+            }))
+        }
+        "counterparty" => {
+            let id = header_arg(header, 1, "an id")?;
+            let name = header_name(header, 2)?;
+            header_only(header, 3)?;
+            if let Some(f) = fields.first() {
+                return unknown_key(f, &[]);
+            }
+            Ok(Entry::Counterparty(Counterparty { id, name }))
+        }
+        "account" => {
+            let code = header_arg(header, 1, "a code")?;
+            let side = match header_arg(header, 2, "a side (stock or flow)")?.as_str() {
+                "stock" => Side::Stock,
+                "flow" => Side::Flow,
+                other => {
+                    return Err((header.no, header.tokens[2].col, format!("`{other}` is not a side (stock or flow)")))
+                }
+            };
+            let name = header_name(header, 3)?;
+            header_only(header, 4)?;
+            if let Some(f) = fields.first() {
+                return unknown_key(f, &[]);
+            }
+            Ok(Entry::Account(Account { code, name, side, role: Role::Custom }))
+        }
+        "item" => {
+            let id = header_arg(header, 1, "an id")?;
+            let name = header_name(header, 2)?;
+            header_only(header, 3)?;
+            let (mut category, mut measure_dim, mut costing, mut cc, mut ec, mut density) =
+                (None, None, None, None, None, None);
+            let keys = ["category", "measure", "costing", "carbon-content", "energy-content", "density"];
+            for f in &fields {
+                match f.key.text.as_str() {
+                    "category" => set_once(
+                        &mut category,
+                        enum_arg(
+                            f,
+                            0,
+                            "a category",
+                            "raw-material, fuel, electricity, product, byproduct, waste",
+                            Category::parse,
+                        )?,
+                        f,
+                    )?,
+                    "measure" => set_once(
+                        &mut measure_dim,
+                        enum_arg(f, 0, "a measure", "mass, energy", |s| match s {
+                            "mass" => Some(Dimension::Mass),
+                            "energy" => Some(Dimension::Energy),
+                            _ => None,
+                        })?,
+                        f,
+                    )?,
+                    "costing" => set_once(
+                        &mut costing,
+                        enum_arg(f, 0, "a costing method", "mwa, fifo, specific", Costing::parse)?,
+                        f,
+                    )?,
+                    "carbon-content" => {
+                        let q = decimal(f, 0, "a mass fraction such as 0.722 or 72.2%")?;
+                        if q < exact::q(0) || q > exact::q(1) {
+                            return at(f, f.args.first(), "carbon content is a mass fraction between 0 and 1");
+                        }
+                        set_once(&mut cc, q, f)?;
+                        only(f, 1)?;
+                        continue;
+                    }
+                    "energy-content" => {
+                        let p = property(f, 0)?;
+                        if p.num.dimension != Dimension::Energy || p.den.dimension != Dimension::Mass {
+                            return at(f, f.args.get(1), "energy content is energy per mass, e.g. MJ/kg");
+                        }
+                        set_once(&mut ec, p, f)?;
+                    }
+                    "density" => {
+                        let p = property(f, 0)?;
+                        if p.num.dimension != Dimension::Mass || p.den.dimension != Dimension::Volume {
+                            return at(f, f.args.get(1), "density is mass per volume, e.g. kg/m3");
+                        }
+                        set_once(&mut density, p, f)?;
+                    }
+                    _ => return unknown_key(f, &keys),
+                }
+                only(f, if matches!(f.key.text.as_str(), "energy-content" | "density") { 2 } else { 1 })?;
+            }
+            let category = require(category, header, "category", "an item")?;
+            Ok(Entry::Item(Item {
+                id,
+                name,
+                measure: measure_dim.unwrap_or(if category == Category::Electricity {
+                    Dimension::Energy
+                } else {
+                    Dimension::Mass
+                }),
+                category,
+                costing: costing.unwrap_or_default(),
+                carbon_content: cc,
+                energy_content: ec,
+                density,
+            }))
+        }
+        "asset" => {
+            let id = header_arg(header, 1, "an id")?;
+            let name = header_name(header, 2)?;
+            header_only(header, 3)?;
+            let (mut in_service, mut life) = (None, None);
+            for f in &fields {
+                match f.key.text.as_str() {
+                    "in-service" => {
+                        let t = arg(f, 0, "a month YYYY-MM")?;
+                        match MonthIndex::parse(&t.text) {
+                            Some(m) => set_once(&mut in_service, m, f)?,
+                            None => return at(f, Some(t), format!("`{}` is not a month YYYY-MM", t.text)),
+                        }
+                        only(f, 1)?;
+                    }
+                    "life" => {
+                        let n = arg(f, 0, "a number")?;
+                        let unit = arg(f, 1, "`months` or `years`")?;
+                        let Ok(count) = n.text.parse::<u32>() else {
+                            return at(f, Some(n), format!("`{}` is not a whole number", n.text));
+                        };
+                        let months = match unit.text.as_str() {
+                            "months" | "month" => Some(count),
+                            "years" | "year" => count.checked_mul(12),
+                            _ => return at(f, Some(unit), "useful life is in `months` or `years`"),
+                        };
+                        match months {
+                            Some(m) => set_once(&mut life, m, f)?,
+                            None => return at(f, Some(n), "useful life is too long"),
+                        }
+                        only(f, 2)?;
+                    }
+                    _ => return unknown_key(f, &["in-service", "life"]),
+                }
+            }
+            Ok(Entry::Asset(Asset {
+                id,
+                name,
+                in_service: require(in_service, header, "in-service", "an asset")?,
+                life_months: require(life, header, "life", "an asset")?,
+            }))
+        }
+        "period" => {
+            let id = header_arg(header, 1, "an id")?;
+            let start = header_date(header, 2)?;
+            let end = header_date(header, 3)?;
+            header_only(header, 4)?;
+            if let Some(f) = fields.first() {
+                return unknown_key(f, &[]);
+            }
+            Ok(Entry::Period(Period { id, start, end, closed: false }))
+        }
+        "close" => {
+            let id = header_arg(header, 1, "a period id")?;
+            header_only(header, 2)?;
+            if let Some(f) = fields.first() {
+                return unknown_key(f, &[]);
+            }
+            Ok(Entry::Close(id))
+        }
+        text if text.starts_with(|c: char| c.is_ascii_digit()) => {
+            let date = header_date(header, 0)?;
+            let kind = header_arg(header, 1, "an operation (opening, purchase, consume, emit, capture, produce, capitalise, depreciate, sell, txn, reverse, obtain)")?;
+            let id = header_arg(header, 2, "an id")?;
+            let memo = header_name(header, 3)?;
+            header_only(header, 4)?;
+            let body = parse_op(header, &kind, &fields)?;
+            Ok(Entry::Op(Op { id, date, memo, body }))
+        }
+        other => Err((
+            header.no,
+            head.col,
+            format!(
+                "unknown directive `{other}` (entity, counterparty, account, item, asset, period, close, or a date)"
+            ),
+        )),
+    }
+}
+
+fn header_date(header: &Line, i: usize) -> R<Date> {
+    let s = header_arg(header, i, "a date YYYY-MM-DD")?;
+    parse_date(&s).ok_or((header.no, header.tokens[i].col, format!("`{s}` is not a date YYYY-MM-DD")))
+}
+
+fn parse_op(header: &Line, kind: &str, fields: &[Field]) -> R<Operation> {
+    match kind {
+        "opening" | "purchase" => {
+            let mut r = Receipt::default();
+            let (mut item, mut quantity, mut lot, mut site, mut supplier, mut content) = (None, None, None, None, None, None);
+            let keys: &[&str] = if kind == "purchase" {
+                &["supplier", "item", "quantity", "lot", "site", "factor", "attributed", "content"]
+            } else {
+                &["item", "quantity", "lot", "site", "factor", "attributed", "content"]
+            };
+            for f in fields {
+                match f.key.text.as_str() {
+                    "supplier" if kind == "purchase" => set_once(&mut supplier, ident(f, 0, "a counterparty id")?, f)?,
+                    "item" => set_once(&mut item, ident(f, 0, "an item id")?, f)?,
+                    "lot" => set_once(&mut lot, ident(f, 0, "a lot id")?, f)?,
+                    "site" => set_once(&mut site, ident(f, 0, "a site id")?, f)?,
+                    "quantity" => {
+                        set_once(&mut quantity, measure(f, 0)?, f)?;
+                        only(f, 2)?;
+                        continue;
+                    }
+                    "factor" => {
+                        r.factors.push(intensity(f, 0)?);
+                        only(f, 2)?;
+                        continue;
+                    }
+                    "attributed" => {
+                        r.attributed.push(species_mass(f, 0)?);
+                        only(f, 2)?;
+                        continue;
+                    }
+                    "content" => {
+                        set_once(&mut content, species_mass(f, 0)?, f)?;
+                        only(f, 2)?;
+                        continue;
+                    }
+                    _ => return unknown_key(f, keys),
+                }
+                only(f, 1)?;
+            }
+            r.item = require(item, header, "item", kind)?;
+            r.quantity = quantity;
+            r.lot = lot;
+            r.site = site;
+            r.counterparty = supplier;
+            r.content = content;
+            Ok(if kind == "purchase" { Operation::Purchase(r) } else { Operation::Opening(r) })
+        }
+        "capitalise" => {
+            let mut c = Capitalise::default();
+            let (mut asset, mut cp, mut site) = (None, None, None);
+            for f in fields {
+                match f.key.text.as_str() {
+                    "asset" => set_once(&mut asset, ident(f, 0, "an asset id")?, f)?,
+                    "counterparty" => set_once(&mut cp, ident(f, 0, "a counterparty id")?, f)?,
+                    "site" => set_once(&mut site, ident(f, 0, "a site id")?, f)?,
+                    "amount" => {
+                        c.amounts.push(species_mass(f, 0)?);
+                        only(f, 2)?;
+                        continue;
+                    }
+                    _ => return unknown_key(f, &["asset", "counterparty", "site", "amount"]),
+                }
+                only(f, 1)?;
+            }
+            c.asset = require(asset, header, "asset", "capitalise")?;
+            c.counterparty = cp;
+            c.site = site;
+            Ok(Operation::Capitalise(c))
+        }
+        "consume" => {
+            let mut c = Consume::default();
+            let mut site = None;
+            for f in fields {
+                match f.key.text.as_str() {
+                    "site" => {
+                        set_once(&mut site, ident(f, 0, "a site id")?, f)?;
+                        only(f, 1)?;
+                    }
+                    "use" => {
+                        let item = ident(f, 0, "an item id")?;
+                        let quantity = measure(f, 1)?;
+                        let o = options(f, 3, &["lot"])?;
+                        c.uses.push(Use { item, quantity, lot: opt_value(&o, "lot") });
+                    }
+                    _ => return unknown_key(f, &["site", "use"]),
+                }
+            }
+            if c.uses.is_empty() {
+                return require(None, header, "use", "consume");
+            }
+            c.site = site;
+            Ok(Operation::Consume(c))
+        }
+        "emit" => {
+            let mut e = Emit::default();
+            let mut site = None;
+            for f in fields {
+                match f.key.text.as_str() {
+                    "site" => {
+                        set_once(&mut site, ident(f, 0, "a site id")?, f)?;
+                        only(f, 1)?;
+                    }
+                    "emission" => {
+                        e.emissions.push(species_mass(f, 0)?);
+                        only(f, 2)?;
+                    }
+                    _ => return unknown_key(f, &["site", "emission"]),
+                }
+            }
+            if e.emissions.is_empty() {
+                return require(None, header, "emission", "emit");
+            }
+            e.site = site;
+            Ok(Operation::Emit(e))
+        }
+        "capture" => {
+            let mut c = Capture::default();
+            let (mut site, mut operator) = (None, None);
+            for f in fields {
+                match f.key.text.as_str() {
+                    "site" => set_once(&mut site, ident(f, 0, "a site id")?, f)?,
+                    "operator" => set_once(&mut operator, ident(f, 0, "a counterparty id")?, f)?,
+                    "captured" => {
+                        c.captured.push(species_mass(f, 0)?);
+                        only(f, 2)?;
+                        continue;
+                    }
+                    "process" => {
+                        c.process.push(species_mass(f, 0)?);
+                        only(f, 2)?;
+                        continue;
+                    }
+                    _ => return unknown_key(f, &["site", "operator", "captured", "process"]),
+                }
+                only(f, 1)?;
+            }
+            c.operator = require(operator, header, "operator", "capture")?;
+            c.site = site;
+            Ok(Operation::Capture(c))
+        }
+        "produce" => {
+            let mut p = Produce::default();
+            let (mut site, mut key) = (None, None);
+            for f in fields {
+                match f.key.text.as_str() {
+                    "site" => {
+                        set_once(&mut site, ident(f, 0, "a site id")?, f)?;
+                        only(f, 1)?;
+                    }
+                    "allocation" => {
+                        set_once(&mut key, enum_arg(f, 0, "an allocation key", "mass, energy, carbon, value", AllocationKey::parse)?, f)?;
+                        only(f, 1)?;
+                    }
+                    "output" => {
+                        let item = ident(f, 0, "an item id")?;
+                        let quantity = measure(f, 1)?;
+                        let mut o = Output { item, quantity, content: None, value: None, cut_off: false };
+                        let mut i = 3;
+                        while let Some(t) = f.args.get(i) {
+                            match t.text.as_str() {
+                                "content" if o.content.is_none() => {
+                                    o.content = Some(species_mass(f, i + 1)?);
+                                    i += 3;
+                                }
+                                "value" if o.value.is_none() => {
+                                    o.value = Some(decimal(f, i + 1, "an economic value")?);
+                                    i += 2;
+                                }
+                                "cut-off" if !o.cut_off => {
+                                    o.cut_off = true;
+                                    i += 1;
+                                }
+                                _ => return at(f, Some(t), format!("unexpected `{}` (content N tC, value N, cut-off)", t.text)),
+                            }
+                        }
+                        p.outputs.push(o);
+                    }
+                    _ => return unknown_key(f, &["site", "allocation", "output"]),
+                }
+            }
+            if p.outputs.is_empty() {
+                return require(None, header, "output", "produce");
+            }
+            p.site = site;
+            p.key = key.unwrap_or_default();
+            Ok(Operation::Produce(p))
+        }
+        "depreciate" => {
+            let mut dep = Depreciate::default();
+            let (mut asset, mut site) = (None, None);
+            for f in fields {
+                match f.key.text.as_str() {
+                    "asset" => {
+                        set_once(&mut asset, ident(f, 0, "an asset id")?, f)?;
+                        only(f, 1)?;
+                    }
+                    "site" => {
+                        set_once(&mut site, ident(f, 0, "a site id")?, f)?;
+                        only(f, 1)?;
+                    }
+                    "to" => {
+                        let item = ident(f, 0, "a product id")?;
+                        let weight = match f.args.get(1) {
+                            Some(t) if t.text == "weight" => {
+                                let w = decimal(f, 2, "a weight")?;
+                                only(f, 3)?;
+                                w
+                            }
+                            Some(t) => return at(f, Some(t), format!("unexpected `{}` (weight N)", t.text)),
+                            None => exact::q(1),
+                        };
+                        dep.to.push((item, weight));
+                    }
+                    _ => return unknown_key(f, &["asset", "site", "to"]),
+                }
+            }
+            dep.asset = require(asset, header, "asset", "depreciate")?;
+            dep.site = site;
+            if dep.to.is_empty() {
+                return require(None, header, "to", "depreciate");
+            }
+            Ok(Operation::Depreciate(dep))
+        }
+        "sell" => {
+            let mut s = Sell::default();
+            let (mut item, mut site, mut lot, mut quantity, mut carrier) = (None, None, None, None, None);
+            for f in fields {
+                match f.key.text.as_str() {
+                    "item" => set_once(&mut item, ident(f, 0, "a product id")?, f)?,
+                    "site" => set_once(&mut site, ident(f, 0, "a site id")?, f)?,
+                    "lot" => set_once(&mut lot, ident(f, 0, "a lot id")?, f)?,
+                    "carrier" => set_once(&mut carrier, ident(f, 0, "a counterparty id")?, f)?,
+                    "quantity" => {
+                        set_once(&mut quantity, measure(f, 0)?, f)?;
+                        only(f, 2)?;
+                        continue;
+                    }
+                    "transport" => {
+                        s.transport.push(intensity(f, 0)?);
+                        only(f, 2)?;
+                        continue;
+                    }
+                    "customer" => {
+                        let customer = ident(f, 0, "a counterparty id")?;
+                        let t = arg(f, 1, "`share P%` or a quantity")?;
+                        if t.text == "share" {
+                            let share = decimal(f, 2, "a share such as 48.1%")?;
+                            only(f, 3)?;
+                            s.lines.push(SaleLine { customer, share: Some(share), quantity: None });
+                        } else {
+                            let q = measure(f, 1)?;
+                            only(f, 3)?;
+                            s.lines.push(SaleLine { customer, share: None, quantity: Some(q) });
+                        }
+                        continue;
+                    }
+                    _ => return unknown_key(f, &["item", "site", "lot", "quantity", "customer", "transport", "carrier"]),
+                }
+                only(f, 1)?;
+            }
+            s.item = require(item, header, "item", "sell")?;
+            if s.lines.is_empty() {
+                return require(None, header, "customer", "sell");
+            }
+            s.site = site;
+            s.lot = lot;
+            s.quantity = quantity;
+            s.carrier = carrier;
+            Ok(Operation::Sell(s))
+        }
+        "reverse" => {
+            let mut of = None;
+            for f in fields {
+                match f.key.text.as_str() {
+                    "of" => {
+                        set_once(&mut of, ident(f, 0, "a transaction id")?, f)?;
+                        only(f, 1)?;
+                    }
+                    _ => return unknown_key(f, &["of"]),
+                }
+            }
+            Ok(Operation::Reverse { of: require(of, header, "of", "reverse")? })
+        }
+        "obtain" => {
+            let (mut kind, mut amount, mut cp) = (None, None, None);
+            for f in fields {
+                match f.key.text.as_str() {
+                    "instrument" => {
+                        set_once(&mut kind, enum_arg(f, 0, "an instrument", "removal, eac", InstrumentKind::parse)?, f)?;
+                        only(f, 1)?;
+                    }
+                    "counterparty" => {
+                        set_once(&mut cp, ident(f, 0, "a counterparty id")?, f)?;
+                        only(f, 1)?;
+                    }
+                    "quantity" => {
+                        let v = decimal(f, 0, "an amount such as `100 tCO2e`")?;
+                        let u = arg(f, 1, "a unit gCO2e, kgCO2e or tCO2e")?;
+                        let scale = match u.text.as_str() {
+                            "gCO2e" => 1,
+                            "kgCO2e" => 1_000,
+                            "tCO2e" => 1_000_000,
+                            _ => return at(f, Some(u), "instruments are counted in gCO2e, kgCO2e or tCO2e"),
+                        };
+                        set_once(&mut amount, v * exact::q(scale), f)?;
+                        only(f, 2)?;
+                    }
+                    _ => return unknown_key(f, &["instrument", "quantity", "counterparty"]),
+                }
+            }
+            Ok(Operation::Obtain(Obtain {
+                kind: require(kind, header, "instrument", "obtain")?,
+                co2e_grams: require(amount, header, "quantity", "obtain")?,
+                counterparty: cp,
+            }))
+        }
+        "txn" => {
+            let mut raw = Raw {
+                kind: TxKind::Raw,
+                description: String::new(),
+                postings: Vec::new(),
+                movements: Vec::new(),
+                reverses: None,
+                meta: BTreeMap::new(),
+            };
+            let (mut kind, mut reverses) = (None, None);
+            for f in fields {
+                match f.key.text.as_str() {
+                    "kind" => {
+                        set_once(&mut kind, enum_arg(f, 0, "a transaction kind", "opening, capitalise, purchase, consume, emit, capture, produce, depreciate, sell, txn, reverse", TxKind::parse)?, f)?;
+                        only(f, 1)?;
+                    }
+                    "reverses" => {
+                        set_once(&mut reverses, ident(f, 0, "a transaction id")?, f)?;
+                        only(f, 1)?;
+                    }
+                    "meta" => {
+                        let k = ident(f, 0, "a key")?;
+                        let v = arg(f, 1, "a value")?.text.clone();
+                        only(f, 2)?;
+                        raw.meta.insert(k, v);
+                    }
+                    "post" => raw.postings.push(parse_posting(f)?),
+                    "move" => raw.movements.push(parse_movement(f)?),
+                    _ => return unknown_key(f, &["kind", "reverses", "meta", "post", "move"]),
+                }
+            }
+            raw.kind = kind.unwrap_or(TxKind::Raw);
+            raw.reverses = reverses;
+            Ok(Operation::Raw(raw))
+        }
+        other => Err((
+            header.no,
+            header.tokens[1].col,
+            format!("unknown operation `{other}` (opening, purchase, capitalise, consume, emit, capture, produce, depreciate, sell, txn, reverse, obtain)"),
+        )),
+    }
+}
+
+fn whole(q: Q) -> Option<i64> {
+    if q.is_integer() {
+        i64::try_from(q.to_integer()).ok()
+    } else {
+        None
+    }
+}
+
+fn parse_posting(f: &Field) -> R<Posting> {
+    let account = ident(f, 0, "an account code")?;
+    let v = arg(f, 1, "an amount")?;
+    let u = arg(f, 2, "a unit (gC, kgC, tC; or g, kg, t for N2O and SF6)")?;
+    let sp = arg(f, 3, "a species")?;
+    let Some(value) = exact::parse_decimal(&v.text) else {
+        return at(f, Some(v), format!("`{}` is not a number", v.text));
+    };
+    let Ok(species) = sp.text.parse::<Species>() else {
+        return at(f, Some(sp), format!("`{}` is not a species", sp.text));
+    };
+    let (mass_unit, carbon) = match u.text.strip_suffix('C') {
+        Some(m) if !m.is_empty() => (m, true),
+        _ => (u.text.as_str(), false),
+    };
+    let unit = Unit::parse(mass_unit).filter(|x| x.dimension == Dimension::Mass);
+    let Some(unit) = unit else {
+        return at(f, Some(u), format!("`{}` is not a posting unit (gC, kgC, tC; g, kg, t)", u.text));
+    };
+    if carbon != species.is_carbon() {
+        return at(
+            f,
+            Some(u),
+            if carbon {
+                format!("{species} is not carbon: post it in g, kg or t of the gas")
+            } else {
+                format!("{species} is posted in carbon mass: gC, kgC or tC")
+            },
+        );
+    }
+    let Some(amount) = exact::mul(value, unit.base).ok().and_then(whole) else {
+        return at(f, Some(v), "a posting is a whole number of grams");
+    };
+    let o = options(f, 4, &["item", "lot", "site", "origin", "counterparty"])?;
+    let origin = match opt_value(&o, "origin") {
+        Some(s) => match Origin::parse(&s) {
+            Some(x) => Some(x),
+            None => return at(f, o.get("origin").copied(), format!("`{s}` is not an origin")),
+        },
+        None => None,
+    };
+    Ok(Posting {
+        account,
+        species,
+        amount,
+        dims: Dims {
+            item: opt_value(&o, "item"),
+            lot: opt_value(&o, "lot"),
+            site: opt_value(&o, "site"),
+            origin,
+            counterparty: opt_value(&o, "counterparty"),
+        },
+    })
+}
+
+fn parse_movement(f: &Field) -> R<Movement> {
+    let item = ident(f, 0, "an item id")?;
+    let m = measure(f, 1)?;
+    if m.unit.dimension == Dimension::Volume {
+        return at(f, f.args.get(2), "a movement is in mass or energy units");
+    }
+    let Some(quantity) = m.base().ok().and_then(whole) else {
+        return at(f, f.args.get(1), "a movement is a whole number of base units (g or kJ)");
+    };
+    let o = options(f, 3, &["lot", "site"])?;
+    Ok(Movement { item, lot: opt_value(&o, "lot"), site: opt_value(&o, "site"), quantity })
+}
+
+/// Parses journal texts into entries. Errors are collected, never panicked on.
+pub fn parse(sources: &[Source]) -> (Vec<Spanned>, Vec<Diagnostic>) {
+    let mut entries = Vec::new();
+    let mut diags = Vec::new();
+    for src in sources {
+        let mut ctx = Ctx { file: &src.name, diags: Vec::new() };
+        let mut lines = Vec::new();
+        for (i, raw) in src.text.lines().enumerate() {
+            match tokenize(raw) {
+                Ok(tokens) if tokens.is_empty() => {}
+                Ok(tokens) => lines.push(Line { no: i + 1, indented: raw.starts_with([' ', '\t']), tokens }),
+                Err((col, msg)) => ctx.err(i + 1, col, msg),
+            }
+        }
+        let mut i = 0;
+        while i < lines.len() {
+            let header = &lines[i];
+            if header.indented {
+                ctx.err(header.no, header.tokens[0].col, "indented line outside a block: directives start in column 1");
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < lines.len() && lines[j].indented {
+                j += 1;
+            }
+            match parse_block(header, &lines[i + 1..j]) {
+                Ok(entry) => entries.push(Spanned {
+                    file: src.name.clone(),
+                    line: header.no,
+                    column: header.tokens[0].col,
+                    entry,
+                }),
+                Err((line, col, msg)) => ctx.err(line, col, msg),
+            }
+            i = j;
+        }
+        diags.extend(ctx.diags);
+    }
+    (entries, diags)
+}
+
+/// Parses and applies journal texts in order. Every parse error and every rejection is reported;
+/// entries that fail are skipped, so later errors are still found.
+pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnostic>)> {
+    let (entries, mut diags) = parse(sources);
+    let mut ledger: Option<Ledger> = None;
+    for e in entries {
+        let mut err = |msg: String| {
+            diags.push(Diagnostic { file: e.file.clone(), line: e.line, column: e.column, message: msg });
+        };
+        if let Entry::Entity(ent) = &e.entry {
+            if ledger.is_some() {
+                err("the entity is already defined: one journal describes one entity".into());
+            } else {
+                ledger = Some(Ledger::new(ent.clone()));
+            }
+            continue;
+        }
+        let Some(l) = ledger.as_mut() else {
+            err("the journal must start with an `entity` directive".into());
+            continue;
+        };
+        let res = match e.entry {
+            Entry::Entity(_) => unreachable!("handled above"),
+            Entry::Counterparty(c) => l.add_counterparty(c).map_err(|x| x.to_string()),
+            Entry::Account(a) => l.add_account(a).map_err(|x| x.to_string()),
+            Entry::Item(it) => l.add_item(it).map_err(|x| x.to_string()),
+            Entry::Asset(a) => l.add_asset(a).map_err(|x| x.to_string()),
+            Entry::Period(p) => l.add_period(p).map_err(|x| x.to_string()),
+            Entry::Close(id) => l.close_period(&id).map_err(|x| x.to_string()),
+            Entry::Op(op) => {
+                let id = op.id.clone();
+                l.apply(op).map(|_| ()).map_err(|r| {
+                    let parts: Vec<String> = r
+                        .violations
+                        .iter()
+                        .map(|v| {
+                            let field = v.field.map(|f| format!(" (field `{f}`)")).unwrap_or_default();
+                            format!("[{}] {}{field}", v.code, v.message)
+                        })
+                        .collect();
+                    format!("`{id}` rejected: {}", parts.join("; "))
+                })
+            }
+        };
+        if let Err(m) = res {
+            err(m);
+        }
+    }
+    if ledger.is_none() && diags.is_empty() {
+        diags.push(Diagnostic {
+            file: sources.first().map(|s| s.name.clone()).unwrap_or_default(),
+            line: 1,
+            column: 1,
+            message: "no `entity` directive: nothing to load".into(),
+        });
+    }
+    diags.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    match ledger {
+        Some(l) if diags.is_empty() => Ok(l),
+        other => Err((other, diags)),
+    }
+}

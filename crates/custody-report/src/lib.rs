@@ -1,0 +1,606 @@
+//! Renders the core's statements as text tables and as JSON (documented in `docs/reports.md`).
+//!
+//! Ledger amounts are exact integers in gC; this crate converts them for display only: tonnes of
+//! carbon (tC), tonnes of gas (tCO2, tCH4) through the ledger's carbon ratio table, and tCO2e
+//! through its GWP table. JSON numbers are exact decimals (never binary floating point).
+
+use custody_core::exact::{self, Q};
+use custody_core::model::{format_date, Origin};
+use custody_core::statements::{self as st, BySpecies, Scope};
+use custody_core::units::{Dimension, Species};
+use custody_core::Ledger;
+use serde_json::{json, Map, Value};
+use std::fmt::Write;
+
+/// The statements `custody report` knows.
+pub const KINDS: [&str; 6] =
+    ["ledger", "balances", "product-intensity", "entity-emissions", "eledger", "carbon-balance"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Renders statement `kind` for the period (default: the last one).
+pub fn render(ledger: &Ledger, kind: &str, period: Option<&str>, format: Format) -> Result<String, String> {
+    let scope = Scope::resolve(ledger, period)?;
+    let (text, value) = match kind {
+        "ledger" => ledger_statement(ledger, &scope),
+        "balances" => balances(ledger, &scope),
+        "product-intensity" => product_intensity(ledger, &scope),
+        "entity-emissions" => entity_emissions(ledger, &scope),
+        "eledger" => eledger(ledger, &scope),
+        "carbon-balance" => carbon_balance(ledger, &scope),
+        other => return Err(format!("unknown report `{other}` (one of: {})", KINDS.join(", "))),
+    };
+    Ok(match format {
+        Format::Text => text,
+        Format::Json => serde_json::to_string_pretty(&value).expect("JSON values serialize") + "\n",
+    })
+}
+
+// ---- number helpers -------------------------------------------------------------------------------
+
+/// An exact decimal as a JSON number.
+fn num(x: Q, places: u32) -> Value {
+    let s = exact::format_decimal(x, places);
+    Value::Number(s.parse().expect("a formatted decimal is a JSON number"))
+}
+
+fn tonnes(grams: i64) -> Q {
+    Q::new(grams as i128, 1_000_000)
+}
+
+fn t_c(grams: i64) -> Value {
+    num(tonnes(grams), 6)
+}
+
+/// Thousands-separated with `places` decimals, negatives in parentheses (the report's style).
+fn fmt_amount(x: Q, places: u32) -> String {
+    let s = exact::format_decimal(exact::abs_q(x), places);
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i.to_string(), format!(".{f:0<width$}", width = places as usize)),
+        None if places > 0 => (s.clone(), format!(".{}", "0".repeat(places as usize))),
+        None => (s.clone(), String::new()),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if x < exact::q(0) && format!("{grouped}{frac}").chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("({grouped}{frac})")
+    } else if x == exact::q(0) {
+        "-".to_string()
+    } else {
+        format!("{grouped}{frac}")
+    }
+}
+
+fn fmt_tc(grams: i64) -> String {
+    fmt_amount(tonnes(grams), 0)
+}
+
+/// Gas mass (grams) of a species for a ledger amount.
+fn gas(ledger: &Ledger, species: Species, amount: i64) -> Q {
+    ledger.entity().ratios.gas_grams(species, amount)
+}
+
+fn gas_of(ledger: &Ledger, m: &BySpecies, species: Species) -> Q {
+    m.get(&species).map(|a| gas(ledger, species, *a)).unwrap_or_else(|| exact::q(0))
+}
+
+/// Grams CO2e of emissions by species (CO and VOC have no GWP100 and add nothing).
+fn co2e(ledger: &Ledger, m: &BySpecies) -> Q {
+    m.iter().filter_map(|(sp, a)| ledger.entity().gwp.factor(*sp).map(|f| gas(ledger, *sp, *a) * f)).sum()
+}
+
+fn header(ledger: &Ledger, scope: &Scope, title: &str) -> String {
+    format!(
+        "{}\n{title}\nPeriod {} ({} to {}); carbon ratios {}, GWP100 {}\n\n",
+        ledger.entity().name,
+        scope.period,
+        format_date(scope.start),
+        format_date(scope.end),
+        ledger.entity().ratios.as_str(),
+        ledger.entity().gwp.as_str().to_uppercase()
+    )
+}
+
+fn base(ledger: &Ledger, scope: &Scope, statement: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("statement".into(), json!(statement));
+    m.insert("entity".into(), json!(ledger.entity().id));
+    m.insert("period".into(), json!(scope.period));
+    m.insert("from".into(), json!(format_date(scope.start)));
+    m.insert("to".into(), json!(format_date(scope.end)));
+    m.insert("carbon_ratios".into(), json!(ledger.entity().ratios.as_str()));
+    m.insert("gwp".into(), json!(ledger.entity().gwp.as_str()));
+    m
+}
+
+/// Renders rows as aligned columns; the first column left-aligned, the rest right-aligned.
+fn table(rows: &[Vec<String>]) -> String {
+    let n = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..n).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            if i == 0 {
+                let _ = write!(line, "{c:<w$}", w = widths[0]);
+            } else {
+                let _ = write!(line, "  {c:>w$}", w = widths[i]);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+// ---- ledger -------------------------------------------------------------------------------------
+
+fn ledger_statement(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let s = st::ledger_statement(ledger, scope);
+    let mut rows = vec![{
+        let mut h = vec!["transaction".to_string()];
+        h.extend(s.columns.iter().map(|a| a.code.clone()));
+        h.extend(["stocks".to_string(), "flows".to_string()]);
+        h
+    }];
+    let row_cells = |r: &st::LedgerRow| {
+        let mut c = vec![r.id.clone()];
+        c.extend(r.amounts.iter().map(|a| fmt_tc(*a)));
+        c.extend([fmt_tc(r.stocks_total), fmt_tc(r.flows_total)]);
+        c
+    };
+    rows.push(row_cells(&s.beginning));
+    rows.extend(s.rows.iter().map(row_cells));
+    rows.push(row_cells(&s.ending));
+    let mut text = header(ledger, scope, "Carbon ledger (Table ES-1 layout), tonnes of carbon");
+    text.push_str(&table(&rows));
+    text.push_str("\nAccounts:\n");
+    for a in &s.columns {
+        let _ = writeln!(text, "  {:<22} {:<5}  {}", a.code, a.side.as_str(), a.name);
+    }
+    let row_json = |r: &st::LedgerRow| {
+        let amounts: Map<String, Value> =
+            s.columns.iter().zip(&r.amounts).map(|(a, v)| (a.code.clone(), t_c(*v))).collect();
+        let postings: Vec<Value> = r
+            .postings
+            .iter()
+            .map(|p| {
+                json!({
+                    "account": p.account, "species": p.species.as_str(), "amount_gC": p.amount,
+                    "item": p.dims.item, "lot": p.dims.lot, "site": p.dims.site,
+                    "origin": p.dims.origin.map(|o| o.as_str()), "counterparty": p.dims.counterparty,
+                })
+            })
+            .collect();
+        json!({
+            "id": r.id, "date": r.date.map(format_date), "kind": r.kind.map(|k| k.as_str()),
+            "description": r.description, "amounts_tC": amounts,
+            "stocks_total_tC": t_c(r.stocks_total), "flows_total_tC": t_c(r.flows_total),
+            "postings": postings,
+        })
+    };
+    let mut m = base(ledger, scope, "ledger");
+    m.insert(
+        "columns".into(),
+        Value::Array(
+            s.columns.iter().map(|a| json!({"code": a.code, "name": a.name, "side": a.side.as_str()})).collect(),
+        ),
+    );
+    m.insert("beginning".into(), row_json(&s.beginning));
+    m.insert("rows".into(), Value::Array(s.rows.iter().map(row_json).collect()));
+    m.insert("ending".into(), row_json(&s.ending));
+    (text, Value::Object(m))
+}
+
+// ---- balances -----------------------------------------------------------------------------------
+
+fn balances(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let b = st::balances(ledger, scope);
+    let mut rows = vec![vec!["account".to_string(), "side".to_string(), "tC".to_string()]];
+    for (a, bal) in &b.accounts {
+        rows.push(vec![format!("{} ({})", a.name, a.code), a.side.as_str().to_string(), fmt_tc(*bal)]);
+    }
+    rows.push(vec![String::new(); 3]);
+    for (label, v) in [
+        ("Total emissions held (stock)", b.stock_emissions),
+        ("Total carbon content held (stock)", b.stock_content),
+        ("Total carbon stock", b.stocks_total),
+        ("Total emissions flow", b.flow_emissions),
+        ("Total carbon content flow", b.flow_content),
+        ("Total abatement flow (sequestration)", b.flow_sequestered),
+        ("Total carbon flow", b.flows_total),
+    ] {
+        rows.push(vec![label.to_string(), String::new(), fmt_tc(v)]);
+    }
+    let mut text = header(ledger, scope, "Summary of account balances at period end (Figure 7), tonnes of carbon");
+    text.push_str(&table(&rows));
+    for (a, sp, g) in &b.gases {
+        let _ = writeln!(
+            text,
+            "{} ({}): {} t {sp} (non-carbon gas, own balance)",
+            a.name,
+            a.code,
+            fmt_amount(tonnes(*g), 3)
+        );
+    }
+    let _ = writeln!(
+        text,
+        "\nStocks {} the flows: {}",
+        if b.stocks_total == b.flows_total { "equal" } else { "DO NOT EQUAL" },
+        fmt_tc(b.stocks_total)
+    );
+    let mut m = base(ledger, scope, "balances");
+    m.insert(
+        "accounts".into(),
+        Value::Array(
+            b.accounts
+                .iter()
+                .map(|(a, bal)| {
+                    json!({"code": a.code, "name": a.name, "side": a.side.as_str(), "role": a.role.as_str(),
+                           "balance_gC": bal, "balance_tC": t_c(*bal)})
+                })
+                .collect(),
+        ),
+    );
+    m.insert(
+        "non_carbon_gases".into(),
+        Value::Array(
+            b.gases.iter().map(|(a, sp, g)| json!({"code": a.code, "species": sp.as_str(), "balance_g": g})).collect(),
+        ),
+    );
+    for (k, v) in [
+        ("stocks_total", b.stocks_total),
+        ("flows_total", b.flows_total),
+        ("stock_emissions", b.stock_emissions),
+        ("stock_content", b.stock_content),
+        ("flow_emissions", b.flow_emissions),
+        ("flow_content", b.flow_content),
+        ("flow_sequestered", b.flow_sequestered),
+    ] {
+        m.insert(format!("{k}_tC"), t_c(v));
+        m.insert(format!("{k}_gC"), json!(v));
+    }
+    m.insert("balanced".into(), json!(b.stocks_total == b.flows_total));
+    (text, Value::Object(m))
+}
+
+// ---- product intensity --------------------------------------------------------------------------
+
+fn origin_label(o: Origin) -> &'static str {
+    match o {
+        Origin::RawMaterials => "Emissions from raw material production and transport",
+        Origin::Electricity => "Emissions from electricity use",
+        Origin::Fuels => "Emissions from fuel production and transport",
+        Origin::Direct => "Direct emissions (fuel combustion and process), gross",
+        Origin::Ccs => "Emissions abated via CCS (net of capture process)",
+        Origin::Ppe => "Emissions from production of equipment used",
+        Origin::Transport => "Emissions from transport of products",
+    }
+}
+
+fn product_intensity(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let s = st::product_intensity(ledger, scope);
+    let mut text = header(ledger, scope, "Product carbon emissions intensity (Figure 8 / Table ES-2)");
+    let mut products = Vec::new();
+    let (mut all_co2, mut all_mass) = (exact::q(0), 0i64);
+    for p in &s.products {
+        let measure = ledger.item(&p.item).map(|i| i.measure).unwrap_or(Dimension::Mass);
+        // Per kg for mass items, per kWh for energy items.
+        let (per, per_base) = match measure {
+            Dimension::Energy => ("kWh", 3_600i128),
+            _ => ("kg", 1_000i128),
+        };
+        if p.sold <= 0 {
+            continue;
+        }
+        let units = Q::new(p.sold as i128, per_base);
+        let per_unit = |grams: Q| grams / units;
+        let mut rows =
+            vec![vec![p.name.clone(), format!("kgCO2/{per}"), format!("gCH4/{per}"), format!("kgCO2e/{per}")]];
+        let mut lines = Vec::new();
+        let mut total = BySpecies::new();
+        for l in &p.lines {
+            for (sp, a) in &l.by_species {
+                *total.entry(*sp).or_default() += a;
+            }
+            let co2 = per_unit(gas_of(ledger, &l.by_species, Species::CO2)) / exact::q(1000);
+            let ch4 = per_unit(gas_of(ledger, &l.by_species, Species::CH4));
+            let e = per_unit(co2e(ledger, &l.by_species)) / exact::q(1000);
+            rows.push(vec![
+                origin_label(l.origin).to_string(),
+                fmt_amount(co2, 3),
+                fmt_amount(ch4, 3),
+                fmt_amount(e, 3),
+            ]);
+            let by: Map<String, Value> =
+                l.by_species.iter().map(|(sp, a)| (sp.as_str().to_string(), json!(a))).collect();
+            lines.push(json!({
+                "category": l.origin.as_str(), "label": origin_label(l.origin),
+                format!("kgCO2_per_{per}"): num(co2, 6), format!("gCH4_per_{per}"): num(ch4, 6),
+                format!("kgCO2e_per_{per}"): num(e, 6), "by_species_gC": by,
+            }));
+        }
+        let co2_g = gas_of(ledger, &total, Species::CO2);
+        let tot_co2 = per_unit(co2_g) / exact::q(1000);
+        let tot_ch4 = per_unit(gas_of(ledger, &total, Species::CH4));
+        let tot_e = per_unit(co2e(ledger, &total)) / exact::q(1000);
+        let content = per_unit(Q::from_integer(p.content as i128)) / exact::q(1000);
+        rows.push(vec![
+            "Product carbon emissions intensity".into(),
+            fmt_amount(tot_co2, 3),
+            fmt_amount(tot_ch4, 3),
+            fmt_amount(tot_e, 3),
+        ]);
+        if measure == Dimension::Mass {
+            all_co2 += co2_g;
+            all_mass += p.sold;
+        }
+        let _ = writeln!(text, "{} sold: {} t\n", p.name, fmt_amount(tonnes(p.sold), 3));
+        text.push_str(&table(&rows));
+        let _ = writeln!(
+            text,
+            "Carbon content carried in the product (not an emission): {} kgC/{per}",
+            fmt_amount(content, 6)
+        );
+        for (c, q) in &p.customers {
+            let _ = writeln!(text, "Sold to {c}: {} t", fmt_amount(tonnes(*q), 3));
+        }
+        text.push('\n');
+        products.push(json!({
+            "item": p.item, "name": p.name, "per": per, "sold_t": num(tonnes(p.sold), 6),
+            "lines": lines,
+            format!("total_kgCO2_per_{per}"): num(tot_co2, 6),
+            format!("total_gCH4_per_{per}"): num(tot_ch4, 6),
+            format!("total_kgCO2e_per_{per}"): num(tot_e, 6),
+            format!("content_kgC_per_{per}"): num(content, 6),
+            "customers": p.customers.iter().map(|(c, q)| json!({"customer": c, "sold_t": num(tonnes(*q), 6)})).collect::<Vec<_>>(),
+        }));
+    }
+    let _ = writeln!(
+        text,
+        "CO2e excludes CO and VOC, which have no GWP100 in the {} table.",
+        ledger.entity().gwp.as_str().to_uppercase()
+    );
+    let mut m = base(ledger, scope, "product-intensity");
+    m.insert("products".into(), Value::Array(products));
+    let total = if all_mass > 0 { all_co2 / Q::from_integer(all_mass as i128) } else { exact::q(0) };
+    m.insert("total_kgCO2_per_kg".into(), num(total, 6));
+    (text, Value::Object(m))
+}
+
+// ---- entity emissions ---------------------------------------------------------------------------
+
+fn entity_emissions(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let e = st::entity_emissions(ledger, scope);
+    let mut text = header(ledger, scope, "Entity-level emissions statement (Figure 9 / Table ES-3)");
+    let mut rows = vec![vec!["".to_string(), "tCO2".into(), "tCH4".into(), "tCO2e".into()]];
+    let mut lines = Vec::new();
+    let mut total = BySpecies::new();
+    let mut direct_net = BySpecies::new();
+    let t = |g: Q| g / exact::q(1_000_000);
+    let push = |rows: &mut Vec<Vec<String>>, label: &str, m: &BySpecies| {
+        rows.push(vec![
+            label.to_string(),
+            fmt_amount(t(gas_of(ledger, m, Species::CO2)), 2),
+            fmt_amount(t(gas_of(ledger, m, Species::CH4)), 2),
+            fmt_amount(t(co2e(ledger, m)), 2),
+        ]);
+    };
+    for (k, m) in &e.lines {
+        use st::EntityLineKind as K;
+        for (sp, a) in m {
+            *total.entry(*sp).or_default() += a;
+            if matches!(k, K::DirectGross | K::CcsAbated) {
+                *direct_net.entry(*sp).or_default() += a;
+            }
+        }
+        push(&mut rows, k.label(), m);
+        if *k == K::CcsAbated {
+            push(&mut rows, "Direct emissions, net", &direct_net);
+        }
+        lines.push(json!({
+            "key": k.as_str(), "label": k.label(),
+            "tCO2": num(t(gas_of(ledger, m, Species::CO2)), 6), "tCH4": num(t(gas_of(ledger, m, Species::CH4)), 6),
+            "tCO2e": num(t(co2e(ledger, m)), 6),
+            "by_species_gC": m.iter().map(|(sp, a)| (sp.as_str().to_string(), json!(a))).collect::<Map<_, _>>(),
+        }));
+    }
+    push(&mut rows, "Total entity-level emissions", &total);
+    text.push_str(&table(&rows));
+    let removals: i64 =
+        e.instruments.iter().filter(|i| i.kind == custody_core::model::InstrumentKind::Removal).map(|i| i.co2e_g).sum();
+    let eacs: i64 =
+        e.instruments.iter().filter(|i| i.kind == custody_core::model::InstrumentKind::Eac).map(|i| i.co2e_g).sum();
+    let _ = writeln!(text, "\nMarket instruments obtained (shown beside the ledger, never netted):");
+    let _ = writeln!(text, "  Carbon removals                         {} tCO2e", fmt_amount(tonnes(removals), 2));
+    let _ = writeln!(text, "  Environmental attribute certificates    {} tCO2e", fmt_amount(tonnes(eacs), 2));
+    if !e.capitalised.is_empty() {
+        let _ = writeln!(
+            text,
+            "\nCapitalised in the period (enters through depreciation, not counted above): {} tCO2",
+            fmt_amount(t(gas_of(ledger, &e.capitalised, Species::CO2)), 2)
+        );
+    }
+    let _ = writeln!(
+        text,
+        "CO2e excludes CO and VOC, which have no GWP100 in the {} table.",
+        ledger.entity().gwp.as_str().to_uppercase()
+    );
+    let mut m = base(ledger, scope, "entity-emissions");
+    m.insert("lines".into(), Value::Array(lines));
+    m.insert("direct_net_tCO2".into(), num(t(gas_of(ledger, &direct_net, Species::CO2)), 6));
+    m.insert("total_tCO2".into(), num(t(gas_of(ledger, &total, Species::CO2)), 6));
+    m.insert("total_tCH4".into(), num(t(gas_of(ledger, &total, Species::CH4)), 6));
+    m.insert("total_tCO2e".into(), num(t(co2e(ledger, &total)), 6));
+    m.insert("capitalised_tCO2".into(), num(t(gas_of(ledger, &e.capitalised, Species::CO2)), 6));
+    m.insert("removals_obtained_tCO2e".into(), num(tonnes(removals), 6));
+    m.insert("eacs_obtained_tCO2e".into(), num(tonnes(eacs), 6));
+    m.insert(
+        "instruments".into(),
+        Value::Array(
+            e.instruments
+                .iter()
+                .map(|i| json!({"id": i.id, "date": format_date(i.date), "kind": i.kind.as_str(), "tCO2e": num(tonnes(i.co2e_g), 6), "counterparty": i.counterparty}))
+                .collect(),
+        ),
+    );
+    (text, Value::Object(m))
+}
+
+// ---- E-ledger -----------------------------------------------------------------------------------
+
+fn eledger(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let e = st::eledger(ledger, scope);
+    let tco2 = |a: i64| gas(ledger, Species::CO2, a) / exact::q(1_000_000);
+    let mut rows = vec![vec!["CO2 emissions liabilities".to_string(), "tCO2".into()]];
+    let mut add = |label: String, a: Q| rows.push(vec![label, fmt_amount(a, 0)]);
+    add("Beginning balance (A)".into(), tco2(e.beginning));
+    let mut sub_b = 0i64;
+    for (item, a) in &e.purchases {
+        sub_b += a;
+        add(format!("Attributed CO2 emissions to {item} supply"), tco2(*a));
+    }
+    add("Subtotal, purchases (B)".into(), tco2(sub_b));
+    add("Direct gross CO2 emissions".into(), tco2(e.direct_gross));
+    add("CO2 abatement (CCS)".into(), tco2(e.ccs_abated));
+    add("Depreciation (period share of emissions attributed to PPE)".into(), tco2(e.depreciation));
+    add("Depreciation allocated to products".into(), tco2(-e.depreciation));
+    for (item, a) in &e.allocated_to_products {
+        add(format!("Net CO2 allocated to {item} inventory"), tco2(*a));
+    }
+    let mut customers = Vec::new();
+    for c in &e.customers {
+        add(
+            format!("Share of product sold to {}: {}%", c.customer, exact::format_decimal(c.share * exact::q(100), 2)),
+            exact::q(0),
+        );
+        add(format!("Net CO2 allocated to product sold to {}", c.customer), tco2(c.product));
+        add(format!("CO2 emissions transporting product to {}", c.customer), tco2(c.transport));
+        add(format!("Net CO2 transferred to {}", c.customer), -tco2(c.product + c.transport));
+        customers.push(json!({
+            "customer": c.customer, "share": num(c.share, 6), "product_tCO2": num(tco2(c.product), 6),
+            "transport_tCO2": num(tco2(c.transport), 6), "transferred_tCO2": num(tco2(c.product + c.transport), 6),
+        }));
+    }
+    add("CO2 emissions liabilities balance (ending)".into(), tco2(e.ending));
+    let mut text = header(ledger, scope, "E-ledger view: CO2 emissions liabilities (Table A1), single-entry");
+    text.push_str(&table(&rows));
+    let _ = writeln!(
+        text,
+        "\nAssets (carbon removals obtained): {} tCO2",
+        fmt_amount(
+            tonnes(
+                ledger
+                    .instruments()
+                    .iter()
+                    .filter(|i| i.kind == custody_core::model::InstrumentKind::Removal
+                        && i.date >= scope.start
+                        && i.date <= scope.end)
+                    .map(|i| i.co2e_g)
+                    .sum()
+            ),
+            0
+        )
+    );
+    let mut m = base(ledger, scope, "eledger");
+    m.insert("beginning_tCO2".into(), num(tco2(e.beginning), 6));
+    m.insert(
+        "purchases".into(),
+        Value::Array(e.purchases.iter().map(|(i, a)| json!({"item": i, "tCO2": num(tco2(*a), 6)})).collect()),
+    );
+    m.insert("purchases_subtotal_tCO2".into(), num(tco2(sub_b), 6));
+    m.insert("direct_gross_tCO2".into(), num(tco2(e.direct_gross), 6));
+    m.insert("ccs_abated_tCO2".into(), num(tco2(e.ccs_abated), 6));
+    m.insert("depreciation_tCO2".into(), num(tco2(e.depreciation), 6));
+    m.insert(
+        "allocated".into(),
+        Value::Array(
+            e.allocated_to_products.iter().map(|(i, a)| json!({"item": i, "tCO2": num(tco2(*a), 6)})).collect(),
+        ),
+    );
+    m.insert("customers".into(), Value::Array(customers));
+    m.insert("ending_tCO2".into(), num(tco2(e.ending), 6));
+    (text, Value::Object(m))
+}
+
+// ---- carbon balance -----------------------------------------------------------------------------
+
+fn carbon_balance(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let c = st::carbon_balance(ledger, scope);
+    let mut text = header(ledger, scope, "Carbon balance checks, tonnes of carbon");
+    let mut rows = vec![vec!["Period check".to_string(), "tC".into()]];
+    rows.push(vec!["Opening carbon stocks".into(), fmt_amount(tonnes(c.opening_stocks), 3)]);
+    rows.push(vec!["Closing carbon stocks".into(), fmt_amount(tonnes(c.closing_stocks), 3)]);
+    rows.push(vec!["Change in stocks".into(), fmt_amount(tonnes(c.closing_stocks - c.opening_stocks), 3)]);
+    for (a, v) in &c.flows {
+        if *v != 0 {
+            rows.push(vec![format!("  {} ({})", a.name, a.code), fmt_amount(tonnes(*v), 3)]);
+        }
+    }
+    rows.push(vec!["Net flows".into(), fmt_amount(tonnes(c.net_flows), 3)]);
+    rows.push(vec![
+        "Closing - opening = net flows".into(),
+        if c.period_check() { "holds".into() } else { "FAILS".into() },
+    ]);
+    rows.push(vec![String::new(), String::new()]);
+    rows.push(vec!["Engineer's check on carbon content".into(), "tC".into()]);
+    rows.push(vec!["Content transferred in".into(), fmt_amount(tonnes(c.content_in), 3)]);
+    rows.push(vec!["Content emitted as gases (direct emissions)".into(), fmt_amount(tonnes(c.content_emitted), 3)]);
+    rows.push(vec!["Content transferred out with products".into(), fmt_amount(tonnes(c.content_out), 3)]);
+    rows.push(vec!["Change in content held".into(), fmt_amount(tonnes(c.content_stock_change), 3)]);
+    rows.push(vec![
+        "In - emitted + out = change held".into(),
+        if c.content_check() { "holds".into() } else { "FAILS".into() },
+    ]);
+    text.push_str(&table(&rows));
+    if !c.closures.is_empty() {
+        let _ = writeln!(text, "\nProduction closure (WIP content against measured output content):");
+        for (id, wip, measured, closure) in &c.closures {
+            let pct = if *wip != 0 { Q::new(*closure as i128 * 100, *wip as i128) } else { exact::q(0) };
+            let _ = writeln!(
+                text,
+                "  {id}: WIP content {} tC, measured outputs {} tC, closure {} tC ({}%), allocated pro rata to measured content",
+                fmt_amount(tonnes(*wip), 3),
+                fmt_amount(tonnes(*measured), 3),
+                fmt_amount(tonnes(*closure), 3),
+                exact::format_decimal(pct, 2)
+            );
+        }
+    }
+    let mut m = base(ledger, scope, "carbon-balance");
+    m.insert("opening_stocks_tC".into(), t_c(c.opening_stocks));
+    m.insert("closing_stocks_tC".into(), t_c(c.closing_stocks));
+    m.insert("net_flows_tC".into(), t_c(c.net_flows));
+    m.insert("period_check".into(), json!(c.period_check()));
+    m.insert(
+        "flows".into(),
+        Value::Array(c.flows.iter().map(|(a, v)| json!({"code": a.code, "name": a.name, "net_tC": t_c(*v)})).collect()),
+    );
+    m.insert(
+        "content".into(),
+        json!({
+            "in_tC": t_c(c.content_in), "emitted_tC": t_c(c.content_emitted), "out_tC": t_c(c.content_out),
+            "stock_change_tC": t_c(c.content_stock_change), "check": c.content_check(),
+        }),
+    );
+    m.insert(
+        "closures".into(),
+        Value::Array(
+            c.closures
+                .iter()
+                .map(|(id, w, me, cl)| json!({"transaction": id, "wip_content_tC": t_c(*w), "measured_content_tC": t_c(*me), "closure_tC": t_c(*cl)}))
+                .collect(),
+        ),
+    );
+    (text, Value::Object(m))
+}
