@@ -1,0 +1,6 @@
+//! Journal tests: one table test per rejection code, parse errors with positions, export round trip,
+//! and malformed input that must never panic.
+
+mod rejections;
+mod roundtrip;
+mod syntax;

@@ -1,0 +1,240 @@
+//! One case per rejection code: a small valid journal, then one more operation, and the codes its
+//! rejection must carry, in precedence order.
+
+use custody_journal::{load, Source};
+
+const BASE: &str = r#"
+entity e "Test mill"
+  ratios efi
+  gwp ar5
+counterparty sup "Supplier"
+counterparty cust "Customer"
+counterparty store "Storage operator"
+item ore "Ore"
+  category raw-material
+  carbon-content 0.1
+item lump "Lump coal"
+  category fuel
+  costing specific
+item power "Power"
+  category electricity
+item steel "Steel"
+  category product
+item slag "Slag"
+  category byproduct
+asset plant "Plant"
+  in-service 2025-01
+  life 10 years
+period 2024-12 2024-12-01 2024-12-31
+period 2025-01 2025-01-01 2025-01-31
+close 2024-12
+2025-01-02 purchase p1
+  supplier sup
+  item ore
+  quantity 100 t
+  factor 10 kgCO2/t
+2025-01-02 purchase p2
+  supplier sup
+  item lump
+  quantity 10 t
+  lot L1
+  content 5 tC
+2025-01-03 consume c1
+  use ore 50 t
+2025-01-03 emit e1
+  emission 1 tCO2
+2025-01-03 produce pr1
+  output steel 10 t content 0.5 tC
+2025-01-04 capitalise cap1
+  asset plant
+  amount 120 tCO2
+"#;
+
+/// Loads BASE + `case` and returns the codes reported on the case's last header line.
+fn codes(case: &str) -> Vec<String> {
+    let text = format!("{BASE}{case}");
+    if case.is_empty() {
+        return match load(&[Source { name: "t.journal".into(), text }]) {
+            Ok(_) => vec![],
+            Err((_, d)) => panic!("the base journal must load: {d:#?}"),
+        };
+    }
+    let header_line = text.lines().count() - case.lines().rev().position(|l| !l.starts_with(' ')).unwrap();
+    let res = load(&[Source { name: "t.journal".into(), text: text.clone() }]);
+    let diags = match res {
+        Ok(_) => return vec![],
+        Err((_, d)) => d,
+    };
+    let mine: Vec<_> = diags.iter().filter(|d| d.line == header_line).collect();
+    assert_eq!(mine.len(), diags.len(), "errors outside the case: {diags:#?}");
+    let msg = &mine[0].message;
+    msg.split('[').skip(1).map(|s| s.split(']').next().unwrap().split(' ').nth(1).unwrap().to_string()).collect()
+}
+
+#[track_caller]
+fn check(case: &str, want: &[&str]) {
+    assert_eq!(codes(case), want, "case:\n{case}");
+}
+
+#[test]
+fn base_journal_is_valid() {
+    assert_eq!(codes(""), Vec::<String>::new());
+}
+
+#[test]
+fn e001_id_conflict() {
+    check("2025-01-05 purchase p1\n  supplier sup\n  item ore\n  quantity 1 t\n", &["id_conflict"]);
+}
+
+#[test]
+fn same_id_same_content_is_a_no_op() {
+    let again = "2025-01-02 purchase p1\n  supplier sup\n  item ore\n  quantity 100 t\n  factor 10 kgCO2/t\n";
+    assert_eq!(codes(again), Vec::<String>::new());
+    let l = load(&[Source { name: "t".into(), text: format!("{BASE}{again}") }]).unwrap();
+    assert_eq!(l.transactions().iter().filter(|t| t.id == "p1").count(), 1);
+}
+
+#[test]
+fn e002_period_unknown() {
+    check("2026-01-01 purchase p9\n  supplier sup\n  item ore\n  quantity 1 t\n", &["period_unknown"]);
+}
+
+#[test]
+fn e003_period_closed() {
+    check("2024-12-15 purchase p9\n  supplier sup\n  item ore\n  quantity 1 t\n", &["period_closed"]);
+}
+
+#[test]
+fn e004_counterparty_unknown() {
+    check("2025-01-05 purchase p9\n  supplier nobody\n  item ore\n  quantity 1 t\n", &["counterparty_unknown"]);
+}
+
+#[test]
+fn e005_item_unknown() {
+    check("2025-01-05 purchase p9\n  supplier sup\n  item unobtainium\n  quantity 1 t\n", &["item_unknown"]);
+}
+
+#[test]
+fn e006_asset_unknown() {
+    check("2025-01-05 depreciate d9\n  asset castle\n  to steel\n", &["asset_unknown"]);
+}
+
+#[test]
+fn e007_account_unknown() {
+    check(
+        "2025-01-05 txn t9\n  post no.such 1 tC C\n  post in.content 1 tC C\n",
+        &["account_unknown", "unbalanced_carbon"],
+    );
+}
+
+#[test]
+fn e008_lot_unknown() {
+    check("2025-01-05 consume c9\n  use lump 1 t\n", &["lot_unknown"]);
+    check("2025-01-05 consume c9\n  use lump 1 t lot=L9\n", &["lot_unknown"]);
+}
+
+#[test]
+fn e009_unit_mismatch() {
+    check("2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 5 kWh\n", &["unit_mismatch"]);
+}
+
+#[test]
+fn e010_duplicate_species() {
+    check(
+        "2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 1 t\n  factor 1 gCO2/kg\n  factor 2 gCO2/kg\n",
+        &["duplicate_species"],
+    );
+}
+
+#[test]
+fn e011_quantity_not_positive() {
+    check("2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 0 t\n", &["quantity_not_positive"]);
+}
+
+#[test]
+fn e012_insufficient_quantity() {
+    check("2025-01-05 consume c9\n  use ore 1000 t\n", &["insufficient_quantity"]);
+}
+
+#[test]
+fn e013_insufficient_carbon() {
+    check("2025-01-05 emit e9\n  emission 1000 tCO2\n", &["insufficient_carbon"]);
+}
+
+#[test]
+fn e014_capture_exceeds_emissions() {
+    check("2025-01-05 capture x9\n  operator store\n  captured 1000 tCO2\n", &["capture_exceeds_emissions"]);
+}
+
+#[test]
+fn e015_allocation_invalid() {
+    check("2025-01-05 produce pr9\n  output slag 1 t cut-off\n", &["allocation_invalid"]);
+    check(
+        "2025-01-05 sell s9\n  item steel\n  customer cust share 50%\n  customer sup share 40%\n",
+        &["allocation_invalid"],
+    );
+}
+
+#[test]
+fn e016_nothing_to_depreciate() {
+    check(
+        "2025-01-05 depreciate d1\n  asset plant\n  to steel\n2025-01-06 depreciate d2\n  asset plant\n  to steel\n",
+        &["nothing_to_depreciate"],
+    );
+}
+
+#[test]
+fn e017_reversal_invalid() {
+    check("2025-01-05 reverse r9\n  of nothing-like-it\n", &["reversal_invalid"]);
+    check("2025-01-05 reverse r1\n  of cap1\n2025-01-05 reverse r2\n  of cap1\n", &["reversal_invalid"]);
+}
+
+#[test]
+fn e018_content_not_allowed() {
+    check(
+        "2025-01-05 purchase p9\n  supplier sup\n  item power\n  quantity 1 MWh\n  content 1 tC\n",
+        &["content_not_allowed"],
+    );
+}
+
+#[test]
+fn e019_unbalanced_carbon() {
+    check("2025-01-05 txn t9\n  post raw.content 1 tC C item=ore\n", &["unbalanced_carbon"]);
+}
+
+#[test]
+fn e020_unbalanced_gas() {
+    check("2025-01-05 txn t9\n  post wip.direct 1 t N2O\n", &["unbalanced_gas"]);
+}
+
+#[test]
+fn e021_overflow() {
+    check(
+        "2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 99999999999999999 Mt\n",
+        &["overflow"],
+    );
+}
+
+#[test]
+fn every_violation_is_reported_in_precedence_order() {
+    check(
+        "2025-01-05 purchase p9\n  supplier nobody\n  item ore\n  quantity 1 t\n  factor 1 gCO2/kg\n  factor 2 gCO2/kg\n",
+        &["counterparty_unknown", "duplicate_species"],
+    );
+}
+
+#[test]
+fn every_code_has_a_case() {
+    // A new code must get a case above: this list is the table's index.
+    let covered = [
+        "id_conflict", "period_unknown", "period_closed", "counterparty_unknown", "item_unknown", "asset_unknown",
+        "account_unknown", "lot_unknown", "unit_mismatch", "duplicate_species", "quantity_not_positive",
+        "insufficient_quantity", "insufficient_carbon", "capture_exceeds_emissions", "allocation_invalid",
+        "nothing_to_depreciate", "reversal_invalid", "content_not_allowed", "unbalanced_carbon", "unbalanced_gas",
+        "overflow",
+    ];
+    let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(all, covered);
+    let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
+    assert_eq!(numbers, (1..=21).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+}

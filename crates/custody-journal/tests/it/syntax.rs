@@ -1,0 +1,80 @@
+//! Parse errors name file, line and column; malformed input never panics.
+
+use custody_journal::{load, Source};
+use proptest::prelude::*;
+
+fn errors(text: &str) -> Vec<String> {
+    match load(&[Source { name: "j.journal".into(), text: text.into() }]) {
+        Ok(_) => vec![],
+        Err((_, d)) => d.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+const HEAD: &str = "entity e \"E\"\n  ratios efi\n  gwp ar5\nperiod p 2025-01-01 2025-01-31\n";
+
+#[test]
+fn errors_name_file_line_and_column() {
+    let text = format!("{HEAD}item ore \"Ore\"\n  category rock\n");
+    assert_eq!(
+        errors(&text),
+        ["j.journal:6:12: `rock` is not a category (one of: raw-material, fuel, electricity, product, byproduct, waste)"]
+    );
+    let text = format!("{HEAD}2025-01-02 purchase p1\n  item ore\n  quantity 10 tonnes\n");
+    assert_eq!(errors(&text)[0], "j.journal:7:15: unknown unit `tonnes` (one of: g, kg, t, kt, Mt, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, TWh, L, m3, cf, scf, Mcf, MMcf, Bcf)");
+    let text = format!("{HEAD}2025-13-02 purchase p1\n  item ore\n");
+    assert_eq!(errors(&text), ["j.journal:5:1: `2025-13-02` is not a date YYYY-MM-DD"]);
+    let text = format!("{HEAD}item ore \"Ore\n");
+    assert_eq!(errors(&text), ["j.journal:5:10: unterminated string: add the closing `\"`"]);
+    let text = format!("{HEAD}2025-01-02 purchase p1\n  item ore\n  colour blue\n");
+    assert!(errors(&text)[0].starts_with("j.journal:7:3: unknown field `colour`"), "{:?}", errors(&text));
+}
+
+#[test]
+fn every_error_is_reported_not_just_the_first() {
+    let text = format!("{HEAD}item a \"A\"\n  category rock\nitem b \"B\"\n  category stone\n  indented\n");
+    let e = errors(&text);
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(e[0].starts_with("j.journal:6:12"));
+    assert!(e[1].starts_with("j.journal:8:12"));
+}
+
+#[test]
+fn a_rejection_points_at_its_operation() {
+    let text = format!("{HEAD}\n\n2025-01-02 consume c1\n  use nothing 1 t\n");
+    assert_eq!(
+        errors(&text),
+        ["j.journal:7:1: `c1` rejected: [E005 item_unknown] item `nothing` is not defined (field `use`)"]
+    );
+}
+
+fn efi() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/efi-h2-dri-eaf/efi.journal")).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Random garbage never panics the parser or the loader.
+    #[test]
+    fn garbage_never_panics(text in "\\PC{0,400}") {
+        let _ = load(&[Source { name: "g".into(), text }]);
+    }
+
+    /// Mutating the EFI journal (a character replaced, a line dropped or doubled) never panics.
+    #[test]
+    fn mutated_journal_never_panics(pos in 0usize..20_000, ch in proptest::char::any(), line in 0usize..400, op in 0u8..3) {
+        let text = efi();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mutated = match op {
+            0 => {
+                let mut chars: Vec<char> = text.chars().collect();
+                let i = pos % chars.len();
+                chars[i] = ch;
+                chars.into_iter().collect()
+            }
+            1 => { let i = line % lines.len(); lines.remove(i); lines.join("\n") }
+            _ => { let i = line % lines.len(); let l = lines[i].clone(); lines.insert(i, l); lines.join("\n") }
+        };
+        let _ = load(&[Source { name: "m".into(), text: mutated }]);
+    }
+}
