@@ -614,6 +614,8 @@ impl Ledger {
                         d.postings = t.postings.iter().map(|p| Posting { amount: -p.amount, ..p.clone() }).collect();
                         d.movements =
                             t.movements.iter().map(|m| Movement { quantity: -m.quantity, ..m.clone() }).collect();
+                        // The original's facts (quantities sold per customer, ...) describe what is undone.
+                        d.meta = t.meta.clone();
                         reverses = Some(of.clone());
                         if description.is_empty() {
                             description = format!("Reversal of {of}");

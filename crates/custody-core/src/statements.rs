@@ -39,11 +39,20 @@ impl Scope {
 }
 
 /// The kind a transaction counts as: a reversal counts as what it reverses (with negated amounts).
+/// A reversal of a reversal counts as the original kind again (its postings are the original's).
 fn effective_kind(ledger: &Ledger, tx: &Transaction) -> TxKind {
-    match (&tx.kind, &tx.reverses) {
-        (TxKind::Reversal, Some(t)) => ledger.transaction(t).map(|t| t.kind).unwrap_or(TxKind::Reversal),
-        (k, _) => *k,
+    let mut t = tx;
+    // Each reversal names an earlier transaction, so the chain ends; the bound is belt and braces.
+    for _ in 0..ledger.transactions().len() + 1 {
+        match (&t.kind, &t.reverses) {
+            (TxKind::Reversal, Some(target)) => match ledger.transaction(target) {
+                Some(next) => t = next,
+                None => return TxKind::Reversal,
+            },
+            (k, _) => return *k,
+        }
     }
+    TxKind::Reversal
 }
 
 fn account_of<'a>(ledger: &'a Ledger, code: &str) -> &'a Account {
@@ -245,6 +254,22 @@ fn product_entry<'a>(
     })
 }
 
+/// -1 for a transaction that undoes its effective kind (an odd number of reversals), else 1.
+fn reversal_sign(ledger: &Ledger, tx: &Transaction) -> i64 {
+    let mut sign = 1;
+    let mut t = tx;
+    for _ in 0..ledger.transactions().len() + 1 {
+        match (&t.kind, t.reverses.as_ref().and_then(|r| ledger.transaction(r))) {
+            (TxKind::Reversal, Some(next)) => {
+                sign = -sign;
+                t = next;
+            }
+            _ => break,
+        }
+    }
+    sign
+}
+
 /// Meta key under which a sale records the quantity sold to one customer.
 pub const SOLD_TO_PREFIX: &str = "sold_to.";
 
@@ -258,7 +283,7 @@ pub fn product_intensity(ledger: &Ledger, scope: &Scope) -> ProductIntensityStat
         if effective_kind(ledger, tx) != TxKind::Sell {
             continue;
         }
-        let sign = if tx.kind == TxKind::Reversal { -1 } else { 1 };
+        let sign = reversal_sign(ledger, tx);
         for m in &tx.movements {
             product_entry(ledger, &mut products, &m.item).sold -= m.quantity;
             for (k, v) in &tx.meta {

@@ -1,0 +1,3 @@
+//! Property tests of the core against simple reference models.
+
+mod props;
