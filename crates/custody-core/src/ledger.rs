@@ -476,31 +476,12 @@ impl Ledger {
 
     /// Exact quantity of an item in its base unit (g or kJ) for a measure as written.
     fn exact_quantity(&self, item: &Item, m: &Measure) -> Option<Q> {
-        let base = m.base().ok()?;
-        let per_kg_energy = || item.energy_content.and_then(|p| p.per_base().ok()); // kJ per g
-        let density = || item.density.and_then(|p| p.per_base().ok()); // g per m3
-        match (item.measure, m.unit.dimension) {
-            (a, b) if a == b => Some(base),
-            (Dimension::Mass, Dimension::Volume) => Some(base * density()?),
-            (Dimension::Mass, Dimension::Energy) => exact::div(base, per_kg_energy()?).ok(),
-            (Dimension::Energy, Dimension::Mass) => Some(base * per_kg_energy()?),
-            (Dimension::Energy, Dimension::Volume) => Some(base * density()? * per_kg_energy()?),
-            _ => None,
-        }
+        convert(item, m.base().ok()?, m.unit.dimension, item.measure)
     }
 
     /// Exact quantity in the given dimension (for intensities and keys).
     fn exact_in(&self, item: &Item, held: Q, dim: Dimension) -> Option<Q> {
-        let energy = || item.energy_content.and_then(|p| p.per_base().ok());
-        let density = || item.density.and_then(|p| p.per_base().ok());
-        match (item.measure, dim) {
-            (a, b) if a == b => Some(held),
-            (Dimension::Mass, Dimension::Energy) => Some(held * energy()?),
-            (Dimension::Mass, Dimension::Volume) => exact::div(held, density()?).ok(),
-            (Dimension::Energy, Dimension::Mass) => exact::div(held, energy()?).ok(),
-            (Dimension::Energy, Dimension::Volume) => exact::div(exact::div(held, energy()?).ok()?, density()?).ok(),
-            _ => None,
-        }
+        convert(item, held, item.measure, dim)
     }
 
     fn quantity_or(&self, item: &Item, m: &Measure, field: &'static str, v: &mut Violations) -> Option<(Q, i64)> {
@@ -1263,6 +1244,30 @@ impl Ledger {
         }
         Some(())
     }
+}
+
+/// Converts an exact quantity of an item between dimensions (base units g, kJ, m3) with the item's
+/// energy content (per mass or per volume) and density.
+fn convert(item: &Item, x: Q, from: Dimension, to: Dimension) -> Option<Q> {
+    let per = |p: &Option<crate::units::Property>| p.and_then(|p| p.per_base().ok());
+    let (ec, ve, rho) = (per(&item.energy_content), per(&item.volumetric_energy), per(&item.density));
+    // Base units of `to` per base unit of `from`.
+    let mass_per_volume = rho.or_else(|| Some(ve? / ec?));
+    let energy_per_volume = ve.or_else(|| Some(rho? * ec?));
+    let factor = match (from, to) {
+        (a, b) if a == b => Some(exact::q(1)),
+        (Dimension::Mass, Dimension::Energy) => ec,
+        (Dimension::Energy, Dimension::Mass) => ec.map(|e| exact::q(1) / e),
+        (Dimension::Volume, Dimension::Mass) => mass_per_volume,
+        (Dimension::Mass, Dimension::Volume) => mass_per_volume.map(|m| exact::q(1) / m),
+        (Dimension::Volume, Dimension::Energy) => energy_per_volume,
+        (Dimension::Energy, Dimension::Volume) => energy_per_volume.map(|e| exact::q(1) / e),
+        _ => None,
+    }?;
+    if factor == exact::q(0) {
+        return None;
+    }
+    exact::mul(x, factor).ok()
 }
 
 fn lot_suffix(lot: &Option<String>) -> String {

@@ -133,6 +133,8 @@ pub struct Item {
     pub carbon_content: Option<crate::exact::Q>,
     /// Energy per mass, e.g. `47.14 MJ/kg`.
     pub energy_content: Option<Property>,
+    /// Energy per volume, e.g. `38.3 MJ/m3` (for gases metered by volume).
+    pub volumetric_energy: Option<Property>,
     /// Mass per volume, e.g. `0.7517 kg/m3`.
     pub density: Option<Property>,
 }

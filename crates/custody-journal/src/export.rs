@@ -66,6 +66,9 @@ pub fn export(ledger: &Ledger) -> String {
         if let Some(p) = &it.energy_content {
             let _ = writeln!(o, "  energy-content {p}");
         }
+        if let Some(p) = &it.volumetric_energy {
+            let _ = writeln!(o, "  energy-content {p}");
+        }
         if let Some(p) = &it.density {
             let _ = writeln!(o, "  density {p}");
         }

@@ -370,8 +370,8 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             let id = header_arg(header, 1, "an id")?;
             let name = header_name(header, 2)?;
             header_only(header, 3)?;
-            let (mut category, mut measure_dim, mut costing, mut cc, mut ec, mut density) =
-                (None, None, None, None, None, None);
+            let (mut category, mut measure_dim, mut costing, mut cc, mut ec, mut ve, mut density) =
+                (None, None, None, None, None, None, None);
             let keys = ["category", "measure", "costing", "carbon-content", "energy-content", "density"];
             for f in &fields {
                 match f.key.text.as_str() {
@@ -411,10 +411,13 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                     }
                     "energy-content" => {
                         let p = property(f, 0)?;
-                        if p.num.dimension != Dimension::Energy || p.den.dimension != Dimension::Mass {
-                            return at(f, f.args.get(1), "energy content is energy per mass, e.g. MJ/kg");
+                        match (p.num.dimension, p.den.dimension) {
+                            (Dimension::Energy, Dimension::Mass) => set_once(&mut ec, p, f)?,
+                            (Dimension::Energy, Dimension::Volume) => set_once(&mut ve, p, f)?,
+                            _ => {
+                                return at(f, f.args.get(1), "energy content is energy per mass or volume, e.g. MJ/kg, MJ/m3")
+                            }
                         }
-                        set_once(&mut ec, p, f)?;
                     }
                     "density" => {
                         let p = property(f, 0)?;
@@ -440,6 +443,7 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 costing: costing.unwrap_or_default(),
                 carbon_content: cc,
                 energy_content: ec,
+                volumetric_energy: ve,
                 density,
             }))
         }

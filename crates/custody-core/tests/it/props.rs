@@ -35,6 +35,7 @@ fn item(id: &str, category: Category, costing: Costing) -> Item {
         costing,
         carbon_content: None,
         energy_content: None,
+        volumetric_energy: None,
         density: None,
     }
 }

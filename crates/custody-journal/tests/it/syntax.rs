@@ -78,3 +78,16 @@ proptest! {
         let _ = load(&[Source { name: "m".into(), text: mutated }]);
     }
 }
+
+#[test]
+fn a_gas_metered_by_volume_converts_by_its_energy_content() {
+    let text = format!(
+        "{HEAD}counterparty s \"S\"\nitem gas \"Gas\"\n  category fuel\n  measure energy\n  energy-content 38 MJ/m3\n\
+         2025-01-02 purchase p1\n  supplier s\n  item gas\n  quantity 100 m3\n  factor 50 gCO2/MJ\n"
+    );
+    let l = load(&[Source { name: "j".into(), text }]).unwrap();
+    let tx = &l.transactions()[0];
+    // 100 m3 x 38 MJ/m3 = 3,800 MJ = 3,800,000 kJ held; x 50 gCO2/MJ = 190,000 gCO2; x 0.273 = 51,870 gC.
+    assert_eq!(tx.movements[0].quantity, 3_800_000);
+    assert!(tx.postings.iter().any(|p| p.account == "fuel.attributed" && p.amount == 51_870));
+}
