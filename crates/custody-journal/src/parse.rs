@@ -415,7 +415,11 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                             (Dimension::Energy, Dimension::Mass) => set_once(&mut ec, p, f)?,
                             (Dimension::Energy, Dimension::Volume) => set_once(&mut ve, p, f)?,
                             _ => {
-                                return at(f, f.args.get(1), "energy content is energy per mass or volume, e.g. MJ/kg, MJ/m3")
+                                return at(
+                                    f,
+                                    f.args.get(1),
+                                    "energy content is energy per mass or volume, e.g. MJ/kg, MJ/m3",
+                                )
                             }
                         }
                     }

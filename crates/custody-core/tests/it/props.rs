@@ -61,7 +61,8 @@ fn setup() -> Ledger {
         closed: false,
     })
     .unwrap();
-    let cap = Capitalise { asset: "plant".into(), amounts: vec![sm(1200, "tCO2"), sm(3, "tCH4")], ..Default::default() };
+    let cap =
+        Capitalise { asset: "plant".into(), amounts: vec![sm(1200, "tCO2"), sm(3, "tCH4")], ..Default::default() };
     l.apply(op("cap", 0, Operation::Capitalise(cap))).unwrap();
     l
 }
@@ -126,8 +127,20 @@ fn to_op(i: usize, s: &Step, chips: &[String], posted: &[String]) -> Op {
             site: None,
             key: if *carbon_key { AllocationKey::Carbon } else { AllocationKey::Mass },
             outputs: vec![
-                Output { item: "steel".into(), quantity: tonnes(*steel), content: Some(sm(*steel_c, "tC")), value: None, cut_off: false },
-                Output { item: "slag".into(), quantity: tonnes(*slag), content: Some(sm(*slag_c, "tC")), value: None, cut_off: true },
+                Output {
+                    item: "steel".into(),
+                    quantity: tonnes(*steel),
+                    content: Some(sm(*steel_c, "tC")),
+                    value: None,
+                    cut_off: false,
+                },
+                Output {
+                    item: "slag".into(),
+                    quantity: tonnes(*slag),
+                    content: Some(sm(*slag_c, "tC")),
+                    value: None,
+                    cut_off: true,
+                },
             ],
         }),
         Step::Depreciate => Operation::Depreciate(Depreciate {
@@ -151,7 +164,12 @@ fn to_op(i: usize, s: &Step, chips: &[String], posted: &[String]) -> Op {
         Step::Unbalanced { amount } => Operation::Raw(Raw {
             kind: TxKind::Raw,
             description: String::new(),
-            postings: vec![Posting { account: "raw.content".into(), species: custody_core::units::Species::C, amount: *amount, dims: Dims::default() }],
+            postings: vec![Posting {
+                account: "raw.content".into(),
+                species: custody_core::units::Species::C,
+                amount: *amount,
+                dims: Dims::default(),
+            }],
             movements: vec![],
             reverses: None,
             meta: Default::default(),
@@ -308,12 +326,16 @@ fn costing_agrees(costing: Costing, steps: &[CostStep]) -> Result<(), TestCaseEr
         let id = format!("c{i}");
         match s {
             CostStep::Buy { qty, co2 } => {
-                let o = op(&id, 1, Operation::Purchase(Receipt {
-                    item: name.into(),
-                    quantity: Some(tonnes(*qty)),
-                    factors: vec![factor(*co2, "gCO2/t")],
-                    ..Default::default()
-                }));
+                let o = op(
+                    &id,
+                    1,
+                    Operation::Purchase(Receipt {
+                        item: name.into(),
+                        quantity: Some(tonnes(*qty)),
+                        factors: vec![factor(*co2, "gCO2/t")],
+                        ..Default::default()
+                    }),
+                );
                 l.apply(o).unwrap();
                 // gC = t x gCO2/t x 0.273, rounded once.
                 let amount = reference_round(*qty as i128 * *co2 as i128 * 273, 1000);
@@ -321,15 +343,24 @@ fn costing_agrees(costing: Costing, steps: &[CostStep]) -> Result<(), TestCaseEr
             }
             CostStep::Use { qty, pick } => {
                 let lot = if lots.is_empty() { None } else { Some(lots[pick % lots.len()].id.clone()) };
-                let o = op(&id, 1, Operation::Consume(Consume {
-                    site: None,
-                    uses: vec![Use { item: name.into(), quantity: tonnes(*qty), lot: if costing == Costing::Specific { lot.clone() } else { None } }],
-                }));
+                let o = op(
+                    &id,
+                    1,
+                    Operation::Consume(Consume {
+                        site: None,
+                        uses: vec![Use {
+                            item: name.into(),
+                            quantity: tonnes(*qty),
+                            lot: if costing == Costing::Specific { lot.clone() } else { None },
+                        }],
+                    }),
+                );
                 let want = reference_take(costing, &mut lots, *qty as i128 * 1_000_000, lot.as_deref());
                 match (l.apply(o), want) {
                     (Ok(_), Some(want)) => {
                         let tx = l.transactions().last().unwrap();
-                        let got: i64 = tx.postings.iter().filter(|p| p.account == "wip.attributed").map(|p| p.amount).sum();
+                        let got: i64 =
+                            tx.postings.iter().filter(|p| p.account == "wip.attributed").map(|p| p.amount).sum();
                         prop_assert_eq!(got as i128, want, "step {}: {:?}", i, s);
                     }
                     (Err(_), None) => {}

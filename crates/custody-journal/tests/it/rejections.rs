@@ -209,10 +209,7 @@ fn e020_unbalanced_gas() {
 
 #[test]
 fn e021_overflow() {
-    check(
-        "2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 99999999999999999 Mt\n",
-        &["overflow"],
-    );
+    check("2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 99999999999999999 Mt\n", &["overflow"]);
 }
 
 #[test]
@@ -227,10 +224,26 @@ fn every_violation_is_reported_in_precedence_order() {
 fn every_code_has_a_case() {
     // A new code must get a case above: this list is the table's index.
     let covered = [
-        "id_conflict", "period_unknown", "period_closed", "counterparty_unknown", "item_unknown", "asset_unknown",
-        "account_unknown", "lot_unknown", "unit_mismatch", "duplicate_species", "quantity_not_positive",
-        "insufficient_quantity", "insufficient_carbon", "capture_exceeds_emissions", "allocation_invalid",
-        "nothing_to_depreciate", "reversal_invalid", "content_not_allowed", "unbalanced_carbon", "unbalanced_gas",
+        "id_conflict",
+        "period_unknown",
+        "period_closed",
+        "counterparty_unknown",
+        "item_unknown",
+        "asset_unknown",
+        "account_unknown",
+        "lot_unknown",
+        "unit_mismatch",
+        "duplicate_species",
+        "quantity_not_positive",
+        "insufficient_quantity",
+        "insufficient_carbon",
+        "capture_exceeds_emissions",
+        "allocation_invalid",
+        "nothing_to_depreciate",
+        "reversal_invalid",
+        "content_not_allowed",
+        "unbalanced_carbon",
+        "unbalanced_gas",
         "overflow",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
