@@ -1,23 +1,150 @@
-//! Chores: `cargo xtask ci` runs what CI runs.
+//! Chores.
+//!
+//! - `cargo xtask ci`: what CI runs (formatting, then every test).
+//! - `cargo xtask bench [--baseline REV] [--days N] [--runs N]`: times `custody check` and
+//!   `custody report` on a generated journal of a year of daily operations, for this tree and, with
+//!   `--baseline`, for another revision built side by side in a git worktree; prints the ratios.
 
 use anyhow::{bail, Context};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
-fn run(cmd: &str, args: &[&str]) -> anyhow::Result<()> {
-    let status = Command::new(cmd).args(args).status().with_context(|| format!("cannot run {cmd}"))?;
+fn run(cmd: &str, args: &[&str], dir: &Path) -> anyhow::Result<()> {
+    let status =
+        Command::new(cmd).args(args).current_dir(dir).status().with_context(|| format!("cannot run {cmd}"))?;
     if !status.success() {
         bail!("`{cmd} {}` failed", args.join(" "));
     }
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
-    let task = std::env::args().nth(1).unwrap_or_default();
-    match task.as_str() {
-        "ci" => {
-            run("cargo", &["fmt", "--all", "--", "--check"])?;
-            run("cargo", &["test", "--workspace", "--locked"])
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+}
+
+/// A journal of `days` days: purchases of four inputs, consumption, emissions, capture,
+/// production, depreciation and a sale split across three customers, every day.
+fn synthetic_journal(days: u32) -> String {
+    let mut j = String::from(
+        "entity bench \"Benchmark mill\"\n  ratios efi\n  gwp ar6\n\
+         counterparty sup \"Supplier\"\ncounterparty a \"A\"\ncounterparty b \"B\"\ncounterparty c \"C\"\n\
+         counterparty store \"Store\"\ncounterparty rail \"Rail\"\n\
+         item ore \"Ore\"\n  category raw-material\n  carbon-content 0.01\n\
+         item coal \"Coal\"\n  category fuel\n  costing fifo\n  carbon-content 0.75\n\
+         item gas \"Gas\"\n  category fuel\n  carbon-content 0.722\n  energy-content 47.14 MJ/kg\n  density 0.75 kg/m3\n\
+         item power \"Power\"\n  category electricity\n\
+         item steel \"Steel\"\n  category product\n\
+         item slag \"Slag\"\n  category byproduct\n\
+         asset plant \"Plant\"\n  in-service 2020-01\n  life 40 years\n\
+         period y 2025-01-01 2025-12-31\n\
+         2025-01-01 capitalise cap\n  asset plant\n  amount 250000 tCO2\n",
+    );
+    for day in 0..days {
+        let (date, month_end) = {
+            let (mut m, mut d) = (1u32, day + 1);
+            let lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+            while d > lengths[(m - 1) as usize] {
+                d -= lengths[(m - 1) as usize];
+                m += 1;
+            }
+            (format!("2025-{m:02}-{d:02}"), d == lengths[(m - 1) as usize])
+        };
+        let _ = write!(
+            j,
+            "{date} purchase ore-{day}\n  supplier sup\n  item ore\n  quantity 4500 t\n  factor 87.8 gCO2/kg\n  factor 0.26 gCH4/kg\n\
+             {date} purchase coal-{day}\n  supplier sup\n  item coal\n  quantity 150 t\n  attributed 13 tCO2\n\
+             {date} purchase gas-{day}\n  supplier sup\n  item gas\n  quantity 38 MMcf\n  factor 4.53 gCO2/MJ\n  factor 0.11 gCH4/MJ\n\
+             {date} purchase power-{day}\n  supplier sup\n  item power\n  quantity 3.6 GWh\n  factor 675.28 gCO2/kWh\n\
+             {date} consume use-{day}\n  use ore 4400 t\n  use coal 140 t\n  use gas 38 MMcf\n  use power 3.6 GWh\n\
+             {date} emit emit-{day}\n  emission 2600 tCO2\n\
+             {date} capture ccs-{day}\n  operator store\n  captured 1800 tCO2\n  process 180 tCO2\n\
+             {date} produce make-{day}\n  output steel 13600 t content 27 tC\n  output slag 1100 t content 40 tC cut-off\n\
+             {date} sell sale-{day}\n  item steel\n  customer a share 30%\n  customer b share 30%\n  customer c share 40%\n  carrier rail\n  transport 5 kgCO2/t\n"
+        );
+        if month_end {
+            let _ = write!(j, "{date} depreciate dep-{day}\n  asset plant\n  to steel\n");
         }
-        _ => bail!("usage: cargo xtask ci"),
+    }
+    j
+}
+
+fn median_time(bin: &Path, args: &[&str], runs: u32) -> anyhow::Result<Duration> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let out = Command::new(bin).args(args).output().with_context(|| format!("cannot run {}", bin.display()))?;
+        let took = start.elapsed();
+        if !out.status.success() {
+            bail!("{} {} failed: {}", bin.display(), args.join(" "), String::from_utf8_lossy(&out.stderr));
+        }
+        times.push(took);
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+fn bench(args: &[String]) -> anyhow::Result<()> {
+    let mut baseline = None;
+    let (mut days, mut runs) = (365u32, 5u32);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--baseline" => baseline = Some(it.next().context("--baseline needs a revision")?.clone()),
+            "--days" => days = it.next().context("--days needs a number")?.parse()?,
+            "--runs" => runs = it.next().context("--runs needs a number")?.parse()?,
+            other => bail!("unknown option {other}"),
+        }
+    }
+    let root = root();
+    let work = root.join("target/bench");
+    std::fs::create_dir_all(&work)?;
+    let journal = work.join("year.journal");
+    std::fs::write(&journal, synthetic_journal(days))?;
+    run("cargo", &["build", "--release", "-p", "custody-cli"], &root)?;
+    let mut bins = vec![("this tree".to_string(), root.join("target/release/custody"))];
+    if let Some(rev) = &baseline {
+        let tree = work.join("baseline");
+        let _ = Command::new("git").args(["worktree", "remove", "--force"]).arg(&tree).current_dir(&root).status();
+        run("git", &["worktree", "add", "--detach", tree.to_str().unwrap(), rev], &root)?;
+        run("cargo", &["build", "--release", "-p", "custody-cli", "--target-dir", "../baseline-target"], &tree)?;
+        bins.insert(0, (format!("baseline {rev}"), work.join("baseline-target/release/custody")));
+    }
+    let j = journal.to_str().unwrap();
+    let cases: [(&str, Vec<&str>); 3] = [
+        ("check", vec!["check", j]),
+        ("report balances", vec!["report", "balances", j, "--format", "json"]),
+        ("report product-intensity", vec!["report", "product-intensity", j]),
+    ];
+    println!("{days} days of operations ({} operations), median of {runs} runs", days * 9 + 1);
+    for (name, a) in &cases {
+        let mut line = format!("{name:<26}");
+        let mut first = None;
+        for (label, bin) in &bins {
+            let t = median_time(bin, a, runs)?;
+            let _ = write!(line, "  {label}: {:>8.1} ms", t.as_secs_f64() * 1000.0);
+            match first {
+                None => first = Some(t),
+                Some(b) => {
+                    let _ = write!(line, "  ratio {:.2}x", t.as_secs_f64() / b.as_secs_f64());
+                }
+            }
+        }
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = root();
+    match args.first().map(String::as_str) {
+        Some("ci") => {
+            run("cargo", &["fmt", "--all", "--", "--check"], &root)?;
+            run("cargo", &["test", "--workspace", "--locked"], &root)
+        }
+        Some("bench") => bench(&args[1..]),
+        _ => bail!("usage: cargo xtask ci | cargo xtask bench [--baseline REV] [--days N] [--runs N]"),
     }
 }
