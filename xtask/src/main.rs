@@ -133,6 +133,10 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         }
         println!("{line}");
     }
+    if baseline.is_some() {
+        let tree = work.join("baseline");
+        let _ = Command::new("git").args(["worktree", "remove", "--force"]).arg(&tree).current_dir(&root).status();
+    }
     Ok(())
 }
 
