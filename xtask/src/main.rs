@@ -12,8 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn run(cmd: &str, args: &[&str], dir: &Path) -> anyhow::Result<()> {
-    let status =
-        Command::new(cmd).args(args).current_dir(dir).status().with_context(|| format!("cannot run {cmd}"))?;
+    let status = Command::new(cmd).args(args).current_dir(dir).status().with_context(|| format!("cannot run {cmd}"))?;
     if !status.success() {
         bail!("`{cmd} {}` failed", args.join(" "));
     }
