@@ -265,20 +265,113 @@ fn opt_value(m: &BTreeMap<&str, &Token>, k: &str) -> Option<String> {
     m.get(k).map(|t| t.text.split_once('=').map(|(_, v)| v.to_string()).unwrap_or_default())
 }
 
-fn set_once<T>(slot: &mut Option<T>, v: T, f: &Field) -> R<()> {
-    if slot.is_some() {
-        return at(f, Some(f.key), format!("`{}` given twice", f.key.text));
-    }
-    *slot = Some(v);
-    Ok(())
+/// The fields of one block, read by key. Every field must be asked for by some key: the first
+/// one nobody asked for is reported as unknown, naming the keys that were expected.
+struct Block<'a> {
+    header: &'a Line,
+    fields: Vec<Field<'a>>,
+    taken: Vec<bool>,
+    keys: Vec<&'static str>,
 }
 
-fn require<T>(slot: Option<T>, header: &Line, key: &str, what: &str) -> R<T> {
-    match slot {
-        Some(v) => Ok(v),
-        None => {
-            Err((header.no, header.tokens.first().map(|t| t.col).unwrap_or(1), format!("{what} needs a `{key}` line")))
+impl<'a> Block<'a> {
+    fn new(header: &'a Line, body: &'a [Line]) -> Block<'a> {
+        let fields: Vec<Field> =
+            body.iter().map(|l| Field { line: l.no, key: &l.tokens[0], args: &l.tokens[1..] }).collect();
+        let taken = vec![false; fields.len()];
+        Block { header, fields, taken, keys: Vec::new() }
+    }
+
+    /// Every field with this key, parsed, in order.
+    fn many<T>(&mut self, key: &'static str, parse: impl Fn(&Field) -> R<T>) -> R<Vec<T>> {
+        self.keys.push(key);
+        let mut out = Vec::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            if f.key.text == key {
+                self.taken[i] = true;
+                out.push(parse(f)?);
+            }
         }
+        Ok(out)
+    }
+
+    /// A field that may appear at most once.
+    fn one<T>(&mut self, key: &'static str, parse: impl Fn(&Field) -> R<T>) -> R<Option<T>> {
+        self.keys.push(key);
+        let mut out = None;
+        for (i, f) in self.fields.iter().enumerate() {
+            if f.key.text == key {
+                self.taken[i] = true;
+                if out.is_some() {
+                    return at(f, Some(f.key), format!("`{key}` given twice"));
+                }
+                out = Some(parse(f)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reports the first field no key asked for.
+    fn finish(&self) -> R<()> {
+        match self.fields.iter().zip(&self.taken).find(|(_, t)| !**t) {
+            None => Ok(()),
+            Some((f, _)) if self.keys.is_empty() => {
+                at(f, Some(f.key), format!("`{}` takes no fields", self.header.tokens[0].text))
+            }
+            Some((f, _)) => at(
+                f,
+                Some(f.key),
+                format!("unknown field `{}` here (expected one of: {})", f.key.text, self.keys.join(", ")),
+            ),
+        }
+    }
+
+    /// A value that must be present, or an error at the header naming the missing key.
+    fn required<T>(&self, value: Option<T>, key: &str, what: &str) -> R<T> {
+        value.ok_or_else(|| (self.header.no, self.header.tokens[0].col, format!("{what} needs a `{key}` line")))
+    }
+
+    fn non_empty<T>(&self, values: Vec<T>, key: &str, what: &str) -> R<Vec<T>> {
+        if values.is_empty() {
+            return self.required(None, key, what);
+        }
+        Ok(values)
+    }
+}
+
+// Field parsers: each reads a whole field line and rejects anything after its arguments.
+
+fn word(what: &'static str) -> impl Fn(&Field) -> R<String> {
+    move |f| {
+        let v = ident(f, 0, what)?;
+        only(f, 1)?;
+        Ok(v)
+    }
+}
+
+fn one_measure(f: &Field) -> R<Measure> {
+    let v = measure(f, 0)?;
+    only(f, 2)?;
+    Ok(v)
+}
+
+fn one_species_mass(f: &Field) -> R<SpeciesMass> {
+    let v = species_mass(f, 0)?;
+    only(f, 2)?;
+    Ok(v)
+}
+
+fn one_intensity(f: &Field) -> R<Intensity> {
+    let v = intensity(f, 0)?;
+    only(f, 2)?;
+    Ok(v)
+}
+
+fn choice<T>(what: &'static str, options: &'static str, parse: impl Fn(&str) -> Option<T>) -> impl Fn(&Field) -> R<T> {
+    move |f| {
+        let v = enum_arg(f, 0, what, options, &parse)?;
+        only(f, 1)?;
+        Ok(v)
     }
 }
 
@@ -307,48 +400,76 @@ fn header_only(header: &Line, n: usize) -> R<()> {
     }
 }
 
-fn unknown_key<T>(f: &Field, allowed: &[&str]) -> R<T> {
-    at(f, Some(f.key), format!("unknown field `{}` here (expected one of: {})", f.key.text, allowed.join(", ")))
+/// `KEYWORD ID "Name"`: the id and the (optional, quoted) name.
+fn id_and_name(header: &Line) -> R<(String, String)> {
+    let id = header_arg(header, 1, "an id")?;
+    let name = header_name(header, 2)?;
+    header_only(header, 3)?;
+    Ok((id, name))
+}
+
+fn carbon_fraction(f: &Field) -> R<Q> {
+    let q = decimal(f, 0, "a mass fraction such as 0.722 or 72.2%")?;
+    only(f, 1)?;
+    if q < exact::q(0) || q > exact::q(1) {
+        return at(f, f.args.first(), "carbon content is a mass fraction between 0 and 1");
+    }
+    Ok(q)
+}
+
+fn item_property(f: &Field) -> R<Property> {
+    let p = property(f, 0)?;
+    only(f, 2)?;
+    Ok(p)
+}
+
+fn life(f: &Field) -> R<u32> {
+    let n = arg(f, 0, "a number")?;
+    let unit = arg(f, 1, "`months` or `years`")?;
+    only(f, 2)?;
+    let Ok(count) = n.text.parse::<u32>() else {
+        return at(f, Some(n), format!("`{}` is not a whole number", n.text));
+    };
+    let months = match unit.text.as_str() {
+        "months" | "month" => Some(count),
+        "years" | "year" => count.checked_mul(12),
+        _ => return at(f, Some(unit), "useful life is in `months` or `years`"),
+    };
+    match months {
+        Some(m) => Ok(m),
+        None => at(f, Some(n), "useful life is too long"),
+    }
+}
+
+fn month(f: &Field) -> R<MonthIndex> {
+    let t = arg(f, 0, "a month YYYY-MM")?;
+    only(f, 1)?;
+    match MonthIndex::parse(&t.text) {
+        Some(m) => Ok(m),
+        None => at(f, Some(t), format!("`{}` is not a month YYYY-MM", t.text)),
+    }
 }
 
 fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
-    let fields: Vec<Field> =
-        body.iter().map(|l| Field { line: l.no, key: &l.tokens[0], args: &l.tokens[1..] }).collect();
+    let mut b = Block::new(header, body);
     let head = &header.tokens[0];
-    match head.text.as_str() {
+    let entry = match head.text.as_str() {
         "entity" => {
-            let id = header_arg(header, 1, "an id")?;
-            let name = header_name(header, 2)?;
-            header_only(header, 3)?;
-            let (mut ratios, mut gwp) = (None, None);
-            for f in &fields {
-                match f.key.text.as_str() {
-                    "ratios" => {
-                        set_once(&mut ratios, enum_arg(f, 0, "a ratio table", "efi, molar", CarbonRatios::parse)?, f)?;
-                        only(f, 1)?;
-                    }
-                    "gwp" => {
-                        set_once(&mut gwp, enum_arg(f, 0, "a GWP table", "ar5, ar6", Gwp::parse)?, f)?;
-                        only(f, 1)?;
-                    }
-                    _ => return unknown_key(f, &["ratios", "gwp"]),
-                }
-            }
-            Ok(Entry::Entity(Entity {
+            let (id, name) = id_and_name(header)?;
+            let ratios = b.one("ratios", choice("a ratio table", "efi, molar", CarbonRatios::parse))?;
+            let gwp = b.one("gwp", choice("a GWP table", "ar5, ar6", Gwp::parse))?;
+            b.finish()?;
+            Entry::Entity(Entity {
                 id,
                 name,
-                ratios: require(ratios, header, "ratios", "an entity")?,
-                gwp: require(gwp, header, "gwp", "an entity")?,
-            }))
+                ratios: b.required(ratios, "ratios", "an entity")?,
+                gwp: b.required(gwp, "gwp", "an entity")?,
+            })
         }
         "counterparty" => {
-            let id = header_arg(header, 1, "an id")?;
-            let name = header_name(header, 2)?;
-            header_only(header, 3)?;
-            if let Some(f) = fields.first() {
-                return unknown_key(f, &[]);
-            }
-            Ok(Entry::Counterparty(Counterparty { id, name }))
+            let (id, name) = id_and_name(header)?;
+            b.finish()?;
+            Entry::Counterparty(Counterparty { id, name })
         }
         "account" => {
             let code = header_arg(header, 1, "a code")?;
@@ -361,83 +482,51 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             };
             let name = header_name(header, 3)?;
             header_only(header, 4)?;
-            if let Some(f) = fields.first() {
-                return unknown_key(f, &[]);
-            }
-            Ok(Entry::Account(Account { code, name, side, role: Role::Custom }))
+            b.finish()?;
+            Entry::Account(Account { code, name, side, role: Role::Custom })
         }
         "item" => {
-            let id = header_arg(header, 1, "an id")?;
-            let name = header_name(header, 2)?;
-            header_only(header, 3)?;
-            let (mut category, mut measure_dim, mut costing, mut cc, mut ec, mut ve, mut density) =
-                (None, None, None, None, None, None, None);
-            let keys = ["category", "measure", "costing", "carbon-content", "energy-content", "density"];
-            for f in &fields {
-                match f.key.text.as_str() {
-                    "category" => set_once(
-                        &mut category,
-                        enum_arg(
-                            f,
-                            0,
-                            "a category",
-                            "raw-material, fuel, electricity, product, byproduct, waste",
-                            Category::parse,
-                        )?,
-                        f,
-                    )?,
-                    "measure" => set_once(
-                        &mut measure_dim,
-                        enum_arg(f, 0, "a measure", "mass, energy", |s| match s {
-                            "mass" => Some(Dimension::Mass),
-                            "energy" => Some(Dimension::Energy),
-                            _ => None,
-                        })?,
-                        f,
-                    )?,
-                    "costing" => set_once(
-                        &mut costing,
-                        enum_arg(f, 0, "a costing method", "mwa, fifo, specific", Costing::parse)?,
-                        f,
-                    )?,
-                    "carbon-content" => {
-                        let q = decimal(f, 0, "a mass fraction such as 0.722 or 72.2%")?;
-                        if q < exact::q(0) || q > exact::q(1) {
-                            return at(f, f.args.first(), "carbon content is a mass fraction between 0 and 1");
-                        }
-                        set_once(&mut cc, q, f)?;
-                        only(f, 1)?;
-                        continue;
-                    }
-                    "energy-content" => {
-                        let p = property(f, 0)?;
-                        match (p.num.dimension, p.den.dimension) {
-                            (Dimension::Energy, Dimension::Mass) => set_once(&mut ec, p, f)?,
-                            (Dimension::Energy, Dimension::Volume) => set_once(&mut ve, p, f)?,
-                            _ => {
-                                return at(
-                                    f,
-                                    f.args.get(1),
-                                    "energy content is energy per mass or volume, e.g. MJ/kg, MJ/m3",
-                                )
-                            }
-                        }
-                    }
-                    "density" => {
-                        let p = property(f, 0)?;
-                        if p.num.dimension != Dimension::Mass || p.den.dimension != Dimension::Volume {
-                            return at(f, f.args.get(1), "density is mass per volume, e.g. kg/m3");
-                        }
-                        set_once(&mut density, p, f)?;
-                    }
-                    _ => return unknown_key(f, &keys),
+            let (id, name) = id_and_name(header)?;
+            let category = b.one(
+                "category",
+                choice("a category", "raw-material, fuel, electricity, product, byproduct, waste", Category::parse),
+            )?;
+            let measure_dim = b.one(
+                "measure",
+                choice("a measure", "mass, energy", |s| match s {
+                    "mass" => Some(Dimension::Mass),
+                    "energy" => Some(Dimension::Energy),
+                    _ => None,
+                }),
+            )?;
+            let costing = b.one("costing", choice("a costing method", "mwa, fifo, specific", Costing::parse))?;
+            let carbon_content = b.one("carbon-content", carbon_fraction)?;
+            let energy = b.many("energy-content", |f| {
+                let p = item_property(f)?;
+                match (p.num.dimension, p.den.dimension) {
+                    (Dimension::Energy, Dimension::Mass | Dimension::Volume) => Ok(p),
+                    _ => at(f, f.args.get(1), "energy content is energy per mass or volume, e.g. MJ/kg, MJ/m3"),
                 }
-                only(f, if matches!(f.key.text.as_str(), "energy-content" | "density") { 2 } else { 1 })?;
-            }
-            let category = require(category, header, "category", "an item")?;
-            Ok(Entry::Item(Item {
-                id,
-                name,
+            })?;
+            let density = b.one("density", |f| {
+                let p = item_property(f)?;
+                if p.num.dimension != Dimension::Mass || p.den.dimension != Dimension::Volume {
+                    return at(f, f.args.get(1), "density is mass per volume, e.g. kg/m3");
+                }
+                Ok(p)
+            })?;
+            b.finish()?;
+            let per = |d: Dimension| {
+                let mut it = energy.iter().filter(|p| p.den.dimension == d);
+                match (it.next(), it.next()) {
+                    (_, Some(_)) => {
+                        Err((header.no, head.col, format!("item `{id}` gives two energy contents per {}", d.as_str())))
+                    }
+                    (first, None) => Ok(first.copied()),
+                }
+            };
+            let category = b.required(category, "category", "an item")?;
+            Entry::Item(Item {
                 measure: measure_dim.unwrap_or(if category == Category::Electricity {
                     Dimension::Energy
                 } else {
@@ -445,71 +534,39 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 }),
                 category,
                 costing: costing.unwrap_or_default(),
-                carbon_content: cc,
-                energy_content: ec,
-                volumetric_energy: ve,
+                carbon_content,
+                energy_content: per(Dimension::Mass)?,
+                volumetric_energy: per(Dimension::Volume)?,
                 density,
-            }))
-        }
-        "asset" => {
-            let id = header_arg(header, 1, "an id")?;
-            let name = header_name(header, 2)?;
-            header_only(header, 3)?;
-            let (mut in_service, mut life) = (None, None);
-            for f in &fields {
-                match f.key.text.as_str() {
-                    "in-service" => {
-                        let t = arg(f, 0, "a month YYYY-MM")?;
-                        match MonthIndex::parse(&t.text) {
-                            Some(m) => set_once(&mut in_service, m, f)?,
-                            None => return at(f, Some(t), format!("`{}` is not a month YYYY-MM", t.text)),
-                        }
-                        only(f, 1)?;
-                    }
-                    "life" => {
-                        let n = arg(f, 0, "a number")?;
-                        let unit = arg(f, 1, "`months` or `years`")?;
-                        let Ok(count) = n.text.parse::<u32>() else {
-                            return at(f, Some(n), format!("`{}` is not a whole number", n.text));
-                        };
-                        let months = match unit.text.as_str() {
-                            "months" | "month" => Some(count),
-                            "years" | "year" => count.checked_mul(12),
-                            _ => return at(f, Some(unit), "useful life is in `months` or `years`"),
-                        };
-                        match months {
-                            Some(m) => set_once(&mut life, m, f)?,
-                            None => return at(f, Some(n), "useful life is too long"),
-                        }
-                        only(f, 2)?;
-                    }
-                    _ => return unknown_key(f, &["in-service", "life"]),
-                }
-            }
-            Ok(Entry::Asset(Asset {
                 id,
                 name,
-                in_service: require(in_service, header, "in-service", "an asset")?,
-                life_months: require(life, header, "life", "an asset")?,
-            }))
+            })
+        }
+        "asset" => {
+            let (id, name) = id_and_name(header)?;
+            let in_service = b.one("in-service", month)?;
+            let life_months = b.one("life", life)?;
+            b.finish()?;
+            Entry::Asset(Asset {
+                id,
+                name,
+                in_service: b.required(in_service, "in-service", "an asset")?,
+                life_months: b.required(life_months, "life", "an asset")?,
+            })
         }
         "period" => {
             let id = header_arg(header, 1, "an id")?;
             let start = header_date(header, 2)?;
             let end = header_date(header, 3)?;
             header_only(header, 4)?;
-            if let Some(f) = fields.first() {
-                return unknown_key(f, &[]);
-            }
-            Ok(Entry::Period(Period { id, start, end, closed: false }))
+            b.finish()?;
+            Entry::Period(Period { id, start, end, closed: false })
         }
         "close" => {
             let id = header_arg(header, 1, "a period id")?;
             header_only(header, 2)?;
-            if let Some(f) = fields.first() {
-                return unknown_key(f, &[]);
-            }
-            Ok(Entry::Close(id))
+            b.finish()?;
+            Entry::Close(id)
         }
         text if text.starts_with(|c: char| c.is_ascii_digit()) => {
             let date = header_date(header, 0)?;
@@ -517,17 +574,18 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             let id = header_arg(header, 2, "an id")?;
             let memo = header_name(header, 3)?;
             header_only(header, 4)?;
-            let body = parse_op(header, &kind, &fields)?;
-            Ok(Entry::Op(Op { id, date, memo, body }))
+            let body = parse_op(&mut b, &kind)?;
+            Entry::Op(Op { id, date, memo, body })
         }
-        other => Err((
+        other => return Err((
             header.no,
             head.col,
             format!(
                 "unknown directive `{other}` (entity, counterparty, account, item, asset, period, close, or a date)"
             ),
         )),
-    }
+    };
+    Ok(entry)
 }
 
 fn header_date(header: &Line, i: usize) -> R<Date> {
@@ -535,364 +593,220 @@ fn header_date(header: &Line, i: usize) -> R<Date> {
     parse_date(&s).ok_or((header.no, header.tokens[i].col, format!("`{s}` is not a date YYYY-MM-DD")))
 }
 
-fn parse_op(header: &Line, kind: &str, fields: &[Field]) -> R<Operation> {
-    match kind {
-        "opening" | "purchase" => {
-            let mut r = Receipt::default();
-            let (mut item, mut quantity, mut lot, mut site, mut supplier, mut content) = (None, None, None, None, None, None);
-            let keys: &[&str] = if kind == "purchase" {
-                &["supplier", "item", "quantity", "lot", "site", "factor", "attributed", "content"]
-            } else {
-                &["item", "quantity", "lot", "site", "factor", "attributed", "content"]
-            };
-            for f in fields {
-                match f.key.text.as_str() {
-                    "supplier" if kind == "purchase" => set_once(&mut supplier, ident(f, 0, "a counterparty id")?, f)?,
-                    "item" => set_once(&mut item, ident(f, 0, "an item id")?, f)?,
-                    "lot" => set_once(&mut lot, ident(f, 0, "a lot id")?, f)?,
-                    "site" => set_once(&mut site, ident(f, 0, "a site id")?, f)?,
-                    "quantity" => {
-                        set_once(&mut quantity, measure(f, 0)?, f)?;
-                        only(f, 2)?;
-                        continue;
-                    }
-                    "factor" => {
-                        r.factors.push(intensity(f, 0)?);
-                        only(f, 2)?;
-                        continue;
-                    }
-                    "attributed" => {
-                        r.attributed.push(species_mass(f, 0)?);
-                        only(f, 2)?;
-                        continue;
-                    }
-                    "content" => {
-                        set_once(&mut content, species_mass(f, 0)?, f)?;
-                        only(f, 2)?;
-                        continue;
-                    }
-                    _ => return unknown_key(f, keys),
-                }
-                only(f, 1)?;
+fn output(f: &Field) -> R<Output> {
+    let item = ident(f, 0, "an item id")?;
+    let quantity = measure(f, 1)?;
+    let mut o = Output { item, quantity, content: None, value: None, cut_off: false };
+    let mut i = 3;
+    while let Some(t) = f.args.get(i) {
+        match t.text.as_str() {
+            "content" if o.content.is_none() => {
+                o.content = Some(species_mass(f, i + 1)?);
+                i += 3;
             }
-            r.item = require(item, header, "item", kind)?;
-            r.quantity = quantity;
-            r.lot = lot;
-            r.site = site;
-            r.counterparty = supplier;
-            r.content = content;
-            Ok(if kind == "purchase" { Operation::Purchase(r) } else { Operation::Opening(r) })
+            "value" if o.value.is_none() => {
+                o.value = Some(decimal(f, i + 1, "an economic value")?);
+                i += 2;
+            }
+            "cut-off" if !o.cut_off => {
+                o.cut_off = true;
+                i += 1;
+            }
+            _ => return at(f, Some(t), format!("unexpected `{}` (content N tC, value N, cut-off)", t.text)),
+        }
+    }
+    Ok(o)
+}
+
+fn sale_line(f: &Field) -> R<SaleLine> {
+    let customer = ident(f, 0, "a counterparty id")?;
+    let t = arg(f, 1, "`share P%` or a quantity")?;
+    if t.text == "share" {
+        let share = decimal(f, 2, "a share such as 48.1%")?;
+        only(f, 3)?;
+        Ok(SaleLine { customer, share: Some(share), quantity: None })
+    } else {
+        let q = measure(f, 1)?;
+        only(f, 3)?;
+        Ok(SaleLine { customer, share: None, quantity: Some(q) })
+    }
+}
+
+fn depreciation_target(f: &Field) -> R<(String, Q)> {
+    let item = ident(f, 0, "a product id")?;
+    let weight = match f.args.get(1) {
+        Some(t) if t.text == "weight" => {
+            let w = decimal(f, 2, "a weight")?;
+            only(f, 3)?;
+            w
+        }
+        Some(t) => return at(f, Some(t), format!("unexpected `{}` (weight N)", t.text)),
+        None => exact::q(1),
+    };
+    Ok((item, weight))
+}
+
+fn co2e_quantity(f: &Field) -> R<Q> {
+    let v = decimal(f, 0, "an amount such as `100 tCO2e`")?;
+    let u = arg(f, 1, "a unit gCO2e, kgCO2e or tCO2e")?;
+    only(f, 2)?;
+    let scale = match u.text.as_str() {
+        "gCO2e" => 1,
+        "kgCO2e" => 1_000,
+        "tCO2e" => 1_000_000,
+        _ => return at(f, Some(u), "instruments are counted in gCO2e, kgCO2e or tCO2e"),
+    };
+    Ok(v * exact::q(scale))
+}
+
+fn meta_line(f: &Field) -> R<(String, String)> {
+    let k = ident(f, 0, "a key")?;
+    let v = arg(f, 1, "a value")?.text.clone();
+    only(f, 2)?;
+    Ok((k, v))
+}
+
+fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
+    let op = match kind {
+        "opening" | "purchase" => {
+            let counterparty = if kind == "purchase" { b.one("supplier", word("a counterparty id"))? } else { None };
+            let item = b.one("item", word("an item id"))?;
+            let r = Receipt {
+                counterparty,
+                item: String::new(),
+                quantity: b.one("quantity", one_measure)?,
+                lot: b.one("lot", word("a lot id"))?,
+                site: b.one("site", word("a site id"))?,
+                factors: b.many("factor", one_intensity)?,
+                attributed: b.many("attributed", one_species_mass)?,
+                content: b.one("content", one_species_mass)?,
+            };
+            b.finish()?;
+            let r = Receipt { item: b.required(item, "item", kind)?, ..r };
+            if kind == "purchase" {
+                Operation::Purchase(r)
+            } else {
+                Operation::Opening(r)
+            }
         }
         "capitalise" => {
-            let mut c = Capitalise::default();
-            let (mut asset, mut cp, mut site) = (None, None, None);
-            for f in fields {
-                match f.key.text.as_str() {
-                    "asset" => set_once(&mut asset, ident(f, 0, "an asset id")?, f)?,
-                    "counterparty" => set_once(&mut cp, ident(f, 0, "a counterparty id")?, f)?,
-                    "site" => set_once(&mut site, ident(f, 0, "a site id")?, f)?,
-                    "amount" => {
-                        c.amounts.push(species_mass(f, 0)?);
-                        only(f, 2)?;
-                        continue;
-                    }
-                    _ => return unknown_key(f, &["asset", "counterparty", "site", "amount"]),
-                }
-                only(f, 1)?;
-            }
-            c.asset = require(asset, header, "asset", "capitalise")?;
-            c.counterparty = cp;
-            c.site = site;
-            Ok(Operation::Capitalise(c))
+            let asset = b.one("asset", word("an asset id"))?;
+            let c = Capitalise {
+                asset: String::new(),
+                counterparty: b.one("counterparty", word("a counterparty id"))?,
+                site: b.one("site", word("a site id"))?,
+                amounts: b.many("amount", one_species_mass)?,
+            };
+            b.finish()?;
+            Operation::Capitalise(Capitalise { asset: b.required(asset, "asset", "capitalise")?, ..c })
         }
         "consume" => {
-            let mut c = Consume::default();
-            let mut site = None;
-            for f in fields {
-                match f.key.text.as_str() {
-                    "site" => {
-                        set_once(&mut site, ident(f, 0, "a site id")?, f)?;
-                        only(f, 1)?;
-                    }
-                    "use" => {
-                        let item = ident(f, 0, "an item id")?;
-                        let quantity = measure(f, 1)?;
-                        let o = options(f, 3, &["lot"])?;
-                        c.uses.push(Use { item, quantity, lot: opt_value(&o, "lot") });
-                    }
-                    _ => return unknown_key(f, &["site", "use"]),
-                }
-            }
-            if c.uses.is_empty() {
-                return require(None, header, "use", "consume");
-            }
-            c.site = site;
-            Ok(Operation::Consume(c))
+            let site = b.one("site", word("a site id"))?;
+            let uses = b.many("use", |f| {
+                let item = ident(f, 0, "an item id")?;
+                let quantity = measure(f, 1)?;
+                let o = options(f, 3, &["lot"])?;
+                Ok(Use { item, quantity, lot: opt_value(&o, "lot") })
+            })?;
+            b.finish()?;
+            Operation::Consume(Consume { site, uses: b.non_empty(uses, "use", "consume")? })
         }
         "emit" => {
-            let mut e = Emit::default();
-            let mut site = None;
-            for f in fields {
-                match f.key.text.as_str() {
-                    "site" => {
-                        set_once(&mut site, ident(f, 0, "a site id")?, f)?;
-                        only(f, 1)?;
-                    }
-                    "emission" => {
-                        e.emissions.push(species_mass(f, 0)?);
-                        only(f, 2)?;
-                    }
-                    _ => return unknown_key(f, &["site", "emission"]),
-                }
-            }
-            if e.emissions.is_empty() {
-                return require(None, header, "emission", "emit");
-            }
-            e.site = site;
-            Ok(Operation::Emit(e))
+            let site = b.one("site", word("a site id"))?;
+            let emissions = b.many("emission", one_species_mass)?;
+            b.finish()?;
+            Operation::Emit(Emit { site, emissions: b.non_empty(emissions, "emission", "emit")? })
         }
         "capture" => {
-            let mut c = Capture::default();
-            let (mut site, mut operator) = (None, None);
-            for f in fields {
-                match f.key.text.as_str() {
-                    "site" => set_once(&mut site, ident(f, 0, "a site id")?, f)?,
-                    "operator" => set_once(&mut operator, ident(f, 0, "a counterparty id")?, f)?,
-                    "captured" => {
-                        c.captured.push(species_mass(f, 0)?);
-                        only(f, 2)?;
-                        continue;
-                    }
-                    "process" => {
-                        c.process.push(species_mass(f, 0)?);
-                        only(f, 2)?;
-                        continue;
-                    }
-                    _ => return unknown_key(f, &["site", "operator", "captured", "process"]),
-                }
-                only(f, 1)?;
-            }
-            c.operator = require(operator, header, "operator", "capture")?;
-            c.site = site;
-            Ok(Operation::Capture(c))
+            let site = b.one("site", word("a site id"))?;
+            let operator = b.one("operator", word("a counterparty id"))?;
+            let captured = b.many("captured", one_species_mass)?;
+            let process = b.many("process", one_species_mass)?;
+            b.finish()?;
+            Operation::Capture(Capture { site, operator: b.required(operator, "operator", "capture")?, captured, process })
         }
         "produce" => {
-            let mut p = Produce::default();
-            let (mut site, mut key) = (None, None);
-            for f in fields {
-                match f.key.text.as_str() {
-                    "site" => {
-                        set_once(&mut site, ident(f, 0, "a site id")?, f)?;
-                        only(f, 1)?;
-                    }
-                    "allocation" => {
-                        set_once(&mut key, enum_arg(f, 0, "an allocation key", "mass, energy, carbon, value", AllocationKey::parse)?, f)?;
-                        only(f, 1)?;
-                    }
-                    "output" => {
-                        let item = ident(f, 0, "an item id")?;
-                        let quantity = measure(f, 1)?;
-                        let mut o = Output { item, quantity, content: None, value: None, cut_off: false };
-                        let mut i = 3;
-                        while let Some(t) = f.args.get(i) {
-                            match t.text.as_str() {
-                                "content" if o.content.is_none() => {
-                                    o.content = Some(species_mass(f, i + 1)?);
-                                    i += 3;
-                                }
-                                "value" if o.value.is_none() => {
-                                    o.value = Some(decimal(f, i + 1, "an economic value")?);
-                                    i += 2;
-                                }
-                                "cut-off" if !o.cut_off => {
-                                    o.cut_off = true;
-                                    i += 1;
-                                }
-                                _ => return at(f, Some(t), format!("unexpected `{}` (content N tC, value N, cut-off)", t.text)),
-                            }
-                        }
-                        p.outputs.push(o);
-                    }
-                    _ => return unknown_key(f, &["site", "allocation", "output"]),
-                }
-            }
-            if p.outputs.is_empty() {
-                return require(None, header, "output", "produce");
-            }
-            p.site = site;
-            p.key = key.unwrap_or_default();
-            Ok(Operation::Produce(p))
+            let site = b.one("site", word("a site id"))?;
+            let key = b.one("allocation", choice("an allocation key", "mass, energy, carbon, value", AllocationKey::parse))?;
+            let outputs = b.many("output", output)?;
+            b.finish()?;
+            Operation::Produce(Produce {
+                site,
+                key: key.unwrap_or_default(),
+                outputs: b.non_empty(outputs, "output", "produce")?,
+            })
         }
         "depreciate" => {
-            let mut dep = Depreciate::default();
-            let (mut asset, mut site) = (None, None);
-            for f in fields {
-                match f.key.text.as_str() {
-                    "asset" => {
-                        set_once(&mut asset, ident(f, 0, "an asset id")?, f)?;
-                        only(f, 1)?;
-                    }
-                    "site" => {
-                        set_once(&mut site, ident(f, 0, "a site id")?, f)?;
-                        only(f, 1)?;
-                    }
-                    "to" => {
-                        let item = ident(f, 0, "a product id")?;
-                        let weight = match f.args.get(1) {
-                            Some(t) if t.text == "weight" => {
-                                let w = decimal(f, 2, "a weight")?;
-                                only(f, 3)?;
-                                w
-                            }
-                            Some(t) => return at(f, Some(t), format!("unexpected `{}` (weight N)", t.text)),
-                            None => exact::q(1),
-                        };
-                        dep.to.push((item, weight));
-                    }
-                    _ => return unknown_key(f, &["asset", "site", "to"]),
-                }
-            }
-            dep.asset = require(asset, header, "asset", "depreciate")?;
-            dep.site = site;
-            if dep.to.is_empty() {
-                return require(None, header, "to", "depreciate");
-            }
-            Ok(Operation::Depreciate(dep))
+            let asset = b.one("asset", word("an asset id"))?;
+            let site = b.one("site", word("a site id"))?;
+            let to = b.many("to", depreciation_target)?;
+            b.finish()?;
+            Operation::Depreciate(Depreciate {
+                asset: b.required(asset, "asset", "depreciate")?,
+                site,
+                to: b.non_empty(to, "to", "depreciate")?,
+            })
         }
         "sell" => {
-            let mut s = Sell::default();
-            let (mut item, mut site, mut lot, mut quantity, mut carrier) = (None, None, None, None, None);
-            for f in fields {
-                match f.key.text.as_str() {
-                    "item" => set_once(&mut item, ident(f, 0, "a product id")?, f)?,
-                    "site" => set_once(&mut site, ident(f, 0, "a site id")?, f)?,
-                    "lot" => set_once(&mut lot, ident(f, 0, "a lot id")?, f)?,
-                    "carrier" => set_once(&mut carrier, ident(f, 0, "a counterparty id")?, f)?,
-                    "quantity" => {
-                        set_once(&mut quantity, measure(f, 0)?, f)?;
-                        only(f, 2)?;
-                        continue;
-                    }
-                    "transport" => {
-                        s.transport.push(intensity(f, 0)?);
-                        only(f, 2)?;
-                        continue;
-                    }
-                    "customer" => {
-                        let customer = ident(f, 0, "a counterparty id")?;
-                        let t = arg(f, 1, "`share P%` or a quantity")?;
-                        if t.text == "share" {
-                            let share = decimal(f, 2, "a share such as 48.1%")?;
-                            only(f, 3)?;
-                            s.lines.push(SaleLine { customer, share: Some(share), quantity: None });
-                        } else {
-                            let q = measure(f, 1)?;
-                            only(f, 3)?;
-                            s.lines.push(SaleLine { customer, share: None, quantity: Some(q) });
-                        }
-                        continue;
-                    }
-                    _ => return unknown_key(f, &["item", "site", "lot", "quantity", "customer", "transport", "carrier"]),
-                }
-                only(f, 1)?;
-            }
-            s.item = require(item, header, "item", "sell")?;
-            if s.lines.is_empty() {
-                return require(None, header, "customer", "sell");
-            }
-            s.site = site;
-            s.lot = lot;
-            s.quantity = quantity;
-            s.carrier = carrier;
-            Ok(Operation::Sell(s))
+            let item = b.one("item", word("a product id"))?;
+            let s = Sell {
+                item: String::new(),
+                site: b.one("site", word("a site id"))?,
+                lot: b.one("lot", word("a lot id"))?,
+                quantity: b.one("quantity", one_measure)?,
+                lines: b.many("customer", sale_line)?,
+                transport: b.many("transport", one_intensity)?,
+                carrier: b.one("carrier", word("a counterparty id"))?,
+            };
+            b.finish()?;
+            let lines = b.non_empty(s.lines.clone(), "customer", "sell")?;
+            Operation::Sell(Sell { item: b.required(item, "item", "sell")?, lines, ..s })
         }
         "reverse" => {
-            let mut of = None;
-            for f in fields {
-                match f.key.text.as_str() {
-                    "of" => {
-                        set_once(&mut of, ident(f, 0, "a transaction id")?, f)?;
-                        only(f, 1)?;
-                    }
-                    _ => return unknown_key(f, &["of"]),
-                }
-            }
-            Ok(Operation::Reverse { of: require(of, header, "of", "reverse")? })
+            let of = b.one("of", word("a transaction id"))?;
+            b.finish()?;
+            Operation::Reverse { of: b.required(of, "of", "reverse")? }
         }
         "obtain" => {
-            let (mut kind, mut amount, mut cp) = (None, None, None);
-            for f in fields {
-                match f.key.text.as_str() {
-                    "instrument" => {
-                        set_once(&mut kind, enum_arg(f, 0, "an instrument", "removal, eac", InstrumentKind::parse)?, f)?;
-                        only(f, 1)?;
-                    }
-                    "counterparty" => {
-                        set_once(&mut cp, ident(f, 0, "a counterparty id")?, f)?;
-                        only(f, 1)?;
-                    }
-                    "quantity" => {
-                        let v = decimal(f, 0, "an amount such as `100 tCO2e`")?;
-                        let u = arg(f, 1, "a unit gCO2e, kgCO2e or tCO2e")?;
-                        let scale = match u.text.as_str() {
-                            "gCO2e" => 1,
-                            "kgCO2e" => 1_000,
-                            "tCO2e" => 1_000_000,
-                            _ => return at(f, Some(u), "instruments are counted in gCO2e, kgCO2e or tCO2e"),
-                        };
-                        set_once(&mut amount, v * exact::q(scale), f)?;
-                        only(f, 2)?;
-                    }
-                    _ => return unknown_key(f, &["instrument", "quantity", "counterparty"]),
-                }
-            }
-            Ok(Operation::Obtain(Obtain {
-                kind: require(kind, header, "instrument", "obtain")?,
-                co2e_grams: require(amount, header, "quantity", "obtain")?,
-                counterparty: cp,
-            }))
+            let kind = b.one("instrument", choice("an instrument", "removal, eac", InstrumentKind::parse))?;
+            let amount = b.one("quantity", co2e_quantity)?;
+            let counterparty = b.one("counterparty", word("a counterparty id"))?;
+            b.finish()?;
+            Operation::Obtain(Obtain {
+                kind: b.required(kind, "instrument", "obtain")?,
+                co2e_grams: b.required(amount, "quantity", "obtain")?,
+                counterparty,
+            })
         }
         "txn" => {
-            let mut raw = Raw {
-                kind: TxKind::Raw,
+            let kind = b.one(
+                "kind",
+                choice(
+                    "a transaction kind",
+                    "opening, capitalise, purchase, consume, emit, capture, produce, depreciate, sell, txn, reverse",
+                    TxKind::parse,
+                ),
+            )?;
+            let raw = Raw {
+                kind: kind.unwrap_or(TxKind::Raw),
                 description: String::new(),
-                postings: Vec::new(),
-                movements: Vec::new(),
-                reverses: None,
-                meta: BTreeMap::new(),
+                reverses: b.one("reverses", word("a transaction id"))?,
+                meta: b.many("meta", meta_line)?.into_iter().collect(),
+                postings: b.many("post", parse_posting)?,
+                movements: b.many("move", parse_movement)?,
             };
-            let (mut kind, mut reverses) = (None, None);
-            for f in fields {
-                match f.key.text.as_str() {
-                    "kind" => {
-                        set_once(&mut kind, enum_arg(f, 0, "a transaction kind", "opening, capitalise, purchase, consume, emit, capture, produce, depreciate, sell, txn, reverse", TxKind::parse)?, f)?;
-                        only(f, 1)?;
-                    }
-                    "reverses" => {
-                        set_once(&mut reverses, ident(f, 0, "a transaction id")?, f)?;
-                        only(f, 1)?;
-                    }
-                    "meta" => {
-                        let k = ident(f, 0, "a key")?;
-                        let v = arg(f, 1, "a value")?.text.clone();
-                        only(f, 2)?;
-                        raw.meta.insert(k, v);
-                    }
-                    "post" => raw.postings.push(parse_posting(f)?),
-                    "move" => raw.movements.push(parse_movement(f)?),
-                    _ => return unknown_key(f, &["kind", "reverses", "meta", "post", "move"]),
-                }
-            }
-            raw.kind = kind.unwrap_or(TxKind::Raw);
-            raw.reverses = reverses;
-            Ok(Operation::Raw(raw))
+            b.finish()?;
+            Operation::Raw(raw)
         }
-        other => Err((
-            header.no,
-            header.tokens[1].col,
-            format!("unknown operation `{other}` (opening, purchase, capitalise, consume, emit, capture, produce, depreciate, sell, txn, reverse, obtain)"),
-        )),
-    }
+        other => {
+            return Err((
+                b.header.no,
+                b.header.tokens[1].col,
+                format!("unknown operation `{other}` (opening, purchase, capitalise, consume, emit, capture, produce, depreciate, sell, txn, reverse, obtain)"),
+            ))
+        }
+    };
+    Ok(op)
 }
 
 fn whole(q: Q) -> Option<i64> {
