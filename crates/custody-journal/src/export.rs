@@ -1,41 +1,13 @@
 //! Ledger -> journal text. The export lists definitions, then every transaction as a `txn` with
 //! its postings in exact base units, then the closed periods; it loads back to the same ledger.
 
+use crate::print::{print_raw, quote};
 use custody_core::chart::Side;
 use custody_core::exact;
 use custody_core::model::*;
+use custody_core::ops::Raw;
 use custody_core::Ledger;
 use std::fmt::Write;
-
-fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn dims(d: &Dims) -> String {
-    let mut s = String::new();
-    for (k, v) in [
-        ("item", d.item.as_deref()),
-        ("lot", d.lot.as_deref()),
-        ("site", d.site.as_deref()),
-        ("origin", d.origin.map(|o| o.as_str())),
-        ("counterparty", d.counterparty.as_deref()),
-    ] {
-        if let Some(v) = v {
-            let _ = write!(s, " {k}={v}");
-        }
-    }
-    s
-}
 
 /// Writes the ledger as a journal.
 pub fn export(ledger: &Ledger) -> String {
@@ -89,31 +61,17 @@ pub fn export(ledger: &Ledger) -> String {
     }
     for tx in ledger.transactions() {
         let _ = writeln!(o, "\n{} txn {} {}", format_date(tx.date), tx.id, quote(&tx.description));
-        let _ = writeln!(o, "  kind {}", tx.kind.as_str());
-        if let Some(r) = &tx.reverses {
-            let _ = writeln!(o, "  reverses {r}");
-        }
-        for p in &tx.postings {
-            let unit = if p.species.is_carbon() { "gC" } else { "g" };
-            let _ = writeln!(o, "  post {} {} {unit} {}{}", p.account, p.amount, p.species, dims(&p.dims));
-        }
-        for m in &tx.movements {
-            let unit = match ledger.item(&m.item).map(|i| i.measure) {
-                Some(custody_core::units::Dimension::Energy) => "kJ",
-                _ => "g",
-            };
-            let mut extra = String::new();
-            if let Some(l) = &m.lot {
-                let _ = write!(extra, " lot={l}");
-            }
-            if let Some(s) = &m.site {
-                let _ = write!(extra, " site={s}");
-            }
-            let _ = writeln!(o, "  move {} {} {unit}{extra}", m.item, m.quantity);
-        }
-        for (k, v) in &tx.meta {
-            let _ = writeln!(o, "  meta {k} {}", quote(v));
-        }
+        let raw = Raw {
+            kind: tx.kind,
+            description: String::new(),
+            postings: tx.postings.clone(),
+            movements: tx.movements.clone(),
+            reverses: tx.reverses.clone(),
+            meta: tx.meta.clone(),
+        };
+        print_raw(&mut o, &raw, &|item| {
+            ledger.item(item).map(|i| if i.measure == custody_core::units::Dimension::Energy { "kJ" } else { "g" })
+        });
     }
     for i in ledger.instruments() {
         let _ = writeln!(

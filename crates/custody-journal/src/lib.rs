@@ -7,6 +7,8 @@
 
 mod export;
 mod parse;
+mod print;
 
 pub use export::export;
-pub use parse::{load, parse, Diagnostic, Entry, Source};
+pub use parse::{load, parse, Diagnostic, Entry, Source, Spanned};
+pub use print::print_entry;

@@ -97,7 +97,7 @@ fn tokenize(line: &str) -> Result<Vec<Token>, (usize, String)> {
 }
 
 /// A parsed journal entry with the place it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     Entity(Entity),
     Counterparty(Counterparty),
@@ -577,13 +577,15 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             let body = parse_op(&mut b, &kind)?;
             Entry::Op(Op { id, date, memo, body })
         }
-        other => return Err((
-            header.no,
-            head.col,
-            format!(
+        other => {
+            return Err((
+                header.no,
+                head.col,
+                format!(
                 "unknown directive `{other}` (entity, counterparty, account, item, asset, period, close, or a date)"
             ),
-        )),
+            ))
+        }
     };
     Ok(entry)
 }
@@ -874,14 +876,16 @@ fn parse_posting(f: &Field) -> R<Posting> {
 
 fn parse_movement(f: &Field) -> R<Movement> {
     let item = ident(f, 0, "an item id")?;
-    let m = measure(f, 1)?;
-    if m.unit.dimension == Dimension::Volume {
-        return at(f, f.args.get(2), "a movement is in mass or energy units");
-    }
-    let Some(quantity) = m.base().ok().and_then(whole) else {
-        return at(f, f.args.get(1), "a movement is a whole number of base units (g or kJ)");
+    let n = arg(f, 1, "a quantity in the item's base unit (g or kJ)")?;
+    let Some(quantity) = exact::parse_decimal(&n.text).and_then(whole) else {
+        return at(f, Some(n), "a movement is a whole number of base units (g or kJ)");
     };
-    let o = options(f, 3, &["lot", "site"])?;
+    // An optional unit names the base unit for readers: g (mass items) or kJ (energy items).
+    let from = match f.args.get(2) {
+        Some(t) if t.text == "g" || t.text == "kJ" => 3,
+        _ => 2,
+    };
+    let o = options(f, from, &["lot", "site"])?;
     Ok(Movement { item, lot: opt_value(&o, "lot"), site: opt_value(&o, "site"), quantity })
 }
 

@@ -37,3 +37,25 @@ fn export_of_a_reversal_and_an_instrument_round_trips() {
     assert_eq!(l.instruments(), again.instruments());
     assert!(again.is_reversed("sales"));
 }
+
+#[test]
+fn printing_an_entry_parses_back_to_the_same_entry() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/efi-h2-dri-eaf/efi.journal");
+    let mut text = std::fs::read_to_string(path).unwrap();
+    // Add the entry kinds the example lacks.
+    text.push_str(
+        "account memo.stock stock \"Memo\"\n2025-01-31 reverse r1 \"undo\"\n  of sales\n\
+         2025-01-31 obtain o1\n  instrument eac\n  quantity 1.5 tCO2e\n\
+         2025-01-31 txn t1\n  kind txn\n  post raw.content 5 gC C item=coal lot=L site=s origin=fuels counterparty=x\n  post in.content 5 gC C\n  move coal 7 g lot=L\n  meta k \"v w\"\n\
+         2025-01-31 sell s2\n  item steel\n  quantity 2 t\n  customer manufacturer 2 t\n",
+    );
+    let (entries, diags) = custody_journal::parse(&[Source { name: "efi".into(), text }]);
+    assert!(diags.is_empty(), "{diags:#?}");
+    for e in &entries {
+        let printed = custody_journal::print_entry(&e.entry);
+        let (again, diags) = custody_journal::parse(&[Source { name: "p".into(), text: printed.clone() }]);
+        assert!(diags.is_empty(), "{printed}: {diags:#?}");
+        assert_eq!(again.len(), 1, "{printed}");
+        assert_eq!(again[0].entry, e.entry, "{printed}");
+    }
+}
