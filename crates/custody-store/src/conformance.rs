@@ -1,0 +1,172 @@
+//! The executable contract every backend must satisfy. Each check takes a fresh, empty store.
+//! It exists for the silent failures: a racy head check, a half-written batch, balances that drift
+//! from the journal, pagination that skips or repeats.
+
+use crate::*;
+use custody_core::model::{Dims, Posting};
+use custody_core::units::Species;
+
+fn posting(account: &str, amount: i64, item: Option<&str>) -> Posting {
+    Posting {
+        account: account.into(),
+        species: Species::C,
+        amount,
+        dims: Dims { item: item.map(str::to_string), ..Dims::default() },
+    }
+}
+
+fn entry(prev: &str, n: i64, postings: Vec<Posting>) -> NewEntry {
+    let text = format!("entry {n}\n");
+    let tx_text = Some(format!("tx {n}\n"));
+    NewEntry {
+        op_id: Some(format!("op-{n}")),
+        hash: chain_hash(prev, &text, tx_text.as_deref()),
+        text,
+        tx_text,
+        postings,
+    }
+}
+
+/// Appends `n` entries one by one, each moving 10 gC into a stock account.
+async fn fill<S: Store>(store: &S, entity: &str, n: i64) -> Head {
+    let mut head = store.head(entity).await.unwrap();
+    for _ in 0..n {
+        let e = entry(
+            &head.hash,
+            head.seq + 1,
+            vec![posting("raw.content", 10, Some("ore")), posting("in.content", 10, None)],
+        );
+        head = store.append(entity, &head, &[e]).await.unwrap();
+    }
+    head
+}
+
+pub async fn creates_entities_once<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    store.create_entity("b").await.unwrap();
+    assert_eq!(store.create_entity("a").await, Err(StoreError::AlreadyExists("a".into())));
+    assert_eq!(store.entity_ids().await.unwrap(), vec!["a".to_string(), "b".to_string()]);
+    assert_eq!(store.head("a").await.unwrap(), Head::genesis());
+    assert_eq!(store.head("nobody").await, Err(StoreError::NotFound("nobody".into())));
+}
+
+pub async fn appends_and_reads_back<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    let e1 = entry(GENESIS, 1, vec![posting("raw.content", 5, Some("ore")), posting("in.content", 5, None)]);
+    let e2 = entry(&e1.hash, 2, vec![]);
+    let head = store.append("a", &Head::genesis(), &[e1.clone(), e2.clone()]).await.unwrap();
+    assert_eq!(head, Head { seq: 2, hash: e2.hash.clone() });
+    let rows = store.entries("a", 0, 100).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].seq, &rows[0].text, &rows[0].prev_hash), (1, &e1.text, &GENESIS.to_string()));
+    assert_eq!((rows[1].seq, &rows[1].prev_hash, &rows[1].hash), (2, &e1.hash, &e2.hash));
+    assert_eq!(rows[0].tx_text, e1.tx_text);
+    let postings = store.postings("a", 1, 2).await.unwrap();
+    assert_eq!(postings.iter().map(|p| p.posting.clone()).collect::<Vec<_>>(), e1.postings);
+    let balances = store.balances("a").await.unwrap();
+    assert_eq!(balances.len(), 2);
+    assert_eq!(balances[0].account, "in.content");
+    assert_eq!(balances[1].amount, 5);
+}
+
+pub async fn refuses_a_stale_head<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    let first = entry(GENESIS, 1, vec![]);
+    store.append("a", &Head::genesis(), &[first]).await.unwrap();
+    // A writer that read the genesis head must not append.
+    let stale = entry(GENESIS, 1, vec![posting("raw.content", 1, None), posting("in.content", 1, None)]);
+    assert_eq!(store.append("a", &Head::genesis(), &[stale]).await, Err(StoreError::Conflict));
+    assert_eq!(store.entries("a", 0, 10).await.unwrap().len(), 1);
+    assert!(store.postings("a", 0, 10).await.unwrap().is_empty(), "a refused append wrote postings");
+    assert!(store.balances("a").await.unwrap().is_empty(), "a refused append moved balances");
+    assert_eq!(store.append("nobody", &Head::genesis(), &[]).await, Err(StoreError::NotFound("nobody".into())));
+}
+
+pub async fn refuses_a_second_entry_for_one_operation<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    let head = fill(&store, "a", 2).await;
+    let again = NewEntry { op_id: Some("op-1".into()), ..entry(&head.hash, 3, vec![]) };
+    assert_eq!(store.append("a", &head, &[again]).await, Err(StoreError::DuplicateOperation("op-1".into())));
+    assert_eq!(store.head("a").await.unwrap(), head, "nothing of the refused append stays");
+    // Another entity may use the same operation id.
+    store.create_entity("b").await.unwrap();
+    store.append("b", &Head::genesis(), &[entry(GENESIS, 1, vec![])]).await.unwrap();
+}
+
+pub async fn keeps_entities_apart<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    store.create_entity("b").await.unwrap();
+    fill(&store, "a", 3).await;
+    assert!(store.entries("b", 0, 10).await.unwrap().is_empty());
+    assert!(store.balances("b").await.unwrap().is_empty());
+    assert_eq!(store.head("b").await.unwrap(), Head::genesis());
+}
+
+pub async fn balances_sum_postings_and_drop_zeros<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    let head = fill(&store, "a", 4).await;
+    let b = store.balances("a").await.unwrap();
+    assert_eq!(b.iter().map(|r| r.amount).collect::<Vec<_>>(), vec![40, 40]);
+    let undo = entry(&head.hash, 5, vec![posting("raw.content", -40, Some("ore")), posting("in.content", -40, None)]);
+    store.append("a", &head, &[undo]).await.unwrap();
+    assert!(store.balances("a").await.unwrap().is_empty(), "zero balances are dropped");
+}
+
+pub async fn pages_without_gaps_or_repeats<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    fill(&store, "a", 25).await;
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.entries("a", after, 7).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().unwrap().seq;
+        seen.extend(page.into_iter().map(|r| r.seq));
+    }
+    assert_eq!(seen, (1..=25).collect::<Vec<_>>());
+    assert_eq!(store.postings("a", 3, 4).await.unwrap().len(), 4);
+}
+
+/// Concurrent appenders that all read the same head: exactly one wins.
+pub async fn one_writer_wins_a_race<S: Store + 'static>(store: std::sync::Arc<S>) {
+    store.create_entity("a").await.unwrap();
+    let head = store.head("a").await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (store, head) = (store.clone(), head.clone());
+        tasks.push(tokio::spawn(async move {
+            let e = entry(&head.hash, 1, vec![posting("raw.content", i + 1, None), posting("in.content", i + 1, None)]);
+            store.append("a", &head, &[e]).await
+        }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => wins += 1,
+            Err(StoreError::Conflict) => {}
+            Err(e) => panic!("unexpected error in a race: {e}"),
+        }
+    }
+    assert_eq!(wins, 1);
+    assert_eq!(store.entries("a", 0, 10).await.unwrap().len(), 1);
+    assert_eq!(store.postings("a", 0, 10).await.unwrap().len(), 2);
+}
+
+/// Runs every check, each on a fresh store from `make`.
+pub async fn check_all<S, F, Fut>(make: F)
+where
+    S: Store + 'static,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = S>,
+{
+    creates_entities_once(make().await).await;
+    appends_and_reads_back(make().await).await;
+    refuses_a_stale_head(make().await).await;
+    refuses_a_second_entry_for_one_operation(make().await).await;
+    keeps_entities_apart(make().await).await;
+    balances_sum_postings_and_drop_zeros(make().await).await;
+    pages_without_gaps_or_repeats(make().await).await;
+    one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
+}

@@ -1,0 +1,150 @@
+//! Persistence for ledgers.
+//!
+//! Each entity's journal is an append-only sequence of *entries*: the canonical text of what was
+//! submitted (a definition or an operation, see `custody_journal::print_entry`) and, for an
+//! operation, the canonical text of the transaction it posted. Every entry carries the hash of the
+//! one before, so the journal is tamper-evident. Postings and running balances are written in the
+//! same database transaction as their entry.
+//!
+//! [`Store`] is the backend contract (memory, SQLite, PostgreSQL; one [`conformance`] suite runs on
+//! all three). [`Registry`] is the service above it: it applies operations through
+//! `custody_core::Ledger`, writes what they post, and verifies a stored journal against a replay.
+
+pub mod conformance;
+mod memory;
+mod registry;
+mod sql;
+
+pub use memory::MemoryStore;
+pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
+pub use sql::SqlStore;
+
+use custody_core::model::Posting;
+use sha2::{Digest, Sha256};
+use std::future::Future;
+
+/// Hash of the entry before the first one.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The hash chaining an entry to the one before it: SHA-256 over the previous hash, the entry
+/// text and the transaction text, separated by newlines, as lowercase hex.
+pub fn chain_hash(prev: &str, text: &str, tx_text: Option<&str>) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(text.as_bytes());
+    h.update(b"\n");
+    h.update(tx_text.unwrap_or("").as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The last entry of a journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl Head {
+    pub fn genesis() -> Head {
+        Head { seq: 0, hash: GENESIS.to_string() }
+    }
+}
+
+/// An entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    pub seq: i64,
+    pub op_id: Option<String>,
+    pub text: String,
+    pub tx_text: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// An entry to append, with its hash computed by the caller against the expected head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub op_id: Option<String>,
+    pub text: String,
+    pub tx_text: Option<String>,
+    pub hash: String,
+    /// The postings of the entry's transaction, stored as rows and added to the balances.
+    pub postings: Vec<Posting>,
+}
+
+/// A stored posting row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostingRow {
+    pub seq: i64,
+    pub idx: i64,
+    pub posting: Posting,
+}
+
+/// A stored running balance: account, species, dimensions key, amount.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BalanceRow {
+    pub account: String,
+    pub species: String,
+    pub dims: String,
+    pub amount: i64,
+}
+
+/// The stable text key of a position's dimensions, as stored in balance rows.
+pub fn dims_key(d: &custody_core::model::Dims) -> String {
+    format!(
+        "item={};lot={};site={};origin={};counterparty={}",
+        d.item.as_deref().unwrap_or(""),
+        d.lot.as_deref().unwrap_or(""),
+        d.site.as_deref().unwrap_or(""),
+        d.origin.map(|o| o.as_str()).unwrap_or(""),
+        d.counterparty.as_deref().unwrap_or("")
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("entity `{0}` does not exist")]
+    NotFound(String),
+    #[error("entity `{0}` already exists")]
+    AlreadyExists(String),
+    /// An entry for this operation id is already in the journal.
+    #[error("operation `{0}` is already in the journal")]
+    DuplicateOperation(String),
+    /// Another writer appended first: reload and retry.
+    #[error("the journal moved on since it was read")]
+    Conflict,
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// The backend contract. Every method is atomic: an append writes all its entries, postings and
+/// balance changes in one database transaction, or nothing.
+pub trait Store: Send + Sync {
+    fn create_entity(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn entity_ids(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+    fn head(&self, entity: &str) -> impl Future<Output = Result<Head, StoreError>> + Send;
+    /// Entries with `seq > after`, at most `limit`, in order.
+    fn entries(
+        &self,
+        entity: &str,
+        after: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<EntryRow>, StoreError>> + Send;
+    /// Appends entries if the journal's head is still `expected`; else [`StoreError::Conflict`].
+    fn append(
+        &self,
+        entity: &str,
+        expected: &Head,
+        entries: &[NewEntry],
+    ) -> impl Future<Output = Result<Head, StoreError>> + Send;
+    /// Posting rows of entries `first..=last`, in order.
+    fn postings(
+        &self,
+        entity: &str,
+        first: i64,
+        last: i64,
+    ) -> impl Future<Output = Result<Vec<PostingRow>, StoreError>> + Send;
+    /// Every non-zero running balance, sorted.
+    fn balances(&self, entity: &str) -> impl Future<Output = Result<Vec<BalanceRow>, StoreError>> + Send;
+}

@@ -1,0 +1,115 @@
+//! The in-memory backend: the reference for the conformance suite and for tests.
+
+use crate::*;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+struct Journal {
+    entries: Vec<EntryRow>,
+    postings: Vec<PostingRow>,
+    balances: BTreeMap<(String, String, String), i64>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    journals: Mutex<BTreeMap<String, Journal>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn with<T>(&self, entity: &str, f: impl FnOnce(&mut Journal) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut all = self.journals.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        match all.get_mut(entity) {
+            Some(j) => f(j),
+            None => Err(StoreError::NotFound(entity.to_string())),
+        }
+    }
+}
+
+fn head_of(j: &Journal) -> Head {
+    j.entries.last().map(|e| Head { seq: e.seq, hash: e.hash.clone() }).unwrap_or_else(Head::genesis)
+}
+
+impl Store for MemoryStore {
+    async fn create_entity(&self, id: &str) -> Result<(), StoreError> {
+        let mut all = self.journals.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        if all.contains_key(id) {
+            return Err(StoreError::AlreadyExists(id.to_string()));
+        }
+        all.insert(id.to_string(), Journal::default());
+        Ok(())
+    }
+
+    async fn entity_ids(&self) -> Result<Vec<String>, StoreError> {
+        let all = self.journals.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        Ok(all.keys().cloned().collect())
+    }
+
+    async fn head(&self, entity: &str) -> Result<Head, StoreError> {
+        self.with(entity, |j| Ok(head_of(j)))
+    }
+
+    async fn entries(&self, entity: &str, after: i64, limit: i64) -> Result<Vec<EntryRow>, StoreError> {
+        self.with(entity, |j| {
+            Ok(j.entries.iter().filter(|e| e.seq > after).take(limit.max(0) as usize).cloned().collect())
+        })
+    }
+
+    async fn append(&self, entity: &str, expected: &Head, entries: &[NewEntry]) -> Result<Head, StoreError> {
+        self.with(entity, |j| {
+            if head_of(j) != *expected {
+                return Err(StoreError::Conflict);
+            }
+            let mut ids: std::collections::BTreeSet<&str> =
+                j.entries.iter().filter_map(|e| e.op_id.as_deref()).collect();
+            for id in entries.iter().filter_map(|e| e.op_id.as_deref()) {
+                if !ids.insert(id) {
+                    return Err(StoreError::DuplicateOperation(id.to_string()));
+                }
+            }
+            let mut prev = expected.hash.clone();
+            let mut seq = expected.seq;
+            for e in entries {
+                seq += 1;
+                for (idx, p) in e.postings.iter().enumerate() {
+                    j.postings.push(PostingRow { seq, idx: idx as i64, posting: p.clone() });
+                    let key = (p.account.clone(), p.species.as_str().to_string(), dims_key(&p.dims));
+                    *j.balances.entry(key).or_default() += p.amount;
+                }
+                j.entries.push(EntryRow {
+                    seq,
+                    op_id: e.op_id.clone(),
+                    text: e.text.clone(),
+                    tx_text: e.tx_text.clone(),
+                    prev_hash: prev.clone(),
+                    hash: e.hash.clone(),
+                });
+                prev = e.hash.clone();
+            }
+            j.balances.retain(|_, v| *v != 0);
+            Ok(head_of(j))
+        })
+    }
+
+    async fn postings(&self, entity: &str, first: i64, last: i64) -> Result<Vec<PostingRow>, StoreError> {
+        self.with(entity, |j| Ok(j.postings.iter().filter(|p| p.seq >= first && p.seq <= last).cloned().collect()))
+    }
+
+    async fn balances(&self, entity: &str) -> Result<Vec<BalanceRow>, StoreError> {
+        self.with(entity, |j| {
+            Ok(j.balances
+                .iter()
+                .map(|((account, species, dims), amount)| BalanceRow {
+                    account: account.clone(),
+                    species: species.clone(),
+                    dims: dims.clone(),
+                    amount: *amount,
+                })
+                .collect())
+        })
+    }
+}

@@ -1,0 +1,379 @@
+//! The registry service: ledgers of many entities over one store.
+//!
+//! A submission is a batch of journal entries for one entity. It is applied to that entity's
+//! ledger in memory (through `custody_core::Ledger`, the only place rules live), and only if every
+//! entry is accepted is the batch written, in one store append. Writers of one entity are
+//! serialized in this process by a lock, and across processes by the store's head check: a
+//! conflicting append reloads the ledger from the store and tries again.
+
+use crate::*;
+use custody_core::model::Transaction;
+use custody_core::ops::{Op, Operation, Raw};
+use custody_core::{Applied, Ledger, Rejection};
+use custody_journal::{parse, print_entry, Entry, Source};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// Entries read per page when loading or verifying a journal.
+const PAGE: i64 = 1_000;
+/// Times a submission is retried after another writer moved the journal.
+const MAX_RETRIES: usize = 8;
+
+struct Cached {
+    ledger: Option<Ledger>,
+    head: Head,
+}
+
+pub struct Registry<S: Store> {
+    store: S,
+    entities: std::sync::Mutex<HashMap<String, Arc<Mutex<Cached>>>>,
+}
+
+/// What one submitted entry did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written as journal entry `seq`; for an operation, with the transaction it posted.
+    Written { seq: i64, transaction: Option<Transaction> },
+    /// The same operation was submitted before: nothing written.
+    Duplicate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// Entry `index` of the batch was refused by the ledger's rules; nothing of the batch was written.
+    #[error("entry {index} rejected: {rejection}")]
+    Rejected { index: usize, rejection: Rejection },
+    /// Entry `index` is a definition the ledger refused (duplicate id, overlapping period, ...).
+    #[error("entry {index} refused: {message}")]
+    Refused { index: usize, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored journal no longer replays (it was tampered with or corrupted).
+    #[error("the stored journal does not replay: {0}")]
+    Corrupt(String),
+}
+
+/// The first difference `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("entry {seq}{}: {what}", op_id.as_ref().map(|o| format!(" (`{o}`)")).unwrap_or_default())]
+pub struct VerifyError {
+    pub seq: i64,
+    pub op_id: Option<String>,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub entries: i64,
+    pub transactions: usize,
+    pub head_hash: String,
+    pub balances: usize,
+}
+
+/// The canonical text of a posted transaction.
+pub fn transaction_text(tx: &Transaction) -> String {
+    print_entry(&Entry::Op(Op {
+        id: tx.id.clone(),
+        date: tx.date,
+        memo: tx.description.clone(),
+        body: Operation::Raw(Raw {
+            kind: tx.kind,
+            description: String::new(),
+            postings: tx.postings.clone(),
+            movements: tx.movements.clone(),
+            reverses: tx.reverses.clone(),
+            meta: tx.meta.clone(),
+        }),
+    }))
+}
+
+fn parse_one(text: &str, seq: i64) -> Result<Entry, String> {
+    let (entries, diags) = parse(&[Source { name: format!("entry {seq}"), text: text.to_string() }]);
+    if let Some(d) = diags.first() {
+        return Err(d.to_string());
+    }
+    match <[_; 1]>::try_from(entries) {
+        Ok([one]) => Ok(one.entry),
+        Err(v) => Err(format!("holds {} entries, not one", v.len())),
+    }
+}
+
+/// Applies one entry to a ledger: `Ok(Some(tx index))` for a posted transaction, `Ok(None)` for a
+/// definition or a recorded instrument, `Err` for a refusal.
+fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<Option<Applied>, SubmitErrorKind> {
+    match (entry, ledger.as_mut()) {
+        (Entry::Entity(e), None) => {
+            *ledger = Some(Ledger::new(e.clone()));
+            Ok(None)
+        }
+        (Entry::Entity(_), Some(_)) => Err(SubmitErrorKind::Refused("the entity is already defined".into())),
+        (_, None) => Err(SubmitErrorKind::Refused("the journal must start with an `entity` entry".into())),
+        (Entry::Op(op), Some(l)) => l.apply(op.clone()).map(Some).map_err(SubmitErrorKind::Rejected),
+        (e, Some(l)) => {
+            let res = match e {
+                Entry::Counterparty(c) => l.add_counterparty(c.clone()),
+                Entry::Account(a) => l.add_account(a.clone()),
+                Entry::Item(i) => l.add_item(i.clone()),
+                Entry::Asset(a) => l.add_asset(a.clone()),
+                Entry::Period(p) => l.add_period(p.clone()),
+                Entry::Close(id) => l.close_period(id),
+                Entry::Entity(_) | Entry::Op(_) => unreachable!("matched above"),
+            };
+            res.map(|_| None).map_err(|e| SubmitErrorKind::Refused(e.to_string()))
+        }
+    }
+}
+
+enum SubmitErrorKind {
+    Rejected(Rejection),
+    Refused(String),
+}
+
+impl<S: Store> Registry<S> {
+    pub fn new(store: S) -> Registry<S> {
+        Registry { store, entities: std::sync::Mutex::new(HashMap::new()) }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn slot(&self, entity: &str) -> Arc<Mutex<Cached>> {
+        let mut all = self.entities.lock().expect("the registry lock is never held across a panic");
+        all.entry(entity.to_string())
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(Cached { ledger: None, head: Head { seq: -1, hash: String::new() } }))
+            })
+            .clone()
+    }
+
+    /// Replays an entity's stored journal into a ledger.
+    async fn load(&self, entity: &str) -> Result<(Option<Ledger>, Head), SubmitError> {
+        let mut ledger = None;
+        let mut head = Head::genesis();
+        loop {
+            let page = self.store.entries(entity, head.seq, PAGE).await?;
+            if page.is_empty() {
+                break;
+            }
+            for row in page {
+                let entry = parse_one(&row.text, row.seq).map_err(SubmitError::Corrupt)?;
+                apply_entry(&mut ledger, &entry)
+                    .map_err(|_| SubmitError::Corrupt(format!("entry {} no longer applies", row.seq)))?;
+                head = Head { seq: row.seq, hash: row.hash };
+            }
+        }
+        Ok((ledger, head))
+    }
+
+    /// Creates an entity's journal. Its first entry must be the `entity` definition.
+    pub async fn create(&self, entity: &custody_core::Entity) -> Result<Vec<Outcome>, SubmitError> {
+        self.store.create_entity(&entity.id).await?;
+        self.submit(&entity.id, vec![Entry::Entity(entity.clone())]).await
+    }
+
+    /// Applies a batch of entries to an entity's ledger and writes it: all or nothing.
+    pub async fn submit(&self, entity: &str, entries: Vec<Entry>) -> Result<Vec<Outcome>, SubmitError> {
+        let slot = self.slot(entity);
+        let mut cached = slot.lock().await;
+        for _ in 0..MAX_RETRIES {
+            let stored_head = self.store.head(entity).await?;
+            if cached.head != stored_head {
+                let (ledger, head) = self.load(entity).await?;
+                cached.ledger = ledger;
+                cached.head = head;
+            }
+            let mut ledger = cached.ledger.clone();
+            let mut outcomes = Vec::with_capacity(entries.len());
+            let mut new_entries = Vec::new();
+            let mut prev = cached.head.hash.clone();
+            for (index, entry) in entries.iter().enumerate() {
+                let applied = match apply_entry(&mut ledger, entry) {
+                    Ok(a) => a,
+                    Err(SubmitErrorKind::Rejected(rejection)) => {
+                        return Err(SubmitError::Rejected { index, rejection })
+                    }
+                    Err(SubmitErrorKind::Refused(message)) => return Err(SubmitError::Refused { index, message }),
+                };
+                let (tx, op_id) = match (&applied, entry) {
+                    (Some(Applied::Duplicate), _) => {
+                        outcomes.push(Outcome::Duplicate);
+                        continue;
+                    }
+                    (Some(Applied::Posted(i)), Entry::Op(op)) => {
+                        (Some(ledger.as_ref().expect("posted").transactions()[*i].clone()), Some(op.id.clone()))
+                    }
+                    (_, Entry::Op(op)) => (None, Some(op.id.clone())),
+                    _ => (None, None),
+                };
+                let text = print_entry(entry);
+                let tx_text = tx.as_ref().map(transaction_text);
+                let hash = chain_hash(&prev, &text, tx_text.as_deref());
+                prev = hash.clone();
+                new_entries.push(NewEntry {
+                    op_id,
+                    text,
+                    tx_text,
+                    hash,
+                    postings: tx.as_ref().map(|t| t.postings.clone()).unwrap_or_default(),
+                });
+                outcomes.push(Outcome::Written { seq: cached.head.seq + new_entries.len() as i64, transaction: tx });
+            }
+            if new_entries.is_empty() {
+                return Ok(outcomes);
+            }
+            match self.store.append(entity, &cached.head, &new_entries).await {
+                Ok(head) => {
+                    cached.ledger = ledger;
+                    cached.head = head;
+                    return Ok(outcomes);
+                }
+                Err(StoreError::Conflict) => {
+                    cached.head = Head { seq: -1, hash: String::new() };
+                    continue;
+                }
+                Err(e) => {
+                    cached.head = Head { seq: -1, hash: String::new() };
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// The entity's ledger as stored now.
+    pub async fn ledger(&self, entity: &str) -> Result<Ledger, SubmitError> {
+        let slot = self.slot(entity);
+        let mut cached = slot.lock().await;
+        let stored_head = self.store.head(entity).await?;
+        if cached.head != stored_head || cached.ledger.is_none() {
+            let (ledger, head) = self.load(entity).await?;
+            cached.ledger = ledger;
+            cached.head = head;
+        }
+        cached.ledger.clone().ok_or_else(|| SubmitError::Corrupt(format!("entity `{entity}` has no entity entry")))
+    }
+
+    /// Recomputes the hash chain, replays every entry, and compares the transactions, posting rows
+    /// and balances with what is stored. Names the first entry that differs.
+    pub async fn verify(&self, entity: &str) -> Result<VerifyReport, VerifyError> {
+        let fail = |seq: i64, op_id: &Option<String>, what: String| VerifyError { seq, op_id: op_id.clone(), what };
+        let store_err = |e: StoreError| VerifyError { seq: 0, op_id: None, what: e.to_string() };
+        let mut ledger: Option<Ledger> = None;
+        let mut prev = GENESIS.to_string();
+        let mut seq = 0i64;
+        loop {
+            let page = self.store.entries(entity, seq, PAGE).await.map_err(store_err)?;
+            if page.is_empty() {
+                break;
+            }
+            // Posting rows for this page of entries.
+            let (first, last) = (page[0].seq, page[page.len() - 1].seq);
+            let mut stored_postings: BTreeMap<i64, Vec<PostingRow>> = BTreeMap::new();
+            for r in self.store.postings(entity, first, last).await.map_err(store_err)? {
+                stored_postings.entry(r.seq).or_default().push(r);
+            }
+            for row in page {
+                if row.seq != seq + 1 {
+                    return Err(fail(row.seq, &row.op_id, format!("sequence gap after entry {seq}")));
+                }
+                seq = row.seq;
+                if row.prev_hash != prev {
+                    return Err(fail(seq, &row.op_id, "does not carry the hash of the entry before it".into()));
+                }
+                let hash = chain_hash(&prev, &row.text, row.tx_text.as_deref());
+                if hash != row.hash {
+                    return Err(fail(seq, &row.op_id, "its hash does not match its content (altered)".into()));
+                }
+                prev = hash;
+                let entry = parse_one(&row.text, seq).map_err(|e| fail(seq, &row.op_id, e))?;
+                let before = ledger.as_ref().map(|l| l.transactions().len()).unwrap_or(0);
+                apply_entry(&mut ledger, &entry).map_err(|e| {
+                    let why = match e {
+                        SubmitErrorKind::Rejected(r) => r.to_string(),
+                        SubmitErrorKind::Refused(m) => m,
+                    };
+                    fail(seq, &row.op_id, format!("no longer applies: {why}"))
+                })?;
+                let posted = ledger
+                    .as_ref()
+                    .and_then(|l| l.transactions().get(before))
+                    .filter(|_| ledger.as_ref().map(|l| l.transactions().len()).unwrap_or(0) > before);
+                let replayed_text = posted.map(transaction_text);
+                if replayed_text != row.tx_text {
+                    return Err(fail(seq, &row.op_id, "its stored transaction differs from the replay".into()));
+                }
+                let stored: Vec<_> =
+                    stored_postings.remove(&seq).unwrap_or_default().into_iter().map(|r| r.posting).collect();
+                let replayed = posted.map(|t| t.postings.clone()).unwrap_or_default();
+                if stored != replayed {
+                    let at = stored
+                        .iter()
+                        .zip(&replayed)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(stored.len().min(replayed.len()));
+                    return Err(fail(
+                        seq,
+                        &row.op_id,
+                        format!(
+                            "stored posting {at} differs from the journal ({:?} vs {:?})",
+                            stored.get(at),
+                            replayed.get(at)
+                        ),
+                    ));
+                }
+            }
+            if let Some((s, _)) = stored_postings.into_iter().next() {
+                return Err(fail(s, &None, "posting rows without a journal entry".into()));
+            }
+        }
+        let head = self.store.head(entity).await.map_err(store_err)?;
+        if head.seq != seq || head.hash != prev {
+            return Err(fail(head.seq, &None, "the entity's head does not match the last entry".into()));
+        }
+        let Some(ledger) = ledger else {
+            return Ok(VerifyReport { entries: seq, transactions: 0, head_hash: prev, balances: 0 });
+        };
+        ledger.verify().map_err(|e| fail(seq, &None, e))?;
+        let mut want: Vec<BalanceRow> = ledger
+            .positions()
+            .iter()
+            .map(|((account, species, dims), amount)| BalanceRow {
+                account: account.clone(),
+                species: species.as_str().to_string(),
+                dims: dims_key(dims),
+                amount: *amount,
+            })
+            .collect();
+        want.sort();
+        let stored = self.store.balances(entity).await.map_err(store_err)?;
+        if stored != want {
+            let at = stored.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(stored.len().min(want.len()));
+            let first = stored.get(at).or(want.get(at)).expect("lists differ");
+            let last_touch = ledger
+                .transactions()
+                .iter()
+                .rposition(|t| t.postings.iter().any(|p| p.account == first.account && dims_key(&p.dims) == first.dims))
+                .map(|i| ledger.transactions()[i].id.clone());
+            return Err(fail(
+                seq,
+                &last_touch,
+                format!(
+                    "stored balance {} {} [{}] is {:?}, the journal sums to {:?}",
+                    first.account,
+                    first.species,
+                    first.dims,
+                    stored.get(at).map(|b| b.amount),
+                    want.get(at).map(|b| b.amount)
+                ),
+            ));
+        }
+        Ok(VerifyReport {
+            entries: seq,
+            transactions: ledger.transactions().len(),
+            head_hash: prev,
+            balances: want.len(),
+        })
+    }
+}

@@ -1,0 +1,355 @@
+//! SQLite and PostgreSQL through sqlx's runtime-generic driver: one implementation, the backend
+//! chosen by the URL (`sqlite://PATH` or `postgres://...`). Migrations run on connect.
+//!
+//! SQL is written once with `$N` placeholders; for SQLite they become `?N` (numbered, explicit).
+
+use crate::*;
+use custody_core::model::{Dims, Origin};
+use custody_core::units::Species;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// Schema versions, applied in order; the applied version is kept in `schema_version`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE entities (
+    id TEXT PRIMARY KEY,
+    head_seq BIGINT NOT NULL,
+    head_hash TEXT NOT NULL
+);
+CREATE TABLE entries (
+    entity TEXT NOT NULL REFERENCES entities(id),
+    seq BIGINT NOT NULL,
+    op_id TEXT,
+    body TEXT NOT NULL,
+    tx_body TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (entity, seq)
+);
+CREATE UNIQUE INDEX entries_op_id ON entries (entity, op_id);
+CREATE TABLE postings (
+    entity TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    idx BIGINT NOT NULL,
+    account TEXT NOT NULL,
+    species TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    item TEXT,
+    lot TEXT,
+    site TEXT,
+    origin TEXT,
+    counterparty TEXT,
+    PRIMARY KEY (entity, seq, idx)
+);
+CREATE TABLE balances (
+    entity TEXT NOT NULL,
+    account TEXT NOT NULL,
+    species TEXT NOT NULL,
+    dims TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    PRIMARY KEY (entity, account, species, dims)
+)
+"#];
+
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    sqlite: bool,
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqlStore {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://...`, and migrates.
+    pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+        sqlx::any::install_default_drivers();
+        let sqlite = url.starts_with("sqlite:");
+        let url = if sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.to_string() };
+        let mut options = AnyPoolOptions::new().max_connections(if sqlite { 4 } else { 10 });
+        if sqlite {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA busy_timeout = 30000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&url).await.map_err(backend)?;
+        if sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(backend)?;
+        }
+        let store = SqlStore { pool, sqlite };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The SQL for this backend.
+    fn sql(&self, text: &str) -> String {
+        if !self.sqlite {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                out.push('?');
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let row =
+            sqlx::query("SELECT MAX(version) AS v FROM schema_version").fetch_one(&mut *tx).await.map_err(backend)?;
+        let current: i64 = row.try_get::<Option<i64>, _>("v").map_err(backend)?.unwrap_or(0);
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            for statement in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                sqlx::query(statement).execute(&mut *tx).await.map_err(backend)?;
+            }
+            sqlx::query(&self.sql("INSERT INTO schema_version (version) VALUES ($1)"))
+                .bind(i as i64 + 1)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    /// PostgreSQL databases whose names start with `prefix` (tests clean up with it).
+    pub async fn database_names(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT CAST(datname AS TEXT) AS datname FROM pg_database WHERE datname LIKE $1")
+            .bind(format!("{prefix}%"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| r.try_get("datname").map_err(backend)).collect()
+    }
+
+    /// Runs one statement (tests use it to tamper with stored rows).
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(sql).execute(&self.pool).await.map_err(backend)?.rows_affected())
+    }
+}
+
+fn entry_row(r: &AnyRow) -> Result<EntryRow, sqlx::Error> {
+    Ok(EntryRow {
+        seq: r.try_get("seq")?,
+        op_id: r.try_get("op_id")?,
+        text: r.try_get("body")?,
+        tx_text: r.try_get("tx_body")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+fn posting_row(r: &AnyRow) -> Result<PostingRow, StoreError> {
+    let get = |c: &str| r.try_get::<Option<String>, _>(c).map_err(backend);
+    let species: String = r.try_get("species").map_err(backend)?;
+    let origin = get("origin")?;
+    Ok(PostingRow {
+        seq: r.try_get("seq").map_err(backend)?,
+        idx: r.try_get("idx").map_err(backend)?,
+        posting: custody_core::model::Posting {
+            account: r.try_get("account").map_err(backend)?,
+            species: species.parse::<Species>().map_err(|_| StoreError::Backend(format!("bad species `{species}`")))?,
+            amount: r.try_get("amount").map_err(backend)?,
+            dims: Dims {
+                item: get("item")?,
+                lot: get("lot")?,
+                site: get("site")?,
+                origin: match origin {
+                    Some(o) => Some(Origin::parse(&o).ok_or_else(|| StoreError::Backend(format!("bad origin `{o}`")))?),
+                    None => None,
+                },
+                counterparty: get("counterparty")?,
+            },
+        },
+    })
+}
+
+impl Store for SqlStore {
+    async fn create_entity(&self, id: &str) -> Result<(), StoreError> {
+        let res = sqlx::query(&self.sql("INSERT INTO entities (id, head_seq, head_hash) VALUES ($1, 0, $2)"))
+            .bind(id)
+            .bind(GENESIS)
+            .execute(&self.pool)
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::AlreadyExists(id.to_string())),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn entity_ids(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM entities ORDER BY id").fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(|r| r.try_get("id").map_err(backend)).collect()
+    }
+
+    async fn head(&self, entity: &str) -> Result<Head, StoreError> {
+        let row = sqlx::query(&self.sql("SELECT head_seq, head_hash FROM entities WHERE id = $1"))
+            .bind(entity)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::NotFound(entity.to_string()))?;
+        Ok(Head { seq: row.try_get("head_seq").map_err(backend)?, hash: row.try_get("head_hash").map_err(backend)? })
+    }
+
+    async fn entries(&self, entity: &str, after: i64, limit: i64) -> Result<Vec<EntryRow>, StoreError> {
+        self.head(entity).await?;
+        let rows = sqlx::query(&self.sql(
+            "SELECT seq, op_id, body, tx_body, prev_hash, hash FROM entries \
+             WHERE entity = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        ))
+        .bind(entity)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| entry_row(r).map_err(backend)).collect()
+    }
+
+    async fn append(&self, entity: &str, expected: &Head, entries: &[NewEntry]) -> Result<Head, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let new_seq = expected.seq + entries.len() as i64;
+        let new_hash = entries.last().map(|e| e.hash.clone()).unwrap_or_else(|| expected.hash.clone());
+        // Taking the entity row first serializes writers of one journal (a row lock in PostgreSQL,
+        // the write lock in SQLite); a writer that read an older head changes no row.
+        let moved = sqlx::query(&self.sql(
+            "UPDATE entities SET head_seq = $1, head_hash = $2 WHERE id = $3 AND head_seq = $4 AND head_hash = $5",
+        ))
+        .bind(new_seq)
+        .bind(&new_hash)
+        .bind(entity)
+        .bind(expected.seq)
+        .bind(&expected.hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if moved.rows_affected() != 1 {
+            tx.rollback().await.map_err(backend)?;
+            return match self.head(entity).await {
+                Ok(_) => Err(StoreError::Conflict),
+                Err(e) => Err(e),
+            };
+        }
+        let mut prev = expected.hash.clone();
+        let insert_entry = self.sql(
+            "INSERT INTO entries (entity, seq, op_id, body, tx_body, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        );
+        let insert_posting = self.sql(
+            "INSERT INTO postings (entity, seq, idx, account, species, amount, item, lot, site, origin, counterparty) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        );
+        let upsert_balance = self.sql(
+            "INSERT INTO balances (entity, account, species, dims, amount) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (entity, account, species, dims) DO UPDATE SET amount = balances.amount + excluded.amount",
+        );
+        for (i, e) in entries.iter().enumerate() {
+            let seq = expected.seq + i as i64 + 1;
+            let inserted = sqlx::query(&insert_entry)
+                .bind(entity)
+                .bind(seq)
+                .bind(&e.op_id)
+                .bind(&e.text)
+                .bind(&e.tx_text)
+                .bind(&prev)
+                .bind(&e.hash)
+                .execute(&mut *tx)
+                .await;
+            match inserted {
+                Ok(_) => {}
+                Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                    tx.rollback().await.map_err(backend)?;
+                    return Err(StoreError::DuplicateOperation(e.op_id.clone().unwrap_or_default()));
+                }
+                Err(other) => return Err(backend(other)),
+            }
+            for (idx, p) in e.postings.iter().enumerate() {
+                sqlx::query(&insert_posting)
+                    .bind(entity)
+                    .bind(seq)
+                    .bind(idx as i64)
+                    .bind(&p.account)
+                    .bind(p.species.as_str())
+                    .bind(p.amount)
+                    .bind(&p.dims.item)
+                    .bind(&p.dims.lot)
+                    .bind(&p.dims.site)
+                    .bind(p.dims.origin.map(|o| o.as_str()))
+                    .bind(&p.dims.counterparty)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                sqlx::query(&upsert_balance)
+                    .bind(entity)
+                    .bind(&p.account)
+                    .bind(p.species.as_str())
+                    .bind(dims_key(&p.dims))
+                    .bind(p.amount)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+            prev = e.hash.clone();
+        }
+        sqlx::query(&self.sql("DELETE FROM balances WHERE entity = $1 AND amount = 0"))
+            .bind(entity)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Head { seq: new_seq, hash: new_hash })
+    }
+
+    async fn postings(&self, entity: &str, first: i64, last: i64) -> Result<Vec<PostingRow>, StoreError> {
+        let rows = sqlx::query(&self.sql(
+            "SELECT seq, idx, account, species, amount, item, lot, site, origin, counterparty FROM postings \
+             WHERE entity = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq, idx",
+        ))
+        .bind(entity)
+        .bind(first)
+        .bind(last)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(posting_row).collect()
+    }
+
+    async fn balances(&self, entity: &str) -> Result<Vec<BalanceRow>, StoreError> {
+        let rows = sqlx::query(&self.sql(
+            "SELECT account, species, dims, amount FROM balances WHERE entity = $1 AND amount <> 0 \
+             ORDER BY account, species, dims",
+        ))
+        .bind(entity)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut out: Vec<BalanceRow> = rows
+            .iter()
+            .map(|r| {
+                Ok(BalanceRow {
+                    account: r.try_get("account").map_err(backend)?,
+                    species: r.try_get("species").map_err(backend)?,
+                    dims: r.try_get("dims").map_err(backend)?,
+                    amount: r.try_get("amount").map_err(backend)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        // Collation differs between backends: sort here so every backend answers alike.
+        out.sort();
+        Ok(out)
+    }
+}
