@@ -1,11 +1,18 @@
-//! `custody`: the command-line tool. Glue only: it reads files, calls the journal, core and
-//! report crates, and maps results to exit codes (0 ok, 1 the input has errors, 2 usage or I/O).
+//! `custody`: the command-line tool. Glue only: it reads files, opens the database, calls the
+//! journal, core, report and store crates, and maps results to exit codes (0 ok, 1 the input or
+//! the stored journal has errors, 2 usage or I/O).
+
+mod import;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use custody_journal::{load, Source};
+use custody_store::{Registry, SqlStore, Store};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Where ledgers live when no `--database-url` is given: a SQLite file in the working directory.
+const DEFAULT_DATABASE_URL: &str = "sqlite://custody.db";
 
 #[derive(Parser)]
 #[command(name = "custody", version, about = "Ledger-based carbon accounting and chain of custody")]
@@ -18,6 +25,29 @@ struct Cli {
 enum FormatArg {
     Text,
     Json,
+}
+
+#[derive(clap::Args, Clone)]
+struct Db {
+    /// The database: `sqlite://PATH` or `postgres://...` (default: $CUSTODY_DATABASE_URL, else
+    /// sqlite://custody.db in the working directory).
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+impl Db {
+    fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .or_else(|| std::env::var("CUSTODY_DATABASE_URL").ok())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string())
+    }
+
+    async fn registry(&self) -> anyhow::Result<Registry<SqlStore>> {
+        let url = self.url();
+        let store = SqlStore::connect(&url).await.with_context(|| format!("cannot open database {url}"))?;
+        Ok(Registry::new(store))
+    }
 }
 
 #[derive(Subcommand)]
@@ -33,8 +63,7 @@ enum Command {
         /// The statement.
         #[arg(value_parser = clap::builder::PossibleValuesParser::new(custody_report::KINDS))]
         kind: String,
-        /// Journal files, or directories read as one journal.
-        #[arg(required = true)]
+        /// Journal files or directories; without them, the ledger is read from the database.
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
@@ -42,14 +71,45 @@ enum Command {
         /// The period to report (default: the last period defined).
         #[arg(long)]
         period: Option<String>,
+        /// The entity, when reading from a database that holds several.
+        #[arg(long)]
+        entity: Option<String>,
+        #[command(flatten)]
+        db: Db,
     },
-    /// Write the ledger as a journal that loads back to the identical ledger.
+    /// Write a ledger as a journal that loads back to the identical ledger.
     Export {
-        #[arg(required = true)]
+        /// Journal files or directories; without them, the ledger is read from the database.
         paths: Vec<PathBuf>,
         /// Write here instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        #[arg(long)]
+        entity: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Load journal files (one entity each) and CSV files into the database. Idempotent.
+    Import {
+        /// Journal files or directories, and CSV files (see docs/import.md).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The entity CSV files are imported into (journals name their own).
+        #[arg(long)]
+        entity: Option<String>,
+        /// Operations written per database transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Recompute hashes, balances and every invariant from the stored journal; exit 1 on any difference.
+    Verify {
+        /// One entity (default: all).
+        #[arg(long)]
+        entity: Option<String>,
+        #[command(flatten)]
+        db: Db,
     },
 }
 
@@ -83,27 +143,56 @@ fn read_one(path: &Path) -> anyhow::Result<Source> {
     Ok(Source { name: path.display().to_string(), text })
 }
 
-/// Loads a ledger, printing diagnostics; `None` when the journal has errors.
-fn load_or_report(paths: &[PathBuf]) -> anyhow::Result<Option<custody_core::Ledger>> {
+fn print_diagnostics(diags: &[custody_journal::Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+    eprintln!("{} error{}", diags.len(), if diags.len() == 1 { "" } else { "s" });
+}
+
+/// Loads a ledger from journal files, printing diagnostics; `None` when the journal has errors.
+fn load_files(paths: &[PathBuf]) -> anyhow::Result<Option<custody_core::Ledger>> {
     let sources = read_sources(paths)?;
     match load(&sources) {
         Ok(l) => Ok(Some(l)),
         Err((_, diags)) => {
-            for d in &diags {
-                eprintln!("{d}");
-            }
-            eprintln!("{} error{}", diags.len(), if diags.len() == 1 { "" } else { "s" });
+            print_diagnostics(&diags);
             Ok(None)
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// The entity to read: the one named, or the only one in the database.
+async fn pick_entity<S: Store>(registry: &Registry<S>, entity: Option<String>) -> anyhow::Result<String> {
+    if let Some(e) = entity {
+        return Ok(e);
+    }
+    let ids = registry.store().entity_ids().await?;
+    match ids.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("the database holds no entity: import a journal first"),
+        many => bail!("the database holds {} entities ({}): name one with --entity", many.len(), many.join(", ")),
+    }
+}
+
+/// The ledger from files when paths are given, else from the database.
+async fn ledger_from(
+    paths: &[PathBuf],
+    entity: Option<String>,
+    db: &Db,
+) -> anyhow::Result<Option<custody_core::Ledger>> {
+    if !paths.is_empty() {
+        return load_files(paths);
+    }
+    let registry = db.registry().await?;
+    let id = pick_entity(&registry, entity).await?;
+    Ok(Some(registry.ledger(&id).await?))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths } => {
-            let Some(ledger) = load_or_report(&paths)? else {
-                return Ok(ExitCode::from(1));
-            };
+            let Some(ledger) = load_files(&paths)? else { return Ok(ExitCode::from(1)) };
             ledger.verify().map_err(|e| anyhow::anyhow!("internal check failed: {e}"))?;
             println!(
                 "ok: {} transactions, {} items, {} periods; stocks = flows = {} tC",
@@ -116,10 +205,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { kind, paths, format, period } => {
-            let Some(ledger) = load_or_report(&paths)? else {
-                return Ok(ExitCode::from(1));
-            };
+        Command::Report { kind, paths, format, period, entity, db } => {
+            let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
             let format = match format {
                 FormatArg::Text => custody_report::Format::Text,
                 FormatArg::Json => custody_report::Format::Json,
@@ -135,10 +222,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Export { paths, output } => {
-            let Some(ledger) = load_or_report(&paths)? else {
-                return Ok(ExitCode::from(1));
-            };
+        Command::Export { paths, output, entity, db } => {
+            let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
             let text = custody_journal::export(&ledger);
             match output {
                 Some(o) => std::fs::write(&o, text).with_context(|| format!("cannot write {}", o.display()))?,
@@ -146,12 +231,47 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import { paths, entity, batch, db } => {
+            let registry = db.registry().await?;
+            import::run(&registry, &paths, entity.as_deref(), batch.max(1)).await
+        }
+        Command::Verify { entity, db } => {
+            let registry = db.registry().await?;
+            let ids = match entity {
+                Some(e) => vec![e],
+                None => registry.store().entity_ids().await?,
+            };
+            let mut failed = false;
+            for id in ids {
+                match registry.verify(&id).await {
+                    Ok(r) => println!(
+                        "{id}: ok, {} entries, {} transactions, {} balances, head {}",
+                        r.entries,
+                        r.transactions,
+                        r.balances,
+                        &r.head_hash[..16]
+                    ),
+                    Err(e) => {
+                        failed = true;
+                        println!("{id}: DIFFERS at {e}");
+                    }
+                }
+            }
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -97,3 +97,101 @@ fn a_missing_file_is_reported_not_panicked() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot read /nonexistent/x.journal"));
 }
+
+// ---- database commands ----------------------------------------------------------------------------
+
+fn db_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}", dir.join("ledger.db").display())
+}
+
+#[test]
+fn import_is_idempotent_and_reports_from_the_database_match_the_files() {
+    let dir = temp_dir("import");
+    let url = db_url(&dir);
+    let first = custody(&["import", &example(), "--database-url", &url]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(stdout(&first).trim(), "imported: 40 entries written, 0 already present");
+    let again = custody(&["import", &example(), "--database-url", &url]);
+    assert_eq!(stdout(&again).trim(), "imported: 0 entries written, 40 already present");
+    let verify = custody(&["verify", "--database-url", &url]);
+    assert!(verify.status.success(), "{}", stdout(&verify));
+    assert!(stdout(&verify).starts_with("steel-producer: ok, 41 entries, 17 transactions"), "{}", stdout(&verify));
+    for kind in ["balances", "entity-emissions", "product-intensity", "eledger", "carbon-balance", "ledger"] {
+        let from_db = custody(&["report", kind, "--database-url", &url, "--format", "json"]);
+        let from_file = custody(&["report", kind, &example(), "--format", "json"]);
+        assert!(from_db.status.success(), "{kind}: {}", stderr(&from_db));
+        assert_eq!(stdout(&from_db), stdout(&from_file), "{kind}");
+    }
+}
+
+#[test]
+fn verify_exits_1_when_a_stored_amount_was_changed() {
+    let dir = temp_dir("tamper");
+    let url = db_url(&dir);
+    assert!(custody(&["import", &example(), "--database-url", &url]).status.success());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = custody_store::SqlStore::connect(&url).await.unwrap();
+        let n = store
+            .execute_raw("UPDATE postings SET amount = amount * 10 WHERE seq = (SELECT seq FROM entries WHERE op_id = 'buy-scrap') AND idx = 1")
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    });
+    let verify = custody(&["verify", "--database-url", &url]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(stdout(&verify).contains("(`buy-scrap`): stored posting 1 differs"), "{}", stdout(&verify));
+}
+
+fn csv_example(name: &str) -> String {
+    format!("{}/../../examples/csv-import/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn csv_files_import_in_order_and_bad_rows_name_their_line() {
+    let dir = temp_dir("csv");
+    let url = db_url(&dir);
+    let files: Vec<String> =
+        ["1-mill.journal", "2-purchases.csv", "3-operations.journal", "4-production.csv", "5-sales.csv"]
+            .iter()
+            .map(|f| csv_example(f))
+            .collect();
+    let mut args = vec!["import", "--entity", "mini-mill", "--database-url", &url];
+    args.extend(files.iter().map(String::as_str));
+    let o = custody(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = custody(&["report", "product-intensity", "--database-url", &url, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(v["products"][0]["sold_t"], serde_json::json!(9500));
+    // Importing again changes nothing.
+    let o = custody(&args);
+    assert!(stdout(&o).contains(" 0 entries written"), "{}", stdout(&o));
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "date,id,supplier,item,quantity,unit,per,CO2\n2025-02-04,p2,scrap-co,scrap,10,t,kg,1\n2025-02-04,p3,scrap-co,scrap,ten,t,kg,1\n").unwrap();
+    let o = custody(&["import", "--entity", "mini-mill", "--database-url", &url, bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.csv:3: `ten` is not a number"), "{}", stderr(&o));
+    // Nothing of the file was written: p2 is not in the ledger.
+    let export = custody(&["export", "--database-url", &url]);
+    assert!(!stdout(&export).contains("txn p2"), "a file with a bad row was partly imported");
+}
+
+#[test]
+fn a_rejected_operation_names_its_line_and_its_batch_is_not_written() {
+    let dir = temp_dir("reject");
+    let url = db_url(&dir);
+    let file = dir.join("j.journal");
+    std::fs::write(
+        &file,
+        "entity e \"E\"\n  ratios efi\n  gwp ar5\ncounterparty s \"S\"\nitem ore \"Ore\"\n  category raw-material\n\
+         period p 2025-01-01 2025-01-31\n2025-01-02 purchase p1\n  supplier s\n  item ore\n  quantity 5 t\n\
+         2025-01-03 consume c1\n  use ore 50 t\n",
+    )
+    .unwrap();
+    let o = custody(&["import", file.to_str().unwrap(), "--database-url", &url, "--batch", "10"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("j.journal:12:1: `c1` rejected: [E012 insufficient_quantity]"), "{}", stderr(&o));
+    let export = custody(&["export", "--database-url", &url]);
+    assert!(!stdout(&export).contains("txn p1"), "the rejected batch was partly written:\n{}", stdout(&export));
+}

@@ -107,9 +107,11 @@ fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<Option<Appl
             *ledger = Some(Ledger::new(e.clone()));
             Ok(None)
         }
+        (Entry::Entity(e), Some(l)) if l.entity() == e => Ok(Some(Applied::Duplicate)),
         (Entry::Entity(_), Some(_)) => Err(SubmitErrorKind::Refused("the entity is already defined".into())),
         (_, None) => Err(SubmitErrorKind::Refused("the journal must start with an `entity` entry".into())),
         (Entry::Op(op), Some(l)) => l.apply(op.clone()).map(Some).map_err(SubmitErrorKind::Rejected),
+        (e, Some(l)) if is_already_defined(l, e) => Ok(Some(Applied::Duplicate)),
         (e, Some(l)) => {
             let res = match e {
                 Entry::Counterparty(c) => l.add_counterparty(c.clone()),
@@ -122,6 +124,19 @@ fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<Option<Appl
             };
             res.map(|_| None).map_err(|e| SubmitErrorKind::Refused(e.to_string()))
         }
+    }
+}
+
+/// Whether a definition is already in the ledger exactly as given (so importing twice is a no-op).
+fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
+    match e {
+        Entry::Counterparty(c) => l.counterparties().any(|x| x == c),
+        Entry::Account(a) => l.chart().get(&a.code) == Some(a),
+        Entry::Item(i) => l.item(&i.id) == Some(i),
+        Entry::Asset(a) => l.assets().any(|x| x == a),
+        Entry::Period(p) => l.period(&p.id).is_some_and(|x| x.start == p.start && x.end == p.end),
+        Entry::Close(id) => l.period(id).is_some_and(|p| p.closed),
+        Entry::Entity(_) | Entry::Op(_) => false,
     }
 }
 
@@ -170,6 +185,15 @@ impl<S: Store> Registry<S> {
     /// Creates an entity's journal. Its first entry must be the `entity` definition.
     pub async fn create(&self, entity: &custody_core::Entity) -> Result<Vec<Outcome>, SubmitError> {
         self.store.create_entity(&entity.id).await?;
+        self.submit(&entity.id, vec![Entry::Entity(entity.clone())]).await
+    }
+
+    /// Creates the entity unless it exists with exactly this definition (so imports repeat safely).
+    pub async fn ensure(&self, entity: &custody_core::Entity) -> Result<Vec<Outcome>, SubmitError> {
+        match self.store.create_entity(&entity.id).await {
+            Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
         self.submit(&entity.id, vec![Entry::Entity(entity.clone())]).await
     }
 
