@@ -44,7 +44,14 @@ pub struct Ledger {
     /// Lots of each (item, site) in order of arrival, for FIFO.
     lot_order: BTreeMap<(String, Option<String>), Vec<String>>,
     instruments: Vec<Instrument>,
+    /// Transfers booked by `receive`, by transfer id.
+    received: BTreeSet<String>,
+    /// (sale, customer) pairs undone by `return`.
+    returned: BTreeSet<(String, String)>,
 }
+
+/// Meta key naming the transfer a receive or return belongs to.
+pub const TRANSFER_META: &str = "transfer";
 
 /// What applying an operation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +156,19 @@ impl Ledger {
             quantities: BTreeMap::new(),
             lot_order: BTreeMap::new(),
             instruments: Vec::new(),
+            received: BTreeSet::new(),
+            returned: BTreeSet::new(),
         }
+    }
+
+    /// Whether a transfer was booked by a `receive`.
+    pub fn has_received(&self, transfer: &str) -> bool {
+        self.received.contains(transfer)
+    }
+
+    /// Whether a sale's delivery to a customer was returned.
+    pub fn has_returned(&self, sale: &str, customer: &str) -> bool {
+        self.returned.contains(&(sale.to_string(), customer.to_string()))
     }
 
     // ---- reading ------------------------------------------------------------------------------
@@ -448,6 +467,17 @@ impl Ledger {
         if let Some(target) = &tx.reverses {
             self.reversed.insert(target.clone());
         }
+        match (tx.kind, tx.meta.get(TRANSFER_META)) {
+            (TxKind::Receive, Some(t)) => {
+                self.received.insert(t.clone());
+            }
+            (TxKind::Return, _) => {
+                if let (Some(sale), Some(customer)) = (tx.meta.get("sale"), tx.meta.get("customer")) {
+                    self.returned.insert((sale.clone(), customer.clone()));
+                }
+            }
+            _ => {}
+        }
         self.txs.push(tx);
         // Conservation, asserted after every write: a failure here is a bug in the ledger.
         assert_eq!(
@@ -591,6 +621,11 @@ impl Ledger {
                     Some(_) if self.reversed.contains(of) => {
                         v.push(Code::ReversalInvalid, Some("of"), format!("transaction `{of}` is already reversed"))
                     }
+                    Some(_) if self.returned.iter().any(|(sale, _)| sale == of) => v.push(
+                        Code::ReversalInvalid,
+                        Some("of"),
+                        format!("sale `{of}` had a delivery returned: reverse the return first, or return the rest"),
+                    ),
                     Some(t) => {
                         d.postings = t.postings.iter().map(|p| Posting { amount: -p.amount, ..p.clone() }).collect();
                         d.movements =
@@ -606,6 +641,14 @@ impl Ledger {
                 TxKind::Reversal
             }
             Operation::Obtain(_) => unreachable!("instruments are recorded before planning"),
+            Operation::Receive(r) => {
+                self.plan_receive(op, r, &mut d, v)?;
+                TxKind::Receive
+            }
+            Operation::Return(r) => {
+                self.plan_return(op, r, &mut d, v)?;
+                TxKind::Return
+            }
         };
         Some(Transaction {
             id: op.id.clone(),
@@ -1123,6 +1166,96 @@ impl Ledger {
             );
         }
         d.meta.insert("months_in_service".into(), months.to_string());
+        Some(())
+    }
+
+    fn plan_receive(&self, op: &Op, r: &Receive, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        self.check_counterparty(&r.supplier, "supplier", v);
+        if self.received.contains(&r.transfer) {
+            v.push(Code::TransferInvalid, Some("transfer"), format!("transfer `{}` was already received", r.transfer));
+        }
+        let (Some(quantity), Some(_)) = (r.quantity, &r.supplier) else {
+            v.push(
+                Code::TransferInvalid,
+                Some("transfer"),
+                format!(
+                    "transfer `{}` is not resolved: a registry fills its supplier, quantity and amounts",
+                    r.transfer
+                ),
+            );
+            return None;
+        };
+        let item = self.item_or(&r.item, "item", v)?;
+        if quantity <= 0 {
+            v.push(Code::QuantityNotPositive, Some("quantity"), "a transfer's quantity must be positive");
+        }
+        let (content_role, attributed_role) = inventory_roles(item.category);
+        let lot = self.lot_for(item, &r.lot, &op.id);
+        let origin = Origin::of_category(item.category).unwrap_or(Origin::RawMaterials);
+        for (form, species, amount) in &r.amounts {
+            let (stock, flow, origin) = match form {
+                TransferForm::Content => (content_role, Role::InContent, None),
+                TransferForm::Emissions => (Some(attributed_role), Role::InAttributed, Some(origin)),
+            };
+            let Some(stock) = stock else {
+                v.push(Code::ContentNotAllowed, Some("item"), format!("item `{}` cannot hold carbon content", item.id));
+                continue;
+            };
+            let sd = dims(Some(&item.id), lot.as_deref(), &r.site, origin);
+            d.post(stock, *species, *amount, sd.clone());
+            d.post(flow, *species, *amount, Dims { counterparty: r.supplier.clone(), ..sd });
+        }
+        d.movement(&item.id, &r.site, lot, quantity);
+        d.meta.insert(TRANSFER_META.into(), r.transfer.clone());
+        Some(())
+    }
+
+    fn plan_return(&self, op: &Op, r: &Return, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        let Some(sale) = self.transaction(&r.sale).filter(|t| t.kind == TxKind::Sell) else {
+            v.push(Code::TransferInvalid, Some("sale"), format!("`{}` is not a sale of this ledger", r.sale));
+            return None;
+        };
+        let key = format!("{}{}", crate::statements::SOLD_TO_PREFIX, r.customer);
+        let Some(quantity) = sale.meta.get(&key).and_then(|q| q.parse::<i64>().ok()) else {
+            v.push(
+                Code::TransferInvalid,
+                Some("customer"),
+                format!("sale `{}` sold nothing to `{}`", r.sale, r.customer),
+            );
+            return None;
+        };
+        if self.returned.contains(&(r.sale.clone(), r.customer.clone())) || self.reversed.contains(&r.sale) {
+            v.push(
+                Code::TransferInvalid,
+                Some("sale"),
+                format!("sale `{}` to `{}` was already undone", r.sale, r.customer),
+            );
+            return None;
+        }
+        let item_id = sale.movements.first().map(|m| m.item.clone())?;
+        let item = self.item_or(&item_id, "sale", v)?;
+        let lot = self.lot_for(item, &None, &op.id);
+        let (content_role, _) = inventory_roles(item.category);
+        let out_content = &self.chart.by_role(Role::OutContent).code;
+        for p in sale.postings.iter().filter(|p| p.dims.counterparty.as_deref() == Some(r.customer.as_str())) {
+            let stock = if p.account == *out_content {
+                content_role.unwrap_or(Role::ProductContent)
+            } else {
+                match p.dims.origin {
+                    Some(Origin::Direct | Origin::Ccs) => Role::ProductDirect,
+                    Some(Origin::Ppe) => Role::ProductDepreciation,
+                    // Transport emissions of the refused delivery stay with the goods that came back.
+                    _ => Role::ProductAttributed,
+                }
+            };
+            let back = Dims { counterparty: None, lot: lot.clone(), ..p.dims.clone() };
+            d.post(stock, p.species, -p.amount, back);
+            d.post_code(&p.account, p.species, -p.amount, p.dims.clone());
+        }
+        d.movement(&item.id, &sale.movements[0].site, lot, quantity);
+        d.meta.insert(key, (-quantity).to_string());
+        d.meta.insert("sale".into(), r.sale.clone());
+        d.meta.insert("customer".into(), r.customer.clone());
         Some(())
     }
 

@@ -256,10 +256,14 @@ pub enum TxKind {
     Sell,
     Raw,
     Reversal,
+    /// A transfer from another ledger booked as a purchase (mirror entry of the seller's sale).
+    Receive,
+    /// A delivery the customer refused, back into the seller's inventory.
+    Return,
 }
 
 impl TxKind {
-    pub const ALL: [TxKind; 11] = [
+    pub const ALL: [TxKind; 13] = [
         TxKind::Opening,
         TxKind::Capital,
         TxKind::Purchase,
@@ -271,6 +275,8 @@ impl TxKind {
         TxKind::Sell,
         TxKind::Raw,
         TxKind::Reversal,
+        TxKind::Receive,
+        TxKind::Return,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -285,6 +291,8 @@ impl TxKind {
             TxKind::Sell => "sell",
             TxKind::Raw => "txn",
             TxKind::Reversal => "reverse",
+            TxKind::Receive => "receive",
+            TxKind::Return => "return",
         }
     }
     pub fn parse(s: &str) -> Option<TxKind> {

@@ -42,6 +42,10 @@ pub enum Operation {
     Reverse { of: String },
     /// A market instrument obtained; recorded beside the ledger, never in it.
     Obtain(Obtain),
+    /// A transfer from another entity's ledger, booked with exactly the seller's amounts.
+    Receive(Receive),
+    /// A delivery refused by the customer: the sale's lines for that customer, undone.
+    Return(Return),
 }
 
 impl Operation {
@@ -59,6 +63,8 @@ impl Operation {
             Operation::Raw(_) => "txn",
             Operation::Reverse { .. } => "reverse",
             Operation::Obtain(_) => "obtain",
+            Operation::Receive(_) => "receive",
+            Operation::Return(_) => "return",
         }
     }
 }
@@ -208,4 +214,55 @@ pub struct Obtain {
     /// Grams of CO2e, exact as written.
     pub co2e_grams: Q,
     pub counterparty: Option<String>,
+}
+
+/// The form of carbon a transferred amount has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TransferForm {
+    Content,
+    Emissions,
+}
+
+impl TransferForm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferForm::Content => "content",
+            TransferForm::Emissions => "emissions",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "content" => Some(TransferForm::Content),
+            "emissions" => Some(TransferForm::Emissions),
+            _ => None,
+        }
+    }
+}
+
+/// Identifies the transfer a sale made to one customer: `SELLER/SALE-ID/CUSTOMER`.
+pub fn transfer_id(seller: &str, sale: &str, customer: &str) -> String {
+    format!("{seller}/{sale}/{customer}")
+}
+
+/// A transfer booked by the buyer. The registry fills `supplier`, `quantity` and `amounts` from
+/// the seller's ledger before the ledger applies it; a receive without them is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Receive {
+    pub transfer: String,
+    pub supplier: Option<String>,
+    pub item: String,
+    pub lot: Option<String>,
+    pub site: Option<String>,
+    /// Quantity in the seller's base unit (g or kJ).
+    pub quantity: Option<i64>,
+    /// Exact amounts in base units (gC; grams of gas for N2O and SF6) by form and species.
+    pub amounts: Vec<(TransferForm, crate::units::Species, i64)>,
+}
+
+/// The seller's side of a refused delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Return {
+    /// The sale transaction.
+    pub sale: String,
+    pub customer: String,
 }

@@ -44,10 +44,12 @@ pub enum Code {
     UnbalancedGas = 20,
     /// A number left the representable range.
     Overflow = 21,
+    /// A transfer never sent, already received or returned, or booked with other amounts.
+    TransferInvalid = 22,
 }
 
 impl Code {
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -69,6 +71,7 @@ impl Code {
         Code::UnbalancedCarbon,
         Code::UnbalancedGas,
         Code::Overflow,
+        Code::TransferInvalid,
     ];
 
     pub fn number(self) -> u16 {
@@ -98,6 +101,7 @@ impl Code {
             Code::UnbalancedCarbon => "unbalanced_carbon",
             Code::UnbalancedGas => "unbalanced_gas",
             Code::Overflow => "overflow",
+            Code::TransferInvalid => "transfer_invalid",
         }
     }
 }

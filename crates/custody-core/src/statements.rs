@@ -49,6 +49,9 @@ fn effective_kind(ledger: &Ledger, tx: &Transaction) -> TxKind {
                 Some(next) => t = next,
                 None => return TxKind::Reversal,
             },
+            // A receive is a purchase from another ledger; a return undoes part of a sale.
+            (TxKind::Receive, _) => return TxKind::Purchase,
+            (TxKind::Return, _) => return TxKind::Sell,
             (k, _) => return *k,
         }
     }

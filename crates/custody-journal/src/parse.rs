@@ -780,12 +780,66 @@ fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                 counterparty,
             })
         }
+        "receive" => {
+            let transfer = b.one("transfer", word("a transfer id (SELLER/SALE/CUSTOMER)"))?;
+            let item = b.one("item", word("an item id"))?;
+            let r = Receive {
+                transfer: String::new(),
+                item: String::new(),
+                supplier: b.one("supplier", word("a counterparty id"))?,
+                lot: b.one("lot", word("a lot id"))?,
+                site: b.one("site", word("a site id"))?,
+                quantity: b.one("quantity", |f| {
+                    let n = arg(f, 0, "a quantity in base units (g or kJ)")?;
+                    match f.args.get(1) {
+                        Some(t) if t.text == "g" || t.text == "kJ" => only(f, 2)?,
+                        _ => only(f, 1)?,
+                    }
+                    exact::parse_decimal(&n.text).and_then(whole).map_or_else(
+                        || at(f, Some(n), "a transfer quantity is a whole number of base units (g or kJ)"),
+                        Ok,
+                    )
+                })?,
+                amounts: b.many("amount", |f| {
+                    let form = enum_arg(f, 0, "a form", "content, emissions", TransferForm::parse)?;
+                    let sp = arg(f, 1, "a species")?;
+                    let Ok(species) = sp.text.parse::<Species>() else {
+                        return at(f, Some(sp), format!("`{}` is not a species", sp.text));
+                    };
+                    let n = arg(f, 2, "an amount in base units")?;
+                    let unit = arg(f, 3, "gC (or g for N2O and SF6)")?;
+                    only(f, 4)?;
+                    if unit.text != if species.is_carbon() { "gC" } else { "g" } {
+                        return at(f, Some(unit), "transfer amounts are exact base units: gC (g for N2O, SF6)");
+                    }
+                    match exact::parse_decimal(&n.text).and_then(whole) {
+                        Some(a) => Ok((form, species, a)),
+                        None => at(f, Some(n), "an amount is a whole number of base units"),
+                    }
+                })?,
+            };
+            b.finish()?;
+            Operation::Receive(Receive {
+                transfer: b.required(transfer, "transfer", "receive")?,
+                item: b.required(item, "item", "receive")?,
+                ..r
+            })
+        }
+        "return" => {
+            let sale = b.one("sale", word("a sale id"))?;
+            let customer = b.one("customer", word("a counterparty id"))?;
+            b.finish()?;
+            Operation::Return(Return {
+                sale: b.required(sale, "sale", "return")?,
+                customer: b.required(customer, "customer", "return")?,
+            })
+        }
         "txn" => {
             let kind = b.one(
                 "kind",
                 choice(
                     "a transaction kind",
-                    "opening, capitalise, purchase, consume, emit, capture, produce, depreciate, sell, txn, reverse",
+                    "opening, capitalise, purchase, consume, emit, capture, produce, depreciate, sell, txn, reverse, receive, return",
                     TxKind::parse,
                 ),
             )?;
@@ -804,7 +858,7 @@ fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
             return Err((
                 b.header.no,
                 b.header.tokens[1].col,
-                format!("unknown operation `{other}` (opening, purchase, capitalise, consume, emit, capture, produce, depreciate, sell, txn, reverse, obtain)"),
+                format!("unknown operation `{other}` (opening, purchase, capitalise, consume, emit, capture, produce, depreciate, sell, txn, reverse, obtain, receive, return)"),
             ))
         }
     };

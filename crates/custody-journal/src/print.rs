@@ -197,6 +197,24 @@ fn print_op(o: &mut String, op: &Op) {
         }
         Operation::Raw(r) => print_raw(o, r, &|_| None),
         Operation::Reverse { of } => line(o, "of", of),
+        Operation::Receive(r) => {
+            line(o, "transfer", &r.transfer);
+            line(o, "item", &r.item);
+            opt_line(o, "supplier", &r.supplier);
+            opt_line(o, "lot", &r.lot);
+            opt_line(o, "site", &r.site);
+            if let Some(q) = r.quantity {
+                line(o, "quantity", q);
+            }
+            for (form, species, amount) in &r.amounts {
+                let unit = if species.is_carbon() { "gC" } else { "g" };
+                line(o, "amount", format!("{} {species} {amount} {unit}", form.as_str()));
+            }
+        }
+        Operation::Return(r) => {
+            line(o, "sale", &r.sale);
+            line(o, "customer", &r.customer);
+        }
         Operation::Obtain(x) => {
             line(o, "instrument", x.kind.as_str());
             line(o, "quantity", format!("{} gCO2e", dec(x.co2e_grams)));

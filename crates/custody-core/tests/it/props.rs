@@ -78,6 +78,8 @@ enum Step {
     Sell { share_a: u8, transport: u32 },
     Reverse { pick: usize },
     Unbalanced { amount: i64 },
+    Return { pick: usize, to_a: bool },
+    Receive { qty: u32, content: i64, co2: i64 },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -93,6 +95,8 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0..=100u8, 0..20u32).prop_map(|(share_a, transport)| Step::Sell { share_a, transport }),
         1 => (0..40usize).prop_map(|pick| Step::Reverse { pick }),
         1 => (-1000..1000i64).prop_map(|amount| Step::Unbalanced { amount }),
+        1 => (0..40usize, any::<bool>()).prop_map(|(pick, to_a)| Step::Return { pick, to_a }),
+        1 => (1..100u32, 0..1_000_000i64, 0..1_000_000i64).prop_map(|(qty, content, co2)| Step::Receive { qty, content, co2 }),
     ]
 }
 
@@ -161,6 +165,21 @@ fn to_op(i: usize, s: &Step, chips: &[String], posted: &[String]) -> Op {
         Step::Reverse { pick } => Operation::Reverse {
             of: if posted.is_empty() { "none".into() } else { posted[pick % posted.len()].clone() },
         },
+        Step::Return { pick, to_a } => Operation::Return(Return {
+            sale: if posted.is_empty() { "none".into() } else { posted[pick % posted.len()].clone() },
+            customer: if *to_a { "a".into() } else { "b".into() },
+        }),
+        Step::Receive { qty, content, co2 } => Operation::Receive(Receive {
+            transfer: format!("sup/sale-{i}/e"),
+            supplier: Some("sup".into()),
+            item: "ore".into(),
+            quantity: Some(*qty as i64 * 1_000_000),
+            amounts: vec![
+                (TransferForm::Content, custody_core::units::Species::C, *content),
+                (TransferForm::Emissions, custody_core::units::Species::CO2, *co2),
+            ],
+            ..Default::default()
+        }),
         Step::Unbalanced { amount } => Operation::Raw(Raw {
             kind: TxKind::Raw,
             description: String::new(),

@@ -213,6 +213,13 @@ fn e021_overflow() {
 }
 
 #[test]
+fn e022_transfer_invalid() {
+    // A receive that no registry resolved against the seller's ledger, and a return of no sale.
+    check("2025-01-05 receive r9\n  transfer mill/s1/e\n  item ore\n", &["transfer_invalid"]);
+    check("2025-01-05 return x9\n  sale p1\n  customer cust\n", &["transfer_invalid"]);
+}
+
+#[test]
 fn every_violation_is_reported_in_precedence_order() {
     check(
         "2025-01-05 purchase p9\n  supplier nobody\n  item ore\n  quantity 1 t\n  factor 1 gCO2/kg\n  factor 2 gCO2/kg\n",
@@ -245,9 +252,10 @@ fn every_code_has_a_case() {
         "unbalanced_carbon",
         "unbalanced_gas",
         "overflow",
+        "transfer_invalid",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);
     let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
-    assert_eq!(numbers, (1..=21).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+    assert_eq!(numbers, (1..=22).collect::<Vec<u16>>(), "codes are numbered in precedence order");
 }
