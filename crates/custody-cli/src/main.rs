@@ -103,6 +103,13 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
+    /// Every transfer between entities of the database with both sides; exit 1 on any mismatch.
+    Reconcile {
+        #[arg(long, value_enum, default_value = "text")]
+        format: FormatArg,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Recompute hashes, balances and every invariant from the stored journal; exit 1 on any difference.
     Verify {
         /// One entity (default: all).
@@ -235,6 +242,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let registry = db.registry().await?;
             import::run(&registry, &paths, entity.as_deref(), batch.max(1)).await
         }
+        Command::Reconcile { format, db } => {
+            let registry = db.registry().await?;
+            let rows = registry.reconcile().await?;
+            let mismatches = rows.iter().filter(|r| r.mismatch).count();
+            match format {
+                FormatArg::Json => println!("{}", serde_json::to_string_pretty(&reconcile_json(&rows))?),
+                FormatArg::Text => {
+                    for r in &rows {
+                        let t = &r.transfer;
+                        println!(
+                            "{:<48} {:<9} {} -> {}  {} gC sent, {} gC booked{}",
+                            t.id,
+                            t.status.as_str(),
+                            t.seller,
+                            t.buyer,
+                            t.amounts.iter().map(|a| a.2).sum::<i64>(),
+                            r.received.iter().map(|a| a.2).sum::<i64>(),
+                            if r.mismatch { "  MISMATCH" } else { "" }
+                        );
+                    }
+                    println!("{} transfers, {} mismatched", rows.len(), mismatches);
+                }
+            }
+            Ok(if mismatches > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
         Command::Verify { entity, db } => {
             let registry = db.registry().await?;
             let ids = match entity {
@@ -260,6 +292,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
     }
+}
+
+fn amounts_json(a: &custody_store::Amounts) -> serde_json::Value {
+    serde_json::Value::Array(
+        a.iter()
+            .map(|(form, species, g)| serde_json::json!({"form": form.as_str(), "species": species.as_str(), "amount_gC": g}))
+            .collect(),
+    )
+}
+
+/// The reconciliation as JSON (documented in docs/reports.md).
+fn reconcile_json(rows: &[custody_store::Reconciliation]) -> serde_json::Value {
+    let transfers: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            let t = &r.transfer;
+            serde_json::json!({
+                "id": t.id, "seller": t.seller, "sale": t.sale, "buyer": t.buyer, "item": t.item,
+                "date": custody_core::model::format_date(t.date), "quantity": t.quantity, "status": t.status.as_str(),
+                "sent": amounts_json(&t.amounts), "booked": amounts_json(&r.received), "mismatch": r.mismatch,
+            })
+        })
+        .collect();
+    serde_json::json!({"transfers": transfers, "mismatches": rows.iter().filter(|r| r.mismatch).count()})
 }
 
 fn main() -> ExitCode {

@@ -195,3 +195,23 @@ fn a_rejected_operation_names_its_line_and_its_batch_is_not_written() {
     let export = custody(&["export", "--database-url", &url]);
     assert!(!stdout(&export).contains("txn p1"), "the rejected batch was partly written:\n{}", stdout(&export));
 }
+
+#[test]
+fn three_tier_chain_imports_and_reconciles() {
+    let dir = temp_dir("three-tier");
+    let url = db_url(&dir);
+    for f in ["1-mine.journal", "2-mill.journal", "3-transformer-co.journal"] {
+        let path = format!("{}/../../examples/three-tier/{f}", env!("CARGO_MANIFEST_DIR"));
+        let o = custody(&["import", &path, "--database-url", &url]);
+        assert!(o.status.success(), "{f}: {}", stderr(&o));
+    }
+    let o = custody(&["reconcile", "--database-url", &url, "--format", "json"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["mismatches"], 0);
+    assert_eq!(v["transfers"].as_array().unwrap().len(), 2);
+    assert!(v["transfers"].as_array().unwrap().iter().all(|t| t["status"] == "received" && t["sent"] == t["booked"]));
+    let o = custody(&["report", "balances", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(2), "three entities: --entity is required");
+    assert!(stderr(&o).contains("name one with --entity"));
+}

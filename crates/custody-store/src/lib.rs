@@ -14,10 +14,12 @@ pub mod conformance;
 mod memory;
 mod registry;
 mod sql;
+mod transfers;
 
 pub use memory::MemoryStore;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
 pub use sql::SqlStore;
+pub use transfers::{Amounts, Reconciliation, Transfer, TransferStatus};
 
 use custody_core::model::Posting;
 use sha2::{Digest, Sha256};

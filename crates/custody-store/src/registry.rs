@@ -199,6 +199,28 @@ impl<S: Store> Registry<S> {
 
     /// Applies a batch of entries to an entity's ledger and writes it: all or nothing.
     pub async fn submit(&self, entity: &str, entries: Vec<Entry>) -> Result<Vec<Outcome>, SubmitError> {
+        // Transfers are resolved against the other entity's ledger before this one is locked, so
+        // that two entities never wait on each other.
+        let mut entries = entries;
+        for (index, entry) in entries.iter_mut().enumerate() {
+            let Entry::Op(op) = entry else { continue };
+            let refusal = match &op.body {
+                Operation::Receive(r) => match self.resolve_receive(entity, r).await {
+                    Ok(resolved) => {
+                        op.body = Operation::Receive(resolved);
+                        None
+                    }
+                    Err(why) => Some(why),
+                },
+                Operation::Return(r) => self.check_return(entity, &r.sale, &r.customer).await.err(),
+                _ => None,
+            };
+            if let Some(why) = refusal {
+                let mut v = custody_core::reject::Violations::default();
+                v.push(custody_core::Code::TransferInvalid, Some("transfer"), why);
+                return Err(SubmitError::Rejected { index, rejection: v.into_rejection(&op.id) });
+            }
+        }
         let slot = self.slot(entity);
         let mut cached = slot.lock().await;
         for _ in 0..MAX_RETRIES {

@@ -163,3 +163,141 @@ async fn registry_sqlite_and_tampering_is_found() {
     assert!(err.to_string().contains("stored balance byproduct.content"), "{err}");
     assert_eq!(err.op_id.as_deref(), Some("production"), "{err}");
 }
+
+// ---- transfers between entities ---------------------------------------------------------------------
+
+fn three_tier(name: &str) -> Vec<Entry> {
+    let path = format!("{}/../../examples/three-tier/{name}", env!("CARGO_MANIFEST_DIR"));
+    let (entries, diags) = parse(&[Source { name: name.into(), text: std::fs::read_to_string(path).unwrap() }]);
+    assert!(diags.is_empty(), "{diags:#?}");
+    entries.into_iter().map(|e| e.entry).collect()
+}
+
+async fn import_all<S: Store + 'static>(registry: &Registry<S>, entries: Vec<Entry>) -> String {
+    let Entry::Entity(e) = &entries[0] else { panic!("a journal starts with its entity") };
+    registry.ensure(e).await.unwrap();
+    registry.submit(&e.id, entries[1..].to_vec()).await.unwrap();
+    e.id.clone()
+}
+
+/// Emissions by species that an entity added itself: its own direct emissions and what it bought
+/// from outside the registry (everything attributed except transfers from other entities).
+fn own_emissions(ledger: &custody_core::Ledger) -> std::collections::BTreeMap<custody_core::units::Species, i64> {
+    let mut m = std::collections::BTreeMap::new();
+    for tx in ledger.transactions() {
+        for p in &tx.postings {
+            let own = match tx.kind {
+                custody_core::model::TxKind::Purchase => p.account == "in.attributed",
+                custody_core::model::TxKind::Emit | custody_core::model::TxKind::Capture => p.account == "wip.direct",
+                _ => false,
+            };
+            if own {
+                *m.entry(p.species).or_insert(0) += p.amount;
+            }
+        }
+    }
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_tier_chain_counts_each_footprint_once() {
+    let registry = Registry::new(MemoryStore::new());
+    let mine = import_all(&registry, three_tier("1-mine.journal")).await;
+    let mill = import_all(&registry, three_tier("2-mill.journal")).await;
+    let maker = import_all(&registry, three_tier("3-transformer-co.journal")).await;
+
+    // The transformer's footprint, species by species, is the three companies' own emissions.
+    let ledgers = [
+        registry.ledger(&mine).await.unwrap(),
+        registry.ledger(&mill).await.unwrap(),
+        registry.ledger(&maker).await.unwrap(),
+    ];
+    let mut want = std::collections::BTreeMap::new();
+    for l in &ledgers {
+        for (sp, a) in own_emissions(l) {
+            *want.entry(sp).or_insert(0) += a;
+        }
+    }
+    let mut sold = std::collections::BTreeMap::new();
+    for tx in ledgers[2].transactions().iter().filter(|t| t.kind == custody_core::model::TxKind::Sell) {
+        for p in tx.postings.iter().filter(|p| p.account == "out.emissions") {
+            *sold.entry(p.species).or_insert(0) -= p.amount;
+        }
+    }
+    assert_eq!(sold, want, "the transformer carries every upstream emission exactly once");
+
+    // Both transfers were received with the seller's amounts.
+    let recon = registry.reconcile().await.unwrap();
+    assert_eq!(recon.len(), 2);
+    assert!(
+        recon.iter().all(|r| r.transfer.status == custody_store::TransferStatus::Received && !r.mismatch),
+        "{recon:#?}"
+    );
+
+    // Receiving again, under another id, is refused; so is a transfer never sent.
+    let again = parse(&[Source {
+        name: "x".into(),
+        text: "2025-03-31 receive ore-twice\n  transfer mine/ore-sale/mill\n  item ore\n".into(),
+    }])
+    .0;
+    let err = registry.submit(&mill, vec![again[0].entry.clone()]).await.unwrap_err();
+    assert!(err.to_string().contains("already received"), "{err}");
+    let ghost = parse(&[Source {
+        name: "x".into(),
+        text: "2025-03-31 receive ghost\n  transfer mine/no-such-sale/mill\n  item ore\n".into(),
+    }])
+    .0;
+    let err = registry.submit(&mill, vec![ghost[0].entry.clone()]).await.unwrap_err();
+    assert!(err.to_string().contains("never sent"), "{err}");
+    // A received delivery cannot be returned by the seller.
+    let ret = parse(&[Source {
+        name: "x".into(),
+        text: "2025-03-31 return back\n  sale ore-sale\n  customer mill\n".into(),
+    }])
+    .0;
+    let err = registry.submit(&mine, vec![ret[0].entry.clone()]).await.unwrap_err();
+    assert!(err.to_string().contains("already received"), "{err}");
+    for id in [&mine, &mill, &maker] {
+        registry.verify(id).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_delivery_returns_to_the_sellers_inventory() {
+    let registry = Registry::new(MemoryStore::new());
+    let mine = import_all(&registry, three_tier("1-mine.journal")).await;
+    let mut mill_entries = three_tier("2-mill.journal");
+    mill_entries.truncate(9); // definitions only: the mill has not received the ore
+    assert!(mill_entries.iter().all(|e| !matches!(e, Entry::Op(_))));
+    let mill = import_all(&registry, mill_entries).await;
+    let before = registry.ledger(&mine).await.unwrap();
+    let on_hand: i64 = before.quantities().iter().filter(|((i, _, _), _)| i == "ore").map(|(_, q)| q).sum();
+    assert_eq!(on_hand, 0);
+    let ret = parse(&[Source {
+        name: "x".into(),
+        text: "2025-03-31 return refused\n  sale ore-sale\n  customer mill\n".into(),
+    }])
+    .0;
+    registry.submit(&mine, vec![ret[0].entry.clone()]).await.unwrap();
+    let after = registry.ledger(&mine).await.unwrap();
+    let on_hand: i64 = after.quantities().iter().filter(|((i, _, _), _)| i == "ore").map(|(_, q)| q).sum();
+    assert_eq!(on_hand, 100_000_000_000, "the ore is back in the mine's inventory");
+    // Its carbon came back too: nothing of the sale is left in the flows to the mill.
+    let out: i64 = after
+        .positions()
+        .iter()
+        .filter(|((a, _, d), _)| a.starts_with("out.") && d.counterparty.as_deref() == Some("mill"))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(out, 0);
+    let recv = parse(&[Source {
+        name: "x".into(),
+        text: "2025-03-31 receive late\n  transfer mine/ore-sale/mill\n  item ore\n".into(),
+    }])
+    .0;
+    let err = registry.submit(&mill, vec![recv[0].entry.clone()]).await.unwrap_err();
+    assert!(err.to_string().contains("returned"), "{err}");
+    let recon = registry.reconcile().await.unwrap();
+    assert_eq!(recon[0].transfer.status, custody_store::TransferStatus::Returned);
+    registry.verify(&mine).await.unwrap();
+}

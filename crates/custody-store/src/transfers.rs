@@ -1,0 +1,217 @@
+//! Transfers between entities of one registry: a sale to a customer that is itself an entity is a
+//! transfer, which the customer books once with exactly the seller's amounts (mirror entries), or
+//! refuses (the seller books a return). Transfers are derived from the journals, never stored
+//! apart from them, so they cannot drift from the books.
+
+use crate::registry::SubmitError;
+use crate::{Registry, Store};
+use custody_core::chart::Role;
+use custody_core::model::TxKind;
+use custody_core::ops::{transfer_id, Receive, TransferForm};
+use custody_core::statements::SOLD_TO_PREFIX;
+use custody_core::units::Species;
+use custody_core::Ledger;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TransferStatus {
+    Pending,
+    Received,
+    Returned,
+}
+
+impl TransferStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferStatus::Pending => "pending",
+            TransferStatus::Received => "received",
+            TransferStatus::Returned => "returned",
+        }
+    }
+}
+
+pub type Amounts = Vec<(TransferForm, Species, i64)>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    pub id: String,
+    pub seller: String,
+    pub sale: String,
+    pub buyer: String,
+    pub item: String,
+    pub date: custody_core::model::Date,
+    /// Seller's base units (g or kJ).
+    pub quantity: i64,
+    /// What the seller transferred out, by form and species.
+    pub amounts: Amounts,
+    pub status: TransferStatus,
+}
+
+/// One transfer with both sides, for reconciliation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciliation {
+    pub transfer: Transfer,
+    /// What the buyer booked in, by form and species (empty unless received).
+    pub received: Amounts,
+    /// The buyer booked other amounts than the seller sent.
+    pub mismatch: bool,
+}
+
+/// The transfers a seller's ledger made to `buyer` (or to any entity in `entities`).
+fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transfer> {
+    let out_content = seller.chart().by_role(Role::OutContent).code.clone();
+    let out_emissions = seller.chart().by_role(Role::OutEmissions).code.clone();
+    let mut out = Vec::new();
+    for tx in seller.transactions().iter().filter(|t| t.kind == TxKind::Sell && !seller.is_reversed(&t.id)) {
+        for (key, q) in &tx.meta {
+            let Some(customer) = key.strip_prefix(SOLD_TO_PREFIX) else { continue };
+            if !entities.iter().any(|e| e == customer) {
+                continue;
+            }
+            let mut amounts: BTreeMap<(TransferForm, Species), i64> = BTreeMap::new();
+            for p in tx.postings.iter().filter(|p| p.dims.counterparty.as_deref() == Some(customer)) {
+                let form = if p.account == out_content {
+                    TransferForm::Content
+                } else if p.account == out_emissions {
+                    TransferForm::Emissions
+                } else {
+                    continue;
+                };
+                *amounts.entry((form, p.species)).or_default() -= p.amount;
+            }
+            out.push(Transfer {
+                id: transfer_id(seller_id, &tx.id, customer),
+                seller: seller_id.to_string(),
+                sale: tx.id.clone(),
+                buyer: customer.to_string(),
+                item: tx.movements.first().map(|m| m.item.clone()).unwrap_or_default(),
+                date: tx.date,
+                quantity: q.parse().unwrap_or(0),
+                amounts: amounts.into_iter().filter(|(_, a)| *a != 0).map(|((f, s), a)| (f, s, a)).collect(),
+                status: if seller.has_returned(&tx.id, customer) {
+                    TransferStatus::Returned
+                } else {
+                    TransferStatus::Pending
+                },
+            });
+        }
+    }
+    out
+}
+
+/// What a buyer's receive booked, by form and species.
+fn booked(buyer: &Ledger, transfer: &str) -> Amounts {
+    let in_content = buyer.chart().by_role(Role::InContent).code.clone();
+    let in_attributed = buyer.chart().by_role(Role::InAttributed).code.clone();
+    let mut m: BTreeMap<(TransferForm, Species), i64> = BTreeMap::new();
+    for tx in buyer.transactions().iter().filter(|t| {
+        t.kind == TxKind::Receive
+            && t.meta.get(custody_core::ledger::TRANSFER_META).map(String::as_str) == Some(transfer)
+    }) {
+        for p in &tx.postings {
+            let form = if p.account == in_content {
+                TransferForm::Content
+            } else if p.account == in_attributed {
+                TransferForm::Emissions
+            } else {
+                continue;
+            };
+            *m.entry((form, p.species)).or_default() += p.amount;
+        }
+    }
+    m.into_iter().filter(|(_, a)| *a != 0).map(|((f, s), a)| (f, s, a)).collect()
+}
+
+impl<S: Store> Registry<S> {
+    /// Every transfer between entities of this registry, seen from both sides.
+    pub async fn reconcile(&self) -> Result<Vec<Reconciliation>, SubmitError> {
+        let ids = self.store().entity_ids().await?;
+        let mut ledgers = BTreeMap::new();
+        for id in &ids {
+            ledgers.insert(id.clone(), self.ledger(id).await?);
+        }
+        let mut rows = Vec::new();
+        for (seller_id, seller) in &ledgers {
+            for mut t in sales_of(seller_id, seller, &ids) {
+                let buyer = &ledgers[&t.buyer];
+                let received = booked(buyer, &t.id);
+                if buyer.has_received(&t.id) {
+                    t.status = TransferStatus::Received;
+                }
+                let mismatch = match t.status {
+                    TransferStatus::Received => received != t.amounts,
+                    // Booked by a buyer although it was returned, or booked nothing yet.
+                    TransferStatus::Returned | TransferStatus::Pending => !received.is_empty(),
+                };
+                rows.push(Reconciliation { transfer: t, received, mismatch });
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Transfers addressed to or sent by `entity`.
+    pub async fn transfers(&self, entity: &str) -> Result<Vec<Transfer>, SubmitError> {
+        Ok(self
+            .reconcile()
+            .await?
+            .into_iter()
+            .map(|r| r.transfer)
+            .filter(|t| t.buyer == entity || t.seller == entity)
+            .collect())
+    }
+
+    /// Fills a receive from the seller's ledger: supplier, quantity and the exact amounts.
+    /// Refuses a transfer never sent, addressed to another entity, or already returned.
+    pub(crate) async fn resolve_receive(&self, buyer: &str, r: &Receive) -> Result<Receive, String> {
+        let mut parts = r.transfer.splitn(3, '/');
+        let (Some(seller), Some(sale), Some(customer)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("`{}` is not a transfer id (SELLER/SALE/CUSTOMER)", r.transfer));
+        };
+        if customer != buyer {
+            return Err(format!("transfer `{}` is addressed to `{customer}`, not `{buyer}`", r.transfer));
+        }
+        let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
+        if !ids.iter().any(|i| i == seller) {
+            return Err(format!("transfer `{}`: no entity `{seller}` in this registry", r.transfer));
+        }
+        let seller_ledger = self.ledger(seller).await.map_err(|e| e.to_string())?;
+        let Some(t) = sales_of(seller, &seller_ledger, &ids).into_iter().find(|t| t.id == r.transfer) else {
+            return Err(format!(
+                "transfer `{}` was never sent: `{seller}` has no sale `{sale}` to `{buyer}`",
+                r.transfer
+            ));
+        };
+        if t.status == TransferStatus::Returned {
+            return Err(format!("transfer `{}` was refused and returned to `{seller}`", r.transfer));
+        }
+        let resolved = Receive {
+            supplier: Some(seller.to_string()),
+            quantity: Some(t.quantity),
+            amounts: t.amounts.clone(),
+            ..r.clone()
+        };
+        let given = (r.supplier.is_some() || r.quantity.is_some() || !r.amounts.is_empty()).then_some(r);
+        if let Some(given) = given {
+            if given.supplier != resolved.supplier
+                || given.quantity != resolved.quantity
+                || given.amounts != resolved.amounts
+            {
+                return Err(format!("transfer `{}`: the amounts given differ from what `{seller}` sent", r.transfer));
+            }
+        }
+        Ok(resolved)
+    }
+
+    /// Refuses a return of a delivery the buyer already booked.
+    pub(crate) async fn check_return(&self, seller: &str, sale: &str, customer: &str) -> Result<(), String> {
+        let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
+        if !ids.iter().any(|i| i == customer) {
+            return Ok(());
+        }
+        let id = transfer_id(seller, sale, customer);
+        if self.ledger(customer).await.map_err(|e| e.to_string())?.has_received(&id) {
+            return Err(format!("transfer `{id}` was already received by `{customer}`: it cannot be returned"));
+        }
+        Ok(())
+    }
+}
