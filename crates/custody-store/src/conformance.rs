@@ -154,6 +154,24 @@ pub async fn one_writer_wins_a_race<S: Store + 'static>(store: std::sync::Arc<S>
     assert_eq!(store.postings("a", 0, 10).await.unwrap().len(), 2);
 }
 
+pub async fn keeps_keys_hashed_and_revocable<S: Store>(store: S) {
+    let key = ApiKey {
+        id: "k1".into(),
+        hash: key_hash("secret-1"),
+        role: "verifier".into(),
+        entity: None,
+        grants: vec!["a".into(), "b".into()],
+        revoked: false,
+    };
+    store.put_key(&key).await.unwrap();
+    assert_eq!(store.put_key(&key).await, Err(StoreError::AlreadyExists("k1".into())));
+    assert_eq!(store.key_by_hash(&key_hash("secret-1")).await.unwrap(), Some(key.clone()));
+    assert_eq!(store.key_by_hash(&key_hash("secret-2")).await.unwrap(), None);
+    assert!(store.revoke_key("k1").await.unwrap());
+    assert!(!store.revoke_key("nope").await.unwrap());
+    assert!(store.key_by_hash(&key_hash("secret-1")).await.unwrap().unwrap().revoked);
+}
+
 /// Runs every check, each on a fresh store from `make`.
 pub async fn check_all<S, F, Fut>(make: F)
 where
@@ -168,5 +186,6 @@ where
     keeps_entities_apart(make().await).await;
     balances_sum_postings_and_drop_zeros(make().await).await;
     pages_without_gaps_or_repeats(make().await).await;
+    keeps_keys_hashed_and_revocable(make().await).await;
     one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
 }

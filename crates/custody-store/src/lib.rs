@@ -120,6 +120,26 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// An API key as stored: only the hash of its secret is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: String,
+    /// SHA-256 of the secret, lowercase hex.
+    pub hash: String,
+    /// `admin`, `member`, `counterparty` or `verifier`.
+    pub role: String,
+    /// The entity a member or counterparty key acts for.
+    pub entity: Option<String>,
+    /// The entities a verifier key may read.
+    pub grants: Vec<String>,
+    pub revoked: bool,
+}
+
+/// SHA-256 of a key's secret, as stored.
+pub fn key_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The backend contract. Every method is atomic: an append writes all its entries, postings and
 /// balance changes in one database transaction, or nothing.
 pub trait Store: Send + Sync {
@@ -149,4 +169,10 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Vec<PostingRow>, StoreError>> + Send;
     /// Every non-zero running balance, sorted.
     fn balances(&self, entity: &str) -> impl Future<Output = Result<Vec<BalanceRow>, StoreError>> + Send;
+    /// Stores a new API key; its id must be unused.
+    fn put_key(&self, key: &ApiKey) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The key whose secret hashes to `hash`, revoked or not.
+    fn key_by_hash(&self, hash: &str) -> impl Future<Output = Result<Option<ApiKey>, StoreError>> + Send;
+    /// Revokes a key; false if there is no such key.
+    fn revoke_key(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

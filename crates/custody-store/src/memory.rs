@@ -14,6 +14,7 @@ struct Journal {
 #[derive(Default)]
 pub struct MemoryStore {
     journals: Mutex<BTreeMap<String, Journal>>,
+    keys: Mutex<Vec<ApiKey>>,
 }
 
 impl MemoryStore {
@@ -111,5 +112,24 @@ impl Store for MemoryStore {
                 })
                 .collect())
         })
+    }
+
+    async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        let mut keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        if keys.iter().any(|k| k.id == key.id || k.hash == key.hash) {
+            return Err(StoreError::AlreadyExists(key.id.clone()));
+        }
+        keys.push(key.clone());
+        Ok(())
+    }
+
+    async fn key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        let keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        Ok(keys.iter().find(|k| k.hash == hash).cloned())
+    }
+
+    async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
+        let mut keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        Ok(keys.iter_mut().find(|k| k.id == id).map(|k| k.revoked = true).is_some())
     }
 }

@@ -49,6 +49,15 @@ CREATE TABLE balances (
     amount BIGINT NOT NULL,
     PRIMARY KEY (entity, account, species, dims)
 )
+"#, r#"
+CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    entity TEXT,
+    grants TEXT NOT NULL,
+    revoked BIGINT NOT NULL
+)
 "#];
 
 #[derive(Clone)]
@@ -351,5 +360,51 @@ impl Store for SqlStore {
         // Collation differs between backends: sort here so every backend answers alike.
         out.sort();
         Ok(out)
+    }
+
+    async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        let res = sqlx::query(&self.sql(
+            "INSERT INTO api_keys (id, hash, role, entity, grants, revoked) VALUES ($1, $2, $3, $4, $5, $6)",
+        ))
+        .bind(&key.id)
+        .bind(&key.hash)
+        .bind(&key.role)
+        .bind(&key.entity)
+        .bind(key.grants.join(","))
+        .bind(key.revoked as i64)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::AlreadyExists(key.id.clone())),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        let row = sqlx::query(&self.sql("SELECT id, hash, role, entity, grants, revoked FROM api_keys WHERE hash = $1"))
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        let Some(r) = row else { return Ok(None) };
+        let grants: String = r.try_get("grants").map_err(backend)?;
+        Ok(Some(ApiKey {
+            id: r.try_get("id").map_err(backend)?,
+            hash: r.try_get("hash").map_err(backend)?,
+            role: r.try_get("role").map_err(backend)?,
+            entity: r.try_get("entity").map_err(backend)?,
+            grants: grants.split(',').filter(|g| !g.is_empty()).map(str::to_string).collect(),
+            revoked: r.try_get::<i64, _>("revoked").map_err(backend)? != 0,
+        }))
+    }
+
+    async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
+        let res = sqlx::query(&self.sql("UPDATE api_keys SET revoked = 1 WHERE id = $1"))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(res.rows_affected() == 1)
     }
 }
