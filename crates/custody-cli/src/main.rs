@@ -103,6 +103,22 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
+    /// Run the HTTP API (see /openapi.json) on the database.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Journals to import before serving (idempotent); a read-only key for them is printed.
+        #[arg(long)]
+        load: Vec<PathBuf>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Manage API keys (stored hashed; a secret is shown once).
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
     /// Every transfer between entities of the database with both sides; exit 1 on any mismatch.
     Reconcile {
         #[arg(long, value_enum, default_value = "text")]
@@ -115,6 +131,27 @@ enum Command {
         /// One entity (default: all).
         #[arg(long)]
         entity: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyAction {
+    /// Create a key: admin, member (--entity), counterparty (--entity) or verifier (--grant, repeated).
+    Create {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        entity: Option<String>,
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        id: String,
         #[command(flatten)]
         db: Db,
     },
@@ -242,6 +279,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let registry = db.registry().await?;
             import::run(&registry, &paths, entity.as_deref(), batch.max(1)).await
         }
+        Command::Serve { listen, load, db } => serve(&listen, &load, &db).await,
+        Command::Key { action } => match action {
+            KeyAction::Create { role, entity, grants, db } => {
+                let registry = db.registry().await?;
+                let role = custody_server::auth::Role::parse(&role)
+                    .with_context(|| format!("`{role}` is not a role (admin, member, counterparty, verifier)"))?;
+                let (id, secret) = custody_server::auth::create_key(registry.store(), role, entity, grants)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+                println!("{id} {secret}");
+                Ok(ExitCode::SUCCESS)
+            }
+            KeyAction::Revoke { id, db } => {
+                let registry = db.registry().await?;
+                if registry.store().revoke_key(&id).await? {
+                    Ok(ExitCode::SUCCESS)
+                } else {
+                    eprintln!("error: no key `{id}`");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        },
         Command::Reconcile { format, db } => {
             let registry = db.registry().await?;
             let rows = registry.reconcile().await?;
@@ -292,6 +351,47 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
     }
+}
+
+async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let registry = db.registry().await?;
+    let mut loaded = Vec::new();
+    for path in load {
+        let code = import::run(&registry, std::slice::from_ref(path), None, 500).await?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+        let sources = read_sources(std::slice::from_ref(path))?;
+        if let Some(custody_journal::Entry::Entity(e)) = custody_journal::parse(&sources).0.first().map(|s| &s.entry) {
+            loaded.push(e.id.clone());
+        }
+    }
+    if !loaded.is_empty() {
+        let (_, secret) = custody_server::auth::create_key(
+            registry.store(),
+            custody_server::auth::Role::Verifier,
+            None,
+            loaded.clone(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+        println!("read-only (verifier) key for {}: {secret}", loaded.join(", "));
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    println!("custody serving {} on http://{}", db.url(), listener.local_addr()?);
+    let state = std::sync::Arc::new(custody_server::AppState { registry });
+    axum::serve(listener, custody_server::app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn amounts_json(a: &custody_store::Amounts) -> serde_json::Value {

@@ -10,7 +10,8 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
 /// Schema versions, applied in order; the applied version is kept in `schema_version`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE entities (
     id TEXT PRIMARY KEY,
     head_seq BIGINT NOT NULL,
@@ -49,7 +50,8 @@ CREATE TABLE balances (
     amount BIGINT NOT NULL,
     PRIMARY KEY (entity, account, species, dims)
 )
-"#, r#"
+"#,
+    r#"
 CREATE TABLE api_keys (
     id TEXT PRIMARY KEY,
     hash TEXT NOT NULL UNIQUE,
@@ -58,7 +60,8 @@ CREATE TABLE api_keys (
     grants TEXT NOT NULL,
     revoked BIGINT NOT NULL
 )
-"#];
+"#,
+];
 
 #[derive(Clone)]
 pub struct SqlStore {
@@ -363,9 +366,9 @@ impl Store for SqlStore {
     }
 
     async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        let res = sqlx::query(&self.sql(
-            "INSERT INTO api_keys (id, hash, role, entity, grants, revoked) VALUES ($1, $2, $3, $4, $5, $6)",
-        ))
+        let res = sqlx::query(
+            &self.sql("INSERT INTO api_keys (id, hash, role, entity, grants, revoked) VALUES ($1, $2, $3, $4, $5, $6)"),
+        )
         .bind(&key.id)
         .bind(&key.hash)
         .bind(&key.role)
@@ -382,11 +385,12 @@ impl Store for SqlStore {
     }
 
     async fn key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
-        let row = sqlx::query(&self.sql("SELECT id, hash, role, entity, grants, revoked FROM api_keys WHERE hash = $1"))
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
+        let row =
+            sqlx::query(&self.sql("SELECT id, hash, role, entity, grants, revoked FROM api_keys WHERE hash = $1"))
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
         let Some(r) = row else { return Ok(None) };
         let grants: String = r.try_get("grants").map_err(backend)?;
         Ok(Some(ApiKey {
