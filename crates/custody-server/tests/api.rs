@@ -1,0 +1,318 @@
+//! End-to-end tests of the HTTP API over TCP on 127.0.0.1: access control, errors, pagination,
+//! transfers, and many concurrent writers on PostgreSQL (when DATABASE_URL is set).
+
+use custody_server::auth::{create_key, Role};
+use custody_server::{app, AppState};
+use custody_store::{MemoryStore, Registry, SqlStore, Store};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+struct Api {
+    base: String,
+    http: Client,
+}
+
+impl Api {
+    async fn start<S: Store + 'static>(store: S) -> (Api, Arc<AppState<S>>) {
+        let state = Arc::new(AppState { registry: Registry::new(store) });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        (Api { base: format!("http://{addr}"), http: Client::new() }, state)
+    }
+
+    async fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut req = match method {
+            "GET" => self.http.get(&url),
+            "POST" => self.http.post(&url),
+            "DELETE" => self.http.delete(&url),
+            _ => unreachable!(),
+        };
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    async fn journal(&self, entity: &str, key: &str, text: &str) -> (StatusCode, Value) {
+        self.call("POST", &format!("/entities/{entity}/journal"), Some(key), Some(json!({"journal": text}))).await
+    }
+}
+
+async fn admin<S: Store>(state: &AppState<S>) -> String {
+    create_key(state.registry.store(), Role::Admin, None, vec![]).await.unwrap().1
+}
+
+const SETUP: &str = "counterparty sup \"Supplier\"\ncounterparty b \"Entity B\"\nitem ore \"Ore\"\n  category raw-material\n  carbon-content 0.01\n\
+    item steel \"Steel\"\n  category product\nperiod 2025-01 2025-01-01 2025-01-31\n";
+
+/// Creates entity `id` with a member key and the SETUP definitions; returns the member key.
+async fn entity(api: &Api, admin_key: &str, id: &str) -> String {
+    let (s, _) = api.call("POST", "/entities", Some(admin_key), Some(json!({"id": id, "name": id}))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, v) = api.call("POST", "/keys", Some(admin_key), Some(json!({"role": "member", "entity": id}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let key = v["secret"].as_str().unwrap().to_string();
+    let (s, v) = api.journal(id, &key, SETUP).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    key
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn keys_isolate_ledgers() {
+    let (api, state) = Api::start(MemoryStore::new()).await;
+    let root = admin(&state).await;
+    let a = entity(&api, &root, "a").await;
+    let b = entity(&api, &root, "b").await;
+    let buy = "2025-01-02 purchase p1\n  supplier sup\n  item ore\n  quantity 10 t\n  factor 5 kgCO2/t\n";
+    assert_eq!(api.journal("a", &a, buy).await.0, StatusCode::OK);
+
+    // B's key can neither read nor write A's ledger.
+    for path in ["/entities/a/transactions", "/entities/a/reports/balances", "/entities/a/verify", "/entities/a/export"]
+    {
+        let (s, v) = api.call("GET", path, Some(&b), None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path}: {v}");
+        assert_eq!(v["code"], "forbidden");
+    }
+    assert_eq!(api.journal("a", &b, buy).await.0, StatusCode::FORBIDDEN);
+    // An admin creates but does not write ledgers.
+    assert_eq!(api.journal("a", &root, buy).await.0, StatusCode::FORBIDDEN);
+
+    // A verifier reads what it was granted, writes nothing, reads nothing else.
+    let (_, v) = api.call("POST", "/keys", Some(&root), Some(json!({"role": "verifier", "grants": ["a"]}))).await;
+    let verifier = v["secret"].as_str().unwrap().to_string();
+    let (s, v) = api.call("GET", "/entities/a/reports/balances", Some(&verifier), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["stocks_total_tC"], v["flows_total_tC"]);
+    assert_eq!(api.call("GET", "/entities/a/verify", Some(&verifier), None).await.1["ok"], true);
+    assert_eq!(api.journal("a", &verifier, buy).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(api.call("GET", "/entities/b/transactions", Some(&verifier), None).await.0, StatusCode::FORBIDDEN);
+    let (_, v) = api.call("GET", "/entities", Some(&verifier), None).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+
+    // A revoked key is refused; unknown and missing keys too.
+    let (_, v) = api.call("POST", "/keys", Some(&root), Some(json!({"role": "member", "entity": "a"}))).await;
+    let (id, secret) = (v["id"].as_str().unwrap().to_string(), v["secret"].as_str().unwrap().to_string());
+    assert_eq!(api.call("GET", "/entities/a/transactions", Some(&secret), None).await.0, StatusCode::OK);
+    assert_eq!(api.call("DELETE", &format!("/keys/{id}"), Some(&root), None).await.0, StatusCode::NO_CONTENT);
+    let (s, v) = api.call("GET", "/entities/a/transactions", Some(&secret), None).await;
+    assert_eq!((s, v["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    assert!(v["detail"].as_str().unwrap().contains("revoked"));
+    assert_eq!(api.call("GET", "/entities/a/transactions", Some("cst_nope"), None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.call("GET", "/entities/a/transactions", None, None).await.0, StatusCode::UNAUTHORIZED);
+    // Only an admin creates keys and entities.
+    assert_eq!(api.call("POST", "/keys", Some(&a), Some(json!({"role": "admin"}))).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.call("POST", "/entities", Some(&a), Some(json!({"id": "x", "name": "x"}))).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn errors_are_problem_json_with_the_rejection_code() {
+    let (api, state) = Api::start(MemoryStore::new()).await;
+    let root = admin(&state).await;
+    let a = entity(&api, &root, "a").await;
+    // A batch of two: the second is rejected, so neither is written.
+    let batch = "2025-01-02 purchase p1\n  supplier sup\n  item ore\n  quantity 10 t\n\
+                 2025-01-03 consume c1\n  use ore 11 t\n";
+    let res =
+        api.http.post(format!("{}/entities/a/journal", api.base)).bearer_auth(&a).body(batch).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["code"], "insufficient_quantity");
+    assert_eq!(v["index"], 1);
+    assert_eq!(v["operation"], "c1");
+    assert_eq!(v["violations"][0]["number"], 12);
+    let (_, v) = api.call("GET", "/entities/a/transactions", Some(&a), None).await;
+    assert_eq!(v["total"], 0, "nothing of a rejected batch is written");
+    // Syntax errors name line and column.
+    let (s, v) = api.journal("a", &a, "2025-01-02 purchase p1\n  quantity ten t\n").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["code"], "journal_syntax");
+    assert_eq!(v["errors"][0]["line"], 2);
+    // Unknown entity, unknown report.
+    let (_, v) = api.call("POST", "/keys", Some(&root), Some(json!({"role": "member", "entity": "ghost"}))).await;
+    assert_eq!(v["code"], "not_found");
+    assert_eq!(api.call("GET", "/entities/a/reports/nonsense", Some(&a), None).await.0, StatusCode::NOT_FOUND);
+    // Creating an entity twice is a conflict.
+    let (s, _) = api.call("POST", "/entities", Some(&root), Some(json!({"id": "a", "name": "a"}))).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lists_are_paginated_and_the_openapi_document_lists_every_route() {
+    let (api, state) = Api::start(MemoryStore::new()).await;
+    let root = admin(&state).await;
+    let a = entity(&api, &root, "a").await;
+    let mut batch = String::new();
+    for i in 0..25 {
+        batch.push_str(&format!("2025-01-02 purchase p{i}\n  supplier sup\n  item ore\n  quantity {} t\n", i + 1));
+    }
+    let (s, v) = api.journal("a", &a, &batch).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["outcomes"].as_array().unwrap().len(), 25);
+    let mut seen = Vec::new();
+    let mut offset = Some(0);
+    while let Some(o) = offset {
+        let (_, v) = api.call("GET", &format!("/entities/a/transactions?offset={o}&limit=10"), Some(&a), None).await;
+        assert_eq!(v["total"], 25);
+        seen.extend(v["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()));
+        offset = v["next_offset"].as_u64().map(|n| n as usize);
+    }
+    assert_eq!(seen, (0..25).map(|i| format!("p{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        api.call("GET", "/entities/a/transactions?limit=100000", Some(&a), None).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // Posting the same batch again is a no-op: every entry a duplicate.
+    let (_, v) = api.journal("a", &a, &batch).await;
+    assert!(v["outcomes"].as_array().unwrap().iter().all(|o| o["result"] == "duplicate"));
+
+    let (s, doc) = api.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    for (method, path, _, _) in custody_server::ROUTES {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
+    }
+    assert_eq!(
+        doc["paths"].as_object().unwrap().len(),
+        custody_server::ROUTES.iter().map(|r| r.1).collect::<std::collections::BTreeSet<_>>().len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transfers_are_accepted_once_and_counterparties_see_only_theirs() {
+    let (api, state) = Api::start(MemoryStore::new()).await;
+    let root = admin(&state).await;
+    let a = entity(&api, &root, "a").await;
+    let b = entity(&api, &root, "b").await;
+    let c = entity(&api, &root, "c").await;
+    let sale = "counterparty c \"C\"\n2025-01-02 purchase p1\n  supplier sup\n  item ore\n  quantity 10 t\n  factor 5 kgCO2/t\n\
+                2025-01-03 consume c1\n  use ore 10 t\n2025-01-03 produce m1\n  output steel 8 t\n\
+                2025-01-04 sell s1\n  item steel\n  customer b 5 t\n  customer c 3 t\n";
+    let (s, v) = api.journal("a", &a, sale).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // B needs A as a counterparty to book from it.
+    assert_eq!(api.journal("b", &b, "counterparty a \"A\"\n").await.0, StatusCode::OK);
+
+    // A counterparty key of B sees the transfer addressed to B, not the one to C.
+    let (_, v) = api.call("POST", "/keys", Some(&root), Some(json!({"role": "counterparty", "entity": "b"}))).await;
+    let cp = v["secret"].as_str().unwrap().to_string();
+    let (s, v) = api.call("GET", "/entities/b/transfers", Some(&cp), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    assert_eq!(v["items"][0]["id"], "a/s1/b");
+    assert_eq!(api.call("GET", "/entities/b/transactions", Some(&cp), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(api.call("GET", "/entities/a/transfers", Some(&cp), None).await.0, StatusCode::FORBIDDEN);
+    let (_, v) = api.call("GET", "/reconciliation", Some(&cp), None).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+
+    // B accepts once; a second accept is refused; C cannot accept B's transfer.
+    let accept = json!({"transfer": "a/s1/b", "item": "steel", "date": "2025-01-05"});
+    let (s, v) = api.call("POST", "/entities/b/transfers/accept", Some(&b), Some(accept.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api
+        .call(
+            "POST",
+            "/entities/b/transfers/accept",
+            Some(&b),
+            Some(json!({"transfer": "a/s1/b", "item": "steel", "date": "2025-01-05", "id": "again"})),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("transfer_invalid")), "{v}");
+    let (s, _) = api.call("POST", "/entities/c/transfers/accept", Some(&c), Some(accept)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Receiving a transfer never sent is refused.
+    let (s, v) = api
+        .call(
+            "POST",
+            "/entities/b/transfers/accept",
+            Some(&b),
+            Some(json!({"transfer": "a/s9/b", "item": "steel", "date": "2025-01-05"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+
+    // C refuses its delivery: it goes back into A's inventory.
+    let (s, v) = api
+        .call(
+            "POST",
+            "/entities/c/transfers/reject",
+            Some(&c),
+            Some(json!({"transfer": "a/s1/c", "date": "2025-01-06"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = api.call("GET", "/reconciliation", Some(&root), None).await;
+    let statuses: Vec<&str> = v["items"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["received", "returned"]);
+    assert_eq!(v["mismatches"], 0);
+    for (id, key) in [("a", &a), ("b", &b)] {
+        assert_eq!(api.call("GET", &format!("/entities/{id}/verify"), Some(key), None).await.1["ok"], true);
+    }
+}
+
+/// Hundreds of concurrent writers to one ledger on PostgreSQL: nothing lost, nothing doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_lose_and_double_nothing_on_postgres() {
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        assert!(std::env::var_os("CI").is_none(), "CI must set DATABASE_URL");
+        eprintln!("skipped: the concurrency test needs DATABASE_URL (PostgreSQL)");
+        return;
+    };
+    let name = format!("custody_test_{}_api", std::process::id());
+    let admin_db = SqlStore::connect(&url).await.unwrap();
+    admin_db.execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+    admin_db.execute_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap();
+    let store = SqlStore::connect(&format!("{base}/{name}")).await.unwrap();
+    let (api, state) = Api::start(store).await;
+    let root = admin(&state).await;
+    let key = entity(&api, &root, "mill").await;
+    let api = Arc::new(api);
+
+    const WRITERS: usize = 300;
+    let mut tasks = Vec::new();
+    for i in 0..WRITERS {
+        let (api, key) = (api.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            // Every tenth request repeats an earlier id with the same content: it must not double.
+            let n = if i % 10 == 9 { i - 1 } else { i };
+            let text = format!(
+                "2025-01-02 purchase buy-{n}\n  supplier sup\n  item ore\n  quantity {} t\n  factor 7 kgCO2/t\n",
+                n + 1
+            );
+            let (s, v) = api.journal("mill", &key, &text).await;
+            (n, s, v)
+        }));
+    }
+    let mut acknowledged = std::collections::BTreeSet::new();
+    for t in tasks {
+        let (n, s, v) = t.await.unwrap();
+        assert_eq!(s, StatusCode::OK, "request {n}: {v}");
+        acknowledged.insert(format!("buy-{n}"));
+    }
+    let (_, v) = api.call("GET", "/entities/mill/verify", Some(&key), None).await;
+    assert_eq!(v["ok"], true, "{v}");
+    let (_, v) = api
+        .call("GET", &format!("/entities/mill/transactions?limit={}", custody_server::MAX_PAGE), Some(&key), None)
+        .await;
+    let ids: Vec<String> =
+        v["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+    let unique: std::collections::BTreeSet<String> = ids.iter().cloned().collect();
+    assert_eq!(ids.len(), unique.len(), "a transaction was written twice");
+    assert_eq!(unique, acknowledged, "every acknowledged request is present exactly once");
+    // The stored quantity is the sum of the distinct purchases.
+    let (_, v) = api.call("GET", "/entities/mill/reports/balances", Some(&key), None).await;
+    assert_eq!(v["stocks_total_gC"], v["flows_total_gC"]);
+}
