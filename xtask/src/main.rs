@@ -71,9 +71,16 @@ fn synthetic_journal(days: u32) -> String {
 
 fn median_time(bin: &Path, args: &[&str], runs: u32) -> anyhow::Result<Duration> {
     let mut times = Vec::new();
-    for _ in 0..runs {
+    for run in 0..runs {
+        let args: Vec<String> =
+            args.iter().map(|a| a.replace("{run}", &format!("{}-{run}", bin.display().to_string().len()))).collect();
+        for a in &args {
+            if let Some(path) = a.strip_prefix("sqlite://") {
+                let _ = std::fs::remove_file(path);
+            }
+        }
         let start = Instant::now();
-        let out = Command::new(bin).args(args).output().with_context(|| format!("cannot run {}", bin.display()))?;
+        let out = Command::new(bin).args(&args).output().with_context(|| format!("cannot run {}", bin.display()))?;
         let took = start.elapsed();
         if !out.status.success() {
             bail!("{} {} failed: {}", bin.display(), args.join(" "), String::from_utf8_lossy(&out.stderr));
@@ -111,10 +118,13 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         bins.insert(0, (format!("baseline {rev}"), work.join("baseline-target/release/custody")));
     }
     let j = journal.to_str().unwrap();
-    let cases: [(&str, Vec<&str>); 3] = [
+    // A fresh SQLite database per run: `{run}` is replaced by the run number.
+    let db = format!("sqlite://{}/import-{{run}}.db", work.display());
+    let cases: [(&str, Vec<&str>); 4] = [
         ("check", vec!["check", j]),
         ("report balances", vec!["report", "balances", j, "--format", "json"]),
         ("report product-intensity", vec!["report", "product-intensity", j]),
+        ("import into SQLite", vec!["import", j, "--database-url", &db]),
     ];
     println!("{days} days of operations ({} operations), median of {runs} runs", days * 9 + 1);
     for (name, a) in &cases {

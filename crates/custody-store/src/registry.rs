@@ -28,6 +28,10 @@ struct Cached {
 pub struct Registry<S: Store> {
     store: S,
     entities: std::sync::Mutex<HashMap<String, Arc<Mutex<Cached>>>>,
+    /// Held by every submission that receives or returns a transfer, from resolving it against
+    /// the other ledger until it is written, so that a receive and a return of one transfer
+    /// never both succeed in this process.
+    transfers: Mutex<()>,
 }
 
 /// What one submitted entry did.
@@ -147,7 +151,7 @@ enum SubmitErrorKind {
 
 impl<S: Store> Registry<S> {
     pub fn new(store: S) -> Registry<S> {
-        Registry { store, entities: std::sync::Mutex::new(HashMap::new()) }
+        Registry { store, entities: std::sync::Mutex::new(HashMap::new()), transfers: Mutex::new(()) }
     }
 
     pub fn store(&self) -> &S {
@@ -201,6 +205,10 @@ impl<S: Store> Registry<S> {
     pub async fn submit(&self, entity: &str, entries: Vec<Entry>) -> Result<Vec<Outcome>, SubmitError> {
         // Transfers are resolved against the other entity's ledger before this one is locked, so
         // that two entities never wait on each other.
+        let moves_transfers = entries
+            .iter()
+            .any(|e| matches!(e, Entry::Op(op) if matches!(op.body, Operation::Receive(_) | Operation::Return(_))));
+        let _transfers = if moves_transfers { Some(self.transfers.lock().await) } else { None };
         let mut entries = entries;
         for (index, entry) in entries.iter_mut().enumerate() {
             let Entry::Op(op) = entry else { continue };
@@ -225,22 +233,30 @@ impl<S: Store> Registry<S> {
         let mut cached = slot.lock().await;
         for _ in 0..MAX_RETRIES {
             let stored_head = self.store.head(entity).await?;
-            if cached.head != stored_head {
+            if cached.head != stored_head || (cached.ledger.is_none() && stored_head.seq > 0) {
                 let (ledger, head) = self.load(entity).await?;
                 cached.ledger = ledger;
                 cached.head = head;
             }
-            let mut ledger = cached.ledger.clone();
+            // Applied in place: a single rejected operation changes nothing (the core's apply is
+            // atomic); a batch refused after some entries applied, or a failed write, drops the
+            // cached ledger so the next request replays it from the store.
+            let mut ledger = cached.ledger.take();
             let mut outcomes = Vec::with_capacity(entries.len());
             let mut new_entries = Vec::new();
             let mut prev = cached.head.hash.clone();
+            let mut refusal = None;
             for (index, entry) in entries.iter().enumerate() {
                 let applied = match apply_entry(&mut ledger, entry) {
                     Ok(a) => a,
                     Err(SubmitErrorKind::Rejected(rejection)) => {
-                        return Err(SubmitError::Rejected { index, rejection })
+                        refusal = Some(SubmitError::Rejected { index, rejection });
+                        break;
                     }
-                    Err(SubmitErrorKind::Refused(message)) => return Err(SubmitError::Refused { index, message }),
+                    Err(SubmitErrorKind::Refused(message)) => {
+                        refusal = Some(SubmitError::Refused { index, message });
+                        break;
+                    }
                 };
                 let (tx, op_id) = match (&applied, entry) {
                     (Some(Applied::Duplicate), _) => {
@@ -266,7 +282,16 @@ impl<S: Store> Registry<S> {
                 });
                 outcomes.push(Outcome::Written { seq: cached.head.seq + new_entries.len() as i64, transaction: tx });
             }
+            if let Some(err) = refusal {
+                if new_entries.is_empty() {
+                    cached.ledger = ledger;
+                } else {
+                    cached.head = Head { seq: -1, hash: String::new() };
+                }
+                return Err(err);
+            }
             if new_entries.is_empty() {
+                cached.ledger = ledger;
                 return Ok(outcomes);
             }
             match self.store.append(entity, &cached.head, &new_entries).await {

@@ -107,6 +107,8 @@ async fn registry_round_trip<S: Store + 'static>(store: S) -> Registry<S> {
         other => panic!("expected a rejection of entry 1, got {other:?}"),
     }
     assert_eq!(registry.store().head(&entity.id).await.unwrap(), head);
+    let after = registry.ledger(&entity.id).await.unwrap();
+    assert!(after.counterparties().all(|c| c.id != "late"), "the refused batch's first entry stayed in memory");
     registry.verify(&entity.id).await.unwrap();
     registry
 }
