@@ -46,6 +46,99 @@ pub enum Operation {
     Receive(Receive),
     /// A delivery refused by the customer: the sale's lines for that customer, undone.
     Return(Return),
+    /// Chain of custody: pools, certificates, avoided-emission certificates (beside the ledger).
+    Custody(CustodyOp),
+}
+
+/// Operations on pools and certificates. None of them posts to the physical ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustodyOp {
+    PoolInput {
+        pool: String,
+        item: String,
+        quantity: Measure,
+        intensity: Option<Q>,
+        site: Option<String>,
+        process: Option<String>,
+        batch: Option<String>,
+    },
+    PoolOutput {
+        pool: String,
+        item: String,
+        quantity: Measure,
+        site: Option<String>,
+        process: Option<String>,
+        batch: Option<String>,
+    },
+    /// A claim on a pool for an output: attribute units, and for intensity pools the factor.
+    PoolClaim {
+        pool: String,
+        output: Option<String>,
+        quantity: Measure,
+        factor: Option<Q>,
+    },
+    /// Closes a pool period (default: the period before the operation's date).
+    PoolClose {
+        pool: String,
+        period: Option<u32>,
+    },
+    CertificateIssue {
+        pool: String,
+        certificate: String,
+        units: i64,
+        bundled_with: Option<String>,
+        expires: Option<crate::model::Date>,
+    },
+    CertificateSplit {
+        certificate: String,
+        units: i64,
+        first: String,
+        rest: String,
+    },
+    CertificateTransfer {
+        certificate: String,
+        to: String,
+    },
+    CertificateRetire {
+        certificate: String,
+        beneficiary: String,
+        purpose: String,
+        claim_period: String,
+    },
+    CertificateCancel {
+        certificate: String,
+        reason: String,
+    },
+    CertificateExpire {
+        certificate: String,
+    },
+    /// An avoided-emission certificate: (baseline - actual) x quantity, against a stated baseline.
+    Avoided {
+        project: String,
+        basis: crate::coc::AvoidedBasis,
+        baseline: Q,
+        actual: Q,
+        quantity: Measure,
+        allocated_to: Option<String>,
+    },
+}
+
+impl CustodyOp {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CustodyOp::PoolInput { .. } => "pool-input",
+            CustodyOp::PoolOutput { .. } => "pool-output",
+            CustodyOp::PoolClaim { .. } => "pool-claim",
+            CustodyOp::PoolClose { .. } => "pool-close",
+            CustodyOp::CertificateIssue { .. } => "certificate-issue",
+            CustodyOp::CertificateSplit { .. } => "certificate-split",
+            CustodyOp::CertificateTransfer { .. } => "certificate-transfer",
+            CustodyOp::CertificateRetire { .. } => "certificate-retire",
+            CustodyOp::CertificateCancel { .. } => "certificate-cancel",
+            CustodyOp::CertificateExpire { .. } => "certificate-expire",
+            CustodyOp::Avoided { .. } => "avoided",
+        }
+    }
 }
 
 impl Operation {
@@ -65,6 +158,7 @@ impl Operation {
             Operation::Obtain(_) => "obtain",
             Operation::Receive(_) => "receive",
             Operation::Return(_) => "return",
+            Operation::Custody(c) => c.name(),
         }
     }
 }

@@ -46,10 +46,26 @@ pub enum Code {
     Overflow = 21,
     /// A transfer never sent, already received or returned, or booked with other amounts.
     TransferInvalid = 22,
+    PoolUnknown = 23,
+    /// A pool period that is closed takes no inputs, outputs or claims.
+    PoolPeriodClosed = 24,
+    /// A pool flow outside the pool's transfer boundary.
+    OutsideBoundary = 25,
+    /// A claim or certificate beyond what the pool holds (or the eligible share allows).
+    ClaimExceedsBalance = 26,
+    /// An output assigned an intensity below the lowest-emission input of the pool.
+    StackedAttribution = 27,
+    /// A non-proportional claim on a proportional pool, or a certificate from a pool whose output is a factor.
+    AttributionNotAllowed = 28,
+    CertificateUnknown = 29,
+    /// A certificate retired, cancelled, expired, split, transferred away, or held by another.
+    CertificateUnavailable = 30,
+    /// A pool period closed before it ended.
+    PeriodNotEnded = 31,
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 31] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -72,6 +88,15 @@ impl Code {
         Code::UnbalancedGas,
         Code::Overflow,
         Code::TransferInvalid,
+        Code::PoolUnknown,
+        Code::PoolPeriodClosed,
+        Code::OutsideBoundary,
+        Code::ClaimExceedsBalance,
+        Code::StackedAttribution,
+        Code::AttributionNotAllowed,
+        Code::CertificateUnknown,
+        Code::CertificateUnavailable,
+        Code::PeriodNotEnded,
     ];
 
     pub fn number(self) -> u16 {
@@ -102,6 +127,15 @@ impl Code {
             Code::UnbalancedGas => "unbalanced_gas",
             Code::Overflow => "overflow",
             Code::TransferInvalid => "transfer_invalid",
+            Code::PoolUnknown => "pool_unknown",
+            Code::PoolPeriodClosed => "pool_period_closed",
+            Code::OutsideBoundary => "outside_boundary",
+            Code::ClaimExceedsBalance => "claim_exceeds_balance",
+            Code::StackedAttribution => "stacked_attribution",
+            Code::AttributionNotAllowed => "attribution_not_allowed",
+            Code::CertificateUnknown => "certificate_unknown",
+            Code::CertificateUnavailable => "certificate_unavailable",
+            Code::PeriodNotEnded => "period_not_ended",
         }
     }
 }

@@ -55,6 +55,10 @@ pub fn export(ledger: &Ledger) -> String {
             a.life_months
         );
     }
+    for p in ledger.pools() {
+        o.push('\n');
+        o.push_str(&crate::print::print_entry(&crate::parse::Entry::Pool(p.policy.clone())));
+    }
     o.push('\n');
     for p in ledger.periods() {
         let _ = writeln!(o, "period {} {} {}", p.id, format_date(p.start), format_date(p.end));
@@ -73,18 +77,11 @@ pub fn export(ledger: &Ledger) -> String {
             ledger.item(item).map(|i| if i.measure == custody_core::units::Dimension::Energy { "kJ" } else { "g" })
         });
     }
-    for i in ledger.instruments() {
-        let _ = writeln!(
-            o,
-            "\n{} obtain {}\n  instrument {}\n  quantity {} gCO2e",
-            format_date(i.date),
-            i.id,
-            i.kind.as_str(),
-            i.co2e_g
-        );
-        if let Some(c) = &i.counterparty {
-            let _ = writeln!(o, "  counterparty {c}");
-        }
+    // Instruments and chain-of-custody operations post no transaction: they are written as
+    // submitted, in order, after the transactions they may refer to.
+    for op in ledger.recorded() {
+        o.push('\n');
+        o.push_str(&crate::print::print_entry(&crate::parse::Entry::Op(op.clone())));
     }
     let closed: Vec<&Period> = ledger.periods().iter().filter(|p| p.closed).collect();
     if !closed.is_empty() {

@@ -94,9 +94,135 @@ pub fn print_entry(entry: &Entry) -> String {
         Entry::Close(id) => {
             let _ = writeln!(o, "close {id}");
         }
+        Entry::Pool(p) => print_pool(&mut o, p),
         Entry::Op(op) => print_op(&mut o, op),
     }
     o
+}
+
+/// A CO2e intensity held as grams per gram, written as tCO2e/t.
+fn co2e(q: exact::Q) -> String {
+    format!("{} tCO2e/t", dec(q))
+}
+
+fn print_pool(o: &mut String, p: &custody_core::coc::Policy) {
+    use custody_core::coc::Boundary;
+    let _ = writeln!(o, "pool {} {}", p.id, quote(&p.name));
+    line(o, "attribute", p.attribute.as_str());
+    line(o, "method", p.method.as_str());
+    for e in &p.eligible {
+        line(o, "eligible", e);
+    }
+    if let Some(b) = p.benchmark {
+        line(o, "benchmark", co2e(b));
+    }
+    line(o, "start", p.start);
+    line(o, "period", format!("{} months", p.period_months));
+    if let Some(c) = &p.carry_over {
+        line(o, "carry-over", format!("{} {}", dec(c.max_share), c.max_periods));
+    }
+    let boundary = match &p.boundary {
+        Boundary::Batch(x) => format!("batch {x}"),
+        Boundary::Process(x) => format!("process {x}"),
+        Boundary::Site(x) => format!("site {x}"),
+        Boundary::Sites(x) => format!("sites {}", x.join(",")),
+        Boundary::Company => "company".into(),
+    };
+    line(o, "boundary", boundary);
+    for (g, items) in &p.groups {
+        line(o, "group", format!("{g} {}", items.join(" ")));
+    }
+    line(o, "group-key", p.group_key.as_str());
+    line(o, "attribution", p.attribution.as_str());
+    line(o, "output", p.output.as_str());
+    line(o, "claim", quote(&p.claim));
+    line(o, "conversion", dec(p.conversion));
+}
+
+fn pool_flow(
+    o: &mut String,
+    pool: &str,
+    item: &str,
+    quantity: &custody_core::units::Measure,
+    site: &Option<String>,
+    process: &Option<String>,
+    batch: &Option<String>,
+) {
+    line(o, "pool", pool);
+    line(o, "item", item);
+    line(o, "quantity", quantity);
+    opt_line(o, "site", site);
+    opt_line(o, "process", process);
+    opt_line(o, "batch", batch);
+}
+
+fn print_custody(o: &mut String, c: &custody_core::ops::CustodyOp) {
+    use custody_core::ops::CustodyOp as C;
+    match c {
+        C::PoolInput { pool, item, quantity, intensity, site, process, batch } => {
+            pool_flow(o, pool, item, quantity, site, process, batch);
+            if let Some(i) = intensity {
+                line(o, "intensity", co2e(*i));
+            }
+        }
+        C::PoolOutput { pool, item, quantity, site, process, batch } => {
+            pool_flow(o, pool, item, quantity, site, process, batch)
+        }
+        C::PoolClaim { pool, output, quantity, factor } => {
+            line(o, "pool", pool);
+            opt_line(o, "output", output);
+            line(o, "quantity", quantity);
+            if let Some(f) = factor {
+                line(o, "factor", co2e(*f));
+            }
+        }
+        C::PoolClose { pool, period } => {
+            line(o, "pool", pool);
+            if let Some(p) = period {
+                line(o, "period", p);
+            }
+        }
+        C::CertificateIssue { pool, certificate, units, bundled_with, expires } => {
+            line(o, "pool", pool);
+            line(o, "certificate", certificate);
+            line(o, "units", units);
+            opt_line(o, "bundled-with", bundled_with);
+            if let Some(e) = expires {
+                line(o, "expires", format_date(*e));
+            }
+        }
+        C::CertificateSplit { certificate, units, first, rest } => {
+            line(o, "certificate", certificate);
+            line(o, "units", units);
+            line(o, "first", first);
+            line(o, "rest", rest);
+        }
+        C::CertificateTransfer { certificate, to } => {
+            line(o, "certificate", certificate);
+            line(o, "to", to);
+        }
+        C::CertificateRetire { certificate, beneficiary, purpose, claim_period } => {
+            line(o, "certificate", certificate);
+            line(o, "beneficiary", quote(beneficiary));
+            line(o, "purpose", quote(purpose));
+            line(o, "claim-period", quote(claim_period));
+        }
+        C::CertificateCancel { certificate, reason } => {
+            line(o, "certificate", certificate);
+            line(o, "reason", quote(reason));
+        }
+        C::CertificateExpire { certificate } => line(o, "certificate", certificate),
+        C::Avoided { project, basis, baseline, actual, quantity, allocated_to } => {
+            line(o, "project", quote(project));
+            line(o, "basis", basis.as_str());
+            line(o, "baseline", co2e(*baseline));
+            line(o, "actual", co2e(*actual));
+            line(o, "quantity", quantity);
+            if let Some(a) = allocated_to {
+                line(o, "allocated-to", quote(a));
+            }
+        }
+    }
 }
 
 fn print_op(o: &mut String, op: &Op) {
@@ -215,6 +341,7 @@ fn print_op(o: &mut String, op: &Op) {
             line(o, "sale", &r.sale);
             line(o, "customer", &r.customer);
         }
+        Operation::Custody(c) => print_custody(o, c),
         Operation::Obtain(x) => {
             line(o, "instrument", x.kind.as_str());
             line(o, "quantity", format!("{} gCO2e", dec(x.co2e_grams)));

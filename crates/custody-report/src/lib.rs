@@ -13,8 +13,17 @@ use serde_json::{json, Map, Value};
 use std::fmt::Write;
 
 /// The statements `custody report` knows.
-pub const KINDS: [&str; 6] =
-    ["ledger", "balances", "product-intensity", "entity-emissions", "eledger", "carbon-balance"];
+pub const KINDS: [&str; 9] = [
+    "ledger",
+    "balances",
+    "product-intensity",
+    "entity-emissions",
+    "eledger",
+    "carbon-balance",
+    "pool",
+    "certificates",
+    "market-instruments",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -32,6 +41,9 @@ pub fn render(ledger: &Ledger, kind: &str, period: Option<&str>, format: Format)
         "entity-emissions" => entity_emissions(ledger, &scope),
         "eledger" => eledger(ledger, &scope),
         "carbon-balance" => carbon_balance(ledger, &scope),
+        "pool" => pools(ledger, &scope),
+        "certificates" => certificates(ledger, &scope),
+        "market-instruments" => market_instruments(ledger, &scope),
         other => return Err(format!("unknown report `{other}` (one of: {})", KINDS.join(", "))),
     };
     Ok(match format {
@@ -602,5 +614,251 @@ fn carbon_balance(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                 .collect(),
         ),
     );
+    (text, Value::Object(m))
+}
+
+// ---- chain of custody -------------------------------------------------------------------------------
+
+/// g CO2e per g, shown as tCO2e/t.
+fn factor(q: Q) -> Value {
+    num(q, 6)
+}
+
+fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let mut text = header(ledger, scope, "Mass-balance pools: policy and statement per period");
+    let mut out = Vec::new();
+    for pool in ledger.pools() {
+        let p = &pool.policy;
+        let _ = writeln!(text, "Pool {} ({}): {}", p.id, p.name, p.attribute.as_str());
+        let decisions = [
+            (
+                "1 input criteria",
+                format!(
+                    "eligible: {}{}",
+                    p.eligible.join(", "),
+                    p.benchmark
+                        .map(|b| format!(
+                            "; benchmark {} tCO2e/t (controlled mass balance)",
+                            exact::format_decimal(b, 6)
+                        ))
+                        .unwrap_or_default()
+                ),
+            ),
+            (
+                "2 temporal boundary",
+                format!(
+                    "{}-month periods from {}; carry-over: {}",
+                    p.period_months,
+                    p.start,
+                    p.carry_over
+                        .as_ref()
+                        .map(|c| format!(
+                            "up to {}% for {} period(s)",
+                            exact::format_decimal(c.max_share * exact::q(100), 4),
+                            c.max_periods
+                        ))
+                        .unwrap_or_else(|| "none".into())
+                ),
+            ),
+            ("3 transfer boundary", p.boundary.describe()),
+            (
+                "4 allocation across groups",
+                format!(
+                    "{} key; groups: {}",
+                    p.group_key.as_str(),
+                    p.groups.iter().map(|(g, i)| format!("{g} [{}]", i.join(", "))).collect::<Vec<_>>().join("; ")
+                ),
+            ),
+            ("5 attribution", p.attribution.as_str().to_string()),
+            ("6 output", p.output.as_str().to_string()),
+            ("7 claim", p.claim.clone()),
+        ];
+        for (k, v) in &decisions {
+            let _ = writeln!(text, "  {k:<28} {v}");
+        }
+        let _ = writeln!(
+            text,
+            "  method: {}; conversion factor {}",
+            p.method.as_str(),
+            exact::format_decimal(p.conversion, 6)
+        );
+        for f in p.flags() {
+            let _ = writeln!(text, "  FLAG: {f}");
+        }
+        let mut rows = vec![vec![
+            "period".to_string(),
+            "inputs t".into(),
+            "eligible t".into(),
+            "credited t".into(),
+            "carried in t".into(),
+            "outputs t".into(),
+            "claimed t".into(),
+            "balance t".into(),
+            "carry-out t".into(),
+            "lapsed t".into(),
+            "state".into(),
+        ]];
+        let mut periods = Vec::new();
+        for st in pool.statements() {
+            rows.push(vec![
+                format!("{} ({}..{})", st.period, st.first_month, st.last_month),
+                fmt_amount(tonnes(st.inputs), 3),
+                fmt_amount(tonnes(st.eligible_inputs), 3),
+                fmt_amount(tonnes(st.credited), 3),
+                fmt_amount(tonnes(st.carried_in), 3),
+                fmt_amount(tonnes(st.outputs), 3),
+                fmt_amount(tonnes(st.claimed), 3),
+                fmt_amount(tonnes(st.balance), 3),
+                fmt_amount(tonnes(st.carry_out), 3),
+                fmt_amount(tonnes(st.lapsed), 3),
+                if st.closed { "closed".into() } else { "open".into() },
+            ]);
+            periods.push(json!({
+                "period": st.period, "first_month": st.first_month.to_string(), "last_month": st.last_month.to_string(),
+                "inputs_t": num(tonnes(st.inputs), 6), "eligible_inputs_t": num(tonnes(st.eligible_inputs), 6),
+                "credited_t": num(tonnes(st.credited), 6), "carried_in_t": num(tonnes(st.carried_in), 6),
+                "outputs_t": num(tonnes(st.outputs), 6),
+                "outputs_by_group": st.outputs_by_group.iter().map(|(g, q)| json!({"group": g, "t": num(tonnes(*q), 6)})).collect::<Vec<_>>(),
+                "claimed_t": num(tonnes(st.claimed), 6), "balance_t": num(tonnes(st.balance), 6),
+                "carry_out_t": num(tonnes(st.carry_out), 6), "lapsed_t": num(tonnes(st.lapsed), 6),
+                "eligible_share": st.eligible_share.map(|x| num(x, 6)),
+                "emissions_tCO2e": st.emissions.map(|e| num(tonnes(e), 6)),
+                "lowest_input_tCO2e_per_t": st.lowest_input_factor.map(factor),
+                "residual_tCO2e_per_t": st.residual_factor.map(factor),
+                "closed": st.closed,
+            }));
+            if let (Some(e), Some(r)) = (st.emissions, st.residual_factor) {
+                let _ = writeln!(
+                    text,
+                    "  period {}: group emissions {} tCO2e; lowest input {} tCO2e/t; RESIDUAL factor on unclaimed output {} tCO2e/t",
+                    st.period,
+                    fmt_amount(tonnes(e), 3),
+                    st.lowest_input_factor.map(|x| exact::format_decimal(x, 4)).unwrap_or_default(),
+                    exact::format_decimal(r, 4)
+                );
+            }
+            if let Some(sh) = st.eligible_share {
+                let _ = writeln!(
+                    text,
+                    "  period {}: eligible share {}% of output may be claimed",
+                    st.period,
+                    exact::format_decimal(sh * exact::q(100), 4)
+                );
+            }
+        }
+        text.push_str(&table(&rows));
+        text.push('\n');
+        out.push(json!({
+            "id": p.id, "name": p.name, "attribute": p.attribute.as_str(), "method": p.method.as_str(),
+            "policy": {
+                "input_criteria": {"eligible": p.eligible, "benchmark_tCO2e_per_t": p.benchmark.map(factor), "controlled": p.benchmark.is_some()},
+                "temporal_boundary": {"start": p.start.to_string(), "period_months": p.period_months,
+                    "carry_over": p.carry_over.as_ref().map(|c| json!({"max_share": num(c.max_share, 6), "max_periods": c.max_periods}))},
+                "transfer_boundary": p.boundary.describe(),
+                "allocation": {"key": p.group_key.as_str(), "groups": p.groups.iter().map(|(g, i)| json!({"group": g, "items": i})).collect::<Vec<_>>()},
+                "attribution": p.attribution.as_str(), "output": p.output.as_str(), "claim": p.claim,
+                "conversion": num(p.conversion, 6),
+            },
+            "flags": p.flags(),
+            "periods": periods,
+        }));
+    }
+    let mut m = base(ledger, scope, "pool");
+    m.insert("pools".into(), Value::Array(out));
+    (text, Value::Object(m))
+}
+
+fn certificates(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let mut text = header(ledger, scope, "Certificate registry: every unit's state and history");
+    let mut rows = vec![vec![
+        "certificate".to_string(),
+        "serials".into(),
+        "units".into(),
+        "pool".into(),
+        "state".into(),
+        "holder".into(),
+        "bundled with".into(),
+    ]];
+    let mut out = Vec::new();
+    for c in ledger.certificates().certificates.values() {
+        rows.push(vec![
+            c.id.clone(),
+            c.serials(),
+            c.units().to_string(),
+            format!("{} p{}", c.pool, c.period),
+            c.state.as_str().into(),
+            c.holder.clone(),
+            c.bundled_with.clone().unwrap_or_else(|| "-".into()),
+        ]);
+        out.push(json!({
+            "id": c.id, "pool": c.pool, "period": c.period, "first_serial": format!("{}-{:08}", c.prefix, c.first),
+            "last_serial": format!("{}-{:08}", c.prefix, c.last), "units": c.units(), "state": c.state.as_str(), "holder": c.holder,
+            "bundled_with": c.bundled_with, "expires": c.expires.map(format_date),
+            "retirement": c.retirement.as_ref().map(|(b, p, cp)| json!({"beneficiary": b, "purpose": p, "claim_period": cp})),
+            "history": c.history.iter().map(|(d, e)| json!({"date": format_date(*d), "event": e})).collect::<Vec<_>>(),
+        }));
+    }
+    text.push_str(&table(&rows));
+    for c in ledger.certificates().certificates.values() {
+        for (d, e) in &c.history {
+            let _ = writeln!(text, "  {} {}: {e}", format_date(*d), c.id);
+        }
+    }
+    let mut m = base(ledger, scope, "certificates");
+    m.insert("certificates".into(), Value::Array(out));
+    (text, Value::Object(m))
+}
+
+fn market_instruments(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let mut text = header(ledger, scope, "Market instruments, beside the physical ledger");
+    let _ = writeln!(
+        text,
+        "None of these changes a physical footprint: they are reported here, never netted into the ledger.\n"
+    );
+    let in_scope = |d: custody_core::model::Date| d >= scope.start && d <= scope.end;
+    let mut avoided = Vec::new();
+    for a in ledger.avoided().iter().filter(|a| in_scope(a.date)) {
+        let _ = writeln!(
+            text,
+            "Avoided-emission certificate {} ({}): {} tCO2e avoided = (baseline {} - actual {} tCO2e/t) x {} t; project \"{}\"{}. \
+             Avoided-emissions accounting against a baseline, not embodied emissions.",
+            a.id,
+            a.basis.as_str(),
+            fmt_amount(tonnes(a.avoided), 3),
+            exact::format_decimal(a.baseline, 4),
+            exact::format_decimal(a.actual, 4),
+            fmt_amount(tonnes(a.quantity), 3),
+            a.project,
+            a.allocated_to.as_ref().map(|x| format!(", allocated to {x}")).unwrap_or_default()
+        );
+        avoided.push(json!({
+            "id": a.id, "date": format_date(a.date), "kind": "avoided-emission certificate", "basis": a.basis.as_str(),
+            "project": a.project, "baseline_tCO2e_per_t": factor(a.baseline), "actual_tCO2e_per_t": factor(a.actual),
+            "quantity_t": num(tonnes(a.quantity), 6), "avoided_tCO2e": num(tonnes(a.avoided), 6), "allocated_to": a.allocated_to,
+            "what_it_is": "avoided-emissions accounting against a baseline; never part of a physical footprint",
+        }));
+    }
+    let mut obtained = Vec::new();
+    for i in ledger.instruments().iter().filter(|i| in_scope(i.date)) {
+        let _ = writeln!(
+            text,
+            "Obtained {} {}: {} tCO2e (not netted into emissions)",
+            i.kind.as_str(),
+            i.id,
+            fmt_amount(tonnes(i.co2e_g), 3)
+        );
+        obtained.push(json!({"id": i.id, "date": format_date(i.date), "kind": i.kind.as_str(), "tCO2e": num(tonnes(i.co2e_g), 6)}));
+    }
+    let mut by_state: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for c in ledger.certificates().certificates.values().filter(|c| c.state != custody_core::coc::CertState::Split) {
+        *by_state.entry(c.state.as_str()).or_default() += c.units();
+    }
+    for (s, u) in &by_state {
+        let _ = writeln!(text, "Mass-balance certificate units {s}: {u}");
+    }
+    let mut m = base(ledger, scope, "market-instruments");
+    m.insert("avoided_emission_certificates".into(), Value::Array(avoided));
+    m.insert("instruments_obtained".into(), Value::Array(obtained));
+    m.insert("certificate_units_by_state".into(), json!(by_state));
     (text, Value::Object(m))
 }

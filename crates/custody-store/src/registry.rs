@@ -124,6 +124,7 @@ fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<Option<Appl
                 Entry::Asset(a) => l.add_asset(a.clone()),
                 Entry::Period(p) => l.add_period(p.clone()),
                 Entry::Close(id) => l.close_period(id),
+                Entry::Pool(p) => l.add_pool(p.clone()),
                 Entry::Entity(_) | Entry::Op(_) => unreachable!("matched above"),
             };
             res.map(|_| None).map_err(|e| SubmitErrorKind::Refused(e.to_string()))
@@ -140,6 +141,7 @@ fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
         Entry::Asset(a) => l.assets().any(|x| x == a),
         Entry::Period(p) => l.period(&p.id).is_some_and(|x| x.start == p.start && x.end == p.end),
         Entry::Close(id) => l.period(id).is_some_and(|p| p.closed),
+        Entry::Pool(p) => l.pool(&p.id).is_some_and(|x| x.policy == *p),
         Entry::Entity(_) | Entry::Op(_) => false,
     }
 }

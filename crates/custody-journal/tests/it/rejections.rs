@@ -27,6 +27,7 @@ asset plant "Plant"
   life 10 years
 period 2024-12 2024-12-01 2024-12-31
 period 2025-01 2025-01-01 2025-01-31
+period 2025-02 2025-02-01 2025-02-28
 close 2024-12
 2025-01-02 purchase p1
   supplier sup
@@ -48,6 +49,63 @@ close 2024-12
 2025-01-04 capitalise cap1
   asset plant
   amount 120 tCO2
+pool mb "Site pool"
+  attribute emission-intensity
+  method credit
+  eligible ore
+  start 2025-01
+  period 1 months
+  boundary site s1
+  group main steel
+  attribution non-proportional
+  output unbundled-certificate
+  claim "Scope 3 category 1"
+pool prop "Proportional pool"
+  attribute emission-intensity
+  method credit
+  eligible ore
+  start 2025-01
+  period 1 months
+  boundary company
+  group main steel
+  attribution proportional
+  output updated-factor
+  claim "Scope 3 category 1"
+2025-01-05 pool-input mb-in1
+  pool mb
+  item ore
+  quantity 10 t
+  intensity 0.5 tCO2e/t
+  site s1
+2025-01-05 pool-input mb-in2
+  pool mb
+  item lump
+  quantity 30 t
+  intensity 2 tCO2e/t
+  site s1
+2025-01-05 pool-output mb-out
+  pool mb
+  item steel
+  quantity 40 t
+  site s1
+2025-01-05 pool-input prop-in
+  pool prop
+  item ore
+  quantity 10 t
+  intensity 0.5 tCO2e/t
+2025-01-05 pool-output prop-out
+  pool prop
+  item steel
+  quantity 10 t
+2025-01-06 certificate-issue ci1
+  pool mb
+  certificate C1
+  units 2
+2025-01-06 certificate-retire cr1
+  certificate C1
+  beneficiary "Mill"
+  purpose "test"
+  claim-period "2025"
 "#;
 
 /// Loads BASE + `case` and returns the codes reported on the case's last header line.
@@ -220,6 +278,67 @@ fn e022_transfer_invalid() {
 }
 
 #[test]
+fn e023_pool_unknown() {
+    check("2025-01-07 pool-claim x\n  pool nope\n  output mb-out\n  quantity 1 t\n", &["pool_unknown"]);
+}
+
+#[test]
+fn e024_pool_period_closed() {
+    check(
+        "2025-02-01 pool-close pc\n  pool mb\n2025-01-25 pool-input late\n  pool mb\n  item ore\n  quantity 1 t\n  site s1\n  intensity 0.5 tCO2e/t\n",
+        &["pool_period_closed"],
+    );
+}
+
+#[test]
+fn e025_outside_boundary() {
+    check("2025-01-07 pool-input x\n  pool mb\n  item ore\n  quantity 1 t\n  site s2\n", &["outside_boundary"]);
+}
+
+#[test]
+fn e026_claim_exceeds_balance() {
+    // 10 t eligible, 2 t already issued as certificates: 9 t is too much.
+    check(
+        "2025-01-07 pool-claim x\n  pool mb\n  output mb-out\n  quantity 9 t\n  factor 0.5 tCO2e/t\n",
+        &["claim_exceeds_balance"],
+    );
+}
+
+#[test]
+fn e027_stacked_attribution() {
+    check(
+        "2025-01-07 pool-claim x\n  pool mb\n  output mb-out\n  quantity 1 t\n  factor 0.4 tCO2e/t\n",
+        &["stacked_attribution"],
+    );
+}
+
+#[test]
+fn e028_attribution_not_allowed() {
+    check(
+        "2025-01-07 pool-claim x\n  pool prop\n  output prop-out\n  quantity 1 t\n  factor 0.5 tCO2e/t\n",
+        &["attribution_not_allowed"],
+    );
+    check("2025-01-07 certificate-issue x\n  pool prop\n  certificate C9\n  units 1\n", &["attribution_not_allowed"]);
+}
+
+#[test]
+fn e029_certificate_unknown() {
+    check("2025-01-07 certificate-transfer x\n  certificate C404\n  to cust\n", &["certificate_unknown"]);
+}
+
+#[test]
+fn e030_certificate_unavailable() {
+    // Retired once already: retiring or transferring it again is refused.
+    check("2025-01-07 certificate-retire x\n  certificate C1\n  beneficiary \"B\"\n  purpose \"p\"\n  claim-period \"2025\"\n", &["certificate_unavailable"]);
+    check("2025-01-07 certificate-transfer x\n  certificate C1\n  to cust\n", &["certificate_unavailable"]);
+}
+
+#[test]
+fn e031_period_not_ended() {
+    check("2025-01-20 pool-close x\n  pool mb\n  period 0\n", &["period_not_ended"]);
+}
+
+#[test]
 fn every_violation_is_reported_in_precedence_order() {
     check(
         "2025-01-05 purchase p9\n  supplier nobody\n  item ore\n  quantity 1 t\n  factor 1 gCO2/kg\n  factor 2 gCO2/kg\n",
@@ -253,9 +372,18 @@ fn every_code_has_a_case() {
         "unbalanced_gas",
         "overflow",
         "transfer_invalid",
+        "pool_unknown",
+        "pool_period_closed",
+        "outside_boundary",
+        "claim_exceeds_balance",
+        "stacked_attribution",
+        "attribution_not_allowed",
+        "certificate_unknown",
+        "certificate_unavailable",
+        "period_not_ended",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);
     let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
-    assert_eq!(numbers, (1..=22).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+    assert_eq!(numbers, (1..=31).collect::<Vec<u16>>(), "codes are numbered in precedence order");
 }

@@ -61,3 +61,23 @@ fn printing_an_entry_parses_back_to_the_same_entry() {
         assert_eq!(again[0].entry, e.entry, "{printed}");
     }
 }
+
+#[test]
+fn chain_of_custody_entries_print_and_export_round_trip() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mass-balance-dri/transition-steel.journal");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (entries, diags) = custody_journal::parse(&[Source { name: "mb".into(), text: text.clone() }]);
+    assert!(diags.is_empty(), "{diags:#?}");
+    for e in &entries {
+        let printed = custody_journal::print_entry(&e.entry);
+        let (again, diags) = custody_journal::parse(&[Source { name: "p".into(), text: printed.clone() }]);
+        assert!(diags.is_empty(), "{printed}: {diags:#?}");
+        assert_eq!(again[0].entry, e.entry, "{printed}");
+    }
+    let original = load(&[Source { name: "mb".into(), text }]).unwrap();
+    let again = load(&[Source { name: "export".into(), text: export(&original) }]).unwrap();
+    assert_eq!(original.recorded(), again.recorded());
+    assert_eq!(original.certificates(), again.certificates());
+    assert_eq!(original.avoided(), again.avoided());
+    assert_eq!(original.pools().collect::<Vec<_>>(), again.pools().collect::<Vec<_>>());
+}
