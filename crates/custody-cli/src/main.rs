@@ -411,6 +411,7 @@ fn reconcile_json(rows: &[custody_store::Reconciliation]) -> serde_json::Value {
             serde_json::json!({
                 "id": t.id, "seller": t.seller, "sale": t.sale, "buyer": t.buyer, "item": t.item,
                 "date": custody_core::model::format_date(t.date), "quantity": t.quantity, "status": t.status.as_str(),
+                "custody": t.custody.map(|m| m.as_str()),
                 "sent": amounts_json(&t.amounts), "booked": amounts_json(&r.received), "mismatch": r.mismatch,
             })
         })

@@ -55,6 +55,9 @@ pub struct Ledger {
     recorded: Vec<Op>,
 }
 
+/// Meta key naming the chain-of-custody model a sale (and its receive) declared.
+pub const CUSTODY_META: &str = "custody";
+
 /// Meta key naming the transfer a receive or return belongs to.
 pub const TRANSFER_META: &str = "transfer";
 
@@ -1556,6 +1559,9 @@ impl Ledger {
         }
         d.movement(&item.id, &r.site, lot, quantity);
         d.meta.insert(TRANSFER_META.into(), r.transfer.clone());
+        if let Some(m) = r.custody {
+            d.meta.insert(CUSTODY_META.into(), m.as_str().into());
+        }
         Some(())
     }
 
@@ -1673,6 +1679,9 @@ impl Ledger {
             return None;
         }
         let weights: Vec<i128> = per_customer.iter().map(|q| *q as i128).collect();
+        if let Some(model) = s.custody {
+            d.meta.insert(CUSTODY_META.into(), model.as_str().into());
+        }
         for (line, q) in s.lines.iter().zip(&per_customer) {
             let key = format!("{}{}", crate::statements::SOLD_TO_PREFIX, line.customer);
             let before: i64 = d.meta.get(&key).and_then(|x| x.parse().ok()).unwrap_or(0);

@@ -290,6 +290,8 @@ pub struct Sell {
     /// Transport intensities per unit delivered, booked by the seller (FOD) and passed on.
     pub transport: Vec<Intensity>,
     pub carrier: Option<String>,
+    /// The chain-of-custody model the transfer declares; it decides what the buyer may claim.
+    pub custody: Option<crate::coc::CustodyModel>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,6 +353,8 @@ pub struct Receive {
     pub quantity: Option<i64>,
     /// Exact amounts in base units (gC; grams of gas for N2O and SF6) by form and species.
     pub amounts: Vec<(TransferForm, crate::units::Species, i64)>,
+    /// The chain-of-custody model the seller declared (filled by the registry).
+    pub custody: Option<crate::coc::CustodyModel>,
 }
 
 /// The seller's side of a refused delivery.

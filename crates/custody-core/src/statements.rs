@@ -234,6 +234,8 @@ pub struct ProductIntensity {
     pub content: i64,
     /// Sales by customer: (customer, quantity sold).
     pub customers: Vec<(String, i64)>,
+    /// The chain-of-custody models the period's sales declared (`undeclared` where none was).
+    pub custody_models: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,6 +256,7 @@ fn product_entry<'a>(
         lines: Vec::new(),
         content: 0,
         customers: Vec::new(),
+        custody_models: Vec::new(),
     })
 }
 
@@ -287,8 +290,13 @@ pub fn product_intensity(ledger: &Ledger, scope: &Scope) -> ProductIntensityStat
             continue;
         }
         let sign = reversal_sign(ledger, tx);
+        let model = tx.meta.get(crate::ledger::CUSTODY_META).cloned().unwrap_or_else(|| "undeclared".into());
         for m in &tx.movements {
-            product_entry(ledger, &mut products, &m.item).sold -= m.quantity;
+            let entry = product_entry(ledger, &mut products, &m.item);
+            if !entry.custody_models.contains(&model) {
+                entry.custody_models.push(model.clone());
+            }
+            entry.sold -= m.quantity;
             for (k, v) in &tx.meta {
                 if let (Some(c), Ok(q)) = (k.strip_prefix(SOLD_TO_PREFIX), v.parse::<i64>()) {
                     *customers.entry((m.item.clone(), c.to_string())).or_default() += sign * q;

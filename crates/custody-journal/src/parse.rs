@@ -999,6 +999,10 @@ fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                 lines: b.many("customer", sale_line)?,
                 transport: b.many("transport", one_intensity)?,
                 carrier: b.one("carrier", word("a counterparty id"))?,
+                custody: b.one(
+                    "custody",
+                    choice("a chain-of-custody model", "identity-preserved, segregated, controlled-blending, mass-balance, book-and-claim", custody_core::coc::CustodyModel::parse),
+                )?,
             };
             b.finish()?;
             let lines = b.non_empty(s.lines.clone(), "customer", "sell")?;
@@ -1027,6 +1031,10 @@ fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                 transfer: String::new(),
                 item: String::new(),
                 supplier: b.one("supplier", word("a counterparty id"))?,
+                custody: b.one(
+                    "custody",
+                    choice("a chain-of-custody model", "identity-preserved, segregated, controlled-blending, mass-balance, book-and-claim", custody_core::coc::CustodyModel::parse),
+                )?,
                 lot: b.one("lot", word("a lot id"))?,
                 site: b.one("site", word("a site id"))?,
                 quantity: b.one("quantity", |f| {

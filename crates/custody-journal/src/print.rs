@@ -320,6 +320,9 @@ fn print_op(o: &mut String, op: &Op) {
             for t in &s.transport {
                 line(o, "transport", t);
             }
+            if let Some(m) = s.custody {
+                line(o, "custody", m.as_str());
+            }
         }
         Operation::Raw(r) => print_raw(o, r, &|_| None),
         Operation::Reverse { of } => line(o, "of", of),
@@ -327,6 +330,9 @@ fn print_op(o: &mut String, op: &Op) {
             line(o, "transfer", &r.transfer);
             line(o, "item", &r.item);
             opt_line(o, "supplier", &r.supplier);
+            if let Some(m) = r.custody {
+                line(o, "custody", m.as_str());
+            }
             opt_line(o, "lot", &r.lot);
             opt_line(o, "site", &r.site);
             if let Some(q) = r.quantity {

@@ -367,6 +367,7 @@ fn product_intensity(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         for (c, q) in &p.customers {
             let _ = writeln!(text, "Sold to {c}: {} t", fmt_amount(tonnes(*q), 3));
         }
+        let _ = writeln!(text, "Chain-of-custody model of the sales: {}", p.custody_models.join(", "));
         text.push('\n');
         products.push(json!({
             "item": p.item, "name": p.name, "per": per, "sold_t": num(tonnes(p.sold), 6),
@@ -376,6 +377,7 @@ fn product_intensity(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             format!("total_kgCO2e_per_{per}"): num(tot_e, 6),
             format!("content_kgC_per_{per}"): num(content, 6),
             "customers": p.customers.iter().map(|(c, q)| json!({"customer": c, "sold_t": num(tonnes(*q), 6)})).collect::<Vec<_>>(),
+            "custody_models": p.custody_models,
         }));
     }
     let _ = writeln!(

@@ -319,6 +319,7 @@ fn transfer_json(t: &Transfer, r: Option<&Reconciliation>) -> Value {
     let mut v = json!({
         "id": t.id, "seller": t.seller, "sale": t.sale, "buyer": t.buyer, "item": t.item,
         "date": format_date(t.date), "quantity": t.quantity, "status": t.status.as_str(), "sent": amounts(&t.amounts),
+        "custody": t.custody.map(|m| m.as_str()),
     });
     if let (Some(r), Value::Object(m)) = (r, &mut v) {
         m.insert("booked".into(), Value::Array(amounts(&r.received)));

@@ -45,6 +45,8 @@ pub struct Transfer {
     /// What the seller transferred out, by form and species.
     pub amounts: Amounts,
     pub status: TransferStatus,
+    /// The chain-of-custody model the sale declared.
+    pub custody: Option<custody_core::coc::CustodyModel>,
 }
 
 /// One transfer with both sides, for reconciliation.
@@ -88,6 +90,10 @@ fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transf
                 date: tx.date,
                 quantity: q.parse().unwrap_or(0),
                 amounts: amounts.into_iter().filter(|(_, a)| *a != 0).map(|((f, s), a)| (f, s, a)).collect(),
+                custody: tx
+                    .meta
+                    .get(custody_core::ledger::CUSTODY_META)
+                    .and_then(|m| custody_core::coc::CustodyModel::parse(m)),
                 status: if seller.has_returned(&tx.id, customer) {
                     TransferStatus::Returned
                 } else {

@@ -1,4 +1,5 @@
 //! Property tests of the core against simple reference models.
 
+mod coc;
 mod props;
 mod tidy;
