@@ -597,6 +597,32 @@ impl Certificate {
     }
 }
 
+/// What a received certificate is: its serial block and origin, as the sender's book holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateBlock {
+    pub pool: String,
+    pub period: u32,
+    pub prefix: String,
+    pub first: u64,
+    pub last: u64,
+    pub bundled_with: Option<String>,
+    pub expires: Option<Date>,
+}
+
+impl Certificate {
+    pub fn block(&self) -> CertificateBlock {
+        CertificateBlock {
+            pool: self.pool.clone(),
+            period: self.period,
+            prefix: self.prefix.clone(),
+            first: self.first,
+            last: self.last,
+            bundled_with: self.bundled_with.clone(),
+            expires: self.expires,
+        }
+    }
+}
+
 named_enum!(
     /// What an avoided-emission certificate's reduction was measured against.
     AvoidedBasis { ProjectBaseline => "project-baseline", CompanyBaseline => "company-baseline" }
@@ -690,6 +716,41 @@ impl CertificateBook {
         orig.history.push((date, format!("split into {first_id} and {rest_id}")));
         self.certificates.insert(a.id.clone(), a);
         self.certificates.insert(b.id.clone(), b);
+        Ok(())
+    }
+
+    /// Books a certificate received from another holder.
+    pub fn receive(
+        &mut self,
+        id: &str,
+        from: &str,
+        me: &str,
+        block: &CertificateBlock,
+        date: Date,
+    ) -> Result<(), CocError> {
+        if self.certificates.contains_key(id) {
+            return Err(CocError::CertificateUnavailable(format!("certificate `{id}` is already in this book")));
+        }
+        if block.last < block.first {
+            return Err(CocError::Invalid(format!("certificate `{id}` has an empty serial block")));
+        }
+        self.certificates.insert(
+            id.to_string(),
+            Certificate {
+                id: id.to_string(),
+                pool: block.pool.clone(),
+                period: block.period,
+                prefix: block.prefix.clone(),
+                first: block.first,
+                last: block.last,
+                bundled_with: block.bundled_with.clone(),
+                expires: block.expires,
+                holder: me.to_string(),
+                state: CertState::Active,
+                history: vec![(date, format!("received from {from}"))],
+                retirement: None,
+            },
+        );
         Ok(())
     }
 

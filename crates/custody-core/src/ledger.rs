@@ -935,6 +935,15 @@ impl Ledger {
                     }
                 })
             }
+            CustodyOp::CertificateReceive { certificate, from, block } => {
+                self.check_counterparty(&Some(from.clone()), "from", v);
+                match block {
+                    Some(b) => book.receive(certificate, from, &me, b, op.date),
+                    None => Err(CocError::CertificateUnknown(format!(
+                        "certificate `{certificate}` from `{from}` is not resolved: a registry fills it from the sender's book"
+                    ))),
+                }
+            }
             CustodyOp::CertificateRetire { certificate, beneficiary, purpose, claim_period } => {
                 book.retire(certificate, &me, op.date, (beneficiary.clone(), purpose.clone(), claim_period.clone()))
             }

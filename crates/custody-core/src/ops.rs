@@ -99,6 +99,13 @@ pub enum CustodyOp {
         certificate: String,
         to: String,
     },
+    /// A certificate transferred by another entity of the registry; the registry fills `block`
+    /// from the sender's book.
+    CertificateReceive {
+        certificate: String,
+        from: String,
+        block: Option<crate::coc::CertificateBlock>,
+    },
     CertificateRetire {
         certificate: String,
         beneficiary: String,
@@ -133,6 +140,7 @@ impl CustodyOp {
             CustodyOp::CertificateIssue { .. } => "certificate-issue",
             CustodyOp::CertificateSplit { .. } => "certificate-split",
             CustodyOp::CertificateTransfer { .. } => "certificate-transfer",
+            CustodyOp::CertificateReceive { .. } => "certificate-receive",
             CustodyOp::CertificateRetire { .. } => "certificate-retire",
             CustodyOp::CertificateCancel { .. } => "certificate-cancel",
             CustodyOp::CertificateExpire { .. } => "certificate-expire",

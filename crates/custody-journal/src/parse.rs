@@ -640,6 +640,39 @@ fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
             b.finish()?;
             C::CertificateTransfer { certificate, to: b.required(to, "to", kind)? }
         }
+        "certificate-receive" => {
+            let certificate = cert(b)?;
+            let from = b.one("from", word("the sending entity"))?;
+            let block = b.one("block", |f| {
+                // block POOL PERIOD PREFIX FIRST LAST [bundled-with=SALE] [expires=DATE]
+                let pool = ident(f, 0, "the pool")?;
+                let nums = |i: usize, what: &str| -> R<u64> {
+                    let t = arg(f, i, what)?;
+                    t.text.parse::<u64>().map_or_else(|_| at(f, Some(t), format!("{what} is a whole number")), Ok)
+                };
+                let period = nums(1, "the period")? as u32;
+                let prefix = ident(f, 2, "the serial prefix")?;
+                let (first, last) = (nums(3, "the first serial")?, nums(4, "the last serial")?);
+                let o = options(f, 5, &["bundled-with", "expires"])?;
+                let expires = match opt_value(&o, "expires") {
+                    Some(d) => Some(
+                        parse_date(&d).map_or_else(|| at(f, o.get("expires").copied(), "expires=YYYY-MM-DD"), Ok)?,
+                    ),
+                    None => None,
+                };
+                Ok(custody_core::coc::CertificateBlock {
+                    pool,
+                    period,
+                    prefix,
+                    first,
+                    last,
+                    bundled_with: opt_value(&o, "bundled-with"),
+                    expires,
+                })
+            })?;
+            b.finish()?;
+            C::CertificateReceive { certificate, from: b.required(from, "from", kind)?, block }
+        }
         "certificate-retire" => {
             let certificate = cert(b)?;
             let beneficiary = b.one("beneficiary", |f| quoted(f, "a beneficiary"))?;

@@ -201,6 +201,20 @@ fn print_custody(o: &mut String, c: &custody_core::ops::CustodyOp) {
             line(o, "certificate", certificate);
             line(o, "to", to);
         }
+        C::CertificateReceive { certificate, from, block } => {
+            line(o, "certificate", certificate);
+            line(o, "from", from);
+            if let Some(b) = block {
+                let mut extra = String::new();
+                if let Some(s) = &b.bundled_with {
+                    extra.push_str(&format!(" bundled-with={s}"));
+                }
+                if let Some(e) = b.expires {
+                    extra.push_str(&format!(" expires={}", format_date(e)));
+                }
+                line(o, "block", format!("{} {} {} {} {}{extra}", b.pool, b.period, b.prefix, b.first, b.last));
+            }
+        }
         C::CertificateRetire { certificate, beneficiary, purpose, claim_period } => {
             line(o, "certificate", certificate);
             line(o, "beneficiary", quote(beneficiary));

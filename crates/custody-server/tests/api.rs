@@ -316,3 +316,24 @@ async fn concurrent_writers_lose_and_double_nothing_on_postgres() {
     let (_, v) = api.call("GET", "/entities/mill/reports/balances", Some(&key), None).await;
     assert_eq!(v["stocks_total_gC"], v["flows_total_gC"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pools_and_certificates_over_http() {
+    let (api, state) = Api::start(MemoryStore::new()).await;
+    let root = admin(&state).await;
+    let a = entity(&api, &root, "a").await;
+    let pool = "item green \"Green iron\"\n  category raw-material\n\
+        pool p \"Pool\"\n  attribute low-emission-iron\n  method credit\n  eligible green\n  start 2025-01\n  period 1 months\n  boundary company\n  group main steel\n  attribution proportional\n  output unbundled-certificate\n  claim \"market-instrument statement\"\n\
+        2025-01-05 pool-input in1\n  pool p\n  item green\n  quantity 10 t\n\
+        2025-01-06 certificate-issue i1\n  pool p\n  certificate C1\n  units 4\n";
+    let (s, v) = api.journal("a", &a, pool).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Issuing past the pool is refused with its code, and changes nothing.
+    let (s, v) = api.journal("a", &a, "2025-01-07 certificate-issue i2\n  pool p\n  certificate C2\n  units 7\n").await;
+    assert_eq!((s, v["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("claim_exceeds_balance")), "{v}");
+    let (_, v) = api.call("GET", "/entities/a/reports/certificates", Some(&a), None).await;
+    assert_eq!(v["certificates"].as_array().unwrap().len(), 1);
+    let (_, v) = api.call("GET", "/entities/a/reports/pool", Some(&a), None).await;
+    assert_eq!(v["pools"][0]["periods"][0]["claimed_t"], json!(4));
+    assert_eq!(api.call("GET", "/entities/a/verify", Some(&a), None).await.1["ok"], true);
+}

@@ -207,22 +207,35 @@ impl<S: Store> Registry<S> {
     pub async fn submit(&self, entity: &str, entries: Vec<Entry>) -> Result<Vec<Outcome>, SubmitError> {
         // Transfers are resolved against the other entity's ledger before this one is locked, so
         // that two entities never wait on each other.
-        let moves_transfers = entries
-            .iter()
-            .any(|e| matches!(e, Entry::Op(op) if matches!(op.body, Operation::Receive(_) | Operation::Return(_))));
+        let moves_transfers = entries.iter().any(|e| {
+            matches!(e, Entry::Op(op) if matches!(op.body, Operation::Receive(_) | Operation::Return(_)
+                | Operation::Custody(custody_core::ops::CustodyOp::CertificateReceive { .. })))
+        });
         let _transfers = if moves_transfers { Some(self.transfers.lock().await) } else { None };
         let mut entries = entries;
         for (index, entry) in entries.iter_mut().enumerate() {
             let Entry::Op(op) = entry else { continue };
-            let refusal = match &op.body {
+            let refusal = match &mut op.body {
                 Operation::Receive(r) => match self.resolve_receive(entity, r).await {
                     Ok(resolved) => {
-                        op.body = Operation::Receive(resolved);
+                        *r = resolved;
                         None
                     }
                     Err(why) => Some(why),
                 },
                 Operation::Return(r) => self.check_return(entity, &r.sale, &r.customer).await.err(),
+                Operation::Custody(custody_core::ops::CustodyOp::CertificateReceive { certificate, from, block }) => {
+                    match self.resolve_certificate(entity, certificate, from).await {
+                        Ok(resolved) if block.as_ref().is_none_or(|b| *b == resolved) => {
+                            *block = Some(resolved);
+                            None
+                        }
+                        Ok(_) => {
+                            Some(format!("certificate `{certificate}`: the block given differs from `{from}`'s book"))
+                        }
+                        Err(why) => Some(why),
+                    }
+                }
                 _ => None,
             };
             if let Some(why) = refusal {

@@ -208,6 +208,25 @@ impl<S: Store> Registry<S> {
         Ok(resolved)
     }
 
+    /// The serial block of a certificate `from` transferred to `to`, from the sender's book.
+    pub(crate) async fn resolve_certificate(
+        &self,
+        to: &str,
+        certificate: &str,
+        from: &str,
+    ) -> Result<custody_core::coc::CertificateBlock, String> {
+        let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
+        if !ids.iter().any(|i| i == from) {
+            return Err(format!("certificate `{certificate}`: no entity `{from}` in this registry"));
+        }
+        let sender = self.ledger(from).await.map_err(|e| e.to_string())?;
+        match sender.certificates().certificates.get(certificate) {
+            Some(c) if c.state == custody_core::coc::CertState::TransferredOut && c.holder == to => Ok(c.block()),
+            Some(_) => Err(format!("certificate `{certificate}` was not transferred by `{from}` to `{to}`")),
+            None => Err(format!("`{from}` holds no certificate `{certificate}`")),
+        }
+    }
+
     /// Refuses a return of a delivery the buyer already booked.
     pub(crate) async fn check_return(&self, seller: &str, sale: &str, customer: &str) -> Result<(), String> {
         let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;

@@ -303,3 +303,56 @@ async fn a_refused_delivery_returns_to_the_sellers_inventory() {
     assert_eq!(recon[0].transfer.status, custody_store::TransferStatus::Returned);
     registry.verify(&mine).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn certificates_move_between_entities_and_retire_once() {
+    let registry = Registry::new(MemoryStore::new());
+    let path = format!("{}/../../examples/mass-balance-dri/transition-steel.journal", env!("CARGO_MANIFEST_DIR"));
+    let (entries, diags) = parse(&[Source { name: "mb".into(), text: std::fs::read_to_string(path).unwrap() }]);
+    assert!(diags.is_empty());
+    let seller = import_all(&registry, entries.into_iter().map(|e| e.entry).collect()).await;
+    let journal = |text: &str| {
+        parse(&[Source { name: "x".into(), text: text.into() }]).0.into_iter().map(|e| e.entry).collect::<Vec<_>>()
+    };
+    let buyer = import_all(
+        &registry,
+        journal("entity automaker \"Automaker\"\n  ratios efi\n  gwp ar6\ncounterparty transition-steel \"Steel\"\nperiod 2025 2025-01-01 2025-12-31\n"),
+    )
+    .await;
+    // The automaker books the certificate the steel maker transferred to it; the block is filled.
+    registry
+        .submit(
+            &buyer,
+            journal("2025-07-05 certificate-receive got-001a\n  certificate TS-2025-001a\n  from transition-steel\n"),
+        )
+        .await
+        .unwrap();
+    let l = registry.ledger(&buyer).await.unwrap();
+    let c = &l.certificates().certificates["TS-2025-001a"];
+    assert_eq!((c.units(), c.holder.as_str()), (12_000, "automaker"));
+    // Retired once; not twice; the seller cannot retire what it gave away; nothing received twice.
+    let retire = "2025-07-06 certificate-retire r1\n  certificate TS-2025-001a\n  beneficiary \"Automaker\"\n  purpose \"Scope 3 disclosure\"\n  claim-period \"2025\"\n";
+    registry.submit(&buyer, journal(retire)).await.unwrap();
+    let again = registry.submit(&buyer, journal(&retire.replace("r1", "r2"))).await.unwrap_err();
+    assert!(again.to_string().contains("certificate_unavailable"), "{again}");
+    let theirs = registry.submit(&seller, journal(&retire.replace("r1", "r3"))).await.unwrap_err();
+    assert!(theirs.to_string().contains("certificate_unavailable"), "{theirs}");
+    let twice = registry
+        .submit(
+            &buyer,
+            journal("2025-07-07 certificate-receive got-again\n  certificate TS-2025-001a\n  from transition-steel\n"),
+        )
+        .await
+        .unwrap_err();
+    assert!(twice.to_string().contains("already in this book"), "{twice}");
+    let foreign = registry
+        .submit(
+            &buyer,
+            journal("2025-07-07 certificate-receive got-b\n  certificate TS-2025-001b\n  from transition-steel\n"),
+        )
+        .await
+        .unwrap_err();
+    assert!(foreign.to_string().contains("was not transferred"), "{foreign}");
+    registry.verify(&buyer).await.unwrap();
+    registry.verify(&seller).await.unwrap();
+}

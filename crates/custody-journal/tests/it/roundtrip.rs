@@ -49,7 +49,8 @@ fn printing_an_entry_parses_back_to_the_same_entry() {
          2025-01-31 txn t1\n  kind txn\n  post raw.content 5 gC C item=coal lot=L site=s origin=fuels counterparty=x\n  post in.content 5 gC C\n  move coal 7 g lot=L\n  meta k \"v w\"\n\
          2025-01-31 sell s2\n  item steel\n  quantity 2 t\n  customer manufacturer 2 t\n\
          2025-01-31 receive rc1\n  transfer mine/s1/steel-producer\n  item iron-ore\n  supplier iron-ore-co\n  quantity 5000 g\n  amount content C 12 gC\n  amount emissions N2O 3 g\n\
-         2025-01-31 return rt1\n  sale sales\n  customer manufacturer\n",
+         2025-01-31 return rt1\n  sale sales\n  customer manufacturer\n\
+         2025-01-31 certificate-receive cr1\n  certificate X\n  from iron-ore-co\n  block pool 0 PFX 1 10 bundled-with=s9 expires=2026-01-01\n",
     );
     let (entries, diags) = custody_journal::parse(&[Source { name: "efi".into(), text }]);
     assert!(diags.is_empty(), "{diags:#?}");
