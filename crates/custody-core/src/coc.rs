@@ -138,6 +138,8 @@ pub struct Policy {
     pub claim: String,
     /// Output units of attribute per eligible input unit.
     pub conversion: Q,
+    /// The third party that verifies the pool, if any.
+    pub verified_by: Option<String>,
 }
 
 impl Policy {

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod chart;
+pub mod claims;
 pub mod coc;
 pub mod exact;
 pub mod ledger;

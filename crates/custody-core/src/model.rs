@@ -137,6 +137,31 @@ pub struct Item {
     pub volumetric_energy: Option<Property>,
     /// Mass per volume, e.g. `0.7517 kg/m3`.
     pub density: Option<Property>,
+    /// For scrap shares: whether the item is ferrous scrap or a primary iron unit, and its
+    /// metallic fraction (e.g. scrap 98%, DRI 94%).
+    pub ferrous: Option<(Ferrous, crate::exact::Q)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ferrous {
+    Scrap,
+    Primary,
+}
+
+impl Ferrous {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ferrous::Scrap => "scrap",
+            Ferrous::Primary => "primary",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "scrap" => Some(Ferrous::Scrap),
+            "primary" => Some(Ferrous::Primary),
+            _ => None,
+        }
+    }
 }
 
 /// Plant, property or equipment whose capitalised emissions are depreciated straight-line.

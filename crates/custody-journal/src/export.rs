@@ -1,9 +1,8 @@
 //! Ledger -> journal text. The export lists definitions, then every transaction as a `txn` with
 //! its postings in exact base units, then the closed periods; it loads back to the same ledger.
 
-use crate::print::{print_raw, quote};
-use custody_core::chart::Side;
-use custody_core::exact;
+use crate::parse::Entry;
+use crate::print::{print_entry, print_raw, quote};
 use custody_core::model::*;
 use custody_core::ops::Raw;
 use custody_core::Ledger;
@@ -12,52 +11,20 @@ use std::fmt::Write;
 /// Writes the ledger as a journal.
 pub fn export(ledger: &Ledger) -> String {
     let mut o = String::new();
-    let e = ledger.entity();
     let _ = writeln!(o, "# Exported by custody: every transaction as posted, amounts in exact base units.");
-    let _ =
-        writeln!(o, "entity {} {}\n  ratios {}\n  gwp {}\n", e.id, quote(&e.name), e.ratios.as_str(), e.gwp.as_str());
-    for c in ledger.counterparties() {
-        let _ = writeln!(o, "counterparty {} {}", c.id, quote(&c.name));
-    }
-    for a in ledger.chart().accounts().iter().filter(|a| !ledger.chart().is_template(&a.code)) {
-        let side = if a.side == Side::Stock { "stock" } else { "flow" };
-        let _ = writeln!(o, "account {} {side} {}", a.code, quote(&a.name));
-    }
-    for it in ledger.items() {
-        let _ = writeln!(o, "\nitem {} {}", it.id, quote(&it.name));
-        let _ = writeln!(
-            o,
-            "  category {}\n  measure {}\n  costing {}",
-            it.category.as_str(),
-            it.measure.as_str(),
-            it.costing.as_str()
-        );
-        if let Some(c) = it.carbon_content {
-            let _ = writeln!(o, "  carbon-content {}", exact::format_decimal(c, 18));
-        }
-        if let Some(p) = &it.energy_content {
-            let _ = writeln!(o, "  energy-content {p}");
-        }
-        if let Some(p) = &it.volumetric_energy {
-            let _ = writeln!(o, "  energy-content {p}");
-        }
-        if let Some(p) = &it.density {
-            let _ = writeln!(o, "  density {p}");
-        }
-    }
-    for a in ledger.assets() {
-        let _ = writeln!(
-            o,
-            "\nasset {} {}\n  in-service {}\n  life {} months",
-            a.id,
-            quote(&a.name),
-            a.in_service,
-            a.life_months
-        );
+    let mut definitions = vec![Entry::Entity(ledger.entity().clone())];
+    definitions.extend(ledger.counterparties().cloned().map(Entry::Counterparty));
+    definitions.extend(
+        ledger.chart().accounts().iter().filter(|a| !ledger.chart().is_template(&a.code)).cloned().map(Entry::Account),
+    );
+    definitions.extend(ledger.items().cloned().map(Entry::Item));
+    definitions.extend(ledger.assets().cloned().map(Entry::Asset));
+    for d in &definitions {
+        o.push_str(&print_entry(d));
     }
     for p in ledger.pools() {
         o.push('\n');
-        o.push_str(&crate::print::print_entry(&crate::parse::Entry::Pool(p.policy.clone())));
+        o.push_str(&print_entry(&Entry::Pool(p.policy.clone())));
     }
     o.push('\n');
     for p in ledger.periods() {
@@ -81,7 +48,7 @@ pub fn export(ledger: &Ledger) -> String {
     // submitted, in order, after the transactions they may refer to.
     for op in ledger.recorded() {
         o.push('\n');
-        o.push_str(&crate::print::print_entry(&crate::parse::Entry::Op(op.clone())));
+        o.push_str(&print_entry(&Entry::Op(op.clone())));
     }
     let closed: Vec<&Period> = ledger.periods().iter().filter(|p| p.closed).collect();
     if !closed.is_empty() {

@@ -535,6 +535,7 @@ fn parse_pool(header: &Line, b: &mut Block) -> R<custody_core::coc::Policy> {
         only(f, 1)?;
         Ok(q)
     })?;
+    let verified_by = b.one("verified-by", |f| quoted(f, "the verifying body"))?;
     b.finish()?;
     Ok(Policy {
         id,
@@ -553,6 +554,7 @@ fn parse_pool(header: &Line, b: &mut Block) -> R<custody_core::coc::Policy> {
         output: b.required(output, "output", "a pool")?,
         claim: b.required(claim, "claim", "a pool")?,
         conversion: conversion.unwrap_or_else(|| exact::q(1)),
+        verified_by,
     })
 }
 
@@ -777,6 +779,15 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                     _ => at(f, f.args.get(1), "energy content is energy per mass or volume, e.g. MJ/kg, MJ/m3"),
                 }
             })?;
+            let ferrous = b.one("ferrous", |f| {
+                let kind = enum_arg(f, 0, "scrap or primary", "scrap, primary", Ferrous::parse)?;
+                let frac = decimal(f, 1, "a metallic fraction such as 98%")?;
+                only(f, 2)?;
+                if frac <= exact::q(0) || frac > exact::q(1) {
+                    return at(f, f.args.get(1), "a metallic fraction is above 0 and at most 1");
+                }
+                Ok((kind, frac))
+            })?;
             let density = b.one("density", |f| {
                 let p = item_property(f)?;
                 if p.num.dimension != Dimension::Mass || p.den.dimension != Dimension::Volume {
@@ -807,6 +818,7 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 energy_content: per(Dimension::Mass)?,
                 volumetric_energy: per(Dimension::Volume)?,
                 density,
+                ferrous,
                 id,
                 name,
             })

@@ -82,6 +82,9 @@ pub fn print_entry(entry: &Entry) -> String {
             if let Some(p) = &it.density {
                 line(&mut o, "density", p);
             }
+            if let Some((kind, frac)) = it.ferrous {
+                line(&mut o, "ferrous", format!("{} {}", kind.as_str(), dec(frac)));
+            }
         }
         Entry::Asset(a) => {
             let _ = writeln!(o, "asset {} {}", a.id, quote(&a.name));
@@ -137,6 +140,9 @@ fn print_pool(o: &mut String, p: &custody_core::coc::Policy) {
     line(o, "output", p.output.as_str());
     line(o, "claim", quote(&p.claim));
     line(o, "conversion", dec(p.conversion));
+    if let Some(v) = &p.verified_by {
+        line(o, "verified-by", quote(v));
+    }
 }
 
 fn pool_flow(

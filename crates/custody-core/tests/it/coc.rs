@@ -42,6 +42,7 @@ fn policy(
         output,
         claim: "Scope 3 category 1".into(),
         conversion: exact::q(1),
+        verified_by: None,
     }
 }
 
@@ -59,6 +60,7 @@ fn ledger(p: Policy) -> Ledger {
             energy_content: None,
             volumetric_energy: None,
             density: None,
+            ferrous: None,
         })
         .unwrap();
     }

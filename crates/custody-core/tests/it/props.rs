@@ -37,6 +37,7 @@ fn item(id: &str, category: Category, costing: Costing) -> Item {
         energy_content: None,
         volumetric_energy: None,
         density: None,
+        ferrous: None,
     }
 }
 
