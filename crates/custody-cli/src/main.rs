@@ -2,6 +2,7 @@
 //! journal, core, report and store crates, and maps results to exit codes (0 ok, 1 the input or
 //! the stored journal has errors, 2 usage or I/O).
 
+mod assess;
 mod import;
 
 use anyhow::{bail, Context};
@@ -118,6 +119,40 @@ enum Command {
     Key {
         #[command(subcommand)]
         action: KeyAction,
+    },
+    /// Check a product footprint, and a mass-balance or credit claim on it, against the frameworks.
+    Assess {
+        /// Journal files or directories; without them (and without --footprint), the database.
+        paths: Vec<PathBuf>,
+        /// The product sold, whose footprint is assessed.
+        #[arg(long)]
+        product: Option<String>,
+        /// steel or aluminium.
+        #[arg(long, default_value = "steel")]
+        material: String,
+        /// A mass-balance claim: POOL/CLAIM-ID of a pool claim with a factor.
+        #[arg(long)]
+        claim: Option<String>,
+        /// A mass-balance credit: the id of an avoided-emission certificate.
+        #[arg(long)]
+        avoided: Option<String>,
+        /// An imported footprint (JSON, see docs/claims.md) instead of a ledger.
+        #[arg(long)]
+        footprint: Option<PathBuf>,
+        /// Only these frameworks (ids; repeat). Default: all.
+        #[arg(long = "framework")]
+        frameworks: Vec<String>,
+        /// Read framework files from this directory instead of the embedded ones.
+        #[arg(long)]
+        frameworks_dir: Option<PathBuf>,
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long)]
+        entity: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: FormatArg,
+        #[command(flatten)]
+        db: Db,
     },
     /// Every transfer between entities of the database with both sides; exit 1 on any mismatch.
     Reconcile {
@@ -301,6 +336,52 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         },
+        Command::Assess {
+            paths,
+            product,
+            material,
+            claim,
+            avoided,
+            footprint,
+            frameworks,
+            frameworks_dir,
+            period,
+            entity,
+            format,
+            db,
+        } => {
+            let all = match frameworks_dir {
+                Some(dir) => custody_frameworks::from_dir(&dir).map_err(|e| anyhow::anyhow!(e))?,
+                None => custody_frameworks::embedded(),
+            };
+            let chosen: Vec<_> =
+                all.into_iter().filter(|f| frameworks.is_empty() || frameworks.contains(&f.id)).collect();
+            if chosen.is_empty() {
+                bail!("no framework matches {}", frameworks.join(", "));
+            }
+            let (fp, c) = match footprint {
+                Some(file) => assess::imported(&file)?,
+                None => {
+                    let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
+                    let product = product.context("name the --product whose footprint is assessed")?;
+                    assess::from_ledger(
+                        &ledger,
+                        period.as_deref(),
+                        &product,
+                        &material,
+                        claim.as_deref(),
+                        avoided.as_deref(),
+                    )?
+                }
+            };
+            let verdicts: Vec<_> = chosen.iter().map(|f| custody_core::claims::assess(f, &fp, c.as_ref())).collect();
+            let format = match format {
+                FormatArg::Text => custody_report::Format::Text,
+                FormatArg::Json => custody_report::Format::Json,
+            };
+            print!("{}", custody_report::render_verdicts(&fp, c.as_ref(), &verdicts, format));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Reconcile { format, db } => {
             let registry = db.registry().await?;
             let rows = registry.reconcile().await?;

@@ -457,3 +457,113 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
         not_found: f.not_found.clone(),
     }
 }
+
+// ---- footprints and claims read from a ledger ---------------------------------------------------------
+
+use crate::ledger::Ledger;
+use crate::model::{Origin, TxKind};
+use crate::statements::{product_intensity, Scope};
+
+/// The gases a ledger footprint covers, by the names frameworks use.
+const LEDGER_GASES: [&str; 7] = ["CO2", "CH4", "N2O", "SF6", "PFCs", "CF4", "C2F6"];
+
+/// A product's footprint from the ledger: CO2e per tonne sold in the period (GWP of the ledger;
+/// the seller's transport to customers excluded, as cradle-to-gate frameworks do), and the ferrous
+/// inputs consumed in the period for the scrap share.
+pub fn footprint_from_ledger(ledger: &Ledger, scope: &Scope, item: &str, material: &str) -> Result<Footprint, String> {
+    let statement = product_intensity(ledger, scope);
+    let Some(p) = statement.products.iter().find(|p| p.item == item).filter(|p| p.sold > 0) else {
+        return Err(format!("`{item}` was not sold in period `{}`", scope.period));
+    };
+    let gwp = ledger.entity().gwp;
+    let ratios = ledger.entity().ratios;
+    let mut co2e = exact::q(0);
+    for line in p.lines.iter().filter(|l| l.origin != Origin::Transport) {
+        for (sp, amount) in &line.by_species {
+            if let Some(f) = gwp.factor(*sp) {
+                co2e += ratios.gas_grams(*sp, *amount) * f;
+            }
+        }
+    }
+    let mut ferrous = FerrousInputs::default();
+    for tx in ledger
+        .transactions()
+        .iter()
+        .filter(|t| t.kind == TxKind::Consume && t.date >= scope.start && t.date <= scope.end)
+    {
+        for m in &tx.movements {
+            if let Some((kind, frac)) = ledger.item(&m.item).and_then(|i| i.ferrous) {
+                let entry = (-m.quantity, frac);
+                match kind {
+                    crate::model::Ferrous::Scrap => ferrous.scrap.push(entry),
+                    crate::model::Ferrous::Primary => ferrous.primary.push(entry),
+                }
+            }
+        }
+    }
+    Ok(Footprint {
+        product: item.to_string(),
+        material: material.to_string(),
+        intensity: co2e / Q::from_integer(p.sold as i128),
+        ferrous,
+        scrap_share: None,
+        gases: LEDGER_GASES.iter().map(|g| g.to_string()).collect(),
+        boundary_note: format!(
+            "cradle-to-gate of the ledger of {}, {} GWP100; transport to customers excluded; downstream processing on site not separated",
+            ledger.entity().id,
+            gwp.as_str().to_uppercase()
+        ),
+    })
+}
+
+/// A mass-balance chain-of-custody claim from a pool claim of the ledger.
+pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim, String> {
+    let pool = ledger.pool(pool).ok_or_else(|| format!("no pool `{pool}`"))?;
+    let (period, c) = pool
+        .periods
+        .iter()
+        .find_map(|(n, p)| p.claims.iter().find(|c| c.id == claim).map(|c| (*n, c)))
+        .ok_or_else(|| format!("pool `{}` has no claim `{claim}`", pool.policy.id))?;
+    let factor = c
+        .factor
+        .ok_or_else(|| format!("claim `{claim}` states no factor: it claims an attribute, not an intensity"))?;
+    let p = &pool.periods[&period];
+    let technology = p.inputs.iter().filter(|i| i.eligible).filter_map(|i| i.intensity).min();
+    Ok(Claim {
+        kind: ClaimKind::MassBalanceChainOfCustody,
+        claimed_intensity: factor,
+        site_level: matches!(
+            pool.policy.boundary,
+            crate::coc::Boundary::Site(_) | crate::coc::Boundary::Batch(_) | crate::coc::Boundary::Process(_)
+        ),
+        non_proportional: pool.policy.attribution == crate::coc::Attribution::NonProportional,
+        period_months: pool.policy.period_months,
+        lowest_input: p.inputs.iter().filter_map(|i| i.intensity).min(),
+        technology,
+        verified_by: pool.policy.verified_by.clone(),
+        baseline_disclosed: false,
+        model: Some(CustodyModel::MassBalance),
+    })
+}
+
+/// A mass-balance credit claim from an avoided-emission certificate: the product claims the
+/// certificate's actual intensity, pooled at company level.
+pub fn claim_from_avoided(ledger: &Ledger, id: &str) -> Result<Claim, String> {
+    let a = ledger
+        .avoided()
+        .iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| format!("no avoided-emission certificate `{id}`"))?;
+    Ok(Claim {
+        kind: ClaimKind::MassBalanceCredit,
+        claimed_intensity: a.actual,
+        site_level: false,
+        non_proportional: true,
+        period_months: 12,
+        lowest_input: None,
+        technology: Some(a.actual),
+        verified_by: None,
+        baseline_disclosed: true,
+        model: Some(CustodyModel::BookAndClaim),
+    })
+}

@@ -1,0 +1,107 @@
+//! Inputs of `custody assess`: a footprint and claim from a ledger, or an imported footprint file.
+
+use anyhow::{bail, Context};
+use custody_core::claims::{self, Claim, ClaimKind, FerrousInputs, Footprint};
+use custody_core::coc::CustodyModel;
+use custody_core::exact::{self, Q};
+use custody_core::statements::Scope;
+use custody_core::Ledger;
+use serde_json::Value;
+use std::path::Path;
+
+pub fn from_ledger(
+    ledger: &Ledger,
+    period: Option<&str>,
+    product: &str,
+    material: &str,
+    claim: Option<&str>,
+    avoided: Option<&str>,
+) -> anyhow::Result<(Footprint, Option<Claim>)> {
+    let scope = Scope::resolve(ledger, period).map_err(|e| anyhow::anyhow!(e))?;
+    let fp = claims::footprint_from_ledger(ledger, &scope, product, material).map_err(|e| anyhow::anyhow!(e))?;
+    let c = match (claim, avoided) {
+        (Some(_), Some(_)) => bail!("assess one claim at a time: --claim or --avoided"),
+        (Some(c), None) => {
+            let (pool, id) = c.split_once('/').context("--claim is POOL/CLAIM-ID")?;
+            Some(claims::claim_from_pool(ledger, pool, id).map_err(|e| anyhow::anyhow!(e))?)
+        }
+        (None, Some(a)) => Some(claims::claim_from_avoided(ledger, a).map_err(|e| anyhow::anyhow!(e))?),
+        (None, None) => None,
+    };
+    Ok((fp, c))
+}
+
+fn dec(v: &Value, what: &str) -> anyhow::Result<Q> {
+    let s = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => bail!("`{what}` must be a number"),
+    };
+    exact::parse_decimal(&s).with_context(|| format!("`{what}` = {s} is not a decimal"))
+}
+
+fn opt_dec(v: &Value, key: &str) -> anyhow::Result<Option<Q>> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(x) => dec(x, key).map(Some),
+    }
+}
+
+fn ferrous(v: &Value, key: &str) -> anyhow::Result<Vec<(i64, Q)>> {
+    let mut out = Vec::new();
+    for e in v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+        let t = dec(e.get("t").context("a ferrous input has `t`")?, "t")?;
+        let grams = exact::round_i64(t * exact::q(1_000_000)).map_err(|_| anyhow::anyhow!("`t` out of range"))?;
+        out.push((grams, dec(e.get("metallic").context("a ferrous input has `metallic`")?, "metallic")?));
+    }
+    Ok(out)
+}
+
+/// Reads a footprint file: `{product, material, intensity_tCO2e_per_t, scrap_share?, ferrous?,
+/// gases?, boundary?, claim?}` (docs/claims.md).
+pub fn imported(path: &Path) -> anyhow::Result<(Footprint, Option<Claim>)> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let fp = Footprint {
+        product: s("product").context("the footprint names its `product`")?,
+        material: s("material").unwrap_or_else(|| "steel".into()),
+        intensity: dec(
+            v.get("intensity_tCO2e_per_t").context("the footprint states `intensity_tCO2e_per_t`")?,
+            "intensity_tCO2e_per_t",
+        )?,
+        ferrous: match v.get("ferrous") {
+            Some(f) => FerrousInputs { scrap: ferrous(f, "scrap")?, primary: ferrous(f, "primary")? },
+            None => FerrousInputs::default(),
+        },
+        scrap_share: opt_dec(&v, "scrap_share")?,
+        gases: v
+            .get("gases")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default(),
+        boundary_note: s("boundary").unwrap_or_else(|| "as stated by the supplier (not given)".into()),
+    };
+    let claim = match v.get("claim") {
+        None | Some(Value::Null) => None,
+        Some(c) => {
+            let kind = c.get("kind").and_then(Value::as_str).context("a claim has a `kind`")?;
+            Some(Claim {
+                kind: ClaimKind::parse(kind).with_context(|| format!("claim kind `{kind}`"))?,
+                claimed_intensity: dec(
+                    c.get("claimed_tCO2e_per_t").context("a claim states `claimed_tCO2e_per_t`")?,
+                    "claimed_tCO2e_per_t",
+                )?,
+                site_level: c.get("site_level").and_then(Value::as_bool).unwrap_or(false),
+                non_proportional: c.get("non_proportional").and_then(Value::as_bool).unwrap_or(false),
+                period_months: c.get("period_months").and_then(Value::as_u64).unwrap_or(12) as u32,
+                lowest_input: opt_dec(c, "lowest_input_tCO2e_per_t")?,
+                technology: opt_dec(c, "technology_tCO2e_per_t")?,
+                verified_by: c.get("verified_by").and_then(Value::as_str).map(str::to_string),
+                baseline_disclosed: c.get("baseline_disclosed").and_then(Value::as_bool).unwrap_or(false),
+                model: c.get("model").and_then(Value::as_str).and_then(CustodyModel::parse),
+            })
+        }
+    };
+    Ok((fp, claim))
+}
