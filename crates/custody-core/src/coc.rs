@@ -344,8 +344,22 @@ impl Pool {
         if input.quantity <= 0 {
             return Err(CocError::Invalid("a pool input's quantity must be positive".into()));
         }
-        let (_, period) = self.open_period(input.date)?;
+        let id = input.id.clone();
+        let (p, period) = self.open_period(input.date)?;
         period.inputs.push(input);
+        // A rolling-average share falls when non-eligible input arrives after claims: the claims
+        // already made must stay within it (the balance is never negative, at period end or before).
+        let period = self.periods[&p].clone();
+        let st = self.statement_of_raw(p, &period);
+        if st.balance < 0 {
+            self.periods.get_mut(&p).expect("opened").inputs.pop();
+            return Err(CocError::ClaimExceedsBalance(format!(
+                "input `{id}` would leave {} claimed above the pool's {} (eligible share now {}): record inputs before claiming",
+                st.claimed,
+                st.credited + st.carried_in,
+                st.eligible_share.map(|x| format!("{}%", exact::format_decimal(x * exact::q(100), 4))).unwrap_or_default()
+            )));
+        }
         Ok(())
     }
 
@@ -409,31 +423,23 @@ impl Pool {
                 )));
             }
         }
-        match policy.method {
-            Method::Credit => {
-                if claim.quantity > st.balance {
-                    return Err(CocError::ClaimExceedsBalance(format!(
-                        "pool `{}` holds {} (credited {}, carried in {}, claimed {}); {} claimed",
-                        policy.id, st.balance, st.credited, st.carried_in, st.claimed, claim.quantity
-                    )));
-                }
-            }
-            Method::Percentage => {
-                // Up to the eligible share of the period's output may be claimed as 100% eligible.
-                let share = st.eligible_share.unwrap_or_else(|| exact::q(0));
-                let max = exact::round_half_even(Q::from_integer(st.outputs as i128) * share)
-                    .min(st.credited as i128 + st.carried_in as i128) as i64;
-                if st.claimed + claim.quantity > max {
-                    return Err(CocError::ClaimExceedsBalance(format!(
-                        "pool `{}`: eligible share {}% of {} output allows {} claimed; {} would be",
-                        policy.id,
-                        exact::format_decimal(share * exact::q(100), 4),
-                        st.outputs,
-                        max,
-                        st.claimed + claim.quantity
-                    )));
-                }
-            }
+        // Both methods: a claim within the balance (credit: eligible inputs x conversion;
+        // percentage: the eligible share of output), plus what was carried in.
+        if claim.quantity > st.balance {
+            let share = st
+                .eligible_share
+                .map(|x| {
+                    format!(
+                        "; eligible share {}% of {} output",
+                        exact::format_decimal(x * exact::q(100), 4),
+                        st.outputs
+                    )
+                })
+                .unwrap_or_default();
+            return Err(CocError::ClaimExceedsBalance(format!(
+                "pool `{}` holds {} (credited {}{share}, carried in {}, claimed {}); {} claimed",
+                policy.id, st.balance, st.credited, st.carried_in, st.claimed, claim.quantity
+            )));
         }
         if let Some(f) = claim.factor {
             if policy.attribution == Attribution::Proportional {
@@ -500,17 +506,27 @@ impl Pool {
     fn statement_of_raw(&self, period: u32, p: &PoolPeriod) -> PoolStatement {
         let inputs: i64 = p.inputs.iter().map(|i| i.quantity).sum();
         let eligible_inputs: i64 = p.inputs.iter().filter(|i| i.eligible).map(|i| i.quantity).sum();
-        let credited = exact::round_half_even(Q::from_integer(eligible_inputs as i128) * self.policy.conversion) as i64;
-        let carried_in: i64 = p.carried_in.iter().map(|(_, a)| a).sum();
         let outputs: i64 = p.outputs.iter().map(|o| o.quantity).sum();
+        let eligible_share = (self.policy.method == Method::Percentage && inputs > 0)
+            .then(|| Q::new(eligible_inputs as i128, inputs as i128) * self.policy.conversion);
+        // Credit: eligible inputs times the conversion factor. Percentage: the eligible share of
+        // the period's output. Either way the credit is in output units.
+        let credited = match self.policy.method {
+            Method::Credit => {
+                exact::round_half_even(Q::from_integer(eligible_inputs as i128) * self.policy.conversion) as i64
+            }
+            Method::Percentage => {
+                exact::round_half_even(Q::from_integer(outputs as i128) * eligible_share.unwrap_or_else(|| exact::q(0)))
+                    as i64
+            }
+        };
+        let carried_in: i64 = p.carried_in.iter().map(|(_, a)| a).sum();
         let mut by_group: BTreeMap<String, i64> = BTreeMap::new();
         for o in &p.outputs {
             *by_group.entry(o.group.clone()).or_default() += o.quantity;
         }
         let claimed: i64 = p.claims.iter().map(|c| c.quantity).sum();
         let balance = credited + carried_in - claimed;
-        let eligible_share = (self.policy.method == Method::Percentage && inputs > 0)
-            .then(|| Q::new(eligible_inputs as i128, inputs as i128) * self.policy.conversion);
         let emissions: Option<i64> = (self.policy.attribute == Attribute::EmissionIntensity).then(|| {
             exact::round_half_even(
                 p.inputs.iter().filter_map(|i| i.intensity.map(|f| f * Q::from_integer(i.quantity as i128))).sum::<Q>(),

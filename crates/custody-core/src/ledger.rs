@@ -53,6 +53,7 @@ pub struct Ledger {
     avoided: Vec<crate::coc::AvoidedCertificate>,
     /// Operations that posted no transaction (instruments, chain of custody), in order.
     recorded: Vec<Op>,
+    targets: Vec<Target>,
 }
 
 /// Meta key naming the chain-of-custody model a sale (and its receive) declared.
@@ -170,7 +171,30 @@ impl Ledger {
             certificates: crate::coc::CertificateBook::default(),
             avoided: Vec::new(),
             recorded: Vec::new(),
+            targets: Vec::new(),
         }
+    }
+
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// Adds a reduction target.
+    pub fn add_target(&mut self, target: Target) -> Result<(), DefineError> {
+        if self.targets.iter().any(|t| t.id == target.id) {
+            return Err(DefineError(format!("target `{}` is already defined", target.id)));
+        }
+        if target.baseline.is_some() == target.baseline_period.is_some() {
+            return Err(DefineError(format!(
+                "target `{}`: give either a baseline amount or a baseline period",
+                target.id
+            )));
+        }
+        if target.year <= target.baseline_year {
+            return Err(DefineError(format!("target `{}`: the target year comes after the baseline year", target.id)));
+        }
+        self.targets.push(target);
+        Ok(())
     }
 
     pub fn pools(&self) -> impl Iterator<Item = &crate::coc::Pool> {
@@ -1138,6 +1162,9 @@ impl Ledger {
         }
         if let Some((_, q)) = quantity {
             d.movement(&item.id, &r.site, lot, q);
+        }
+        if let Some(m) = r.custody {
+            d.meta.insert(CUSTODY_META.into(), m.as_str().into());
         }
         Some(())
     }

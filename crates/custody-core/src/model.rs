@@ -370,6 +370,20 @@ impl SideTotals {
     }
 }
 
+/// A reduction target for purchased goods (seed 000: 30% less supply-chain emissions by 2030).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub id: String,
+    pub name: String,
+    /// The baseline as a stated amount (g CO2e) or as a period of this ledger.
+    pub baseline: Option<crate::exact::Q>,
+    pub baseline_period: Option<String>,
+    pub baseline_year: i32,
+    /// The reduction by the target year, as a fraction.
+    pub reduction: crate::exact::Q,
+    pub year: i32,
+}
+
 /// A market instrument obtained (carbon removal or environmental attribute certificate). It is
 /// recorded beside the physical ledger and never netted into it.
 #[derive(Debug, Clone, PartialEq, Eq)]

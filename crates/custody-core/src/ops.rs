@@ -184,6 +184,8 @@ pub struct Receipt {
     pub attributed: Vec<SpeciesMass>,
     /// Carbon content as stated; without it, the item's carbon-content fraction times mass.
     pub content: Option<SpeciesMass>,
+    /// The chain-of-custody model the supplier declared for this delivery.
+    pub custody: Option<crate::coc::CustodyModel>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

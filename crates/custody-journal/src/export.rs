@@ -19,6 +19,7 @@ pub fn export(ledger: &Ledger) -> String {
     );
     definitions.extend(ledger.items().cloned().map(Entry::Item));
     definitions.extend(ledger.assets().cloned().map(Entry::Asset));
+    definitions.extend(ledger.targets().iter().cloned().map(Entry::Target));
     for d in &definitions {
         o.push_str(&print_entry(d));
     }

@@ -107,6 +107,7 @@ pub enum Entry {
     Period(Period),
     Close(String),
     Pool(custody_core::coc::Policy),
+    Target(Target),
     Op(Op),
 }
 
@@ -844,6 +845,44 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             Entry::Period(Period { id, start, end, closed: false })
         }
         "pool" => Entry::Pool(parse_pool(header, &mut b)?),
+        "target" => {
+            let (id, name) = id_and_name(header)?;
+            let baseline = b.one("baseline", |f| {
+                let v = decimal(f, 0, "a baseline such as 52000 tCO2e")?;
+                let u = arg(f, 1, "tCO2e or kgCO2e")?;
+                only(f, 2)?;
+                match u.text.as_str() {
+                    "tCO2e" => Ok(v * exact::q(1_000_000)),
+                    "kgCO2e" => Ok(v * exact::q(1_000)),
+                    _ => at(f, Some(u), "a baseline is in tCO2e or kgCO2e"),
+                }
+            })?;
+            let baseline_period = b.one("baseline-period", word("a period id of this ledger"))?;
+            let year_of = |what: &'static str| {
+                move |f: &Field| {
+                    let t = arg(f, 0, what)?;
+                    only(f, 1)?;
+                    t.text.parse::<i32>().map_or_else(|_| at(f, Some(t), format!("{what} is a year such as 2030")), Ok)
+                }
+            };
+            let baseline_year = b.one("baseline-year", year_of("the baseline year"))?;
+            let reduction = b.one("reduction", |f| {
+                let q = decimal(f, 0, "a reduction such as 30%")?;
+                only(f, 1)?;
+                Ok(q)
+            })?;
+            let year = b.one("year", year_of("the target year"))?;
+            b.finish()?;
+            Entry::Target(Target {
+                id,
+                name,
+                baseline,
+                baseline_period,
+                baseline_year: b.required(baseline_year, "baseline-year", "a target")?,
+                reduction: b.required(reduction, "reduction", "a target")?,
+                year: b.required(year, "year", "a target")?,
+            })
+        }
         "close" => {
             let id = header_arg(header, 1, "a period id")?;
             header_only(header, 2)?;
@@ -864,7 +903,7 @@ fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 header.no,
                 head.col,
                 format!(
-                "unknown directive `{other}` (entity, counterparty, account, item, asset, period, pool, close, or a date)"
+                "unknown directive `{other}` (entity, counterparty, account, item, asset, period, pool, target, close, or a date)"
             ),
             ))
         }
@@ -967,6 +1006,10 @@ fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                 factors: b.many("factor", one_intensity)?,
                 attributed: b.many("attributed", one_species_mass)?,
                 content: b.one("content", one_species_mass)?,
+                custody: b.one(
+                    "custody",
+                    choice("a chain-of-custody model", "identity-preserved, segregated, controlled-blending, mass-balance, book-and-claim", custody_core::coc::CustodyModel::parse),
+                )?,
             };
             b.finish()?;
             let r = Receipt { item: b.required(item, "item", kind)?, ..r };
@@ -1308,6 +1351,7 @@ pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnosti
             Entry::Period(p) => l.add_period(p).map_err(|x| x.to_string()),
             Entry::Close(id) => l.close_period(&id).map_err(|x| x.to_string()),
             Entry::Pool(p) => l.add_pool(p).map_err(|x| x.to_string()),
+            Entry::Target(t) => l.add_target(t).map_err(|x| x.to_string()),
             Entry::Op(op) => {
                 let id = op.id.clone();
                 l.apply(op).map(|_| ()).map_err(|r| {

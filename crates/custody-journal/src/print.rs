@@ -98,6 +98,16 @@ pub fn print_entry(entry: &Entry) -> String {
             let _ = writeln!(o, "close {id}");
         }
         Entry::Pool(p) => print_pool(&mut o, p),
+        Entry::Target(t) => {
+            let _ = writeln!(o, "target {} {}", t.id, quote(&t.name));
+            if let Some(b) = t.baseline {
+                line(&mut o, "baseline", format!("{} tCO2e", dec(b / exact::q(1_000_000))));
+            }
+            opt_line(&mut o, "baseline-period", &t.baseline_period);
+            line(&mut o, "baseline-year", t.baseline_year);
+            line(&mut o, "reduction", dec(t.reduction));
+            line(&mut o, "year", t.year);
+        }
         Entry::Op(op) => print_op(&mut o, op),
     }
     o
@@ -265,6 +275,9 @@ fn print_op(o: &mut String, op: &Op) {
             }
             if let Some(c) = &r.content {
                 line(o, "content", c);
+            }
+            if let Some(m) = r.custody {
+                line(o, "custody", m.as_str());
             }
         }
         Operation::Capitalise(c) => {

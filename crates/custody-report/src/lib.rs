@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use std::fmt::Write;
 
 /// The statements `custody report` knows.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 11] = [
     "ledger",
     "balances",
     "product-intensity",
@@ -23,6 +23,8 @@ pub const KINDS: [&str; 9] = [
     "pool",
     "certificates",
     "market-instruments",
+    "disclosure",
+    "purchased-goods",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,8 @@ pub fn render(ledger: &Ledger, kind: &str, period: Option<&str>, format: Format)
         "pool" => pools(ledger, &scope),
         "certificates" => certificates(ledger, &scope),
         "market-instruments" => market_instruments(ledger, &scope),
+        "disclosure" => disclosure(ledger, &scope),
+        "purchased-goods" => purchased_goods(ledger, &scope),
         other => return Err(format!("unknown report `{other}` (one of: {})", KINDS.join(", "))),
     };
     Ok(match format {
@@ -687,42 +691,66 @@ fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         for f in p.flags() {
             let _ = writeln!(text, "  FLAG: {f}");
         }
+        // Inputs are in their items' unit; credits, claims and balances in output units for the
+        // percentage method and in input units times the conversion factor for the credit method.
+        let unit_of = |item: &str| match ledger.item(item).map(|i| i.measure) {
+            Some(Dimension::Energy) => ("MWh", 3_600_000i128),
+            _ => ("t", 1_000_000i128),
+        };
+        let unit_in = pool
+            .periods
+            .values()
+            .flat_map(|x| x.inputs.first())
+            .next()
+            .map(|i| unit_of(&i.item))
+            .unwrap_or(("t", 1_000_000));
+        let unit_out = pool
+            .periods
+            .values()
+            .flat_map(|x| x.outputs.first())
+            .next()
+            .map(|o| unit_of(&o.item))
+            .unwrap_or(("t", 1_000_000));
+        let unit_credit = if p.method == custody_core::coc::Method::Percentage { unit_out } else { unit_in };
+        let show = |g: i64, u: (&str, i128)| fmt_amount(Q::new(g as i128, u.1), 3);
         let mut rows = vec![vec![
             "period".to_string(),
-            "inputs t".into(),
-            "eligible t".into(),
-            "credited t".into(),
-            "carried in t".into(),
-            "outputs t".into(),
-            "claimed t".into(),
-            "balance t".into(),
-            "carry-out t".into(),
-            "lapsed t".into(),
+            format!("inputs {}", unit_in.0),
+            format!("eligible {}", unit_in.0),
+            format!("credited {}", unit_credit.0),
+            format!("carried in {}", unit_credit.0),
+            format!("outputs {}", unit_out.0),
+            format!("claimed {}", unit_credit.0),
+            format!("balance {}", unit_credit.0),
+            format!("carry-out {}", unit_credit.0),
+            format!("lapsed {}", unit_credit.0),
             "state".into(),
         ]];
         let mut periods = Vec::new();
         for st in pool.statements() {
             rows.push(vec![
                 format!("{} ({}..{})", st.period, st.first_month, st.last_month),
-                fmt_amount(tonnes(st.inputs), 3),
-                fmt_amount(tonnes(st.eligible_inputs), 3),
-                fmt_amount(tonnes(st.credited), 3),
-                fmt_amount(tonnes(st.carried_in), 3),
-                fmt_amount(tonnes(st.outputs), 3),
-                fmt_amount(tonnes(st.claimed), 3),
-                fmt_amount(tonnes(st.balance), 3),
-                fmt_amount(tonnes(st.carry_out), 3),
-                fmt_amount(tonnes(st.lapsed), 3),
+                show(st.inputs, unit_in),
+                show(st.eligible_inputs, unit_in),
+                show(st.credited, unit_credit),
+                show(st.carried_in, unit_credit),
+                show(st.outputs, unit_out),
+                show(st.claimed, unit_credit),
+                show(st.balance, unit_credit),
+                show(st.carry_out, unit_credit),
+                show(st.lapsed, unit_credit),
                 if st.closed { "closed".into() } else { "open".into() },
             ]);
+            let amount = |g: i64, u: (&str, i128)| num(Q::new(g as i128, u.1), 6);
             periods.push(json!({
                 "period": st.period, "first_month": st.first_month.to_string(), "last_month": st.last_month.to_string(),
-                "inputs_t": num(tonnes(st.inputs), 6), "eligible_inputs_t": num(tonnes(st.eligible_inputs), 6),
-                "credited_t": num(tonnes(st.credited), 6), "carried_in_t": num(tonnes(st.carried_in), 6),
-                "outputs_t": num(tonnes(st.outputs), 6),
-                "outputs_by_group": st.outputs_by_group.iter().map(|(g, q)| json!({"group": g, "t": num(tonnes(*q), 6)})).collect::<Vec<_>>(),
-                "claimed_t": num(tonnes(st.claimed), 6), "balance_t": num(tonnes(st.balance), 6),
-                "carry_out_t": num(tonnes(st.carry_out), 6), "lapsed_t": num(tonnes(st.lapsed), 6),
+                "input_unit": unit_in.0, "credit_unit": unit_credit.0, "output_unit": unit_out.0,
+                "inputs": amount(st.inputs, unit_in), "eligible_inputs": amount(st.eligible_inputs, unit_in),
+                "credited": amount(st.credited, unit_credit), "carried_in": amount(st.carried_in, unit_credit),
+                "outputs": amount(st.outputs, unit_out),
+                "outputs_by_group": st.outputs_by_group.iter().map(|(g, q)| json!({"group": g, "quantity": amount(*q, unit_out)})).collect::<Vec<_>>(),
+                "claimed": amount(st.claimed, unit_credit), "balance": amount(st.balance, unit_credit),
+                "carry_out": amount(st.carry_out, unit_credit), "lapsed": amount(st.lapsed, unit_credit),
                 "eligible_share": st.eligible_share.map(|x| num(x, 6)),
                 "emissions_tCO2e": st.emissions.map(|e| num(tonnes(e), 6)),
                 "lowest_input_tCO2e_per_t": st.lowest_input_factor.map(factor),
@@ -948,4 +976,293 @@ pub fn render_verdicts(
             serde_json::to_string_pretty(&value).expect("JSON values serialize") + "\n"
         }
     }
+}
+
+// ---- disclosure pack -------------------------------------------------------------------------------
+
+/// One disclosure field: a value, or what is missing and why (never filled in).
+fn field(value: Option<String>, missing: &str) -> Value {
+    match value {
+        Some(v) => json!({"value": v}),
+        None => json!({"missing": missing}),
+    }
+}
+
+fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    use custody_core::claims::{footprint_from_ledger, ScrapDefinition};
+    use custody_core::model::{Category, TxKind};
+    let mut text = header(ledger, scope, "Disclosure pack per product sold (SteelZero buyer asks; method statement)");
+    let products = st::product_intensity(ledger, scope);
+    let in_scope = |d: custody_core::model::Date| d >= scope.start && d <= scope.end;
+    let activity: Vec<_> = ledger.transactions().iter().filter(|t| in_scope(t.date)).collect();
+    // Inputs consumed in the period, by item.
+    let mut consumed: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for t in activity.iter().filter(|t| t.kind == TxKind::Consume) {
+        for m in &t.movements {
+            *consumed.entry(m.item.clone()).or_default() -= m.quantity;
+        }
+    }
+    let allocation: Vec<String> = activity
+        .iter()
+        .filter(|t| t.kind == TxKind::Produce)
+        .map(|t| {
+            let key = t.meta.get("allocation").cloned().unwrap_or_default();
+            let cut: Vec<String> = t
+                .postings
+                .iter()
+                .filter(|p| p.account == ledger.chart().by_role(custody_core::chart::Role::ByproductContent).code)
+                .filter_map(|p| p.dims.item.clone())
+                .collect();
+            format!(
+                "{}: WIP allocated by {key}{}",
+                t.id,
+                if cut.is_empty() { String::new() } else { format!("; cut-off (content only): {}", cut.join(", ")) }
+            )
+        })
+        .collect();
+    let electricity: Vec<String> = activity
+        .iter()
+        .filter(|t| t.kind == TxKind::Purchase)
+        .flat_map(|t| t.movements.iter())
+        .filter(|m| ledger.item(&m.item).is_some_and(|i| i.category == Category::Electricity))
+        .map(|m| {
+            format!(
+                "{} {} MWh bought at the supplier's factors",
+                m.item,
+                fmt_amount(Q::new(m.quantity as i128, 3_600_000), 0)
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    for p in products.products.iter().filter(|p| p.sold > 0) {
+        let fp = footprint_from_ledger(ledger, scope, &p.item, "steel").ok();
+        let pools: Vec<_> = ledger
+            .pools()
+            .filter(|pool| pool.periods.values().any(|x| x.outputs.iter().any(|o| o.item == p.item)))
+            .collect();
+        let share = |d: ScrapDefinition| {
+            fp.as_ref()
+                .and_then(|f| f.ferrous.share(d))
+                .map(|s| format!("{}%", exact::format_decimal(s * exact::q(100), 2)))
+        };
+        let technology = pools
+            .iter()
+            .flat_map(|pool| {
+                pool.periods.values().flat_map(|x| x.inputs.iter().filter(|i| i.eligible)).map(move |i| {
+                    format!(
+                        "{} ({} t{}) in pool {}",
+                        i.item,
+                        fmt_amount(tonnes(i.quantity), 0),
+                        i.intensity.map(|f| format!(" at {} tCO2e/t", exact::format_decimal(f, 4))).unwrap_or_default(),
+                        pool.policy.id
+                    )
+                })
+            })
+            .collect::<Vec<_>>();
+        let reductions = pools
+            .iter()
+            .map(|pool| {
+                let st = pool.statements();
+                let residual = st
+                    .iter()
+                    .filter_map(|x| x.residual_factor)
+                    .map(|r| exact::format_decimal(r, 4))
+                    .collect::<Vec<_>>();
+                format!(
+                    "pool {}: {} attribution, {} method{}",
+                    pool.policy.id,
+                    pool.policy.attribution.as_str(),
+                    pool.policy.method.as_str(),
+                    if residual.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; residual factor on unclaimed output {} tCO2e/t", residual.join(", "))
+                    }
+                )
+            })
+            .collect::<Vec<_>>();
+        let same_site = pools
+            .iter()
+            .map(|pool| match &pool.policy.boundary {
+                custody_core::coc::Boundary::Site(s) => {
+                    Some(format!("pool {}: inputs and outputs at site {s}", pool.policy.id))
+                }
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .filter(|v| !v.is_empty());
+        let green = ledger
+            .pools()
+            .filter(|pool| pool.policy.attribute == custody_core::coc::Attribute::GreenElectricity)
+            .flat_map(|pool| {
+                pool.statements().into_iter().map(move |st| {
+                    format!(
+                        "pool {} period {}: {} of {} eligible",
+                        pool.policy.id,
+                        st.period,
+                        fmt_amount(tonnes(st.eligible_inputs), 3),
+                        fmt_amount(tonnes(st.inputs), 3)
+                    )
+                })
+            })
+            .collect::<Vec<_>>();
+        let verifiers: Vec<String> = pools.iter().filter_map(|pool| pool.policy.verified_by.clone()).collect();
+        let total_consumed: i64 = consumed
+            .iter()
+            .filter(|(i, _)| ledger.item(i).is_some_and(|x| x.measure == Dimension::Mass))
+            .map(|(_, q)| *q)
+            .sum();
+        let inputs = consumed
+            .iter()
+            .map(|(i, q)| match ledger.item(i).map(|x| x.measure) {
+                Some(Dimension::Mass) if total_consumed > 0 => format!(
+                    "{i}: {} t ({}% of mass input)",
+                    fmt_amount(tonnes(*q), 0),
+                    exact::format_decimal(Q::new(*q as i128 * 100, total_consumed as i128), 1)
+                ),
+                Some(Dimension::Energy) => format!("{i}: {} MWh", fmt_amount(Q::new(*q as i128, 3_600_000), 0)),
+                _ => format!("{i}: {q} base units"),
+            })
+            .collect::<Vec<_>>();
+        let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join("; "));
+        let fields = vec![
+            ("footprint_per_tonne", field(fp.as_ref().map(|f| format!("{} tCO2e/t cradle-to-gate ({} GWP100; transport to customers excluded)", exact::format_decimal(f.intensity, 4), ledger.entity().gwp.as_str().to_uppercase())), "the product was not sold in the period")),
+            ("scrap_share", field(share(ScrapDefinition::MetallicInput).map(|m| format!("{m} of metallic input; {} of ferrous charge mass", share(ScrapDefinition::ChargeMass).unwrap_or_default())), "no consumed input is tagged `ferrous scrap|primary`")),
+            ("standard_followed", field(Some(format!("dual-sided carbon ledger (EFI Foundation method), {} carbon ratios, IPCC {} GWP100, ISO 14044 allocation hierarchy", ledger.entity().ratios.as_str(), ledger.entity().gwp.as_str().to_uppercase())), "")),
+            ("technology_or_low_carbon_input", field(join(technology), "no mass-balance pool with eligible inputs covers this product")),
+            ("reduction_allocation", field(join(reductions), "no reduction is allocated to this product: its footprint is its physical average")),
+            ("same_site_guarantee", field(same_site.map(|v| v.join("; ")), "no pool ties this product to a single site")),
+            ("system_boundary", field(Some(format!("cradle-to-gate of {}: purchased inputs' attributed emissions, direct emissions net of CCS, depreciation of plant, seller's transport to customers (FOD)", ledger.entity().name)), "")),
+            ("input_types_and_shares", field(join(inputs), "no consumption in the period")),
+            ("allocation_logic", field(join(allocation.clone()), "no production in the period")),
+            ("green_electricity", field(join(green), &format!("no green-electricity pool; electricity: {}", if electricity.is_empty() { "none purchased".into() } else { electricity.join("; ") }))),
+            ("recycled_material", field(share(ScrapDefinition::MetallicInput).map(|m| format!("scrap {m} of metallic input")), "no recycled-content input is tagged")),
+            ("evaluation_procedure", field(Some(format!("every transaction balances stock and flow sides; ledger replay verification: {}", if ledger.verify().is_ok() { "passes" } else { "FAILS" })), "")),
+            ("third_party_verification", field(join(verifiers), "no third-party verification recorded")),
+            ("reference_standards", field(Some("ISO 14044 / ISO 14067 (allocation, footprint); IPCC GWP100; ISO 22095 chain-of-custody models where pools apply; check claims with `custody assess`".into()), "")),
+        ];
+        let _ = writeln!(text, "{} ({}):", p.name, p.item);
+        for (k, v) in &fields {
+            let line = v
+                .get("value")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("MISSING: {}", v["missing"].as_str().unwrap_or("")));
+            let _ = writeln!(text, "  {k:<32} {line}");
+        }
+        text.push('\n');
+        out.push(json!({"item": p.item, "name": p.name, "fields": fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>()}));
+    }
+    let mut m = base(ledger, scope, "disclosure");
+    m.insert("products".into(), Value::Array(out));
+    (text, Value::Object(m))
+}
+
+// ---- purchased goods and targets ----------------------------------------------------------------------
+
+fn purchased_co2e(ledger: &Ledger, scope: &Scope) -> (st::PurchasedGoods, Q) {
+    let pg = st::purchased_goods(ledger, scope);
+    let total = pg.lines.iter().map(|(_, _, m)| co2e(ledger, m)).sum();
+    (pg, total)
+}
+
+fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let mut text = header(ledger, scope, "Purchased goods: emissions bought in, by supplier and claim type");
+    let (pg, total) = purchased_co2e(ledger, scope);
+    let t = |g: Q| g / exact::q(1_000_000);
+    let mut rows = vec![vec!["supplier".to_string(), "claim type".into(), "tCO2".into(), "tCO2e".into()]];
+    let mut lines = Vec::new();
+    let mut by_type: std::collections::BTreeMap<&str, Q> = std::collections::BTreeMap::new();
+    for (supplier, kind, m) in &pg.lines {
+        let e = co2e(ledger, m);
+        *by_type.entry(kind).or_insert_with(|| exact::q(0)) += e;
+        rows.push(vec![
+            supplier.clone(),
+            kind.to_string(),
+            fmt_amount(t(gas_of(ledger, m, Species::CO2)), 2),
+            fmt_amount(t(e), 2),
+        ]);
+        lines.push(json!({"supplier": supplier, "claim_type": kind, "tCO2": num(t(gas_of(ledger, m, Species::CO2)), 6), "tCO2e": num(t(e), 6)}));
+    }
+    rows.push(vec!["Total purchased goods".into(), String::new(), String::new(), fmt_amount(t(total), 2)]);
+    text.push_str(&table(&rows));
+    for (k, e) in &by_type {
+        let _ = writeln!(text, "  {k}: {} tCO2e", fmt_amount(t(*e), 2));
+    }
+    if !pg.certificates.is_empty() {
+        let _ =
+            writeln!(text, "\nCertificates received (mass-balance credits and certificates; instruments, not netted):");
+        for (id, from, units, pool) in &pg.certificates {
+            let _ = writeln!(text, "  {id} from {from}: {units} units of pool {pool}");
+        }
+    }
+    let mut progress = Vec::new();
+    for target in ledger.targets() {
+        let baseline = match (&target.baseline, &target.baseline_period) {
+            (Some(b), _) => Some(*b),
+            (None, Some(p)) => Scope::resolve(ledger, Some(p)).ok().map(|s| purchased_co2e(ledger, &s).1),
+            (None, None) => None,
+        };
+        let year = scope.end.year();
+        let required_now = if year <= target.baseline_year {
+            exact::q(0)
+        } else {
+            target.reduction
+                * Q::new(
+                    (year.min(target.year) - target.baseline_year) as i128,
+                    (target.year - target.baseline_year) as i128,
+                )
+        };
+        match baseline.filter(|b| *b > exact::q(0)) {
+            Some(b) => {
+                let achieved = exact::q(1) - total / b;
+                let on_track = achieved >= required_now;
+                let _ = writeln!(
+                    text,
+                    "\nTarget {} ({}): baseline {} tCO2e ({}), this period {} tCO2e: {}% less; {}% by {} needs {}% by {year} on a straight line: {}",
+                    target.id,
+                    target.name,
+                    fmt_amount(t(b), 0),
+                    target.baseline_year,
+                    fmt_amount(t(total), 0),
+                    exact::format_decimal(achieved * exact::q(100), 1),
+                    exact::format_decimal(target.reduction * exact::q(100), 1),
+                    target.year,
+                    exact::format_decimal(required_now * exact::q(100), 1),
+                    if on_track { "on track" } else { "BEHIND" }
+                );
+                progress.push(json!({
+                    "target": target.id, "name": target.name, "baseline_tCO2e": num(t(b), 6), "baseline_year": target.baseline_year,
+                    "period_tCO2e": num(t(total), 6), "reduction_achieved": num(achieved, 6), "reduction_target": num(target.reduction, 6),
+                    "target_year": target.year, "reduction_required_now": num(required_now, 6), "on_track": on_track,
+                }));
+            }
+            None => {
+                let _ = writeln!(
+                    text,
+                    "\nTarget {}: MISSING baseline (period without purchases or not defined)",
+                    target.id
+                );
+                progress.push(json!({"target": target.id, "missing": "baseline"}));
+            }
+        }
+    }
+    let mut m = base(ledger, scope, "purchased-goods");
+    m.insert("lines".into(), Value::Array(lines));
+    m.insert(
+        "by_claim_type".into(),
+        Value::Object(by_type.iter().map(|(k, e)| (k.to_string(), num(t(*e), 6))).collect()),
+    );
+    m.insert("total_tCO2e".into(), num(t(total), 6));
+    m.insert(
+        "certificates_received".into(),
+        Value::Array(
+            pg.certificates
+                .iter()
+                .map(|(id, from, units, pool)| json!({"certificate": id, "from": from, "units": units, "pool": pool}))
+                .collect(),
+        ),
+    );
+    m.insert("targets".into(), Value::Array(progress));
+    (text, Value::Object(m))
 }

@@ -28,7 +28,7 @@ fn the_residual_is_computed_and_conserves_the_pools_emissions() {
     // 100,000 t at 0.7 and 300,000 t at 2.2: 730,000 tCO2e. 95,000 t of coil claimed at 0.7369.
     assert_eq!(f("emissions_tCO2e"), 730_000.0);
     let residual = f("residual_tCO2e_per_t");
-    let total = 95_000.0 * 0.7369 + (f("outputs_t") - 95_000.0) * residual;
+    let total = 95_000.0 * 0.7369 + (f("outputs") - 95_000.0) * residual;
     // The residual is shown to 6 decimals: over 285,000 t that is within 0.3 t (exact in the core).
     assert!((total - 730_000.0).abs() < 0.3, "claimed plus residual must carry the whole pool: {total}");
     assert!(residual > 2.2, "the rest of the output carries more than the legacy route: {residual}");

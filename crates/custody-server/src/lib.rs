@@ -51,6 +51,7 @@ pub fn app<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/entities/{id}/transactions", get(list_transactions::<S>))
         .route("/entities/{id}/reports/{kind}", get(report::<S>))
         .route("/entities/{id}/verify", get(verify::<S>))
+        .route("/entities/{id}/assess", get(assess::<S>))
         .route("/entities/{id}/export", get(export::<S>))
         .route("/entities/{id}/transfers", get(list_transfers::<S>))
         .route("/entities/{id}/transfers/accept", post(accept_transfer::<S>))
@@ -444,4 +445,53 @@ async fn reconciliation<S: Store>(
     let mut v = page(items, &q)?;
     v["mismatches"] = json!(mismatches);
     Ok(json_response(StatusCode::OK, v))
+}
+
+#[derive(Deserialize)]
+struct AssessQuery {
+    product: String,
+    #[serde(default = "default_material")]
+    material: String,
+    /// POOL/CLAIM-ID
+    claim: Option<String>,
+    avoided: Option<String>,
+    period: Option<String>,
+    /// Comma-separated framework ids (default: all).
+    frameworks: Option<String>,
+}
+
+fn default_material() -> String {
+    "steel".into()
+}
+
+/// A product's footprint, and a claim on it, against the embedded frameworks.
+async fn assess<S: Store>(
+    State(state): Shared<S>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<AssessQuery>,
+) -> ApiResult {
+    use custody_core::claims;
+    who(&state, &headers).await?.require_read(&id)?;
+    let ledger = state.registry.ledger(&id).await?;
+    let scope = custody_core::statements::Scope::resolve(&ledger, q.period.as_deref()).map_err(ApiError::not_found)?;
+    let fp = claims::footprint_from_ledger(&ledger, &scope, &q.product, &q.material).map_err(ApiError::not_found)?;
+    let claim = match (&q.claim, &q.avoided) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("assess one claim at a time: claim or avoided")),
+        (Some(c), None) => {
+            let (pool, cid) = c.split_once('/').ok_or_else(|| ApiError::bad_request("claim is POOL/CLAIM-ID"))?;
+            Some(claims::claim_from_pool(&ledger, pool, cid).map_err(ApiError::not_found)?)
+        }
+        (None, Some(a)) => Some(claims::claim_from_avoided(&ledger, a).map_err(ApiError::not_found)?),
+        (None, None) => None,
+    };
+    let wanted: Vec<String> =
+        q.frameworks.as_deref().map(|f| f.split(',').map(str::to_string).collect()).unwrap_or_default();
+    let verdicts: Vec<_> = custody_frameworks::embedded()
+        .iter()
+        .filter(|f| wanted.is_empty() || wanted.contains(&f.id))
+        .map(|f| claims::assess(f, &fp, claim.as_ref()))
+        .collect();
+    let text = custody_report::render_verdicts(&fp, claim.as_ref(), &verdicts, custody_report::Format::Json);
+    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
 }

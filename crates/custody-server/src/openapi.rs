@@ -32,6 +32,12 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/entities/{id}/export", "The ledger as a journal (text/plain)", "member, granted verifier"),
     (
         "get",
+        "/entities/{id}/assess",
+        "A product's footprint and claim against the frameworks (?product=&material=&claim=POOL/ID&avoided=&period=&frameworks=a,b)",
+        "member, granted verifier",
+    ),
+    (
+        "get",
         "/entities/{id}/transfers",
         "Transfers sent and received (a counterparty key sees only those addressed to it; paginated)",
         "member, counterparty, granted verifier, admin",
@@ -67,6 +73,11 @@ fn parameters(path: &str, method: &str) -> Vec<Value> {
     if paginated {
         ps.push(json!({"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}));
         ps.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": crate::MAX_PAGE}}));
+    }
+    if path.ends_with("/assess") {
+        for name in ["product", "material", "claim", "avoided", "period", "frameworks"] {
+            ps.push(json!({"name": name, "in": "query", "required": name == "product", "schema": {"type": "string"}}));
+        }
     }
     if path.ends_with("{kind}") {
         ps.push(json!({"name": "period", "in": "query", "schema": {"type": "string"}}));

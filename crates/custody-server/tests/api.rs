@@ -334,6 +334,35 @@ async fn pools_and_certificates_over_http() {
     let (_, v) = api.call("GET", "/entities/a/reports/certificates", Some(&a), None).await;
     assert_eq!(v["certificates"].as_array().unwrap().len(), 1);
     let (_, v) = api.call("GET", "/entities/a/reports/pool", Some(&a), None).await;
-    assert_eq!(v["pools"][0]["periods"][0]["claimed_t"], json!(4));
+    assert_eq!(v["pools"][0]["periods"][0]["claimed"], json!(4));
     assert_eq!(api.call("GET", "/entities/a/verify", Some(&a), None).await.1["ok"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn assess_over_http() {
+    let (api, state) = Api::start(MemoryStore::new()).await;
+    let root = admin(&state).await;
+    let a = entity(&api, &root, "a").await;
+    let text = "counterparty c \"C\"\n2025-01-02 purchase p1\n  supplier sup\n  item ore\n  quantity 10 t\n  factor 2000 kgCO2/t\n\
+                2025-01-03 consume c1\n  use ore 10 t\n2025-01-03 produce m1\n  output steel 10 t\n\
+                2025-01-04 sell s1\n  item steel\n  customer c 10 t\n";
+    assert_eq!(api.journal("a", &a, text).await.0, StatusCode::OK);
+    let (s, v) = api
+        .call("GET", "/entities/a/assess?product=steel&frameworks=responsiblesteel-dpl,iea-near-zero", Some(&a), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["verdicts"].as_array().unwrap().len(), 2);
+    // 2 tCO2e/t, no scrap information (zero by the IEA's default): exactly on the IEA's band D
+    // line, which "<" does not pass (band E), and on ResponsibleSteel's DPL2 line, which "<=" does.
+    assert_eq!(v["physical_intensity_tCO2e_per_t"], json!(2));
+    assert_eq!(
+        (v["verdicts"][0]["framework"].as_str(), v["verdicts"][0]["reached"].as_str()),
+        (Some("iea-near-zero"), Some("E"))
+    );
+    assert_eq!(
+        (v["verdicts"][1]["framework"].as_str(), v["verdicts"][1]["reached"].as_str()),
+        (Some("responsiblesteel-dpl"), Some("DPL2"))
+    );
+    let (s, _) = api.call("GET", "/entities/a/assess?product=nothing", Some(&a), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }

@@ -125,6 +125,7 @@ fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<Option<Appl
                 Entry::Period(p) => l.add_period(p.clone()),
                 Entry::Close(id) => l.close_period(id),
                 Entry::Pool(p) => l.add_pool(p.clone()),
+                Entry::Target(t) => l.add_target(t.clone()),
                 Entry::Entity(_) | Entry::Op(_) => unreachable!("matched above"),
             };
             res.map(|_| None).map_err(|e| SubmitErrorKind::Refused(e.to_string()))
@@ -142,6 +143,7 @@ fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
         Entry::Period(p) => l.period(&p.id).is_some_and(|x| x.start == p.start && x.end == p.end),
         Entry::Close(id) => l.period(id).is_some_and(|p| p.closed),
         Entry::Pool(p) => l.pool(&p.id).is_some_and(|x| x.policy == *p),
+        Entry::Target(t) => l.targets().contains(t),
         Entry::Entity(_) | Entry::Op(_) => false,
     }
 }
