@@ -215,3 +215,84 @@ fn three_tier_chain_imports_and_reconciles() {
     assert_eq!(o.status.code(), Some(2), "three entities: --entity is required");
     assert!(stderr(&o).contains("name one with --entity"));
 }
+
+// ---- claims, disclosure, buyer's side ----------------------------------------------------------------
+
+#[test]
+fn assess_the_efi_steel_and_the_aluminium_smelter() {
+    let o = custody(&["assess", &example(), "--product", "steel", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let verdict = |id: &str| v["verdicts"].as_array().unwrap().iter().find(|x| x["framework"] == id).unwrap().clone();
+    assert_eq!(verdict("responsiblesteel-dpl")["reached"], "DPL3");
+    assert_eq!(verdict("steelzero")["reached"], "lower-emission-steel");
+    assert_eq!(verdict("fmc-steel")["reached"], serde_json::Value::Null);
+
+    let al = format!("{}/../../examples/aluminium", env!("CARGO_MANIFEST_DIR"));
+    let o = custody(&["assess", &al, "--product", "aluminium", "--material", "aluminium", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let verdict = |id: &str| v["verdicts"].as_array().unwrap().iter().find(|x| x["framework"] == id).unwrap().clone();
+    assert_eq!(verdict("fmc-aluminium")["reached"], serde_json::Value::Null, "9.4 tCO2e/t is not below 3");
+    assert!(verdict("asi-low-carbon-aluminium")["not_found"][0].as_str().unwrap().contains("4 t CO2e/t"));
+    // The PFCs count in CO2e: the footprint is above its CO2 alone.
+    assert!(v["physical_intensity_tCO2e_per_t"].as_f64().unwrap() > 9.0);
+}
+
+#[test]
+fn a_mass_balance_claim_and_a_credit_are_assessed_for_what_they_are() {
+    let mb = format!("{}/../../examples/mass-balance-dri", env!("CARGO_MANIFEST_DIR"));
+    let dir = temp_dir("assess-import");
+    // A footprint file as a supplier would send it, with the pool's claim.
+    let fp = dir.join("coil.json");
+    std::fs::write(
+        &fp,
+        r#"{"product": "coil", "material": "steel", "intensity_tCO2e_per_t": 2.3158, "scrap_share": 0,
+            "gases": ["CO2", "CH4", "N2O"],
+            "claim": {"kind": "mass-balance-chain-of-custody", "claimed_tCO2e_per_t": 0.7369, "site_level": true,
+                      "non_proportional": true, "period_months": 3, "lowest_input_tCO2e_per_t": 0.7,
+                      "technology_tCO2e_per_t": 0.7, "verified_by": "Verifier GmbH"}}"#,
+    )
+    .unwrap();
+    let o = custody(&["assess", "--footprint", fp.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let verdict = |id: &str| v["verdicts"].as_array().unwrap().iter().find(|x| x["framework"] == id).unwrap().clone();
+    assert_eq!(verdict("steelzero")["claim_recognised"], true);
+    assert_eq!(verdict("sbti-carbon-bank")["claim_recognised"], false, "non-proportional is cross-product averaging");
+    // The avoided-emission certificate of the example is a credit: refused by SteelZero and FMC.
+    let ledger_claim = custody(&["assess", &mb, "--product", "coil", "--avoided", "rep-2025"]);
+    assert_eq!(ledger_claim.status.code(), Some(2), "the example sells no coil: {}", stderr(&ledger_claim));
+    assert!(stderr(&ledger_claim).contains("was not sold"));
+}
+
+#[test]
+fn buyers_see_purchased_goods_by_claim_type_and_their_target() {
+    let dir = temp_dir("buyer");
+    let url = db_url(&dir);
+    for f in ["1-mine.journal", "2-mill.journal", "3-transformer-co.journal"] {
+        let path = format!("{}/../../examples/three-tier/{f}", env!("CARGO_MANIFEST_DIR"));
+        assert!(custody(&["import", &path, "--database-url", &url]).status.success());
+    }
+    let o = custody(&[
+        "report",
+        "purchased-goods",
+        "--entity",
+        "transformer-co",
+        "--database-url",
+        &url,
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["by_claim_type"]["mass-balance-chain-of-custody"], serde_json::json!(38000));
+    assert!(v["lines"].as_array().unwrap().iter().any(|l| l["supplier"] == "mill" && l["claim_type"] == "physical"));
+    assert_eq!(v["targets"][0]["on_track"], true);
+    // Disclosure: what the ledger lacks is listed as missing, never filled in.
+    let o = custody(&["report", "disclosure", &example(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fields = &v["products"][0]["fields"];
+    assert!(fields["third_party_verification"]["missing"].is_string());
+    assert!(fields["technology_or_low_carbon_input"]["missing"].is_string());
+    assert!(fields["scrap_share"]["value"].as_str().unwrap().starts_with("78.57%"));
+}
