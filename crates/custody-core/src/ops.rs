@@ -304,6 +304,20 @@ pub struct Sell {
     pub custody: Option<crate::coc::CustodyModel>,
 }
 
+/// A posted transaction written back as a raw operation (exports, stored transaction texts).
+impl From<&crate::model::Transaction> for Raw {
+    fn from(tx: &crate::model::Transaction) -> Raw {
+        Raw {
+            kind: tx.kind,
+            description: String::new(),
+            postings: tx.postings.clone(),
+            movements: tx.movements.clone(),
+            reverses: tx.reverses.clone(),
+            meta: tx.meta.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Raw {
     pub kind: TxKind,

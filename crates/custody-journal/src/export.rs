@@ -33,14 +33,7 @@ pub fn export(ledger: &Ledger) -> String {
     }
     for tx in ledger.transactions() {
         let _ = writeln!(o, "\n{} txn {} {}", format_date(tx.date), tx.id, quote(&tx.description));
-        let raw = Raw {
-            kind: tx.kind,
-            description: String::new(),
-            postings: tx.postings.clone(),
-            movements: tx.movements.clone(),
-            reverses: tx.reverses.clone(),
-            meta: tx.meta.clone(),
-        };
+        let raw = Raw::from(tx);
         print_raw(&mut o, &raw, &|item| {
             ledger.item(item).map(|i| if i.measure == custody_core::units::Dimension::Energy { "kJ" } else { "g" })
         });

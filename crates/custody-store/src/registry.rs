@@ -81,14 +81,7 @@ pub fn transaction_text(tx: &Transaction) -> String {
         id: tx.id.clone(),
         date: tx.date,
         memo: tx.description.clone(),
-        body: Operation::Raw(Raw {
-            kind: tx.kind,
-            description: String::new(),
-            postings: tx.postings.clone(),
-            movements: tx.movements.clone(),
-            reverses: tx.reverses.clone(),
-            meta: tx.meta.clone(),
-        }),
+        body: Operation::Raw(Raw::from(tx)),
     }))
 }
 
