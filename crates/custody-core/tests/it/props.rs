@@ -121,7 +121,10 @@ fn to_op(i: usize, s: &Step, chips: &[String], posted: &[String]) -> Op {
                 lot: if *item == 2 && !chips.is_empty() { Some(chips[pick % chips.len()].clone()) } else { None },
             }],
         }),
-        Step::Emit { co2 } => Operation::Emit(Emit { site: None, emissions: vec![sm(*co2, "tCO2")] }),
+        // N2O rides along so that a non-carbon gas is posted, reversed and verified too.
+        Step::Emit { co2 } => {
+            Operation::Emit(Emit { site: None, emissions: vec![sm(*co2, "tCO2"), sm(co2 % 3, "kgN2O")] })
+        }
         Step::Capture { co2, process } => Operation::Capture(Capture {
             site: None,
             operator: "store".into(),
