@@ -54,9 +54,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::NotFound(_) => ApiError::not_found(e.to_string()),
-            StoreError::AlreadyExists(_) | StoreError::DuplicateOperation(_) | StoreError::Conflict => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
-            }
+            StoreError::AlreadyExists(_)
+            | StoreError::DuplicateOperation(_)
+            | StoreError::ExclusiveTaken(_)
+            | StoreError::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
             StoreError::Backend(m) => {
                 tracing::error!(error = %m, "store failure");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the store failed; see the server log")

@@ -24,6 +24,7 @@ fn entry(prev: &str, n: i64, postings: Vec<Posting>) -> NewEntry {
         text,
         tx_text,
         postings,
+        exclusive: None,
     }
 }
 
@@ -172,6 +173,16 @@ pub async fn keeps_keys_hashed_and_revocable<S: Store>(store: S) {
     assert!(store.key_by_hash(&key_hash("secret-1")).await.unwrap().unwrap().revoked);
 }
 
+pub async fn settles_an_exclusive_key_once_across_entities<S: Store>(store: S) {
+    store.create_entity("seller").await.unwrap();
+    store.create_entity("buyer").await.unwrap();
+    let settle = |prev: &str| NewEntry { exclusive: Some("transfer:seller/s1/buyer".into()), ..entry(prev, 1, vec![]) };
+    store.append("buyer", &Head::genesis(), &[settle(GENESIS)]).await.unwrap();
+    let again = store.append("seller", &Head::genesis(), &[settle(GENESIS)]).await;
+    assert_eq!(again, Err(StoreError::ExclusiveTaken("transfer:seller/s1/buyer".into())));
+    assert_eq!(store.head("seller").await.unwrap(), Head::genesis(), "nothing of the refused append stays");
+}
+
 /// Runs every check, each on a fresh store from `make`.
 pub async fn check_all<S, F, Fut>(make: F)
 where
@@ -187,5 +198,6 @@ where
     balances_sum_postings_and_drop_zeros(make().await).await;
     pages_without_gaps_or_repeats(make().await).await;
     keeps_keys_hashed_and_revocable(make().await).await;
+    settles_an_exclusive_key_once_across_entities(make().await).await;
     one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
 }

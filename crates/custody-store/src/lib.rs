@@ -73,6 +73,10 @@ pub struct NewEntry {
     pub hash: String,
     /// The postings of the entry's transaction, stored as rows and added to the balances.
     pub postings: Vec<Posting>,
+    /// A key no other entry of any entity may hold (e.g. `transfer:SELLER/SALE/BUYER` for the
+    /// receive or the return that settles a transfer): what keeps two ledgers from both
+    /// settling one transfer, whatever process writes them.
+    pub exclusive: Option<String>,
 }
 
 /// A stored posting row.
@@ -113,6 +117,9 @@ pub enum StoreError {
     /// An entry for this operation id is already in the journal.
     #[error("operation `{0}` is already in the journal")]
     DuplicateOperation(String),
+    /// An exclusive key (a transfer or certificate settled) is already held by another entry.
+    #[error("`{0}` is already settled by another entry")]
+    ExclusiveTaken(String),
     /// Another writer appended first: reload and retry.
     #[error("the journal moved on since it was read")]
     Conflict,

@@ -15,6 +15,7 @@ struct Journal {
 pub struct MemoryStore {
     journals: Mutex<BTreeMap<String, Journal>>,
     keys: Mutex<Vec<ApiKey>>,
+    exclusive: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl MemoryStore {
@@ -72,6 +73,15 @@ impl Store for MemoryStore {
                     return Err(StoreError::DuplicateOperation(id.to_string()));
                 }
             }
+            // Exclusive keys span entities; this lock is only taken inside the journals lock.
+            let mut taken = self.exclusive.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+            let mut new_keys = std::collections::BTreeSet::new();
+            for key in entries.iter().filter_map(|e| e.exclusive.as_deref()) {
+                if taken.contains(key) || !new_keys.insert(key) {
+                    return Err(StoreError::ExclusiveTaken(key.to_string()));
+                }
+            }
+            taken.extend(new_keys.into_iter().map(str::to_string));
             let mut prev = expected.hash.clone();
             let mut seq = expected.seq;
             for e in entries {

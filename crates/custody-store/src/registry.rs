@@ -141,6 +141,22 @@ fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
     }
 }
 
+/// The exclusive key of an entry that settles something between entities: a transfer is settled
+/// once, by the buyer's receive or by the seller's return; a certificate is received once.
+fn exclusive_key(entity: &str, entry: &Entry) -> Option<String> {
+    let Entry::Op(op) = entry else { return None };
+    match &op.body {
+        Operation::Receive(r) => Some(format!("transfer:{}", r.transfer)),
+        Operation::Return(r) => {
+            Some(format!("transfer:{}", custody_core::ops::transfer_id(entity, &r.sale, &r.customer)))
+        }
+        Operation::Custody(custody_core::ops::CustodyOp::CertificateReceive { certificate, from, .. }) => {
+            Some(format!("certificate:{from}/{certificate}"))
+        }
+        _ => None,
+    }
+}
+
 enum SubmitErrorKind {
     Rejected(Rejection),
     Refused(String),
@@ -289,6 +305,7 @@ impl<S: Store> Registry<S> {
                     tx_text,
                     hash,
                     postings: tx.as_ref().map(|t| t.postings.clone()).unwrap_or_default(),
+                    exclusive: exclusive_key(entity, entry),
                 });
                 outcomes.push(Outcome::Written { seq: cached.head.seq + new_entries.len() as i64, transaction: tx });
             }
@@ -313,6 +330,25 @@ impl<S: Store> Registry<S> {
                 Err(StoreError::Conflict) => {
                     cached.head = Head { seq: -1, hash: String::new() };
                     continue;
+                }
+                Err(StoreError::ExclusiveTaken(key)) => {
+                    // Another entry (maybe another server's) settled this transfer first.
+                    cached.head = Head { seq: -1, hash: String::new() };
+                    let index = entries
+                        .iter()
+                        .position(|e| exclusive_key(entity, e).as_deref() == Some(key.as_str()))
+                        .unwrap_or(0);
+                    let op_id = match &entries[index] {
+                        Entry::Op(op) => op.id.clone(),
+                        _ => String::new(),
+                    };
+                    let mut v = custody_core::reject::Violations::default();
+                    v.push(
+                        custody_core::Code::TransferInvalid,
+                        Some("transfer"),
+                        format!("`{key}` was already settled by another entry"),
+                    );
+                    return Err(SubmitError::Rejected { index, rejection: v.into_rejection(&op_id) });
                 }
                 Err(e) => {
                     cached.head = Head { seq: -1, hash: String::new() };

@@ -61,6 +61,13 @@ CREATE TABLE api_keys (
     revoked BIGINT NOT NULL
 )
 "#,
+    r#"
+CREATE TABLE exclusive_keys (
+    key TEXT PRIMARY KEY,
+    entity TEXT NOT NULL,
+    seq BIGINT NOT NULL
+)
+"#,
 ];
 
 #[derive(Clone)]
@@ -288,6 +295,22 @@ impl Store for SqlStore {
                     return Err(StoreError::DuplicateOperation(e.op_id.clone().unwrap_or_default()));
                 }
                 Err(other) => return Err(backend(other)),
+            }
+            if let Some(key) = &e.exclusive {
+                let res = sqlx::query(&self.sql("INSERT INTO exclusive_keys (key, entity, seq) VALUES ($1, $2, $3)"))
+                    .bind(key)
+                    .bind(entity)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await;
+                match res {
+                    Ok(_) => {}
+                    Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                        tx.rollback().await.map_err(backend)?;
+                        return Err(StoreError::ExclusiveTaken(key.clone()));
+                    }
+                    Err(other) => return Err(backend(other)),
+                }
             }
             for (idx, p) in e.postings.iter().enumerate() {
                 sqlx::query(&insert_posting)
