@@ -69,11 +69,11 @@ fn synthetic_journal(days: u32) -> String {
     j
 }
 
-fn median_time(bin: &Path, args: &[&str], runs: u32) -> anyhow::Result<Duration> {
+/// `{run}` in an argument becomes `BIN-RUN`, so every run of every binary gets its own file.
+fn median_time(bin_idx: usize, bin: &Path, args: &[&str], runs: u32) -> anyhow::Result<Duration> {
     let mut times = Vec::new();
     for run in 0..runs {
-        let args: Vec<String> =
-            args.iter().map(|a| a.replace("{run}", &format!("{}-{run}", bin.display().to_string().len()))).collect();
+        let args: Vec<String> = args.iter().map(|a| a.replace("{run}", &format!("{bin_idx}-{run}"))).collect();
         for a in &args {
             if let Some(path) = a.strip_prefix("sqlite://") {
                 let _ = std::fs::remove_file(path);
@@ -118,7 +118,7 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         bins.insert(0, (format!("baseline {rev}"), work.join("baseline-target/release/custody")));
     }
     let j = journal.to_str().unwrap();
-    // A fresh SQLite database per run: `{run}` is replaced by the run number.
+    // A fresh SQLite database per run and binary (see `median_time`).
     let db = format!("sqlite://{}/import-{{run}}.db", work.display());
     let cases: [(&str, Vec<&str>); 4] = [
         ("check", vec!["check", j]),
@@ -130,8 +130,8 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
     for (name, a) in &cases {
         let mut line = format!("{name:<26}");
         let mut first = None;
-        for (label, bin) in &bins {
-            let t = median_time(bin, a, runs)?;
+        for (bin_idx, (label, bin)) in bins.iter().enumerate() {
+            let t = median_time(bin_idx, bin, a, runs)?;
             let _ = write!(line, "  {label}: {:>8.1} ms", t.as_secs_f64() * 1000.0);
             match first {
                 None => first = Some(t),

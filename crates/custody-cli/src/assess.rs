@@ -19,15 +19,9 @@ pub fn from_ledger(
 ) -> anyhow::Result<(Footprint, Option<Claim>)> {
     let scope = Scope::resolve(ledger, period).map_err(|e| anyhow::anyhow!(e))?;
     let fp = claims::footprint_from_ledger(ledger, &scope, product, material).map_err(|e| anyhow::anyhow!(e))?;
-    let c = match (claim, avoided) {
-        (Some(_), Some(_)) => bail!("assess one claim at a time: --claim or --avoided"),
-        (Some(c), None) => {
-            let (pool, id) = c.split_once('/').context("--claim is POOL/CLAIM-ID")?;
-            Some(claims::claim_from_pool(ledger, pool, id).map_err(|e| anyhow::anyhow!(e))?)
-        }
-        (None, Some(a)) => Some(claims::claim_from_avoided(ledger, a).map_err(|e| anyhow::anyhow!(e))?),
-        (None, None) => None,
-    };
+    let c = claims::claim_from_ledger(ledger, claim, avoided).map_err(|e| match e {
+        claims::ClaimRefError::Usage(m) | claims::ClaimRefError::Unknown(m) => anyhow::anyhow!(m),
+    })?;
     Ok((fp, c))
 }
 

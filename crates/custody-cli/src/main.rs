@@ -475,28 +475,10 @@ async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn amounts_json(a: &custody_store::Amounts) -> serde_json::Value {
-    serde_json::Value::Array(
-        a.iter()
-            .map(|(form, species, g)| serde_json::json!({"form": form.as_str(), "species": species.as_str(), "amount_gC": g}))
-            .collect(),
-    )
-}
-
 /// The reconciliation as JSON (documented in docs/reports.md).
 fn reconcile_json(rows: &[custody_store::Reconciliation]) -> serde_json::Value {
-    let transfers: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            let t = &r.transfer;
-            serde_json::json!({
-                "id": t.id, "seller": t.seller, "sale": t.sale, "buyer": t.buyer, "item": t.item,
-                "date": custody_core::model::format_date(t.date), "quantity": t.quantity, "status": t.status.as_str(),
-                "custody": t.custody.map(|m| m.as_str()),
-                "sent": amounts_json(&t.amounts), "booked": amounts_json(&r.received), "mismatch": r.mismatch,
-            })
-        })
-        .collect();
+    let transfers: Vec<serde_json::Value> =
+        rows.iter().map(|r| custody_server::transfer_json(&r.transfer, Some(r))).collect();
     serde_json::json!({"transfers": transfers, "mismatches": rows.iter().filter(|r| r.mismatch).count()})
 }
 

@@ -475,6 +475,16 @@ pub fn footprint_from_ledger(ledger: &Ledger, scope: &Scope, item: &str, materia
     let Some(p) = statement.products.iter().find(|p| p.item == item).filter(|p| p.sold > 0) else {
         return Err(format!("`{item}` was not sold in period `{}`", scope.period));
     };
+    Ok(footprint_of(ledger, scope, p, material))
+}
+
+/// The footprint of one product of an already computed intensity statement (`sold > 0`).
+pub fn footprint_of(
+    ledger: &Ledger,
+    scope: &Scope,
+    p: &crate::statements::ProductIntensity,
+    material: &str,
+) -> Footprint {
     let gwp = ledger.entity().gwp;
     let ratios = ledger.entity().ratios;
     let mut co2e = exact::q(0);
@@ -501,8 +511,8 @@ pub fn footprint_from_ledger(ledger: &Ledger, scope: &Scope, item: &str, materia
             }
         }
     }
-    Ok(Footprint {
-        product: item.to_string(),
+    Footprint {
+        product: p.item.clone(),
         material: material.to_string(),
         intensity: co2e / Q::from_integer(p.sold as i128),
         ferrous,
@@ -513,7 +523,7 @@ pub fn footprint_from_ledger(ledger: &Ledger, scope: &Scope, item: &str, materia
             ledger.entity().id,
             gwp.as_str().to_uppercase()
         ),
-    })
+    }
 }
 
 /// A mass-balance chain-of-custody claim from a pool claim of the ledger.
@@ -566,4 +576,34 @@ pub fn claim_from_avoided(ledger: &Ledger, id: &str) -> Result<Claim, String> {
         baseline_disclosed: true,
         model: Some(CustodyModel::BookAndClaim),
     })
+}
+
+/// Why a claim named for assessment could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimRefError {
+    /// The request names two claims, or a malformed one.
+    Usage(String),
+    /// The pool, claim or certificate does not exist.
+    Unknown(String),
+}
+
+/// The claim an assessment names: a pool claim `POOL/CLAIM-ID`, or an avoided-emission
+/// certificate, or none.
+pub fn claim_from_ledger(
+    ledger: &Ledger,
+    claim: Option<&str>,
+    avoided: Option<&str>,
+) -> Result<Option<Claim>, ClaimRefError> {
+    match (claim, avoided) {
+        (Some(_), Some(_)) => Err(ClaimRefError::Usage(
+            "assess one claim at a time: a pool claim or an avoided-emission certificate".into(),
+        )),
+        (Some(c), None) => {
+            let (pool, id) =
+                c.split_once('/').ok_or_else(|| ClaimRefError::Usage("a pool claim is POOL/CLAIM-ID".into()))?;
+            claim_from_pool(ledger, pool, id).map(Some).map_err(ClaimRefError::Unknown)
+        }
+        (None, Some(a)) => claim_from_avoided(ledger, a).map(Some).map_err(ClaimRefError::Unknown),
+        (None, None) => Ok(None),
+    }
 }

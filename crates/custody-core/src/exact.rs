@@ -7,7 +7,7 @@
 
 use num_integer::Integer;
 use num_rational::Ratio;
-use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, Signed, Zero};
+use num_traits::{CheckedDiv, CheckedMul, Signed, Zero};
 
 /// An exact rational number.
 pub type Q = Ratio<i128>;
@@ -29,14 +29,6 @@ pub fn div(a: Q, b: Q) -> Result<Q, Overflow> {
         return Err(Overflow);
     }
     a.checked_div(&b).ok_or(Overflow)
-}
-
-pub fn add(a: Q, b: Q) -> Result<Q, Overflow> {
-    a.checked_add(&b).ok_or(Overflow)
-}
-
-pub fn sub(a: Q, b: Q) -> Result<Q, Overflow> {
-    a.checked_sub(&b).ok_or(Overflow)
 }
 
 /// Rounds to the nearest integer; an exact half goes to the even neighbour.

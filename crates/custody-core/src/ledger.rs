@@ -37,6 +37,8 @@ pub struct Ledger {
     counterparties: BTreeMap<String, Counterparty>,
     periods: Vec<Period>,
     txs: Vec<Transaction>,
+    /// Position of each transaction in `txs`, by id.
+    tx_index: HashMap<String, usize>,
     ops: HashMap<String, Op>,
     reversed: BTreeSet<String>,
     positions: BTreeMap<PosKey, i64>,
@@ -162,6 +164,7 @@ impl Ledger {
             counterparties: BTreeMap::new(),
             periods: Vec::new(),
             txs: Vec::new(),
+            tx_index: HashMap::new(),
             ops: HashMap::new(),
             reversed: BTreeSet::new(),
             positions: BTreeMap::new(),
@@ -282,7 +285,7 @@ impl Ledger {
         &self.txs
     }
     pub fn transaction(&self, id: &str) -> Option<&Transaction> {
-        self.txs.iter().find(|t| t.id == id)
+        self.tx_index.get(id).map(|i| &self.txs[*i])
     }
     pub fn instruments(&self) -> &[Instrument] {
         &self.instruments
@@ -584,6 +587,7 @@ impl Ledger {
             }
             _ => {}
         }
+        self.tx_index.insert(tx.id.clone(), self.txs.len());
         self.txs.push(tx);
         // Conservation, asserted after every write: a failure here is a bug in the ledger.
         assert!(self.totals.balanced(), "carbon stocks must equal carbon flows after every transaction");
@@ -1480,21 +1484,19 @@ impl Ledger {
         let content_weights: Vec<i128> =
             if measured_total > 0 { outs.iter().map(|o| o.4 as i128).collect() } else { weights.clone() };
         for ((acc, species, dm), role, amount) in &wip {
-            let (parts, to_role): (Vec<i64>, Box<dyn Fn(&Output) -> Role>) = match role {
-                Role::WipContent => (
-                    exact::allocate(*amount, &content_weights)?,
-                    Box::new(|o: &Output| if o.cut_off { Role::ByproductContent } else { Role::ProductContent }),
-                ),
-                Role::WipAttributed => {
-                    (exact::allocate(*amount, &weights)?, Box::new(|_: &Output| Role::ProductAttributed))
-                }
-                _ => (exact::allocate(*amount, &weights)?, Box::new(|_: &Output| Role::ProductDirect)),
-            };
+            let content = *role == Role::WipContent;
+            let parts = exact::allocate(*amount, if content { &content_weights } else { &weights })?;
             d.post_code(acc, *species, -amount, dm.clone());
             for ((o, item, ..), part) in outs.iter().zip(parts) {
+                let to_role = match role {
+                    Role::WipContent if o.cut_off => Role::ByproductContent,
+                    Role::WipContent => Role::ProductContent,
+                    Role::WipAttributed => Role::ProductAttributed,
+                    _ => Role::ProductDirect,
+                };
                 let lot = self.lot_for(item, &None, &op.id);
-                let origin = if *role == Role::WipContent { None } else { dm.origin };
-                d.post(to_role(o), *species, part, dims(Some(&item.id), lot.as_deref(), &p.site, origin));
+                let origin = if content { None } else { dm.origin };
+                d.post(to_role, *species, part, dims(Some(&item.id), lot.as_deref(), &p.site, origin));
             }
         }
         for (_, item, _, q, _) in &outs {

@@ -38,24 +38,31 @@ impl Scope {
     }
 }
 
-/// The kind a transaction counts as: a reversal counts as what it reverses (with negated amounts).
-/// A reversal of a reversal counts as the original kind again (its postings are the original's).
-fn effective_kind(ledger: &Ledger, tx: &Transaction) -> TxKind {
-    let mut t = tx;
+/// Follows a chain of reversals to the transaction it ends at, with the sign the chain applies:
+/// a reversal of a reversal has the original's postings again (sign 1).
+fn original<'a>(ledger: &'a Ledger, tx: &'a Transaction) -> (&'a Transaction, i64) {
+    let (mut t, mut sign) = (tx, 1);
     // Each reversal names an earlier transaction, so the chain ends; the bound is belt and braces.
-    for _ in 0..ledger.transactions().len() + 1 {
-        match (&t.kind, &t.reverses) {
-            (TxKind::Reversal, Some(target)) => match ledger.transaction(target) {
-                Some(next) => t = next,
-                None => return TxKind::Reversal,
-            },
-            // A receive is a purchase from another ledger; a return undoes part of a sale.
-            (TxKind::Receive, _) => return TxKind::Purchase,
-            (TxKind::Return, _) => return TxKind::Sell,
-            (k, _) => return *k,
+    for _ in 0..=ledger.transactions().len() {
+        match (&t.kind, t.reverses.as_ref().and_then(|r| ledger.transaction(r))) {
+            (TxKind::Reversal, Some(next)) => {
+                t = next;
+                sign = -sign;
+            }
+            _ => break,
         }
     }
-    TxKind::Reversal
+    (t, sign)
+}
+
+/// The kind a transaction counts as: a reversal as what it reverses (its amounts negated), a
+/// receive as a purchase from another ledger, a return as (the undoing of part of) a sale.
+fn effective_kind(ledger: &Ledger, tx: &Transaction) -> TxKind {
+    match original(ledger, tx).0.kind {
+        TxKind::Receive => TxKind::Purchase,
+        TxKind::Return => TxKind::Sell,
+        k => k,
+    }
 }
 
 fn account_of<'a>(ledger: &'a Ledger, code: &str) -> &'a Account {
@@ -260,22 +267,6 @@ fn product_entry<'a>(
     })
 }
 
-/// -1 for a transaction that undoes its effective kind (an odd number of reversals), else 1.
-fn reversal_sign(ledger: &Ledger, tx: &Transaction) -> i64 {
-    let mut sign = 1;
-    let mut t = tx;
-    for _ in 0..ledger.transactions().len() + 1 {
-        match (&t.kind, t.reverses.as_ref().and_then(|r| ledger.transaction(r))) {
-            (TxKind::Reversal, Some(next)) => {
-                sign = -sign;
-                t = next;
-            }
-            _ => break,
-        }
-    }
-    sign
-}
-
 /// Meta key under which a sale records the quantity sold to one customer.
 pub const SOLD_TO_PREFIX: &str = "sold_to.";
 
@@ -289,7 +280,7 @@ pub fn product_intensity(ledger: &Ledger, scope: &Scope) -> ProductIntensityStat
         if effective_kind(ledger, tx) != TxKind::Sell {
             continue;
         }
-        let sign = reversal_sign(ledger, tx);
+        let sign = original(ledger, tx).1;
         let model = tx.meta.get(crate::ledger::CUSTODY_META).cloned().unwrap_or_else(|| "undeclared".into());
         for m in &tx.movements {
             let entry = product_entry(ledger, &mut products, &m.item);
@@ -645,10 +636,7 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
     for tx in
         ledger.transactions().iter().filter(|t| scope.is_activity(t) && effective_kind(ledger, t) == TxKind::Purchase)
     {
-        let kind = match (&tx.kind, &tx.reverses) {
-            (TxKind::Reversal, Some(t)) => ledger.transaction(t).map(claim_type).unwrap_or("physical"),
-            _ => claim_type(tx),
-        };
+        let kind = claim_type(original(ledger, tx).0);
         for p in tx.postings.iter().filter(|p| p.account == *in_attr) {
             let supplier = p.dims.counterparty.clone().unwrap_or_else(|| "(no supplier named)".into());
             *lines.entry((supplier, kind)).or_default().entry(p.species).or_default() += p.amount;

@@ -136,6 +136,12 @@ pub fn embedded() -> Vec<Framework> {
         .collect()
 }
 
+/// The embedded frameworks, parsed once per process (servers assess on every request).
+pub fn shared() -> &'static [Framework] {
+    static PARSED: std::sync::OnceLock<Vec<Framework>> = std::sync::OnceLock::new();
+    PARSED.get_or_init(embedded)
+}
+
 /// Every `*.toml` framework in a directory, in file-name order.
 pub fn from_dir(dir: &std::path::Path) -> Result<Vec<Framework>, String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)

@@ -465,6 +465,15 @@ fn co2e_intensity(f: &Field) -> R<Q> {
     parsed.map_or_else(|| at(f, Some(u), format!("`{}` is not a CO2e intensity per mass (e.g. tCO2e/t)", u.text)), Ok)
 }
 
+/// `custody MODEL`: the chain-of-custody model a receipt, sale or receive declares.
+fn custody_model(f: &Field) -> R<custody_core::coc::CustodyModel> {
+    choice(
+        "a chain-of-custody model",
+        "identity-preserved, segregated, controlled-blending, mass-balance, book-and-claim",
+        custody_core::coc::CustodyModel::parse,
+    )(f)
+}
+
 fn quoted(f: &Field, what: &str) -> R<String> {
     let t = arg(f, 0, what)?;
     only(f, 1)?;
@@ -1006,10 +1015,7 @@ fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                 factors: b.many("factor", one_intensity)?,
                 attributed: b.many("attributed", one_species_mass)?,
                 content: b.one("content", one_species_mass)?,
-                custody: b.one(
-                    "custody",
-                    choice("a chain-of-custody model", "identity-preserved, segregated, controlled-blending, mass-balance, book-and-claim", custody_core::coc::CustodyModel::parse),
-                )?,
+                custody: b.one("custody", custody_model)?,
             };
             b.finish()?;
             let r = Receipt { item: b.required(item, "item", kind)?, ..r };
@@ -1087,10 +1093,7 @@ fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                 lines: b.many("customer", sale_line)?,
                 transport: b.many("transport", one_intensity)?,
                 carrier: b.one("carrier", word("a counterparty id"))?,
-                custody: b.one(
-                    "custody",
-                    choice("a chain-of-custody model", "identity-preserved, segregated, controlled-blending, mass-balance, book-and-claim", custody_core::coc::CustodyModel::parse),
-                )?,
+                custody: b.one("custody", custody_model)?,
             };
             b.finish()?;
             let lines = b.non_empty(s.lines.clone(), "customer", "sell")?;
@@ -1119,10 +1122,7 @@ fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                 transfer: String::new(),
                 item: String::new(),
                 supplier: b.one("supplier", word("a counterparty id"))?,
-                custody: b.one(
-                    "custody",
-                    choice("a chain-of-custody model", "identity-preserved, segregated, controlled-blending, mass-balance, book-and-claim", custody_core::coc::CustodyModel::parse),
-                )?,
+                custody: b.one("custody", custody_model)?,
                 lot: b.one("lot", word("a lot id"))?,
                 site: b.one("site", word("a site id"))?,
                 quantity: b.one("quantity", |f| {

@@ -989,7 +989,7 @@ fn field(value: Option<String>, missing: &str) -> Value {
 }
 
 fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
-    use custody_core::claims::{footprint_from_ledger, ScrapDefinition};
+    use custody_core::claims::{footprint_of, ScrapDefinition};
     use custody_core::model::{Category, TxKind};
     let mut text = header(ledger, scope, "Disclosure pack per product sold (SteelZero buyer asks; method statement)");
     let products = st::product_intensity(ledger, scope);
@@ -1033,9 +1033,11 @@ fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             )
         })
         .collect();
+    // Replayed once for the pack, not per product.
+    let verified = if ledger.verify().is_ok() { "passes" } else { "FAILS" };
     let mut out = Vec::new();
     for p in products.products.iter().filter(|p| p.sold > 0) {
-        let fp = footprint_from_ledger(ledger, scope, &p.item, "steel").ok();
+        let fp = Some(footprint_of(ledger, scope, p, "steel"));
         let pools: Vec<_> = ledger
             .pools()
             .filter(|pool| pool.periods.values().any(|x| x.outputs.iter().any(|o| o.item == p.item)))
@@ -1137,7 +1139,7 @@ fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             ("allocation_logic", field(join(allocation.clone()), "no production in the period")),
             ("green_electricity", field(join(green), &format!("no green-electricity pool; electricity: {}", if electricity.is_empty() { "none purchased".into() } else { electricity.join("; ") }))),
             ("recycled_material", field(share(ScrapDefinition::MetallicInput).map(|m| format!("scrap {m} of metallic input")), "no recycled-content input is tagged")),
-            ("evaluation_procedure", field(Some(format!("every transaction balances stock and flow sides; ledger replay verification: {}", if ledger.verify().is_ok() { "passes" } else { "FAILS" })), "")),
+            ("evaluation_procedure", field(Some(format!("every transaction balances stock and flow sides; ledger replay verification: {}", verified)), "")),
             ("third_party_verification", field(join(verifiers), "no third-party verification recorded")),
             ("reference_standards", field(Some("ISO 14044 / ISO 14067 (allocation, footprint); IPCC GWP100; ISO 22095 chain-of-custody models where pools apply; check claims with `custody assess`".into()), "")),
         ];

@@ -152,8 +152,7 @@ async fn list_entities<S: Store>(State(state): Shared<S>, headers: HeaderMap, Qu
             Role::Verifier => caller.grants.contains(&id),
         };
         if visible {
-            let ledger = state.registry.ledger(&id).await?;
-            items.push(entity_json(ledger.entity()));
+            items.push(state.registry.read(&id, |l| entity_json(l.entity())).await?);
         }
     }
     Ok(json_response(StatusCode::OK, page(items, &q)?))
@@ -264,8 +263,7 @@ async fn list_transactions<S: Store>(
     Query(q): Query<PageQuery>,
 ) -> ApiResult {
     who(&state, &headers).await?.require_read(&id)?;
-    let ledger = state.registry.ledger(&id).await?;
-    let items = ledger.transactions().iter().map(transaction_json).collect();
+    let items = state.registry.read(&id, |l| l.transactions().iter().map(transaction_json).collect()).await?;
     Ok(json_response(StatusCode::OK, page(items, &q)?))
 }
 
@@ -284,8 +282,10 @@ async fn report<S: Store>(
     if !custody_report::KINDS.contains(&kind.as_str()) {
         return Err(ApiError::not_found(format!("no report `{kind}` (one of: {})", custody_report::KINDS.join(", "))));
     }
-    let ledger = state.registry.ledger(&id).await?;
-    let text = custody_report::render(&ledger, &kind, q.period.as_deref(), custody_report::Format::Json)
+    let text = state
+        .registry
+        .read(&id, |l| custody_report::render(l, &kind, q.period.as_deref(), custody_report::Format::Json))
+        .await?
         .map_err(ApiError::not_found)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
 }
@@ -309,11 +309,12 @@ async fn verify<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(id):
 
 async fn export<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
     who(&state, &headers).await?.require_read(&id)?;
-    let ledger = state.registry.ledger(&id).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], custody_journal::export(&ledger)).into_response())
+    let text = state.registry.read(&id, custody_journal::export).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
 
-fn transfer_json(t: &Transfer, r: Option<&Reconciliation>) -> Value {
+/// A transfer as JSON (docs/reports.md): with its booked side and mismatch flag when reconciled.
+pub fn transfer_json(t: &Transfer, r: Option<&Reconciliation>) -> Value {
     let amounts = |a: &custody_store::Amounts| {
         a.iter().map(|(f, s, g)| json!({"form": f.as_str(), "species": s.as_str(), "amount_gC": g})).collect::<Vec<_>>()
     };
@@ -473,25 +474,32 @@ async fn assess<S: Store>(
 ) -> ApiResult {
     use custody_core::claims;
     who(&state, &headers).await?.require_read(&id)?;
-    let ledger = state.registry.ledger(&id).await?;
-    let scope = custody_core::statements::Scope::resolve(&ledger, q.period.as_deref()).map_err(ApiError::not_found)?;
-    let fp = claims::footprint_from_ledger(&ledger, &scope, &q.product, &q.material).map_err(ApiError::not_found)?;
-    let claim = match (&q.claim, &q.avoided) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("assess one claim at a time: claim or avoided")),
-        (Some(c), None) => {
-            let (pool, cid) = c.split_once('/').ok_or_else(|| ApiError::bad_request("claim is POOL/CLAIM-ID"))?;
-            Some(claims::claim_from_pool(&ledger, pool, cid).map_err(ApiError::not_found)?)
-        }
-        (None, Some(a)) => Some(claims::claim_from_avoided(&ledger, a).map_err(ApiError::not_found)?),
-        (None, None) => None,
-    };
     let wanted: Vec<String> =
         q.frameworks.as_deref().map(|f| f.split(',').map(str::to_string).collect()).unwrap_or_default();
-    let verdicts: Vec<_> = custody_frameworks::embedded()
-        .iter()
-        .filter(|f| wanted.is_empty() || wanted.contains(&f.id))
-        .map(|f| claims::assess(f, &fp, claim.as_ref()))
-        .collect();
-    let text = custody_report::render_verdicts(&fp, claim.as_ref(), &verdicts, custody_report::Format::Json);
+    let text = state
+        .registry
+        .read(&id, |ledger| {
+            let scope =
+                custody_core::statements::Scope::resolve(ledger, q.period.as_deref()).map_err(ApiError::not_found)?;
+            let fp =
+                claims::footprint_from_ledger(ledger, &scope, &q.product, &q.material).map_err(ApiError::not_found)?;
+            let claim =
+                claims::claim_from_ledger(ledger, q.claim.as_deref(), q.avoided.as_deref()).map_err(|e| match e {
+                    claims::ClaimRefError::Usage(m) => ApiError::bad_request(m),
+                    claims::ClaimRefError::Unknown(m) => ApiError::not_found(m),
+                })?;
+            let verdicts: Vec<_> = custody_frameworks::shared()
+                .iter()
+                .filter(|f| wanted.is_empty() || wanted.contains(&f.id))
+                .map(|f| claims::assess(f, &fp, claim.as_ref()))
+                .collect();
+            Ok::<_, ApiError>(custody_report::render_verdicts(
+                &fp,
+                claim.as_ref(),
+                &verdicts,
+                custody_report::Format::Json,
+            ))
+        })
+        .await??;
     Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
 }

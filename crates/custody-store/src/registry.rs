@@ -359,8 +359,8 @@ impl<S: Store> Registry<S> {
         Err(StoreError::Conflict.into())
     }
 
-    /// The entity's ledger as stored now.
-    pub async fn ledger(&self, entity: &str) -> Result<Ledger, SubmitError> {
+    /// Reads the entity's ledger as stored now, without copying it.
+    pub async fn read<R>(&self, entity: &str, f: impl FnOnce(&Ledger) -> R) -> Result<R, SubmitError> {
         let slot = self.slot(entity);
         let mut cached = slot.lock().await;
         let stored_head = self.store.head(entity).await?;
@@ -369,7 +369,16 @@ impl<S: Store> Registry<S> {
             cached.ledger = ledger;
             cached.head = head;
         }
-        cached.ledger.clone().ok_or_else(|| SubmitError::Corrupt(format!("entity `{entity}` has no entity entry")))
+        cached
+            .ledger
+            .as_ref()
+            .map(f)
+            .ok_or_else(|| SubmitError::Corrupt(format!("entity `{entity}` has no entity entry")))
+    }
+
+    /// A copy of the entity's ledger as stored now.
+    pub async fn ledger(&self, entity: &str) -> Result<Ledger, SubmitError> {
+        self.read(entity, Ledger::clone).await
     }
 
     /// Recomputes the hash chain, replays every entry, and compares the transactions, posting rows
