@@ -340,6 +340,9 @@ pub struct Transaction {
     pub meta: BTreeMap<String, String>,
 }
 
+/// Meta key under which a sale records the quantity sold to one customer.
+pub const SOLD_TO_PREFIX: &str = "sold_to.";
+
 /// Totals of a set of postings by side, in the carbon balance class and per non-carbon gas.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SideTotals {

@@ -16,8 +16,21 @@ fn core_names_no_io() {
         "println!",
         "eprintln!",
     ];
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    // Every file under src, module directories included.
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(dir)];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 10, "tidy found only {} source files", files.len());
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("//!"), "{} must start with a //! module doc", path.display());
         for f in forbidden {

@@ -1,0 +1,59 @@
+//! What is assessed: a product's footprint (with its ferrous inputs) and a claim made on it.
+
+use super::framework::{ClaimKind, ScrapDefinition};
+use crate::coc::CustodyModel;
+use crate::exact::{self, Q};
+
+/// Ferrous inputs of a product, for the scrap share: (mass in g, metallic fraction).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FerrousInputs {
+    pub scrap: Vec<(i64, Q)>,
+    pub primary: Vec<(i64, Q)>,
+}
+
+impl FerrousInputs {
+    pub fn share(&self, def: ScrapDefinition) -> Option<Q> {
+        let sum = |v: &[(i64, Q)], metallic: bool| -> Q {
+            v.iter().map(|(m, f)| Q::from_integer(*m as i128) * if metallic { *f } else { exact::q(1) }).sum()
+        };
+        let metallic = def == ScrapDefinition::MetallicInput;
+        let s = sum(&self.scrap, metallic);
+        let total = s + sum(&self.primary, metallic);
+        (total > exact::q(0) && def != ScrapDefinition::None).then(|| s / total)
+    }
+}
+
+/// What is assessed: a product's footprint in the framework's unit (tCO2e per tonne).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Footprint {
+    pub product: String,
+    pub material: String,
+    /// Physical cradle-to-gate intensity, tCO2e per t.
+    pub intensity: Q,
+    pub ferrous: FerrousInputs,
+    /// An explicit scrap share overrides the inputs (imported footprints).
+    pub scrap_share: Option<Q>,
+    /// Gases the footprint covers.
+    pub gases: Vec<String>,
+    /// What the boundary excludes that a framework may include (stated, not hidden).
+    pub boundary_note: String,
+}
+
+/// A claim made on top of the physical footprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub kind: ClaimKind,
+    /// The intensity claimed for the product, tCO2e per t.
+    pub claimed_intensity: Q,
+    /// The pool's transfer boundary is one site (or batch or process).
+    pub site_level: bool,
+    pub non_proportional: bool,
+    pub period_months: u32,
+    /// The lowest intensity of any input that entered the pool (stacking line).
+    pub lowest_input: Option<Q>,
+    /// What the technology in operation delivers: the lowest eligible input's intensity.
+    pub technology: Option<Q>,
+    pub verified_by: Option<String>,
+    pub baseline_disclosed: bool,
+    pub model: Option<CustodyModel>,
+}

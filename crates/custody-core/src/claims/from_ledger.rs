@@ -1,0 +1,153 @@
+//! Footprints and claims read from a ledger: product intensity, pool claims, avoided certificates.
+
+use super::footprint::{Claim, FerrousInputs, Footprint};
+use super::framework::ClaimKind;
+use crate::coc::CustodyModel;
+use crate::exact::{self, Q};
+use crate::ledger::Ledger;
+use crate::model::*;
+use crate::statements::{product_intensity, Scope};
+
+/// The gases a ledger footprint covers, by the names frameworks use.
+const LEDGER_GASES: [&str; 7] = ["CO2", "CH4", "N2O", "SF6", "PFCs", "CF4", "C2F6"];
+
+/// A product's footprint from the ledger: CO2e per tonne sold in the period (GWP of the ledger;
+/// the seller's transport to customers excluded, as cradle-to-gate frameworks do), and the ferrous
+/// inputs consumed in the period for the scrap share.
+pub fn footprint_from_ledger(ledger: &Ledger, scope: &Scope, item: &str, material: &str) -> Result<Footprint, String> {
+    let statement = product_intensity(ledger, scope);
+    let Some(p) = statement.products.iter().find(|p| p.item == item).filter(|p| p.sold > 0) else {
+        return Err(format!("`{item}` was not sold in period `{}`", scope.period));
+    };
+    Ok(footprint_of(ledger, scope, p, material))
+}
+
+/// The footprint of one product of an already computed intensity statement (`sold > 0`).
+pub fn footprint_of(
+    ledger: &Ledger,
+    scope: &Scope,
+    p: &crate::statements::ProductIntensity,
+    material: &str,
+) -> Footprint {
+    let gwp = ledger.entity().gwp;
+    let ratios = ledger.entity().ratios;
+    let mut co2e = exact::q(0);
+    for line in p.lines.iter().filter(|l| l.origin != Origin::Transport) {
+        for (sp, amount) in &line.by_species {
+            if let Some(f) = gwp.factor(*sp) {
+                co2e += ratios.gas_grams(*sp, *amount) * f;
+            }
+        }
+    }
+    let mut ferrous = FerrousInputs::default();
+    for tx in ledger
+        .transactions()
+        .iter()
+        .filter(|t| t.kind == TxKind::Consume && t.date >= scope.start && t.date <= scope.end)
+    {
+        for m in &tx.movements {
+            if let Some((kind, frac)) = ledger.item(&m.item).and_then(|i| i.ferrous) {
+                let entry = (-m.quantity, frac);
+                match kind {
+                    crate::model::Ferrous::Scrap => ferrous.scrap.push(entry),
+                    crate::model::Ferrous::Primary => ferrous.primary.push(entry),
+                }
+            }
+        }
+    }
+    Footprint {
+        product: p.item.clone(),
+        material: material.to_string(),
+        intensity: co2e / Q::from_integer(p.sold as i128),
+        ferrous,
+        scrap_share: None,
+        gases: LEDGER_GASES.iter().map(|g| g.to_string()).collect(),
+        boundary_note: format!(
+            "cradle-to-gate of the ledger of {}, {} GWP100; transport to customers excluded; downstream processing on site not separated",
+            ledger.entity().id,
+            gwp.as_str().to_uppercase()
+        ),
+    }
+}
+
+/// A mass-balance chain-of-custody claim from a pool claim of the ledger.
+pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim, String> {
+    let pool = ledger.pool(pool).ok_or_else(|| format!("no pool `{pool}`"))?;
+    let (period, c) = pool
+        .periods
+        .iter()
+        .find_map(|(n, p)| p.claims.iter().find(|c| c.id == claim).map(|c| (*n, c)))
+        .ok_or_else(|| format!("pool `{}` has no claim `{claim}`", pool.policy.id))?;
+    let factor = c
+        .factor
+        .ok_or_else(|| format!("claim `{claim}` states no factor: it claims an attribute, not an intensity"))?;
+    let p = &pool.periods[&period];
+    let technology = p.inputs.iter().filter(|i| i.eligible).filter_map(|i| i.intensity).min();
+    Ok(Claim {
+        kind: ClaimKind::MassBalanceChainOfCustody,
+        claimed_intensity: factor,
+        site_level: matches!(
+            pool.policy.boundary,
+            crate::coc::Boundary::Site(_) | crate::coc::Boundary::Batch(_) | crate::coc::Boundary::Process(_)
+        ),
+        non_proportional: pool.policy.attribution == crate::coc::Attribution::NonProportional,
+        period_months: pool.policy.period_months,
+        lowest_input: p.inputs.iter().filter_map(|i| i.intensity).min(),
+        technology,
+        verified_by: pool.policy.verified_by.clone(),
+        baseline_disclosed: false,
+        model: Some(CustodyModel::MassBalance),
+    })
+}
+
+/// A mass-balance credit claim from an avoided-emission certificate: the product claims the
+/// certificate's actual intensity, pooled at company level.
+pub fn claim_from_avoided(ledger: &Ledger, id: &str) -> Result<Claim, String> {
+    let a = ledger
+        .avoided()
+        .iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| format!("no avoided-emission certificate `{id}`"))?;
+    Ok(Claim {
+        kind: ClaimKind::MassBalanceCredit,
+        claimed_intensity: a.actual,
+        site_level: false,
+        non_proportional: true,
+        period_months: 12,
+        lowest_input: None,
+        technology: Some(a.actual),
+        verified_by: None,
+        baseline_disclosed: true,
+        model: Some(CustodyModel::BookAndClaim),
+    })
+}
+
+/// Why a claim named for assessment could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimRefError {
+    /// The request names two claims, or a malformed one.
+    Usage(String),
+    /// The pool, claim or certificate does not exist.
+    Unknown(String),
+}
+
+/// The claim an assessment names: a pool claim `POOL/CLAIM-ID`, or an avoided-emission
+/// certificate, or none.
+pub fn claim_from_ledger(
+    ledger: &Ledger,
+    claim: Option<&str>,
+    avoided: Option<&str>,
+) -> Result<Option<Claim>, ClaimRefError> {
+    match (claim, avoided) {
+        (Some(_), Some(_)) => Err(ClaimRefError::Usage(
+            "assess one claim at a time: a pool claim or an avoided-emission certificate".into(),
+        )),
+        (Some(c), None) => {
+            let (pool, id) =
+                c.split_once('/').ok_or_else(|| ClaimRefError::Usage("a pool claim is POOL/CLAIM-ID".into()))?;
+            claim_from_pool(ledger, pool, id).map(Some).map_err(ClaimRefError::Unknown)
+        }
+        (None, Some(a)) => claim_from_avoided(ledger, a).map(Some).map_err(ClaimRefError::Unknown),
+        (None, None) => Ok(None),
+    }
+}

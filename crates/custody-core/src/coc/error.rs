@@ -1,0 +1,16 @@
+//! Why a chain-of-custody operation is refused.
+
+/// Why a chain-of-custody operation is refused (mapped to rejection codes by the ledger).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CocError {
+    PoolUnknown(String),
+    PeriodClosed(String),
+    OutsideBoundary(String),
+    ClaimExceedsBalance(String),
+    StackedAttribution(String),
+    AttributionNotAllowed(String),
+    CertificateUnknown(String),
+    CertificateUnavailable(String),
+    PeriodNotEnded(String),
+    Invalid(String),
+}

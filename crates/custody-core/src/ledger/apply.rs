@@ -1,0 +1,193 @@
+//! The one entry point, `Ledger::apply`: check the operation, plan one transaction, check it, post it;
+//! and `plan`, which hands each operation to its family's planner (raw postings and reversals are
+//! planned here).
+
+use super::draft::Draft;
+use super::state::{Applied, Ledger};
+use crate::exact;
+use crate::model::*;
+use crate::ops::*;
+use crate::reject::{Code, Rejection, Violations};
+use std::collections::BTreeMap;
+
+impl Ledger {
+    /// Applies an operation: posts one balanced transaction, records an instrument, or rejects
+    /// with every violation found. A rejection changes nothing.
+    pub fn apply(&mut self, op: Op) -> Result<Applied, Rejection> {
+        if let Some(prev) = self.ops.get(&op.id) {
+            if *prev == op {
+                return Ok(Applied::Duplicate);
+            }
+            let mut v = Violations::default();
+            v.push(Code::IdConflict, None, format!("id `{}` was used before with different content", op.id));
+            return Err(v.into_rejection(&op.id));
+        }
+        let mut v = Violations::default();
+        match self.period_of(op.date) {
+            None => v.push(Code::PeriodUnknown, None, format!("{} is in no defined period", format_date(op.date))),
+            Some(p) if p.closed => {
+                v.push(Code::PeriodClosed, None, format!("{} is in closed period `{}`", format_date(op.date), p.id))
+            }
+            Some(_) => {}
+        }
+        if let Operation::Obtain(o) = &op.body {
+            self.check_counterparty(&o.counterparty, "counterparty", &mut v);
+            let co2e_g = match exact::round_i64(o.co2e_grams) {
+                Ok(g) if g > 0 => g,
+                Ok(_) => {
+                    v.push(Code::QuantityNotPositive, Some("quantity"), "an instrument's quantity must be positive");
+                    0
+                }
+                Err(_) => {
+                    v.push(Code::Overflow, Some("quantity"), "quantity out of range");
+                    0
+                }
+            };
+            if !v.is_empty() {
+                return Err(v.into_rejection(&op.id));
+            }
+            self.instruments.push(Instrument {
+                id: op.id.clone(),
+                date: op.date,
+                kind: o.kind,
+                co2e_g,
+                counterparty: o.counterparty.clone(),
+            });
+            self.recorded.push(op.clone());
+            self.ops.insert(op.id.clone(), op);
+            return Ok(Applied::Recorded);
+        }
+        if let Operation::Custody(c) = &op.body {
+            if v.is_empty() {
+                self.apply_custody(&op, c, &mut v);
+            }
+            if !v.is_empty() {
+                return Err(v.into_rejection(&op.id));
+            }
+            self.recorded.push(op.clone());
+            self.ops.insert(op.id.clone(), op);
+            return Ok(Applied::Recorded);
+        }
+        let planned = self.plan(&op, &mut v);
+        let tx = match planned {
+            Some(tx) if v.is_empty() => tx,
+            _ => {
+                if v.is_empty() {
+                    v.push(Code::Overflow, None, "the operation could not be planned");
+                }
+                return Err(v.into_rejection(&op.id));
+            }
+        };
+        self.check_transaction(&tx, &mut v);
+        if !v.is_empty() {
+            return Err(v.into_rejection(&op.id));
+        }
+        let idx = self.post(tx);
+        self.ops.insert(op.id.clone(), op);
+        Ok(Applied::Posted(idx))
+    }
+
+    pub(super) fn plan(&self, op: &Op, v: &mut Violations) -> Option<Transaction> {
+        let mut d = Draft { chart: &self.chart, postings: Vec::new(), movements: Vec::new(), meta: BTreeMap::new() };
+        let mut reverses = None;
+        let mut description = op.memo.clone();
+        let kind = match &op.body {
+            Operation::Opening(r) => {
+                self.plan_receipt(op, r, &mut d, v)?;
+                TxKind::Opening
+            }
+            Operation::Purchase(r) => {
+                self.plan_receipt(op, r, &mut d, v)?;
+                TxKind::Purchase
+            }
+            Operation::Capitalise(c) => self.plan_capitalise(op, c, &mut d, v)?,
+            Operation::Consume(c) => {
+                self.plan_consume(c, &mut d, v)?;
+                TxKind::Consume
+            }
+            Operation::Emit(e) => {
+                self.plan_emit(e, &mut d, v)?;
+                TxKind::Emit
+            }
+            Operation::Capture(c) => {
+                self.plan_capture(c, &mut d, v)?;
+                TxKind::Capture
+            }
+            Operation::Produce(p) => {
+                self.plan_produce(op, p, &mut d, v)?;
+                TxKind::Produce
+            }
+            Operation::Depreciate(dep) => {
+                self.plan_depreciate(op, dep, &mut d, v)?;
+                TxKind::Depreciate
+            }
+            Operation::Sell(s) => {
+                self.plan_sell(s, &mut d, v)?;
+                TxKind::Sell
+            }
+            Operation::Raw(r) => {
+                d.postings = r.postings.clone();
+                d.movements = r.movements.clone();
+                d.meta = r.meta.clone();
+                if !r.description.is_empty() {
+                    description = r.description.clone();
+                }
+                reverses = r.reverses.clone();
+                if let Some(t) = &reverses {
+                    if self.transaction(t).is_none() || self.reversed.contains(t) {
+                        v.push(
+                            Code::ReversalInvalid,
+                            Some("reverses"),
+                            format!("`{t}` is unknown or already reversed"),
+                        );
+                    }
+                }
+                r.kind
+            }
+            Operation::Reverse { of } => {
+                match self.transaction(of) {
+                    None => v.push(Code::ReversalInvalid, Some("of"), format!("transaction `{of}` does not exist")),
+                    Some(_) if self.reversed.contains(of) => {
+                        v.push(Code::ReversalInvalid, Some("of"), format!("transaction `{of}` is already reversed"))
+                    }
+                    Some(_) if self.returned.iter().any(|(sale, _)| sale == of) => v.push(
+                        Code::ReversalInvalid,
+                        Some("of"),
+                        format!("sale `{of}` had a delivery returned: reverse the return first, or return the rest"),
+                    ),
+                    Some(t) => {
+                        d.postings = t.postings.iter().map(|p| Posting { amount: -p.amount, ..p.clone() }).collect();
+                        d.movements =
+                            t.movements.iter().map(|m| Movement { quantity: -m.quantity, ..m.clone() }).collect();
+                        // The original's facts (quantities sold per customer, ...) describe what is undone.
+                        d.meta = t.meta.clone();
+                        reverses = Some(of.clone());
+                        if description.is_empty() {
+                            description = format!("Reversal of {of}");
+                        }
+                    }
+                }
+                TxKind::Reversal
+            }
+            Operation::Obtain(_) | Operation::Custody(_) => unreachable!("recorded before planning"),
+            Operation::Receive(r) => {
+                self.plan_receive(op, r, &mut d, v)?;
+                TxKind::Receive
+            }
+            Operation::Return(r) => {
+                self.plan_return(op, r, &mut d, v)?;
+                TxKind::Return
+            }
+        };
+        Some(Transaction {
+            id: op.id.clone(),
+            date: op.date,
+            kind,
+            description,
+            postings: d.postings,
+            movements: d.movements,
+            reverses,
+            meta: d.meta,
+        })
+    }
+}

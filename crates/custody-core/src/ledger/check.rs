@@ -1,0 +1,177 @@
+//! The checks that collect rejections: the balance rule and range checks on a planned transaction,
+//! and the field checks planners share (counterparty, item, quantity, carbon amount, species).
+
+use super::state::{Ledger, PosKey, QtyKey};
+use crate::exact::{self, Q};
+use crate::model::*;
+use crate::reject::{Code, Violations};
+use crate::units::{Dimension, Measure, Species, SpeciesMass};
+use std::collections::{BTreeMap, BTreeSet};
+
+impl Ledger {
+    /// Checks a planned or raw transaction against the chart, the balance rule and stock on hand.
+    pub(super) fn check_transaction(&self, tx: &Transaction, v: &mut Violations) {
+        let mut totals = SideTotals::default();
+        let mut sums: BTreeMap<PosKey, i128> = BTreeMap::new();
+        for p in &tx.postings {
+            match self.chart.get(&p.account) {
+                None => {
+                    v.push(Code::AccountUnknown, Some("post"), format!("account `{}` is not in the chart", p.account))
+                }
+                Some(a) => totals.add(a.side, p.species, p.amount),
+            }
+            *sums.entry((p.account.clone(), p.species, p.dims.clone())).or_default() += p.amount as i128;
+        }
+        for (key, add) in sums {
+            let now = *self.positions.get(&key).unwrap_or(&0) as i128;
+            if i64::try_from(now + add).is_err() {
+                v.push(Code::Overflow, Some("post"), format!("account `{}` would leave the i64 range", key.0));
+            }
+        }
+        if totals.stock_carbon != totals.flow_carbon {
+            v.push(
+                Code::UnbalancedCarbon,
+                None,
+                format!(
+                    "stock side {} gC but flow side {} gC (difference {} gC)",
+                    totals.stock_carbon,
+                    totals.flow_carbon,
+                    totals.stock_carbon - totals.flow_carbon
+                ),
+            );
+        }
+        for (sp, (s, f)) in &totals.gases {
+            if s != f {
+                v.push(Code::UnbalancedGas, None, format!("{sp}: stock side {s} g but flow side {f} g"));
+            }
+        }
+        let mut qty: BTreeMap<QtyKey, i128> = BTreeMap::new();
+        for m in &tx.movements {
+            if !self.items.contains_key(&m.item) {
+                v.push(Code::ItemUnknown, Some("move"), format!("item `{}` is not defined", m.item));
+            }
+            *qty.entry((m.item.clone(), m.site.clone(), m.lot.clone())).or_default() += m.quantity as i128;
+        }
+        for (key, add) in qty {
+            let now = *self.quantities.get(&key).unwrap_or(&0) as i128;
+            if now + add < 0 {
+                v.push(
+                    Code::InsufficientQuantity,
+                    Some("quantity"),
+                    format!("item `{}`{}: {} on hand, {} drawn", key.0, lot_suffix(&key.2), now, -add),
+                );
+            } else if i64::try_from(now + add).is_err() {
+                v.push(Code::Overflow, Some("quantity"), format!("item `{}` quantity out of range", key.0));
+            }
+        }
+    }
+
+    pub(super) fn check_counterparty(&self, cp: &Option<String>, field: &'static str, v: &mut Violations) {
+        if let Some(id) = cp {
+            if !self.counterparties.contains_key(id) {
+                v.push(Code::CounterpartyUnknown, Some(field), format!("counterparty `{id}` is not defined"));
+            }
+        }
+    }
+
+    pub(super) fn item_or(&self, id: &str, field: &'static str, v: &mut Violations) -> Option<&Item> {
+        let it = self.items.get(id);
+        if it.is_none() {
+            v.push(Code::ItemUnknown, Some(field), format!("item `{id}` is not defined"));
+        }
+        it
+    }
+
+    /// Exact quantity of an item in its base unit (g or kJ) for a measure as written.
+    pub(super) fn exact_quantity(&self, item: &Item, m: &Measure) -> Option<Q> {
+        convert(item, m.base().ok()?, m.unit.dimension, item.measure)
+    }
+
+    /// Exact quantity in the given dimension (for intensities and keys).
+    pub(super) fn exact_in(&self, item: &Item, held: Q, dim: Dimension) -> Option<Q> {
+        convert(item, held, item.measure, dim)
+    }
+
+    pub(super) fn quantity_or(
+        &self,
+        item: &Item,
+        m: &Measure,
+        field: &'static str,
+        v: &mut Violations,
+    ) -> Option<(Q, i64)> {
+        let Some(exact_q) = self.exact_quantity(item, m) else {
+            v.push(
+                Code::UnitMismatch,
+                Some(field),
+                format!(
+                    "item `{}` is held by {}; `{}` cannot be converted (give its density or energy content)",
+                    item.id,
+                    item.measure.as_str(),
+                    m.unit.name
+                ),
+            );
+            return None;
+        };
+        let Ok(rounded) = exact::round_i64(exact_q) else {
+            v.push(Code::Overflow, Some(field), format!("quantity {m} out of range"));
+            return None;
+        };
+        if rounded <= 0 {
+            v.push(Code::QuantityNotPositive, Some(field), format!("quantity {m} of `{}` must be positive", item.id));
+            return None;
+        }
+        Some((exact_q, rounded))
+    }
+
+    pub(super) fn carbon_or(&self, sm: &SpeciesMass, field: &'static str, v: &mut Violations) -> Option<i64> {
+        match self.entity.ratios.ledger_amount(sm.species, sm.grams) {
+            Ok(a) => Some(a),
+            Err(_) => {
+                v.push(Code::Overflow, Some(field), format!("{sm} out of range"));
+                None
+            }
+        }
+    }
+
+    pub(super) fn no_duplicate_species(
+        &self,
+        species: impl Iterator<Item = Species>,
+        field: &'static str,
+        v: &mut Violations,
+    ) {
+        let mut seen = BTreeSet::new();
+        for sp in species {
+            if !seen.insert(sp) {
+                v.push(Code::DuplicateSpecies, Some(field), format!("{sp} is given twice"));
+            }
+        }
+    }
+}
+
+/// Converts an exact quantity of an item between dimensions (base units g, kJ, m3) with the item's
+/// energy content (per mass or per volume) and density.
+fn convert(item: &Item, x: Q, from: Dimension, to: Dimension) -> Option<Q> {
+    let per = |p: &Option<crate::units::Property>| p.and_then(|p| p.per_base().ok());
+    let (ec, ve, rho) = (per(&item.energy_content), per(&item.volumetric_energy), per(&item.density));
+    // Base units of `to` per base unit of `from`.
+    let mass_per_volume = rho.or_else(|| Some(ve? / ec?));
+    let energy_per_volume = ve.or_else(|| Some(rho? * ec?));
+    let factor = match (from, to) {
+        (a, b) if a == b => Some(exact::q(1)),
+        (Dimension::Mass, Dimension::Energy) => ec,
+        (Dimension::Energy, Dimension::Mass) => ec.map(|e| exact::q(1) / e),
+        (Dimension::Volume, Dimension::Mass) => mass_per_volume,
+        (Dimension::Mass, Dimension::Volume) => mass_per_volume.map(|m| exact::q(1) / m),
+        (Dimension::Volume, Dimension::Energy) => energy_per_volume,
+        (Dimension::Energy, Dimension::Volume) => energy_per_volume.map(|e| exact::q(1) / e),
+        _ => None,
+    }?;
+    if factor == exact::q(0) {
+        return None;
+    }
+    exact::mul(x, factor).ok()
+}
+
+pub(super) fn lot_suffix(lot: &Option<String>) -> String {
+    lot.as_ref().map(|l| format!(" lot `{l}`")).unwrap_or_default()
+}

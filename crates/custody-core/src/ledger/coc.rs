@@ -1,0 +1,310 @@
+//! Applying chain-of-custody operations (pools, certificates, avoided-emission certificates) beside
+//! the ledger: no transaction is posted.
+
+use super::state::Ledger;
+use crate::exact;
+use crate::model::*;
+use crate::ops::*;
+use crate::reject::{Code, Violations};
+use crate::units::Measure;
+
+impl Ledger {
+    /// Applies a chain-of-custody operation to a copy of the pool or certificate book and keeps
+    /// the copy only if nothing was refused.
+    pub(super) fn apply_custody(&mut self, op: &Op, c: &CustodyOp, v: &mut Violations) {
+        use crate::coc::{CertState, Certificate, CocError, PoolClaim, PoolInput, PoolOutput};
+        let me = self.entity.id.clone();
+        let map = |e: CocError, v: &mut Violations| {
+            let (code, m) = match e {
+                CocError::PoolUnknown(m) => (Code::PoolUnknown, m),
+                CocError::PeriodClosed(m) => (Code::PoolPeriodClosed, m),
+                CocError::OutsideBoundary(m) => (Code::OutsideBoundary, m),
+                CocError::ClaimExceedsBalance(m) => (Code::ClaimExceedsBalance, m),
+                CocError::StackedAttribution(m) => (Code::StackedAttribution, m),
+                CocError::AttributionNotAllowed(m) => (Code::AttributionNotAllowed, m),
+                CocError::CertificateUnknown(m) => (Code::CertificateUnknown, m),
+                CocError::CertificateUnavailable(m) => (Code::CertificateUnavailable, m),
+                CocError::PeriodNotEnded(m) => (Code::PeriodNotEnded, m),
+                CocError::Invalid(m) => (Code::AllocationInvalid, m),
+            };
+            v.push(code, None, m);
+        };
+        let pool_id = match c {
+            CustodyOp::PoolInput { pool, .. }
+            | CustodyOp::PoolOutput { pool, .. }
+            | CustodyOp::PoolClaim { pool, .. }
+            | CustodyOp::PoolClose { pool, .. }
+            | CustodyOp::CertificateIssue { pool, .. } => Some(pool.clone()),
+            _ => None,
+        };
+        let mut pool = match &pool_id {
+            Some(id) => match self.pools.get(id) {
+                Some(p) => Some(p.clone()),
+                None => {
+                    v.push(Code::PoolUnknown, Some("pool"), format!("pool `{id}` is not defined"));
+                    return;
+                }
+            },
+            None => None,
+        };
+        let mut book = self.certificates.clone();
+        let quantity = |m: &Measure, item: &str, v: &mut Violations| -> Option<i64> {
+            let it = self.item_or(item, "item", v)?;
+            self.quantity_or(it, m, "quantity", v).map(|(_, q)| q)
+        };
+        let res: Result<(), CocError> = match c {
+            CustodyOp::PoolInput { item, quantity: m, intensity, site, process, batch, .. } => {
+                let Some(q) = quantity(m, item, v) else { return };
+                let p = pool.as_mut().expect("pool op");
+                let eligible = p.is_eligible(item, *intensity);
+                p.add_input(
+                    PoolInput {
+                        id: op.id.clone(),
+                        date: op.date,
+                        item: item.clone(),
+                        quantity: q,
+                        intensity: *intensity,
+                        eligible,
+                        site: site.clone(),
+                    },
+                    process.as_deref(),
+                    batch.as_deref(),
+                )
+            }
+            CustodyOp::PoolOutput { item, quantity: m, site, process, batch, .. } => {
+                let Some(q) = quantity(m, item, v) else { return };
+                let p = pool.as_mut().expect("pool op");
+                match p.policy.group_of(item).map(str::to_string) {
+                    None => Err(CocError::Invalid(format!(
+                        "item `{item}` is in no product group of pool `{}`",
+                        p.policy.id
+                    ))),
+                    Some(group) => p.add_output(
+                        PoolOutput {
+                            id: op.id.clone(),
+                            date: op.date,
+                            item: item.clone(),
+                            group,
+                            quantity: q,
+                            site: site.clone(),
+                        },
+                        process.as_deref(),
+                        batch.as_deref(),
+                    ),
+                }
+            }
+            CustodyOp::PoolClaim { output, quantity: m, factor, .. } => {
+                let p = pool.as_mut().expect("pool op");
+                let item = output
+                    .as_ref()
+                    .and_then(|o| p.periods.values().flat_map(|x| x.outputs.iter()).find(|x| &x.id == o))
+                    .map(|x| x.item.clone());
+                let Some(item) = item else {
+                    v.push(Code::AllocationInvalid, Some("output"), "a claim names one of the pool's outputs");
+                    return;
+                };
+                let Some(q) = quantity(m, &item, v) else { return };
+                p.add_claim(PoolClaim {
+                    id: op.id.clone(),
+                    date: op.date,
+                    output: output.clone(),
+                    quantity: q,
+                    factor: *factor,
+                    certificate: None,
+                })
+            }
+            CustodyOp::PoolClose { period, .. } => {
+                let p = pool.as_mut().expect("pool op");
+                let target = match period {
+                    Some(x) => Some(*x),
+                    None => p.policy.period_of(op.date).and_then(|x| x.checked_sub(1)),
+                };
+                match target {
+                    Some(t) => p.close(op.date, t).map(|_| ()),
+                    None => Err(CocError::PeriodNotEnded("no period of the pool has ended by this date".into())),
+                }
+            }
+            CustodyOp::CertificateIssue { certificate, units, bundled_with, expires, .. } => {
+                let p = pool.as_mut().expect("pool op");
+                let form = p.policy.output;
+                if form == crate::coc::OutputForm::UpdatedFactor {
+                    Err(CocError::AttributionNotAllowed(format!(
+                        "pool `{}` outputs an updated factor, not certificates",
+                        p.policy.id
+                    )))
+                } else if (form == crate::coc::OutputForm::BundledCertificate) != bundled_with.is_some() {
+                    Err(CocError::Invalid(format!(
+                        "pool `{}` issues {} certificates: {}",
+                        p.policy.id,
+                        form.as_str(),
+                        if bundled_with.is_some() { "do not name a sale" } else { "name the sale they travel with" }
+                    )))
+                } else if bundled_with
+                    .as_ref()
+                    .is_some_and(|s| self.transaction(s).is_none_or(|t| t.kind != TxKind::Sell))
+                {
+                    Err(CocError::Invalid(format!(
+                        "`{}` is not a sale of this ledger",
+                        bundled_with.clone().unwrap_or_default()
+                    )))
+                } else if *units <= 0 {
+                    Err(CocError::Invalid("a certificate has at least one unit".into()))
+                } else {
+                    let period = p.policy.period_of(op.date).unwrap_or(0);
+                    let unit = crate::coc::certificate_unit(p.policy.attribute);
+                    p.add_claim(PoolClaim {
+                        id: op.id.clone(),
+                        date: op.date,
+                        output: None,
+                        quantity: units.saturating_mul(unit),
+                        factor: None,
+                        certificate: Some(certificate.clone()),
+                    })
+                    .and_then(|_| {
+                        book.issue(
+                            Certificate {
+                                id: certificate.clone(),
+                                pool: p.policy.id.clone(),
+                                period,
+                                prefix: format!("{}-{}-{}", me, p.policy.id, period),
+                                first: 0,
+                                last: 0,
+                                bundled_with: bundled_with.clone(),
+                                expires: *expires,
+                                holder: me.clone(),
+                                state: CertState::Active,
+                                history: vec![(op.date, format!("issued from pool {} period {period}", p.policy.id))],
+                                retirement: None,
+                            },
+                            *units,
+                        )
+                    })
+                }
+            }
+            CustodyOp::CertificateSplit { certificate, units, first, rest } => {
+                book.split(certificate, &me, *units, first, rest, op.date)
+            }
+            CustodyOp::CertificateTransfer { certificate, to } => {
+                self.check_counterparty(&Some(to.clone()), "to", v);
+                match book.get_active(certificate, &me).map(|c| c.bundled_with.clone()) {
+                    Ok(Some(sale)) => {
+                        let sold_to = self
+                            .transaction(&sale)
+                            .is_some_and(|t| t.meta.contains_key(&format!("{}{to}", SOLD_TO_PREFIX)));
+                        if sold_to {
+                            book.set_state(
+                                certificate,
+                                &me,
+                                op.date,
+                                CertState::TransferredOut,
+                                format!("transferred to {to} with sale {sale}"),
+                            )
+                        } else {
+                            Err(CocError::CertificateUnavailable(format!(
+                                "certificate `{certificate}` is bundled with sale `{sale}`, which did not go to `{to}`"
+                            )))
+                        }
+                    }
+                    Ok(None) => book.set_state(
+                        certificate,
+                        &me,
+                        op.date,
+                        CertState::TransferredOut,
+                        format!("transferred to {to}"),
+                    ),
+                    Err(e) => Err(e),
+                }
+                .map(|_| {
+                    if let Some(c) = book.certificates.get_mut(certificate) {
+                        c.holder = to.clone();
+                    }
+                })
+            }
+            CustodyOp::CertificateReceive { certificate, from, block } => {
+                self.check_counterparty(&Some(from.clone()), "from", v);
+                match block {
+                    Some(b) => book.receive(certificate, from, &me, b, op.date),
+                    None => Err(CocError::CertificateUnknown(format!(
+                        "certificate `{certificate}` from `{from}` is not resolved: a registry fills it from the sender's book"
+                    ))),
+                }
+            }
+            CustodyOp::CertificateRetire { certificate, beneficiary, purpose, claim_period } => {
+                book.retire(certificate, &me, op.date, (beneficiary.clone(), purpose.clone(), claim_period.clone()))
+            }
+            CustodyOp::CertificateCancel { certificate, reason } => {
+                book.set_state(certificate, &me, op.date, CertState::Cancelled, format!("cancelled: {reason}"))
+            }
+            CustodyOp::CertificateExpire { certificate } => {
+                match book.certificates.get(certificate).and_then(|c| c.expires) {
+                    Some(e) if op.date > e => {
+                        book.set_state(certificate, &me, op.date, CertState::Expired, "expired".into())
+                    }
+                    Some(e) => Err(CocError::CertificateUnavailable(format!(
+                        "certificate `{certificate}` is valid until {}",
+                        format_date(e)
+                    ))),
+                    None if book.certificates.contains_key(certificate) => {
+                        Err(CocError::CertificateUnavailable(format!("certificate `{certificate}` has no expiry date")))
+                    }
+                    None => Err(CocError::CertificateUnknown(format!("no certificate `{certificate}`"))),
+                }
+            }
+            CustodyOp::Avoided { project, basis, baseline, actual, quantity: m, allocated_to } => {
+                let Ok(base) = m.base() else {
+                    v.push(Code::Overflow, Some("quantity"), "quantity out of range");
+                    return;
+                };
+                let Ok(q) = exact::round_i64(base) else {
+                    v.push(Code::Overflow, Some("quantity"), "quantity out of range");
+                    return;
+                };
+                if q <= 0 {
+                    v.push(
+                        Code::QuantityNotPositive,
+                        Some("quantity"),
+                        "an avoided-emission certificate needs a positive quantity",
+                    );
+                    return;
+                }
+                if actual > baseline {
+                    v.push(
+                        Code::AllocationInvalid,
+                        Some("actual"),
+                        "actual intensity above the baseline: nothing was avoided",
+                    );
+                    return;
+                }
+                match exact::round_i64((*baseline - *actual) * exact::q(q as i128)) {
+                    Ok(avoided) => {
+                        self.avoided.push(crate::coc::AvoidedCertificate {
+                            id: op.id.clone(),
+                            date: op.date,
+                            basis: *basis,
+                            project: project.clone(),
+                            baseline: *baseline,
+                            actual: *actual,
+                            quantity: q,
+                            avoided,
+                            allocated_to: allocated_to.clone(),
+                        });
+                        Ok(())
+                    }
+                    Err(_) => {
+                        v.push(Code::Overflow, Some("quantity"), "avoided emissions out of range");
+                        return;
+                    }
+                }
+            }
+        };
+        if let Err(e) = res {
+            map(e, v);
+        }
+        if v.is_empty() {
+            if let (Some(id), Some(p)) = (pool_id, pool) {
+                self.pools.insert(id, p);
+            }
+            self.certificates = book;
+        }
+    }
+}

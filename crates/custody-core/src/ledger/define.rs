@@ -1,0 +1,112 @@
+//! Definitions: accounts, items, assets, counterparties, periods (and closing them), targets, pools.
+
+use super::state::{DefineError, Ledger};
+use crate::chart::Account;
+use crate::exact;
+use crate::model::*;
+use crate::units::Dimension;
+
+impl Ledger {
+    /// Adds a reduction target.
+    pub fn add_target(&mut self, target: Target) -> Result<(), DefineError> {
+        if self.targets.iter().any(|t| t.id == target.id) {
+            return Err(DefineError(format!("target `{}` is already defined", target.id)));
+        }
+        if target.baseline.is_some() == target.baseline_period.is_some() {
+            return Err(DefineError(format!(
+                "target `{}`: give either a baseline amount or a baseline period",
+                target.id
+            )));
+        }
+        if target.year <= target.baseline_year {
+            return Err(DefineError(format!("target `{}`: the target year comes after the baseline year", target.id)));
+        }
+        self.targets.push(target);
+        Ok(())
+    }
+
+    /// Adds a mass-balance pool with its policy.
+    pub fn add_pool(&mut self, policy: crate::coc::Policy) -> Result<(), DefineError> {
+        if self.pools.contains_key(&policy.id) {
+            return Err(DefineError(format!("pool `{}` is already defined", policy.id)));
+        }
+        if policy.period_months == 0 {
+            return Err(DefineError(format!("pool `{}`: a period is at least one month", policy.id)));
+        }
+        if policy.conversion <= exact::q(0) {
+            return Err(DefineError(format!("pool `{}`: the conversion factor must be positive", policy.id)));
+        }
+        if policy.groups.is_empty() {
+            return Err(DefineError(format!("pool `{}` needs at least one product group", policy.id)));
+        }
+        if policy.claim.trim().is_empty() {
+            return Err(DefineError(format!("pool `{}` must say which inventory its claims may enter", policy.id)));
+        }
+        self.pools.insert(policy.id.clone(), crate::coc::Pool::new(policy));
+        Ok(())
+    }
+
+    pub fn add_account(&mut self, account: Account) -> Result<(), DefineError> {
+        Ok(self.chart.add(account)?)
+    }
+
+    pub fn add_item(&mut self, item: Item) -> Result<(), DefineError> {
+        if self.items.contains_key(&item.id) {
+            return Err(DefineError(format!("item `{}` is already defined", item.id)));
+        }
+        if item.measure == Dimension::Volume {
+            return Err(DefineError(format!(
+                "item `{}`: quantities are held by mass or energy; give volumes with a density",
+                item.id
+            )));
+        }
+        self.items.insert(item.id.clone(), item);
+        Ok(())
+    }
+
+    pub fn add_asset(&mut self, asset: Asset) -> Result<(), DefineError> {
+        if self.assets.contains_key(&asset.id) {
+            return Err(DefineError(format!("asset `{}` is already defined", asset.id)));
+        }
+        if asset.life_months == 0 {
+            return Err(DefineError(format!("asset `{}`: useful life must be at least one month", asset.id)));
+        }
+        self.assets.insert(asset.id.clone(), asset);
+        Ok(())
+    }
+
+    pub fn add_counterparty(&mut self, cp: Counterparty) -> Result<(), DefineError> {
+        if self.counterparties.contains_key(&cp.id) {
+            return Err(DefineError(format!("counterparty `{}` is already defined", cp.id)));
+        }
+        self.counterparties.insert(cp.id.clone(), cp);
+        Ok(())
+    }
+
+    pub fn add_period(&mut self, period: Period) -> Result<(), DefineError> {
+        if period.end < period.start {
+            return Err(DefineError(format!("period `{}` ends before it starts", period.id)));
+        }
+        if self.period(&period.id).is_some() {
+            return Err(DefineError(format!("period `{}` is already defined", period.id)));
+        }
+        if let Some(o) = self.periods.iter().find(|p| p.start <= period.end && period.start <= p.end) {
+            return Err(DefineError(format!("period `{}` overlaps period `{}`", period.id, o.id)));
+        }
+        self.periods.push(period);
+        self.periods.sort_by_key(|p| p.start);
+        Ok(())
+    }
+
+    /// Closes a period: it takes no more postings.
+    pub fn close_period(&mut self, id: &str) -> Result<(), DefineError> {
+        match self.periods.iter_mut().find(|p| p.id == id) {
+            Some(p) if p.closed => Err(DefineError(format!("period `{id}` is already closed"))),
+            Some(p) => {
+                p.closed = true;
+                Ok(())
+            }
+            None => Err(DefineError(format!("period `{id}` is not defined"))),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! What planning writes into: the `Draft` of a transaction's postings, movements and meta, the
+//! dimensions of a posting, and which inventory roles an item category books to.
+
+use crate::chart::{Chart, Role};
+use crate::model::*;
+use crate::units::Species;
+use std::collections::BTreeMap;
+
+pub(super) fn inventory_roles(category: Category) -> (Option<Role>, Role) {
+    match category {
+        Category::RawMaterial => (Some(Role::RawContent), Role::RawAttributed),
+        Category::Fuel => (Some(Role::FuelContent), Role::FuelAttributed),
+        Category::Electricity => (None, Role::ElectricityAttributed),
+        Category::Product => (Some(Role::ProductContent), Role::ProductAttributed),
+        Category::Byproduct | Category::Waste => (Some(Role::ByproductContent), Role::ProductAttributed),
+    }
+}
+
+/// Roles whose positions are inventory that consumption and sales draw from.
+pub(super) fn is_inventory_role(role: Role) -> bool {
+    use Role::*;
+    matches!(
+        role,
+        RawContent
+            | RawAttributed
+            | FuelContent
+            | FuelAttributed
+            | ElectricityAttributed
+            | ProductContent
+            | ProductAttributed
+            | ProductDepreciation
+            | ProductDirect
+            | ByproductContent
+    )
+}
+
+/// Builds a transaction's postings while an operation is planned.
+pub(super) struct Draft<'a> {
+    pub(super) chart: &'a Chart,
+    pub(super) postings: Vec<Posting>,
+    pub(super) movements: Vec<Movement>,
+    pub(super) meta: BTreeMap<String, String>,
+}
+
+impl Draft<'_> {
+    pub(super) fn post(&mut self, role: Role, species: Species, amount: i64, dims: Dims) {
+        if amount != 0 {
+            let account = self.chart.by_role(role).code.clone();
+            self.postings.push(Posting { account, species, amount, dims });
+        }
+    }
+    pub(super) fn post_code(&mut self, account: &str, species: Species, amount: i64, dims: Dims) {
+        if amount != 0 {
+            self.postings.push(Posting { account: account.to_string(), species, amount, dims });
+        }
+    }
+    pub(super) fn movement(&mut self, item: &str, site: &Option<String>, lot: Option<String>, quantity: i64) {
+        if quantity != 0 {
+            self.movements.push(Movement { item: item.to_string(), lot, site: site.clone(), quantity });
+        }
+    }
+}
+
+pub(super) fn dims(item: Option<&str>, lot: Option<&str>, site: &Option<String>, origin: Option<Origin>) -> Dims {
+    Dims {
+        item: item.map(str::to_string),
+        lot: lot.map(str::to_string),
+        site: site.clone(),
+        origin,
+        counterparty: None,
+    }
+}

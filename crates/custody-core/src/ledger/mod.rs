@@ -1,0 +1,32 @@
+//! The ledger: definitions, the journal of posted transactions, and the positions they add up to.
+//!
+//! [`Ledger::apply`] is load -> decide -> write in one place: it checks the operation against the
+//! current state, plans one balanced transaction, checks it again, and only then posts it. A
+//! rejected operation changes nothing. After every post the ledger asserts that the stock side
+//! and the flow side are still equal.
+//!
+//! Files, in the order of the flow: `state` (the struct), `define`, `read`, `apply` (entry point
+//! and dispatch), `check`, then one planner per operation family (`purchase`, `consume`, `emit`,
+//! `capture`, `produce`, `depreciate`, `sell`, `transfer`), `lots`, `positions` (posting), `coc`
+//! (custody operations) and `verify`.
+
+mod apply;
+mod capture;
+mod check;
+mod coc;
+mod consume;
+mod define;
+mod depreciate;
+mod draft;
+mod emit;
+mod lots;
+mod positions;
+mod produce;
+mod purchase;
+mod read;
+mod sell;
+mod state;
+mod transfer;
+mod verify;
+
+pub use state::{Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, TRANSFER_META};

@@ -1,0 +1,162 @@
+//! Planning receipts (opening and purchase) and capitalised assets.
+
+use super::draft::{dims, inventory_roles, Draft};
+use super::state::{Ledger, CUSTODY_META};
+use crate::chart::Role;
+use crate::exact::{self, Q};
+use crate::model::*;
+use crate::ops::*;
+use crate::reject::{Code, Violations};
+use crate::units::{Dimension, Species};
+
+impl Ledger {
+    pub(super) fn plan_receipt(&self, op: &Op, r: &Receipt, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        self.check_counterparty(&r.counterparty, "supplier", v);
+        let item = self.item_or(&r.item, "item", v)?;
+        let Some(origin) = Origin::of_category(item.category) else {
+            v.push(
+                Code::UnitMismatch,
+                Some("item"),
+                format!("item `{}` is a {}; only inputs are purchased", item.id, item.category.as_str()),
+            );
+            return None;
+        };
+        let (content_role, attributed_role) = inventory_roles(item.category);
+        self.no_duplicate_species(
+            r.factors.iter().map(|f| f.species).chain(r.attributed.iter().map(|a| a.species)),
+            "factor",
+            v,
+        );
+        let quantity = match &r.quantity {
+            Some(m) => Some(self.quantity_or(item, m, "quantity", v)?),
+            None => None,
+        };
+        let lot = self.lot_for(item, &r.lot, &op.id);
+        let stock_dims = dims(Some(&item.id), lot.as_deref(), &r.site, Some(origin));
+        let mut flow_dims = stock_dims.clone();
+        flow_dims.counterparty = r.counterparty.clone();
+        let book = |d: &mut Draft, species: Species, amount: i64, content: bool| {
+            let (role, sd, fd) = if content {
+                (content_role, Dims { origin: None, ..stock_dims.clone() }, Dims { origin: None, ..flow_dims.clone() })
+            } else {
+                (Some(attributed_role), stock_dims.clone(), flow_dims.clone())
+            };
+            let Some(role) = role else {
+                return;
+            };
+            d.post(role, species, amount, sd);
+            if species.is_carbon() {
+                d.post(if content { Role::InContent } else { Role::InAttributed }, species, amount, fd);
+            } else {
+                d.post(Role::InAttributed, species, amount, fd);
+            }
+        };
+        for f in &r.factors {
+            if f.species == Species::C {
+                v.push(Code::UnitMismatch, Some("factor"), "carbon content is given with `content`, not as a factor");
+                continue;
+            }
+            let Some((exact_q, _)) = quantity else {
+                v.push(Code::UnitMismatch, Some("factor"), "an emission factor needs a quantity");
+                continue;
+            };
+            let Some(in_dim) = self.exact_in(item, exact_q, f.per.dimension) else {
+                v.push(
+                    Code::UnitMismatch,
+                    Some("factor"),
+                    format!(
+                        "factor {f} is per {}, and item `{}` has no conversion to it",
+                        f.per.dimension.as_str(),
+                        item.id
+                    ),
+                );
+                continue;
+            };
+            let gas = f.grams_per_base().and_then(|g| exact::mul(in_dim, g));
+            match gas.and_then(|g| self.entity.ratios.ledger_amount(f.species, g)) {
+                Ok(a) => book(d, f.species, a, false),
+                Err(_) => v.push(Code::Overflow, Some("factor"), format!("{f} x quantity out of range")),
+            }
+        }
+        for a in &r.attributed {
+            if a.species == Species::C {
+                v.push(Code::UnitMismatch, Some("attributed"), "carbon content is given with `content`");
+                continue;
+            }
+            if let Some(amount) = self.carbon_or(a, "attributed", v) {
+                book(d, a.species, amount, false);
+            }
+        }
+        let content = match (&r.content, item.carbon_content, quantity) {
+            (Some(c), _, _) => {
+                if c.species != Species::C {
+                    v.push(Code::UnitMismatch, Some("content"), format!("content is carbon (`tC`), not {}", c.species));
+                    None
+                } else {
+                    self.carbon_or(c, "content", v)
+                }
+            }
+            (None, Some(frac), Some((exact_q, _))) => match self.exact_in(item, exact_q, Dimension::Mass) {
+                Some(mass) => exact::mul(mass, frac).and_then(exact::round_i64).ok(),
+                None => {
+                    v.push(Code::UnitMismatch, Some("quantity"), "carbon content fraction needs a mass");
+                    None
+                }
+            },
+            _ => None,
+        };
+        if let Some(c) = content.filter(|c| *c != 0) {
+            if content_role.is_none() {
+                v.push(
+                    Code::ContentNotAllowed,
+                    Some("content"),
+                    format!("item `{}` cannot hold carbon content", item.id),
+                );
+            } else {
+                book(d, Species::C, c, true);
+            }
+        }
+        if let Some((_, q)) = quantity {
+            d.movement(&item.id, &r.site, lot, q);
+        }
+        if let Some(m) = r.custody {
+            d.meta.insert(CUSTODY_META.into(), m.as_str().into());
+        }
+        Some(())
+    }
+
+    pub(super) fn plan_capitalise(&self, op: &Op, c: &Capitalise, d: &mut Draft, v: &mut Violations) -> Option<TxKind> {
+        self.check_counterparty(&c.counterparty, "counterparty", v);
+        let Some(asset) = self.assets.get(&c.asset) else {
+            v.push(Code::AssetUnknown, Some("asset"), format!("asset `{}` is not defined", c.asset));
+            return None;
+        };
+        self.no_duplicate_species(c.amounts.iter().map(|a| a.species), "amount", v);
+        let elapsed = (MonthIndex::of(op.date).0 - asset.in_service.0).clamp(0, asset.life_months as i32) as i128;
+        for a in &c.amounts {
+            if a.species == Species::C {
+                v.push(Code::UnitMismatch, Some("amount"), "capitalised amounts are emissions, not content");
+                continue;
+            }
+            let Some(amount) = self.carbon_or(a, "amount", v) else {
+                continue;
+            };
+            let sd = dims(Some(&asset.id), None, &c.site, Some(Origin::Ppe));
+            let fd = Dims { counterparty: c.counterparty.clone(), ..sd.clone() };
+            d.post(Role::PpeAttributed, a.species, amount, sd.clone());
+            d.post(Role::InAttributed, a.species, amount, fd);
+            if elapsed > 0 {
+                // Depreciation already taken before the ledger started, and passed on with products.
+                let acc = exact::round_i64(Q::new(amount as i128 * elapsed, asset.life_months as i128)).ok()?;
+                d.post(Role::PpeDepreciation, a.species, -acc, sd.clone());
+                d.post(Role::OutEmissions, a.species, -acc, sd);
+            }
+        }
+        if elapsed > 0 {
+            d.meta.insert("months_depreciated_before".into(), elapsed.to_string());
+            Some(TxKind::Opening)
+        } else {
+            Some(TxKind::Capital)
+        }
+    }
+}

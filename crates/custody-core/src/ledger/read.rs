@@ -1,0 +1,94 @@
+//! Read access to the ledger: definitions, journal, positions, instruments, pools, certificates.
+
+use super::state::{Entity, Ledger, PosKey, QtyKey};
+use crate::chart::{Chart, Side};
+use crate::model::*;
+use crate::ops::*;
+use std::collections::BTreeMap;
+
+impl Ledger {
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    pub fn pools(&self) -> impl Iterator<Item = &crate::coc::Pool> {
+        self.pools.values()
+    }
+    pub fn pool(&self, id: &str) -> Option<&crate::coc::Pool> {
+        self.pools.get(id)
+    }
+    pub fn certificates(&self) -> &crate::coc::CertificateBook {
+        &self.certificates
+    }
+    pub fn avoided(&self) -> &[crate::coc::AvoidedCertificate] {
+        &self.avoided
+    }
+    /// Operations that posted no transaction (instruments, chain of custody), in order.
+    pub fn recorded(&self) -> &[Op] {
+        &self.recorded
+    }
+
+    /// Whether a transfer was booked by a `receive`.
+    pub fn has_received(&self, transfer: &str) -> bool {
+        self.received.contains(transfer)
+    }
+
+    /// Whether a sale's delivery to a customer was returned.
+    pub fn has_returned(&self, sale: &str, customer: &str) -> bool {
+        self.returned.contains(&(sale.to_string(), customer.to_string()))
+    }
+
+    pub fn entity(&self) -> &Entity {
+        &self.entity
+    }
+    pub fn chart(&self) -> &Chart {
+        &self.chart
+    }
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.items.values()
+    }
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.get(id)
+    }
+    pub fn assets(&self) -> impl Iterator<Item = &Asset> {
+        self.assets.values()
+    }
+    pub fn counterparties(&self) -> impl Iterator<Item = &Counterparty> {
+        self.counterparties.values()
+    }
+    pub fn periods(&self) -> &[Period] {
+        &self.periods
+    }
+    pub fn period(&self, id: &str) -> Option<&Period> {
+        self.periods.iter().find(|p| p.id == id)
+    }
+    pub fn period_of(&self, date: Date) -> Option<&Period> {
+        self.periods.iter().find(|p| p.start <= date && date <= p.end)
+    }
+    pub fn transactions(&self) -> &[Transaction] {
+        &self.txs
+    }
+    pub fn transaction(&self, id: &str) -> Option<&Transaction> {
+        self.tx_index.get(id).map(|i| &self.txs[*i])
+    }
+    pub fn instruments(&self) -> &[Instrument] {
+        &self.instruments
+    }
+    pub fn positions(&self) -> &BTreeMap<PosKey, i64> {
+        &self.positions
+    }
+    pub fn quantities(&self) -> &BTreeMap<QtyKey, i64> {
+        &self.quantities
+    }
+    pub fn is_reversed(&self, id: &str) -> bool {
+        self.reversed.contains(id)
+    }
+
+    /// Sum of positions on one side, in grams of carbon (non-carbon gases excluded).
+    pub fn side_total_carbon(&self, side: Side) -> i128 {
+        match side {
+            Side::Stock => self.totals.stock_carbon,
+            Side::Flow => self.totals.flow_carbon,
+        }
+    }
+}

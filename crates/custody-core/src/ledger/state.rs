@@ -1,0 +1,113 @@
+//! The `Ledger` itself (definitions, journal, positions, pools and certificates), its constructor,
+//! and the small types it hands out: entity, position keys, meta keys, `Applied`, `DefineError`.
+
+use crate::chart::{Chart, ChartError};
+use crate::model::*;
+use crate::ops::*;
+use crate::units::{CarbonRatios, Gwp, Species};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The company whose books these are, and the tables it reports with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    pub ratios: CarbonRatios,
+    pub gwp: Gwp,
+}
+
+/// Key of a position: account, species, dimensions.
+pub type PosKey = (String, Species, Dims);
+
+/// Key of an on-hand quantity: item, site, lot.
+pub type QtyKey = (String, Option<String>, Option<String>);
+
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub(super) entity: Entity,
+    pub(super) chart: Chart,
+    pub(super) items: BTreeMap<String, Item>,
+    pub(super) assets: BTreeMap<String, Asset>,
+    pub(super) counterparties: BTreeMap<String, Counterparty>,
+    pub(super) periods: Vec<Period>,
+    pub(super) txs: Vec<Transaction>,
+    /// Position of each transaction in `txs`, by id.
+    pub(super) tx_index: HashMap<String, usize>,
+    pub(super) ops: HashMap<String, Op>,
+    pub(super) reversed: BTreeSet<String>,
+    pub(super) positions: BTreeMap<PosKey, i64>,
+    pub(super) quantities: BTreeMap<QtyKey, i64>,
+    /// Lots of each (item, site) in order of arrival, for FIFO.
+    pub(super) lot_order: BTreeMap<(String, Option<String>), Vec<String>>,
+    pub(super) instruments: Vec<Instrument>,
+    /// Transfers booked by `receive`, by transfer id.
+    pub(super) received: BTreeSet<String>,
+    /// (sale, customer) pairs undone by `return`.
+    pub(super) returned: BTreeSet<(String, String)>,
+    pub(super) pools: BTreeMap<String, crate::coc::Pool>,
+    pub(super) certificates: crate::coc::CertificateBook,
+    pub(super) avoided: Vec<crate::coc::AvoidedCertificate>,
+    /// Operations that posted no transaction (instruments, chain of custody), in order.
+    pub(super) recorded: Vec<Op>,
+    pub(super) targets: Vec<Target>,
+    /// Running totals of every posting by side (carbon) and per non-carbon gas, kept apart from
+    /// the positions so that conservation is checked in O(1) after each post.
+    pub(super) totals: SideTotals,
+}
+
+/// Meta key naming the chain-of-custody model a sale (and its receive) declared.
+pub const CUSTODY_META: &str = "custody";
+
+/// Meta key naming the transfer a receive or return belongs to.
+pub const TRANSFER_META: &str = "transfer";
+
+/// What applying an operation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// A new transaction was posted (its index in the journal).
+    Posted(usize),
+    /// A market instrument was recorded beside the ledger.
+    Recorded,
+    /// The same id with the same content was applied before: nothing changed.
+    Duplicate,
+}
+
+/// A definition the ledger refused (duplicate id, overlapping period, ...).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DefineError(pub String);
+
+impl From<ChartError> for DefineError {
+    fn from(e: ChartError) -> Self {
+        DefineError(e.to_string())
+    }
+}
+
+impl Ledger {
+    pub fn new(entity: Entity) -> Ledger {
+        Ledger {
+            entity,
+            chart: Chart::efi(),
+            items: BTreeMap::new(),
+            assets: BTreeMap::new(),
+            counterparties: BTreeMap::new(),
+            periods: Vec::new(),
+            txs: Vec::new(),
+            tx_index: HashMap::new(),
+            ops: HashMap::new(),
+            reversed: BTreeSet::new(),
+            positions: BTreeMap::new(),
+            quantities: BTreeMap::new(),
+            lot_order: BTreeMap::new(),
+            instruments: Vec::new(),
+            received: BTreeSet::new(),
+            returned: BTreeSet::new(),
+            pools: BTreeMap::new(),
+            certificates: crate::coc::CertificateBook::default(),
+            avoided: Vec::new(),
+            recorded: Vec::new(),
+            targets: Vec::new(),
+            totals: SideTotals::default(),
+        }
+    }
+}

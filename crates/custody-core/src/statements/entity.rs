@@ -1,0 +1,113 @@
+//! Entity emissions (Figure 9 / Table ES-3).
+
+use super::intensity::BySpecies;
+use super::scope::{effective_kind, Scope};
+use crate::chart::Role;
+use crate::ledger::Ledger;
+use crate::model::*;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EntityLineKind {
+    DirectGross,
+    CcsAbated,
+    AttributedRawMaterials,
+    AttributedElectricity,
+    AttributedFuels,
+    AttributedPpe,
+    Transport,
+}
+
+impl EntityLineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityLineKind::DirectGross => "direct_gross",
+            EntityLineKind::CcsAbated => "ccs_abated",
+            EntityLineKind::AttributedRawMaterials => "attributed_raw_materials",
+            EntityLineKind::AttributedElectricity => "attributed_electricity",
+            EntityLineKind::AttributedFuels => "attributed_fuels",
+            EntityLineKind::AttributedPpe => "attributed_ppe",
+            EntityLineKind::Transport => "transport_of_products",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            EntityLineKind::DirectGross => "Direct emissions, gross",
+            EntityLineKind::CcsAbated => "Abated via CCS (captured less capture process)",
+            EntityLineKind::AttributedRawMaterials => "Attributed: raw materials",
+            EntityLineKind::AttributedElectricity => "Attributed: electricity",
+            EntityLineKind::AttributedFuels => "Attributed: fuels",
+            EntityLineKind::AttributedPpe => "Attributed: plant, property and equipment (depreciation)",
+            EntityLineKind::Transport => "Transport of products (FOD)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityEmissions {
+    pub scope: Scope,
+    pub lines: Vec<(EntityLineKind, BySpecies)>,
+    /// Emissions capitalised in the period (shown, not counted: they enter through depreciation).
+    pub capitalised: BySpecies,
+    pub instruments: Vec<Instrument>,
+}
+
+pub fn entity_emissions(ledger: &Ledger, scope: &Scope) -> EntityEmissions {
+    let chart = ledger.chart();
+    let code = |r: Role| chart.by_role(r).code.clone();
+    let (wip_direct, in_attr, ppe_dep) = (code(Role::WipDirect), code(Role::InAttributed), code(Role::PpeDepreciation));
+    let mut lines: BTreeMap<EntityLineKind, BySpecies> = BTreeMap::new();
+    let mut capitalised = BySpecies::new();
+    for tx in ledger.transactions().iter().filter(|t| scope.is_activity(t)) {
+        let kind = effective_kind(ledger, tx);
+        for p in &tx.postings {
+            let line = match (kind, p.dims.origin) {
+                (TxKind::Emit, _) if p.account == wip_direct => Some((EntityLineKind::DirectGross, p.amount)),
+                (TxKind::Capture, _) if p.account == wip_direct => Some((EntityLineKind::CcsAbated, p.amount)),
+                (TxKind::Purchase, Some(Origin::RawMaterials)) if p.account == in_attr => {
+                    Some((EntityLineKind::AttributedRawMaterials, p.amount))
+                }
+                (TxKind::Purchase, Some(Origin::Electricity)) if p.account == in_attr => {
+                    Some((EntityLineKind::AttributedElectricity, p.amount))
+                }
+                (TxKind::Purchase, Some(Origin::Fuels)) if p.account == in_attr => {
+                    Some((EntityLineKind::AttributedFuels, p.amount))
+                }
+                (TxKind::Depreciate, _) if p.account == ppe_dep => Some((EntityLineKind::AttributedPpe, -p.amount)),
+                (TxKind::Sell, Some(Origin::Transport)) if p.account == in_attr => {
+                    Some((EntityLineKind::Transport, p.amount))
+                }
+                (TxKind::Capital, _) if p.account == in_attr => {
+                    *capitalised.entry(p.species).or_default() += p.amount;
+                    None
+                }
+                _ => None,
+            };
+            if let Some((k, a)) = line {
+                *lines.entry(k).or_default().entry(p.species).or_default() += a;
+            }
+        }
+    }
+    for k in [
+        EntityLineKind::DirectGross,
+        EntityLineKind::CcsAbated,
+        EntityLineKind::AttributedRawMaterials,
+        EntityLineKind::AttributedElectricity,
+        EntityLineKind::AttributedFuels,
+        EntityLineKind::AttributedPpe,
+        EntityLineKind::Transport,
+    ] {
+        lines.entry(k).or_default();
+    }
+    EntityEmissions {
+        scope: scope.clone(),
+        lines: lines.into_iter().collect(),
+        capitalised,
+        instruments: ledger
+            .instruments()
+            .iter()
+            .filter(|i| i.date >= scope.start && i.date <= scope.end)
+            .cloned()
+            .collect(),
+    }
+}

@@ -1,0 +1,97 @@
+//! Product intensity (Figure 8 / Table ES-2): what each product sold carries, by origin and species.
+
+use super::scope::{effective_kind, original, Scope};
+use crate::chart::Role;
+use crate::ledger::Ledger;
+use crate::model::*;
+use crate::units::Species;
+use std::collections::BTreeMap;
+
+/// Amounts by species, in ledger base units.
+pub type BySpecies = BTreeMap<Species, i64>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntensityLine {
+    pub origin: Origin,
+    pub by_species: BySpecies,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductIntensity {
+    pub item: String,
+    pub name: String,
+    /// Quantity sold in the item's base unit (g or kJ).
+    pub sold: i64,
+    pub lines: Vec<IntensityLine>,
+    /// Carbon content carried out with the product (gC): not an emission.
+    pub content: i64,
+    /// Sales by customer: (customer, quantity sold).
+    pub customers: Vec<(String, i64)>,
+    /// The chain-of-custody models the period's sales declared (`undeclared` where none was).
+    pub custody_models: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductIntensityStatement {
+    pub scope: Scope,
+    pub products: Vec<ProductIntensity>,
+}
+
+fn product_entry<'a>(
+    ledger: &Ledger,
+    products: &'a mut BTreeMap<String, ProductIntensity>,
+    item: &str,
+) -> &'a mut ProductIntensity {
+    products.entry(item.to_string()).or_insert_with(|| ProductIntensity {
+        item: item.to_string(),
+        name: ledger.item(item).map(|i| i.name.clone()).unwrap_or_default(),
+        sold: 0,
+        lines: Vec::new(),
+        content: 0,
+        customers: Vec::new(),
+        custody_models: Vec::new(),
+    })
+}
+
+pub fn product_intensity(ledger: &Ledger, scope: &Scope) -> ProductIntensityStatement {
+    let out_emissions = &ledger.chart().by_role(Role::OutEmissions).code;
+    let out_content = &ledger.chart().by_role(Role::OutContent).code;
+    let mut products: BTreeMap<String, ProductIntensity> = BTreeMap::new();
+    let mut by_origin: BTreeMap<(String, Origin), BySpecies> = BTreeMap::new();
+    let mut customers: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for tx in ledger.transactions().iter().filter(|t| scope.is_activity(t)) {
+        if effective_kind(ledger, tx) != TxKind::Sell {
+            continue;
+        }
+        let sign = original(ledger, tx).1;
+        let model = tx.meta.get(crate::ledger::CUSTODY_META).cloned().unwrap_or_else(|| "undeclared".into());
+        for m in &tx.movements {
+            let entry = product_entry(ledger, &mut products, &m.item);
+            if !entry.custody_models.contains(&model) {
+                entry.custody_models.push(model.clone());
+            }
+            entry.sold -= m.quantity;
+            for (k, v) in &tx.meta {
+                if let (Some(c), Ok(q)) = (k.strip_prefix(SOLD_TO_PREFIX), v.parse::<i64>()) {
+                    *customers.entry((m.item.clone(), c.to_string())).or_default() += sign * q;
+                }
+            }
+        }
+        for p in &tx.postings {
+            let Some(item) = &p.dims.item else { continue };
+            if p.account == *out_content {
+                product_entry(ledger, &mut products, item).content -= p.amount;
+            } else if p.account == *out_emissions {
+                let origin = p.dims.origin.unwrap_or(Origin::Direct);
+                *by_origin.entry((item.clone(), origin)).or_default().entry(p.species).or_default() -= p.amount;
+            }
+        }
+    }
+    for ((item, origin), by_species) in by_origin {
+        product_entry(ledger, &mut products, &item).lines.push(IntensityLine { origin, by_species });
+    }
+    for ((item, customer), q) in customers {
+        product_entry(ledger, &mut products, &item).customers.push((customer, q));
+    }
+    ProductIntensityStatement { scope: scope.clone(), products: products.into_values().collect() }
+}

@@ -1,0 +1,25 @@
+//! Statements computed from the ledger: plain data, rendered elsewhere.
+//!
+//! Every statement covers one period. Its *beginning* is everything posted before the period
+//! plus the period's opening transactions (opening inventory, assets brought in with their
+//! accumulated depreciation); its *activity* is every other transaction dated in the period.
+
+mod balances;
+mod carbon_balance;
+mod eledger;
+mod entity;
+mod intensity;
+mod ledger_statement;
+mod purchased;
+mod scope;
+
+/// Meta key under which a sale records the quantity sold to one customer (kept in [`crate::model`]).
+pub use crate::model::SOLD_TO_PREFIX;
+pub use balances::{balances, Balances};
+pub use carbon_balance::{carbon_balance, CarbonBalance};
+pub use eledger::{eledger, ELedger, ELedgerCustomer};
+pub use entity::{entity_emissions, EntityEmissions, EntityLineKind};
+pub use intensity::{product_intensity, BySpecies, IntensityLine, ProductIntensity, ProductIntensityStatement};
+pub use ledger_statement::{ledger_statement, LedgerRow, LedgerStatement};
+pub use purchased::{purchased_goods, PurchasedGoods};
+pub use scope::Scope;

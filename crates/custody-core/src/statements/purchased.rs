@@ -1,0 +1,58 @@
+//! Purchased goods (the buyer's side), with the claim type each custody model allows.
+
+use super::intensity::BySpecies;
+use super::scope::{effective_kind, original, Scope};
+use crate::chart::Role;
+use crate::ledger::Ledger;
+use crate::model::*;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchasedGoods {
+    pub scope: Scope,
+    /// Attributed emissions bought in, by (supplier, claim type), by species.
+    pub lines: Vec<(String, &'static str, BySpecies)>,
+    /// Certificates received in the period: (certificate, from, units, pool). Instruments, not emissions.
+    pub certificates: Vec<(String, String, i64, String)>,
+}
+
+/// The claim type a purchase carries: what its custody model lets the buyer claim.
+fn claim_type(tx: &Transaction) -> &'static str {
+    match tx.meta.get(crate::ledger::CUSTODY_META).and_then(|m| crate::coc::CustodyModel::parse(m)) {
+        Some(crate::coc::CustodyModel::MassBalance) => "mass-balance-chain-of-custody",
+        Some(crate::coc::CustodyModel::BookAndClaim) => "book-and-claim",
+        _ => "physical",
+    }
+}
+
+pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
+    let in_attr = &ledger.chart().by_role(Role::InAttributed).code;
+    let mut lines: BTreeMap<(String, &'static str), BySpecies> = BTreeMap::new();
+    for tx in
+        ledger.transactions().iter().filter(|t| scope.is_activity(t) && effective_kind(ledger, t) == TxKind::Purchase)
+    {
+        let kind = claim_type(original(ledger, tx).0);
+        for p in tx.postings.iter().filter(|p| p.account == *in_attr) {
+            let supplier = p.dims.counterparty.clone().unwrap_or_else(|| "(no supplier named)".into());
+            *lines.entry((supplier, kind)).or_default().entry(p.species).or_default() += p.amount;
+        }
+    }
+    let certificates = ledger
+        .recorded()
+        .iter()
+        .filter(|op| op.date >= scope.start && op.date <= scope.end)
+        .filter_map(|op| match &op.body {
+            crate::ops::Operation::Custody(crate::ops::CustodyOp::CertificateReceive {
+                certificate,
+                from,
+                block: Some(b),
+            }) => Some((certificate.clone(), from.clone(), (b.last - b.first + 1) as i64, b.pool.clone())),
+            _ => None,
+        })
+        .collect();
+    PurchasedGoods {
+        scope: scope.clone(),
+        lines: lines.into_iter().map(|((s, k), m)| (s, k, m)).collect(),
+        certificates,
+    }
+}
