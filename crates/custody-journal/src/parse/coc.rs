@@ -1,0 +1,291 @@
+//! Chain-of-custody directives: the `pool` definition, and the pool, certificate and
+//! avoided-emission operations, with their field parsers.
+
+use super::lexer::Line;
+use super::reader::{
+    arg, at, choice, decimal, id_and_name, ident, life, month, one_measure, only, opt_value, options, word, Block,
+    Field, R,
+};
+use custody_core::exact::{self, Q};
+use custody_core::model::*;
+use custody_core::ops::*;
+use custody_core::units::{Dimension, Unit};
+
+/// `0.8 tCO2e/t` (or kgCO2e/t, gCO2e/kg): grams CO2e per gram, exact.
+fn co2e_intensity(f: &Field) -> R<Q> {
+    let v = decimal(f, 0, "an intensity such as `1.85 tCO2e/t`")?;
+    let u = arg(f, 1, "a unit such as tCO2e/t or kgCO2e/t")?;
+    only(f, 2)?;
+    let parsed = u.text.split_once('/').and_then(|(num, den)| {
+        let mass = num.strip_suffix("CO2e")?;
+        let (n, d) = (Unit::parse(mass)?, Unit::parse(den)?);
+        (n.dimension == Dimension::Mass && d.dimension == Dimension::Mass).then(|| v * n.base / d.base)
+    });
+    parsed.map_or_else(|| at(f, Some(u), format!("`{}` is not a CO2e intensity per mass (e.g. tCO2e/t)", u.text)), Ok)
+}
+
+/// `custody MODEL`: the chain-of-custody model a receipt, sale or receive declares.
+pub(super) fn custody_model(f: &Field) -> R<custody_core::coc::CustodyModel> {
+    choice(
+        "a chain-of-custody model",
+        "identity-preserved, segregated, controlled-blending, mass-balance, book-and-claim",
+        custody_core::coc::CustodyModel::parse,
+    )(f)
+}
+
+fn quoted(f: &Field, what: &str) -> R<String> {
+    let t = arg(f, 0, what)?;
+    only(f, 1)?;
+    Ok(t.text.clone())
+}
+
+fn boundary(f: &Field) -> R<custody_core::coc::Boundary> {
+    use custody_core::coc::Boundary;
+    let kind = arg(f, 0, "batch ID, process ID, site ID, sites A,B or company")?;
+    let b = match kind.text.as_str() {
+        "company" => {
+            only(f, 1)?;
+            return Ok(Boundary::Company);
+        }
+        "batch" => Boundary::Batch(ident(f, 1, "a batch id")?),
+        "process" => Boundary::Process(ident(f, 1, "a process id")?),
+        "site" => Boundary::Site(ident(f, 1, "a site id")?),
+        "sites" => Boundary::Sites(ident(f, 1, "sites A,B,...")?.split(',').map(str::to_string).collect()),
+        _ => return at(f, Some(kind), "a boundary is batch ID, process ID, site ID, sites A,B or company"),
+    };
+    only(f, 2)?;
+    Ok(b)
+}
+
+pub(super) fn parse_pool(header: &Line, b: &mut Block) -> R<custody_core::coc::Policy> {
+    use custody_core::coc::*;
+    let (id, name) = id_and_name(header)?;
+    let attribute = b.one(
+        "attribute",
+        choice(
+            "an attribute",
+            "low-emission-iron, green-electricity, recycled-content, certified-material, emission-intensity",
+            Attribute::parse,
+        ),
+    )?;
+    let method = b.one("method", choice("a method", "percentage, credit", Method::parse))?;
+    let eligible = b.many("eligible", word("an item id"))?;
+    let benchmark = b.one("benchmark", co2e_intensity)?;
+    let start = b.one("start", month)?;
+    let period_months = b.one("period", life)?;
+    let carry_over = b.one("carry-over", |f| {
+        let share = decimal(f, 0, "a share such as 100%")?;
+        let n = arg(f, 1, "a number of periods")?;
+        only(f, 2)?;
+        match n.text.parse::<u32>() {
+            Ok(max_periods) => Ok(CarryOver { max_share: share, max_periods }),
+            Err(_) => at(f, Some(n), "carry-over lasts a whole number of periods"),
+        }
+    })?;
+    let bound = b.one("boundary", boundary)?;
+    let groups = b.many("group", |f| {
+        let g = ident(f, 0, "a group name")?;
+        let items: Vec<String> = f.args.iter().skip(1).map(|t| t.text.clone()).collect();
+        if items.is_empty() {
+            return at(f, None, "a product group lists its items");
+        }
+        Ok((g, items))
+    })?;
+    let group_key = b.one("group-key", choice("a physical key", "mass, energy, carbon", GroupKey::parse))?;
+    let attribution =
+        b.one("attribution", choice("an attribution", "proportional, non-proportional", Attribution::parse))?;
+    let output = b.one(
+        "output",
+        choice("an output", "updated-factor, bundled-certificate, unbundled-certificate", OutputForm::parse),
+    )?;
+    let claim = b.one("claim", |f| quoted(f, "the inventory claims may enter"))?;
+    let conversion = b.one("conversion", |f| {
+        let q = decimal(f, 0, "a conversion factor")?;
+        only(f, 1)?;
+        Ok(q)
+    })?;
+    let verified_by = b.one("verified-by", |f| quoted(f, "the verifying body"))?;
+    b.finish()?;
+    Ok(Policy {
+        id,
+        name,
+        attribute: b.required(attribute, "attribute", "a pool")?,
+        method: b.required(method, "method", "a pool")?,
+        eligible,
+        benchmark,
+        start: b.required(start, "start", "a pool")?,
+        period_months: b.required(period_months, "period", "a pool")?,
+        carry_over,
+        boundary: b.required(bound, "boundary", "a pool")?,
+        groups,
+        group_key: group_key.unwrap_or(GroupKey::Mass),
+        attribution: b.required(attribution, "attribution", "a pool")?,
+        output: b.required(output, "output", "a pool")?,
+        claim: b.required(claim, "claim", "a pool")?,
+        conversion: conversion.unwrap_or_else(|| exact::q(1)),
+        verified_by,
+    })
+}
+
+pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
+    use custody_core::coc::AvoidedBasis;
+    use custody_core::ops::CustodyOp as C;
+    let pool = |b: &mut Block| -> R<String> {
+        let p = b.one("pool", word("a pool id"))?;
+        b.required(p, "pool", kind)
+    };
+    let cert = |b: &mut Block| -> R<String> {
+        let c = b.one("certificate", word("a certificate id"))?;
+        b.required(c, "certificate", kind)
+    };
+    let units = |f: &Field| -> R<i64> {
+        let n = arg(f, 0, "a whole number of units")?;
+        only(f, 1)?;
+        n.text.parse::<i64>().map_or_else(|_| at(f, Some(n), "a whole number of units"), Ok)
+    };
+    let op = match kind {
+        "pool-input" | "pool-output" => {
+            let pool = pool(b)?;
+            let item = b.one("item", word("an item id"))?;
+            let quantity = b.one("quantity", one_measure)?;
+            let intensity = if kind == "pool-input" { b.one("intensity", co2e_intensity)? } else { None };
+            let site = b.one("site", word("a site id"))?;
+            let process = b.one("process", word("a process id"))?;
+            let batch = b.one("batch", word("a batch id"))?;
+            b.finish()?;
+            let item = b.required(item, "item", kind)?;
+            let quantity = b.required(quantity, "quantity", kind)?;
+            if kind == "pool-input" {
+                C::PoolInput { pool, item, quantity, intensity, site, process, batch }
+            } else {
+                C::PoolOutput { pool, item, quantity, site, process, batch }
+            }
+        }
+        "pool-claim" => {
+            let pool = pool(b)?;
+            let output = b.one("output", word("a pool output id"))?;
+            let quantity = b.one("quantity", one_measure)?;
+            let factor = b.one("factor", co2e_intensity)?;
+            b.finish()?;
+            C::PoolClaim { pool, output, quantity: b.required(quantity, "quantity", kind)?, factor }
+        }
+        "pool-close" => {
+            let pool = pool(b)?;
+            let period = b.one("period", |f| {
+                let n = arg(f, 0, "a period number (0 is the first)")?;
+                only(f, 1)?;
+                n.text.parse::<u32>().map_or_else(|_| at(f, Some(n), "a period number"), Ok)
+            })?;
+            b.finish()?;
+            C::PoolClose { pool, period }
+        }
+        "certificate-issue" => {
+            let pool = pool(b)?;
+            let certificate = cert(b)?;
+            let n = b.one("units", units)?;
+            let bundled_with = b.one("bundled-with", word("a sale id"))?;
+            let expires = b.one("expires", |f| {
+                let t = arg(f, 0, "a date")?;
+                only(f, 1)?;
+                parse_date(&t.text).map_or_else(|| at(f, Some(t), "a date YYYY-MM-DD"), Ok)
+            })?;
+            b.finish()?;
+            C::CertificateIssue { pool, certificate, units: b.required(n, "units", kind)?, bundled_with, expires }
+        }
+        "certificate-split" => {
+            let certificate = cert(b)?;
+            let n = b.one("units", units)?;
+            let first = b.one("first", word("the new first certificate id"))?;
+            let rest = b.one("rest", word("the new remainder certificate id"))?;
+            b.finish()?;
+            C::CertificateSplit {
+                certificate,
+                units: b.required(n, "units", kind)?,
+                first: b.required(first, "first", kind)?,
+                rest: b.required(rest, "rest", kind)?,
+            }
+        }
+        "certificate-transfer" => {
+            let certificate = cert(b)?;
+            let to = b.one("to", word("a counterparty id"))?;
+            b.finish()?;
+            C::CertificateTransfer { certificate, to: b.required(to, "to", kind)? }
+        }
+        "certificate-receive" => {
+            let certificate = cert(b)?;
+            let from = b.one("from", word("the sending entity"))?;
+            let block = b.one("block", |f| {
+                // block POOL PERIOD PREFIX FIRST LAST [bundled-with=SALE] [expires=DATE]
+                let pool = ident(f, 0, "the pool")?;
+                let nums = |i: usize, what: &str| -> R<u64> {
+                    let t = arg(f, i, what)?;
+                    t.text.parse::<u64>().map_or_else(|_| at(f, Some(t), format!("{what} is a whole number")), Ok)
+                };
+                let period = nums(1, "the period")? as u32;
+                let prefix = ident(f, 2, "the serial prefix")?;
+                let (first, last) = (nums(3, "the first serial")?, nums(4, "the last serial")?);
+                let o = options(f, 5, &["bundled-with", "expires"])?;
+                let expires = match opt_value(&o, "expires") {
+                    Some(d) => Some(
+                        parse_date(&d).map_or_else(|| at(f, o.get("expires").copied(), "expires=YYYY-MM-DD"), Ok)?,
+                    ),
+                    None => None,
+                };
+                Ok(custody_core::coc::CertificateBlock {
+                    pool,
+                    period,
+                    prefix,
+                    first,
+                    last,
+                    bundled_with: opt_value(&o, "bundled-with"),
+                    expires,
+                })
+            })?;
+            b.finish()?;
+            C::CertificateReceive { certificate, from: b.required(from, "from", kind)?, block }
+        }
+        "certificate-retire" => {
+            let certificate = cert(b)?;
+            let beneficiary = b.one("beneficiary", |f| quoted(f, "a beneficiary"))?;
+            let purpose = b.one("purpose", |f| quoted(f, "a purpose"))?;
+            let claim_period = b.one("claim-period", |f| quoted(f, "a claim period"))?;
+            b.finish()?;
+            C::CertificateRetire {
+                certificate,
+                beneficiary: b.required(beneficiary, "beneficiary", kind)?,
+                purpose: b.required(purpose, "purpose", kind)?,
+                claim_period: b.required(claim_period, "claim-period", kind)?,
+            }
+        }
+        "certificate-cancel" => {
+            let certificate = cert(b)?;
+            let reason = b.one("reason", |f| quoted(f, "a reason"))?;
+            b.finish()?;
+            C::CertificateCancel { certificate, reason: b.required(reason, "reason", kind)? }
+        }
+        "certificate-expire" => {
+            let certificate = cert(b)?;
+            b.finish()?;
+            C::CertificateExpire { certificate }
+        }
+        "avoided" => {
+            let project = b.one("project", |f| quoted(f, "the reduction project"))?;
+            let basis = b.one("basis", choice("a basis", "project-baseline, company-baseline", AvoidedBasis::parse))?;
+            let baseline = b.one("baseline", co2e_intensity)?;
+            let actual = b.one("actual", co2e_intensity)?;
+            let quantity = b.one("quantity", one_measure)?;
+            let allocated_to = b.one("allocated-to", |f| quoted(f, "what the reduction is allocated to"))?;
+            b.finish()?;
+            C::Avoided {
+                project: b.required(project, "project", kind)?,
+                basis: b.required(basis, "basis", kind)?,
+                baseline: b.required(baseline, "baseline", kind)?,
+                actual: b.required(actual, "actual", kind)?,
+                quantity: b.required(quantity, "quantity", kind)?,
+                allocated_to,
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Operation::Custody(op)))
+}

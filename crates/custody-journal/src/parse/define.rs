@@ -1,0 +1,240 @@
+//! The directive dispatcher and the definition directives: entity, counterparty, account, item,
+//! asset, period, target and close (pools are in `coc`, dated operations in `operations`).
+
+use super::coc::parse_pool;
+use super::lexer::Line;
+use super::operations::parse_op;
+use super::reader::{
+    arg, at, choice, decimal, enum_arg, header_arg, header_name, header_only, id_and_name, life, month, only, property,
+    word, Block, Field, R,
+};
+use custody_core::chart::{Account, Role, Side};
+use custody_core::exact::{self, Q};
+use custody_core::model::*;
+use custody_core::ops::*;
+use custody_core::units::{CarbonRatios, Dimension, Gwp, Property};
+use custody_core::Entity;
+
+/// A parsed journal entry with the place it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Entity(Entity),
+    Counterparty(Counterparty),
+    Account(Account),
+    Item(Item),
+    Asset(Asset),
+    Period(Period),
+    Close(String),
+    Pool(custody_core::coc::Policy),
+    Target(Target),
+    Op(Op),
+}
+
+fn carbon_fraction(f: &Field) -> R<Q> {
+    let q = decimal(f, 0, "a mass fraction such as 0.722 or 72.2%")?;
+    only(f, 1)?;
+    if q < exact::q(0) || q > exact::q(1) {
+        return at(f, f.args.first(), "carbon content is a mass fraction between 0 and 1");
+    }
+    Ok(q)
+}
+
+fn item_property(f: &Field) -> R<Property> {
+    let p = property(f, 0)?;
+    only(f, 2)?;
+    Ok(p)
+}
+
+pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
+    let mut b = Block::new(header, body);
+    let head = &header.tokens[0];
+    let entry = match head.text.as_str() {
+        "entity" => {
+            let (id, name) = id_and_name(header)?;
+            let ratios = b.one("ratios", choice("a ratio table", "efi, molar", CarbonRatios::parse))?;
+            let gwp = b.one("gwp", choice("a GWP table", "ar5, ar6", Gwp::parse))?;
+            b.finish()?;
+            Entry::Entity(Entity {
+                id,
+                name,
+                ratios: b.required(ratios, "ratios", "an entity")?,
+                gwp: b.required(gwp, "gwp", "an entity")?,
+            })
+        }
+        "counterparty" => {
+            let (id, name) = id_and_name(header)?;
+            b.finish()?;
+            Entry::Counterparty(Counterparty { id, name })
+        }
+        "account" => {
+            let code = header_arg(header, 1, "a code")?;
+            let side = match header_arg(header, 2, "a side (stock or flow)")?.as_str() {
+                "stock" => Side::Stock,
+                "flow" => Side::Flow,
+                other => {
+                    return Err((header.no, header.tokens[2].col, format!("`{other}` is not a side (stock or flow)")))
+                }
+            };
+            let name = header_name(header, 3)?;
+            header_only(header, 4)?;
+            b.finish()?;
+            Entry::Account(Account { code, name, side, role: Role::Custom })
+        }
+        "item" => {
+            let (id, name) = id_and_name(header)?;
+            let category = b.one(
+                "category",
+                choice("a category", "raw-material, fuel, electricity, product, byproduct, waste", Category::parse),
+            )?;
+            let measure_dim = b.one(
+                "measure",
+                choice("a measure", "mass, energy", |s| match s {
+                    "mass" => Some(Dimension::Mass),
+                    "energy" => Some(Dimension::Energy),
+                    _ => None,
+                }),
+            )?;
+            let costing = b.one("costing", choice("a costing method", "mwa, fifo, specific", Costing::parse))?;
+            let carbon_content = b.one("carbon-content", carbon_fraction)?;
+            let energy = b.many("energy-content", |f| {
+                let p = item_property(f)?;
+                match (p.num.dimension, p.den.dimension) {
+                    (Dimension::Energy, Dimension::Mass | Dimension::Volume) => Ok(p),
+                    _ => at(f, f.args.get(1), "energy content is energy per mass or volume, e.g. MJ/kg, MJ/m3"),
+                }
+            })?;
+            let ferrous = b.one("ferrous", |f| {
+                let kind = enum_arg(f, 0, "scrap or primary", "scrap, primary", Ferrous::parse)?;
+                let frac = decimal(f, 1, "a metallic fraction such as 98%")?;
+                only(f, 2)?;
+                if frac <= exact::q(0) || frac > exact::q(1) {
+                    return at(f, f.args.get(1), "a metallic fraction is above 0 and at most 1");
+                }
+                Ok((kind, frac))
+            })?;
+            let density = b.one("density", |f| {
+                let p = item_property(f)?;
+                if p.num.dimension != Dimension::Mass || p.den.dimension != Dimension::Volume {
+                    return at(f, f.args.get(1), "density is mass per volume, e.g. kg/m3");
+                }
+                Ok(p)
+            })?;
+            b.finish()?;
+            let per = |d: Dimension| {
+                let mut it = energy.iter().filter(|p| p.den.dimension == d);
+                match (it.next(), it.next()) {
+                    (_, Some(_)) => {
+                        Err((header.no, head.col, format!("item `{id}` gives two energy contents per {}", d.as_str())))
+                    }
+                    (first, None) => Ok(first.copied()),
+                }
+            };
+            let category = b.required(category, "category", "an item")?;
+            Entry::Item(Item {
+                measure: measure_dim.unwrap_or(if category == Category::Electricity {
+                    Dimension::Energy
+                } else {
+                    Dimension::Mass
+                }),
+                category,
+                costing: costing.unwrap_or_default(),
+                carbon_content,
+                energy_content: per(Dimension::Mass)?,
+                volumetric_energy: per(Dimension::Volume)?,
+                density,
+                ferrous,
+                id,
+                name,
+            })
+        }
+        "asset" => {
+            let (id, name) = id_and_name(header)?;
+            let in_service = b.one("in-service", month)?;
+            let life_months = b.one("life", life)?;
+            b.finish()?;
+            Entry::Asset(Asset {
+                id,
+                name,
+                in_service: b.required(in_service, "in-service", "an asset")?,
+                life_months: b.required(life_months, "life", "an asset")?,
+            })
+        }
+        "period" => {
+            let id = header_arg(header, 1, "an id")?;
+            let start = header_date(header, 2)?;
+            let end = header_date(header, 3)?;
+            header_only(header, 4)?;
+            b.finish()?;
+            Entry::Period(Period { id, start, end, closed: false })
+        }
+        "pool" => Entry::Pool(parse_pool(header, &mut b)?),
+        "target" => {
+            let (id, name) = id_and_name(header)?;
+            let baseline = b.one("baseline", |f| {
+                let v = decimal(f, 0, "a baseline such as 52000 tCO2e")?;
+                let u = arg(f, 1, "tCO2e or kgCO2e")?;
+                only(f, 2)?;
+                match u.text.as_str() {
+                    "tCO2e" => Ok(v * exact::q(1_000_000)),
+                    "kgCO2e" => Ok(v * exact::q(1_000)),
+                    _ => at(f, Some(u), "a baseline is in tCO2e or kgCO2e"),
+                }
+            })?;
+            let baseline_period = b.one("baseline-period", word("a period id of this ledger"))?;
+            let year_of = |what: &'static str| {
+                move |f: &Field| {
+                    let t = arg(f, 0, what)?;
+                    only(f, 1)?;
+                    t.text.parse::<i32>().map_or_else(|_| at(f, Some(t), format!("{what} is a year such as 2030")), Ok)
+                }
+            };
+            let baseline_year = b.one("baseline-year", year_of("the baseline year"))?;
+            let reduction = b.one("reduction", |f| {
+                let q = decimal(f, 0, "a reduction such as 30%")?;
+                only(f, 1)?;
+                Ok(q)
+            })?;
+            let year = b.one("year", year_of("the target year"))?;
+            b.finish()?;
+            Entry::Target(Target {
+                id,
+                name,
+                baseline,
+                baseline_period,
+                baseline_year: b.required(baseline_year, "baseline-year", "a target")?,
+                reduction: b.required(reduction, "reduction", "a target")?,
+                year: b.required(year, "year", "a target")?,
+            })
+        }
+        "close" => {
+            let id = header_arg(header, 1, "a period id")?;
+            header_only(header, 2)?;
+            b.finish()?;
+            Entry::Close(id)
+        }
+        text if text.starts_with(|c: char| c.is_ascii_digit()) => {
+            let date = header_date(header, 0)?;
+            let kind = header_arg(header, 1, "an operation (opening, purchase, consume, emit, capture, produce, capitalise, depreciate, sell, txn, reverse, obtain)")?;
+            let id = header_arg(header, 2, "an id")?;
+            let memo = header_name(header, 3)?;
+            header_only(header, 4)?;
+            let body = parse_op(&mut b, &kind)?;
+            Entry::Op(Op { id, date, memo, body })
+        }
+        other => {
+            return Err((
+                header.no,
+                head.col,
+                format!(
+                "unknown directive `{other}` (entity, counterparty, account, item, asset, period, pool, target, close, or a date)"
+            ),
+            ))
+        }
+    };
+    Ok(entry)
+}
+
+fn header_date(header: &Line, i: usize) -> R<Date> {
+    let s = header_arg(header, i, "a date YYYY-MM-DD")?;
+    parse_date(&s).ok_or((header.no, header.tokens[i].col, format!("`{s}` is not a date YYYY-MM-DD")))
+}

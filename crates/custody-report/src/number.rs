@@ -1,0 +1,74 @@
+//! Number helpers shared by every renderer: exact decimals as JSON numbers, grams as tonnes,
+//! the report's thousands-separated amounts, and gas masses and CO2e through the ledger's tables.
+
+use custody_core::exact::{self, Q};
+use custody_core::statements::BySpecies;
+use custody_core::units::Species;
+use custody_core::Ledger;
+use serde_json::Value;
+
+/// An exact decimal as a JSON number.
+pub(crate) fn num(x: Q, places: u32) -> Value {
+    let s = exact::format_decimal(x, places);
+    Value::Number(s.parse().expect("a formatted decimal is a JSON number"))
+}
+
+pub(crate) fn tonnes(grams: i64) -> Q {
+    Q::new(grams as i128, 1_000_000)
+}
+
+pub(crate) fn t_c(grams: i64) -> Value {
+    num(tonnes(grams), 6)
+}
+
+/// Thousands-separated with `places` decimals, negatives in parentheses (the report's style).
+pub(crate) fn fmt_amount(x: Q, places: u32) -> String {
+    let s = exact::format_decimal(exact::abs_q(x), places);
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i.to_string(), format!(".{f:0<width$}", width = places as usize)),
+        None if places > 0 => (s.clone(), format!(".{}", "0".repeat(places as usize))),
+        None => (s.clone(), String::new()),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if x < exact::q(0) && format!("{grouped}{frac}").chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("({grouped}{frac})")
+    } else if x == exact::q(0) {
+        "-".to_string()
+    } else {
+        format!("{grouped}{frac}")
+    }
+}
+
+pub(crate) fn fmt_tc(grams: i64) -> String {
+    fmt_amount(tonnes(grams), 0)
+}
+
+/// Gas mass (grams) of a species for a ledger amount.
+pub(crate) fn gas(ledger: &Ledger, species: Species, amount: i64) -> Q {
+    ledger.entity().ratios.gas_grams(species, amount)
+}
+
+pub(crate) fn gas_of(ledger: &Ledger, m: &BySpecies, species: Species) -> Q {
+    m.get(&species).map(|a| gas(ledger, species, *a)).unwrap_or_else(|| exact::q(0))
+}
+
+/// Grams CO2e of emissions by species (CO and VOC have no GWP100 and add nothing).
+pub(crate) fn co2e(ledger: &Ledger, m: &BySpecies) -> Q {
+    m.iter().filter_map(|(sp, a)| ledger.entity().gwp.factor(*sp).map(|f| gas(ledger, *sp, *a) * f)).sum()
+}
+
+/// g CO2e per g, shown as tCO2e/t.
+pub(crate) fn factor(q: Q) -> Value {
+    num(q, 6)
+}
+
+/// Grams (of a gas or of CO2e) as tonnes.
+pub(crate) fn grams_to_tonnes(g: Q) -> Q {
+    g / exact::q(1_000_000)
+}

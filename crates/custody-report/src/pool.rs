@@ -1,0 +1,178 @@
+//! The mass-balance pools statement: each pool's policy and its statement per period.
+
+use crate::number::{factor, fmt_amount, num, tonnes};
+use crate::table::{base, header, table};
+use custody_core::exact::{self, Q};
+use custody_core::statements::Scope;
+use custody_core::units::Dimension;
+use custody_core::Ledger;
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let mut text = header(ledger, scope, "Mass-balance pools: policy and statement per period");
+    let mut out = Vec::new();
+    for pool in ledger.pools() {
+        let p = &pool.policy;
+        let _ = writeln!(text, "Pool {} ({}): {}", p.id, p.name, p.attribute.as_str());
+        let decisions = [
+            (
+                "1 input criteria",
+                format!(
+                    "eligible: {}{}",
+                    p.eligible.join(", "),
+                    p.benchmark
+                        .map(|b| format!(
+                            "; benchmark {} tCO2e/t (controlled mass balance)",
+                            exact::format_decimal(b, 6)
+                        ))
+                        .unwrap_or_default()
+                ),
+            ),
+            (
+                "2 temporal boundary",
+                format!(
+                    "{}-month periods from {}; carry-over: {}",
+                    p.period_months,
+                    p.start,
+                    p.carry_over
+                        .as_ref()
+                        .map(|c| format!(
+                            "up to {}% for {} period(s)",
+                            exact::format_decimal(c.max_share * exact::q(100), 4),
+                            c.max_periods
+                        ))
+                        .unwrap_or_else(|| "none".into())
+                ),
+            ),
+            ("3 transfer boundary", p.boundary.describe()),
+            (
+                "4 allocation across groups",
+                format!(
+                    "{} key; groups: {}",
+                    p.group_key.as_str(),
+                    p.groups.iter().map(|(g, i)| format!("{g} [{}]", i.join(", "))).collect::<Vec<_>>().join("; ")
+                ),
+            ),
+            ("5 attribution", p.attribution.as_str().to_string()),
+            ("6 output", p.output.as_str().to_string()),
+            ("7 claim", p.claim.clone()),
+        ];
+        for (k, v) in &decisions {
+            let _ = writeln!(text, "  {k:<28} {v}");
+        }
+        let _ = writeln!(
+            text,
+            "  method: {}; conversion factor {}",
+            p.method.as_str(),
+            exact::format_decimal(p.conversion, 6)
+        );
+        for f in p.flags() {
+            let _ = writeln!(text, "  FLAG: {f}");
+        }
+        // Inputs are in their items' unit; credits, claims and balances in output units for the
+        // percentage method and in input units times the conversion factor for the credit method.
+        let unit_of = |item: &str| match ledger.item(item).map(|i| i.measure) {
+            Some(Dimension::Energy) => ("MWh", 3_600_000i128),
+            _ => ("t", 1_000_000i128),
+        };
+        let unit_in = pool
+            .periods
+            .values()
+            .flat_map(|x| x.inputs.first())
+            .next()
+            .map(|i| unit_of(&i.item))
+            .unwrap_or(("t", 1_000_000));
+        let unit_out = pool
+            .periods
+            .values()
+            .flat_map(|x| x.outputs.first())
+            .next()
+            .map(|o| unit_of(&o.item))
+            .unwrap_or(("t", 1_000_000));
+        let unit_credit = if p.method == custody_core::coc::Method::Percentage { unit_out } else { unit_in };
+        let show = |g: i64, u: (&str, i128)| fmt_amount(Q::new(g as i128, u.1), 3);
+        let mut rows = vec![vec![
+            "period".to_string(),
+            format!("inputs {}", unit_in.0),
+            format!("eligible {}", unit_in.0),
+            format!("credited {}", unit_credit.0),
+            format!("carried in {}", unit_credit.0),
+            format!("outputs {}", unit_out.0),
+            format!("claimed {}", unit_credit.0),
+            format!("balance {}", unit_credit.0),
+            format!("carry-out {}", unit_credit.0),
+            format!("lapsed {}", unit_credit.0),
+            "state".into(),
+        ]];
+        let mut periods = Vec::new();
+        for st in pool.statements() {
+            rows.push(vec![
+                format!("{} ({}..{})", st.period, st.first_month, st.last_month),
+                show(st.inputs, unit_in),
+                show(st.eligible_inputs, unit_in),
+                show(st.credited, unit_credit),
+                show(st.carried_in, unit_credit),
+                show(st.outputs, unit_out),
+                show(st.claimed, unit_credit),
+                show(st.balance, unit_credit),
+                show(st.carry_out, unit_credit),
+                show(st.lapsed, unit_credit),
+                if st.closed { "closed".into() } else { "open".into() },
+            ]);
+            let amount = |g: i64, u: (&str, i128)| num(Q::new(g as i128, u.1), 6);
+            periods.push(json!({
+                "period": st.period, "first_month": st.first_month.to_string(), "last_month": st.last_month.to_string(),
+                "input_unit": unit_in.0, "credit_unit": unit_credit.0, "output_unit": unit_out.0,
+                "inputs": amount(st.inputs, unit_in), "eligible_inputs": amount(st.eligible_inputs, unit_in),
+                "credited": amount(st.credited, unit_credit), "carried_in": amount(st.carried_in, unit_credit),
+                "outputs": amount(st.outputs, unit_out),
+                "outputs_by_group": st.outputs_by_group.iter().map(|(g, q)| json!({"group": g, "quantity": amount(*q, unit_out)})).collect::<Vec<_>>(),
+                "claimed": amount(st.claimed, unit_credit), "balance": amount(st.balance, unit_credit),
+                "carry_out": amount(st.carry_out, unit_credit), "lapsed": amount(st.lapsed, unit_credit),
+                "eligible_share": st.eligible_share.map(|x| num(x, 6)),
+                "emissions_tCO2e": st.emissions.map(|e| num(tonnes(e), 6)),
+                "lowest_input_tCO2e_per_t": st.lowest_input_factor.map(factor),
+                "residual_tCO2e_per_t": st.residual_factor.map(factor),
+                "closed": st.closed,
+            }));
+            if let (Some(e), Some(r)) = (st.emissions, st.residual_factor) {
+                let _ = writeln!(
+                    text,
+                    "  period {}: group emissions {} tCO2e; lowest input {} tCO2e/t; RESIDUAL factor on unclaimed output {} tCO2e/t",
+                    st.period,
+                    fmt_amount(tonnes(e), 3),
+                    st.lowest_input_factor.map(|x| exact::format_decimal(x, 4)).unwrap_or_default(),
+                    exact::format_decimal(r, 4)
+                );
+            }
+            if let Some(sh) = st.eligible_share {
+                let _ = writeln!(
+                    text,
+                    "  period {}: eligible share {}% of output may be claimed",
+                    st.period,
+                    exact::format_decimal(sh * exact::q(100), 4)
+                );
+            }
+        }
+        text.push_str(&table(&rows));
+        text.push('\n');
+        out.push(json!({
+            "id": p.id, "name": p.name, "attribute": p.attribute.as_str(), "method": p.method.as_str(),
+            "policy": {
+                "input_criteria": {"eligible": p.eligible, "benchmark_tCO2e_per_t": p.benchmark.map(factor), "controlled": p.benchmark.is_some()},
+                "temporal_boundary": {"start": p.start.to_string(), "period_months": p.period_months,
+                    "carry_over": p.carry_over.as_ref().map(|c| json!({"max_share": num(c.max_share, 6), "max_periods": c.max_periods}))},
+                "transfer_boundary": p.boundary.describe(),
+                "allocation": {"key": p.group_key.as_str(), "groups": p.groups.iter().map(|(g, i)| json!({"group": g, "items": i})).collect::<Vec<_>>()},
+                "attribution": p.attribution.as_str(), "output": p.output.as_str(), "claim": p.claim,
+                "conversion": num(p.conversion, 6),
+            },
+            "flags": p.flags(),
+            "periods": periods,
+        }));
+    }
+    let mut m = base(ledger, scope, "pool");
+    m.insert("pools".into(), Value::Array(out));
+    (text, Value::Object(m))
+}

@@ -1,0 +1,117 @@
+//! The purchased goods statement: emissions bought in by supplier and claim type, and target progress.
+
+use crate::number::{co2e, fmt_amount, gas_of, grams_to_tonnes, num};
+use crate::table::{base, header, table};
+use custody_core::exact::{self, Q};
+use custody_core::statements::{self as st, Scope};
+use custody_core::units::Species;
+use custody_core::Ledger;
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+fn purchased_co2e(ledger: &Ledger, scope: &Scope) -> (st::PurchasedGoods, Q) {
+    let pg = st::purchased_goods(ledger, scope);
+    let total = pg.lines.iter().map(|(_, _, m)| co2e(ledger, m)).sum();
+    (pg, total)
+}
+
+pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value) {
+    let mut text = header(ledger, scope, "Purchased goods: emissions bought in, by supplier and claim type");
+    let (pg, total) = purchased_co2e(ledger, scope);
+    let t = grams_to_tonnes;
+    let mut rows = vec![vec!["supplier".to_string(), "claim type".into(), "tCO2".into(), "tCO2e".into()]];
+    let mut lines = Vec::new();
+    let mut by_type: std::collections::BTreeMap<&str, Q> = std::collections::BTreeMap::new();
+    for (supplier, kind, m) in &pg.lines {
+        let e = co2e(ledger, m);
+        *by_type.entry(kind).or_insert_with(|| exact::q(0)) += e;
+        rows.push(vec![
+            supplier.clone(),
+            kind.to_string(),
+            fmt_amount(t(gas_of(ledger, m, Species::CO2)), 2),
+            fmt_amount(t(e), 2),
+        ]);
+        lines.push(json!({"supplier": supplier, "claim_type": kind, "tCO2": num(t(gas_of(ledger, m, Species::CO2)), 6), "tCO2e": num(t(e), 6)}));
+    }
+    rows.push(vec!["Total purchased goods".into(), String::new(), String::new(), fmt_amount(t(total), 2)]);
+    text.push_str(&table(&rows));
+    for (k, e) in &by_type {
+        let _ = writeln!(text, "  {k}: {} tCO2e", fmt_amount(t(*e), 2));
+    }
+    if !pg.certificates.is_empty() {
+        let _ =
+            writeln!(text, "\nCertificates received (mass-balance credits and certificates; instruments, not netted):");
+        for (id, from, units, pool) in &pg.certificates {
+            let _ = writeln!(text, "  {id} from {from}: {units} units of pool {pool}");
+        }
+    }
+    let mut progress = Vec::new();
+    for target in ledger.targets() {
+        let baseline = match (&target.baseline, &target.baseline_period) {
+            (Some(b), _) => Some(*b),
+            (None, Some(p)) => Scope::resolve(ledger, Some(p)).ok().map(|s| purchased_co2e(ledger, &s).1),
+            (None, None) => None,
+        };
+        let year = scope.end.year();
+        let required_now = if year <= target.baseline_year {
+            exact::q(0)
+        } else {
+            target.reduction
+                * Q::new(
+                    (year.min(target.year) - target.baseline_year) as i128,
+                    (target.year - target.baseline_year) as i128,
+                )
+        };
+        match baseline.filter(|b| *b > exact::q(0)) {
+            Some(b) => {
+                let achieved = exact::q(1) - total / b;
+                let on_track = achieved >= required_now;
+                let _ = writeln!(
+                    text,
+                    "\nTarget {} ({}): baseline {} tCO2e ({}), this period {} tCO2e: {}% less; {}% by {} needs {}% by {year} on a straight line: {}",
+                    target.id,
+                    target.name,
+                    fmt_amount(t(b), 0),
+                    target.baseline_year,
+                    fmt_amount(t(total), 0),
+                    exact::format_decimal(achieved * exact::q(100), 1),
+                    exact::format_decimal(target.reduction * exact::q(100), 1),
+                    target.year,
+                    exact::format_decimal(required_now * exact::q(100), 1),
+                    if on_track { "on track" } else { "BEHIND" }
+                );
+                progress.push(json!({
+                    "target": target.id, "name": target.name, "baseline_tCO2e": num(t(b), 6), "baseline_year": target.baseline_year,
+                    "period_tCO2e": num(t(total), 6), "reduction_achieved": num(achieved, 6), "reduction_target": num(target.reduction, 6),
+                    "target_year": target.year, "reduction_required_now": num(required_now, 6), "on_track": on_track,
+                }));
+            }
+            None => {
+                let _ = writeln!(
+                    text,
+                    "\nTarget {}: MISSING baseline (period without purchases or not defined)",
+                    target.id
+                );
+                progress.push(json!({"target": target.id, "missing": "baseline"}));
+            }
+        }
+    }
+    let mut m = base(ledger, scope, "purchased-goods");
+    m.insert("lines".into(), Value::Array(lines));
+    m.insert(
+        "by_claim_type".into(),
+        Value::Object(by_type.iter().map(|(k, e)| (k.to_string(), num(t(*e), 6))).collect()),
+    );
+    m.insert("total_tCO2e".into(), num(t(total), 6));
+    m.insert(
+        "certificates_received".into(),
+        Value::Array(
+            pg.certificates
+                .iter()
+                .map(|(id, from, units, pool)| json!({"certificate": id, "from": from, "units": units, "pool": pool}))
+                .collect(),
+        ),
+    );
+    m.insert("targets".into(), Value::Array(progress));
+    (text, Value::Object(m))
+}

@@ -1,0 +1,90 @@
+//! The verdicts of `custody assess` (documented in docs/claims.md).
+
+use crate::number::num;
+use crate::output::Format;
+use custody_core::exact::{self, Q};
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+/// Renders verdicts of `custody assess` (documented in docs/claims.md).
+pub fn render_verdicts(
+    footprint: &custody_core::claims::Footprint,
+    claim: Option<&custody_core::claims::Claim>,
+    verdicts: &[custody_core::claims::Verdict],
+    format: Format,
+) -> String {
+    let pct = |q: Q| exact::format_decimal(q * exact::q(100), 2);
+    match format {
+        Format::Text => {
+            let mut t = format!(
+                "Assessment of {} ({}): physical intensity {} tCO2e/t\n{}\n",
+                footprint.product,
+                footprint.material,
+                exact::format_decimal(footprint.intensity, 4),
+                footprint.boundary_note
+            );
+            if let Some(c) = claim {
+                let _ = writeln!(
+                    t,
+                    "Claim: {} at {} tCO2e/t",
+                    c.kind.as_str(),
+                    exact::format_decimal(c.claimed_intensity, 4)
+                );
+            }
+            for v in verdicts {
+                let outcome = match (&v.reached, v.levels.is_empty()) {
+                    (_, true) => "no thresholds".to_string(),
+                    (Some(l), _) => format!("reaches {l}"),
+                    (None, _) => "reaches no level".to_string(),
+                };
+                let claim = match v.claim_recognised {
+                    Some(true) => ", claim recognised",
+                    Some(false) => ", claim NOT recognised",
+                    None => "",
+                };
+                let _ = writeln!(
+                    t,
+                    "\n{} [{}]: {}{claim}{}",
+                    v.name,
+                    v.version,
+                    outcome,
+                    if v.applicable { "" } else { " (not applicable)" }
+                );
+                if let Some(s) = v.scrap_share {
+                    let _ = writeln!(t, "  scrap share {}%", pct(s));
+                }
+                for r in &v.reasons {
+                    let _ = writeln!(t, "  [{}] {}: {}", if r.ok { "ok" } else { "no" }, r.check, r.detail);
+                }
+                for n in &v.not_found {
+                    let _ = writeln!(t, "  [not found] {n}");
+                }
+            }
+            t
+        }
+        Format::Json => {
+            let verdicts: Vec<Value> = verdicts
+                .iter()
+                .map(|v| {
+                    json!({
+                        "framework": v.framework, "name": v.name, "version": v.version, "applicable": v.applicable,
+                        "scrap_share": v.scrap_share.map(|s| num(s, 6)),
+                        "intensity_tCO2e_per_t": num(v.intensity, 6),
+                        "levels": v.levels.iter().map(|l| json!({"name": l.name, "limit_tCO2e_per_t": num(l.limit, 6), "met": l.met})).collect::<Vec<_>>(),
+                        "reached": v.reached, "claim_recognised": v.claim_recognised,
+                        "reasons": v.reasons.iter().map(|r| json!({"check": r.check, "ok": r.ok, "detail": r.detail})).collect::<Vec<_>>(),
+                        "not_found": v.not_found,
+                    })
+                })
+                .collect();
+            let value = json!({
+                "product": footprint.product, "material": footprint.material,
+                "physical_intensity_tCO2e_per_t": num(footprint.intensity, 6),
+                "boundary": footprint.boundary_note,
+                "claim": claim.map(|c| json!({"kind": c.kind.as_str(), "claimed_tCO2e_per_t": num(c.claimed_intensity, 6)})),
+                "verdicts": verdicts,
+            });
+            serde_json::to_string_pretty(&value).expect("JSON values serialize") + "\n"
+        }
+    }
+}
