@@ -186,14 +186,14 @@ fn a_rejected_operation_names_its_line_and_its_batch_is_not_written() {
         &file,
         "entity e \"E\"\n  ratios efi\n  gwp ar5\ncounterparty s \"S\"\nitem ore \"Ore\"\n  category raw-material\n\
          period p 2025-01-01 2025-01-31\n2025-01-02 purchase p1\n  supplier s\n  item ore\n  quantity 5 t\n\
-         2025-01-03 consume c1\n  use ore 50 t\n",
+         \x20 attributed 1 tCO2\n2025-01-03 consume c1\n  use ore 50 t\n",
     )
     .unwrap();
     let o = custody(&["import", file.to_str().unwrap(), "--database-url", &url, "--batch", "10"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("j.journal:12:1: `c1` rejected: [E012 insufficient_quantity]"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("j.journal:13:1: `c1` rejected: [E012 insufficient_quantity]"), "{}", stderr(&o));
     let export = custody(&["export", "--database-url", &url]);
-    assert!(!stdout(&export).contains("txn p1"), "the rejected batch was partly written:\n{}", stdout(&export));
+    assert!(!stdout(&export).contains("purchase p1"), "the rejected batch was partly written:\n{}", stdout(&export));
 }
 
 #[test]

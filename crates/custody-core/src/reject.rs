@@ -62,10 +62,26 @@ pub enum Code {
     CertificateUnavailable = 30,
     /// A pool period closed before it ended.
     PeriodNotEnded = 31,
+    /// A negative amount of emissions, content, factor or transport in a physical operation: only
+    /// reversals carry the opposite sign; removals and credits are instruments beside the ledger.
+    NegativeAmount = 32,
+    /// A reversal of an operation that a later one depends on (its carbon was drawn, allocated,
+    /// pooled or certified, or it is itself a return or a reversal); the message names the dependant.
+    ReversalHasDependant = 33,
+    /// A reversal of a sale its customer already received, or of a receive: a settled transfer
+    /// is undone only by a return or a new corrective transfer that both sides see.
+    TransferSettled = 34,
+    /// A raw `txn` that poses as an operation: transfer metadata, a settlement kind, or postings to
+    /// accounts only operations may touch (product stocks, outflows, sequestration).
+    RawNotAllowed = 35,
+    /// A company dealing with itself: itself as counterparty, a sale to itself, a receive from itself.
+    SelfDealing = 36,
+    /// A purchase with no emission or content figure at all: missing is not zero (write `CO2 0`).
+    DataMissing = 37,
 }
 
 impl Code {
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 37] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -97,6 +113,12 @@ impl Code {
         Code::CertificateUnknown,
         Code::CertificateUnavailable,
         Code::PeriodNotEnded,
+        Code::NegativeAmount,
+        Code::ReversalHasDependant,
+        Code::TransferSettled,
+        Code::RawNotAllowed,
+        Code::SelfDealing,
+        Code::DataMissing,
     ];
 
     pub fn number(self) -> u16 {
@@ -136,6 +158,12 @@ impl Code {
             Code::CertificateUnknown => "certificate_unknown",
             Code::CertificateUnavailable => "certificate_unavailable",
             Code::PeriodNotEnded => "period_not_ended",
+            Code::NegativeAmount => "negative_amount",
+            Code::ReversalHasDependant => "reversal_has_dependant",
+            Code::TransferSettled => "transfer_settled",
+            Code::RawNotAllowed => "raw_not_allowed",
+            Code::SelfDealing => "self_dealing",
+            Code::DataMissing => "data_missing",
         }
     }
 }

@@ -274,6 +274,13 @@ const UNITS: &[(&str, Dimension, (i128, i128))] = &[
     ("MWh", Dimension::Energy, ratio(3_600_000, 1)),
     ("GWh", Dimension::Energy, ratio(3_600_000_000, 1)),
     ("TWh", Dimension::Energy, ratio(3_600_000_000_000, 1)),
+    // The International Table British thermal unit: exactly 1,055.05585262 J (ISO 31-4,
+    // NIST SP 811 B.8), so factors per MMBtu or per therm as US and UK data publish them are
+    // exact. A therm is 100,000 Btu (the EU/UK therm), a dekatherm 1,000,000 Btu (= 1 MMBtu).
+    ("Btu", Dimension::Energy, ratio(105_505_585_262, 100_000_000_000)),
+    ("MMBtu", Dimension::Energy, ratio(105_505_585_262, 100_000)),
+    ("therm", Dimension::Energy, ratio(105_505_585_262, 1_000_000)),
+    ("Dth", Dimension::Energy, ratio(105_505_585_262, 100_000)),
     ("L", Dimension::Volume, ratio(1, 1_000)),
     ("m3", Dimension::Volume, ratio(1, 1)),
     // The international foot is exactly 0.3048 m, so one cubic foot is 0.028316846592 m3.
@@ -445,6 +452,24 @@ mod tests {
         let i = Intensity::parse("675.28", "gCO2/kWh").unwrap();
         assert_eq!(i.grams_per_base().unwrap(), Q::new(67528, 100 * 3600));
         assert!(Intensity::parse("1", "gCO2/parsec").is_none());
+    }
+
+    #[test]
+    fn us_and_uk_energy_units_are_exact() {
+        // 1 MMBtu = 10^6 Btu = 1,055,055.85262 kJ; a therm is 10^5 Btu; a dekatherm is 1 MMBtu.
+        let mmbtu = Measure::parse("1000", "MMBtu").unwrap().base().unwrap();
+        assert_eq!(mmbtu, Q::new(105_505_585_262_000, 100_000));
+        assert_eq!(
+            Measure::parse("10", "therm").unwrap().base().unwrap(),
+            Measure::parse("1", "Dth").unwrap().base().unwrap()
+        );
+        assert_eq!(
+            Measure::parse("1000000", "Btu").unwrap().base().unwrap(),
+            Measure::parse("1", "MMBtu").unwrap().base().unwrap()
+        );
+        // A factor per MMBtu times a quantity in MMBtu is exact: 1000 x 53.06 kgCO2 = 53,060,000 g.
+        let f = Intensity::parse("53.06", "kgCO2/MMBtu").unwrap();
+        assert_eq!(mmbtu * f.grams_per_base().unwrap(), exact::q(53_060_000));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Ledger -> journal text. The export lists definitions, then every transaction as a `txn` with
-//! its postings in exact base units, then the closed periods; it loads back to the same ledger.
+//! Ledger -> journal text. The export lists definitions, then every transaction as the operation
+//! that posted it (in canonical print), then the closed periods; it loads back to the same ledger.
 
 use crate::parse::Entry;
 use crate::print::{print_entry, print_raw, quote};
@@ -32,11 +32,24 @@ pub fn export(ledger: &Ledger) -> String {
         let _ = writeln!(o, "period {} {} {}", p.id, format_date(p.start), format_date(p.end));
     }
     for tx in ledger.transactions() {
-        let _ = writeln!(o, "\n{} txn {} {}", format_date(tx.date), tx.id, quote(&tx.description));
-        let raw = Raw::from(tx);
-        print_raw(&mut o, &raw, &|item| {
-            ledger.item(item).map(|i| if i.measure == custody_core::units::Dimension::Energy { "kJ" } else { "g" })
-        });
+        // Each transaction is written as the operation that posted it (a receive as resolved,
+        // with the seller's amounts), so the export replays through the same rules as the
+        // original: a raw txn cannot stand in for an operation.
+        match ledger.op(&tx.id) {
+            Some(op) => {
+                o.push('\n');
+                o.push_str(&print_entry(&Entry::Op(op.clone())));
+            }
+            None => {
+                let _ = writeln!(o, "\n{} txn {} {}", format_date(tx.date), tx.id, quote(&tx.description));
+                let raw = Raw::from(tx);
+                print_raw(&mut o, &raw, &|item| {
+                    ledger
+                        .item(item)
+                        .map(|i| if i.measure == custody_core::units::Dimension::Energy { "kJ" } else { "g" })
+                });
+            }
+        }
     }
     // Instruments and chain-of-custody operations post no transaction: they are written as
     // submitted, in order, after the transactions they may refer to.

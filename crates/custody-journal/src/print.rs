@@ -369,7 +369,10 @@ fn print_op(o: &mut String, op: &Op) {
             opt_line(o, "lot", &r.lot);
             opt_line(o, "site", &r.site);
             if let Some(q) = r.quantity {
-                line(o, "quantity", q);
+                match r.measure {
+                    Some(m) => line(o, "quantity", format!("{q} {}", m.base_unit())),
+                    None => line(o, "quantity", q),
+                }
             }
             for (form, species, amount) in &r.amounts {
                 let unit = if species.is_carbon() { "gC" } else { "g" };

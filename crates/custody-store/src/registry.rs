@@ -9,6 +9,7 @@
 use crate::*;
 use custody_core::model::Transaction;
 use custody_core::ops::{Op, Operation, Raw};
+use custody_core::Code;
 use custody_core::{Applied, Ledger, Rejection};
 use custody_journal::{parse, print_entry, Entry, Source};
 use std::collections::{BTreeMap, HashMap};
@@ -141,6 +142,16 @@ fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
     }
 }
 
+/// Suppliers named by an operation that brings carbon in from outside (purchase, opening, raw
+/// postings): an entity of the registry may not be one of them.
+fn counterparties_of(body: &Operation) -> Vec<String> {
+    match body {
+        Operation::Purchase(r) | Operation::Opening(r) => r.counterparty.iter().cloned().collect(),
+        Operation::Raw(r) => r.postings.iter().filter_map(|p| p.dims.counterparty.clone()).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The exclusive key of an entry that settles something between entities: a transfer is settled
 /// once, by the buyer's receive or by the seller's return; a certificate is received once.
 fn exclusive_key(entity: &str, entry: &Entry) -> Option<String> {
@@ -220,10 +231,12 @@ impl<S: Store> Registry<S> {
         // that two entities never wait on each other.
         let moves_transfers = entries.iter().any(|e| {
             matches!(e, Entry::Op(op) if matches!(op.body, Operation::Receive(_) | Operation::Return(_)
+                | Operation::Reverse { .. }
                 | Operation::Custody(custody_core::ops::CustodyOp::CertificateReceive { .. })))
         });
         let _transfers = if moves_transfers { Some(self.transfers.lock().await) } else { None };
         let mut entries = entries;
+        let mut others: Option<Vec<String>> = None;
         for (index, entry) in entries.iter_mut().enumerate() {
             let Entry::Op(op) = entry else { continue };
             let refusal = match &mut op.body {
@@ -232,26 +245,51 @@ impl<S: Store> Registry<S> {
                         *r = resolved;
                         None
                     }
-                    Err(why) => Some(why),
+                    Err(why) => Some((Code::TransferInvalid, why)),
                 },
-                Operation::Return(r) => self.check_return(entity, &r.sale, &r.customer).await.err(),
+                Operation::Return(r) => {
+                    self.check_return(entity, &r.sale, &r.customer).await.err().map(|w| (Code::TransferInvalid, w))
+                }
+                Operation::Reverse { of } => {
+                    self.check_reverse(entity, of).await.err().map(|w| (Code::TransferSettled, w))
+                }
                 Operation::Custody(custody_core::ops::CustodyOp::CertificateReceive { certificate, from, block }) => {
                     match self.resolve_certificate(entity, certificate, from).await {
                         Ok(resolved) if block.as_ref().is_none_or(|b| *b == resolved) => {
                             *block = Some(resolved);
                             None
                         }
-                        Ok(_) => {
-                            Some(format!("certificate `{certificate}`: the block given differs from `{from}`'s book"))
-                        }
-                        Err(why) => Some(why),
+                        Ok(_) => Some((
+                            Code::TransferInvalid,
+                            format!("certificate `{certificate}`: the block given differs from `{from}`'s book"),
+                        )),
+                        Err(why) => Some((Code::TransferInvalid, why)),
                     }
                 }
-                _ => None,
+                body => {
+                    // Carbon from another entity of this registry arrives only by its transfer's receive.
+                    let cps = counterparties_of(body);
+                    if cps.is_empty() {
+                        None
+                    } else {
+                        if others.is_none() {
+                            others = Some(self.store().entity_ids().await?);
+                        }
+                        let ids = others.as_deref().unwrap_or_default();
+                        cps.into_iter().find(|c| c != entity && ids.iter().any(|i| i == c)).map(|c| {
+                            (
+                                Code::TransferInvalid,
+                                format!(
+                                    "`{c}` is an entity of this registry: book its deliveries with `receive {c}/SALE/{entity}`"
+                                ),
+                            )
+                        })
+                    }
+                }
             };
-            if let Some(why) = refusal {
+            if let Some((code, why)) = refusal {
                 let mut v = custody_core::reject::Violations::default();
-                v.push(custody_core::Code::TransferInvalid, Some("transfer"), why);
+                v.push(code, Some("transfer"), why);
                 return Err(SubmitError::Rejected { index, rejection: v.into_rejection(&op.id) });
             }
         }

@@ -42,6 +42,8 @@ pub struct Transfer {
     pub date: custody_core::model::Date,
     /// Seller's base units (g or kJ).
     pub quantity: i64,
+    /// What the seller's item is held by: the unit of `quantity`.
+    pub measure: Option<custody_core::units::Dimension>,
     /// What the seller transferred out, by form and species.
     pub amounts: Amounts,
     pub status: TransferStatus,
@@ -89,6 +91,7 @@ fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transf
                 item: tx.movements.first().map(|m| m.item.clone()).unwrap_or_default(),
                 date: tx.date,
                 quantity: q.parse().unwrap_or(0),
+                measure: tx.movements.first().and_then(|m| seller.item(&m.item)).map(|i| i.measure),
                 amounts: amounts.into_iter().filter(|(_, a)| *a != 0).map(|((f, s), a)| (f, s, a)).collect(),
                 custody: tx
                     .meta
@@ -193,6 +196,7 @@ impl<S: Store> Registry<S> {
         let resolved = Receive {
             supplier: Some(seller.to_string()),
             quantity: Some(t.quantity),
+            measure: t.measure,
             amounts: t.amounts.clone(),
             ..r.clone()
         };
@@ -200,6 +204,7 @@ impl<S: Store> Registry<S> {
         if let Some(given) = given {
             if given.supplier != resolved.supplier
                 || given.quantity != resolved.quantity
+                || given.measure.is_some_and(|m| Some(m) != resolved.measure)
                 || given.amounts != resolved.amounts
             {
                 return Err(format!("transfer `{}`: the amounts given differ from what `{seller}` sent", r.transfer));
@@ -225,6 +230,34 @@ impl<S: Store> Registry<S> {
             Some(_) => Err(format!("certificate `{certificate}` was not transferred by `{from}` to `{to}`")),
             None => Err(format!("`{from}` holds no certificate `{certificate}`")),
         }
+    }
+
+    /// Refuses the reversal of a sale whose delivery a buyer of this registry already received:
+    /// a settled transfer is undone by a return after the buyer sends the goods back, never by
+    /// erasing the sale.
+    pub(crate) async fn check_reverse(&self, seller: &str, of: &str) -> Result<(), String> {
+        let customers: Vec<String> = self
+            .read(seller, |l| {
+                l.transaction(of)
+                    .filter(|t| t.kind == TxKind::Sell)
+                    .map(|t| t.meta.keys().filter_map(|k| k.strip_prefix(SOLD_TO_PREFIX).map(str::to_string)).collect())
+                    .unwrap_or_default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        if customers.is_empty() {
+            return Ok(());
+        }
+        let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
+        for customer in customers.iter().filter(|c| ids.contains(c)) {
+            let id = transfer_id(seller, of, customer);
+            if self.read(customer, |l| l.has_received(&id)).await.map_err(|e| e.to_string())? {
+                return Err(format!(
+                    "transfer `{id}` was received by `{customer}`: the sale is settled; `{customer}` sends the goods back and `{seller}` books a return"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a return of a delivery the buyer already booked.

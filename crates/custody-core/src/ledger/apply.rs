@@ -68,6 +68,7 @@ impl Ledger {
             self.ops.insert(op.id.clone(), op);
             return Ok(Applied::Recorded);
         }
+        super::signs::check_signs(&op, &mut v);
         let planned = self.plan(&op, &mut v);
         let tx = match planned {
             Some(tx) if v.is_empty() => tx,
@@ -79,6 +80,7 @@ impl Ledger {
             }
         };
         self.check_transaction(&tx, &mut v);
+        self.check_stock(&tx, &mut v);
         if !v.is_empty() {
             return Err(v.into_rejection(&op.id));
         }
@@ -126,46 +128,16 @@ impl Ledger {
                 TxKind::Sell
             }
             Operation::Raw(r) => {
-                d.postings = r.postings.clone();
-                d.movements = r.movements.clone();
-                d.meta = r.meta.clone();
+                self.plan_raw(r, &mut d, v);
                 if !r.description.is_empty() {
                     description = r.description.clone();
-                }
-                reverses = r.reverses.clone();
-                if let Some(t) = &reverses {
-                    if self.transaction(t).is_none() || self.reversed.contains(t) {
-                        v.push(
-                            Code::ReversalInvalid,
-                            Some("reverses"),
-                            format!("`{t}` is unknown or already reversed"),
-                        );
-                    }
                 }
                 r.kind
             }
             Operation::Reverse { of } => {
-                match self.transaction(of) {
-                    None => v.push(Code::ReversalInvalid, Some("of"), format!("transaction `{of}` does not exist")),
-                    Some(_) if self.reversed.contains(of) => {
-                        v.push(Code::ReversalInvalid, Some("of"), format!("transaction `{of}` is already reversed"))
-                    }
-                    Some(_) if self.returned.iter().any(|(sale, _)| sale == of) => v.push(
-                        Code::ReversalInvalid,
-                        Some("of"),
-                        format!("sale `{of}` had a delivery returned: reverse the return first, or return the rest"),
-                    ),
-                    Some(t) => {
-                        d.postings = t.postings.iter().map(|p| Posting { amount: -p.amount, ..p.clone() }).collect();
-                        d.movements =
-                            t.movements.iter().map(|m| Movement { quantity: -m.quantity, ..m.clone() }).collect();
-                        // The original's facts (quantities sold per customer, ...) describe what is undone.
-                        d.meta = t.meta.clone();
-                        reverses = Some(of.clone());
-                        if description.is_empty() {
-                            description = format!("Reversal of {of}");
-                        }
-                    }
+                reverses = self.plan_reverse(of, &mut d, v);
+                if reverses.is_some() && description.is_empty() {
+                    description = format!("Reversal of {of}");
                 }
                 TxKind::Reversal
             }

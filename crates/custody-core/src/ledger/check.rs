@@ -68,7 +68,13 @@ impl Ledger {
 
     pub(super) fn check_counterparty(&self, cp: &Option<String>, field: &'static str, v: &mut Violations) {
         if let Some(id) = cp {
-            if !self.counterparties.contains_key(id) {
+            if *id == self.entity.id {
+                v.push(
+                    Code::SelfDealing,
+                    Some(field),
+                    format!("`{id}` is this entity: a company does not buy from, sell to or settle with itself"),
+                );
+            } else if !self.counterparties.contains_key(id) {
                 v.push(Code::CounterpartyUnknown, Some(field), format!("counterparty `{id}` is not defined"));
             }
         }

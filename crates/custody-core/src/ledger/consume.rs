@@ -16,11 +16,11 @@ impl Ledger {
             let Some((_, q)) = self.quantity_or(item, &u.quantity, "use", v) else {
                 continue;
             };
-            let Some(draws) = self.draw_lots(item, &c.site, &u.lot, q, "use", v) else {
+            let Some(draws) = self.draw_lots(item, &c.site, &u.lot, q, d, "use", v) else {
                 continue;
             };
             for (lot, take, have) in draws {
-                for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &c.site, &lot) {
+                for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &c.site, &lot, d) {
                     let Ok(taken) = exact::scale(amount, take, have) else {
                         v.push(Code::Overflow, Some("use"), "amount out of range");
                         continue;

@@ -79,6 +79,12 @@ impl Ledger {
         if self.counterparties.contains_key(&cp.id) {
             return Err(DefineError(format!("counterparty `{}` is already defined", cp.id)));
         }
+        if cp.id == self.entity.id {
+            return Err(DefineError(format!(
+                "counterparty `{}` is this entity: a company does not trade with itself",
+                cp.id
+            )));
+        }
         self.counterparties.insert(cp.id.clone(), cp);
         Ok(())
     }

@@ -54,6 +54,19 @@ impl Draft<'_> {
             self.postings.push(Posting { account: account.to_string(), species, amount, dims });
         }
     }
+    /// Quantity this draft already moved for an item holding (draws within one operation see
+    /// the stock as it changes, line by line and lot by lot).
+    pub(super) fn pending_qty(&self, item: &str, site: &Option<String>, lot: &Option<String>) -> i64 {
+        self.movements.iter().filter(|m| m.item == item && m.site == *site && m.lot == *lot).map(|m| m.quantity).sum()
+    }
+    /// Amount this draft already posted to one position.
+    pub(super) fn pending_amount(&self, account: &str, species: Species, dims: &Dims) -> i64 {
+        self.postings
+            .iter()
+            .filter(|p| p.account == account && p.species == species && p.dims == *dims)
+            .map(|p| p.amount)
+            .sum()
+    }
     pub(super) fn movement(&mut self, item: &str, site: &Option<String>, lot: Option<String>, quantity: i64) {
         if quantity != 0 {
             self.movements.push(Movement { item: item.to_string(), lot, site: site.clone(), quantity });

@@ -1,6 +1,7 @@
 //! Lots: which lot a receipt creates, and which lots (FIFO, specific or none) a draw takes from.
 
 use super::check::lot_suffix;
+use super::draft::Draft;
 use super::state::Ledger;
 use crate::model::*;
 use crate::reject::{Code, Violations};
@@ -13,18 +14,22 @@ impl Ledger {
         }
     }
 
-    /// Which lots a draw of `quantity` takes, and how much from each.
+    /// Which lots a draw of `quantity` takes, and how much from each (lot, taken, on hand), seeing
+    /// the stock as `pending` (the operation planned so far) leaves it.
     pub(super) fn draw_lots(
         &self,
         item: &Item,
         site: &Option<String>,
         lot: &Option<String>,
         quantity: i64,
+        pending: &Draft,
         field: &'static str,
         v: &mut Violations,
     ) -> Option<Vec<(Option<String>, i64, i64)>> {
-        let on_hand =
-            |l: &Option<String>| *self.quantities.get(&(item.id.clone(), site.clone(), l.clone())).unwrap_or(&0);
+        let on_hand = |l: &Option<String>| {
+            *self.quantities.get(&(item.id.clone(), site.clone(), l.clone())).unwrap_or(&0)
+                + pending.pending_qty(&item.id, site, l)
+        };
         let lots: Vec<Option<String>> = match (item.costing, lot) {
             (Costing::Mwa, _) => vec![None],
             (_, Some(l)) => {

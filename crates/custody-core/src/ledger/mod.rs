@@ -23,9 +23,13 @@ mod lots;
 mod positions;
 mod produce;
 mod purchase;
+mod raw;
 mod read;
+mod reverse;
 mod sell;
+mod signs;
 mod state;
+mod stock;
 mod transfer;
 mod verify;
 

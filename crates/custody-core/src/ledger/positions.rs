@@ -51,12 +51,14 @@ impl Ledger {
         self.txs.len() - 1
     }
 
-    /// Positions of an item's inventory at a site and lot.
+    /// Positions of an item's inventory at a site and lot, as `pending` (the operation planned so
+    /// far) leaves them.
     pub(super) fn inventory_positions(
         &self,
         item: &str,
         site: &Option<String>,
         lot: &Option<String>,
+        pending: &super::draft::Draft,
     ) -> Vec<(PosKey, i64)> {
         self.positions
             .iter()
@@ -66,7 +68,8 @@ impl Ledger {
                     && dm.lot == *lot
                     && self.chart.get(acc).is_some_and(|a| is_inventory_role(a.role))
             })
-            .map(|(k, v)| (k.clone(), *v))
+            .map(|(k, v)| (k.clone(), *v + pending.pending_amount(&k.0, k.1, &k.2)))
+            .filter(|(_, v)| *v != 0)
             .collect()
     }
 

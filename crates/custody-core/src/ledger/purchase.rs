@@ -21,6 +21,16 @@ impl Ledger {
             );
             return None;
         };
+        if op_is_purchase(op) && r.factors.is_empty() && r.attributed.is_empty() && r.content.is_none() {
+            v.push(
+                Code::DataMissing,
+                Some("factor"),
+                format!(
+                    "purchase of `{}` states no emission or content figure: missing is not zero (write `attributed 0 tCO2` for a deliberate zero)",
+                    item.id
+                ),
+            );
+        }
         let (content_role, attributed_role) = inventory_roles(item.category);
         self.no_duplicate_species(
             r.factors.iter().map(|f| f.species).chain(r.attributed.iter().map(|a| a.species)),
@@ -159,4 +169,8 @@ impl Ledger {
             Some(TxKind::Capital)
         }
     }
+}
+
+fn op_is_purchase(op: &Op) -> bool {
+    matches!(op.body, Operation::Purchase(_))
 }

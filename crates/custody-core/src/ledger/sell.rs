@@ -82,9 +82,9 @@ impl Ledger {
             let before: i64 = d.meta.get(&key).and_then(|x| x.parse().ok()).unwrap_or(0);
             d.meta.insert(key, (before + q).to_string());
         }
-        let draws = self.draw_lots(item, &s.site, &s.lot, total, "quantity", v)?;
+        let draws = self.draw_lots(item, &s.site, &s.lot, total, d, "quantity", v)?;
         for (lot, take, have) in draws {
-            for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &s.site, &lot) {
+            for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &s.site, &lot, d) {
                 let taken = exact::scale(amount, take, have).ok()?;
                 let role = self.chart.get(&acc).expect("inventory account").role;
                 d.post_code(&acc, species, -taken, dm.clone());

@@ -25,6 +25,19 @@ impl Ledger {
             return None;
         };
         let item = self.item_or(&r.item, "item", v)?;
+        if let Some(m) = r.measure.filter(|m| *m != item.measure) {
+            v.push(
+                Code::UnitMismatch,
+                Some("item"),
+                format!(
+                    "transfer `{}` is a quantity of {} and item `{}` is held by {}: no conversion between them",
+                    r.transfer,
+                    m.as_str(),
+                    item.id,
+                    item.measure.as_str()
+                ),
+            );
+        }
         if quantity <= 0 {
             v.push(Code::QuantityNotPositive, Some("quantity"), "a transfer's quantity must be positive");
         }

@@ -204,6 +204,23 @@ pub(super) fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
         "receive" => {
             let transfer = b.one("transfer", word("a transfer id (SELLER/SALE/CUSTOMER)"))?;
             let item = b.one("item", word("an item id"))?;
+            let quantity = b.one("quantity", |f| {
+                let n = arg(f, 0, "a quantity in base units (g or kJ)")?;
+                let measure = match f.args.get(1).map(|t| t.text.as_str()) {
+                    Some("g") => Some(custody_core::units::Dimension::Mass),
+                    Some("kJ") => Some(custody_core::units::Dimension::Energy),
+                    _ => None,
+                };
+                if measure.is_some() {
+                    only(f, 2)?
+                } else {
+                    only(f, 1)?
+                }
+                exact::parse_decimal(&n.text).and_then(whole).map_or_else(
+                    || at(f, Some(n), "a transfer quantity is a whole number of base units (g or kJ)"),
+                    |q| Ok((q, measure)),
+                )
+            })?;
             let r = Receive {
                 transfer: String::new(),
                 item: String::new(),
@@ -211,17 +228,8 @@ pub(super) fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                 custody: b.one("custody", custody_model)?,
                 lot: b.one("lot", word("a lot id"))?,
                 site: b.one("site", word("a site id"))?,
-                quantity: b.one("quantity", |f| {
-                    let n = arg(f, 0, "a quantity in base units (g or kJ)")?;
-                    match f.args.get(1) {
-                        Some(t) if t.text == "g" || t.text == "kJ" => only(f, 2)?,
-                        _ => only(f, 1)?,
-                    }
-                    exact::parse_decimal(&n.text).and_then(whole).map_or_else(
-                        || at(f, Some(n), "a transfer quantity is a whole number of base units (g or kJ)"),
-                        Ok,
-                    )
-                })?,
+                quantity: quantity.map(|q| q.0),
+                measure: quantity.and_then(|q| q.1),
                 amounts: b.many("amount", |f| {
                     let form = enum_arg(f, 0, "a form", "content, emissions", TransferForm::parse)?;
                     let sp = arg(f, 1, "a species")?;

@@ -40,6 +40,7 @@ close 2024-12
   quantity 10 t
   lot L1
   content 5 tC
+  attributed 0 tCO2
 2025-01-03 consume c1
   use ore 50 t
 2025-01-03 emit e1
@@ -141,7 +142,10 @@ fn base_journal_is_valid() {
 
 #[test]
 fn e001_id_conflict() {
-    check("2025-01-05 purchase p1\n  supplier sup\n  item ore\n  quantity 1 t\n", &["id_conflict"]);
+    check(
+        "2025-01-05 purchase p1\n  supplier sup\n  item ore\n  quantity 1 t\n  attributed 0 tCO2\n",
+        &["id_conflict"],
+    );
 }
 
 #[test]
@@ -154,22 +158,34 @@ fn same_id_same_content_is_a_no_op() {
 
 #[test]
 fn e002_period_unknown() {
-    check("2026-01-01 purchase p9\n  supplier sup\n  item ore\n  quantity 1 t\n", &["period_unknown"]);
+    check(
+        "2026-01-01 purchase p9\n  supplier sup\n  item ore\n  quantity 1 t\n  attributed 0 tCO2\n",
+        &["period_unknown"],
+    );
 }
 
 #[test]
 fn e003_period_closed() {
-    check("2024-12-15 purchase p9\n  supplier sup\n  item ore\n  quantity 1 t\n", &["period_closed"]);
+    check(
+        "2024-12-15 purchase p9\n  supplier sup\n  item ore\n  quantity 1 t\n  attributed 0 tCO2\n",
+        &["period_closed"],
+    );
 }
 
 #[test]
 fn e004_counterparty_unknown() {
-    check("2025-01-05 purchase p9\n  supplier nobody\n  item ore\n  quantity 1 t\n", &["counterparty_unknown"]);
+    check(
+        "2025-01-05 purchase p9\n  supplier nobody\n  item ore\n  quantity 1 t\n  attributed 0 tCO2\n",
+        &["counterparty_unknown"],
+    );
 }
 
 #[test]
 fn e005_item_unknown() {
-    check("2025-01-05 purchase p9\n  supplier sup\n  item unobtainium\n  quantity 1 t\n", &["item_unknown"]);
+    check(
+        "2025-01-05 purchase p9\n  supplier sup\n  item unobtainium\n  quantity 1 t\n  attributed 0 tCO2\n",
+        &["item_unknown"],
+    );
 }
 
 #[test]
@@ -193,7 +209,10 @@ fn e008_lot_unknown() {
 
 #[test]
 fn e009_unit_mismatch() {
-    check("2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 5 kWh\n", &["unit_mismatch"]);
+    check(
+        "2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 5 kWh\n  attributed 0 tCO2\n",
+        &["unit_mismatch"],
+    );
 }
 
 #[test]
@@ -206,7 +225,10 @@ fn e010_duplicate_species() {
 
 #[test]
 fn e011_quantity_not_positive() {
-    check("2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 0 t\n", &["quantity_not_positive"]);
+    check(
+        "2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 0 t\n  attributed 0 tCO2\n",
+        &["quantity_not_positive"],
+    );
 }
 
 #[test]
@@ -250,7 +272,7 @@ fn e017_reversal_invalid() {
 #[test]
 fn e018_content_not_allowed() {
     check(
-        "2025-01-05 purchase p9\n  supplier sup\n  item power\n  quantity 1 MWh\n  content 1 tC\n",
+        "2025-01-05 purchase p9\n  supplier sup\n  item power\n  quantity 1 MWh\n  content 1 tC\n  attributed 0 tCO2\n",
         &["content_not_allowed"],
     );
 }
@@ -262,12 +284,15 @@ fn e019_unbalanced_carbon() {
 
 #[test]
 fn e020_unbalanced_gas() {
-    check("2025-01-05 txn t9\n  post wip.direct 1 t N2O\n", &["unbalanced_gas"]);
+    check("2025-01-05 txn t9\n  post raw.attributed 1 t N2O item=ore\n", &["unbalanced_gas"]);
 }
 
 #[test]
 fn e021_overflow() {
-    check("2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 99999999999999999 Mt\n", &["overflow"]);
+    check(
+        "2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 99999999999999999 Mt\n  attributed 0 tCO2\n",
+        &["overflow"],
+    );
 }
 
 #[test]
@@ -381,9 +406,68 @@ fn every_code_has_a_case() {
         "certificate_unknown",
         "certificate_unavailable",
         "period_not_ended",
+        "negative_amount",
+        "reversal_has_dependant",
+        "transfer_settled",
+        "raw_not_allowed",
+        "self_dealing",
+        "data_missing",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);
     let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
-    assert_eq!(numbers, (1..=31).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+    assert_eq!(numbers, (1..=37).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+}
+
+#[test]
+fn e032_negative_amount() {
+    // Every physical figure: a factor, attributed, content, an emission, a capture, transport.
+    let buy = "2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 1 t\n";
+    check(&format!("{buy}  factor -5 tCO2/t\n"), &["negative_amount"]);
+    check(&format!("{buy}  attributed -400 tCO2\n"), &["negative_amount"]);
+    check(&format!("{buy}  attributed 1 tCO2\n  content -1 tC\n"), &["negative_amount"]);
+    check("2025-01-05 emit e9\n  emission -1 tCO2\n", &["negative_amount"]);
+    check("2025-01-05 capture k9\n  operator store\n  captured -1 tCO2\n", &["negative_amount"]);
+    check(
+        "2025-01-05 sell s9\n  item steel\n  quantity 1 t\n  customer cust share 100%\n  transport -50 kgCO2/t\n",
+        &["negative_amount"],
+    );
+}
+
+#[test]
+fn e033_reversal_has_dependant() {
+    // c1's work in process was allocated by pr1; p1's ore was drawn by c1; a reversal is final.
+    check("2025-01-05 reverse r9\n  of c1\n", &["reversal_has_dependant"]);
+    check("2025-01-05 reverse r9\n  of p1\n", &["reversal_has_dependant"]);
+    check("2025-01-05 reverse r1\n  of cap1\n2025-01-05 reverse r2\n  of r1\n", &["reversal_has_dependant"]);
+}
+
+#[test]
+fn e034_transfer_settled() {
+    let receive = "2025-01-05 receive r9\n  transfer mill/s1/e\n  item ore\n  supplier sup\n  quantity 1000000\n  \
+                   amount emissions CO2 1000 gC\n";
+    check(&format!("{receive}2025-01-06 reverse x9\n  of r9\n"), &["transfer_settled"]);
+}
+
+#[test]
+fn e035_raw_not_allowed() {
+    // A raw txn that poses as a receive, or moves product emissions to sequestration.
+    check(
+        "2025-01-05 txn t9\n  kind receive\n  post raw.content 1 tC C item=ore\n  post in.content 1 tC C\n",
+        &["raw_not_allowed"],
+    );
+    check(
+        "2025-01-05 txn t9\n  post product.direct -1 tC CO2 item=steel\n  post out.sequestered -1 tC CO2\n",
+        &["raw_not_allowed", "raw_not_allowed"],
+    );
+}
+
+#[test]
+fn e036_self_dealing() {
+    check("2025-01-05 purchase p9\n  supplier e\n  item ore\n  quantity 1 t\n  attributed 1 tCO2\n", &["self_dealing"]);
+}
+
+#[test]
+fn e037_data_missing() {
+    check("2025-01-05 purchase p9\n  supplier sup\n  item ore\n  quantity 1 t\n", &["data_missing"]);
 }

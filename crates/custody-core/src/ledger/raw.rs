@@ -1,0 +1,67 @@
+//! Planning a raw `txn`: a manual correction by an expert, balanced postings on accounts that no
+//! operation owns. A raw transaction cannot pose as an operation: its kind is `txn`, it reverses
+//! nothing, carries no transfer, sale or custody metadata, and never posts to the accounts whose
+//! amounts only operations may set (product stocks, work in process, outflows to customers and
+//! sequestration, generated gases), so no product footprint and no transfer can be bent by hand.
+
+use super::draft::Draft;
+use super::state::{Ledger, CUSTODY_META, TRANSFER_META};
+use crate::chart::Role;
+use crate::model::*;
+use crate::ops::Raw;
+use crate::reject::{Code, Violations};
+
+/// Accounts a raw transaction may not touch: only operations set them.
+fn operation_only(role: Role) -> bool {
+    use Role::*;
+    matches!(
+        role,
+        WipContent
+            | WipAttributed
+            | WipDirect
+            | ProductContent
+            | ProductAttributed
+            | ProductDepreciation
+            | ProductDirect
+            | ByproductContent
+            | InGenerated
+            | OutSequestered
+            | OutContent
+            | OutEmissions
+    )
+}
+
+impl Ledger {
+    pub(super) fn plan_raw(&self, r: &Raw, d: &mut Draft, v: &mut Violations) {
+        if r.kind != TxKind::Raw {
+            v.push(
+                Code::RawNotAllowed,
+                Some("kind"),
+                format!("a raw txn is a manual correction (kind txn); write a {} as its operation", r.kind.as_str()),
+            );
+        }
+        if let Some(t) = &r.reverses {
+            v.push(Code::RawNotAllowed, Some("reverses"), format!("reverse `{t}` with `reverse`, not a raw txn"));
+        }
+        for key in r.meta.keys() {
+            if key == TRANSFER_META || key == CUSTODY_META || key.starts_with(SOLD_TO_PREFIX) || key == "sale" {
+                v.push(Code::RawNotAllowed, Some("meta"), format!("meta `{key}` is set by operations only"));
+            }
+        }
+        for p in &r.postings {
+            if let Some(a) = self.chart.get(&p.account).filter(|a| operation_only(a.role)) {
+                v.push(
+                    Code::RawNotAllowed,
+                    Some("post"),
+                    format!("account `{}` is set by operations only (production, sales, capture)", a.code),
+                );
+            }
+            if p.dims.counterparty.as_deref() == Some(self.entity.id.as_str()) {
+                v.push(Code::SelfDealing, Some("post"), "a ledger has no counterparty of its own".to_string());
+            }
+        }
+        d.postings = r.postings.clone();
+        d.movements = r.movements.clone();
+        d.meta = r.meta.clone();
+    }
+}
