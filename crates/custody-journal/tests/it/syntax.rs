@@ -20,7 +20,7 @@ fn errors_name_file_line_and_column() {
         ["j.journal:6:12: `rock` is not a category (one of: raw-material, fuel, electricity, product, byproduct, waste)"]
     );
     let text = format!("{HEAD}2025-01-02 purchase p1\n  item ore\n  quantity 10 tonnes\n");
-    assert_eq!(errors(&text)[0], "j.journal:7:15: unknown unit `tonnes` (one of: g, kg, t, kt, Mt, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, TWh, L, m3, cf, scf, Mcf, MMcf, Bcf)");
+    assert_eq!(errors(&text)[0], "j.journal:7:15: unknown unit `tonnes` (one of: g, kg, t, kt, Mt, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, TWh, Btu, MMBtu, therm, Dth, L, m3, cf, scf, Mcf, MMcf, Bcf)");
     let text = format!("{HEAD}2025-13-02 purchase p1\n  item ore\n");
     assert_eq!(errors(&text), ["j.journal:5:1: `2025-13-02` is not a date YYYY-MM-DD"]);
     let text = format!("{HEAD}item ore \"Ore\n");
