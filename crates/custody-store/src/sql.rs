@@ -243,11 +243,9 @@ impl SqlStore {
         .await
         .map_err(backend)?;
         if moved.rows_affected() != 1 {
+            // The caller tells a moved head from a missing entity, on another connection.
             tx.rollback().await.map_err(backend)?;
-            return match self.head(entity).await {
-                Ok(_) => Err(StoreError::Conflict),
-                Err(e) => Err(e),
-            };
+            return Err(StoreError::Conflict);
         }
         let mut prev = expected.hash.clone();
         let insert_entry = self.sql(
@@ -393,6 +391,11 @@ impl Store for SqlStore {
             // the connection is closed, never returned to the pool, so nothing half-done is
             // committed by a later request and the lock is released.
             discard(conn).await;
+        } else {
+            drop(conn);
+        }
+        if matches!(res, Err(StoreError::Conflict)) {
+            self.head(entity).await?;
         }
         res
     }
