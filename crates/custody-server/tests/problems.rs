@@ -187,3 +187,39 @@ async fn journal_entries_that_would_not_replay_are_refused() {
     let r = api.raw(Method::GET, "/entities/h/verify", &member, None).await;
     assert_eq!(r.0, 200, "{:?}", r.2);
 }
+
+/// A client that gives up mid-write neither half-applies it nor breaks the ledger: every write
+/// answered 200 is stored, the journal verifies, and the next write succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_cut_off_by_their_client_complete_or_vanish_whole() {
+    let (api, _, member) = setup().await;
+    let mut answered = Vec::new();
+    for n in 0..30u64 {
+        let id = format!("p{n}");
+        let body = format!("2025-01-02 purchase {id}\n  supplier sup\n  item ore\n  quantity 1 t\n");
+        let res = api
+            .http
+            .post(format!("{}/entities/h/journal", api.base))
+            .bearer_auth(&member)
+            .header("content-type", "text/plain")
+            .body(body)
+            .timeout(std::time::Duration::from_micros(200 + n * 150))
+            .send()
+            .await;
+        if res.is_ok_and(|r| r.status() == 200) {
+            answered.push(id);
+        }
+    }
+    eprintln!("{} of 30 writes answered before their client gave up", answered.len());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = api.raw(Method::GET, "/entities/h/verify", &member, None).await;
+    assert_eq!(r.0, 200, "{:?}", r.2);
+    let r = api.raw(Method::GET, "/entities/h/transactions?limit=1000", &member, None).await;
+    let ids: Vec<&str> = r.2["items"].as_array().unwrap().iter().filter_map(|t| t["id"].as_str()).collect();
+    for id in &answered {
+        assert!(ids.contains(&id.as_str()), "`{id}` answered 200 but is not stored");
+    }
+    let body = "2025-01-03 purchase last\n  supplier sup\n  item ore\n  quantity 1 t\n";
+    let r = api.raw(Method::POST, "/entities/h/journal", &member, Some(("text/plain", body.into()))).await;
+    assert_eq!(r.0, 200, "{:?}", r.2);
+}

@@ -36,7 +36,8 @@ impl SqlStore {
         let sqlite = url.starts_with("sqlite:");
         let Some((path, _)) = sqlite.then(|| sqlite_path(url)).flatten() else {
             let store = SqlStore { pool: pool(url, sqlite).await?, sqlite, read_only: true };
-            store.check_schema(url).await?;
+            // Named without the URL, which may carry a password.
+            store.check_schema("this database").await?;
             return Ok(store);
         };
         if !std::path::Path::new(path).is_file() {
