@@ -3,17 +3,16 @@
 //! the stored journal has errors, 2 usage or I/O).
 
 mod assess;
+mod db;
 mod import;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use custody_journal::{load, Source};
-use custody_store::{Registry, SqlStore, Store};
+use custody_store::{Registry, Store};
+use db::Db;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// Where ledgers live when no `--database-url` is given: a SQLite file in the working directory.
-const DEFAULT_DATABASE_URL: &str = "sqlite://custody.db";
 
 #[derive(Parser)]
 #[command(name = "custody", version, about = "Ledger-based carbon accounting and chain of custody")]
@@ -26,29 +25,6 @@ struct Cli {
 enum FormatArg {
     Text,
     Json,
-}
-
-#[derive(clap::Args, Clone)]
-struct Db {
-    /// The database: `sqlite://PATH` or `postgres://...` (default: $CUSTODY_DATABASE_URL, else
-    /// sqlite://custody.db in the working directory).
-    #[arg(long)]
-    database_url: Option<String>,
-}
-
-impl Db {
-    fn url(&self) -> String {
-        self.database_url
-            .clone()
-            .or_else(|| std::env::var("CUSTODY_DATABASE_URL").ok())
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string())
-    }
-
-    async fn registry(&self) -> anyhow::Result<Registry<SqlStore>> {
-        let url = self.url();
-        let store = SqlStore::connect(&url).await.with_context(|| format!("cannot open database {url}"))?;
-        Ok(Registry::new(store))
-    }
 }
 
 #[derive(Subcommand)]
@@ -263,7 +239,7 @@ async fn ledger_from(
     if !paths.is_empty() {
         return load_files(paths);
     }
-    let registry = db.registry().await?;
+    let registry = db.reader().await?;
     let id = pick_entity(&registry, entity).await?;
     Ok(Some(registry.ledger(&id).await?))
 }
@@ -383,7 +359,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Reconcile { format, db } => {
-            let registry = db.registry().await?;
+            let registry = db.reader().await?;
             let rows = registry.reconcile().await?;
             let mismatches = rows.iter().filter(|r| r.mismatch).count();
             match format {
@@ -408,11 +384,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if mismatches > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Verify { entity, db } => {
-            let registry = db.registry().await?;
+            let registry = db.reader().await?;
             let ids = match entity {
                 Some(e) => vec![e],
                 None => registry.store().entity_ids().await?,
             };
+            if ids.is_empty() {
+                eprintln!("error: no entity in the database {}: nothing to verify", db.url());
+                return Ok(ExitCode::from(1));
+            }
             let mut failed = false;
             for id in ids {
                 match registry.verify(&id).await {
@@ -467,12 +447,32 @@ async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<ExitCo
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     println!("custody serving {} on http://{}", db.url(), listener.local_addr()?);
     let state = std::sync::Arc::new(custody_server::AppState { registry });
-    axum::serve(listener, custody_server::app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(listener, custody_server::app(state)).with_graceful_shutdown(shutdown()).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the server stops taking requests, finishes those running, and
+/// the database is closed (checkpointed) before the process exits.
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// The reconciliation as JSON (documented in docs/reports.md).
@@ -491,7 +491,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    runtime.block_on(db::close_all());
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -14,6 +14,7 @@ pub mod chart;
 pub mod claims;
 pub mod coc;
 pub mod exact;
+pub mod id;
 pub mod ledger;
 pub mod model;
 pub mod ops;

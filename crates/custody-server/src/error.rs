@@ -58,7 +58,7 @@ impl From<StoreError> for ApiError {
             | StoreError::DuplicateOperation(_)
             | StoreError::ExclusiveTaken(_)
             | StoreError::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
-            StoreError::Backend(m) => {
+            StoreError::Backend(m) | StoreError::NoDatabase(m) => {
                 tracing::error!(error = %m, "store failure");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the store failed; see the server log")
             }
@@ -95,4 +95,68 @@ impl From<SubmitError> for ApiError {
             }
         }
     }
+}
+
+/// The stable code of an HTTP status, for errors raised outside a handler.
+pub fn status_code_name(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        409 => "conflict",
+        411 => "length_required",
+        413 => "payload_too_large",
+        414 => "uri_too_long",
+        415 => "unsupported_media_type",
+        422 => "unprocessable",
+        429 => "too_many_requests",
+        500 => "internal",
+        503 => "unavailable",
+        s if s < 500 => "client_error",
+        _ => "server_error",
+    }
+}
+
+/// Middleware: every error response leaves as `application/problem+json`. Handlers answer
+/// [`ApiError`] already; this covers what the HTTP layer answers before a handler runs (a query
+/// string or path that does not deserialize, a body over the limit, an unknown route, a method
+/// the route does not take): its text becomes the `detail`, its status stays.
+pub async fn problem_json(res: Response) -> Response {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let detail = match (text.is_empty(), status) {
+        (false, _) => text,
+        (true, StatusCode::NOT_FOUND) => "no such route".to_string(),
+        (true, StatusCode::METHOD_NOT_ALLOWED) => {
+            let allow = parts.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("");
+            format!("this route does not take this method (allowed: {allow})")
+        }
+        (true, s) => s.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let mut out = ApiError::new(status, status_code_name(status), detail).into_response();
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
+/// The answer to a route that does not exist.
+pub async fn no_route(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no route {}", uri.path()))
 }

@@ -57,7 +57,24 @@ pub fn app<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/entities/{id}/transfers/accept", post(accept_transfer::<S>))
         .route("/entities/{id}/transfers/reject", post(reject_transfer::<S>))
         .route("/reconciliation", get(reconciliation::<S>))
+        .fallback(error::no_route)
         .with_state(state)
+        .layer(axum::middleware::map_response(error::problem_json))
+}
+
+/// Runs a write to its end in a task of its own, so that a client that disconnects mid-request
+/// neither cuts it short (half-done, with the cached ledger dropped and replayed by the next
+/// request) nor is told anything: the write commits or fails as a whole either way.
+async fn detached<S, T, F>(state: &Arc<AppState<S>>, work: impl FnOnce(Arc<AppState<S>>) -> F) -> Result<T, ApiError>
+where
+    S: Store + 'static,
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    tokio::spawn(work(state.clone())).await.map_err(|e| {
+        tracing::error!(error = %e, "a write task failed");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the write failed; see the server log")
+    })
 }
 
 async fn who<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<Caller, ApiError> {
@@ -122,11 +139,14 @@ fn default_gwp() -> String {
     "ar6".into()
 }
 
-async fn create_entity<S: Store>(State(state): Shared<S>, headers: HeaderMap, body: Bytes) -> ApiResult {
+async fn create_entity<S: Store + 'static>(State(state): Shared<S>, headers: HeaderMap, body: Bytes) -> ApiResult {
     who(&state, &headers).await?.require_admin()?;
     let e: NewEntity = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
-    if e.id.is_empty() || e.id.contains(|c: char| c.is_whitespace() || c == '/') {
-        return Err(ApiError::bad_request("an entity id is one word without `/`"));
+    if let Err(why) = custody_core::id::check_id(&e.id) {
+        let mut err = ApiError::bad_request(format!("the entity id: {why} (docs/journal.md, Identifiers)"));
+        err.code = "invalid_id".into();
+        err.extra = json!({"rule": why.rule()});
+        return Err(err);
     }
     let entity = Entity {
         ratios: CarbonRatios::parse(&e.ratios).ok_or_else(|| ApiError::bad_request("ratios is `efi` or `molar`"))?,
@@ -134,7 +154,8 @@ async fn create_entity<S: Store>(State(state): Shared<S>, headers: HeaderMap, bo
         id: e.id,
         name: e.name,
     };
-    state.registry.create(&entity).await?;
+    let created = entity.clone();
+    detached(&state, |st| async move { st.registry.create(&created).await }).await??;
     Ok(json_response(StatusCode::CREATED, entity_json(&entity)))
 }
 
@@ -189,7 +210,7 @@ async fn revoke_key<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(
 
 /// Posts a batch of journal entries (operations and definitions) to one ledger, all or nothing.
 /// The body is the journal text, as `text/plain` or as JSON `{"journal": "..."}`.
-async fn post_journal<S: Store>(
+async fn post_journal<S: Store + 'static>(
     State(state): Shared<S>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -223,7 +244,8 @@ async fn post_journal<S: Store>(
     if entries.iter().any(|e| matches!(e.entry, Entry::Entity(_))) {
         return Err(ApiError::bad_request("entities are created with POST /entities, not in a journal"));
     }
-    let outcomes = state.registry.submit(&id, entries.into_iter().map(|e| e.entry).collect()).await?;
+    let entries: Vec<Entry> = entries.into_iter().map(|e| e.entry).collect();
+    let outcomes = detached(&state, |st| async move { st.registry.submit(&id, entries).await }).await??;
     Ok(json_response(StatusCode::OK, outcomes_json(&outcomes)))
 }
 
@@ -377,7 +399,7 @@ fn decision(body: &Bytes) -> Result<(TransferDecision, custody_core::model::Date
 }
 
 /// The buyer books a transfer: a `receive` with the seller's exact amounts.
-async fn accept_transfer<S: Store>(
+async fn accept_transfer<S: Store + 'static>(
     State(state): Shared<S>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -398,12 +420,12 @@ async fn accept_transfer<S: Store>(
             ..Receive::default()
         }),
     };
-    let outcomes = state.registry.submit(&id, vec![Entry::Op(op)]).await?;
+    let outcomes = detached(&state, |st| async move { st.registry.submit(&id, vec![Entry::Op(op)]).await }).await??;
     Ok(json_response(StatusCode::OK, outcomes_json(&outcomes)))
 }
 
 /// The buyer refuses a transfer: the seller's ledger books a `return`.
-async fn reject_transfer<S: Store>(
+async fn reject_transfer<S: Store + 'static>(
     State(state): Shared<S>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -425,7 +447,9 @@ async fn reject_transfer<S: Store>(
         memo: format!("Delivery refused by {id}"),
         body: Operation::Return(Return { sale: sale.to_string(), customer: id.clone() }),
     };
-    let outcomes = state.registry.submit(seller, vec![Entry::Op(op)]).await?;
+    let seller = seller.to_string();
+    let outcomes =
+        detached(&state, |st| async move { st.registry.submit(&seller, vec![Entry::Op(op)]).await }).await??;
     Ok(json_response(StatusCode::OK, outcomes_json(&outcomes)))
 }
 

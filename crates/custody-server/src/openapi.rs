@@ -100,8 +100,12 @@ pub fn openapi() -> Value {
                 "401": {"$ref": "#/components/responses/Problem"},
                 "403": {"$ref": "#/components/responses/Problem"},
                 "404": {"$ref": "#/components/responses/Problem"},
+                "405": {"$ref": "#/components/responses/Problem"},
                 "409": {"$ref": "#/components/responses/Problem"},
+                "413": {"$ref": "#/components/responses/Problem"},
                 "422": {"$ref": "#/components/responses/Problem"},
+                "500": {"$ref": "#/components/responses/Problem"},
+                "default": {"$ref": "#/components/responses/Problem"},
             },
         });
         if secured {
@@ -125,7 +129,8 @@ pub fn openapi() -> Value {
                     "required": ["type", "title", "status", "code", "detail"],
                     "properties": {
                         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                        "code": {"type": "string", "description": "Stable code: a rejection code (e.g. insufficient_quantity) or unauthorized, forbidden, not_found, conflict, bad_request, journal_syntax, verify_failed"},
+                        "code": {"type": "string", "description": "Stable code: a rejection code (e.g. insufficient_quantity) or unauthorized, forbidden, not_found, conflict, bad_request, journal_syntax, invalid_id (with `rule`), refused, verify_failed, method_not_allowed, payload_too_large, internal. Every error of the API is a Problem, also those raised before a route runs (a query string that does not parse, a body over 2 MB, an unknown route, a wrong method)."},
+                        "rule": {"type": "string", "description": "For invalid_id: the id rule broken (id_empty, id_too_long, id_character, id_dots, id_parts)"},
                         "detail": {"type": "string"},
                         "violations": {"type": "array", "items": {"type": "object"}},
                         "index": {"type": "integer", "description": "The batch entry that was refused"},

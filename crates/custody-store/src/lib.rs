@@ -10,8 +10,10 @@
 //! all three). [`Registry`] is the service above it: it applies operations through
 //! `custody_core::Ledger`, writes what they post, and verifies a stored journal against a replay.
 
+mod admit;
 pub mod conformance;
 mod memory;
+mod open;
 mod registry;
 mod sql;
 mod transfers;
@@ -125,6 +127,10 @@ pub enum StoreError {
     Conflict,
     #[error("database error: {0}")]
     Backend(String),
+    /// A reader found no database (a missing file, or one without the custody schema): readers
+    /// never create one.
+    #[error("{0}")]
+    NoDatabase(String),
 }
 
 /// An API key as stored: only the hash of its secret is kept.

@@ -86,7 +86,7 @@ pub fn transaction_text(tx: &Transaction) -> String {
     }))
 }
 
-fn parse_one(text: &str, seq: i64) -> Result<Entry, String> {
+pub(crate) fn parse_one(text: &str, seq: i64) -> Result<Entry, String> {
     let (entries, diags) = parse(&[Source { name: format!("entry {seq}"), text: text.to_string() }]);
     if let Some(d) = diags.first() {
         return Err(d.to_string());
@@ -168,6 +168,12 @@ fn exclusive_key(entity: &str, entry: &Entry) -> Option<String> {
     }
 }
 
+/// Refuses an entity whose definition the store could not give back, before its journal exists.
+fn admit_entity(entity: &custody_core::Entity) -> Result<(), SubmitError> {
+    let entry = Entry::Entity(entity.clone());
+    crate::admit::admit(&entry, &print_entry(&entry)).map_err(|message| SubmitError::Refused { index: 0, message })
+}
+
 enum SubmitErrorKind {
     Rejected(Rejection),
     Refused(String),
@@ -212,12 +218,14 @@ impl<S: Store> Registry<S> {
 
     /// Creates an entity's journal. Its first entry must be the `entity` definition.
     pub async fn create(&self, entity: &custody_core::Entity) -> Result<Vec<Outcome>, SubmitError> {
+        admit_entity(entity)?;
         self.store.create_entity(&entity.id).await?;
         self.submit(&entity.id, vec![Entry::Entity(entity.clone())]).await
     }
 
     /// Creates the entity unless it exists with exactly this definition (so imports repeat safely).
     pub async fn ensure(&self, entity: &custody_core::Entity) -> Result<Vec<Outcome>, SubmitError> {
+        admit_entity(entity)?;
         match self.store.create_entity(&entity.id).await {
             Ok(()) | Err(StoreError::AlreadyExists(_)) => {}
             Err(e) => return Err(e.into()),
@@ -311,6 +319,11 @@ impl<S: Store> Registry<S> {
             let mut prev = cached.head.hash.clone();
             let mut refusal = None;
             for (index, entry) in entries.iter().enumerate() {
+                let text = print_entry(entry);
+                if let Err(message) = crate::admit::admit(entry, &text) {
+                    refusal = Some(SubmitError::Refused { index, message });
+                    break;
+                }
                 let applied = match apply_entry(&mut ledger, entry) {
                     Ok(a) => a,
                     Err(SubmitErrorKind::Rejected(rejection)) => {
@@ -333,7 +346,6 @@ impl<S: Store> Registry<S> {
                     (_, Entry::Op(op)) => (None, Some(op.id.clone())),
                     _ => (None, None),
                 };
-                let text = print_entry(entry);
                 let tx_text = tx.as_ref().map(transaction_text);
                 let hash = chain_hash(&prev, &text, tx_text.as_deref());
                 prev = hash.clone();

@@ -70,37 +70,49 @@ CREATE TABLE exclusive_keys (
 "#,
 ];
 
-#[derive(Clone)]
-pub struct SqlStore {
-    pool: AnyPool,
-    sqlite: bool,
+/// The schema version this build writes.
+pub(crate) const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+/// A pool for `url` (connections of a SQLite pool wait up to 30 s for the write lock).
+pub(crate) async fn pool(url: &str, sqlite: bool) -> Result<AnyPool, StoreError> {
+    sqlx::any::install_default_drivers();
+    let mut options = AnyPoolOptions::new().max_connections(if sqlite { 4 } else { 10 });
+    if sqlite {
+        options = options.after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("PRAGMA busy_timeout = 30000").execute(&mut *conn).await?;
+                sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                Ok(())
+            })
+        });
+    }
+    options.connect(url).await.map_err(backend)
 }
 
-fn backend(e: sqlx::Error) -> StoreError {
+#[derive(Clone)]
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    pub(crate) sqlite: bool,
+    /// Opened with [`SqlStore::connect_read_only`]: nothing is written, not even a checkpoint.
+    pub(crate) read_only: bool,
+}
+
+pub(crate) fn backend(e: sqlx::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
 impl SqlStore {
-    /// Connects to `sqlite://PATH` (created if missing) or `postgres://...`, and migrates.
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://...`, and migrates: for the
+    /// commands that write. Readers use [`SqlStore::connect_read_only`]; every user calls
+    /// [`SqlStore::close`] before it exits.
     pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
-        sqlx::any::install_default_drivers();
         let sqlite = url.starts_with("sqlite:");
         let url = if sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.to_string() };
-        let mut options = AnyPoolOptions::new().max_connections(if sqlite { 4 } else { 10 });
-        if sqlite {
-            options = options.after_connect(|conn, _| {
-                Box::pin(async move {
-                    sqlx::query("PRAGMA busy_timeout = 30000").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                    Ok(())
-                })
-            });
-        }
-        let pool = options.connect(&url).await.map_err(backend)?;
+        let pool = pool(&url, sqlite).await?;
         if sqlite {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(backend)?;
         }
-        let store = SqlStore { pool, sqlite };
+        let store = SqlStore { pool, sqlite, read_only: false };
         store.migrate().await?;
         Ok(store)
     }
@@ -120,6 +132,13 @@ impl SqlStore {
             }
         }
         out
+    }
+
+    /// The schema version the database is at (0: none).
+    pub(crate) async fn schema_version(&self) -> Result<usize, StoreError> {
+        let row =
+            sqlx::query("SELECT MAX(version) AS v FROM schema_version").fetch_one(&self.pool).await.map_err(backend)?;
+        Ok(row.try_get::<Option<i64>, _>("v").map_err(backend)?.unwrap_or(0) as usize)
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -196,52 +215,18 @@ fn posting_row(r: &AnyRow) -> Result<PostingRow, StoreError> {
     })
 }
 
-impl Store for SqlStore {
-    async fn create_entity(&self, id: &str) -> Result<(), StoreError> {
-        let res = sqlx::query(&self.sql("INSERT INTO entities (id, head_seq, head_hash) VALUES ($1, 0, $2)"))
-            .bind(id)
-            .bind(GENESIS)
-            .execute(&self.pool)
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::AlreadyExists(id.to_string())),
-            Err(e) => Err(backend(e)),
-        }
-    }
+impl SqlStore {
+    /// The append, on one connection: every entry, posting and balance in one transaction that
+    /// is committed before this returns `Ok`.
+    async fn append_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        entity: &str,
+        expected: &Head,
+        entries: &[NewEntry],
+    ) -> Result<Head, StoreError> {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(backend)?;
 
-    async fn entity_ids(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT id FROM entities ORDER BY id").fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter().map(|r| r.try_get("id").map_err(backend)).collect()
-    }
-
-    async fn head(&self, entity: &str) -> Result<Head, StoreError> {
-        let row = sqlx::query(&self.sql("SELECT head_seq, head_hash FROM entities WHERE id = $1"))
-            .bind(entity)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?
-            .ok_or_else(|| StoreError::NotFound(entity.to_string()))?;
-        Ok(Head { seq: row.try_get("head_seq").map_err(backend)?, hash: row.try_get("head_hash").map_err(backend)? })
-    }
-
-    async fn entries(&self, entity: &str, after: i64, limit: i64) -> Result<Vec<EntryRow>, StoreError> {
-        self.head(entity).await?;
-        let rows = sqlx::query(&self.sql(
-            "SELECT seq, op_id, body, tx_body, prev_hash, hash FROM entries \
-             WHERE entity = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        ))
-        .bind(entity)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(|r| entry_row(r).map_err(backend)).collect()
-    }
-
-    async fn append(&self, entity: &str, expected: &Head, entries: &[NewEntry]) -> Result<Head, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
         let new_seq = expected.seq + entries.len() as i64;
         let new_hash = entries.last().map(|e| e.hash.clone()).unwrap_or_else(|| expected.hash.clone());
         // Taking the entity row first serializes writers of one journal (a row lock in PostgreSQL,
@@ -258,11 +243,9 @@ impl Store for SqlStore {
         .await
         .map_err(backend)?;
         if moved.rows_affected() != 1 {
+            // The caller tells a moved head from a missing entity, on another connection.
             tx.rollback().await.map_err(backend)?;
-            return match self.head(entity).await {
-                Ok(_) => Err(StoreError::Conflict),
-                Err(e) => Err(e),
-            };
+            return Err(StoreError::Conflict);
         }
         let mut prev = expected.hash.clone();
         let insert_entry = self.sql(
@@ -347,6 +330,74 @@ impl Store for SqlStore {
             .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(Head { seq: new_seq, hash: new_hash })
+    }
+}
+
+/// Closes a connection that met a storage error instead of returning it to the pool.
+async fn discard(conn: sqlx::pool::PoolConnection<sqlx::Any>) {
+    let _ = sqlx::Connection::close(conn.detach()).await;
+}
+
+impl Store for SqlStore {
+    async fn create_entity(&self, id: &str) -> Result<(), StoreError> {
+        let res = sqlx::query(&self.sql("INSERT INTO entities (id, head_seq, head_hash) VALUES ($1, 0, $2)"))
+            .bind(id)
+            .bind(GENESIS)
+            .execute(&self.pool)
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::AlreadyExists(id.to_string())),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn entity_ids(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM entities ORDER BY id").fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(|r| r.try_get("id").map_err(backend)).collect()
+    }
+
+    async fn head(&self, entity: &str) -> Result<Head, StoreError> {
+        let row = sqlx::query(&self.sql("SELECT head_seq, head_hash FROM entities WHERE id = $1"))
+            .bind(entity)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::NotFound(entity.to_string()))?;
+        Ok(Head { seq: row.try_get("head_seq").map_err(backend)?, hash: row.try_get("head_hash").map_err(backend)? })
+    }
+
+    async fn entries(&self, entity: &str, after: i64, limit: i64) -> Result<Vec<EntryRow>, StoreError> {
+        self.head(entity).await?;
+        let rows = sqlx::query(&self.sql(
+            "SELECT seq, op_id, body, tx_body, prev_hash, hash FROM entries \
+             WHERE entity = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        ))
+        .bind(entity)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| entry_row(r).map_err(backend)).collect()
+    }
+
+    async fn append(&self, entity: &str, expected: &Head, entries: &[NewEntry]) -> Result<Head, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        let res = self.append_on(&mut conn, entity, expected, entries).await;
+        if matches!(res, Err(StoreError::Backend(_))) {
+            // A storage error (a full disk, an I/O error) may leave the connection inside a
+            // transaction SQLite already rolled back, or one it still holds the write lock for:
+            // the connection is closed, never returned to the pool, so nothing half-done is
+            // committed by a later request and the lock is released.
+            discard(conn).await;
+        } else {
+            drop(conn);
+        }
+        if matches!(res, Err(StoreError::Conflict)) {
+            self.head(entity).await?;
+        }
+        res
     }
 
     async fn postings(&self, entity: &str, first: i64, last: i64) -> Result<Vec<PostingRow>, StoreError> {

@@ -1,0 +1,118 @@
+//! Opening a database for reading, and closing one.
+//!
+//! Commands that only read (`verify`, `report`, `export`, ...) open SQLite read-only
+//! (`mode=ro`): a missing file is an error, never a new empty database, and a file the reader
+//! may not write is read as it is. When SQLite cannot open the file read-only because the folder
+//! is not writable (a WAL database needs its `-shm` beside it), the file is opened `immutable`.
+//! Every command closes its store before it exits, which folds the `-wal` file into the
+//! database file, so a copy of the database file alone is the whole database.
+
+use crate::sql::{pool, SCHEMA_VERSION};
+use crate::{SqlStore, StoreError};
+
+/// The file a `sqlite:` URL names and the query after it (`None` for an in-memory database).
+fn sqlite_path(url: &str) -> Option<(&str, &str)> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    (path != ":memory:" && !path.is_empty()).then_some((path, query))
+}
+
+/// `url` with `key=value` added to its query unless the query sets `key` already.
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    let pair = format!("{key}={value}");
+    if !params.iter().any(|p| p.split('=').next() == Some(key)) {
+        params.push(&pair);
+    }
+    format!("{base}?{}", params.join("&"))
+}
+
+impl SqlStore {
+    /// Opens an existing database for reading: never creates, migrates or writes it. A SQLite
+    /// path that does not exist, and a file without the custody schema, are
+    /// [`StoreError::NoDatabase`].
+    pub async fn connect_read_only(url: &str) -> Result<SqlStore, StoreError> {
+        let sqlite = url.starts_with("sqlite:");
+        let Some((path, _)) = sqlite.then(|| sqlite_path(url)).flatten() else {
+            let store = SqlStore { pool: pool(url, sqlite).await?, sqlite, read_only: true };
+            // Named without the URL, which may carry a password.
+            store.check_schema("this database").await?;
+            return Ok(store);
+        };
+        if !std::path::Path::new(path).is_file() {
+            return Err(StoreError::NoDatabase(format!("no database at {path}")));
+        }
+        let ro = with_param(url, "mode", "ro");
+        let store = SqlStore { pool: pool(&ro, true).await?, sqlite, read_only: true };
+        match store.check_schema(path).await {
+            Err(StoreError::Backend(m)) if m.contains("unable to open") || m.contains("readonly") => {
+                // A WAL database in a folder the reader cannot write: SQLite cannot create the
+                // `-shm` file it reads through, so read the file as it is.
+                store.pool.close().await;
+                let immutable = with_param(&ro, "immutable", "1");
+                let store = SqlStore { pool: pool(&immutable, true).await?, sqlite, read_only: true };
+                store.check_schema(path).await.map_err(|e| match e {
+                    StoreError::Backend(i) => StoreError::Backend(format!("{m} (and immutable: {i})")),
+                    other => other,
+                })?;
+                Ok(store)
+            }
+            Err(e) => {
+                store.pool.close().await;
+                Err(e)
+            }
+            Ok(()) => Ok(store),
+        }
+    }
+
+    /// Refuses a database that does not hold the schema this build reads.
+    async fn check_schema(&self, place: &str) -> Result<(), StoreError> {
+        match self.schema_version().await {
+            Ok(v) if v == SCHEMA_VERSION => Ok(()),
+            Ok(0) => Err(StoreError::NoDatabase(format!("no custody database at {place}: it holds no schema"))),
+            Ok(v) if v < SCHEMA_VERSION => Err(StoreError::NoDatabase(format!(
+                "the database at {place} has schema version {v}, this custody reads {SCHEMA_VERSION}: \
+                 a command that writes (import, serve) upgrades it"
+            ))),
+            Ok(v) => Err(StoreError::NoDatabase(format!(
+                "the database at {place} has schema version {v}, newer than this custody's {SCHEMA_VERSION}"
+            ))),
+            Err(StoreError::Backend(m)) if m.contains("no such table") || m.contains("does not exist") => {
+                Err(StoreError::NoDatabase(format!("no custody database at {place}: it holds no custody tables")))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Closes every connection. SQLite checkpoints the write-ahead log into the database file
+    /// first (and removes the `-wal` file as the last connection closes); a read-only store
+    /// writes nothing.
+    pub async fn close(&self) {
+        if self.sqlite && !self.read_only {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        }
+        self.pool.close().await;
+    }
+
+    /// Whether this store was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(sqlite_path("sqlite://a/b.db"), Some(("a/b.db", "")));
+        assert_eq!(sqlite_path("sqlite:/x/b.db?mode=ro"), Some(("/x/b.db", "mode=ro")));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://h/db"), None);
+        assert_eq!(with_param("sqlite://a.db", "mode", "ro"), "sqlite://a.db?mode=ro");
+        assert_eq!(with_param("sqlite://a.db?mode=rw", "mode", "ro"), "sqlite://a.db?mode=rw");
+        assert_eq!(with_param("sqlite://a.db?mode=ro", "immutable", "1"), "sqlite://a.db?mode=ro&immutable=1");
+    }
+}
