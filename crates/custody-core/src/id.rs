@@ -24,6 +24,9 @@ pub const MAX_REF_PARTS: usize = 4;
 /// The characters an id may hold besides ASCII letters and digits.
 pub const ID_PUNCTUATION: &str = "-_.:@+";
 
+/// The grammar in words, for messages.
+pub const GRAMMAR: &str = "1 to 128 characters of A-Z a-z 0-9 - _ . : @ +, not `.` or `..`";
+
 /// The rule an id breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdError {

@@ -76,12 +76,10 @@ pub enum Code {
     RawNotAllowed = 35,
     /// A company dealing with itself: itself as counterparty, a sale to itself, a receive from itself.
     SelfDealing = 36,
-    /// A purchase with no emission or content figure at all: missing is not zero (write `CO2 0`).
-    DataMissing = 37,
 }
 
 impl Code {
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 36] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -118,7 +116,6 @@ impl Code {
         Code::TransferSettled,
         Code::RawNotAllowed,
         Code::SelfDealing,
-        Code::DataMissing,
     ];
 
     pub fn number(self) -> u16 {
@@ -163,7 +160,6 @@ impl Code {
             Code::TransferSettled => "transfer_settled",
             Code::RawNotAllowed => "raw_not_allowed",
             Code::SelfDealing => "self_dealing",
-            Code::DataMissing => "data_missing",
         }
     }
 }

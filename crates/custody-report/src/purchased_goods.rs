@@ -38,6 +38,15 @@ pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value)
     for (k, e) in &by_type {
         let _ = writeln!(text, "  {k}: {} tCO2e", fmt_amount(t(*e), 2));
     }
+    if !pg.data_gaps.is_empty() {
+        let _ = writeln!(
+            text,
+            "\nData gaps (purchases with no emission figure: unknown, not zero; the total above omits them):"
+        );
+        for (supplier, purchase) in &pg.data_gaps {
+            let _ = writeln!(text, "  {supplier}: purchase {purchase}: missing");
+        }
+    }
     if !pg.certificates.is_empty() {
         let _ =
             writeln!(text, "\nCertificates received (mass-balance credits and certificates; instruments, not netted):");
@@ -103,6 +112,16 @@ pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value)
         Value::Object(by_type.iter().map(|(k, e)| (k.to_string(), num(t(*e), 6))).collect()),
     );
     m.insert("total_tCO2e".into(), num(t(total), 6));
+    m.insert("complete".into(), Value::Bool(pg.data_gaps.is_empty()));
+    m.insert(
+        "data_gaps".into(),
+        Value::Array(
+            pg.data_gaps
+                .iter()
+                .map(|(supplier, purchase)| json!({"supplier": supplier, "purchase": purchase, "missing": "emissions", "tCO2e": null}))
+                .collect(),
+        ),
+    );
     m.insert(
         "certificates_received".into(),
         Value::Array(

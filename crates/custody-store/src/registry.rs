@@ -297,6 +297,10 @@ impl<S: Store> Registry<S> {
             };
             if let Some((code, why)) = refusal {
                 let mut v = custody_core::reject::Violations::default();
+                if code == Code::TransferSettled {
+                    // Undoing a settled transfer is invalid (E022) because it is settled (E034).
+                    v.push(Code::TransferInvalid, Some("of"), why.clone());
+                }
                 v.push(code, Some("transfer"), why);
                 return Err(SubmitError::Rejected { index, rejection: v.into_rejection(&op.id) });
             }

@@ -33,4 +33,4 @@ mod stock;
 mod transfer;
 mod verify;
 
-pub use state::{Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, TRANSFER_META};
+pub use state::{Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_META, TRANSFER_META};

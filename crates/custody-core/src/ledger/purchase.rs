@@ -1,7 +1,7 @@
 //! Planning receipts (opening and purchase) and capitalised assets.
 
 use super::draft::{dims, inventory_roles, Draft};
-use super::state::{Ledger, CUSTODY_META};
+use super::state::{Ledger, CUSTODY_META, DATA_GAP_META};
 use crate::chart::Role;
 use crate::exact::{self, Q};
 use crate::model::*;
@@ -22,14 +22,9 @@ impl Ledger {
             return None;
         };
         if op_is_purchase(op) && r.factors.is_empty() && r.attributed.is_empty() && r.content.is_none() {
-            v.push(
-                Code::DataMissing,
-                Some("factor"),
-                format!(
-                    "purchase of `{}` states no emission or content figure: missing is not zero (write `attributed 0 tCO2` for a deliberate zero)",
-                    item.id
-                ),
-            );
+            // Missing is not zero: booked, and shown as a data gap in every statement that lists
+            // the purchase (a deliberate zero is written `attributed 0 tCO2`).
+            d.meta.insert(DATA_GAP_META.into(), "no emission or content figure stated".into());
         }
         let (content_role, attributed_role) = inventory_roles(item.category);
         self.no_duplicate_species(

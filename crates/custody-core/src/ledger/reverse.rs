@@ -40,8 +40,13 @@ impl Ledger {
             return None;
         }
         if let Some(why) = self.dependant_of(t) {
-            let code = if t.kind == TxKind::Receive { Code::TransferSettled } else { Code::ReversalHasDependant };
-            v.push(code, Some("of"), format!("`{of}` cannot be reversed: {why}"));
+            if t.kind == TxKind::Receive {
+                // A settled transfer: invalid to undo (E022), and settled (E034), as the seller's side.
+                v.push(Code::TransferInvalid, Some("of"), format!("`{of}` cannot be reversed: {why}"));
+                v.push(Code::TransferSettled, Some("of"), format!("transfer of `{of}` is settled"));
+            } else {
+                v.push(Code::ReversalHasDependant, Some("of"), format!("`{of}` cannot be reversed: {why}"));
+            }
             return None;
         }
         d.postings = t.postings.iter().map(|p| Posting { amount: -p.amount, ..p.clone() }).collect();

@@ -58,6 +58,9 @@ pub struct Ledger {
 /// Meta key naming the chain-of-custody model a sale (and its receive) declared.
 pub const CUSTODY_META: &str = "custody";
 
+/// Meta key marking a purchase that stated no emission or content figure: a data gap, not a zero.
+pub const DATA_GAP_META: &str = "data_gap";
+
 /// Meta key naming the transfer a receive or return belongs to.
 pub const TRANSFER_META: &str = "transfer";
 

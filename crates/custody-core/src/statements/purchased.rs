@@ -12,6 +12,8 @@ pub struct PurchasedGoods {
     pub scope: Scope,
     /// Attributed emissions bought in, by (supplier, claim type), by species.
     pub lines: Vec<(String, &'static str, BySpecies)>,
+    /// Purchases that stated no emission figure: (supplier, purchase id). A gap, never a zero.
+    pub data_gaps: Vec<(String, String)>,
     /// Certificates received in the period: (certificate, from, units, pool). Instruments, not emissions.
     pub certificates: Vec<(String, String, i64, String)>,
 }
@@ -28,10 +30,20 @@ fn claim_type(tx: &Transaction) -> &'static str {
 pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
     let in_attr = &ledger.chart().by_role(Role::InAttributed).code;
     let mut lines: BTreeMap<(String, &'static str), BySpecies> = BTreeMap::new();
+    let mut data_gaps = Vec::new();
     for tx in
         ledger.transactions().iter().filter(|t| scope.is_activity(t) && effective_kind(ledger, t) == TxKind::Purchase)
     {
         let kind = claim_type(original(ledger, tx).0);
+        if tx.meta.contains_key(crate::ledger::DATA_GAP_META) {
+            let supplier = tx.postings.iter().find_map(|p| p.dims.counterparty.clone()).or_else(|| {
+                match ledger.op(&tx.id).map(|o| &o.body) {
+                    Some(crate::ops::Operation::Purchase(r)) => r.counterparty.clone(),
+                    _ => None,
+                }
+            });
+            data_gaps.push((supplier.unwrap_or_else(|| "(no supplier named)".into()), tx.id.clone()));
+        }
         for p in tx.postings.iter().filter(|p| p.account == *in_attr) {
             let supplier = p.dims.counterparty.clone().unwrap_or_else(|| "(no supplier named)".into());
             *lines.entry((supplier, kind)).or_default().entry(p.species).or_default() += p.amount;
@@ -53,6 +65,7 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
     PurchasedGoods {
         scope: scope.clone(),
         lines: lines.into_iter().map(|((s, k), m)| (s, k, m)).collect(),
+        data_gaps,
         certificates,
     }
 }

@@ -50,7 +50,7 @@ fn boundary(f: &Field) -> R<custody_core::coc::Boundary> {
         "batch" => Boundary::Batch(ident(f, 1, "a batch id")?),
         "process" => Boundary::Process(ident(f, 1, "a process id")?),
         "site" => Boundary::Site(ident(f, 1, "a site id")?),
-        "sites" => Boundary::Sites(ident(f, 1, "sites A,B,...")?.split(',').map(str::to_string).collect()),
+        "sites" => Boundary::Sites(sites(f)?),
         _ => return at(f, Some(kind), "a boundary is batch ID, process ID, site ID, sites A,B or company"),
     };
     only(f, 2)?;
@@ -288,4 +288,17 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
         _ => return Ok(None),
     };
     Ok(Some(Operation::Custody(op)))
+}
+
+/// `sites A,B,...`: each a site id.
+fn sites(f: &Field) -> R<Vec<String>> {
+    let t = arg(f, 1, "sites A,B,...")?;
+    let mut out = Vec::new();
+    for part in t.text.split(',') {
+        if let Err(e) = custody_core::id::check_id(part) {
+            return at(f, Some(t), format!("`{part}` is not a site id: {e}"));
+        }
+        out.push(part.to_string());
+    }
+    Ok(out)
 }

@@ -41,12 +41,46 @@ pub(super) fn only(f: &Field, n: usize) -> R<()> {
     }
 }
 
+/// An id argument: one word of the id grammar (`custody_core::id`; a transfer id joins ids with
+/// `/`), never quoted, so the printer writes exactly what the parser reads.
 pub(super) fn ident(f: &Field, i: usize, what: &str) -> R<String> {
     let t = arg(f, i, what)?;
     if t.text.is_empty() {
         return at(f, Some(t), format!("{what} must not be empty"));
     }
+    if t.quoted {
+        return at(f, Some(t), format!("{what} is one word, not quoted: ids are {}", custody_core::id::GRAMMAR));
+    }
+    if let Err(e) = custody_core::id::check_ref(&t.text) {
+        return at(f, Some(t), format!("`{}` is not {what}: {e}", short(&t.text)));
+    }
     Ok(t.text.clone())
+}
+
+/// The first 40 characters of a long id, for messages.
+fn short(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}...", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// An id in a header line (entity, item, period, operation id), checked like [`ident`].
+pub(super) fn header_id(header: &Line, i: usize, what: &str) -> R<String> {
+    let id = header_arg(header, i, what)?;
+    let t = &header.tokens[i];
+    if t.quoted {
+        return Err((
+            header.no,
+            t.col,
+            format!("{what} is one word, not quoted: ids are {}", custody_core::id::GRAMMAR),
+        ));
+    }
+    if let Err(e) = custody_core::id::check_id(&id) {
+        return Err((header.no, t.col, format!("`{}` is not {what}: {e}", short(&id))));
+    }
+    Ok(id)
 }
 
 pub(super) fn measure(f: &Field, i: usize) -> R<Measure> {
@@ -285,7 +319,7 @@ pub(super) fn header_only(header: &Line, n: usize) -> R<()> {
 
 /// `KEYWORD ID "Name"`: the id and the (optional, quoted) name.
 pub(super) fn id_and_name(header: &Line) -> R<(String, String)> {
-    let id = header_arg(header, 1, "an id")?;
+    let id = header_id(header, 1, "an id")?;
     let name = header_name(header, 2)?;
     header_only(header, 3)?;
     Ok((id, name))
