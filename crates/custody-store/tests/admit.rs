@@ -50,7 +50,13 @@ async fn entries_the_journal_cannot_give_back_are_refused() {
     let r = registry().await;
     let head = r.store_head().await;
     for text in cases {
-        let got = r.submit("e", entries(&text)).await;
+        // The parser refuses most of them itself (the id grammar); what it lets through, the
+        // registry refuses before anything is written.
+        let (parsed, diags) = parse(&[Source { name: "t".into(), text: text.clone() }]);
+        if !diags.is_empty() {
+            continue;
+        }
+        let got = r.submit("e", parsed.into_iter().map(|s| s.entry).collect()).await;
         assert!(matches!(got, Err(SubmitError::Refused { index: 0, .. })), "{text:.60}: {got:?}");
         assert_eq!(r.store_head().await, head, "{text:.60}");
     }

@@ -5,8 +5,8 @@ use super::coc::parse_pool;
 use super::lexer::Line;
 use super::operations::parse_op;
 use super::reader::{
-    arg, at, choice, decimal, enum_arg, header_arg, header_id, header_name, header_only, id_and_name, life, month,
-    only, property, word, Block, Field, R,
+    arg, at, choice, decimal, enum_arg, header_arg, header_id, header_name, header_only, header_ref, id_and_name, life,
+    month, only, property, word, Block, Field, R,
 };
 use custody_core::chart::{Account, Role, Side};
 use custody_core::exact::{self, Q};
@@ -215,7 +215,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
         text if text.starts_with(|c: char| c.is_ascii_digit()) => {
             let date = header_date(header, 0)?;
             let kind = header_arg(header, 1, "an operation (opening, purchase, consume, emit, capture, produce, capitalise, depreciate, sell, txn, reverse, obtain)")?;
-            let id = header_id(header, 2, "an id")?;
+            let id = header_ref(header, 2, "an id")?;
             let memo = header_name(header, 3)?;
             header_only(header, 4)?;
             let body = parse_op(&mut b, &kind)?;

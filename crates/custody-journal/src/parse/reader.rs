@@ -66,8 +66,22 @@ fn short(s: &str) -> String {
     }
 }
 
-/// An id in a header line (entity, item, period, operation id), checked like [`ident`].
+/// An id in a header line (entity, item, period), checked like [`ident`].
 pub(super) fn header_id(header: &Line, i: usize, what: &str) -> R<String> {
+    header_checked(header, i, what, custody_core::id::check_id)
+}
+
+/// An operation id: an id, or ids joined by `/` (the API names a receive `receive:S/SALE/B`).
+pub(super) fn header_ref(header: &Line, i: usize, what: &str) -> R<String> {
+    header_checked(header, i, what, custody_core::id::check_ref)
+}
+
+fn header_checked(
+    header: &Line,
+    i: usize,
+    what: &str,
+    check: fn(&str) -> Result<(), custody_core::id::IdError>,
+) -> R<String> {
     let id = header_arg(header, i, what)?;
     let t = &header.tokens[i];
     if t.quoted {
@@ -77,7 +91,7 @@ pub(super) fn header_id(header: &Line, i: usize, what: &str) -> R<String> {
             format!("{what} is one word, not quoted: ids are {}", custody_core::id::GRAMMAR),
         ));
     }
-    if let Err(e) = custody_core::id::check_id(&id) {
+    if let Err(e) = check(&id) {
         return Err((header.no, t.col, format!("`{}` is not {what}: {e}", short(&id))));
     }
     Ok(id)
