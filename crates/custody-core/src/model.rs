@@ -283,12 +283,14 @@ pub enum TxKind {
     Reversal,
     /// A transfer from another ledger booked as a purchase (mirror entry of the seller's sale).
     Receive,
-    /// A delivery the customer refused, back into the seller's inventory.
+    /// A delivery the customer refused, back into the seller's inventory (or goods sent back to a supplier).
     Return,
+    /// Stock moved between sites of the company.
+    Move,
 }
 
 impl TxKind {
-    pub const ALL: [TxKind; 13] = [
+    pub const ALL: [TxKind; 14] = [
         TxKind::Opening,
         TxKind::Capital,
         TxKind::Purchase,
@@ -302,6 +304,7 @@ impl TxKind {
         TxKind::Reversal,
         TxKind::Receive,
         TxKind::Return,
+        TxKind::Move,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -318,6 +321,7 @@ impl TxKind {
             TxKind::Reversal => "reverse",
             TxKind::Receive => "receive",
             TxKind::Return => "return",
+            TxKind::Move => "move",
         }
     }
     pub fn parse(s: &str) -> Option<TxKind> {

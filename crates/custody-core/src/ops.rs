@@ -46,6 +46,10 @@ pub enum Operation {
     Receive(Receive),
     /// A delivery refused by the customer: the sale's lines for that customer, undone.
     Return(Return),
+    /// Goods sent back to the supplier they were bought from, valued at the holding's own share.
+    SupplierReturn(SupplierReturn),
+    /// Stock moved between two sites of the company, with its lot's own carbon.
+    Move(Move),
     /// Chain of custody: pools, certificates, avoided-emission certificates (beside the ledger).
     Custody(CustodyOp),
 }
@@ -165,7 +169,8 @@ impl Operation {
             Operation::Reverse { .. } => "reverse",
             Operation::Obtain(_) => "obtain",
             Operation::Receive(_) => "receive",
-            Operation::Return(_) => "return",
+            Operation::Return(_) | Operation::SupplierReturn(_) => "return",
+            Operation::Move(_) => "move",
             Operation::Custody(c) => c.name(),
         }
     }
@@ -382,6 +387,28 @@ pub struct Receive {
     pub amounts: Vec<(TransferForm, crate::units::Species, i64)>,
     /// The chain-of-custody model the seller declared (filled by the registry).
     pub custody: Option<crate::coc::CustodyModel>,
+}
+
+/// Goods sent back to a supplier: `quantity` of what `purchase` brought in, valued at the share of
+/// the holding's carbon that quantity is (the lot's own for FIFO and specific lots, the average for
+/// a moving-average stock), so a return never takes out more carbon than the stock holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplierReturn {
+    pub purchase: String,
+    /// The supplier, if given: it must be the purchase's.
+    pub supplier: Option<String>,
+    pub quantity: Measure,
+}
+
+/// Stock moved from one site to another, lot by lot, carrying exactly the carbon the moved share
+/// of each lot holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub item: String,
+    pub lot: Option<String>,
+    pub quantity: Measure,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 /// The seller's side of a refused delivery.

@@ -383,6 +383,18 @@ fn print_op(o: &mut String, op: &Op) {
             line(o, "sale", &r.sale);
             line(o, "customer", &r.customer);
         }
+        Operation::SupplierReturn(r) => {
+            line(o, "purchase", &r.purchase);
+            opt_line(o, "supplier", &r.supplier);
+            line(o, "quantity", &r.quantity);
+        }
+        Operation::Move(m) => {
+            line(o, "item", &m.item);
+            opt_line(o, "lot", &m.lot);
+            line(o, "quantity", &m.quantity);
+            opt_line(o, "from", &m.from);
+            opt_line(o, "to", &m.to);
+        }
         Operation::Custody(c) => print_custody(o, c),
         Operation::Obtain(x) => {
             line(o, "instrument", x.kind.as_str());

@@ -150,6 +150,14 @@ impl Ledger {
                 self.plan_return(op, r, &mut d, v)?;
                 TxKind::Return
             }
+            Operation::SupplierReturn(r) => {
+                self.plan_supplier_return(r, &mut d, v)?;
+                TxKind::Return
+            }
+            Operation::Move(m) => {
+                self.plan_move(m, &mut d, v)?;
+                TxKind::Move
+            }
         };
         Some(Transaction {
             id: op.id.clone(),

@@ -30,6 +30,7 @@ mod sell;
 mod signs;
 mod state;
 mod stock;
+mod stock_moves;
 mod transfer;
 mod verify;
 

@@ -67,6 +67,8 @@ pub(super) fn check_signs(op: &Op, v: &mut Violations) {
         | Operation::Reverse { .. }
         | Operation::Obtain(_)
         | Operation::Custody(_)
-        | Operation::Return(_) => {}
+        | Operation::Return(_)
+        | Operation::SupplierReturn(_)
+        | Operation::Move(_) => {}
     }
 }

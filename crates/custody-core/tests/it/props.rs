@@ -229,6 +229,9 @@ proptest! {
             prop_assert_eq!(l.side_total_carbon(custody_core::chart::Side::Stock), l.side_total_carbon(custody_core::chart::Side::Flow));
             prop_assert!(l.verify().is_ok());
             prop_assert!(l.quantities().values().all(|q| *q >= 0));
+            if let Err(why) = physical(&l) {
+                prop_assert!(false, "after {:?}: {}", s, why);
+            }
         }
         let scope = Scope::resolve(&l, None).unwrap();
         let cb = statements::carbon_balance(&l, &scope);
@@ -253,6 +256,40 @@ proptest! {
             }
         }
     }
+}
+
+/// Stock is physical, checked apart from the core: every item holding (item, lot, site) and every
+/// work-in-process site holds no negative carbon content, no negative emissions (carbon species
+/// together, each non-carbon gas apart), and no negative quantity.
+fn physical(l: &Ledger) -> Result<(), String> {
+    use custody_core::chart::Role;
+    use std::collections::BTreeMap;
+    let mut sums: BTreeMap<(Option<String>, Option<String>, Option<String>, u8, Option<String>), i128> =
+        BTreeMap::new();
+    for ((acc, species, dims), amount) in l.positions() {
+        let role = l.chart().get(acc).unwrap().role;
+        let (holding_item, kind) = match role {
+            Role::WipContent => (None, 0),
+            Role::WipAttributed => (None, 2),
+            Role::WipDirect => (None, 3),
+            Role::RawContent | Role::FuelContent | Role::ProductContent | Role::ByproductContent => {
+                (dims.item.clone(), 0)
+            }
+            Role::RawAttributed
+            | Role::FuelAttributed
+            | Role::ElectricityAttributed
+            | Role::ProductAttributed
+            | Role::ProductDepreciation
+            | Role::ProductDirect => (dims.item.clone(), 1),
+            _ => continue,
+        };
+        let gas = (!species.is_carbon()).then(|| species.to_string());
+        *sums.entry((holding_item, dims.lot.clone(), dims.site.clone(), kind, gas)).or_default() += *amount as i128;
+    }
+    if let Some((k, v)) = sums.iter().find(|(_, v)| **v < 0) {
+        return Err(format!("holding {k:?} holds {v}"));
+    }
+    Ok(())
 }
 
 // ---- costing against a naive reference model -------------------------------------------------

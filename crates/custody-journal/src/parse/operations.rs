@@ -258,10 +258,36 @@ pub(super) fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
         "return" => {
             let sale = b.one("sale", word("a sale id"))?;
             let customer = b.one("customer", word("a counterparty id"))?;
+            let purchase = b.one("purchase", word("a purchase id"))?;
+            let supplier = b.one("supplier", word("a counterparty id"))?;
+            let quantity = b.one("quantity", one_measure)?;
             b.finish()?;
-            Operation::Return(Return {
-                sale: b.required(sale, "sale", "return")?,
-                customer: b.required(customer, "customer", "return")?,
+            match purchase {
+                // Goods sent back to a supplier name the purchase; a customer's refusal, the sale.
+                Some(purchase) => Operation::SupplierReturn(SupplierReturn {
+                    purchase,
+                    supplier,
+                    quantity: b.required(quantity, "quantity", "return")?,
+                }),
+                None => Operation::Return(Return {
+                    sale: b.required(sale, "sale", "return")?,
+                    customer: b.required(customer, "customer", "return")?,
+                }),
+            }
+        }
+        "move" => {
+            let item = b.one("item", word("an item id"))?;
+            let lot = b.one("lot", word("a lot id"))?;
+            let quantity = b.one("quantity", one_measure)?;
+            let from = b.one("from", word("a site id"))?;
+            let to = b.one("to", word("a site id"))?;
+            b.finish()?;
+            Operation::Move(Move {
+                item: b.required(item, "item", "move")?,
+                lot,
+                quantity: b.required(quantity, "quantity", "move")?,
+                from,
+                to,
             })
         }
         "txn" => {
@@ -288,7 +314,7 @@ pub(super) fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
             return Err((
                 b.header.no,
                 b.header.tokens[1].col,
-                format!("unknown operation `{other}` (opening, purchase, capitalise, consume, emit, capture, produce, depreciate, sell, txn, reverse, obtain, receive, return)"),
+                format!("unknown operation `{other}` (opening, purchase, capitalise, consume, emit, capture, produce, depreciate, sell, txn, reverse, obtain, receive, return, move)"),
             ))
         }
     };

@@ -1,0 +1,109 @@
+//! Planning stock that moves without being consumed or sold: goods sent back to the supplier they
+//! were bought from, and stock moved between two sites of the company. Both draw like a sale (lot
+//! by lot, each lot's own share of carbon), so nothing leaves a holding that it did not hold.
+
+use super::draft::Draft;
+use super::state::Ledger;
+use crate::chart::{Form, Role};
+use crate::exact;
+use crate::model::*;
+use crate::ops::*;
+use crate::reject::{Code, Violations};
+
+impl Ledger {
+    /// `return` naming a purchase: the quantity leaves the purchase's holding with its share of the
+    /// holding's carbon, and the inflow from that supplier is reduced by the same amounts.
+    pub(super) fn plan_supplier_return(&self, r: &SupplierReturn, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        let Some(purchase) = self.transaction(&r.purchase).filter(|t| t.kind == TxKind::Purchase) else {
+            v.push(
+                Code::TransferInvalid,
+                Some("purchase"),
+                format!("`{}` is not a purchase of this ledger", r.purchase),
+            );
+            return None;
+        };
+        if self.reversed.contains(&r.purchase) {
+            v.push(Code::TransferInvalid, Some("purchase"), format!("purchase `{}` was reversed", r.purchase));
+            return None;
+        }
+        let bought_from = purchase.postings.iter().find_map(|p| p.dims.counterparty.clone());
+        if r.supplier.is_some() && r.supplier != bought_from {
+            v.push(
+                Code::TransferInvalid,
+                Some("supplier"),
+                format!(
+                    "purchase `{}` was bought from `{}`",
+                    r.purchase,
+                    bought_from.clone().unwrap_or_else(|| "no named supplier".into())
+                ),
+            );
+            return None;
+        }
+        let Some(m) = purchase.movements.first() else {
+            v.push(
+                Code::TransferInvalid,
+                Some("purchase"),
+                format!("purchase `{}` brought in no quantity", r.purchase),
+            );
+            return None;
+        };
+        let item = self.item_or(&m.item, "purchase", v)?;
+        let (_, q) = self.quantity_or(item, &r.quantity, "quantity", v)?;
+        // Never more back than the purchase brought in, less what earlier returns sent back.
+        let returned: i64 = self
+            .txs
+            .iter()
+            .filter(|t| t.kind == TxKind::Return && t.meta.get("purchase") == Some(&r.purchase))
+            .filter(|t| !self.reversed.contains(&t.id))
+            .flat_map(|t| t.movements.iter().map(|m| -m.quantity))
+            .sum();
+        if q > m.quantity - returned {
+            v.push(
+                Code::InsufficientQuantity,
+                Some("quantity"),
+                format!("purchase `{}` brought in {} and {} went back already", r.purchase, m.quantity, returned),
+            );
+            return None;
+        }
+        let draws = self.draw_lots(item, &m.site, &m.lot, q, d, "quantity", v)?;
+        for (lot, take, have) in draws {
+            for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &m.site, &lot, d) {
+                let taken = exact::scale(amount, take, have).ok()?;
+                let role = self.chart.get(&acc).expect("inventory account").role;
+                d.post_code(&acc, species, -taken, dm.clone());
+                let (flow, origin) = match role.form() {
+                    Form::Content => (Role::InContent, None),
+                    Form::Emissions => (Role::InAttributed, dm.origin),
+                };
+                d.post(flow, species, -taken, Dims { origin, counterparty: bought_from.clone(), ..dm.clone() });
+            }
+            d.movement(&item.id, &m.site, lot, -take);
+        }
+        d.meta.insert("purchase".into(), r.purchase.clone());
+        if let Some(s) = bought_from {
+            d.meta.insert("supplier".into(), s);
+        }
+        Some(())
+    }
+
+    /// `move`: stock leaves one site and arrives at another with the same lot, origin and carbon.
+    pub(super) fn plan_move(&self, m: &Move, d: &mut Draft, v: &mut Violations) -> Option<()> {
+        let item = self.item_or(&m.item, "item", v)?;
+        let (_, q) = self.quantity_or(item, &m.quantity, "quantity", v)?;
+        if m.from == m.to {
+            v.push(Code::AllocationInvalid, Some("to"), "a move goes from one site to another");
+            return None;
+        }
+        let draws = self.draw_lots(item, &m.from, &m.lot, q, d, "quantity", v)?;
+        for (lot, take, have) in draws {
+            for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &m.from, &lot, d) {
+                let taken = exact::scale(amount, take, have).ok()?;
+                d.post_code(&acc, species, -taken, dm.clone());
+                d.post_code(&acc, species, taken, Dims { site: m.to.clone(), ..dm });
+            }
+            d.movement(&item.id, &m.from, lot.clone(), -take);
+            d.movement(&item.id, &m.to, lot, take);
+        }
+        Some(())
+    }
+}

@@ -1,0 +1,151 @@
+//! Physics cannot be bent: each field and abuse case's right value as a test, and beside it a table
+//! of the whole kind (signs, stock as it changes, reversals with dependants, moves and returns).
+
+use custody_core::Ledger;
+use custody_journal::{load, Source};
+
+const HEAD: &str = "entity t \"Test\"\n  ratios efi\n  gwp ar6\ncounterparty sup \"Supplier\"\n\
+    counterparty sup-b \"Supplier B\"\ncounterparty cust \"Customer\"\nperiod 2025-01 2025-01-01 2025-01-31\n";
+
+fn ledger(body: &str) -> Result<Ledger, String> {
+    load(&[Source { name: "t.journal".into(), text: format!("{HEAD}{body}") }])
+        .map_err(|(_, d)| d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
+}
+
+/// Sum of a transaction's postings on accounts starting with `prefix`, in gC.
+fn posted(l: &Ledger, tx: &str, prefix: &str) -> i64 {
+    l.transaction(tx).unwrap().postings.iter().filter(|p| p.account.starts_with(prefix)).map(|p| p.amount).sum()
+}
+
+/// Carbon held on stock accounts starting with `prefix` for an item.
+fn held(l: &Ledger, item: &str, prefix: &str) -> i64 {
+    l.positions()
+        .iter()
+        .filter(|((acc, _, d), _)| acc.starts_with(prefix) && d.item.as_deref() == Some(item))
+        .map(|(_, a)| *a)
+        .sum()
+}
+
+const FIFO: &str = "item scrap \"Scrap\"\n  category raw-material\n  carbon-content 0\n  costing fifo\n\
+    2025-01-01 purchase buy-a\n  supplier sup\n  item scrap\n  quantity 100 t\n  lot A\n  attributed 100 tCO2\n\
+    2025-01-02 purchase buy-b\n  supplier sup\n  item scrap\n  quantity 100 t\n  lot B\n  attributed 200 tCO2\n\
+    2025-01-03 consume draw-1\n  use scrap 50 t\n";
+
+#[test]
+fn field_02_lines_of_one_draw_see_the_stock_as_it_changes() {
+    let l = ledger(&format!("{FIFO}2025-01-04 consume draw-2\n  use scrap 75 t\n  use scrap 5 t\n")).unwrap();
+    assert_eq!(posted(&l, "draw-2", "wip."), 30_030_000);
+    // The same as one 80 t line: the split into lines never changes what is drawn.
+    let one = ledger(&format!("{FIFO}2025-01-04 consume draw-2\n  use scrap 80 t\n")).unwrap();
+    assert_eq!(posted(&one, "draw-2", "wip."), 30_030_000);
+    for lines in ["  use scrap 40 t\n  use scrap 40 t\n", "  use scrap 50 t\n  use scrap 30 t\n"] {
+        let l = ledger(&format!("{FIFO}2025-01-04 consume draw-2\n{lines}")).unwrap();
+        assert_eq!(posted(&l, "draw-2", "wip."), 30_030_000, "{lines}");
+    }
+    // More than on hand across lines is still refused.
+    let e = ledger(&format!("{FIFO}2025-01-04 consume draw-2\n  use scrap 100 t\n  use scrap 60 t\n")).unwrap_err();
+    assert!(e.contains("E012"), "{e}");
+}
+
+#[test]
+fn field_05_a_lot_moves_between_sites_with_its_own_footprint() {
+    let body = "item ore \"Ore\"\n  category raw-material\n  carbon-content 0\n  costing specific\n\
+        2025-01-01 purchase buy-l1\n  supplier sup\n  item ore\n  quantity 50 t\n  lot L1\n  site site-b\n  attributed 50 tCO2\n\
+        2025-01-01 purchase buy-l2\n  supplier sup\n  item ore\n  quantity 50 t\n  lot L2\n  site site-a\n  attributed 100 tCO2\n\
+        2025-01-02 move move-l1\n  item ore\n  lot L1\n  quantity 50 t\n  from site-b\n  to site-a\n\
+        2025-01-03 consume feed\n  use ore 20 t lot=L1\n  site site-a\n";
+    let l = ledger(body).unwrap();
+    assert_eq!(posted(&l, "feed", "wip."), 5_460_000);
+    assert_eq!(posted(&l, "move-l1", ""), 0, "a move changes no total");
+    // Moving more than the lot holds at the site is refused.
+    let e = ledger(&body.replace("quantity 50 t\n  from", "quantity 60 t\n  from")).unwrap_err();
+    assert!(e.contains("E012"), "{e}");
+}
+
+#[test]
+fn field_06_and_abuse_42_what_was_used_is_not_undone() {
+    let base =
+        "item ore \"Ore\"\n  category raw-material\n  carbon-content 0\nitem steel \"Steel\"\n  category product\n\
+        2025-01-01 purchase buy\n  supplier sup\n  item ore\n  quantity 20 t\n  attributed 20 tCO2\n\
+        2025-01-02 consume feed-1\n  use ore 10 t\n2025-01-03 produce run-1\n  output steel 10 t\n\
+        2025-01-04 sell sale-a\n  item steel\n  customer cust 10 t\n";
+    let cases = [
+        ("2025-01-05 reverse r\n  of feed-1\n", "E033"), // consumed input of an allocated production
+        ("2025-01-05 reverse r\n  of buy\n", "E033"),    // purchase whose stock was drawn
+        ("2025-01-05 reverse r\n  of run-1\n", "E033"),  // production whose output was sold
+        ("2025-01-05 return back\n  sale sale-a\n  customer cust\n2025-01-06 reverse r\n  of back\n", "E033"),
+        ("2025-01-05 reverse r1\n  of sale-a\n2025-01-06 reverse r2\n  of r1\n", "E033"),
+    ];
+    for (tail, code) in cases {
+        let e = ledger(&format!("{base}{tail}")).unwrap_err();
+        assert!(e.contains(code), "{tail}: {e}");
+    }
+    // Undone in order (the sale, then the production, then the feed) it is accepted, and a later
+    // run carries its own ore.
+    let ok = format!(
+        "{base}2025-01-05 reverse r1\n  of sale-a\n2025-01-05 reverse r2\n  of run-1\n2025-01-05 reverse r3\n  of feed-1\n\
+         2025-01-06 consume feed-2\n  use ore 10 t\n2025-01-06 produce run-2\n  output steel 10 t\n"
+    );
+    let l = ledger(&ok).unwrap();
+    assert_eq!(posted(&l, "run-2", "product."), 2_730_000);
+}
+
+#[test]
+fn field_18_returns_to_a_supplier_take_the_holdings_share() {
+    let mwa = "item ore \"Ore\"\n  category raw-material\n  carbon-content 0\n\
+        2025-01-01 purchase buy-a\n  supplier sup\n  item ore\n  quantity 10 t\n  attributed 10 tCO2\n\
+        2025-01-02 purchase buy-b\n  supplier sup-b\n  item ore\n  quantity 1 t\n  attributed 50 tCO2\n\
+        2025-01-03 consume draw\n  use ore 10 t\n";
+    let e = ledger(&format!("{mwa}2025-01-04 reverse r\n  of buy-b\n")).unwrap_err();
+    assert!(e.contains("E033"), "{e}");
+    // Sent back as goods: 1 t at the average, 1,489,091 gC; the stock ends at 0 t and 0 gC.
+    let l =
+        ledger(&format!("{mwa}2025-01-04 return back\n  purchase buy-b\n  supplier sup-b\n  quantity 1 t\n")).unwrap();
+    assert_eq!(posted(&l, "back", "raw."), -1_489_091);
+    assert_eq!(held(&l, "ore", "raw."), 0);
+    // FIFO: the half of lot buy-b not drawn goes back with its own carbon.
+    let fifo = mwa
+        .replace("carbon-content 0\n", "carbon-content 0\n  costing fifo\n")
+        .replace("use ore 10 t", "use ore 10.5 t");
+    let l = ledger(&format!("{fifo}2025-01-04 return back\n  purchase buy-b\n  supplier sup-b\n  quantity 0.5 t\n"))
+        .unwrap();
+    assert_eq!(posted(&l, "back", "raw."), -6_825_000);
+    assert_eq!(posted(&l, "draw", "wip."), 9_555_000);
+    assert_eq!(held(&l, "ore", "raw."), 0);
+    // Never more than the purchase brought in, never to another supplier.
+    for (tail, code) in [("  supplier sup-b\n  quantity 2 t\n", "E012"), ("  supplier sup\n  quantity 0.5 t\n", "E022")]
+    {
+        let e = ledger(&format!("{mwa}2025-01-04 return back\n  purchase buy-b\n{tail}")).unwrap_err();
+        assert!(e.contains(code), "{tail}: {e}");
+    }
+}
+
+#[test]
+fn abuse_31_no_physical_operation_carries_a_negative_amount() {
+    let base = "item gas \"Gas\"\n  category fuel\n  carbon-content 0.75\nitem steel \"Steel\"\n  category product\n\
+        counterparty store \"Storage\"\n\
+        2025-01-01 purchase buy-gas\n  supplier sup\n  item gas\n  quantity 100 t\n  factor 0.5 tCO2/t\n\
+        2025-01-02 consume melt\n  use gas 100 t\n2025-01-02 emit burn\n  emission 200 tCO2\n";
+    let honest = ledger(base).unwrap();
+    assert_eq!(honest.transactions().len(), 3);
+    for tail in [
+        "2025-01-03 purchase x\n  supplier sup\n  item gas\n  quantity 1 t\n  factor -5 tCO2/t\n",
+        "2025-01-03 purchase x\n  supplier sup\n  item gas\n  quantity 1 t\n  attributed -400 tCO2\n",
+        "2025-01-03 purchase x\n  supplier sup\n  item gas\n  quantity 1 t\n  content -50 tC\n",
+        "2025-01-03 emit x\n  emission -100 tCO2\n",
+        "2025-01-03 capture x\n  operator store\n  captured 1 tCO2\n  process -300 tCO2\n",
+        "2025-01-03 produce make\n  output steel 100 t\n2025-01-04 sell x\n  item steel\n  customer cust 100 t\n  transport -50 kgCO2/t\n",
+    ] {
+        let e = ledger(&format!("{base}{tail}")).unwrap_err();
+        assert!(e.contains("E032 negative_amount"), "{tail}: {e}");
+    }
+}
+
+#[test]
+fn abuse_46_a_company_never_deals_with_itself() {
+    let e = ledger("counterparty t \"Me\"\n").unwrap_err();
+    assert!(e.contains("this entity"), "{e}");
+    let e = ledger("item ore \"Ore\"\n  category raw-material\n2025-01-02 purchase x\n  supplier t\n  item ore\n  quantity 1 t\n  attributed 1 tCO2\n")
+        .unwrap_err();
+    assert!(e.contains("E036"), "{e}");
+}
