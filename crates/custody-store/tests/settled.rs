@@ -1,0 +1,91 @@
+//! Settled means settled (field case 07, abuse case 40; field case 21): a sale its buyer received
+//! cannot be reversed, a receive cannot be reversed, a purchase from an entity of the registry is
+//! refused (its deliveries are receives), and a transfer is booked only into an item of its measure.
+
+use custody_journal::{parse, Entry, Source};
+use custody_store::{MemoryStore, Registry, SubmitError};
+
+fn entries(text: &str) -> Vec<Entry> {
+    let (e, d) = parse(&[Source { name: "t".into(), text: text.into() }]);
+    assert!(d.is_empty(), "{d:?}");
+    e.into_iter().map(|s| s.entry).collect()
+}
+
+const SELLER: &str = "entity s \"Seller\"\n  ratios efi\n  gwp ar6\ncounterparty grid \"Grid\"\ncounterparty b \"Buyer\"\n\
+    item power \"Power\"\n  category electricity\nitem widgets \"Widgets\"\n  category product\n\
+    period 2025 2025-01-01 2025-12-31\n\
+    2025-03-01 purchase p1\n  supplier grid\n  item power\n  quantity 1000 kWh\n  factor 500 gCO2/kWh\n\
+    2025-03-02 consume c1\n  use power 1000 kWh\n2025-03-03 produce m1\n  output widgets 1000 kg\n\
+    2025-03-04 sell sale1\n  item widgets\n  customer b 1000 kg\n";
+
+const BUYER: &str = "entity b \"Buyer\"\n  ratios efi\n  gwp ar6\ncounterparty s \"Seller\"\n\
+    item widgets \"Widgets\"\n  category raw-material\nitem power \"Power\"\n  category electricity\n\
+    period 2025 2025-01-01 2025-12-31\n";
+
+async fn submit(r: &Registry<MemoryStore>, text: &str) -> Result<(), SubmitError> {
+    let all = entries(text);
+    let Entry::Entity(e) = &all[0] else { unreachable!() };
+    r.ensure(e).await.unwrap();
+    r.submit(&e.id, all[1..].to_vec()).await.map(|_| ())
+}
+
+async fn more(r: &Registry<MemoryStore>, entity: &str, text: &str) -> Result<(), SubmitError> {
+    r.submit(entity, entries(text)).await.map(|_| ())
+}
+
+fn codes(e: SubmitError) -> Vec<&'static str> {
+    match e {
+        SubmitError::Rejected { rejection, .. } => rejection.codes().iter().map(|c| c.as_str()).collect(),
+        other => panic!("not a rejection: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_received_sale_and_a_receive_are_not_reversed() {
+    let r = Registry::new(MemoryStore::new());
+    submit(&r, SELLER).await.unwrap();
+    submit(&r, BUYER).await.unwrap();
+    more(&r, "b", "2025-03-05 receive r1\n  transfer s/sale1/b\n  item widgets\n").await.unwrap();
+    let e = more(&r, "s", "2025-03-06 reverse x\n  of sale1\n").await.unwrap_err();
+    assert_eq!(codes(e), ["transfer_invalid", "transfer_settled"]);
+    let e = more(&r, "b", "2025-03-06 reverse x\n  of r1\n").await.unwrap_err();
+    assert_eq!(codes(e), ["transfer_invalid", "transfer_settled"]);
+    // One footprint, one holder: 500 kgCO2 = 136,500 gC moved once.
+    let rows = r.reconcile().await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(!rows[0].mismatch);
+    let held: i64 = r
+        .ledger("b")
+        .await
+        .unwrap()
+        .positions()
+        .iter()
+        .filter(|((acc, _, _), _)| acc == "raw.attributed")
+        .map(|(_, a)| *a)
+        .sum();
+    assert_eq!(held, 136_500);
+}
+
+#[tokio::test]
+async fn an_unreceived_sale_may_be_reversed_and_is_then_never_received() {
+    let r = Registry::new(MemoryStore::new());
+    submit(&r, SELLER).await.unwrap();
+    submit(&r, BUYER).await.unwrap();
+    more(&r, "s", "2025-03-06 reverse x\n  of sale1\n").await.unwrap();
+    let e = more(&r, "b", "2025-03-07 receive r1\n  transfer s/sale1/b\n  item widgets\n").await.unwrap_err();
+    assert_eq!(codes(e), ["transfer_invalid"]);
+}
+
+#[tokio::test]
+async fn deliveries_from_an_entity_are_receives_into_an_item_of_their_measure() {
+    let r = Registry::new(MemoryStore::new());
+    submit(&r, SELLER).await.unwrap();
+    submit(&r, BUYER).await.unwrap();
+    // A purchase naming the seller would count its footprint beside the transfer.
+    let buy = "2025-03-05 purchase p9\n  supplier s\n  item widgets\n  quantity 1000 kg\n  attributed 1 tCO2\n";
+    assert_eq!(codes(more(&r, "b", buy).await.unwrap_err()), ["transfer_invalid"]);
+    // 1000 kg of widgets are not 1,000,000 kJ of electricity (field case 21).
+    let e = more(&r, "b", "2025-03-05 receive r1\n  transfer s/sale1/b\n  item power\n").await.unwrap_err();
+    assert_eq!(codes(e), ["unit_mismatch"]);
+    more(&r, "b", "2025-03-05 receive r1\n  transfer s/sale1/b\n  item widgets\n").await.unwrap();
+}
