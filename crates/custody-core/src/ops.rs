@@ -180,6 +180,10 @@ impl Operation {
 /// (`attributed`, `content`) or emission factors times quantity (`factors`), species by species.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Receipt {
+    /// Biogenic CO2 taken up by the material, per quantity, as the supplier's footprint states
+    /// it (PACT v3 `biogenicCarbonWithdrawal`): a removal, zero or negative, held beside the
+    /// ledger and reported apart, never netted against fossil emissions.
+    pub biogenic_uptake: Option<Intensity>,
     pub counterparty: Option<String>,
     pub item: String,
     pub quantity: Option<Measure>,

@@ -30,10 +30,14 @@ pub enum Species {
     SF6,
     CF4,
     C2F6,
+    /// A supplier's footprint known only in CO2e (PACT and Catena-X carry no per-gas split):
+    /// grams of CO2e, held apart from carbon (it balances on its own, like N2O) and counted with
+    /// a GWP of 1 in CO2e views. Never converted to carbon: its gases are unknown.
+    CO2e,
 }
 
 impl Species {
-    pub const ALL: [Species; 9] = [
+    pub const ALL: [Species; 10] = [
         Species::C,
         Species::CO2,
         Species::CH4,
@@ -43,9 +47,10 @@ impl Species {
         Species::SF6,
         Species::CF4,
         Species::C2F6,
+        Species::CO2e,
     ];
     /// The emission species, in reporting order.
-    pub const GASES: [Species; 8] = [
+    pub const GASES: [Species; 9] = [
         Species::CO2,
         Species::CH4,
         Species::CO,
@@ -54,6 +59,7 @@ impl Species {
         Species::SF6,
         Species::CF4,
         Species::C2F6,
+        Species::CO2e,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,18 +73,20 @@ impl Species {
             Species::SF6 => "SF6",
             Species::CF4 => "CF4",
             Species::C2F6 => "C2F6",
+            Species::CO2e => "CO2e",
         }
     }
 
     /// Whether amounts of this species are carbon mass (true) or mass of a non-carbon gas.
     pub fn is_carbon(self) -> bool {
-        !matches!(self, Species::N2O | Species::SF6)
+        !matches!(self, Species::N2O | Species::SF6 | Species::CO2e)
     }
 
     /// Parses the longest species name at the start of `s`, returning it and the rest.
     fn parse_prefix(s: &str) -> Option<(Species, &str)> {
         // Longest names first so that "CO2" is not read as "CO" followed by "2".
-        const ORDER: [Species; 9] = [
+        const ORDER: [Species; 10] = [
+            Species::CO2e,
             Species::C2F6,
             Species::CO2,
             Species::CH4,
@@ -141,7 +149,7 @@ impl CarbonRatios {
         let molar = |c_atoms: i128, molar_mass_milli: i128| Q::new(12_011 * c_atoms, molar_mass_milli);
         let r = match (self, species) {
             (_, Species::C) => Q::from_integer(1),
-            (_, Species::N2O) | (_, Species::SF6) => return None,
+            (_, Species::N2O) | (_, Species::SF6) | (_, Species::CO2e) => return None,
             (CarbonRatios::Efi, Species::CO2) => Q::new(273, 1000),
             (CarbonRatios::Efi, Species::CH4) => Q::new(750, 1000),
             (CarbonRatios::Efi, Species::CO) => Q::new(429, 1000),
@@ -203,7 +211,7 @@ impl Gwp {
         let x = |n: i128, d: i128| Some(Q::new(n, d));
         match (self, species) {
             (_, Species::C) | (_, Species::CO) | (_, Species::VOC) => None,
-            (_, Species::CO2) => x(1, 1),
+            (_, Species::CO2) | (_, Species::CO2e) => x(1, 1),
             (Gwp::Ar5, Species::CH4) => x(28, 1),
             (Gwp::Ar5, Species::N2O) => x(265, 1),
             (Gwp::Ar5, Species::SF6) => x(23_500, 1),

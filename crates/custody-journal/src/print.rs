@@ -279,6 +279,9 @@ fn print_op(o: &mut String, op: &Op) {
             if let Some(m) = r.custody {
                 line(o, "custody", m.as_str());
             }
+            if let Some(b) = &r.biogenic_uptake {
+                line(o, "biogenic-uptake", b);
+            }
         }
         Operation::Capitalise(c) => {
             line(o, "asset", &c.asset);

@@ -2,6 +2,7 @@
 
 use crate::number::{co2e, fmt_amount, gas_of, grams_to_tonnes, num, tonnes};
 use crate::table::{base, header, table};
+use custody_core::exact::Q;
 use custody_core::model::format_date;
 use custody_core::statements::{self as st, BySpecies, Scope};
 use custody_core::units::Species;
@@ -53,6 +54,13 @@ pub(crate) fn entity_emissions(ledger: &Ledger, scope: &Scope) -> (String, Value
     let _ = writeln!(text, "\nMarket instruments obtained (shown beside the ledger, never netted):");
     let _ = writeln!(text, "  Carbon removals                         {} tCO2e", fmt_amount(tonnes(removals), 2));
     let _ = writeln!(text, "  Environmental attribute certificates    {} tCO2e", fmt_amount(tonnes(eacs), 2));
+    if e.biogenic_uptake_gco2 != 0 {
+        let _ = writeln!(
+            text,
+            "Biogenic CO2 uptake of materials bought (beside the total, never netted): {} tCO2",
+            fmt_amount(t(Q::from_integer(e.biogenic_uptake_gco2 as i128)), 3)
+        );
+    }
     if !e.capitalised.is_empty() {
         let _ = writeln!(
             text,
@@ -72,6 +80,7 @@ pub(crate) fn entity_emissions(ledger: &Ledger, scope: &Scope) -> (String, Value
     m.insert("total_tCH4".into(), num(t(gas_of(ledger, &total, Species::CH4)), 6));
     m.insert("total_tCO2e".into(), num(t(co2e(ledger, &total)), 6));
     m.insert("capitalised_tCO2".into(), num(t(gas_of(ledger, &e.capitalised, Species::CO2)), 6));
+    m.insert("biogenic_uptake_tCO2".into(), num(t(Q::from_integer(e.biogenic_uptake_gco2 as i128)), 6));
     m.insert("removals_obtained_tCO2e".into(), num(tonnes(removals), 6));
     m.insert("eacs_obtained_tCO2e".into(), num(tonnes(eacs), 6));
     m.insert(

@@ -11,7 +11,8 @@ fn entries(text: &str) -> Vec<Entry> {
     e.into_iter().map(|s| s.entry).collect()
 }
 
-const SELLER: &str = "entity s \"Seller\"\n  ratios efi\n  gwp ar6\ncounterparty grid \"Grid\"\ncounterparty b \"Buyer\"\n\
+const SELLER: &str =
+    "entity s \"Seller\"\n  ratios efi\n  gwp ar6\ncounterparty grid \"Grid\"\ncounterparty b \"Buyer\"\n\
     item power \"Power\"\n  category electricity\nitem widgets \"Widgets\"\n  category product\n\
     period 2025 2025-01-01 2025-12-31\n\
     2025-03-01 purchase p1\n  supplier grid\n  item power\n  quantity 1000 kWh\n  factor 500 gCO2/kWh\n\

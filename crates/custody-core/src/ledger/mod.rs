@@ -34,4 +34,5 @@ mod stock_moves;
 mod transfer;
 mod verify;
 
+pub use purchase::BIOGENIC_META;
 pub use state::{Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_META, TRANSFER_META};

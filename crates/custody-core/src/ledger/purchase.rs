@@ -121,6 +121,9 @@ impl Ledger {
                 book(d, Species::C, c, true);
             }
         }
+        if let Some(b) = &r.biogenic_uptake {
+            self.biogenic_uptake(item, b, quantity.map(|q| q.0), d, v);
+        }
         if let Some((_, q)) = quantity {
             d.movement(&item.id, &r.site, lot, q);
         }
@@ -169,3 +172,50 @@ impl Ledger {
 fn op_is_purchase(op: &Op) -> bool {
     matches!(op.body, Operation::Purchase(_))
 }
+
+impl Ledger {
+    /// Biogenic uptake of a purchase: grams of CO2 (negative, a removal), exact and rounded once,
+    /// kept in the transaction's `biogenic_uptake_gCO2` beside the postings, never in them.
+    fn biogenic_uptake(
+        &self,
+        item: &Item,
+        b: &crate::units::Intensity,
+        quantity: Option<Q>,
+        d: &mut Draft,
+        v: &mut Violations,
+    ) {
+        if b.species != Species::CO2 {
+            v.push(Code::UnitMismatch, Some("biogenic-uptake"), "biogenic uptake is CO2 per quantity (`kgCO2/L`)");
+            return;
+        }
+        if b.value > exact::q(0) {
+            v.push(
+                Code::NegativeAmount,
+                Some("biogenic-uptake"),
+                "biogenic uptake is a removal: write it zero or negative, as PACT v3 does",
+            );
+            return;
+        }
+        let Some(q) = quantity else {
+            v.push(Code::UnitMismatch, Some("biogenic-uptake"), "biogenic uptake per quantity needs a quantity");
+            return;
+        };
+        let Some(in_dim) = self.exact_in(item, q, b.per.dimension) else {
+            v.push(
+                Code::UnitMismatch,
+                Some("biogenic-uptake"),
+                format!("{b} is per {}, and item `{}` has no conversion to it", b.per.dimension.as_str(), item.id),
+            );
+            return;
+        };
+        match b.grams_per_base().and_then(|g| exact::mul(in_dim, g)).and_then(exact::round_i64) {
+            Ok(g) => {
+                d.meta.insert(BIOGENIC_META.into(), g.to_string());
+            }
+            Err(_) => v.push(Code::Overflow, Some("biogenic-uptake"), "biogenic uptake out of range"),
+        }
+    }
+}
+
+/// Meta key of a purchase's biogenic CO2 uptake, in grams of CO2 (zero or negative).
+pub const BIOGENIC_META: &str = "biogenic_uptake_gCO2";

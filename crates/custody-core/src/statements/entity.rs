@@ -50,6 +50,9 @@ pub struct EntityEmissions {
     /// Emissions capitalised in the period (shown, not counted: they enter through depreciation).
     pub capitalised: BySpecies,
     pub instruments: Vec<Instrument>,
+    /// Biogenic CO2 taken up by the materials bought in the period, grams of CO2 (zero or
+    /// negative): reported beside the emissions, never netted against them.
+    pub biogenic_uptake_gco2: i64,
 }
 
 pub fn entity_emissions(ledger: &Ledger, scope: &Scope) -> EntityEmissions {
@@ -58,8 +61,12 @@ pub fn entity_emissions(ledger: &Ledger, scope: &Scope) -> EntityEmissions {
     let (wip_direct, in_attr, ppe_dep) = (code(Role::WipDirect), code(Role::InAttributed), code(Role::PpeDepreciation));
     let mut lines: BTreeMap<EntityLineKind, BySpecies> = BTreeMap::new();
     let mut capitalised = BySpecies::new();
+    let mut biogenic_uptake_gco2 = 0i64;
     for tx in ledger.transactions().iter().filter(|t| scope.is_activity(t)) {
         let kind = effective_kind(ledger, tx);
+        if let Some(g) = tx.meta.get(crate::ledger::BIOGENIC_META).and_then(|g| g.parse::<i64>().ok()) {
+            biogenic_uptake_gco2 += super::scope::original(ledger, tx).1 * g;
+        }
         for p in &tx.postings {
             let line = match (kind, p.dims.origin) {
                 (TxKind::Emit, _) if p.account == wip_direct => Some((EntityLineKind::DirectGross, p.amount)),
@@ -103,6 +110,7 @@ pub fn entity_emissions(ledger: &Ledger, scope: &Scope) -> EntityEmissions {
         scope: scope.clone(),
         lines: lines.into_iter().collect(),
         capitalised,
+        biogenic_uptake_gco2,
         instruments: ledger
             .instruments()
             .iter()

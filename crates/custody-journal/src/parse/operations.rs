@@ -102,6 +102,7 @@ pub(super) fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                 attributed: b.many("attributed", one_species_mass)?,
                 content: b.one("content", one_species_mass)?,
                 custody: b.one("custody", custody_model)?,
+                biogenic_uptake: b.one("biogenic-uptake", one_intensity)?,
             };
             b.finish()?;
             let r = Receipt { item: b.required(item, "item", kind)?, ..r };

@@ -149,3 +149,24 @@ fn abuse_46_a_company_never_deals_with_itself() {
         .unwrap_err();
     assert!(e.contains("E036"), "{e}");
 }
+
+#[test]
+fn field_13_a_footprint_in_co2e_per_declared_unit_with_biogenic_uptake() {
+    let body = "item solvent \"Solvent\"\n  category raw-material\n  density 879 kg/m3\n\
+        2025-01-02 purchase jan\n  supplier sup\n  item solvent\n  quantity 1 t\n  factor 1.85 kgCO2e/L\n\
+        \x20 biogenic-uptake -1.5 kgCO2/L\n";
+    let l = ledger(body).unwrap();
+    // 1 t / 0.879 kg/L = 1,137.656 L: 2,104.664 kgCO2e, held as CO2e (never turned into carbon).
+    let co2e: i64 =
+        l.transaction("jan").unwrap().postings.iter().filter(|p| p.species.as_str() == "CO2e").map(|p| p.amount).sum();
+    assert_eq!(co2e, 2 * 2_104_664);
+    assert_eq!(posted(&l, "jan", "in.attributed"), 2_104_664);
+    let scope = custody_core::statements::Scope::resolve(&l, None).unwrap();
+    let e = custody_core::statements::entity_emissions(&l, &scope);
+    assert_eq!(e.biogenic_uptake_gco2, -1_706_485);
+    // Uptake is a removal: a positive figure is refused; CO2e per litre needs a density.
+    let e = ledger(&body.replace("-1.5 kgCO2/L", "1.5 kgCO2/L")).unwrap_err();
+    assert!(e.contains("E032"), "{e}");
+    let e = ledger(&body.replace("  density 879 kg/m3\n", "")).unwrap_err();
+    assert!(e.contains("E009"), "{e}");
+}
