@@ -208,8 +208,13 @@ impl<S: Store> Registry<S> {
             }
             for row in page {
                 let entry = parse_one(&row.text, row.seq).map_err(SubmitError::Corrupt)?;
-                apply_entry(&mut ledger, &entry)
-                    .map_err(|_| SubmitError::Corrupt(format!("entry {} no longer applies", row.seq)))?;
+                apply_entry(&mut ledger, &entry).map_err(|e| {
+                    let why = match e {
+                        SubmitErrorKind::Rejected(r) => r.to_string(),
+                        SubmitErrorKind::Refused(m) => m,
+                    };
+                    SubmitError::Corrupt(format!("entry {} no longer applies: {why}", row.seq))
+                })?;
                 head = Head { seq: row.seq, hash: row.hash };
             }
         }
