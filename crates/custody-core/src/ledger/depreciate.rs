@@ -32,10 +32,10 @@ impl Ledger {
         let (cap_code, dep_code) =
             (&self.chart.by_role(Role::PpeAttributed).code, &self.chart.by_role(Role::PpeDepreciation).code);
         let mut by_species: BTreeMap<(Species, Option<String>), (i64, i64)> = BTreeMap::new();
-        for ((acc, sp, dm), a) in &self.positions {
-            if dm.item.as_deref() != Some(&asset.id) {
-                continue;
-            }
+        let asset_item = Some(asset.id.clone());
+        let held = [cap_code, dep_code].into_iter().flat_map(|c| self.positions_at(c, &asset_item, &None, None));
+        for ((acc, sp, dm), a) in held {
+            let (acc, sp, a) = (&acc, &sp, &a);
             if acc == cap_code {
                 by_species.entry((*sp, dm.site.clone())).or_default().0 += a;
             } else if acc == dep_code {

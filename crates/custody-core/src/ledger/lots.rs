@@ -30,14 +30,15 @@ impl Ledger {
             *self.quantities.get(&(item.id.clone(), site.clone(), l.clone())).unwrap_or(&0)
                 + pending.pending_qty(&item.id, site, l)
         };
-        let lots: Vec<Option<String>> = match (item.costing, lot) {
-            (Costing::Mwa, _) => vec![None],
+        // FIFO walks the active lots lazily, oldest first, and stops once the draw is covered.
+        let lots: Box<dyn Iterator<Item = Option<String>> + '_> = match (item.costing, lot) {
+            (Costing::Mwa, _) => Box::new(std::iter::once(None)),
             (_, Some(l)) => {
                 if on_hand(&Some(l.clone())) == 0 {
                     v.push(Code::LotUnknown, Some(field), format!("item `{}` holds no lot `{l}`", item.id));
                     return None;
                 }
-                vec![Some(l.clone())]
+                Box::new(std::iter::once(Some(l.clone())))
             }
             (Costing::Specific, None) => {
                 v.push(
@@ -47,11 +48,13 @@ impl Ledger {
                 );
                 return None;
             }
-            (Costing::Fifo, None) => self
-                .lot_order
-                .get(&(item.id.clone(), site.clone()))
-                .map(|ls| ls.iter().map(|l| Some(l.clone())).collect())
-                .unwrap_or_default(),
+            (Costing::Fifo, None) => match self.lot_order.get(&(item.id.clone(), site.clone())) {
+                Some(ls) => Box::new(ls.active().map(|l| {
+                    self.work.add(1);
+                    Some(l.clone())
+                })),
+                None => Box::new(std::iter::empty()),
+            },
         };
         let mut rest = quantity;
         let mut draws = Vec::new();

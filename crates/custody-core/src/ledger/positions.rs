@@ -23,11 +23,9 @@ impl Ledger {
             let key = (m.item.clone(), m.site.clone(), m.lot.clone());
             let e = self.quantities.entry(key.clone()).or_default();
             *e += m.quantity;
+            let on_hand = *e;
             if let Some(lot) = &m.lot {
-                let order = self.lot_order.entry((m.item.clone(), m.site.clone())).or_default();
-                if !order.contains(lot) {
-                    order.push(lot.clone());
-                }
+                self.lot_order.entry((m.item.clone(), m.site.clone())).or_default().set(lot, on_hand);
             }
         }
         if let Some(target) = &tx.reverses {
@@ -51,6 +49,41 @@ impl Ledger {
         self.txs.len() - 1
     }
 
+    /// Positions on `account` of every species whose dimensions start with `item` and `lot` (and
+    /// `site`, when given), found by range on the position map: O(species x log n + matches),
+    /// never a scan of all positions. Counts the entries it visits in `work`.
+    pub(super) fn positions_at(
+        &self,
+        account: &str,
+        item: &Option<String>,
+        lot: &Option<String>,
+        site: Option<&Option<String>>,
+    ) -> Vec<(PosKey, i64)> {
+        let mut out = Vec::new();
+        for species in Species::ALL {
+            let from = Dims {
+                item: item.clone(),
+                lot: lot.clone(),
+                site: site.cloned().unwrap_or(None),
+                origin: None,
+                counterparty: None,
+            };
+            for ((a, sp, dm), amount) in self.positions.range((account.to_string(), species, from)..) {
+                self.work.add(1);
+                if a != account
+                    || *sp != species
+                    || dm.item != *item
+                    || dm.lot != *lot
+                    || site.is_some_and(|s| dm.site != *s)
+                {
+                    break;
+                }
+                out.push(((a.clone(), *sp, dm.clone()), *amount));
+            }
+        }
+        out
+    }
+
     /// Positions of an item's inventory at a site and lot, as `pending` (the operation planned so
     /// far) leaves them.
     pub(super) fn inventory_positions(
@@ -60,25 +93,36 @@ impl Ledger {
         lot: &Option<String>,
         pending: &super::draft::Draft,
     ) -> Vec<(PosKey, i64)> {
-        self.positions
-            .iter()
-            .filter(|((acc, _, dm), _)| {
-                dm.item.as_deref() == Some(item)
-                    && dm.site == *site
-                    && dm.lot == *lot
-                    && self.chart.get(acc).is_some_and(|a| is_inventory_role(a.role))
+        let item = Some(item.to_string());
+        let mut out = Vec::new();
+        for acc in self.chart.accounts().iter().filter(|a| is_inventory_role(a.role)) {
+            for (k, v) in self.positions_at(&acc.code, &item, lot, Some(site)) {
+                out.push((k, v));
+            }
+        }
+        // In position-map order (account code, species, dimensions), as postings have always been
+        // written. Pending amounts are added to the positions the map holds.
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.into_iter()
+            .map(|(k, v)| {
+                let p = pending.pending_amount(&k.0, k.1, &k.2);
+                (k, v + p)
             })
-            .map(|(k, v)| (k.clone(), *v + pending.pending_amount(&k.0, k.1, &k.2)))
             .filter(|(_, v)| *v != 0)
             .collect()
     }
 
+    /// Work-in-process positions of a role at a site.
+    pub(super) fn wip_positions(&self, role: Role, site: &Option<String>) -> Vec<(PosKey, i64)> {
+        let code = self.chart.by_role(role).code.clone();
+        self.positions_at(&code, &None, &None, Some(site))
+    }
+
     pub(super) fn wip_total(&self, role: Role, species: Option<Species>, site: &Option<String>) -> i64 {
-        let code = &self.chart.by_role(role).code;
-        self.positions
-            .iter()
-            .filter(|((acc, sp, dm), _)| acc == code && dm.site == *site && species.is_none_or(|s| s == *sp))
-            .map(|(_, a)| *a)
+        self.wip_positions(role, site)
+            .into_iter()
+            .filter(|((_, sp, _), _)| species.is_none_or(|s| s == *sp))
+            .map(|(_, a)| a)
             .sum()
     }
 }

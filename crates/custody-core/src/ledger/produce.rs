@@ -77,11 +77,9 @@ impl Ledger {
             .into_iter()
             .map(|r| (self.chart.by_role(r).code.as_str(), r))
             .collect();
-        let wip: Vec<(PosKey, Role, i64)> = self
-            .positions
-            .iter()
-            .filter(|((acc, _, dm), _)| dm.site == p.site && wip_codes.contains_key(acc.as_str()))
-            .map(|(k, a)| (k.clone(), wip_codes[k.0.as_str()], *a))
+        let wip: Vec<(PosKey, Role, i64)> = wip_codes
+            .values()
+            .flat_map(|r| self.wip_positions(*r, &p.site).into_iter().map(move |(k, a)| (k, *r, a)))
             .collect();
         let total_content: i64 = wip.iter().filter(|(_, r, _)| *r == Role::WipContent).map(|(_, _, a)| *a).sum();
         let measured_total: i64 = outs.iter().map(|o| o.4).sum();

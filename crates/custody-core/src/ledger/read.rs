@@ -84,6 +84,11 @@ impl Ledger {
     pub fn quantities(&self) -> &BTreeMap<QtyKey, i64> {
         &self.quantities
     }
+    /// Entries visited by position and lot lookups since the ledger was built: a measure of work
+    /// (not time) that tests use to guard linear growth.
+    pub fn work(&self) -> u64 {
+        self.work.get()
+    }
     pub fn is_reversed(&self, id: &str) -> bool {
         self.reversed.contains(id)
     }

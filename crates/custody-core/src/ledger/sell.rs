@@ -25,8 +25,9 @@ impl Ledger {
         }
         let on_hand: i64 = self
             .quantities
-            .iter()
-            .filter(|((it, site, lot), _)| *it == item.id && *site == s.site && (s.lot.is_none() || *lot == s.lot))
+            .range((item.id.clone(), s.site.clone(), None)..)
+            .take_while(|((it, site, _), _)| *it == item.id && *site == s.site)
+            .filter(|((_, _, lot), _)| s.lot.is_none() || *lot == s.lot)
             .map(|(_, q)| *q)
             .sum();
         let total = match &s.quantity {

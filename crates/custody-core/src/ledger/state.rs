@@ -37,8 +37,8 @@ pub struct Ledger {
     pub(super) reversed: BTreeSet<String>,
     pub(super) positions: BTreeMap<PosKey, i64>,
     pub(super) quantities: BTreeMap<QtyKey, i64>,
-    /// Lots of each (item, site) in order of arrival, for FIFO.
-    pub(super) lot_order: BTreeMap<(String, Option<String>), Vec<String>>,
+    /// Lots of each (item, site) in order of arrival, for FIFO; only lots with stock are active.
+    pub(super) lot_order: BTreeMap<(String, Option<String>), LotQueue>,
     pub(super) instruments: Vec<Instrument>,
     /// Transfers booked by `receive`, by transfer id.
     pub(super) received: BTreeSet<String>,
@@ -53,6 +53,53 @@ pub struct Ledger {
     /// Running totals of every posting by side (carbon) and per non-carbon gas, kept apart from
     /// the positions so that conservation is checked in O(1) after each post.
     pub(super) totals: SideTotals,
+    /// Entries visited by position and lot lookups (work, not time: tests guard linear growth).
+    pub(super) work: WorkCounter,
+}
+
+/// The lots of one item at one site in order of first arrival. A lot drawn to zero leaves the
+/// active set (so FIFO draws never walk exhausted lots) and comes back at its own place if stock
+/// returns to it (a reversal, a return).
+#[derive(Debug, Clone, Default)]
+pub struct LotQueue {
+    seq: HashMap<String, u64>,
+    active: BTreeMap<u64, String>,
+}
+
+impl LotQueue {
+    /// Records a lot's quantity after a movement.
+    pub(super) fn set(&mut self, lot: &str, on_hand: i64) {
+        let next = self.seq.len() as u64;
+        let seq = *self.seq.entry(lot.to_string()).or_insert(next);
+        if on_hand == 0 {
+            self.active.remove(&seq);
+        } else {
+            self.active.insert(seq, lot.to_string());
+        }
+    }
+    /// Lots holding stock, oldest first.
+    pub(super) fn active(&self) -> impl Iterator<Item = &String> {
+        self.active.values()
+    }
+}
+
+/// A count of work done by lookups, kept apart from the ledger's state (cloning copies it).
+#[derive(Debug, Default)]
+pub struct WorkCounter(std::sync::atomic::AtomicU64);
+
+impl Clone for WorkCounter {
+    fn clone(&self) -> Self {
+        WorkCounter(std::sync::atomic::AtomicU64::new(self.get()))
+    }
+}
+
+impl WorkCounter {
+    pub(super) fn add(&self, n: u64) {
+        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// Meta key naming the chain-of-custody model a sale (and its receive) declared.
@@ -111,6 +158,7 @@ impl Ledger {
             recorded: Vec::new(),
             targets: Vec::new(),
             totals: SideTotals::default(),
+            work: WorkCounter::default(),
         }
     }
 }
