@@ -62,10 +62,15 @@ pub enum Code {
     CertificateUnavailable = 30,
     /// A pool period closed before it ended.
     PeriodNotEnded = 31,
+    /// The same reduction certified twice: one avoided-emission certificate per project, product
+    /// and period, and never more product than was made.
+    InstrumentDuplicate = 42,
+    /// An intensity below zero (an emission intensity is never negative).
+    NegativeIntensity = 43,
 }
 
 impl Code {
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 33] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -97,6 +102,8 @@ impl Code {
         Code::CertificateUnknown,
         Code::CertificateUnavailable,
         Code::PeriodNotEnded,
+        Code::InstrumentDuplicate,
+        Code::NegativeIntensity,
     ];
 
     pub fn number(self) -> u16 {
@@ -136,6 +143,8 @@ impl Code {
             Code::CertificateUnknown => "certificate_unknown",
             Code::CertificateUnavailable => "certificate_unavailable",
             Code::PeriodNotEnded => "period_not_ended",
+            Code::InstrumentDuplicate => "instrument_duplicate",
+            Code::NegativeIntensity => "negative_intensity",
         }
     }
 }

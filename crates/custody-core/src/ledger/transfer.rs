@@ -74,6 +74,23 @@ impl Ledger {
             );
             return None;
         }
+        // A bundled certificate follows the goods: while it is with the customer, the goods stay.
+        if let Some(c) = self.certificates.certificates.values().find(|c| {
+            c.issuer == self.entity.id
+                && c.bundled_with.as_deref() == Some(r.sale.as_str())
+                && c.state == crate::coc::CertState::TransferredOut
+                && c.holder == r.customer
+        }) {
+            v.push(
+                Code::CertificateUnavailable,
+                Some("sale"),
+                format!(
+                    "certificate `{}` travels with sale `{}` and went to `{}`: it comes back first",
+                    c.id, r.sale, r.customer
+                ),
+            );
+            return None;
+        }
         let item_id = sale.movements.first().map(|m| m.item.clone())?;
         let item = self.item_or(&item_id, "sale", v)?;
         let lot = self.lot_for(item, &None, &op.id);

@@ -339,6 +339,24 @@ fn e031_period_not_ended() {
 }
 
 #[test]
+fn e042_instrument_duplicate() {
+    let cert = |id: &str| {
+        format!(
+            "2025-01-07 avoided {id}\n  project \"DRI plant\"\n  basis company-baseline\n  baseline 2.2 tCO2e/t\n  actual 0.7 tCO2e/t\n  quantity 1 t\n  allocated-to \"steel\"\n"
+        )
+    };
+    check(&format!("{}{}", cert("a1"), cert("a2")), &["instrument_duplicate"]);
+}
+
+#[test]
+fn e043_negative_intensity() {
+    check(
+        "2025-01-07 avoided a1\n  project \"P\"\n  basis project-baseline\n  baseline 2.2 tCO2e/t\n  actual -5 tCO2e/t\n  quantity 1 t\n",
+        &["negative_intensity"],
+    );
+}
+
+#[test]
 fn every_violation_is_reported_in_precedence_order() {
     check(
         "2025-01-05 purchase p9\n  supplier nobody\n  item ore\n  quantity 1 t\n  factor 1 gCO2/kg\n  factor 2 gCO2/kg\n",
@@ -381,9 +399,13 @@ fn every_code_has_a_case() {
         "certificate_unknown",
         "certificate_unavailable",
         "period_not_ended",
+        "instrument_duplicate",
+        "negative_intensity",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);
     let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
-    assert_eq!(numbers, (1..=31).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+    // 32-41 are numbered on other branches; this one appends 42 and 43.
+    let want: Vec<u16> = (1..=31).chain(42..=43).collect();
+    assert_eq!(numbers, want, "codes are numbered in precedence order");
 }

@@ -1,0 +1,173 @@
+//! Rules that bind instruments to the goods and production they stand for: a bundled certificate
+//! to its sale (no more units than the sale's quantity, and only while the goods stay sold), an
+//! avoided-emission certificate to its project, product, quantity and period.
+
+use super::state::Ledger;
+use crate::coc::{AvoidedCertificate, CertificateBook, CocError};
+use crate::exact;
+use crate::model::*;
+use crate::ops::{CustodyOp, Op};
+use crate::reject::{Code, Violations};
+use crate::units::Dimension;
+
+impl Ledger {
+    /// The product quantity of a sale, in tonnes (mass) or MWh (energy): what one bundled
+    /// certificate unit each stands for. `None` if `sale` is not a live sale of this ledger.
+    fn sale_units(&self, sale: &str) -> Result<(i128, Dimension), CocError> {
+        let tx = self
+            .transaction(sale)
+            .filter(|t| t.kind == TxKind::Sell)
+            .ok_or_else(|| CocError::Invalid(format!("`{sale}` is not a sale of this ledger")))?;
+        if self.is_reversed(sale) {
+            return Err(CocError::CertificateUnavailable(format!(
+                "sale `{sale}` was reversed: no certificate travels with it"
+            )));
+        }
+        let mut base: i128 = 0;
+        for (k, q) in &tx.meta {
+            let Some(customer) = k.strip_prefix(SOLD_TO_PREFIX) else { continue };
+            if self.has_returned(sale, customer) {
+                return Err(CocError::CertificateUnavailable(format!(
+                    "sale `{sale}` was returned by `{customer}`: the certificate follows the goods"
+                )));
+            }
+            base += q.parse::<i64>().map_err(|_| CocError::Invalid(format!("sale `{sale}` has no quantity")))? as i128;
+        }
+        let dim = tx.movements.first().and_then(|m| self.item(&m.item)).map(|i| i.measure).unwrap_or(Dimension::Mass);
+        let per_unit: i128 = if dim == Dimension::Energy { 3_600_000 } else { 1_000_000 };
+        Ok((base / per_unit, dim))
+    }
+
+    /// A bundled certificate of `units` more units fits its sale: at most one unit per tonne (or
+    /// MWh) sold, counting every certificate already bundled with it, and the sale neither
+    /// reversed nor returned.
+    pub(super) fn bundle_fits(&self, book: &CertificateBook, sale: &str, units: i64) -> Result<(), CocError> {
+        let (cap, dim) = self.sale_units(sale)?;
+        let already = book.bundled_units(&self.entity.id, sale);
+        if already + units as i128 > cap {
+            return Err(CocError::ClaimExceedsBalance(format!(
+                "sale `{sale}` carries {cap} {}: {already} already bundled, {units} more do not fit",
+                if dim == Dimension::Energy { "MWh" } else { "t" }
+            )));
+        }
+        Ok(())
+    }
+
+    /// A bundled certificate goes only to the sale's customer, and only while the goods are sold.
+    pub(super) fn bundle_follows(&self, sale: &str, to: &str) -> Result<(), CocError> {
+        self.sale_units(sale)?;
+        let sold_to = self.transaction(sale).is_some_and(|t| t.meta.contains_key(&format!("{SOLD_TO_PREFIX}{to}")));
+        if !sold_to {
+            return Err(CocError::CertificateUnavailable(format!(
+                "the certificate is bundled with sale `{sale}`, which did not go to `{to}`"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Product of `item` made in the ledger period holding `date` (base units; reversals out).
+    fn produced_in_period(&self, item: &str, date: Date) -> Option<i128> {
+        let p = self.period_of(date)?;
+        Some(
+            self.transactions()
+                .iter()
+                .filter(|t| {
+                    t.kind == TxKind::Produce && t.date >= p.start && t.date <= p.end && !self.is_reversed(&t.id)
+                })
+                .flat_map(|t| t.movements.iter())
+                .filter(|m| m.item == item && m.quantity > 0)
+                .map(|m| m.quantity as i128)
+                .sum(),
+        )
+    }
+
+    /// An avoided-emission certificate: intensities never negative, `actual` not above the
+    /// baseline, one certificate per project, product and period, and never more product than
+    /// the ledger made of it in the period.
+    pub(super) fn plan_avoided(&self, op: &Op, c: &CustodyOp, v: &mut Violations) -> Option<AvoidedCertificate> {
+        let CustodyOp::Avoided { project, basis, baseline, actual, quantity: m, allocated_to } = c else { return None };
+        let Some(q) = m.base().ok().and_then(|b| exact::round_i64(b).ok()) else {
+            v.push(Code::Overflow, Some("quantity"), "quantity out of range");
+            return None;
+        };
+        if q <= 0 {
+            v.push(
+                Code::QuantityNotPositive,
+                Some("quantity"),
+                "an avoided-emission certificate needs a positive quantity",
+            );
+        }
+        for (field, x) in [("baseline", baseline), ("actual", actual)] {
+            if *x < exact::q(0) {
+                v.push(
+                    Code::NegativeIntensity,
+                    Some(field),
+                    format!("{field} intensity below zero: an intensity is never negative"),
+                );
+            }
+        }
+        if actual > baseline {
+            v.push(Code::AllocationInvalid, Some("actual"), "actual intensity above the baseline: nothing was avoided");
+        }
+        if !v.is_empty() {
+            return None;
+        }
+        let period = self.period_of(op.date).map(|p| p.id.clone());
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let same = |a: &AvoidedCertificate| {
+            norm(&a.project) == norm(project)
+                && a.allocated_to.as_deref().map(norm) == allocated_to.as_deref().map(norm)
+                && self.period_of(a.date).map(|p| p.id.clone()) == period
+        };
+        if let Some(prev) = self.avoided.iter().find(|a| same(a)) {
+            v.push(
+                Code::InstrumentDuplicate,
+                Some("project"),
+                format!(
+                    "project \"{project}\" was already certified for this product and period by `{}`: the same reduction is counted once",
+                    prev.id
+                ),
+            );
+            return None;
+        }
+        if let Some(item) = allocated_to.as_deref().and_then(|a| self.item(a)) {
+            let made = self.produced_in_period(&item.id, op.date).unwrap_or(0);
+            let certified: i128 = self
+                .avoided
+                .iter()
+                .filter(|a| a.allocated_to.as_deref() == Some(item.id.as_str()))
+                .filter(|a| self.period_of(a.date).map(|p| p.id.clone()) == period)
+                .map(|a| a.quantity as i128)
+                .sum();
+            if certified + q as i128 > made {
+                v.push(
+                    Code::InstrumentDuplicate,
+                    Some("quantity"),
+                    format!(
+                        "`{}` made {} t in the period, {} t already certified: {} t more exceed the product",
+                        item.id,
+                        exact::format_decimal(exact::q(made) / exact::q(1_000_000), 3),
+                        exact::format_decimal(exact::q(certified) / exact::q(1_000_000), 3),
+                        exact::format_decimal(exact::q(q as i128) / exact::q(1_000_000), 3)
+                    ),
+                );
+                return None;
+            }
+        }
+        let Ok(avoided) = exact::round_i64((*baseline - *actual) * exact::q(q as i128)) else {
+            v.push(Code::Overflow, Some("quantity"), "avoided emissions out of range");
+            return None;
+        };
+        Some(AvoidedCertificate {
+            id: op.id.clone(),
+            date: op.date,
+            basis: *basis,
+            project: project.clone(),
+            baseline: *baseline,
+            actual: *actual,
+            quantity: q,
+            avoided,
+            allocated_to: allocated_to.clone(),
+        })
+    }
+}
