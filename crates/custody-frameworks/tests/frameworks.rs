@@ -15,6 +15,7 @@ fn footprint(material: &str, intensity: Q, scrap: Option<Q>) -> Footprint {
         scrap_share: scrap,
         gases: vec!["CO2".into(), "CH4".into(), "N2O".into()],
         boundary_note: "test".into(),
+        quantity: None,
     }
 }
 
@@ -119,13 +120,15 @@ fn claim(kind: ClaimKind, claimed: &str) -> Claim {
         kind,
         claimed_intensity: q(claimed),
         site_level: true,
-        non_proportional: true,
-        period_months: 3,
+        non_proportional: Some(true),
+        period_months: Some(3),
         lowest_input: Some(q("0.7")),
         technology: Some(q("0.7")),
         verified_by: Some("Verifier GmbH".into()),
         baseline_disclosed: true,
         model: Some(CustodyModel::MassBalance),
+        items: Vec::new(),
+        quantity: None,
     }
 }
 
@@ -186,6 +189,6 @@ fn steelzero_principles_decide_a_chain_of_custody_claim() {
         assess(&sbti, &fp, Some(&claim(ClaimKind::MassBalanceChainOfCustody, "0.74"))).claim_recognised,
         Some(false)
     );
-    let proportional = Claim { non_proportional: false, ..claim(ClaimKind::MassBalanceChainOfCustody, "0.74") };
+    let proportional = Claim { non_proportional: Some(false), ..claim(ClaimKind::MassBalanceChainOfCustody, "0.74") };
     assert_eq!(assess(&sbti, &fp, Some(&proportional)).claim_recognised, Some(true));
 }
