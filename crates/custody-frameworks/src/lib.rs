@@ -103,9 +103,11 @@ pub fn parse(file: &str, text: &str) -> Result<Framework, String> {
             .map(|s| decimal(file, "default_scrap_share", s))
             .transpose()?,
         default_scrap_share_source: match (&f.default_scrap_share, f.default_scrap_share_source) {
-            (Some(_), None) => return Err(format!(
+            (Some(_), None) => {
+                return Err(format!(
                 "{file}: default_scrap_share needs default_scrap_share_source, the framework's own text that sets it"
-            )),
+            ))
+            }
             (_, src) => src,
         },
         comparison: match f.comparison.as_str() {

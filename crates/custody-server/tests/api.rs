@@ -352,8 +352,9 @@ async fn assess_over_http() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["verdicts"].as_array().unwrap().len(), 2);
-    // 2 tCO2e/t, no scrap information (zero by the IEA's default): exactly on the IEA's band D
-    // line, which "<" does not pass (band E), and on ResponsibleSteel's DPL2 line, which "<=" does.
+    // 2 tCO2e/t, no scrap information (zero by the IEA's own published default): exactly on the
+    // IEA's band D line, which "<" does not pass (band E). ResponsibleSteel publishes no default:
+    // with the scrap share unknown the product is placed on no level (unknown never helps).
     assert_eq!(v["physical_intensity_tCO2e_per_t"], json!(2));
     assert_eq!(
         (v["verdicts"][0]["framework"].as_str(), v["verdicts"][0]["reached"].as_str()),
@@ -361,7 +362,7 @@ async fn assess_over_http() {
     );
     assert_eq!(
         (v["verdicts"][1]["framework"].as_str(), v["verdicts"][1]["reached"].as_str()),
-        (Some("responsiblesteel-dpl"), Some("DPL2"))
+        (Some("responsiblesteel-dpl"), None)
     );
     let (s, _) = api.call("GET", "/entities/a/assess?product=nothing", Some(&a), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
