@@ -1,5 +1,7 @@
 //! Property tests of the core against simple reference models.
 
 mod coc;
+mod instruments;
+mod instruments_props;
 mod props;
 mod tidy;
