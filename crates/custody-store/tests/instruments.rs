@@ -91,14 +91,20 @@ async fn case_45_a_bundled_certificate_follows_its_goods() {
     let err = registry.submit(&s, journal(&issue(500))).await.unwrap_err();
     assert!(err.to_string().contains("claim_exceeds_balance"), "500 units on 100 t: {err}");
     registry.submit(&s, journal(&issue(100))).await.unwrap();
-    registry.submit(&s, journal("2025-04-02 certificate-transfer tb\n  certificate BIG\n  to b\n")).await.unwrap();
-    // The seller reverses the sale while the certificate is on its way: b cannot take it.
-    registry.submit(&s, journal("2025-04-03 reverse rv\n  of sale1\n")).await.unwrap();
-    let err = registry
-        .submit(&b, journal("2025-04-04 certificate-receive rb\n  certificate BIG\n  from s\n"))
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("follows the goods"), "{err}");
+    // Returned before it moves: the certificate stays with the goods.
+    let ret = journal("2025-04-02 return ret\n  sale sale1\n  customer b\n");
+    let tb = journal("2025-04-03 certificate-transfer tb\n  certificate BIG\n  to b\n");
+    let mut both = ret.clone();
+    both.extend(tb.clone());
+    let err = registry.submit(&s, both).await.unwrap_err();
+    assert!(err.to_string().contains("certificate_unavailable"), "{err}");
+    // Sent with the goods: the sale is neither reversed nor its goods returned while it is away.
+    registry.submit(&s, tb).await.unwrap();
+    let err = registry.submit(&s, journal("2025-04-04 reverse rv\n  of sale1\n")).await.unwrap_err();
+    assert!(err.to_string().contains("certificate_unavailable"), "{err}");
+    let err = registry.submit(&s, ret).await.unwrap_err();
+    assert!(err.to_string().contains("certificate_unavailable"), "{err}");
+    registry.submit(&b, journal("2025-04-05 certificate-receive rb\n  certificate BIG\n  from s\n")).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -155,6 +155,15 @@ impl Ledger {
                         Some("of"),
                         format!("sale `{of}` had a delivery returned: reverse the return first, or return the rest"),
                     ),
+                    Some(_) if self.bundled_out(of, None).is_some() => v.push(
+                        Code::CertificateUnavailable,
+                        Some("of"),
+                        format!(
+                            "certificate `{}` travels with sale `{of}` and went to `{}`: it comes back first",
+                            self.bundled_out(of, None).map(|c| c.id.as_str()).unwrap_or_default(),
+                            self.bundled_out(of, None).map(|c| c.holder.as_str()).unwrap_or_default()
+                        ),
+                    ),
                     Some(t) => {
                         d.postings = t.postings.iter().map(|p| Posting { amount: -p.amount, ..p.clone() }).collect();
                         d.movements =

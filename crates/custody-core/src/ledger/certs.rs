@@ -65,6 +65,17 @@ impl Ledger {
         Ok(())
     }
 
+    /// A certificate of this book bundled with `sale` that went to a customer (`to`, or any):
+    /// while it is there, the goods are neither returned nor the sale reversed.
+    pub(super) fn bundled_out(&self, sale: &str, to: Option<&str>) -> Option<&crate::coc::Certificate> {
+        self.certificates.certificates.values().find(|c| {
+            c.issuer == self.entity.id
+                && c.bundled_with.as_deref() == Some(sale)
+                && c.state == crate::coc::CertState::TransferredOut
+                && to.is_none_or(|t| c.holder == t)
+        })
+    }
+
     /// Product of `item` made in the ledger period holding `date` (base units; reversals out).
     fn produced_in_period(&self, item: &str, date: Date) -> Option<i128> {
         let p = self.period_of(date)?;
@@ -158,6 +169,28 @@ impl Ledger {
             v.push(Code::Overflow, Some("quantity"), "avoided emissions out of range");
             return None;
         };
+        // Never more avoided than the product's own footprint for that quantity.
+        if let Some(item) = allocated_to.as_deref().and_then(|a| self.item(a)) {
+            let scope = period.as_deref().and_then(|p| crate::statements::Scope::resolve(self, Some(p)).ok());
+            let fp = scope.and_then(|s| crate::claims::footprint_from_ledger(self, &s, &item.id, "any").ok());
+            if let Some(fp) = fp {
+                let footprint = fp.intensity * exact::q(q as i128);
+                if exact::q(avoided as i128) > footprint {
+                    v.push(
+                        Code::ClaimExceedsBalance,
+                        Some("baseline"),
+                        format!(
+                            "{} tCO2e avoided on {} t of `{}` whose footprint is {} tCO2e",
+                            exact::format_decimal(exact::q(avoided as i128) / exact::q(1_000_000), 3),
+                            exact::format_decimal(exact::q(q as i128) / exact::q(1_000_000), 3),
+                            item.id,
+                            exact::format_decimal(footprint / exact::q(1_000_000), 3)
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
         Some(AvoidedCertificate {
             id: op.id.clone(),
             date: op.date,

@@ -75,12 +75,7 @@ impl Ledger {
             return None;
         }
         // A bundled certificate follows the goods: while it is with the customer, the goods stay.
-        if let Some(c) = self.certificates.certificates.values().find(|c| {
-            c.issuer == self.entity.id
-                && c.bundled_with.as_deref() == Some(r.sale.as_str())
-                && c.state == crate::coc::CertState::TransferredOut
-                && c.holder == r.customer
-        }) {
+        if let Some(c) = self.bundled_out(&r.sale, Some(&r.customer)) {
             v.push(
                 Code::CertificateUnavailable,
                 Some("sale"),

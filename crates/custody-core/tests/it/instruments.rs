@@ -210,6 +210,7 @@ fn case_45_a_bundled_certificate_covers_at_most_its_sale_and_follows_the_goods()
     assert_eq!(refused(&format!("{SELLER}{ret}{}", bundled("ALL", 100))), ["certificate_unavailable"]);
     // Once the certificate went with the goods, the goods are not returned without it.
     assert_eq!(refused(&format!("{SELLER}{}{tb}{ret}", bundled("ALL", 100))), ["certificate_unavailable"]);
+    assert_eq!(refused(&format!("{SELLER}{}{tb}{rev}", bundled("ALL", 100))), ["certificate_unavailable"]);
 }
 
 const PLANT: &str =
@@ -239,6 +240,9 @@ fn case_60_avoided_emissions_certified_once_per_project_product_and_period() {
     let other = avoided("rep3", "Another name", "0.7", 60);
     assert_eq!(refused(&format!("{PLANT}{}{other}", avoided("rep", "DRI plant", "0.7", 50))), ["instrument_duplicate"]);
     assert_eq!(refused(&format!("{PLANT}{}", avoided("neg", "DRI plant", "-5", 100))), ["negative_intensity"]);
+    // Never more avoided than the product's own footprint (190 tCO2e for the 100 t).
+    let big = avoided("big", "DRI plant", "0.7", 100).replace("baseline 2.2", "baseline 9");
+    assert_eq!(refused(&format!("{PLANT}{big}")), ["claim_exceeds_balance"]);
 }
 
 fn ledger_claim_case() -> Ledger {
