@@ -179,7 +179,8 @@ fn a_block_comes_back_to_a_former_holder() {
     d.apply(op("x", "2025-04-08", retire("X"))).unwrap();
 }
 
-const SELLER: &str = "entity s \"Seller\"\n  ratios efi\n  gwp ar5\ncounterparty grid \"Grid\"\ncounterparty b \"B\"\n\
+pub const SELLER: &str =
+    "entity s \"Seller\"\n  ratios efi\n  gwp ar5\ncounterparty grid \"Grid\"\ncounterparty b \"B\"\n\
 item elec \"Electricity\"\n  category electricity\nitem dri-steel \"DRI steel\"\n  category product\n\
 period 2025 2025-01-01 2025-12-31\n\
 2025-03-10 purchase buy-elec\n  supplier grid\n  item elec\n  quantity 100 MWh\n  factor 500 gCO2/kWh\n\
@@ -213,7 +214,7 @@ fn case_45_a_bundled_certificate_covers_at_most_its_sale_and_follows_the_goods()
     assert_eq!(refused(&format!("{SELLER}{}{tb}{rev}", bundled("ALL", 100))), ["certificate_unavailable"]);
 }
 
-const PLANT: &str =
+pub const PLANT: &str =
     "entity ph \"Phantom\"\n  ratios efi\n  gwp ar6\ncounterparty gas-co \"Gas\"\ncounterparty buyer \"Buyer\"\n\
 item gas \"Natural gas\"\n  category fuel\n  carbon-content 0.75\nitem dri-steel \"DRI steel\"\n  category product\n\
 period 2025 2025-01-01 2025-12-31\n\

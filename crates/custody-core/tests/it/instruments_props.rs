@@ -178,3 +178,94 @@ proptest! {
         }
     }
 }
+
+#[derive(Debug, Clone)]
+enum Bundle {
+    Issue { units: u32 },
+    Split { pick: usize, units: u32 },
+    Transfer { pick: usize },
+    Return,
+    Reverse,
+}
+
+fn bundle_step() -> impl Strategy<Value = Bundle> {
+    prop_oneof![
+        3 => (1..80u32).prop_map(|units| Bundle::Issue { units }),
+        2 => (0..8usize, 1..60u32).prop_map(|(pick, units)| Bundle::Split { pick, units }),
+        2 => (0..8usize).prop_map(|pick| Bundle::Transfer { pick }),
+        1 => Just(Bundle::Return),
+        1 => Just(Bundle::Reverse),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Bundled certificates never carry more units than their 100 t sale, and none is with the
+    /// customer while the sale is returned or reversed.
+    #[test]
+    fn bundled_units_stay_within_the_sale_and_follow_the_goods(steps in prop::collection::vec(bundle_step(), 1..30)) {
+        let mut l = journal(super::instruments::SELLER);
+        for (i, s) in steps.iter().enumerate() {
+            let id = format!("o{i}");
+            let c = match s {
+                Bundle::Issue { units } => CustodyOp::CertificateIssue { pool: "bp".into(), certificate: format!("B{i}"), units: *units as i64, bundled_with: Some("sale1".into()), expires: None },
+                Bundle::Split { pick, units } => match pick_held(&l, *pick) {
+                    Some(r) => CustodyOp::CertificateSplit { certificate: r, units: *units as i64, first: format!("{id}a"), rest: format!("{id}b") },
+                    None => continue,
+                },
+                Bundle::Transfer { pick } => match pick_held(&l, *pick) {
+                    Some(r) => CustodyOp::CertificateTransfer { certificate: r, to: "b".into() },
+                    None => continue,
+                },
+                Bundle::Return | Bundle::Reverse => {
+                    let body = if matches!(s, Bundle::Return) {
+                        Operation::Return(custody_core::ops::Return { sale: "sale1".into(), customer: "b".into() })
+                    } else {
+                        Operation::Reverse { of: "sale1".into() }
+                    };
+                    let _ = l.apply(Op { id, date: date("2025-06-01"), memo: String::new(), body });
+                    continue;
+                }
+            };
+            let _ = l.apply(op(id, c));
+            let me = l.entity().id.clone();
+            let live = l.certificates().certificates.values().filter(|c| c.issuer == me && c.state != CertState::Split);
+            let units: i64 = live.map(|c| c.units()).sum();
+            prop_assert!(units <= 100, "{units} bundled units on a 100 t sale");
+            let undone = l.is_reversed("sale1") || l.has_returned("sale1", "b");
+            let away = l.certificates().certificates.values().any(|c| c.state == CertState::TransferredOut);
+            prop_assert!(!(undone && away), "a bundled certificate with the customer while its sale is undone");
+        }
+    }
+
+    /// Avoided-emission certificates: never a negative intensity, one per project, product and
+    /// period, never more product than made (100 t) nor more avoided than its footprint (1.9 t/t).
+    #[test]
+    fn avoided_certificates_are_counted_once_and_within_the_product(
+        certs in prop::collection::vec((0..3usize, -10..40i64, -10..40i64, 1..150u32), 1..12)
+    ) {
+        let mut l = journal(super::instruments::PLANT);
+        for (i, (project, baseline_dt, actual_dt, tonnes)) in certs.iter().enumerate() {
+            let c = CustodyOp::Avoided {
+                project: format!("project {project}"),
+                basis: AvoidedBasis::CompanyBaseline,
+                baseline: Q::new(*baseline_dt as i128, 10),
+                actual: Q::new(*actual_dt as i128, 10),
+                quantity: custody_core::units::Measure::parse(&tonnes.to_string(), "t").unwrap(),
+                allocated_to: Some("dri-steel".into()),
+            };
+            let _ = l.apply(op(format!("a{i}"), c));
+        }
+        let all = l.avoided();
+        let mut projects: Vec<&str> = all.iter().map(|a| a.project.as_str()).collect();
+        projects.sort();
+        projects.dedup();
+        prop_assert_eq!(projects.len(), all.len(), "a project certified twice for one product and period");
+        prop_assert!(all.iter().map(|a| a.quantity).sum::<i64>() <= 100_000_000, "more certified than made");
+        for a in all {
+            prop_assert!(a.actual >= exact::q(0) && a.baseline >= exact::q(0));
+            prop_assert!(exact::q(a.avoided as i128) <= Q::new(19, 10) * exact::q(a.quantity as i128), "{} avoided on {}", a.avoided, a.quantity);
+        }
+    }
+}
