@@ -46,7 +46,12 @@ fn ferrous(v: &Value, key: &str) -> anyhow::Result<Vec<(i64, Q)>> {
     for e in v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
         let t = dec(e.get("t").context("a ferrous input has `t`")?, "t")?;
         let grams = exact::round_i64(t * exact::q(1_000_000)).map_err(|_| anyhow::anyhow!("`t` out of range"))?;
-        out.push((grams, dec(e.get("metallic").context("a ferrous input has `metallic`")?, "metallic")?));
+        let metallic = dec(e.get("metallic").context("a ferrous input has `metallic`")?, "metallic")?;
+        // Out-of-range facts are refused, never read leniently.
+        if grams < 0 || metallic < exact::q(0) || metallic > exact::q(1) {
+            bail!("a ferrous input needs `t` >= 0 and `metallic` between 0 and 1");
+        }
+        out.push((grams, metallic));
     }
     Ok(out)
 }

@@ -239,6 +239,8 @@ impl<S: Store> Registry<S> {
         let sent = |c: &custody_core::coc::Certificate| c.state == CertState::TransferredOut && c.holder == to;
         let c = match sender.certificates().find(certificate, sent) {
             Ok(c) if sent(c) => c,
+            // Two blocks of one id, both sent to this entity: its own business, so say so.
+            Err(custody_core::coc::CocError::Invalid(why)) => return Err(why),
             _ => return Err(not_sent()),
         };
         if let Some(sale) = c.bundled_with.as_deref().filter(|_| c.issuer == from) {

@@ -53,13 +53,38 @@ impl Ledger {
         Ok(())
     }
 
-    /// A bundled certificate goes only to the sale's customer, and only while the goods are sold.
-    pub(super) fn bundle_follows(&self, sale: &str, to: &str) -> Result<(), CocError> {
-        self.sale_units(sale)?;
-        let sold_to = self.transaction(sale).is_some_and(|t| t.meta.contains_key(&format!("{SOLD_TO_PREFIX}{to}")));
-        if !sold_to {
+    /// A bundled certificate goes only to the sale's customer, only while the goods are sold, and
+    /// a customer gets no more bundled units than the tonnes (MWh) it bought.
+    pub(super) fn bundle_follows(
+        &self,
+        book: &CertificateBook,
+        sale: &str,
+        to: &str,
+        units: i64,
+    ) -> Result<(), CocError> {
+        let (_, dim) = self.sale_units(sale)?;
+        let sold = self
+            .transaction(sale)
+            .and_then(|t| t.meta.get(&format!("{SOLD_TO_PREFIX}{to}")))
+            .and_then(|q| q.parse::<i64>().ok());
+        let Some(sold) = sold else {
             return Err(CocError::CertificateUnavailable(format!(
                 "the certificate is bundled with sale `{sale}`, which did not go to `{to}`"
+            )));
+        };
+        let per_unit: i128 = if dim == Dimension::Energy { 3_600_000 } else { 1_000_000 };
+        let cap = sold as i128 / per_unit;
+        let sent: i128 = book
+            .certificates
+            .values()
+            .filter(|c| c.issuer == self.entity.id && c.bundled_with.as_deref() == Some(sale))
+            .filter(|c| c.state == crate::coc::CertState::TransferredOut && c.holder == to)
+            .map(|c| c.units() as i128)
+            .sum();
+        if sent + units as i128 > cap {
+            return Err(CocError::ClaimExceedsBalance(format!(
+                "`{to}` bought {cap} {} of sale `{sale}`: {sent} bundled units already sent, {units} more do not fit",
+                if dim == Dimension::Energy { "MWh" } else { "t" }
             )));
         }
         Ok(())

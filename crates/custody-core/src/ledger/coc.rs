@@ -188,11 +188,11 @@ impl Ledger {
             }
             CustodyOp::CertificateTransfer { certificate, to } => {
                 self.check_counterparty(&Some(to.clone()), "to", v);
-                let note = match book.get_active(certificate, &me).map(|c| c.bundled_with.clone()) {
-                    Ok(Some(sale)) => {
-                        self.bundle_follows(&sale, to).map(|_| format!("transferred to {to} with sale {sale}"))
-                    }
-                    Ok(None) => Ok(format!("transferred to {to}")),
+                let note = match book.get_active(certificate, &me).map(|c| (c.bundled_with.clone(), c.units())) {
+                    Ok((Some(sale), units)) => self
+                        .bundle_follows(&book, &sale, to, units)
+                        .map(|_| format!("transferred to {to} with sale {sale}")),
+                    Ok((None, _)) => Ok(format!("transferred to {to}")),
                     Err(e) => Err(e),
                 };
                 note.and_then(|note| book.send(certificate, &me, to, &op.id, op.date, note))

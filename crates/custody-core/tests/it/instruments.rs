@@ -214,6 +214,21 @@ fn case_45_a_bundled_certificate_covers_at_most_its_sale_and_follows_the_goods()
     assert_eq!(refused(&format!("{SELLER}{}{tb}{rev}", bundled("ALL", 100))), ["certificate_unavailable"]);
 }
 
+#[test]
+fn a_customer_gets_no_more_bundled_units_than_it_bought() {
+    let split_sale = SELLER
+        .replace("counterparty b \"B\"\n", "counterparty b \"B\"\ncounterparty c \"C\"\n")
+        .replace("  customer b 100 t\n", "  customer b 60 t\n  customer c 40 t\n");
+    let mut l = journal(&format!("{split_sale}{}", bundled("ALL", 100)));
+    assert_eq!(code(l.apply(op("t0", "2025-04-02", send("ALL", "b")))), Some(Code::ClaimExceedsBalance));
+    let split =
+        CustodyOp::CertificateSplit { certificate: "ALL".into(), units: 60, first: "B60".into(), rest: "C40".into() };
+    l.apply(op("sp", "2025-04-02", split)).unwrap();
+    l.apply(op("t1", "2025-04-03", send("B60", "b"))).unwrap();
+    assert_eq!(code(l.apply(op("t2", "2025-04-03", send("C40", "b")))), Some(Code::ClaimExceedsBalance));
+    l.apply(op("t3", "2025-04-03", send("C40", "c"))).unwrap();
+}
+
 pub const PLANT: &str =
     "entity ph \"Phantom\"\n  ratios efi\n  gwp ar6\ncounterparty gas-co \"Gas\"\ncounterparty buyer \"Buyer\"\n\
 item gas \"Natural gas\"\n  category fuel\n  carbon-content 0.75\nitem dri-steel \"DRI steel\"\n  category product\n\
