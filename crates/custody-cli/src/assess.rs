@@ -110,6 +110,7 @@ pub fn imported(path: &Path) -> anyhow::Result<(Footprint, Option<Claim>)> {
                 model: c.get("model").and_then(Value::as_str).and_then(CustodyModel::parse),
                 items: Vec::new(),
                 quantity: tonnes_opt(c, "quantity_t")?,
+                residual: None,
             })
         }
     };

@@ -129,6 +129,7 @@ fn claim(kind: ClaimKind, claimed: &str) -> Claim {
         model: Some(CustodyModel::MassBalance),
         items: Vec::new(),
         quantity: None,
+        residual: None,
     }
 }
 

@@ -261,24 +261,26 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
             match (c.quantity, fp.quantity) {
                 (Some(cq), Some(pq)) if pq > 0 => {
                     let covered = cq.clamp(0, pq);
+                    // The rest at the physical factor, or the pool's residual where that is higher.
+                    let rest = c.residual.map_or(fp.intensity, |r| r.max(fp.intensity));
                     claimed_quantity_t = Some(tonnes(covered));
                     if covered < pq {
                         push(
                             "claimed quantity",
                             true,
                             format!(
-                                "{} t of {} t at {}, the other {} t at the physical {}",
+                                "{} t of {} t at {}, the other {} t at {} ({})",
                                 fmt(tonnes(covered)),
                                 fmt(tonnes(pq)),
                                 fmt(c.claimed_intensity),
                                 fmt(tonnes(pq - covered)),
-                                fmt(fp.intensity)
+                                fmt(rest),
+                                if rest > fp.intensity { "the pool's residual" } else { "physical" }
                             ),
                         );
                     }
                     blended = Some(
-                        (c.claimed_intensity * exact::q(covered as i128)
-                            + fp.intensity * exact::q((pq - covered) as i128))
+                        (c.claimed_intensity * exact::q(covered as i128) + rest * exact::q((pq - covered) as i128))
                             / exact::q(pq as i128),
                     );
                 }

@@ -64,4 +64,7 @@ pub struct Claim {
     pub items: Vec<String>,
     /// Product the claim covers, in g; `None`: all of the assessed product.
     pub quantity: Option<i64>,
+    /// The residual factor the pool's unclaimed output carries, if the pool computes one: the
+    /// product beyond the claimed quantity carries at least it.
+    pub residual: Option<Q>,
 }

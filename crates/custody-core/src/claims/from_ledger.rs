@@ -106,6 +106,7 @@ pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim
         model: Some(CustodyModel::MassBalance),
         items,
         quantity: Some(c.quantity),
+        residual: pool.statements().into_iter().find(|s| s.period == period).and_then(|s| s.residual_factor),
     })
 }
 
@@ -135,6 +136,7 @@ pub fn claim_from_avoided(ledger: &Ledger, id: &str) -> Result<Claim, String> {
             .filter(|i| ledger.item(i).is_some())
             .unwrap_or_else(|| "(no item named)".into())],
         quantity: Some(a.quantity),
+        residual: None,
     })
 }
 

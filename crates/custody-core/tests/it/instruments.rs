@@ -337,6 +337,11 @@ fn case_75_a_claim_is_bound_to_its_product_and_quantity() {
     assert_eq!(v.intensity, want);
     assert!(v.intensity > custody_core::exact::q(4), "{}", v.intensity);
     assert_eq!(v.reached, None);
+    // Where the pool's residual is above the physical factor, the rest carries the residual.
+    let high = Claim { residual: Some(custody_core::exact::q(5)), ..claim.clone() };
+    let v = claims::assess(&f, &coil, Some(&high));
+    let want = (claim.claimed_intensity + custody_core::exact::q(5 * 199)) / custody_core::exact::q(200);
+    assert_eq!(v.intensity, want);
 }
 
 #[test]
@@ -381,6 +386,7 @@ fn case_72_unknown_facts_never_help_the_claimant() {
         model: None,
         items: vec![],
         quantity: None,
+        residual: None,
     };
     let known = Footprint { scrap_share: Some(custody_core::exact::q(1)), ..fp };
     let v = claims::assess(&f, &known, Some(&unknown));

@@ -151,7 +151,7 @@ proptest! {
     #[test]
     fn assessment_never_credits_more_than_the_claimed_quantity(
         physical_dt in 0..60i64, claimed_dt in 0..60i64, claim_t in 0..500i64, product_t in 1..500i64,
-        claim_for_rail in any::<bool>(), assess_rail in any::<bool>(),
+        claim_for_rail in any::<bool>(), assess_rail in any::<bool>(), residual_dt in prop::option::of(0..60i64),
     ) {
         let (physical, claimed) = (Q::new(physical_dt as i128, 10), Q::new(claimed_dt as i128, 10));
         let product = if assess_rail { "rail" } else { "coil" };
@@ -164,6 +164,7 @@ proptest! {
             non_proportional: Some(false), period_months: Some(3), lowest_input: Some(exact::q(0)), technology: Some(exact::q(0)),
             verified_by: Some("v".into()), baseline_disclosed: true, model: None,
             items: vec![if claim_for_rail { "rail" } else { "coil" }.into()], quantity: Some(claim_t * 1_000_000),
+            residual: residual_dt.map(|r| Q::new(r as i128, 10)),
         };
         let v = claims::assess(&lenient(), &fp, Some(&claim));
         let credited = (physical - v.intensity) * exact::q(product_t as i128);
