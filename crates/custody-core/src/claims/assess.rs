@@ -131,7 +131,7 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
         push("claim type", ok, format!("{} claims: {}", c.kind.as_str(), stance.as_str()));
         // A claim is bound to its product: never used for an item it was not made for.
         if !c.items.is_empty() {
-            let fine = c.items.iter().any(|i| *i == fp.product);
+            let fine = c.items.contains(&fp.product);
             ok &= fine;
             push(
                 "claimed product",
