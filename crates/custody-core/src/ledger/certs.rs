@@ -117,6 +117,38 @@ impl Ledger {
         )
     }
 
+    /// Product of `item` made in the ledger period holding `date` (g) and the emissions production
+    /// put into it (g CO2e: attributed, direct and depreciation, content excluded); `None` if
+    /// `item` is not an item of the ledger or none was made.
+    fn made_footprint(&self, item: &str, date: Date) -> Option<(i128, exact::Q)> {
+        use crate::chart::Role;
+        self.item(item)?;
+        let made = self.produced_in_period(item, date)?;
+        if made <= 0 {
+            return None;
+        }
+        let p = self.period_of(date)?;
+        let codes: Vec<&str> = [Role::ProductAttributed, Role::ProductDirect, Role::ProductDepreciation]
+            .iter()
+            .map(|r| self.chart.by_role(*r).code.as_str())
+            .collect();
+        let (ratios, gwp) = (self.entity.ratios, self.entity.gwp);
+        let mut co2e = exact::q(0);
+        for t in self
+            .transactions()
+            .iter()
+            .filter(|t| t.kind == TxKind::Produce && t.date >= p.start && t.date <= p.end && !self.is_reversed(&t.id))
+        {
+            for x in t.postings.iter().filter(|x| x.dims.item.as_deref() == Some(item)) {
+                if codes.contains(&x.account.as_str()) {
+                    co2e +=
+                        ratios.gas_grams(x.species, x.amount) * gwp.factor(x.species).unwrap_or_else(|| exact::q(0));
+                }
+            }
+        }
+        Some((made, co2e))
+    }
+
     /// An avoided-emission certificate: intensities never negative, `actual` not above the
     /// baseline, one certificate per project, product and period, and never more product than
     /// the ledger made of it in the period.
@@ -194,26 +226,23 @@ impl Ledger {
             v.push(Code::Overflow, Some("quantity"), "avoided emissions out of range");
             return None;
         };
-        // Never more avoided than the product's own footprint for that quantity.
-        if let Some(item) = allocated_to.as_deref().and_then(|a| self.item(a)) {
-            let scope = period.as_deref().and_then(|p| crate::statements::Scope::resolve(self, Some(p)).ok());
-            let fp = scope.and_then(|s| crate::claims::footprint_from_ledger(self, &s, &item.id, "any").ok());
-            if let Some(fp) = fp {
-                let footprint = fp.intensity * exact::q(q as i128);
-                if exact::q(avoided as i128) > footprint {
-                    v.push(
-                        Code::ClaimExceedsBalance,
-                        Some("baseline"),
-                        format!(
-                            "{} tCO2e avoided on {} t of `{}` whose footprint is {} tCO2e",
-                            exact::format_decimal(exact::q(avoided as i128) / exact::q(1_000_000), 3),
-                            exact::format_decimal(exact::q(q as i128) / exact::q(1_000_000), 3),
-                            item.id,
-                            exact::format_decimal(footprint / exact::q(1_000_000), 3)
-                        ),
-                    );
-                    return None;
-                }
+        // Never more avoided than the product's own footprint for that quantity: the emissions
+        // the period's production put into the product, per gram made.
+        if let Some((made, co2e)) = allocated_to.as_deref().and_then(|a| self.made_footprint(a, op.date)) {
+            let footprint = co2e * exact::q(q as i128) / exact::q(made);
+            if exact::q(avoided as i128) > footprint {
+                v.push(
+                    Code::ClaimExceedsBalance,
+                    Some("baseline"),
+                    format!(
+                        "{} tCO2e avoided on {} t of `{}`, whose own footprint is {} tCO2e",
+                        exact::format_decimal(exact::q(avoided as i128) / exact::q(1_000_000), 3),
+                        exact::format_decimal(exact::q(q as i128) / exact::q(1_000_000), 3),
+                        allocated_to.as_deref().unwrap_or_default(),
+                        exact::format_decimal(footprint / exact::q(1_000_000), 3)
+                    ),
+                );
+                return None;
             }
         }
         Some(AvoidedCertificate {
