@@ -342,7 +342,7 @@ fn e031_period_not_ended() {
 fn e042_instrument_duplicate() {
     let cert = |id: &str| {
         format!(
-            "2025-01-07 avoided {id}\n  project \"DRI plant\"\n  basis company-baseline\n  baseline 2.2 tCO2e/t\n  actual 0.7 tCO2e/t\n  quantity 1 t\n  allocated-to \"steel\"\n"
+            "2025-01-07 avoided {id}\n  project \"DRI plant\"\n  basis company-baseline\n  baseline 0.2 tCO2e/t\n  actual 0.1 tCO2e/t\n  quantity 1 t\n  allocated-to \"steel\"\n"
         )
     };
     check(&format!("{}{}", cert("a1"), cert("a2")), &["instrument_duplicate"]);
