@@ -46,9 +46,21 @@ fn ferrous(v: &Value, key: &str) -> anyhow::Result<Vec<(i64, Q)>> {
     for e in v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
         let t = dec(e.get("t").context("a ferrous input has `t`")?, "t")?;
         let grams = exact::round_i64(t * exact::q(1_000_000)).map_err(|_| anyhow::anyhow!("`t` out of range"))?;
-        out.push((grams, dec(e.get("metallic").context("a ferrous input has `metallic`")?, "metallic")?));
+        let metallic = dec(e.get("metallic").context("a ferrous input has `metallic`")?, "metallic")?;
+        // Out-of-range facts are refused, never read leniently.
+        if grams < 0 || metallic < exact::q(0) || metallic > exact::q(1) {
+            bail!("a ferrous input needs `t` >= 0 and `metallic` between 0 and 1");
+        }
+        out.push((grams, metallic));
     }
     Ok(out)
+}
+
+/// An optional quantity in tonnes, as grams.
+fn tonnes_opt(v: &Value, key: &str) -> anyhow::Result<Option<i64>> {
+    opt_dec(v, key)?
+        .map(|t| exact::round_i64(t * exact::q(1_000_000)).map_err(|_| anyhow::anyhow!("`{key}` out of range")))
+        .transpose()
 }
 
 /// Reads a footprint file: `{product, material, intensity_tCO2e_per_t, scrap_share?, ferrous?,
@@ -75,6 +87,7 @@ pub fn imported(path: &Path) -> anyhow::Result<(Footprint, Option<Claim>)> {
             .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
             .unwrap_or_default(),
         boundary_note: s("boundary").unwrap_or_else(|| "as stated by the supplier (not given)".into()),
+        quantity: tonnes_opt(&v, "quantity_t")?,
     };
     let claim = match v.get("claim") {
         None | Some(Value::Null) => None,
@@ -87,13 +100,17 @@ pub fn imported(path: &Path) -> anyhow::Result<(Footprint, Option<Claim>)> {
                     "claimed_tCO2e_per_t",
                 )?,
                 site_level: c.get("site_level").and_then(Value::as_bool).unwrap_or(false),
-                non_proportional: c.get("non_proportional").and_then(Value::as_bool).unwrap_or(false),
-                period_months: c.get("period_months").and_then(Value::as_u64).unwrap_or(12) as u32,
+                // Not stated stays unknown: the checks that need it fail (docs/claims.md).
+                non_proportional: c.get("non_proportional").and_then(Value::as_bool),
+                period_months: c.get("period_months").and_then(Value::as_u64).and_then(|m| u32::try_from(m).ok()),
                 lowest_input: opt_dec(c, "lowest_input_tCO2e_per_t")?,
                 technology: opt_dec(c, "technology_tCO2e_per_t")?,
                 verified_by: c.get("verified_by").and_then(Value::as_str).map(str::to_string),
                 baseline_disclosed: c.get("baseline_disclosed").and_then(Value::as_bool).unwrap_or(false),
                 model: c.get("model").and_then(Value::as_str).and_then(CustodyModel::parse),
+                items: Vec::new(),
+                quantity: tonnes_opt(c, "quantity_t")?,
+                residual: None,
             })
         }
     };

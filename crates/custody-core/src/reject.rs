@@ -76,10 +76,15 @@ pub enum Code {
     RawNotAllowed = 35,
     /// A company dealing with itself: itself as counterparty, a sale to itself, a receive from itself.
     SelfDealing = 36,
+    /// The same reduction certified twice: one avoided-emission certificate per project, product
+    /// and period, and never more product than was made.
+    InstrumentDuplicate = 37,
+    /// An intensity below zero (an emission intensity is never negative).
+    NegativeIntensity = 38,
 }
 
 impl Code {
-    pub const ALL: [Code; 36] = [
+    pub const ALL: [Code; 38] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -116,6 +121,8 @@ impl Code {
         Code::TransferSettled,
         Code::RawNotAllowed,
         Code::SelfDealing,
+        Code::InstrumentDuplicate,
+        Code::NegativeIntensity,
     ];
 
     pub fn number(self) -> u16 {
@@ -160,6 +167,8 @@ impl Code {
             Code::TransferSettled => "transfer_settled",
             Code::RawNotAllowed => "raw_not_allowed",
             Code::SelfDealing => "self_dealing",
+            Code::InstrumentDuplicate => "instrument_duplicate",
+            Code::NegativeIntensity => "negative_intensity",
         }
     }
 }

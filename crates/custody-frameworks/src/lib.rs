@@ -21,6 +21,8 @@ struct File {
     gases: Vec<String>,
     scrap: String,
     default_scrap_share: Option<String>,
+    /// Where the framework's own text sets the default (required with it).
+    default_scrap_share_source: Option<String>,
     comparison: String,
     confidence: String,
     sources: Vec<String>,
@@ -100,6 +102,14 @@ pub fn parse(file: &str, text: &str) -> Result<Framework, String> {
             .as_deref()
             .map(|s| decimal(file, "default_scrap_share", s))
             .transpose()?,
+        default_scrap_share_source: match (&f.default_scrap_share, f.default_scrap_share_source) {
+            (Some(_), None) => {
+                return Err(format!(
+                "{file}: default_scrap_share needs default_scrap_share_source, the framework's own text that sets it"
+            ))
+            }
+            (_, src) => src,
+        },
         comparison: match f.comparison.as_str() {
             "<=" => Comparison::AtMost,
             "<" => Comparison::Below,

@@ -15,6 +15,7 @@ fn footprint(material: &str, intensity: Q, scrap: Option<Q>) -> Footprint {
         scrap_share: scrap,
         gases: vec!["CO2".into(), "CH4".into(), "N2O".into()],
         boundary_note: "test".into(),
+        quantity: None,
     }
 }
 
@@ -119,13 +120,16 @@ fn claim(kind: ClaimKind, claimed: &str) -> Claim {
         kind,
         claimed_intensity: q(claimed),
         site_level: true,
-        non_proportional: true,
-        period_months: 3,
+        non_proportional: Some(true),
+        period_months: Some(3),
         lowest_input: Some(q("0.7")),
         technology: Some(q("0.7")),
         verified_by: Some("Verifier GmbH".into()),
         baseline_disclosed: true,
         model: Some(CustodyModel::MassBalance),
+        items: Vec::new(),
+        quantity: None,
+        residual: None,
     }
 }
 
@@ -186,6 +190,65 @@ fn steelzero_principles_decide_a_chain_of_custody_claim() {
         assess(&sbti, &fp, Some(&claim(ClaimKind::MassBalanceChainOfCustody, "0.74"))).claim_recognised,
         Some(false)
     );
-    let proportional = Claim { non_proportional: false, ..claim(ClaimKind::MassBalanceChainOfCustody, "0.74") };
+    let proportional = Claim { non_proportional: Some(false), ..claim(ClaimKind::MassBalanceChainOfCustody, "0.74") };
     assert_eq!(assess(&sbti, &fp, Some(&proportional)).claim_recognised, Some(true));
+}
+
+/// Case abuse/72: a 100%-scrap EAF bar at 0.5 tCO2e/t. With its share stated, ResponsibleSteel
+/// DPL1 and no SteelZero level; with it left out, the frameworks that publish no default reach no
+/// level, and the IEA's own published 0% default still applies (cited in its file).
+#[test]
+fn an_unknown_scrap_share_places_the_product_on_no_level_without_a_published_default() {
+    let known = footprint("steel", q("0.5"), Some(q("1")));
+    let unknown = footprint("steel", q("0.5"), None);
+    let by_id = |id: &str| custody_frameworks::embedded().into_iter().find(|f| f.id == id).unwrap();
+    assert_eq!(assess(&by_id("responsiblesteel-dpl"), &known, None).reached.as_deref(), Some("DPL1"));
+    for id in ["responsiblesteel-dpl", "steelzero", "fmc-steel"] {
+        let v = assess(&by_id(id), &unknown, None);
+        assert_eq!(v.reached, None, "{id}");
+        assert!(v.reasons.iter().any(|r| r.check == "scrap share" && !r.ok), "{id}");
+    }
+    let iea = by_id("iea-near-zero");
+    assert!(iea.default_scrap_share_source.as_deref().is_some_and(|s| s.contains("IEA")));
+    assert_eq!(assess(&iea, &unknown, None).scrap_share, Some(q("0")));
+}
+
+fn level_rank(v: &Verdict) -> usize {
+    v.reached.as_ref().map_or(0, |r| 1 + v.levels.iter().position(|l| &l.name == r).unwrap())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Unknown never helps: leaving out the scrap share, or a claim's facts, never reaches a
+    /// better level nor gets a claim recognised that the stated facts would not.
+    #[test]
+    fn unknown_never_helps_the_claimant(
+        intensity_cg in 0..400i64, share_pct in 0..=100i64, claimed_cg in 0..400i64,
+        drop_attribution in proptest::bool::ANY, drop_period in proptest::bool::ANY,
+        drop_lowest in proptest::bool::ANY, drop_model in proptest::bool::ANY,
+    ) {
+        let i = Q::new(intensity_cg as i128, 100);
+        let share = Q::new(share_pct as i128, 100);
+        // A claim at or below the physical footprint (one that could help the claimant).
+        let full = Claim { claimed_intensity: Q::new(claimed_cg.min(intensity_cg) as i128, 100), non_proportional: Some(false), ..claim(ClaimKind::MassBalanceChainOfCustody, "1") };
+        let partial = Claim {
+            non_proportional: if drop_attribution { None } else { full.non_proportional },
+            period_months: if drop_period { None } else { full.period_months },
+            lowest_input: if drop_lowest { None } else { full.lowest_input },
+            model: if drop_model { None } else { full.model },
+            ..full.clone()
+        };
+        for f in custody_frameworks::embedded() {
+            let known = assess(&f, &footprint("steel", i, Some(share)), None);
+            let unknown = assess(&f, &footprint("steel", i, None), None);
+            if f.default_scrap_share.is_none() {
+                proptest::prop_assert!(level_rank(&unknown) <= level_rank(&known), "{}: unknown share reached {:?} vs {:?}", f.id, unknown.reached, known.reached);
+            }
+            let with_all = assess(&f, &footprint("steel", i, Some(share)), Some(&full));
+            let with_less = assess(&f, &footprint("steel", i, Some(share)), Some(&partial));
+            proptest::prop_assert!(with_less.claim_recognised <= with_all.claim_recognised, "{}: a claim with facts left out recognised", f.id);
+            proptest::prop_assert!(level_rank(&with_less) <= level_rank(&with_all), "{}", f.id);
+        }
+    }
 }

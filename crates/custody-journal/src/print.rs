@@ -228,7 +228,10 @@ fn print_custody(o: &mut String, c: &custody_core::ops::CustodyOp) {
                 if let Some(e) = b.expires {
                     extra.push_str(&format!(" expires={}", format_date(e)));
                 }
-                line(o, "block", format!("{} {} {} {} {}{extra}", b.pool, b.period, b.prefix, b.first, b.last));
+                if let Some(s) = &b.sent_by {
+                    extra.push_str(&format!(" sent-by={s}"));
+                }
+                line(o, "block", format!("{} {} {} {} {}{extra}", b.issuer, b.pool, b.period, b.first, b.last));
             }
         }
         C::CertificateRetire { certificate, beneficiary, purpose, claim_period } => {

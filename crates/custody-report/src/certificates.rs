@@ -11,6 +11,7 @@ pub(crate) fn certificates(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     let mut text = header(ledger, scope, "Certificate registry: every unit's state and history");
     let mut rows = vec![vec![
         "certificate".to_string(),
+        "issuer".into(),
         "serials".into(),
         "units".into(),
         "pool".into(),
@@ -22,7 +23,8 @@ pub(crate) fn certificates(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     for c in ledger.certificates().certificates.values() {
         rows.push(vec![
             c.id.clone(),
-            c.serials(),
+            c.issuer.clone(),
+            format!("{:08}..{:08}", c.first, c.last),
             c.units().to_string(),
             format!("{} p{}", c.pool, c.period),
             c.state.as_str().into(),
@@ -30,8 +32,9 @@ pub(crate) fn certificates(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             c.bundled_with.clone().unwrap_or_else(|| "-".into()),
         ]);
         out.push(json!({
-            "id": c.id, "pool": c.pool, "period": c.period, "first_serial": format!("{}-{:08}", c.prefix, c.first),
-            "last_serial": format!("{}-{:08}", c.prefix, c.last), "units": c.units(), "state": c.state.as_str(), "holder": c.holder,
+            "id": c.id, "issuer": c.issuer, "pool": c.pool, "period": c.period,
+            "first_serial": {"issuer": c.issuer, "pool": c.pool, "period": c.period, "number": c.first},
+            "last_serial": {"issuer": c.issuer, "pool": c.pool, "period": c.period, "number": c.last}, "units": c.units(), "state": c.state.as_str(), "holder": c.holder,
             "bundled_with": c.bundled_with, "expires": c.expires.map(format_date),
             "retirement": c.retirement.as_ref().map(|(b, p, cp)| json!({"beneficiary": b, "purpose": p, "claim_period": cp})),
             "history": c.history.iter().map(|(d, e)| json!({"date": format_date(*d), "event": e})).collect::<Vec<_>>(),

@@ -51,7 +51,8 @@ pub(crate) fn market_instruments(ledger: &Ledger, scope: &Scope) -> (String, Val
     }
     let mut by_state: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
     for c in ledger.certificates().certificates.values().filter(|c| c.state != custody_core::coc::CertState::Split) {
-        *by_state.entry(c.state.as_str()).or_default() += c.units();
+        let n = by_state.entry(c.state.as_str()).or_default();
+        *n = n.saturating_add(c.units());
     }
     for (s, u) in &by_state {
         let _ = writeln!(text, "Mass-balance certificate units {s}: {u}");

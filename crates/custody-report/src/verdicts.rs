@@ -72,6 +72,8 @@ pub fn render_verdicts(
                         "intensity_tCO2e_per_t": num(v.intensity, 6),
                         "levels": v.levels.iter().map(|l| json!({"name": l.name, "limit_tCO2e_per_t": num(l.limit, 6), "met": l.met})).collect::<Vec<_>>(),
                         "reached": v.reached, "claim_recognised": v.claim_recognised,
+                        "claimed_quantity_t": v.claimed_quantity_t.map(|q| num(q, 6)),
+                        "product_quantity_t": v.product_quantity_t.map(|q| num(q, 6)),
                         "reasons": v.reasons.iter().map(|r| json!({"check": r.check, "ok": r.ok, "detail": r.detail})).collect::<Vec<_>>(),
                         "not_found": v.not_found,
                     })

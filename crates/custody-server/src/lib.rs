@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use custody_core::model::{format_date, parse_date, Transaction};
-use custody_core::ops::{Op, Operation, Receive, Return};
+use custody_core::ops::{Op, Operation, Receive};
 use custody_core::units::{CarbonRatios, Gwp};
 use custody_core::Entity;
 use custody_journal::{parse, Entry, Source};
@@ -424,7 +424,9 @@ async fn accept_transfer<S: Store + 'static>(
     Ok(json_response(StatusCode::OK, outcomes_json(&outcomes)))
 }
 
-/// The buyer refuses a transfer: the seller's ledger books a `return`.
+/// The buyer refuses a transfer: the seller's ledger books a `return` whose id and date the
+/// seller's side derives (`return:SELLER/SALE/BUYER`, dated on the sale); a buyer's own `id` is
+/// refused, its `date` is the decision's and never written into the seller's books.
 async fn reject_transfer<S: Store + 'static>(
     State(state): Shared<S>,
     headers: HeaderMap,
@@ -432,24 +434,19 @@ async fn reject_transfer<S: Store + 'static>(
     body: Bytes,
 ) -> ApiResult {
     who(&state, &headers).await?.require_write(&id)?;
-    let (d, date) = decision(&body)?;
-    let mut parts = d.transfer.splitn(3, '/');
-    let (Some(seller), Some(sale), Some(buyer)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(ApiError::bad_request("a transfer id is SELLER/SALE/CUSTOMER"));
-    };
-    if buyer != id {
+    let (d, _) = decision(&body)?;
+    if d.transfer.splitn(3, '/').nth(2).is_some_and(|buyer| buyer != id) {
         return Err(ApiError::forbidden(format!("transfer `{}` is not addressed to `{id}`", d.transfer)));
     }
-    exists(&state, seller).await?;
-    let op = Op {
-        id: d.id.clone().unwrap_or_else(|| format!("return:{}", d.transfer)),
-        date,
-        memo: format!("Delivery refused by {id}"),
-        body: Operation::Return(Return { sale: sale.to_string(), customer: id.clone() }),
-    };
-    let seller = seller.to_string();
-    let outcomes =
-        detached(&state, |st| async move { st.registry.submit(&seller, vec![Entry::Op(op)]).await }).await??;
+    let derived = format!("return:{}", d.transfer);
+    if d.id.as_ref().is_some_and(|given| *given != derived) {
+        return Err(ApiError::bad_request(format!(
+            "the seller's return is named by the registry (`{derived}`), not by the buyer"
+        )));
+    }
+    let transfer = d.transfer.clone();
+    let buyer = id.clone();
+    let outcomes = detached(&state, |st| async move { st.registry.reject(&buyer, &transfer).await }).await??;
     Ok(json_response(StatusCode::OK, outcomes_json(&outcomes)))
 }
 

@@ -161,8 +161,12 @@ fn exclusive_key(entity: &str, entry: &Entry) -> Option<String> {
         Operation::Return(r) => {
             Some(format!("transfer:{}", custody_core::ops::transfer_id(entity, &r.sale, &r.customer)))
         }
-        Operation::Custody(custody_core::ops::CustodyOp::CertificateReceive { certificate, from, .. }) => {
-            Some(format!("certificate:{from}/{certificate}"))
+        // Each transfer of a block is received once; the same block may travel again later.
+        Operation::Custody(custody_core::ops::CustodyOp::CertificateReceive { certificate, from, block }) => {
+            match block.as_ref().and_then(|b| b.sent_by.as_ref()) {
+                Some(sent) => Some(format!("certificate:{from}/sent/{sent}")),
+                None => Some(format!("certificate:{from}/{certificate}")),
+            }
         }
         _ => None,
     }

@@ -169,35 +169,37 @@ impl<S: Store> Registry<S> {
             .collect())
     }
 
-    /// Fills a receive from the seller's ledger: supplier, quantity and the exact amounts.
-    /// Refuses a transfer never sent, addressed to another entity, or already returned.
+    /// Fills a receive from the seller's ledger: supplier, quantity, the exact amounts and the
+    /// seller's chain-of-custody model. Refuses a transfer never sent, addressed to another
+    /// entity, or already returned, and a receive stating other amounts or another model. A
+    /// transfer another tenant's book does not hold is answered like one from no entity at all.
     pub(crate) async fn resolve_receive(&self, buyer: &str, r: &Receive) -> Result<Receive, String> {
         let mut parts = r.transfer.splitn(3, '/');
-        let (Some(seller), Some(sale), Some(customer)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(seller), Some(_), Some(customer)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(format!("`{}` is not a transfer id (SELLER/SALE/CUSTOMER)", r.transfer));
         };
         if customer != buyer {
             return Err(format!("transfer `{}` is addressed to `{customer}`, not `{buyer}`", r.transfer));
         }
-        let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
-        if !ids.iter().any(|i| i == seller) {
-            return Err(format!("transfer `{}`: no entity `{seller}` in this registry", r.transfer));
-        }
-        let seller_ledger = self.ledger(seller).await.map_err(|e| e.to_string())?;
-        let Some(t) = sales_of(seller, &seller_ledger, &ids).into_iter().find(|t| t.id == r.transfer) else {
-            return Err(format!(
-                "transfer `{}` was never sent: `{seller}` has no sale `{sale}` to `{buyer}`",
-                r.transfer
-            ));
-        };
+        let never_sent = || format!("transfer `{}` was never sent to `{buyer}`", r.transfer);
+        let t = self.sent_to(seller, buyer, &r.transfer).await?.ok_or_else(never_sent)?;
         if t.status == TransferStatus::Returned {
             return Err(format!("transfer `{}` was refused and returned to `{seller}`", r.transfer));
+        }
+        if r.custody.is_some_and(|m| Some(m) != t.custody) {
+            return Err(format!(
+                "transfer `{}`: the custody model is the seller's, {}; the receive states {}",
+                r.transfer,
+                t.custody.map(|m| m.as_str()).unwrap_or("none"),
+                r.custody.map(|m| m.as_str()).unwrap_or("none")
+            ));
         }
         let resolved = Receive {
             supplier: Some(seller.to_string()),
             quantity: Some(t.quantity),
             measure: t.measure,
             amounts: t.amounts.clone(),
+            custody: t.custody,
             ..r.clone()
         };
         let given = (r.supplier.is_some() || r.quantity.is_some() || !r.amounts.is_empty()).then_some(r);
@@ -213,23 +215,81 @@ impl<S: Store> Registry<S> {
         Ok(resolved)
     }
 
-    /// The serial block of a certificate `from` transferred to `to`, from the sender's book.
+    /// The transfer `id` from `seller` to `buyer`, if `seller` is an entity that sent it.
+    async fn sent_to(&self, seller: &str, buyer: &str, id: &str) -> Result<Option<Transfer>, String> {
+        let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
+        if !ids.iter().any(|i| i == seller) {
+            return Ok(None);
+        }
+        let seller_ledger = self.ledger(seller).await.map_err(|e| e.to_string())?;
+        Ok(sales_of(seller, &seller_ledger, &[buyer.to_string()]).into_iter().find(|t| t.id == id))
+    }
+
+    /// The serial block of a certificate `from` transferred to `to`, from the sender's book. A
+    /// certificate bundled with a sale follows the goods: refused once the sale is returned or
+    /// reversed. Whether the sender exists or holds the certificate is not told apart.
     pub(crate) async fn resolve_certificate(
         &self,
         to: &str,
         certificate: &str,
         from: &str,
     ) -> Result<custody_core::coc::CertificateBlock, String> {
+        use custody_core::coc::CertState;
+        let not_sent = || format!("certificate `{certificate}` was not transferred by `{from}` to `{to}`");
         let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
         if !ids.iter().any(|i| i == from) {
-            return Err(format!("certificate `{certificate}`: no entity `{from}` in this registry"));
+            return Err(not_sent());
         }
         let sender = self.ledger(from).await.map_err(|e| e.to_string())?;
-        match sender.certificates().certificates.get(certificate) {
-            Some(c) if c.state == custody_core::coc::CertState::TransferredOut && c.holder == to => Ok(c.block()),
-            Some(_) => Err(format!("certificate `{certificate}` was not transferred by `{from}` to `{to}`")),
-            None => Err(format!("`{from}` holds no certificate `{certificate}`")),
+        let sent = |c: &custody_core::coc::Certificate| c.state == CertState::TransferredOut && c.holder == to;
+        let c = match sender.certificates().find(certificate, sent) {
+            Ok(c) if sent(c) => c,
+            // Two blocks of one id, both sent to this entity: its own business, so say so.
+            Err(custody_core::coc::CocError::Invalid(why)) => return Err(why),
+            _ => return Err(not_sent()),
+        };
+        if let Some(sale) = c.bundled_with.as_deref().filter(|_| c.issuer == from) {
+            if sender.is_reversed(sale) || sender.has_returned(sale, to) {
+                return Err(format!(
+                    "certificate `{certificate}` travels with sale `{sale}`, which was returned or reversed: the certificate follows the goods"
+                ));
+            }
         }
+        Ok(c.block())
+    }
+
+    /// A buyer refuses a transfer: the seller's `return`, with the id and date the seller's side
+    /// derives (`return:SELLER/SALE/BUYER`, dated on the sale, so never before it). Never chosen
+    /// by the buyer; a transfer not sent to the buyer is answered the same whether or not the
+    /// seller exists.
+    pub async fn reject(&self, buyer: &str, transfer: &str) -> Result<Vec<crate::registry::Outcome>, SubmitError> {
+        let refuse = |why: String| {
+            let mut v = custody_core::reject::Violations::default();
+            v.push(custody_core::Code::TransferInvalid, Some("transfer"), why);
+            SubmitError::Rejected { index: 0, rejection: v.into_rejection(&format!("return:{transfer}")) }
+        };
+        let mut parts = transfer.splitn(3, '/');
+        let (Some(seller), Some(sale), Some(customer)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(refuse(format!("`{transfer}` is not a transfer id (SELLER/SALE/CUSTOMER)")));
+        };
+        if customer != buyer {
+            return Err(refuse(format!("transfer `{transfer}` is addressed to `{customer}`, not `{buyer}`")));
+        }
+        let t = self
+            .sent_to(seller, buyer, transfer)
+            .await
+            .map_err(refuse)?
+            .ok_or_else(|| refuse(format!("transfer `{transfer}` was never sent to `{buyer}`")))?;
+        let op = custody_core::ops::Op {
+            id: format!("return:{transfer}"),
+            date: t.date,
+            memo: format!("Delivery refused by {buyer}"),
+            body: custody_core::ops::Operation::Return(custody_core::ops::Return {
+                sale: sale.to_string(),
+                customer: buyer.to_string(),
+            }),
+        };
+        self.submit(seller, vec![custody_journal::Entry::Op(op)]).await
     }
 
     /// Refuses the reversal of a sale whose delivery a buyer of this registry already received:

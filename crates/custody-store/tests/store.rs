@@ -328,7 +328,8 @@ async fn certificates_move_between_entities_and_retire_once() {
         .await
         .unwrap();
     let l = registry.ledger(&buyer).await.unwrap();
-    let c = &l.certificates().certificates["TS-2025-001a"];
+    let c = l.certificates().find("transition-steel/TS-2025-001a", |_| true).unwrap();
+    assert_eq!(c.issuer, "transition-steel", "known by issuer and id");
     assert_eq!((c.units(), c.holder.as_str()), (12_000, "automaker"));
     // Retired once; not twice; the seller cannot retire what it gave away; nothing received twice.
     let retire = "2025-07-06 certificate-retire r1\n  certificate TS-2025-001a\n  beneficiary \"Automaker\"\n  purpose \"Scope 3 disclosure\"\n  claim-period \"2025\"\n";

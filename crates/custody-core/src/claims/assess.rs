@@ -34,10 +34,22 @@ pub struct Verdict {
     pub claim_recognised: Option<bool>,
     pub reasons: Vec<Reason>,
     pub not_found: Vec<String>,
+    /// Tonnes of product the claim covers in this verdict (the rest at the physical factor).
+    pub claimed_quantity_t: Option<Q>,
+    /// Tonnes of product assessed, if known.
+    pub product_quantity_t: Option<Q>,
 }
 
 fn fmt(q: Q) -> String {
     exact::format_decimal(q, 4)
+}
+
+fn fmt_pct(s: Q) -> String {
+    exact::format_decimal(s * exact::q(100), 2)
+}
+
+fn tonnes(g: i64) -> Q {
+    exact::q(g as i128) / exact::q(1_000_000)
 }
 
 /// Assesses a footprint, and a claim on it, against one framework.
@@ -46,24 +58,49 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
     let mut push = |check: &'static str, ok: bool, detail: String| reasons.push(Reason { check, ok, detail });
     let applicable = f.material == fp.material || f.material == "any";
     push("material", applicable, format!("framework for {}, product is {}", f.material, fp.material));
-    let scrap_share = match (f.scrap, fp.scrap_share) {
-        (ScrapDefinition::None, _) => None,
-        (_, Some(s)) => Some(s),
-        (def, None) => fp.ferrous.share(def).or(f.default_scrap_share),
+    // Unknown never helps the claimant: a scrap share not stated (and not set by the framework's
+    // own default) or outside 0..1 places the product nowhere on the scale.
+    let in_range = |s: &Q| *s >= exact::q(0) && *s <= exact::q(1);
+    let (scrap_share, defaulted) = match (f.scrap, fp.scrap_share) {
+        (ScrapDefinition::None, _) => (None, false),
+        (_, Some(s)) => (Some(s), false),
+        (def, None) => match fp.ferrous.share(def) {
+            Some(s) => (Some(s), false),
+            None => (f.default_scrap_share, f.default_scrap_share.is_some()),
+        },
     };
+    let mut facts_known = true;
     if f.scrap != ScrapDefinition::None {
         match scrap_share {
-            Some(s) => push(
+            Some(s) if in_range(&s) => push(
                 "scrap share",
                 true,
-                format!("{}% by the {} definition", exact::format_decimal(s * exact::q(100), 2), f.scrap.as_str()),
+                match (defaulted, &f.default_scrap_share_source) {
+                    (true, Some(src)) => format!("{}% by the framework's own default ({src})", fmt_pct(s)),
+                    _ => format!("{}% by the {} definition", fmt_pct(s), f.scrap.as_str()),
+                },
             ),
-            None => push(
-                "scrap share",
-                false,
-                "no ferrous inputs stated and no default: cannot place the product on the scale".into(),
-            ),
+            Some(s) => {
+                facts_known = false;
+                push("scrap share", false, format!("{}% is outside 0..100%: no level", fmt_pct(s)));
+            }
+            None => {
+                facts_known = false;
+                push(
+                    "scrap share",
+                    false,
+                    "no ferrous inputs stated and no default: cannot place the product on the scale".into(),
+                )
+            }
         }
+    }
+    if fp.intensity < exact::q(0) {
+        facts_known = false;
+        push(
+            "intensity",
+            false,
+            format!("{} tCO2e/t is below zero: an intensity is never negative", fmt(fp.intensity)),
+        );
     }
     push("boundary", true, format!("framework: {}; footprint: {}", f.boundary, fp.boundary_note));
     let missing: Vec<&String> = f.gases.iter().filter(|g| !fp.gases.iter().any(|x| x == *g)).collect();
@@ -81,6 +118,8 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
     // The claim: recognised or not, and every principle check.
     let mut intensity = fp.intensity;
     let mut claim_recognised = None;
+    let mut claimed_quantity_t = None;
+    let mut blended = None;
     if let Some(c) = claim {
         let stance = match c.kind {
             ClaimKind::Physical => Stance::Accepted,
@@ -90,15 +129,36 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
         };
         let mut ok = matches!(stance, Stance::Accepted | Stance::AcceptedWithPrinciples);
         push("claim type", ok, format!("{} claims: {}", c.kind.as_str(), stance.as_str()));
-        // No stacking, everywhere: no output below the cleanest input that entered the pool.
-        if let Some(low) = c.lowest_input {
-            let fine = c.claimed_intensity >= low;
+        // A claim is bound to its product: never used for an item it was not made for.
+        if !c.items.is_empty() {
+            let fine = c.items.contains(&fp.product);
             ok &= fine;
             push(
-                "no stacking",
+                "claimed product",
                 fine,
-                format!("claimed {} against lowest input {}", fmt(c.claimed_intensity), fmt(low)),
+                format!("the claim is for {}; the product is {}", c.items.join(", "), fp.product),
             );
+        }
+        if c.claimed_intensity < exact::q(0) {
+            ok = false;
+            push("claimed intensity", false, format!("{} is below zero", fmt(c.claimed_intensity)));
+        }
+        // No stacking, everywhere: no output below the cleanest input that entered the pool.
+        match c.lowest_input {
+            Some(low) => {
+                let fine = c.claimed_intensity >= low;
+                ok &= fine;
+                push(
+                    "no stacking",
+                    fine,
+                    format!("claimed {} against lowest input {}", fmt(c.claimed_intensity), fmt(low)),
+                );
+            }
+            None if c.kind == ClaimKind::MassBalanceChainOfCustody => {
+                ok = false;
+                push("no stacking", false, "the pool's lowest input is not stated: the line cannot be checked".into());
+            }
+            None => {}
         }
         if stance == Stance::AcceptedWithPrinciples {
             let r = &f.custody;
@@ -115,21 +175,29 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
                 );
             }
             if r.proportional_only {
-                ok &= !c.non_proportional;
+                let fine = c.non_proportional == Some(false);
+                ok &= fine;
                 push(
                     "attribution",
-                    !c.non_proportional,
-                    if c.non_proportional {
-                        "non-proportional attribution is not accepted".into()
-                    } else {
-                        "proportional".into()
+                    fine,
+                    match c.non_proportional {
+                        Some(true) => "non-proportional attribution is not accepted".into(),
+                        Some(false) => "proportional".into(),
+                        None => "attribution not stated".into(),
                     },
                 );
             }
             if let Some(max) = r.max_period_months {
-                let fine = c.period_months <= max;
+                let fine = c.period_months.is_some_and(|m| m <= max);
                 ok &= fine;
-                push("period length", fine, format!("{} months (at most {max})", c.period_months));
+                push(
+                    "period length",
+                    fine,
+                    match c.period_months {
+                        Some(m) => format!("{m} months (at most {max})"),
+                        None => format!("not stated (at most {max})"),
+                    },
+                );
             }
             if r.third_party_verification {
                 ok &= c.verified_by.is_some();
@@ -169,15 +237,16 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
                 }
             }
             if !r.models.is_empty() {
-                if let Some(m) = c.model {
-                    let fine = r.models.contains(&m);
-                    ok &= fine;
-                    push(
-                        "custody model",
-                        fine,
-                        format!("{} ({})", m.as_str(), if fine { "allowed" } else { "not allowed" }),
-                    );
-                }
+                let fine = c.model.is_some_and(|m| r.models.contains(&m));
+                ok &= fine;
+                push(
+                    "custody model",
+                    fine,
+                    match c.model {
+                        Some(m) => format!("{} ({})", m.as_str(), if fine { "allowed" } else { "not allowed" }),
+                        None => "not stated".into(),
+                    },
+                );
             }
         }
         if c.kind == ClaimKind::MassBalanceCredit {
@@ -187,9 +256,48 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
                 "avoided-emissions accounting (a credit), not embodied emissions of the product".into(),
             );
         }
+        // A claim covers the quantity it claims, never more: the rest at the physical factor.
+        if ok {
+            match (c.quantity, fp.quantity) {
+                (Some(cq), Some(pq)) if pq > 0 => {
+                    let covered = cq.clamp(0, pq);
+                    // The rest at the physical factor, or the pool's residual where that is higher.
+                    let rest = c.residual.map_or(fp.intensity, |r| r.max(fp.intensity));
+                    claimed_quantity_t = Some(tonnes(covered));
+                    if covered < pq {
+                        push(
+                            "claimed quantity",
+                            true,
+                            format!(
+                                "{} t of {} t at {}, the other {} t at {} ({})",
+                                fmt(tonnes(covered)),
+                                fmt(tonnes(pq)),
+                                fmt(c.claimed_intensity),
+                                fmt(tonnes(pq - covered)),
+                                fmt(rest),
+                                if rest > fp.intensity { "the pool's residual" } else { "physical" }
+                            ),
+                        );
+                    }
+                    blended = Some(
+                        (c.claimed_intensity * exact::q(covered as i128) + rest * exact::q((pq - covered) as i128))
+                            / exact::q(pq as i128),
+                    );
+                }
+                (Some(_), _) => {
+                    ok = false;
+                    push(
+                        "claimed quantity",
+                        false,
+                        "the product's quantity is not known: the claim's share of it cannot be bound".into(),
+                    );
+                }
+                (None, _) => {}
+            }
+        }
         claim_recognised = Some(ok);
         if ok {
-            intensity = c.claimed_intensity;
+            intensity = blended.unwrap_or(c.claimed_intensity);
         } else {
             push(
                 "assessed on",
@@ -205,7 +313,11 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
         .iter()
         .map(|l| {
             let limit = l.limit(s);
-            LevelResult { name: l.name.clone(), limit, met: applicable && f.comparison.holds(intensity, limit) }
+            LevelResult {
+                name: l.name.clone(),
+                limit,
+                met: applicable && facts_known && f.comparison.holds(intensity, limit),
+            }
         })
         .collect();
     for l in &levels {
@@ -228,5 +340,7 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
         claim_recognised,
         reasons,
         not_found: f.not_found.clone(),
+        claimed_quantity_t,
+        product_quantity_t: fp.quantity.map(tonnes),
     }
 }

@@ -37,6 +37,8 @@ pub struct Footprint {
     pub gases: Vec<String>,
     /// What the boundary excludes that a framework may include (stated, not hidden).
     pub boundary_note: String,
+    /// Product assessed, in g (sold in the period, from a ledger), if known.
+    pub quantity: Option<i64>,
 }
 
 /// A claim made on top of the physical footprint.
@@ -47,8 +49,9 @@ pub struct Claim {
     pub claimed_intensity: Q,
     /// The pool's transfer boundary is one site (or batch or process).
     pub site_level: bool,
-    pub non_proportional: bool,
-    pub period_months: u32,
+    /// Unknown (`None`) fails every check that needs it.
+    pub non_proportional: Option<bool>,
+    pub period_months: Option<u32>,
     /// The lowest intensity of any input that entered the pool (stacking line).
     pub lowest_input: Option<Q>,
     /// What the technology in operation delivers: the lowest eligible input's intensity.
@@ -56,4 +59,12 @@ pub struct Claim {
     pub verified_by: Option<String>,
     pub baseline_disclosed: bool,
     pub model: Option<CustodyModel>,
+    /// The items the claim is for (the claimed output's item, or the pool group's items); empty:
+    /// the claim is stated on the assessed product itself (an imported footprint).
+    pub items: Vec<String>,
+    /// Product the claim covers, in g; `None`: all of the assessed product.
+    pub quantity: Option<i64>,
+    /// The residual factor the pool's unclaimed output carries, if the pool computes one: the
+    /// product beyond the claimed quantity carries at least it.
+    pub residual: Option<Q>,
 }

@@ -163,6 +163,8 @@ pub struct Framework {
     pub scrap: ScrapDefinition,
     /// Used when the footprint states no scrap inputs (the IEA's default is zero scrap).
     pub default_scrap_share: Option<Q>,
+    /// Where the framework's own text sets that default (required with it).
+    pub default_scrap_share_source: Option<String>,
     pub comparison: Comparison,
     /// Weakest first; the level reached is the last one met.
     pub levels: Vec<Level>,

@@ -62,6 +62,7 @@ pub fn footprint_of(
         ferrous,
         scrap_share: None,
         gases: LEDGER_GASES.iter().map(|g| g.to_string()).collect(),
+        quantity: Some(p.sold),
         boundary_note: format!(
             "cradle-to-gate of the ledger of {}, {} GWP100; transport to customers excluded; downstream processing on site not separated",
             ledger.entity().id,
@@ -82,6 +83,12 @@ pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim
         .factor
         .ok_or_else(|| format!("claim `{claim}` states no factor: it claims an attribute, not an intensity"))?;
     let p = &pool.periods[&period];
+    // The claim is for its output's item (or, naming none, the items of the pool's groups), and
+    // for the quantity it claims.
+    let items: Vec<String> = match c.output.as_ref().and_then(|o| p.outputs.iter().find(|x| &x.id == o)) {
+        Some(o) => vec![o.item.clone()],
+        None => pool.policy.groups.iter().flat_map(|(_, items)| items.iter().cloned()).collect(),
+    };
     let technology = p.inputs.iter().filter(|i| i.eligible).filter_map(|i| i.intensity).min();
     Ok(Claim {
         kind: ClaimKind::MassBalanceChainOfCustody,
@@ -90,13 +97,16 @@ pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim
             pool.policy.boundary,
             crate::coc::Boundary::Site(_) | crate::coc::Boundary::Batch(_) | crate::coc::Boundary::Process(_)
         ),
-        non_proportional: pool.policy.attribution == crate::coc::Attribution::NonProportional,
-        period_months: pool.policy.period_months,
+        non_proportional: Some(pool.policy.attribution == crate::coc::Attribution::NonProportional),
+        period_months: Some(pool.policy.period_months),
         lowest_input: p.inputs.iter().filter_map(|i| i.intensity).min(),
         technology,
         verified_by: pool.policy.verified_by.clone(),
         baseline_disclosed: false,
         model: Some(CustodyModel::MassBalance),
+        items,
+        quantity: Some(c.quantity),
+        residual: pool.statements().into_iter().find(|s| s.period == period).and_then(|s| s.residual_factor),
     })
 }
 
@@ -112,13 +122,21 @@ pub fn claim_from_avoided(ledger: &Ledger, id: &str) -> Result<Claim, String> {
         kind: ClaimKind::MassBalanceCredit,
         claimed_intensity: a.actual,
         site_level: false,
-        non_proportional: true,
-        period_months: 12,
+        non_proportional: Some(true),
+        period_months: Some(12),
         lowest_input: None,
         technology: Some(a.actual),
         verified_by: None,
         baseline_disclosed: true,
         model: Some(CustodyModel::BookAndClaim),
+        // Bound to the product it names; a certificate naming no item of the ledger fits none.
+        items: vec![a
+            .allocated_to
+            .clone()
+            .filter(|i| ledger.item(i).is_some())
+            .unwrap_or_else(|| "(no item named)".into())],
+        quantity: Some(a.quantity),
+        residual: None,
     })
 }
 

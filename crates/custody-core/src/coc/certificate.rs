@@ -1,10 +1,16 @@
 //! Certificates: serial blocks, their states and the certificate book (issue, split, receive,
 //! retire, transfer, cancel, expire).
+//!
+//! A unit's serial is structured, never a joined string: (issuer entity, pool, period, number).
+//! Two issuers therefore never share a serial, whatever their ids contain. A block is a range of
+//! numbers, and so is a retirement: every operation costs the same for one unit and for 10^9.
+//! A holder's book knows a certificate by its issuer and id, so two issuers may both name one
+//! `CERT-1`, and a block that comes back to a former holder takes up its old entry again.
 
 use super::error::CocError;
 use super::model::Attribute;
 use crate::model::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 named_enum!(CertState {
     Active => "active",
@@ -24,13 +30,29 @@ pub fn certificate_unit(attribute: Attribute) -> i64 {
     }
 }
 
-/// A block of serial-numbered certificate units, `PREFIX-first` to `PREFIX-last`.
+/// Where a unit's number counts: the issuing entity, its pool and the pool period.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SerialSpace {
+    pub issuer: String,
+    pub pool: String,
+    pub period: u32,
+}
+
+impl SerialSpace {
+    /// `issuer a, pool b-c, period 0`: the parts named, never joined.
+    pub fn describe(&self) -> String {
+        format!("issuer `{}`, pool `{}`, period {}", self.issuer, self.pool, self.period)
+    }
+}
+
+/// A block of serial-numbered certificate units: numbers `first..=last` of one serial space.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
     pub id: String,
+    /// The entity that issued the units (part of every serial).
+    pub issuer: String,
     pub pool: String,
     pub period: u32,
-    pub prefix: String,
     pub first: u64,
     pub last: u64,
     /// The sale the certificate travels with (bundled), if any.
@@ -41,74 +63,172 @@ pub struct Certificate {
     pub history: Vec<(Date, String)>,
     /// Set when retired: beneficiary, purpose, claim period.
     pub retirement: Option<(String, String, String)>,
+    /// The operation that last transferred the block out of this book.
+    pub sent_by: Option<String>,
 }
 
 impl Certificate {
+    /// Units in the block (blocks are checked to hold at most `i64::MAX` units).
     pub fn units(&self) -> i64 {
-        (self.last - self.first + 1) as i64
+        i64::try_from(self.last - self.first + 1).unwrap_or(i64::MAX)
     }
+    pub fn space(&self) -> SerialSpace {
+        SerialSpace { issuer: self.issuer.clone(), pool: self.pool.clone(), period: self.period }
+    }
+    /// `1..10 (issuer a, pool b-c, period 0)`.
     pub fn serials(&self) -> String {
-        format!("{}-{:08}..{}-{:08}", self.prefix, self.first, self.prefix, self.last)
+        format!("{:08}..{:08} ({})", self.first, self.last, self.space().describe())
     }
 }
 
 /// What a received certificate is: its serial block and origin, as the sender's book holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateBlock {
+    pub issuer: String,
     pub pool: String,
     pub period: u32,
-    pub prefix: String,
     pub first: u64,
     pub last: u64,
     pub bundled_with: Option<String>,
     pub expires: Option<Date>,
+    /// The sender's transfer operation (each transfer is received once).
+    pub sent_by: Option<String>,
 }
 
 impl Certificate {
     pub fn block(&self) -> CertificateBlock {
         CertificateBlock {
+            issuer: self.issuer.clone(),
             pool: self.pool.clone(),
             period: self.period,
-            prefix: self.prefix.clone(),
             first: self.first,
             last: self.last,
             bundled_with: self.bundled_with.clone(),
             expires: self.expires,
+            sent_by: self.sent_by.clone(),
         }
     }
 }
+
+/// Disjoint closed ranges of serial numbers, keyed by their first number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ranges(BTreeMap<u64, u64>);
+
+impl Ranges {
+    /// The first stored range that overlaps `first..=last`, if any: O(log n).
+    pub fn overlap(&self, first: u64, last: u64) -> Option<(u64, u64)> {
+        let before = self.0.range(..=last).next_back().map(|(a, b)| (*a, *b));
+        before.filter(|(_, b)| *b >= first)
+    }
+    /// Adds `first..=last`; refuses an overlap and returns the range it overlaps.
+    pub fn insert(&mut self, first: u64, last: u64) -> Result<(), (u64, u64)> {
+        if let Some(o) = self.overlap(first, last) {
+            return Err(o);
+        }
+        self.0.insert(first, last);
+        Ok(())
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.0.iter().map(|(a, b)| (*a, *b))
+    }
+}
+
+/// A book key: issuer and certificate id.
+pub type CertKey = (String, String);
 
 /// The certificate units of a ledger and their life.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CertificateBook {
-    pub certificates: BTreeMap<String, Certificate>,
-    /// Next serial per (pool, period) prefix.
-    pub next_serial: BTreeMap<String, u64>,
-    pub retired_serials: BTreeSet<(String, u64)>,
+    /// By issuer and id: ids are the issuer's names, so two issuers may use the same one.
+    pub certificates: BTreeMap<CertKey, Certificate>,
+    /// Next serial number per own (pool, period).
+    pub next_serial: BTreeMap<(String, u32), u64>,
+    /// Retired numbers per serial space, as ranges.
+    pub retired: BTreeMap<SerialSpace, Ranges>,
 }
 
 impl CertificateBook {
-    pub fn get_active(&self, id: &str, me: &str) -> Result<&Certificate, CocError> {
-        let c =
-            self.certificates.get(id).ok_or_else(|| CocError::CertificateUnknown(format!("no certificate `{id}`")))?;
+    /// The certificate a reference names: `ID` when one issuer's certificate of the book has that
+    /// id, else `ISSUER/ID`. Among several, `pick` chooses (e.g. the active one held); two left
+    /// is ambiguous.
+    pub fn find(&self, reference: &str, pick: impl Fn(&Certificate) -> bool) -> Result<&Certificate, CocError> {
+        let by_id: Vec<&Certificate> = self.certificates.values().filter(|c| c.id == reference).collect();
+        let found: Vec<&Certificate> = if by_id.is_empty() {
+            match reference.split_once('/') {
+                Some((issuer, id)) => {
+                    self.certificates.get(&(issuer.to_string(), id.to_string())).into_iter().collect()
+                }
+                None => Vec::new(),
+            }
+        } else {
+            by_id
+        };
+        match found.len() {
+            0 => Err(CocError::CertificateUnknown(format!("no certificate `{reference}`"))),
+            1 => Ok(found[0]),
+            _ => {
+                let picked: Vec<&Certificate> = found.iter().copied().filter(|c| pick(c)).collect();
+                match picked.len() {
+                    1 => Ok(picked[0]),
+                    0 => Ok(found[0]),
+                    _ => Err(CocError::Invalid(format!(
+                        "`{reference}` names certificates of {}: write ISSUER/{reference}",
+                        picked.iter().map(|c| format!("`{}`", c.issuer)).collect::<Vec<_>>().join(" and ")
+                    ))),
+                }
+            }
+        }
+    }
+
+    fn key_of(&self, reference: &str, me: &str) -> Result<CertKey, CocError> {
+        let c = self.find(reference, |c| c.state == CertState::Active && c.holder == me)?;
+        Ok((c.issuer.clone(), c.id.clone()))
+    }
+
+    pub fn get_active(&self, reference: &str, me: &str) -> Result<&Certificate, CocError> {
+        let c = self.find(reference, |c| c.state == CertState::Active && c.holder == me)?;
         if c.state != CertState::Active {
-            return Err(CocError::CertificateUnavailable(format!("certificate `{id}` is {}", c.state.as_str())));
+            return Err(CocError::CertificateUnavailable(format!("certificate `{reference}` is {}", c.state.as_str())));
         }
         if c.holder != me {
-            return Err(CocError::CertificateUnavailable(format!("certificate `{id}` is held by `{}`", c.holder)));
+            return Err(CocError::CertificateUnavailable(format!("certificate `{reference}` is not held here")));
         }
         Ok(c)
     }
 
+    /// Units of this book's own certificates bundled with `sale` (split parents not counted twice).
+    pub fn bundled_units(&self, me: &str, sale: &str) -> i128 {
+        self.certificates
+            .values()
+            .filter(|c| c.issuer == me && c.state != CertState::Split && c.bundled_with.as_deref() == Some(sale))
+            .map(|c| c.units() as i128)
+            .sum()
+    }
+
+    /// Issues `units` fresh numbers of the issuer's (pool, period) space.
     pub fn issue(&mut self, mut c: Certificate, units: i64) -> Result<(), CocError> {
-        if self.certificates.contains_key(&c.id) {
+        let key = (c.issuer.clone(), c.id.clone());
+        if self.certificates.contains_key(&key) {
             return Err(CocError::Invalid(format!("certificate `{}` already exists", c.id)));
         }
-        let next = self.next_serial.entry(c.prefix.clone()).or_insert(1);
-        c.first = *next;
-        c.last = *next + units as u64 - 1;
-        *next += units as u64;
-        self.certificates.insert(c.id.clone(), c);
+        if units <= 0 {
+            return Err(CocError::Invalid("a certificate has at least one unit".into()));
+        }
+        let next = self.next_serial.get(&(c.pool.clone(), c.period)).copied().unwrap_or(1);
+        let after = next
+            .checked_add(units as u64)
+            .filter(|a| *a - 1 <= i64::MAX as u64)
+            .ok_or_else(|| CocError::Overflow(format!("{units} more units exceed the serial numbers of the pool")))?;
+        c.first = next;
+        c.last = after - 1;
+        self.next_serial.insert((c.pool.clone(), c.period), after);
+        self.certificates.insert(key, c);
         Ok(())
     }
 
@@ -130,62 +250,106 @@ impl CertificateBook {
                 c.units() - 1
             )));
         }
+        if first_id == rest_id {
+            return Err(CocError::Invalid("the two parts of a split need two ids".into()));
+        }
         for new in [first_id, rest_id] {
-            if self.certificates.contains_key(new) {
+            if self.certificates.contains_key(&(c.issuer.clone(), new.to_string())) {
                 return Err(CocError::Invalid(format!("certificate `{new}` already exists")));
             }
         }
         let mut a = c.clone();
         a.id = first_id.into();
         a.last = c.first + units as u64 - 1;
-        a.history = vec![(date, format!("split from {id}"))];
-        let mut b = c.clone();
+        a.history = vec![(date, format!("split from {}", c.id))];
+        a.sent_by = None;
+        let mut b = a.clone();
         b.id = rest_id.into();
         b.first = a.last + 1;
-        b.history = vec![(date, format!("split from {id}"))];
-        let orig = self.certificates.get_mut(id).expect("checked");
+        b.last = c.last;
+        let orig = self.certificates.get_mut(&(c.issuer.clone(), c.id.clone())).expect("checked");
         orig.state = CertState::Split;
         orig.history.push((date, format!("split into {first_id} and {rest_id}")));
-        self.certificates.insert(a.id.clone(), a);
-        self.certificates.insert(b.id.clone(), b);
+        self.certificates.insert((a.issuer.clone(), a.id.clone()), a);
+        self.certificates.insert((b.issuer.clone(), b.id.clone()), b);
         Ok(())
     }
 
-    /// Books a certificate received from another holder.
+    /// Books a certificate received from another holder. `reference` is its id, or ISSUER/ID.
+    /// A block this book once sent away takes up its old entry again.
     pub fn receive(
         &mut self,
-        id: &str,
+        reference: &str,
         from: &str,
         me: &str,
         block: &CertificateBlock,
         date: Date,
     ) -> Result<(), CocError> {
-        if self.certificates.contains_key(id) {
-            return Err(CocError::CertificateUnavailable(format!("certificate `{id}` is already in this book")));
+        if block.first == 0 || block.last < block.first || block.last - block.first >= i64::MAX as u64 {
+            return Err(CocError::Invalid(format!(
+                "certificate `{reference}` has no valid serial block ({}..{})",
+                block.first, block.last
+            )));
         }
-        if block.last < block.first {
-            return Err(CocError::Invalid(format!("certificate `{id}` has an empty serial block")));
+        if block.issuer == me
+            && block.last >= self.next_serial.get(&(block.pool.clone(), block.period)).copied().unwrap_or(1)
+        {
+            return Err(CocError::Invalid(format!("certificate `{reference}`: this book never issued those serials")));
         }
-        self.certificates.insert(
-            id.to_string(),
-            Certificate {
-                id: id.to_string(),
-                pool: block.pool.clone(),
-                period: block.period,
-                prefix: block.prefix.clone(),
-                first: block.first,
-                last: block.last,
-                bundled_with: block.bundled_with.clone(),
-                expires: block.expires,
-                holder: me.to_string(),
-                state: CertState::Active,
-                history: vec![(date, format!("received from {from}"))],
-                retirement: None,
-            },
-        );
+        let id = match reference.split_once('/') {
+            Some((issuer, id)) if issuer == block.issuer => id,
+            _ => reference,
+        };
+        let key = (block.issuer.clone(), id.to_string());
+        let space = SerialSpace { issuer: block.issuer.clone(), pool: block.pool.clone(), period: block.period };
+        if let Some(old) = self.certificates.get(&key) {
+            let same = old.block() == CertificateBlock { sent_by: old.sent_by.clone(), ..block.clone() };
+            if !(same && old.state == CertState::TransferredOut) {
+                return Err(CocError::CertificateUnavailable(format!(
+                    "certificate `{id}` of `{}` is already in this book",
+                    block.issuer
+                )));
+            }
+        }
+        // No unit is held or retired twice in one book.
+        if let Some((a, b)) = self.retired.get(&space).and_then(|r| r.overlap(block.first, block.last)) {
+            return Err(CocError::CertificateUnavailable(format!(
+                "certificate `{id}`: units {a}..{b} of {} were already retired here",
+                space.describe()
+            )));
+        }
+        if let Some(other) = self.certificates.values().find(|c| {
+            c.state == CertState::Active && c.space() == space && c.first <= block.last && block.first <= c.last
+        }) {
+            return Err(CocError::CertificateUnavailable(format!(
+                "certificate `{id}` overlaps `{}`, held here, in {}",
+                other.id,
+                space.describe()
+            )));
+        }
+        let entry = self.certificates.entry(key).or_insert_with(|| Certificate {
+            id: id.to_string(),
+            issuer: block.issuer.clone(),
+            pool: block.pool.clone(),
+            period: block.period,
+            first: block.first,
+            last: block.last,
+            bundled_with: block.bundled_with.clone(),
+            expires: block.expires,
+            holder: me.to_string(),
+            state: CertState::Active,
+            history: Vec::new(),
+            retirement: None,
+            sent_by: None,
+        });
+        entry.holder = me.to_string();
+        entry.state = CertState::Active;
+        entry.sent_by = None;
+        entry.history.push((date, format!("received from {from}")));
         Ok(())
     }
 
+    /// Retires a block: one range, whatever its size; a unit is retired once.
     pub fn retire(
         &mut self,
         id: &str,
@@ -200,16 +364,29 @@ impl CertificateBook {
                 format_date(c.expires.expect("checked"))
             )));
         }
-        for s in c.first..=c.last {
-            if !self.retired_serials.insert((c.prefix.clone(), s)) {
-                return Err(CocError::CertificateUnavailable(format!("unit {}-{s:08} was already retired", c.prefix)));
-            }
+        if let Err((a, b)) = self.retired.entry(c.space()).or_default().insert(c.first, c.last) {
+            return Err(CocError::CertificateUnavailable(format!(
+                "units {a}..{b} of {} were already retired",
+                c.space().describe()
+            )));
         }
-        let c = self.certificates.get_mut(id).expect("checked");
+        let c = self.certificates.get_mut(&(c.issuer.clone(), c.id.clone())).expect("checked");
         c.state = CertState::Retired;
         c.history
             .push((date, format!("retired for {} ({}), claim period {}", retirement.0, retirement.1, retirement.2)));
         c.retirement = Some(retirement);
+        Ok(())
+    }
+
+    /// Marks the block sent to `to` by operation `op`.
+    pub fn send(&mut self, id: &str, me: &str, to: &str, op: &str, date: Date, note: String) -> Result<(), CocError> {
+        let key = self.key_of(id, me)?;
+        self.get_active(id, me)?;
+        let c = self.certificates.get_mut(&key).expect("checked");
+        c.state = CertState::TransferredOut;
+        c.holder = to.to_string();
+        c.sent_by = Some(op.to_string());
+        c.history.push((date, note));
         Ok(())
     }
 
@@ -222,7 +399,8 @@ impl CertificateBook {
         note: String,
     ) -> Result<(), CocError> {
         self.get_active(id, me)?;
-        let c = self.certificates.get_mut(id).expect("checked");
+        let key = self.key_of(id, me)?;
+        let c = self.certificates.get_mut(&key).expect("checked");
         c.state = state;
         c.history.push((date, note));
         Ok(())

@@ -13,4 +13,6 @@ pub enum CocError {
     CertificateUnavailable(String),
     PeriodNotEnded(String),
     Invalid(String),
+    /// A number beyond what the book can hold (checked, never wrapped).
+    Overflow(String),
 }

@@ -20,7 +20,9 @@ mod model;
 mod pool;
 
 pub use avoided::{AvoidedBasis, AvoidedCertificate};
-pub use certificate::{certificate_unit, CertState, Certificate, CertificateBlock, CertificateBook};
+pub use certificate::{
+    certificate_unit, CertKey, CertState, Certificate, CertificateBlock, CertificateBook, Ranges, SerialSpace,
+};
 pub use error::CocError;
 pub use model::{Attribute, Attribution, Boundary, CarryOver, CustodyModel, GroupKey, Method, OutputForm, Policy};
 pub use pool::{Pool, PoolClaim, PoolInput, PoolOutput, PoolPeriod, PoolStatement};

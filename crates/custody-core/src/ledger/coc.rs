@@ -2,7 +2,6 @@
 //! the ledger: no transaction is posted.
 
 use super::state::Ledger;
-use crate::exact;
 use crate::model::*;
 use crate::ops::*;
 use crate::reject::{Code, Violations};
@@ -26,6 +25,7 @@ impl Ledger {
                 CocError::CertificateUnavailable(m) => (Code::CertificateUnavailable, m),
                 CocError::PeriodNotEnded(m) => (Code::PeriodNotEnded, m),
                 CocError::Invalid(m) => (Code::AllocationInvalid, m),
+                CocError::Overflow(m) => (Code::Overflow, m),
             };
             v.push(code, None, m);
         };
@@ -127,6 +127,7 @@ impl Ledger {
             CustodyOp::CertificateIssue { certificate, units, bundled_with, expires, .. } => {
                 let p = pool.as_mut().expect("pool op");
                 let form = p.policy.output;
+                let unit = crate::coc::certificate_unit(p.policy.attribute);
                 if form == crate::coc::OutputForm::UpdatedFactor {
                     Err(CocError::AttributionNotAllowed(format!(
                         "pool `{}` outputs an updated factor, not certificates",
@@ -139,46 +140,47 @@ impl Ledger {
                         form.as_str(),
                         if bundled_with.is_some() { "do not name a sale" } else { "name the sale they travel with" }
                     )))
-                } else if bundled_with
-                    .as_ref()
-                    .is_some_and(|s| self.transaction(s).is_none_or(|t| t.kind != TxKind::Sell))
-                {
-                    Err(CocError::Invalid(format!(
-                        "`{}` is not a sale of this ledger",
-                        bundled_with.clone().unwrap_or_default()
-                    )))
                 } else if *units <= 0 {
                     Err(CocError::Invalid("a certificate has at least one unit".into()))
+                } else if let Err(e) = bundled_with.as_ref().map_or(Ok(()), |s| self.bundle_fits(&book, s, *units)) {
+                    Err(e)
                 } else {
                     let period = p.policy.period_of(op.date).unwrap_or(0);
-                    let unit = crate::coc::certificate_unit(p.policy.attribute);
-                    p.add_claim(PoolClaim {
-                        id: op.id.clone(),
-                        date: op.date,
-                        output: None,
-                        quantity: units.saturating_mul(unit),
-                        factor: None,
-                        certificate: Some(certificate.clone()),
-                    })
-                    .and_then(|_| {
-                        book.issue(
-                            Certificate {
-                                id: certificate.clone(),
-                                pool: p.policy.id.clone(),
-                                period,
-                                prefix: format!("{}-{}-{}", me, p.policy.id, period),
-                                first: 0,
-                                last: 0,
-                                bundled_with: bundled_with.clone(),
-                                expires: *expires,
-                                holder: me.clone(),
-                                state: CertState::Active,
-                                history: vec![(op.date, format!("issued from pool {} period {period}", p.policy.id))],
-                                retirement: None,
-                            },
-                            *units,
-                        )
-                    })
+                    match units.checked_mul(unit) {
+                        None => Err(CocError::Overflow(format!("{units} certificate units are out of range"))),
+                        Some(quantity) => p
+                            .add_claim(PoolClaim {
+                                id: op.id.clone(),
+                                date: op.date,
+                                output: None,
+                                quantity,
+                                factor: None,
+                                certificate: Some(certificate.clone()),
+                            })
+                            .and_then(|_| {
+                                book.issue(
+                                    Certificate {
+                                        id: certificate.clone(),
+                                        issuer: me.clone(),
+                                        pool: p.policy.id.clone(),
+                                        period,
+                                        first: 0,
+                                        last: 0,
+                                        bundled_with: bundled_with.clone(),
+                                        expires: *expires,
+                                        holder: me.clone(),
+                                        state: CertState::Active,
+                                        history: vec![(
+                                            op.date,
+                                            format!("issued from pool {} period {period}", p.policy.id),
+                                        )],
+                                        retirement: None,
+                                        sent_by: None,
+                                    },
+                                    *units,
+                                )
+                            }),
+                    }
                 }
             }
             CustodyOp::CertificateSplit { certificate, units, first, rest } => {
@@ -186,39 +188,14 @@ impl Ledger {
             }
             CustodyOp::CertificateTransfer { certificate, to } => {
                 self.check_counterparty(&Some(to.clone()), "to", v);
-                match book.get_active(certificate, &me).map(|c| c.bundled_with.clone()) {
-                    Ok(Some(sale)) => {
-                        let sold_to = self
-                            .transaction(&sale)
-                            .is_some_and(|t| t.meta.contains_key(&format!("{}{to}", SOLD_TO_PREFIX)));
-                        if sold_to {
-                            book.set_state(
-                                certificate,
-                                &me,
-                                op.date,
-                                CertState::TransferredOut,
-                                format!("transferred to {to} with sale {sale}"),
-                            )
-                        } else {
-                            Err(CocError::CertificateUnavailable(format!(
-                                "certificate `{certificate}` is bundled with sale `{sale}`, which did not go to `{to}`"
-                            )))
-                        }
-                    }
-                    Ok(None) => book.set_state(
-                        certificate,
-                        &me,
-                        op.date,
-                        CertState::TransferredOut,
-                        format!("transferred to {to}"),
-                    ),
+                let note = match book.get_active(certificate, &me).map(|c| (c.bundled_with.clone(), c.units())) {
+                    Ok((Some(sale), units)) => self
+                        .bundle_follows(&book, &sale, to, units)
+                        .map(|_| format!("transferred to {to} with sale {sale}")),
+                    Ok((None, _)) => Ok(format!("transferred to {to}")),
                     Err(e) => Err(e),
-                }
-                .map(|_| {
-                    if let Some(c) = book.certificates.get_mut(certificate) {
-                        c.holder = to.clone();
-                    }
-                })
+                };
+                note.and_then(|note| book.send(certificate, &me, to, &op.id, op.date, note))
             }
             CustodyOp::CertificateReceive { certificate, from, block } => {
                 self.check_counterparty(&Some(from.clone()), "from", v);
@@ -236,65 +213,24 @@ impl Ledger {
                 book.set_state(certificate, &me, op.date, CertState::Cancelled, format!("cancelled: {reason}"))
             }
             CustodyOp::CertificateExpire { certificate } => {
-                match book.certificates.get(certificate).and_then(|c| c.expires) {
-                    Some(e) if op.date > e => {
+                match book.find(certificate, |c| c.state == CertState::Active && c.holder == me).map(|c| c.expires) {
+                    Ok(Some(e)) if op.date > e => {
                         book.set_state(certificate, &me, op.date, CertState::Expired, "expired".into())
                     }
-                    Some(e) => Err(CocError::CertificateUnavailable(format!(
+                    Ok(Some(e)) => Err(CocError::CertificateUnavailable(format!(
                         "certificate `{certificate}` is valid until {}",
                         format_date(e)
                     ))),
-                    None if book.certificates.contains_key(certificate) => {
+                    Ok(None) => {
                         Err(CocError::CertificateUnavailable(format!("certificate `{certificate}` has no expiry date")))
                     }
-                    None => Err(CocError::CertificateUnknown(format!("no certificate `{certificate}`"))),
+                    Err(e) => Err(e),
                 }
             }
-            CustodyOp::Avoided { project, basis, baseline, actual, quantity: m, allocated_to } => {
-                let Ok(base) = m.base() else {
-                    v.push(Code::Overflow, Some("quantity"), "quantity out of range");
-                    return;
-                };
-                let Ok(q) = exact::round_i64(base) else {
-                    v.push(Code::Overflow, Some("quantity"), "quantity out of range");
-                    return;
-                };
-                if q <= 0 {
-                    v.push(
-                        Code::QuantityNotPositive,
-                        Some("quantity"),
-                        "an avoided-emission certificate needs a positive quantity",
-                    );
-                    return;
-                }
-                if actual > baseline {
-                    v.push(
-                        Code::AllocationInvalid,
-                        Some("actual"),
-                        "actual intensity above the baseline: nothing was avoided",
-                    );
-                    return;
-                }
-                match exact::round_i64((*baseline - *actual) * exact::q(q as i128)) {
-                    Ok(avoided) => {
-                        self.avoided.push(crate::coc::AvoidedCertificate {
-                            id: op.id.clone(),
-                            date: op.date,
-                            basis: *basis,
-                            project: project.clone(),
-                            baseline: *baseline,
-                            actual: *actual,
-                            quantity: q,
-                            avoided,
-                            allocated_to: allocated_to.clone(),
-                        });
-                        Ok(())
-                    }
-                    Err(_) => {
-                        v.push(Code::Overflow, Some("quantity"), "avoided emissions out of range");
-                        return;
-                    }
-                }
+            CustodyOp::Avoided { .. } => {
+                let Some(cert) = self.plan_avoided(op, c, v) else { return };
+                self.avoided.push(cert);
+                Ok(())
             }
         };
         if let Err(e) = res {

@@ -12,6 +12,7 @@
 
 mod apply;
 mod capture;
+mod certs;
 mod check;
 mod coc;
 mod consume;

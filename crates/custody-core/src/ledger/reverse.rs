@@ -39,6 +39,18 @@ impl Ledger {
             );
             return None;
         }
+        if let Some(c) = self.bundled_out(of, None) {
+            // The certificate follows the goods: it comes back before the sale is undone.
+            v.push(
+                Code::CertificateUnavailable,
+                Some("of"),
+                format!(
+                    "certificate `{}` travels with sale `{of}` and went to `{}`: it comes back first",
+                    c.id, c.holder
+                ),
+            );
+            return None;
+        }
         if let Some(why) = self.dependant_of(t) {
             if t.kind == TxKind::Receive {
                 // A settled transfer: invalid to undo (E022), and settled (E034), as the seller's side.
@@ -72,9 +84,6 @@ impl Ledger {
                 return Some("the return settled its transfer; sell again under a new id".into());
             }
             _ => {}
-        }
-        if let Some(c) = self.certificates.certificates.values().find(|c| c.bundled_with.as_deref() == Some(&t.id)) {
-            return Some(format!("certificate `{}` is bundled with it", c.id));
         }
         // Holdings and work-in-process sites this transaction put carbon or quantity into.
         let mut put: BTreeSet<Holding> = BTreeSet::new();

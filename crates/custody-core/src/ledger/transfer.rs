@@ -87,6 +87,18 @@ impl Ledger {
             );
             return None;
         }
+        // A bundled certificate follows the goods: while it is with the customer, the goods stay.
+        if let Some(c) = self.bundled_out(&r.sale, Some(&r.customer)) {
+            v.push(
+                Code::CertificateUnavailable,
+                Some("sale"),
+                format!(
+                    "certificate `{}` travels with sale `{}` and went to `{}`: it comes back first",
+                    c.id, r.sale, r.customer
+                ),
+            );
+            return None;
+        }
         let item_id = sale.movements.first().map(|m| m.item.clone())?;
         let item = self.item_or(&item_id, "sale", v)?;
         let lot = self.lot_for(item, &None, &op.id);

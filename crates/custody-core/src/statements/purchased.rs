@@ -58,7 +58,12 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
                 certificate,
                 from,
                 block: Some(b),
-            }) => Some((certificate.clone(), from.clone(), (b.last - b.first + 1) as i64, b.pool.clone())),
+            }) => Some((
+                certificate.clone(),
+                from.clone(),
+                i64::try_from(b.last.saturating_sub(b.first).saturating_add(1)).unwrap_or(i64::MAX),
+                b.pool.clone(),
+            )),
             _ => None,
         })
         .collect();

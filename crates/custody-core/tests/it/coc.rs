@@ -241,7 +241,7 @@ fn check_pool(l: &Ledger) -> Result<(), TestCaseError> {
     let mut seen = std::collections::BTreeSet::new();
     for c in l.certificates().certificates.values().filter(|c| c.state == CertState::Retired) {
         for s in c.first..=c.last {
-            prop_assert!(seen.insert((c.prefix.clone(), s)), "unit {s} retired twice");
+            prop_assert!(seen.insert((c.space(), s)), "unit {s} retired twice");
         }
     }
     Ok(())

@@ -1,6 +1,8 @@
 //! Property tests of the core against simple reference models.
 
 mod coc;
+mod instruments;
+mod instruments_props;
 mod props;
 mod scale;
 mod tidy;

@@ -215,16 +215,17 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
             let certificate = cert(b)?;
             let from = b.one("from", word("the sending entity"))?;
             let block = b.one("block", |f| {
-                // block POOL PERIOD PREFIX FIRST LAST [bundled-with=SALE] [expires=DATE]
-                let pool = ident(f, 0, "the pool")?;
+                // block ISSUER POOL PERIOD FIRST LAST [bundled-with=SALE] [expires=DATE] [sent-by=OP]
+                let issuer = ident(f, 0, "the issuing entity")?;
+                let pool = ident(f, 1, "the pool")?;
                 let nums = |i: usize, what: &str| -> R<u64> {
                     let t = arg(f, i, what)?;
                     t.text.parse::<u64>().map_or_else(|_| at(f, Some(t), format!("{what} is a whole number")), Ok)
                 };
-                let period = nums(1, "the period")? as u32;
-                let prefix = ident(f, 2, "the serial prefix")?;
+                let period = u32::try_from(nums(2, "the period")?)
+                    .map_or_else(|_| at(f, None, "the period is out of range"), Ok)?;
                 let (first, last) = (nums(3, "the first serial")?, nums(4, "the last serial")?);
-                let o = options(f, 5, &["bundled-with", "expires"])?;
+                let o = options(f, 5, &["bundled-with", "expires", "sent-by"])?;
                 let expires = match opt_value(&o, "expires") {
                     Some(d) => Some(
                         parse_date(&d).map_or_else(|| at(f, o.get("expires").copied(), "expires=YYYY-MM-DD"), Ok)?,
@@ -232,13 +233,14 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
                     None => None,
                 };
                 Ok(custody_core::coc::CertificateBlock {
+                    issuer,
                     pool,
                     period,
-                    prefix,
                     first,
                     last,
                     bundled_with: opt_value(&o, "bundled-with"),
                     expires,
+                    sent_by: opt_value(&o, "sent-by"),
                 })
             })?;
             b.finish()?;

@@ -364,6 +364,24 @@ fn e031_period_not_ended() {
 }
 
 #[test]
+fn e042_instrument_duplicate() {
+    let cert = |id: &str| {
+        format!(
+            "2025-01-07 avoided {id}\n  project \"DRI plant\"\n  basis company-baseline\n  baseline 0.2 tCO2e/t\n  actual 0.1 tCO2e/t\n  quantity 1 t\n  allocated-to \"steel\"\n"
+        )
+    };
+    check(&format!("{}{}", cert("a1"), cert("a2")), &["instrument_duplicate"]);
+}
+
+#[test]
+fn e043_negative_intensity() {
+    check(
+        "2025-01-07 avoided a1\n  project \"P\"\n  basis project-baseline\n  baseline 2.2 tCO2e/t\n  actual -5 tCO2e/t\n  quantity 1 t\n",
+        &["negative_intensity"],
+    );
+}
+
+#[test]
 fn every_violation_is_reported_in_precedence_order() {
     check(
         "2025-01-05 purchase p9\n  supplier nobody\n  item ore\n  quantity 1 t\n  factor 1 gCO2/kg\n  factor 2 gCO2/kg\n",
@@ -411,11 +429,13 @@ fn every_code_has_a_case() {
         "transfer_settled",
         "raw_not_allowed",
         "self_dealing",
+        "instrument_duplicate",
+        "negative_intensity",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);
     let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
-    assert_eq!(numbers, (1..=36).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+    assert_eq!(numbers, (1..=38).collect::<Vec<u16>>(), "codes are numbered in precedence order");
 }
 
 #[test]

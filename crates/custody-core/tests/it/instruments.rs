@@ -1,0 +1,403 @@
+//! Instruments that behave like property (issue 17, items 3-8), each case's right value: serials
+//! unambiguous across issuers, books keyed by issuer and id, retirements as ranges, checked
+//! arithmetic, bundled certificates bound to their sale, avoided-emission certificates once per
+//! project, product and period, and claims bound to their product and quantity.
+
+use custody_core::claims::{self, Claim, ClaimKind, FerrousInputs, Footprint};
+use custody_core::coc::*;
+use custody_core::model::*;
+use custody_core::ops::{CustodyOp, Op, Operation};
+use custody_core::statements::Scope;
+use custody_core::{Code, Ledger};
+use custody_journal::{load, Source};
+
+pub fn journal(text: &str) -> Ledger {
+    match load(&[Source { name: "t.journal".into(), text: text.into() }]) {
+        Ok(l) => l,
+        Err((_, d)) => panic!("journal must load: {d:#?}"),
+    }
+}
+
+/// The codes a journal's first refused entry carries (empty: it loads).
+fn refused(text: &str) -> Vec<String> {
+    match load(&[Source { name: "t.journal".into(), text: text.into() }]) {
+        Ok(_) => vec![],
+        Err((_, d)) => d[0]
+            .message
+            .split('[')
+            .skip(1)
+            .map(|s| s.split(']').next().unwrap().split(' ').nth(1).unwrap().to_string())
+            .collect(),
+    }
+}
+
+pub fn date(s: &str) -> Date {
+    parse_date(s).unwrap()
+}
+
+pub fn op(id: &str, d: &str, c: CustodyOp) -> Op {
+    Op { id: id.into(), date: date(d), memo: String::new(), body: Operation::Custody(c) }
+}
+
+/// An issuer `id` with certificate pool `pool` fed `tonnes` t of eligible DRI steel.
+pub fn issuer(id: &str, pool: &str, tonnes: u64) -> String {
+    format!(
+        "entity {id} \"{id}\"\n  ratios efi\n  gwp ar6\n{}\
+         item dri-steel \"DRI\"\n  category product\nitem coil \"Coil\"\n  category product\n\
+         period 2025 2025-01-01 2025-12-31\n\
+         pool {pool} \"pool\"\n  attribute low-emission-iron\n  method credit\n  eligible dri-steel\n  start 2025-01\n  \
+           period 12 months\n  boundary site s1\n  group flat coil\n  attribution proportional\n  \
+           output unbundled-certificate\n  claim \"instruments\"\n\
+         2025-03-31 pool-input in\n  pool {pool}\n  item dri-steel\n  quantity {tonnes} t\n  site s1\n",
+        others(id, &["d", "a"])
+    )
+}
+
+/// Counterparty lines for `ids`, leaving out the entity itself (a company is not its own counterparty).
+pub fn others(me: &str, ids: &[&str]) -> String {
+    ids.iter().filter(|c| **c != me).map(|c| format!("counterparty {c} \"{}\"\n", c.to_uppercase())).collect()
+}
+
+pub fn holder(id: &str) -> Ledger {
+    journal(&format!(
+        "entity {id} \"{id}\"\n  ratios efi\n  gwp ar6\n{}period 2025 2025-01-01 2025-12-31\n",
+        others(id, &["a", "a-b", "d"])
+    ))
+}
+
+pub fn issue(cert: &str, pool: &str, units: i64) -> CustodyOp {
+    CustodyOp::CertificateIssue {
+        pool: pool.into(),
+        certificate: cert.into(),
+        units,
+        bundled_with: None,
+        expires: None,
+    }
+}
+
+pub fn send(cert: &str, to: &str) -> CustodyOp {
+    CustodyOp::CertificateTransfer { certificate: cert.into(), to: to.into() }
+}
+
+pub fn retire(cert: &str) -> CustodyOp {
+    CustodyOp::CertificateRetire {
+        certificate: cert.into(),
+        beneficiary: "D".into(),
+        purpose: "p".into(),
+        claim_period: "2025".into(),
+    }
+}
+
+/// What a registry does on a certificate receive: the block as the sender's book holds it.
+pub fn receive_from(sender: &Ledger, cert: &str, to: &str) -> CustodyOp {
+    let c = sender.certificates().find(cert, |c| c.state == CertState::TransferredOut && c.holder == to).unwrap();
+    CustodyOp::CertificateReceive { certificate: cert.into(), from: sender.entity().id.clone(), block: Some(c.block()) }
+}
+
+fn code(r: Result<custody_core::Applied, custody_core::Rejection>) -> Option<Code> {
+    r.err().map(|e| e.code())
+}
+
+#[test]
+fn case_11_two_issuers_never_share_a_serial_and_both_cert_1_are_held() {
+    // `a` with pool `b-c` and `a-b` with pool `c`: joined with `-` both would read a-b-c-0.
+    let mut a = journal(&issuer("a", "b-c", 100));
+    let mut ab = journal(&issuer("a-b", "c", 100));
+    let mut d = holder("d");
+    for (l, pool) in [(&mut a, "b-c"), (&mut ab, "c")] {
+        l.apply(op("i", "2025-04-01", issue("CERT-1", pool, 10))).unwrap();
+        l.apply(op("t", "2025-04-02", send("CERT-1", "d"))).unwrap();
+    }
+    d.apply(op("r1", "2025-04-03", receive_from(&a, "CERT-1", "d"))).unwrap();
+    d.apply(op("r2", "2025-04-03", receive_from(&ab, "CERT-1", "d"))).unwrap();
+    let held: Vec<&Certificate> = d.certificates().certificates.values().collect();
+    assert_eq!(held.len(), 2, "each CERT-1 known by issuer and id");
+    assert_ne!(held[0].space(), held[1].space(), "distinct issuers never share a serial");
+    assert_eq!(held.iter().map(|c| c.units()).sum::<i64>(), 20);
+    // Both active: the bare id is ambiguous; ISSUER/ID names each.
+    assert_eq!(code(d.apply(op("x0", "2025-04-04", retire("CERT-1")))), Some(Code::AllocationInvalid));
+    d.apply(op("x1", "2025-04-04", retire("a/CERT-1"))).unwrap();
+    d.apply(op("x2", "2025-04-04", retire("a-b/CERT-1"))).unwrap();
+    assert!(d.certificates().certificates.values().all(|c| c.state == CertState::Retired));
+}
+
+#[test]
+fn case_12_a_billion_unit_block_retires_as_one_range() {
+    let mut a = journal(&issuer("a", "certs", 1_000_001_000));
+    a.apply(op("big", "2025-07-02", issue("BIG", "certs", 1_000_000_000))).unwrap();
+    a.apply(op("r", "2025-07-03", retire("BIG"))).unwrap();
+    for i in 0..10 {
+        a.apply(op(&format!("s{i}"), "2025-07-04", issue(&format!("S{i}"), "certs", 1))).unwrap();
+    }
+    let space = SerialSpace { issuer: "a".into(), pool: "certs".into(), period: 0 };
+    assert_eq!(a.certificates().retired[&space].iter().collect::<Vec<_>>(), vec![(1, 1_000_000_000)]);
+    let s9 = a.certificates().find("S9", |_| true).unwrap();
+    assert_eq!((s9.first, s9.last), (1_000_000_010, 1_000_000_010));
+}
+
+#[test]
+fn serial_arithmetic_is_checked_never_wrapped() {
+    let mut a = journal(&issuer("a", "certs", 100));
+    assert_eq!(code(a.apply(op("i", "2025-04-01", issue("X", "certs", i64::MAX)))), Some(Code::Overflow));
+    let mut d = holder("d");
+    let block = |first: u64, last: u64| CertificateBlock {
+        issuer: "a".into(),
+        pool: "certs".into(),
+        period: 0,
+        first,
+        last,
+        bundled_with: None,
+        expires: None,
+        sent_by: None,
+    };
+    for (first, last) in [(0, 5), (7, 6), (1, u64::MAX)] {
+        let r = CustodyOp::CertificateReceive {
+            certificate: "X".into(),
+            from: "a".into(),
+            block: Some(block(first, last)),
+        };
+        assert_eq!(code(d.apply(op("r", "2025-04-03", r))), Some(Code::AllocationInvalid), "{first}..{last}");
+    }
+    // Overlapping blocks typed into one book: the second is refused, no unit held twice.
+    let r = |id: &str, f, l| CustodyOp::CertificateReceive {
+        certificate: id.into(),
+        from: "a".into(),
+        block: Some(block(f, l)),
+    };
+    d.apply(op("r1", "2025-04-03", r("X", 1, 10))).unwrap();
+    assert_eq!(code(d.apply(op("r2", "2025-04-03", r("Y", 5, 20)))), Some(Code::CertificateUnavailable));
+}
+
+#[test]
+fn a_block_comes_back_to_a_former_holder() {
+    let mut a = journal(&issuer("a", "certs", 100));
+    let mut d = holder("d");
+    a.apply(op("i", "2025-04-01", issue("X", "certs", 10))).unwrap();
+    a.apply(op("t1", "2025-04-02", send("X", "d"))).unwrap();
+    d.apply(op("r1", "2025-04-03", receive_from(&a, "X", "d"))).unwrap();
+    d.apply(op("t2", "2025-04-04", send("X", "a"))).unwrap();
+    a.apply(op("r2", "2025-04-05", receive_from(&d, "X", "a"))).unwrap();
+    let x = a.certificates().find("X", |_| true).unwrap();
+    assert_eq!((x.state, x.holder.as_str()), (CertState::Active, "a"));
+    // ...and may travel to d again, under a new transfer.
+    a.apply(op("t3", "2025-04-06", send("X", "d"))).unwrap();
+    d.apply(op("r3", "2025-04-07", receive_from(&a, "X", "d"))).unwrap();
+    d.apply(op("x", "2025-04-08", retire("X"))).unwrap();
+}
+
+pub const SELLER: &str =
+    "entity s \"Seller\"\n  ratios efi\n  gwp ar5\ncounterparty grid \"Grid\"\ncounterparty b \"B\"\n\
+item elec \"Electricity\"\n  category electricity\nitem dri-steel \"DRI steel\"\n  category product\n\
+period 2025 2025-01-01 2025-12-31\n\
+2025-03-10 purchase buy-elec\n  supplier grid\n  item elec\n  quantity 100 MWh\n  factor 500 gCO2/kWh\n\
+2025-03-10 consume use\n  use elec 100 MWh\n2025-03-10 produce make\n  output dri-steel 100 t\n\
+2025-03-11 sell sale1\n  item dri-steel\n  customer b 100 t\n  custody mass-balance\n\
+pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible dri-steel\n  start 2025-01\n  \
+  period 12 months\n  boundary site s1\n  group flat dri-steel\n  group-key mass\n  attribution proportional\n  \
+  output bundled-certificate\n  claim \"travels with the sale\"\n  conversion 1\n\
+2025-03-31 pool-input in\n  pool bp\n  item dri-steel\n  quantity 1000 t\n  site s1\n";
+
+fn bundled(id: &str, units: u32) -> String {
+    format!("2025-04-01 certificate-issue {id}\n  pool bp\n  certificate {id}\n  units {units}\n  bundled-with sale1\n")
+}
+
+#[test]
+fn case_45_a_bundled_certificate_covers_at_most_its_sale_and_follows_the_goods() {
+    // a) 500 units on a 100 t sale; and 60 + 60 units on it.
+    assert_eq!(refused(&format!("{SELLER}{}", bundled("BIG", 500))), ["claim_exceeds_balance"]);
+    assert_eq!(refused(&format!("{SELLER}{}{}", bundled("A", 60), bundled("B", 60))), ["claim_exceeds_balance"]);
+    assert!(refused(&format!("{SELLER}{}", bundled("ALL", 100))).is_empty());
+    // b) the sale returned: the certificate no longer goes to the buyer.
+    let ret = "2025-04-02 return ret\n  sale sale1\n  customer b\n";
+    let tb = "2025-04-03 certificate-transfer tb\n  certificate ALL\n  to b\n";
+    assert_eq!(refused(&format!("{SELLER}{}{ret}{tb}", bundled("ALL", 100))), ["certificate_unavailable"]);
+    // ...nor once reversed; nor is a certificate issued on a returned sale.
+    let rev = "2025-04-02 reverse rv\n  of sale1\n";
+    assert_eq!(refused(&format!("{SELLER}{}{rev}{tb}", bundled("ALL", 100))), ["certificate_unavailable"]);
+    assert_eq!(refused(&format!("{SELLER}{ret}{}", bundled("ALL", 100))), ["certificate_unavailable"]);
+    // Once the certificate went with the goods, the goods are not returned without it.
+    assert_eq!(refused(&format!("{SELLER}{}{tb}{ret}", bundled("ALL", 100))), ["certificate_unavailable"]);
+    assert_eq!(refused(&format!("{SELLER}{}{tb}{rev}", bundled("ALL", 100))), ["certificate_unavailable"]);
+}
+
+#[test]
+fn a_customer_gets_no_more_bundled_units_than_it_bought() {
+    let split_sale = SELLER
+        .replace("counterparty b \"B\"\n", "counterparty b \"B\"\ncounterparty c \"C\"\n")
+        .replace("  customer b 100 t\n", "  customer b 60 t\n  customer c 40 t\n");
+    let mut l = journal(&format!("{split_sale}{}", bundled("ALL", 100)));
+    assert_eq!(code(l.apply(op("t0", "2025-04-02", send("ALL", "b")))), Some(Code::ClaimExceedsBalance));
+    let split =
+        CustodyOp::CertificateSplit { certificate: "ALL".into(), units: 60, first: "B60".into(), rest: "C40".into() };
+    l.apply(op("sp", "2025-04-02", split)).unwrap();
+    l.apply(op("t1", "2025-04-03", send("B60", "b"))).unwrap();
+    assert_eq!(code(l.apply(op("t2", "2025-04-03", send("C40", "b")))), Some(Code::ClaimExceedsBalance));
+    l.apply(op("t3", "2025-04-03", send("C40", "c"))).unwrap();
+}
+
+pub const PLANT: &str =
+    "entity ph \"Phantom\"\n  ratios efi\n  gwp ar6\ncounterparty gas-co \"Gas\"\ncounterparty buyer \"Buyer\"\n\
+item gas \"Natural gas\"\n  category fuel\n  carbon-content 0.75\nitem dri-steel \"DRI steel\"\n  category product\n\
+period 2025 2025-01-01 2025-12-31\n\
+2025-03-01 purchase buy-gas\n  supplier gas-co\n  item gas\n  quantity 60 t\n  factor 0.5 tCO2/t\n\
+2025-03-02 consume melt\n  use gas 60 t\n2025-03-02 emit burn\n  emission 160 tCO2\n\
+2025-03-03 produce make\n  output dri-steel 100 t\n2025-03-04 sell s1\n  item dri-steel\n  customer buyer 100 t\n";
+
+fn avoided(id: &str, project: &str, actual: &str, tonnes: u32) -> String {
+    format!(
+        "2025-12-31 avoided {id}\n  project \"{project}\"\n  basis company-baseline\n  baseline 2.2 tCO2e/t\n  actual {actual} tCO2e/t\n  quantity {tonnes} t\n  allocated-to \"dri-steel\"\n"
+    )
+}
+
+#[test]
+fn case_60_avoided_emissions_certified_once_per_project_product_and_period() {
+    let honest = journal(&format!("{PLANT}{}", avoided("rep", "DRI plant", "0.7", 100)));
+    assert_eq!(honest.avoided()[0].avoided, 150_000_000, "150 tCO2e in all");
+    let again = avoided("rep2", "DRI plant", "0.7", 100);
+    assert_eq!(
+        refused(&format!("{PLANT}{}{again}", avoided("rep", "DRI plant", "0.7", 100))),
+        ["instrument_duplicate"]
+    );
+    // Another project name on the same 100 t: more product than was made.
+    let other = avoided("rep3", "Another name", "0.7", 60);
+    assert_eq!(refused(&format!("{PLANT}{}{other}", avoided("rep", "DRI plant", "0.7", 50))), ["instrument_duplicate"]);
+    assert_eq!(refused(&format!("{PLANT}{}", avoided("neg", "DRI plant", "-5", 100))), ["negative_intensity"]);
+    // Never more avoided than the product's own footprint (190 tCO2e for the 100 t).
+    let big = avoided("big", "DRI plant", "0.7", 100).replace("baseline 2.2", "baseline 9");
+    assert_eq!(refused(&format!("{PLANT}{big}")), ["claim_exceeds_balance"]);
+}
+
+fn ledger_claim_case() -> Ledger {
+    journal(
+        "entity mill \"Mill\"\n  ratios efi\n  gwp ar6\ncounterparty gas-co \"Gas\"\ncounterparty buyer \"Buyer\"\n\
+         item gas \"Gas\"\n  category fuel\n  carbon-content 0.75\nitem coil \"Coil\"\n  category product\n\
+         item rail \"Rail\"\n  category product\nitem dri-steel \"DRI\"\n  category product\nitem bof-steel \"BOF\"\n  category product\n\
+         period 2025 2025-01-01 2025-12-31\n\
+         2025-03-01 purchase buy-gas\n  supplier gas-co\n  item gas\n  quantity 400 t\n  factor 2 tCO2/t\n\
+         2025-03-02 consume melt\n  use gas 400 t\n2025-03-02 emit burn\n  emission 1000 tCO2\n\
+         2025-03-03 produce roll\n  output coil 200 t\n  output rail 200 t\n\
+         2025-03-04 sell s1\n  item coil\n  customer buyer 200 t\n2025-03-04 sell s2\n  item rail\n  customer buyer 200 t\n\
+         pool sa \"Site A\"\n  attribute emission-intensity\n  method credit\n  eligible dri-steel\n  start 2025-01\n  \
+           period 12 months\n  boundary site s1\n  group flat coil\n  group-key mass\n  attribution non-proportional\n  \
+           output updated-factor\n  claim \"Scope 3\"\n  conversion 1\n  verified-by \"V\"\n\
+         2025-03-31 pool-input dri\n  pool sa\n  item dri-steel\n  quantity 100 t\n  intensity 0.7 tCO2e/t\n  site s1\n\
+         2025-03-31 pool-input bof\n  pool sa\n  item bof-steel\n  quantity 300 t\n  intensity 2.2 tCO2e/t\n  site s1\n\
+         2025-03-31 pool-output coil-out\n  pool sa\n  item coil\n  quantity 400 t\n  site s1\n\
+         2025-03-31 pool-claim one-tonne\n  pool sa\n  output coil-out\n  quantity 1 t\n  factor 0.7 tCO2e/t\n",
+    )
+}
+
+/// A framework that accepts every mass-balance claim and sets one line at 1 tCO2e/t.
+pub fn lenient() -> claims::Framework {
+    claims::Framework {
+        id: "lenient".into(),
+        name: "lenient".into(),
+        version: "1".into(),
+        material: "steel".into(),
+        unit: "tCO2e/t".into(),
+        boundary: "b".into(),
+        gases: vec![],
+        scrap: claims::ScrapDefinition::None,
+        default_scrap_share: None,
+        default_scrap_share_source: None,
+        comparison: claims::Comparison::AtMost,
+        levels: vec![claims::Level {
+            name: "low".into(),
+            intercept: custody_core::exact::q(1),
+            slope: custody_core::exact::q(0),
+        }],
+        custody: claims::CustodyRules {
+            mass_balance_chain_of_custody: claims::Stance::Accepted,
+            mass_balance_credit: claims::Stance::Accepted,
+            book_and_claim: claims::Stance::Accepted,
+            models: vec![],
+            site_level_link: false,
+            proportional_only: false,
+            max_period_months: None,
+            third_party_verification: false,
+            baseline_disclosure: false,
+            additionality: false,
+        },
+        sources: vec![],
+        confidence: String::new(),
+        not_found: vec![],
+    }
+}
+
+#[test]
+fn case_75_a_claim_is_bound_to_its_product_and_quantity() {
+    let l = ledger_claim_case();
+    let scope = Scope::resolve(&l, None).unwrap();
+    let claim = claims::claim_from_pool(&l, "sa", "one-tonne").unwrap();
+    let f = lenient();
+    // Rail is not what the claim is for.
+    let rail = claims::footprint_from_ledger(&l, &scope, "rail", "steel").unwrap();
+    let v = claims::assess(&f, &rail, Some(&claim));
+    assert_eq!((v.claim_recognised, v.reached.as_deref()), (Some(false), None));
+    // Coil: 1 t at 0.7, the other 199 t at the physical 4.6.
+    let coil = claims::footprint_from_ledger(&l, &scope, "coil", "steel").unwrap();
+    let v = claims::assess(&f, &coil, Some(&claim));
+    assert_eq!(v.claim_recognised, Some(true));
+    assert_eq!(v.claimed_quantity_t, Some(custody_core::exact::q(1)));
+    let want = (claim.claimed_intensity + coil.intensity * custody_core::exact::q(199)) / custody_core::exact::q(200);
+    assert_eq!(v.intensity, want);
+    assert!(v.intensity > custody_core::exact::q(4), "{}", v.intensity);
+    assert_eq!(v.reached, None);
+    // Where the pool's residual is above the physical factor, the rest carries the residual.
+    let high = Claim { residual: Some(custody_core::exact::q(5)), ..claim.clone() };
+    let v = claims::assess(&f, &coil, Some(&high));
+    let want = (claim.claimed_intensity + custody_core::exact::q(5 * 199)) / custody_core::exact::q(200);
+    assert_eq!(v.intensity, want);
+}
+
+#[test]
+fn case_72_unknown_facts_never_help_the_claimant() {
+    let fp = Footprint {
+        product: "eaf-bar".into(),
+        material: "steel".into(),
+        intensity: custody_core::exact::parse_decimal("0.5").unwrap(),
+        ferrous: FerrousInputs::default(),
+        scrap_share: None,
+        gases: vec![],
+        boundary_note: String::new(),
+        quantity: None,
+    };
+    let f = claims::Framework { scrap: claims::ScrapDefinition::MetallicInput, ..lenient() };
+    assert_eq!(claims::assess(&f, &fp, None).reached, None, "scrap share unknown, no default: no level");
+    let out_of_range = Footprint { scrap_share: Some(custody_core::exact::q(2)), ..fp.clone() };
+    assert_eq!(claims::assess(&f, &out_of_range, None).reached, None, "a share of 200% is no share");
+    let negative =
+        Footprint { intensity: custody_core::exact::q(-1), scrap_share: Some(custody_core::exact::q(1)), ..fp.clone() };
+    assert_eq!(claims::assess(&f, &negative, None).reached, None, "an intensity is never negative");
+    // A claim whose facts are not stated fails the checks that need them.
+    let f = claims::Framework {
+        custody: claims::CustodyRules {
+            mass_balance_chain_of_custody: claims::Stance::AcceptedWithPrinciples,
+            proportional_only: true,
+            max_period_months: Some(3),
+            ..lenient().custody
+        },
+        ..f
+    };
+    let unknown = Claim {
+        kind: ClaimKind::MassBalanceChainOfCustody,
+        claimed_intensity: custody_core::exact::parse_decimal("0.4").unwrap(),
+        site_level: true,
+        non_proportional: None,
+        period_months: None,
+        lowest_input: None,
+        technology: None,
+        verified_by: None,
+        baseline_disclosed: false,
+        model: None,
+        items: vec![],
+        quantity: None,
+        residual: None,
+    };
+    let known = Footprint { scrap_share: Some(custody_core::exact::q(1)), ..fp };
+    let v = claims::assess(&f, &known, Some(&unknown));
+    assert_eq!(v.claim_recognised, Some(false));
+    for check in ["no stacking", "attribution", "period length"] {
+        assert!(v.reasons.iter().any(|r| r.check == check && !r.ok), "{check} fails when unknown: {:#?}", v.reasons);
+    }
+}

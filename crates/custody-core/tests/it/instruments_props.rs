@@ -1,0 +1,273 @@
+//! Properties of instruments across ledgers: random issue, split, transfer, receive and retire
+//! sequences among two issuers whose ids would collide if joined (`a` with pool `b-c`, `a-b` with
+//! pool `c`) and two holders never give two live units one serial and never retire a unit twice;
+//! an assessment never credits more than the claimed quantity, nor a product the claim is not for.
+
+use super::instruments::{date, journal, lenient};
+use custody_core::claims::{self, Claim, ClaimKind, FerrousInputs, Footprint};
+use custody_core::coc::*;
+use custody_core::exact::{self, Q};
+use custody_core::ops::{CustodyOp, Op, Operation};
+use custody_core::Ledger;
+use proptest::prelude::*;
+
+const BOOKS: [&str; 4] = ["a", "a-b", "d", "b"];
+
+fn book(id: &str) -> Ledger {
+    let pool = match id {
+        "a" => "b-c",
+        "a-b" => "c",
+        _ => "none",
+    };
+    journal(&format!(
+        "entity {id} \"{id}\"\n  ratios efi\n  gwp ar6\n{}\
+         item dri-steel \"DRI\"\n  category product\nitem coil \"Coil\"\n  category product\n\
+         period 2025 2025-01-01 2025-12-31\n\
+         pool {pool} \"pool\"\n  attribute low-emission-iron\n  method credit\n  eligible dri-steel\n  start 2025-01\n  \
+           period 12 months\n  boundary site s1\n  group flat coil\n  attribution proportional\n  \
+           output unbundled-certificate\n  claim \"instruments\"\n\
+         2025-03-31 pool-input in\n  pool {pool}\n  item dri-steel\n  quantity 1000000 t\n  site s1\n",
+        super::instruments::others(id, &["a", "a-b", "d", "b"])
+    ))
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Issue { who: usize, units: u32, id: u8 },
+    Split { who: usize, pick: usize, units: u32 },
+    Transfer { who: usize, pick: usize, to: usize },
+    Receive { pick: usize },
+    Retire { who: usize, pick: usize },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => (0..2usize, 1..50u32, 0..4u8).prop_map(|(who, units, id)| Step::Issue { who, units, id }),
+        2 => (0..4usize, 0..16usize, 1..40u32).prop_map(|(who, pick, units)| Step::Split { who, pick, units }),
+        4 => (0..4usize, 0..16usize, 0..4usize).prop_map(|(who, pick, to)| Step::Transfer { who, pick, to }),
+        4 => (0..16usize).prop_map(|pick| Step::Receive { pick }),
+        2 => (0..4usize, 0..16usize).prop_map(|(who, pick)| Step::Retire { who, pick }),
+    ]
+}
+
+fn op(id: String, c: CustodyOp) -> Op {
+    Op { id, date: date("2025-06-01"), memo: String::new(), body: Operation::Custody(c) }
+}
+
+/// `ISSUER/ID` of the `pick`-th active certificate held by the book.
+fn pick_held(l: &Ledger, pick: usize) -> Option<String> {
+    let me = l.entity().id.clone();
+    let held: Vec<String> = l
+        .certificates()
+        .certificates
+        .values()
+        .filter(|c| c.state == CertState::Active && c.holder == me)
+        .map(|c| format!("{}/{}", c.issuer, c.id))
+        .collect();
+    (!held.is_empty()).then(|| held[pick % held.len()].clone())
+}
+
+fn no_overlap(mut ranges: Vec<(SerialSpace, u64, u64)>, what: &str) -> Result<(), TestCaseError> {
+    ranges.sort();
+    for w in ranges.windows(2) {
+        let ((s1, _, l1), (s2, f2, _)) = (&w[0], &w[1]);
+        prop_assert!(s1 != s2 || l1 < f2, "{what}: {:?} and {:?} share a serial", w[0], w[1]);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn serials_stay_unique_and_units_retire_once_across_issuers(steps in prop::collection::vec(step(), 1..60)) {
+        let mut books: Vec<Ledger> = BOOKS.iter().map(|b| book(b)).collect();
+        // Sent and not yet received: (sender, certificate reference, receiver).
+        let mut in_transit: Vec<(usize, String, usize)> = Vec::new();
+        for (i, s) in steps.iter().enumerate() {
+            let id = format!("o{i}");
+            match s {
+                Step::Issue { who, units, id: n } => {
+                    let pool = if *who == 0 { "b-c" } else { "c" };
+                    let c = CustodyOp::CertificateIssue { pool: pool.into(), certificate: format!("CERT-{n}"), units: *units as i64, bundled_with: None, expires: None };
+                    let _ = books[*who].apply(op(id, c));
+                }
+                Step::Split { who, pick, units } => {
+                    if let Some(r) = pick_held(&books[*who], *pick) {
+                        let c = CustodyOp::CertificateSplit { certificate: r, units: *units as i64, first: format!("{id}a"), rest: format!("{id}b") };
+                        let _ = books[*who].apply(op(id, c));
+                    }
+                }
+                Step::Transfer { who, pick, to } => {
+                    if who == to { continue; }
+                    if let Some(r) = pick_held(&books[*who], *pick) {
+                        let c = CustodyOp::CertificateTransfer { certificate: r.clone(), to: BOOKS[*to].into() };
+                        if books[*who].apply(op(id, c)).is_ok() {
+                            in_transit.push((*who, r, *to));
+                        }
+                    }
+                }
+                Step::Receive { pick } => {
+                    if in_transit.is_empty() { continue; }
+                    let (from, r, to) = in_transit.remove(pick % in_transit.len());
+                    let sender = &books[from];
+                    let c = sender.certificates().find(&r, |_| true).unwrap();
+                    prop_assert_eq!(c.state, CertState::TransferredOut);
+                    let block = c.block();
+                    let rc = CustodyOp::CertificateReceive { certificate: r, from: BOOKS[from].into(), block: Some(block) };
+                    let res = books[to].apply(op(id, rc));
+                    prop_assert!(res.is_ok(), "a block sent is received: {res:?}");
+                }
+                Step::Retire { who, pick } => {
+                    if let Some(r) = pick_held(&books[*who], *pick) {
+                        let c = CustodyOp::CertificateRetire { certificate: r, beneficiary: "x".into(), purpose: "p".into(), claim_period: "2025".into() };
+                        prop_assert!(books[*who].apply(op(id, c)).is_ok(), "an active block held retires");
+                    }
+                }
+            }
+            // Live units (held active anywhere, or on their way) never share a serial.
+            let mut live = Vec::new();
+            for b in &books {
+                let me = b.entity().id.clone();
+                for c in b.certificates().certificates.values() {
+                    if (c.state == CertState::Active && c.holder == me) || c.state == CertState::Retired {
+                        live.push((c.space(), c.first, c.last));
+                    }
+                }
+            }
+            for (from, r, _) in &in_transit {
+                let c = books[*from].certificates().find(r, |_| true).unwrap();
+                live.push((c.space(), c.first, c.last));
+            }
+            no_overlap(live, "live or retired blocks")?;
+            // A unit is retired once, in all books together.
+            let retired = books
+                .iter()
+                .flat_map(|b| b.certificates().retired.iter().flat_map(|(s, r)| r.iter().map(move |(f, l)| (s.clone(), f, l))))
+                .collect();
+            no_overlap(retired, "retirements")?;
+        }
+    }
+
+    #[test]
+    fn assessment_never_credits_more_than_the_claimed_quantity(
+        physical_dt in 0..60i64, claimed_dt in 0..60i64, claim_t in 0..500i64, product_t in 1..500i64,
+        claim_for_rail in any::<bool>(), assess_rail in any::<bool>(), residual_dt in prop::option::of(0..60i64),
+    ) {
+        let (physical, claimed) = (Q::new(physical_dt as i128, 10), Q::new(claimed_dt as i128, 10));
+        let product = if assess_rail { "rail" } else { "coil" };
+        let fp = Footprint {
+            product: product.into(), material: "steel".into(), intensity: physical, ferrous: FerrousInputs::default(),
+            scrap_share: None, gases: vec![], boundary_note: String::new(), quantity: Some(product_t * 1_000_000),
+        };
+        let claim = Claim {
+            kind: ClaimKind::MassBalanceChainOfCustody, claimed_intensity: claimed, site_level: true,
+            non_proportional: Some(false), period_months: Some(3), lowest_input: Some(exact::q(0)), technology: Some(exact::q(0)),
+            verified_by: Some("v".into()), baseline_disclosed: true, model: None,
+            items: vec![if claim_for_rail { "rail" } else { "coil" }.into()], quantity: Some(claim_t * 1_000_000),
+            residual: residual_dt.map(|r| Q::new(r as i128, 10)),
+        };
+        let v = claims::assess(&lenient(), &fp, Some(&claim));
+        let credited = (physical - v.intensity) * exact::q(product_t as i128);
+        let most = if claim_for_rail == assess_rail && claimed < physical {
+            (physical - claimed) * exact::q(claim_t.min(product_t) as i128)
+        } else {
+            exact::q(0)
+        };
+        prop_assert!(credited <= most, "credited {credited} t·tCO2e/t, at most {most}");
+        if claim_for_rail != assess_rail {
+            prop_assert_eq!(v.claim_recognised, Some(false));
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Bundle {
+    Issue { units: u32 },
+    Split { pick: usize, units: u32 },
+    Transfer { pick: usize },
+    Return,
+    Reverse,
+}
+
+fn bundle_step() -> impl Strategy<Value = Bundle> {
+    prop_oneof![
+        3 => (1..80u32).prop_map(|units| Bundle::Issue { units }),
+        2 => (0..8usize, 1..60u32).prop_map(|(pick, units)| Bundle::Split { pick, units }),
+        2 => (0..8usize).prop_map(|pick| Bundle::Transfer { pick }),
+        1 => Just(Bundle::Return),
+        1 => Just(Bundle::Reverse),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Bundled certificates never carry more units than their 100 t sale, and none is with the
+    /// customer while the sale is returned or reversed.
+    #[test]
+    fn bundled_units_stay_within_the_sale_and_follow_the_goods(steps in prop::collection::vec(bundle_step(), 1..30)) {
+        let mut l = journal(super::instruments::SELLER);
+        for (i, s) in steps.iter().enumerate() {
+            let id = format!("o{i}");
+            let c = match s {
+                Bundle::Issue { units } => CustodyOp::CertificateIssue { pool: "bp".into(), certificate: format!("B{i}"), units: *units as i64, bundled_with: Some("sale1".into()), expires: None },
+                Bundle::Split { pick, units } => match pick_held(&l, *pick) {
+                    Some(r) => CustodyOp::CertificateSplit { certificate: r, units: *units as i64, first: format!("{id}a"), rest: format!("{id}b") },
+                    None => continue,
+                },
+                Bundle::Transfer { pick } => match pick_held(&l, *pick) {
+                    Some(r) => CustodyOp::CertificateTransfer { certificate: r, to: "b".into() },
+                    None => continue,
+                },
+                Bundle::Return | Bundle::Reverse => {
+                    let body = if matches!(s, Bundle::Return) {
+                        Operation::Return(custody_core::ops::Return { sale: "sale1".into(), customer: "b".into() })
+                    } else {
+                        Operation::Reverse { of: "sale1".into() }
+                    };
+                    let _ = l.apply(Op { id, date: date("2025-06-01"), memo: String::new(), body });
+                    continue;
+                }
+            };
+            let _ = l.apply(op(id, c));
+            let me = l.entity().id.clone();
+            let live = l.certificates().certificates.values().filter(|c| c.issuer == me && c.state != CertState::Split);
+            let units: i64 = live.map(|c| c.units()).sum();
+            prop_assert!(units <= 100, "{units} bundled units on a 100 t sale");
+            let undone = l.is_reversed("sale1") || l.has_returned("sale1", "b");
+            let away = l.certificates().certificates.values().any(|c| c.state == CertState::TransferredOut);
+            prop_assert!(!(undone && away), "a bundled certificate with the customer while its sale is undone");
+        }
+    }
+
+    /// Avoided-emission certificates: never a negative intensity, one per project, product and
+    /// period, never more product than made (100 t) nor more avoided than its footprint (1.9 t/t).
+    #[test]
+    fn avoided_certificates_are_counted_once_and_within_the_product(
+        certs in prop::collection::vec((0..3usize, -10..40i64, -10..40i64, 1..150u32), 1..12)
+    ) {
+        let mut l = journal(super::instruments::PLANT);
+        for (i, (project, baseline_dt, actual_dt, tonnes)) in certs.iter().enumerate() {
+            let c = CustodyOp::Avoided {
+                project: format!("project {project}"),
+                basis: AvoidedBasis::CompanyBaseline,
+                baseline: Q::new(*baseline_dt as i128, 10),
+                actual: Q::new(*actual_dt as i128, 10),
+                quantity: custody_core::units::Measure::parse(&tonnes.to_string(), "t").unwrap(),
+                allocated_to: Some("dri-steel".into()),
+            };
+            let _ = l.apply(op(format!("a{i}"), c));
+        }
+        let all = l.avoided();
+        let mut projects: Vec<&str> = all.iter().map(|a| a.project.as_str()).collect();
+        projects.sort();
+        projects.dedup();
+        prop_assert_eq!(projects.len(), all.len(), "a project certified twice for one product and period");
+        prop_assert!(all.iter().map(|a| a.quantity).sum::<i64>() <= 100_000_000, "more certified than made");
+        for a in all {
+            prop_assert!(a.actual >= exact::q(0) && a.baseline >= exact::q(0));
+            prop_assert!(exact::q(a.avoided as i128) <= Q::new(19, 10) * exact::q(a.quantity as i128), "{} avoided on {}", a.avoided, a.quantity);
+        }
+    }
+}

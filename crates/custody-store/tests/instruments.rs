@@ -1,0 +1,221 @@
+//! Instruments across the entities of one registry (issue 17, items 3, 6 and 8): certificates of
+//! two issuers with one id, a bundled certificate that follows its goods, the seller's custody
+//! model carried into the receive, a buyer's reject that cannot choose the seller's return, and
+//! errors that tell one tenant nothing of another's books.
+
+use custody_journal::{parse, Entry, Source};
+use custody_store::{MemoryStore, Registry, Store};
+
+fn journal(text: &str) -> Vec<Entry> {
+    let (entries, diags) = parse(&[Source { name: "x".into(), text: text.into() }]);
+    assert!(diags.is_empty(), "{diags:#?}");
+    entries.into_iter().map(|e| e.entry).collect()
+}
+
+async fn import<S: Store + 'static>(registry: &Registry<S>, text: &str) -> String {
+    let entries = journal(text);
+    let Entry::Entity(e) = &entries[0] else { panic!("a journal starts with its entity") };
+    registry.ensure(e).await.unwrap();
+    // The fixtures are shared by several entities: a company is never its own counterparty.
+    let rest = entries[1..].iter().filter(|x| !matches!(x, Entry::Counterparty(c) if c.id == e.id)).cloned().collect();
+    registry.submit(&e.id, rest).await.unwrap();
+    e.id.clone()
+}
+
+fn issuer(id: &str, pool: &str) -> String {
+    format!(
+        "entity {id} \"{id}\"\n  ratios efi\n  gwp ar6\ncounterparty d \"D\"\n\
+         item dri-steel \"DRI\"\n  category product\nitem coil \"Coil\"\n  category product\n\
+         period 2025 2025-01-01 2025-12-31\n\
+         pool {pool} \"pool\"\n  attribute low-emission-iron\n  method credit\n  eligible dri-steel\n  start 2025-01\n  \
+         period 12 months\n  boundary site s1\n  group flat coil\n  attribution proportional\n  \
+         output unbundled-certificate\n  claim \"instruments\"\n\
+         2025-03-31 pool-input in\n  pool {pool}\n  item dri-steel\n  quantity 100 t\n  site s1\n\
+         2025-04-01 certificate-issue i\n  pool {pool}\n  certificate CERT-1\n  units 10\n\
+         2025-04-02 certificate-transfer t\n  certificate CERT-1\n  to d\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn case_11_two_issuers_cert_1_both_received_and_retired() {
+    let registry = Registry::new(MemoryStore::new());
+    import(&registry, &issuer("a", "b-c")).await;
+    import(&registry, &issuer("a-b", "c")).await;
+    let d = import(
+        &registry,
+        "entity d \"D\"\n  ratios efi\n  gwp ar6\ncounterparty a \"A\"\ncounterparty a-b \"A-B\"\nperiod 2025 2025-01-01 2025-12-31\n",
+    )
+    .await;
+    for from in ["a", "a-b"] {
+        let text = format!("2025-04-03 certificate-receive r-{from}\n  certificate CERT-1\n  from {from}\n");
+        registry.submit(&d, journal(&text)).await.unwrap();
+    }
+    for from in ["a", "a-b"] {
+        let text = format!(
+            "2025-04-04 certificate-retire x-{from}\n  certificate {from}/CERT-1\n  beneficiary \"D\"\n  purpose \"p\"\n  claim-period \"2025\"\n"
+        );
+        registry.submit(&d, journal(&text)).await.unwrap();
+    }
+    let l = registry.ledger(&d).await.unwrap();
+    let spaces: std::collections::BTreeSet<_> = l.certificates().retired.keys().cloned().collect();
+    assert_eq!(spaces.len(), 2, "20 distinct units in two serial spaces");
+    registry.verify(&d).await.unwrap();
+}
+
+const SELLER: &str = "entity s \"Seller\"\n  ratios efi\n  gwp ar5\ncounterparty grid \"Grid\"\ncounterparty b \"B\"\ncounterparty c \"C\"\n\
+item elec \"Electricity\"\n  category electricity\nitem widget \"Widget\"\n  category product\n\
+period 2025 2025-01-01 2025-12-31\n\
+2025-03-10 purchase buy-elec\n  supplier grid\n  item elec\n  quantity 1000 kWh\n  factor 500 gCO2/kWh\n\
+2025-03-10 consume use\n  use elec 1000 kWh\n2025-03-10 produce make\n  output widget 100 t\n\
+2025-03-11 sell sale1\n  item widget\n  customer b 100 t\n  custody mass-balance\n\
+pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible widget\n  start 2025-01\n  \
+period 12 months\n  boundary site s1\n  group flat widget\n  group-key mass\n  attribution proportional\n  \
+output bundled-certificate\n  claim \"travels with the sale\"\n  conversion 1\n\
+2025-03-31 pool-input in\n  pool bp\n  item widget\n  quantity 1000 t\n  site s1\n";
+
+fn buyer(id: &str) -> String {
+    format!(
+        "entity {id} \"{id}\"\n  ratios efi\n  gwp ar5\ncounterparty s \"Seller\"\ncounterparty c \"C\"\ncounterparty b \"B\"\n\
+         item widget \"Widget\"\n  category raw-material\nperiod 2025 2025-01-01 2025-12-31\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn case_45_a_bundled_certificate_follows_its_goods() {
+    let registry = Registry::new(MemoryStore::new());
+    let s = import(&registry, SELLER).await;
+    let b = import(&registry, &buyer("b")).await;
+    let issue = |units: u32| {
+        format!(
+            "2025-04-01 certificate-issue big\n  pool bp\n  certificate BIG\n  units {units}\n  bundled-with sale1\n"
+        )
+    };
+    let err = registry.submit(&s, journal(&issue(500))).await.unwrap_err();
+    assert!(err.to_string().contains("claim_exceeds_balance"), "500 units on 100 t: {err}");
+    registry.submit(&s, journal(&issue(100))).await.unwrap();
+    // Returned before it moves: the certificate stays with the goods.
+    let ret = journal("2025-04-02 return ret\n  sale sale1\n  customer b\n");
+    let tb = journal("2025-04-03 certificate-transfer tb\n  certificate BIG\n  to b\n");
+    let mut both = ret.clone();
+    both.extend(tb.clone());
+    let err = registry.submit(&s, both).await.unwrap_err();
+    assert!(err.to_string().contains("certificate_unavailable"), "{err}");
+    // Sent with the goods: the sale is neither reversed nor its goods returned while it is away.
+    registry.submit(&s, tb).await.unwrap();
+    let err = registry.submit(&s, journal("2025-04-04 reverse rv\n  of sale1\n")).await.unwrap_err();
+    assert!(err.to_string().contains("certificate_unavailable"), "{err}");
+    let err = registry.submit(&s, ret).await.unwrap_err();
+    assert!(err.to_string().contains("certificate_unavailable"), "{err}");
+    registry.submit(&b, journal("2025-04-05 certificate-receive rb\n  certificate BIG\n  from s\n")).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn case_48_the_sellers_custody_model_is_carried_into_the_receive() {
+    let registry = Registry::new(MemoryStore::new());
+    import(&registry, SELLER).await;
+    let b = import(&registry, &buyer("b")).await;
+    let err = registry
+        .submit(
+            &b,
+            journal("2025-03-12 receive in1\n  transfer s/sale1/b\n  item widget\n  custody identity-preserved\n"),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("transfer_invalid"), "{err}");
+    registry.submit(&b, journal("2025-03-12 receive in1\n  transfer s/sale1/b\n  item widget\n")).await.unwrap();
+    let l = registry.ledger(&b).await.unwrap();
+    let scope = custody_core::statements::Scope::resolve(&l, None).unwrap();
+    let pg = custody_core::statements::purchased_goods(&l, &scope);
+    let kinds: Vec<&str> = pg.lines.iter().filter(|(s, _, _)| s == "s").map(|(_, k, _)| *k).collect();
+    assert_eq!(kinds, ["mass-balance-chain-of-custody"]);
+    registry.verify(&b).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn case_80_a_reject_writes_the_return_the_sellers_side_derives() {
+    let registry = Registry::new(MemoryStore::new());
+    let s = import(&registry, SELLER).await;
+    import(&registry, &buyer("b")).await;
+    registry.reject("b", "s/sale1/b").await.unwrap();
+    let l = registry.ledger(&s).await.unwrap();
+    let ret = l.transactions().iter().find(|t| t.kind == custody_core::model::TxKind::Return).unwrap();
+    let sale = l.transaction("sale1").unwrap();
+    assert_eq!((ret.id.as_str(), ret.date), ("return:s/sale1/b", sale.date));
+    // A transfer never sent to the buyer reads the same whether or not its seller exists.
+    let ghost = registry.reject("b", "zz/x/b").await.unwrap_err().to_string();
+    let real = registry.reject("b", "s/x/b").await.unwrap_err().to_string();
+    assert_eq!(ghost.replace("zz/x/b", "<ID>/x/b"), real.replace("s/x/b", "<ID>/x/b"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn case_80_errors_about_another_tenants_objects_do_not_tell_whether_they_exist() {
+    let registry = Registry::new(MemoryStore::new());
+    let s = import(&registry, SELLER).await;
+    let b = import(&registry, &buyer("b")).await;
+    import(&registry, &buyer("c")).await;
+    // s issues X (unbundled pool) to c: b probes for X and for a certificate that does not exist.
+    registry
+        .submit(
+            &s,
+            journal(
+                "pool free \"Free\"\n  attribute low-emission-iron\n  method credit\n  eligible widget\n  start 2025-01\n  \
+                 period 12 months\n  boundary site s1\n  group g widget\n  attribution proportional\n  \
+                 output unbundled-certificate\n  claim \"market\"\n\
+                 2025-03-31 pool-input w\n  pool free\n  item widget\n  quantity 10 t\n  site s1\n\
+                 2025-04-01 certificate-issue ix\n  pool free\n  certificate X\n  units 1\n\
+                 2025-04-02 certificate-transfer tx\n  certificate X\n  to c\n",
+            ),
+        )
+        .await
+        .unwrap();
+    // Also one s still holds (Y), one it retired (Z): every probe reads alike, names masked.
+    registry
+        .submit(
+            &s,
+            journal(
+                "2025-04-01 certificate-issue iy\n  pool free\n  certificate Y\n  units 1\n\
+                 2025-04-01 certificate-issue iz\n  pool free\n  certificate Z\n  units 1\n\
+                 2025-04-02 certificate-retire rz\n  certificate Z\n  beneficiary \"S\"\n  purpose \"p\"\n  claim-period \"2025\"\n",
+            ),
+        )
+        .await
+        .unwrap();
+    let probe =
+        |cert: &str, from: &str| format!("2025-04-03 certificate-receive p\n  certificate {cert}\n  from {from}\n");
+    let mut answers = std::collections::BTreeSet::new();
+    for (cert, from) in [("NOPE", "s"), ("X", "s"), ("Y", "s"), ("Z", "s"), ("X", "zz"), ("X", "c")] {
+        let e = registry.submit(&b, journal(&probe(cert, from))).await.unwrap_err().to_string();
+        answers.insert(e.replace(&format!("`{cert}`"), "`<ID>`").replace(&format!("`{from}`"), "`<E>`"));
+    }
+    assert_eq!(answers.len(), 1, "{answers:#?}");
+    let recv = |t: &str| format!("2025-04-03 receive p\n  transfer {t}\n  item widget\n");
+    let mut answers = std::collections::BTreeSet::new();
+    for t in ["zz/x/b", "c/x/b", "s/x/b", "s/sale-to-c/b", "qq/sale1/b"] {
+        let e = registry.submit(&b, journal(&recv(t))).await.unwrap_err().to_string();
+        answers.insert(e.replace(t, "<T>"));
+    }
+    assert_eq!(answers.len(), 1, "{answers:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_custody_model_is_carried_and_no_other_one_accepted() {
+    use custody_core::coc::CustodyModel;
+    for &sold in CustodyModel::ALL {
+        for stated in std::iter::once(None).chain(CustodyModel::ALL.iter().copied().map(Some)) {
+            let registry = Registry::new(MemoryStore::new());
+            import(&registry, &SELLER.replace("custody mass-balance", &format!("custody {}", sold.as_str()))).await;
+            let b = import(&registry, &buyer("b")).await;
+            let line = stated.map(|m| format!("  custody {}\n", m.as_str())).unwrap_or_default();
+            let text = format!("2025-03-12 receive in1\n  transfer s/sale1/b\n  item widget\n{line}");
+            let res = registry.submit(&b, journal(&text)).await;
+            if stated.is_none_or(|m| m == sold) {
+                res.unwrap();
+                let l = registry.ledger(&b).await.unwrap();
+                let meta = &l.transaction("in1").unwrap().meta;
+                assert_eq!(meta.get(custody_core::ledger::CUSTODY_META).map(String::as_str), Some(sold.as_str()));
+            } else {
+                assert!(res.unwrap_err().to_string().contains("transfer_invalid"), "{sold:?} received as {stated:?}");
+            }
+        }
+    }
+}
