@@ -62,10 +62,16 @@ pub enum Code {
     CertificateUnavailable = 30,
     /// A pool period closed before it ended.
     PeriodNotEnded = 31,
+    /// A pool input or output the ledger does not back: not a produce, purchase or receive of
+    /// this ledger, more than it made or received, already fed to a pool, or a typed intensity
+    /// other than the ledger's.
+    PoolFlowNotInLedger = 38,
+    /// Pool outputs beyond what the period's inputs can make.
+    PoolOutputsExceedInputs = 39,
 }
 
 impl Code {
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 33] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -97,6 +103,8 @@ impl Code {
         Code::CertificateUnknown,
         Code::CertificateUnavailable,
         Code::PeriodNotEnded,
+        Code::PoolFlowNotInLedger,
+        Code::PoolOutputsExceedInputs,
     ];
 
     pub fn number(self) -> u16 {
@@ -136,6 +144,8 @@ impl Code {
             Code::CertificateUnknown => "certificate_unknown",
             Code::CertificateUnavailable => "certificate_unavailable",
             Code::PeriodNotEnded => "period_not_ended",
+            Code::PoolFlowNotInLedger => "pool_flow_not_in_ledger",
+            Code::PoolOutputsExceedInputs => "pool_outputs_exceed_inputs",
         }
     }
 }

@@ -12,5 +12,11 @@ pub enum CocError {
     CertificateUnknown(String),
     CertificateUnavailable(String),
     PeriodNotEnded(String),
+    /// A credit compared with outputs of another dimension without a stated conversion.
+    UnitMismatch(String),
+    /// Outputs beyond what the period's inputs can make.
+    OutputsExceedInputs(String),
+    /// A pool input or output the ledger does not back.
+    NotInLedger(String),
     Invalid(String),
 }

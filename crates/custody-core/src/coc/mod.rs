@@ -16,11 +16,13 @@ mod macros;
 mod avoided;
 mod certificate;
 mod error;
+mod line;
 mod model;
 mod pool;
 
 pub use avoided::{AvoidedBasis, AvoidedCertificate};
 pub use certificate::{certificate_unit, CertState, Certificate, CertificateBlock, CertificateBook};
 pub use error::CocError;
+pub use line::LineStep;
 pub use model::{Attribute, Attribution, Boundary, CarryOver, CustodyModel, GroupKey, Method, OutputForm, Policy};
 pub use pool::{Pool, PoolClaim, PoolInput, PoolOutput, PoolPeriod, PoolStatement};

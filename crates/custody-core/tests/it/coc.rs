@@ -42,6 +42,7 @@ fn policy(
         output,
         claim: "Scope 3 category 1".into(),
         conversion: exact::q(1),
+        conversion_dims: None,
         verified_by: None,
     }
 }

@@ -381,9 +381,13 @@ fn every_code_has_a_case() {
         "certificate_unknown",
         "certificate_unavailable",
         "period_not_ended",
+        "pool_flow_not_in_ledger",
+        "pool_outputs_exceed_inputs",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);
     let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
-    assert_eq!(numbers, (1..=31).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+    // Numbers rise in precedence order; numbers are reserved in blocks, so there may be gaps.
+    assert_eq!(&numbers[..31], &(1..=31).collect::<Vec<u16>>()[..], "codes are numbered in precedence order");
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "codes are numbered in precedence order: {numbers:?}");
 }
