@@ -22,6 +22,12 @@ item steel "Steel"
   category product
 item slag "Slag"
   category byproduct
+item pellets "Pellets (declared: from outside this ledger)"
+  category raw-material
+item scrap "Scrap (declared: from outside this ledger)"
+  category raw-material
+item billet "Billet (declared pool output)"
+  category product
 asset plant "Plant"
   in-service 2025-01
   life 10 years
@@ -52,50 +58,50 @@ close 2024-12
 pool mb "Site pool"
   attribute emission-intensity
   method credit
-  eligible ore
+  eligible pellets
   start 2025-01
   period 1 months
   boundary site s1
-  group main steel
+  group main billet steel
   attribution non-proportional
   output unbundled-certificate
   claim "Scope 3 category 1"
 pool prop "Proportional pool"
   attribute emission-intensity
   method credit
-  eligible ore
+  eligible pellets
   start 2025-01
   period 1 months
   boundary company
-  group main steel
+  group main billet steel
   attribution proportional
   output updated-factor
   claim "Scope 3 category 1"
 2025-01-05 pool-input mb-in1
   pool mb
-  item ore
+  item pellets
   quantity 10 t
   intensity 0.5 tCO2e/t
   site s1
 2025-01-05 pool-input mb-in2
   pool mb
-  item lump
+  item scrap
   quantity 30 t
   intensity 2 tCO2e/t
   site s1
 2025-01-05 pool-output mb-out
   pool mb
-  item steel
+  item billet
   quantity 40 t
   site s1
 2025-01-05 pool-input prop-in
   pool prop
-  item ore
+  item pellets
   quantity 10 t
   intensity 0.5 tCO2e/t
 2025-01-05 pool-output prop-out
   pool prop
-  item steel
+  item billet
   quantity 10 t
 2025-01-06 certificate-issue ci1
   pool mb
@@ -285,14 +291,14 @@ fn e023_pool_unknown() {
 #[test]
 fn e024_pool_period_closed() {
     check(
-        "2025-02-01 pool-close pc\n  pool mb\n2025-01-25 pool-input late\n  pool mb\n  item ore\n  quantity 1 t\n  site s1\n  intensity 0.5 tCO2e/t\n",
+        "2025-02-01 pool-close pc\n  pool mb\n2025-01-25 pool-input late\n  pool mb\n  item pellets\n  quantity 1 t\n  site s1\n  intensity 0.5 tCO2e/t\n",
         &["pool_period_closed"],
     );
 }
 
 #[test]
 fn e025_outside_boundary() {
-    check("2025-01-07 pool-input x\n  pool mb\n  item ore\n  quantity 1 t\n  site s2\n", &["outside_boundary"]);
+    check("2025-01-07 pool-input x\n  pool mb\n  item pellets\n  quantity 1 t\n  site s2\n", &["outside_boundary"]);
 }
 
 #[test]
@@ -336,6 +342,39 @@ fn e030_certificate_unavailable() {
 #[test]
 fn e031_period_not_ended() {
     check("2025-01-20 pool-close x\n  pool mb\n  period 0\n", &["period_not_ended"]);
+}
+
+#[test]
+fn e038_pool_flow_not_in_ledger() {
+    // The ledger bought 100 t of ore: a pool cannot be fed 101 t of it, nor typed a cleaner figure.
+    check(
+        "2025-01-07 pool-input x\n  pool mb\n  item ore\n  quantity 101 t\n  site s1\n",
+        &["pool_flow_not_in_ledger"],
+    );
+    check(
+        "2025-01-07 pool-input x\n  pool mb\n  item ore\n  quantity 10 t\n  intensity 0.001 tCO2e/t\n  site s1\n",
+        &["pool_flow_not_in_ledger"],
+    );
+    // An operation that is not a produce, purchase or receive, and a batch fed twice.
+    check("2025-01-07 pool-input x\n  pool mb\n  item ore\n  operation c1\n  site s1\n", &["pool_flow_not_in_ledger"]);
+    check(
+        "2025-01-07 pool-input x\n  pool mb\n  item ore\n  operation p1\n  site s1\n2025-01-07 pool-input y\n  pool prop\n  item ore\n  operation p1\n  quantity 1 t\n",
+        &["pool_flow_not_in_ledger"],
+    );
+    // The ledger produced 10 t of steel: 11 t of pool output are not backed.
+    check(
+        "2025-01-07 pool-output x\n  pool mb\n  item steel\n  quantity 11 t\n  site s1\n",
+        &["pool_flow_not_in_ledger"],
+    );
+}
+
+#[test]
+fn e039_pool_outputs_exceed_inputs() {
+    // 40 t of input, 40 t of output already: one more tonne has no input to come from.
+    check(
+        "2025-01-07 pool-output x\n  pool mb\n  item billet\n  quantity 1 t\n  site s1\n",
+        &["pool_outputs_exceed_inputs"],
+    );
 }
 
 #[test]
