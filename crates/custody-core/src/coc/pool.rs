@@ -253,6 +253,9 @@ impl Pool {
         let (p, _) = self.open_period(claim.date)?;
         let period = self.periods.get(&p).expect("opened above").clone();
         let st = self.statement_of(p, &period);
+        if claim.output.is_some() && policy.method == Method::Credit {
+            self.units_joined(&period, claim.output.as_deref())?;
+        }
         if let Some(out) = &claim.output {
             let Some(o) = period.outputs.iter().find(|o| &o.id == out) else {
                 return Err(CocError::Invalid(format!("pool `{}` has no output `{out}` in this period", policy.id)));
@@ -266,9 +269,6 @@ impl Pool {
                     already + claim.quantity
                 )));
             }
-        }
-        if claim.output.is_some() && policy.method == Method::Credit {
-            self.units_joined(&period, claim.output.as_deref())?;
         }
         // Both methods: a claim within the balance (credit: eligible inputs x conversion;
         // percentage: the eligible share of output), plus what was carried in.

@@ -1,6 +1,7 @@
 //! Journal tests: one table test per rejection code, parse errors with positions, export round trip,
 //! and malformed input that must never panic.
 
+mod pools;
 mod rejections;
 mod roundtrip;
 mod syntax;
