@@ -190,6 +190,12 @@ impl Pool {
         let rest = outputs - claimed_q;
         if rest > 0 {
             let residual = (emissions - claimed_e) / Q::from_integer(rest);
+            // Per unit of output at the yield the pool shows: the stated conversion, or
+            // outputs / inputs where more was made than the conversion allows (flagged).
+            let inputs = Q::from_integer(p.inputs.iter().map(|i| i.quantity as i128).sum());
+            let shown = Q::from_integer(outputs) / inputs;
+            let c = self.policy.conversion_or_one();
+            let cleanest = if shown > c { cleanest * c / shown } else { cleanest };
             if residual < cleanest {
                 return Err(CocError::StackedAttribution(format!(
                     "the residual factor would fall to {} tCO2e/t, below the cleanest input of the pool ({} per unit of output)",

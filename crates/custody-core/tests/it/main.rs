@@ -2,4 +2,5 @@
 
 mod coc;
 mod props;
+mod stacking;
 mod tidy;
