@@ -92,6 +92,12 @@ impl Ledger {
             FlowSide::Input => "a produce, purchase or receive",
             FlowSide::Output => "a produce",
         };
+        // Inputs come from anything brought in by the flow's date; outputs from what was
+        // produced in the pool period, by the flow's date.
+        let first = pool.policy.period_of(date).map(|n| pool.policy.period_months_of(n).0);
+        let in_time = |t: &Transaction| {
+            t.date <= date && (side == FlowSide::Input || first.is_some_and(|f| MonthIndex::of(t.date) >= f))
+        };
         let candidates: Vec<&Transaction> = match operation {
             Some(op) => {
                 let tx = self.transaction(op).filter(|t| Self::feeds(t.kind, side) && !self.is_reversed(op));
@@ -100,6 +106,16 @@ impl Ledger {
                 };
                 if !tx.movements.iter().any(|m| m.item == item && m.quantity > 0) {
                     return Err(CocError::NotInLedger(format!("`{op}` brought in no `{item}`")));
+                }
+                if !in_time(tx) {
+                    return Err(CocError::NotInLedger(format!(
+                        "`{op}` of {} is not {}",
+                        format_date(tx.date),
+                        match side {
+                            FlowSide::Input => "before this pool input",
+                            FlowSide::Output => "a production of this pool period",
+                        }
+                    )));
                 }
                 vec![tx]
             }
@@ -117,7 +133,7 @@ impl Ledger {
                     };
                     return Ok(Feed { sources: Vec::new(), quantity: q, intensity: None, site: None });
                 }
-                all.into_iter().filter(|t| t.date <= date).collect()
+                all.into_iter().filter(|t| in_time(t)).collect()
             }
         };
         let mut left: BTreeMap<usize, i64> = BTreeMap::new();
