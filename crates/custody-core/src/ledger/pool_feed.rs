@@ -58,6 +58,16 @@ impl Ledger {
         (q, co2e, site)
     }
 
+    /// A quantity in tonnes (MWh for energy items), for messages.
+    fn show_quantity(&self, item: &str, q: i64) -> String {
+        match self.items.get(item).map(|i| i.measure) {
+            Some(crate::units::Dimension::Energy) => {
+                format!("{} MWh", exact::format_decimal(Q::new(q as i128, 3_600_000), 6))
+            }
+            _ => format!("{} t", exact::format_decimal(Q::new(q as i128, 1_000_000), 6)),
+        }
+    }
+
     /// How much of `item` from operation `op` the pools already hold on `side`.
     fn pooled(&self, op: &str, item: &str, side: FlowSide) -> i64 {
         let mut n = 0;
@@ -148,12 +158,11 @@ impl Ledger {
         if want <= 0 || want > total_left {
             let ops: Vec<&str> = candidates.iter().map(|t| t.id.as_str()).collect();
             return Err(CocError::NotInLedger(format!(
-                "pool `{}`: {} g of `{item}` wanted, but the ledger's {} ({}) leave {} g not yet in a pool: one batch feeds pools once",
+                "pool `{}`: {} of `{item}` wanted, but the ledger's operations of it ({}) leave {} not yet in a pool: a batch feeds pools once, and only what the ledger made or brought in",
                 pool.policy.id,
-                want,
-                what,
-                if ops.is_empty() { "none by this date".to_string() } else { ops.join(", ") },
-                total_left
+                self.show_quantity(item, want),
+                if ops.is_empty() { format!("no {what} by this date") } else { ops.join(", ") },
+                self.show_quantity(item, total_left)
             )));
         }
         let mut rest = want;
