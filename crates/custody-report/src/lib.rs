@@ -682,12 +682,20 @@ fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         for (k, v) in &decisions {
             let _ = writeln!(text, "  {k:<28} {v}");
         }
-        let _ = writeln!(
-            text,
-            "  method: {}; conversion factor {}",
-            p.method.as_str(),
-            exact::format_decimal(p.conversion, 6)
-        );
+        // A stated conversion is shown in t and MWh (stored in base units, g and kJ).
+        let conversion = match p.conversion_dims {
+            Some((n, d)) => {
+                let size = |x: Dimension| match x {
+                    Dimension::Energy => (3_600_000i128, "MWh"),
+                    Dimension::Mass => (1_000_000, "t"),
+                    Dimension::Volume => (1, "m3"),
+                };
+                let ((ns, nu), (ds, du)) = (size(n), size(d));
+                format!("{} {nu}/{du}", exact::format_decimal(p.conversion * Q::new(ds, ns), 6))
+            }
+            None => exact::format_decimal(p.conversion, 6),
+        };
+        let _ = writeln!(text, "  method: {}; conversion factor {conversion}", p.method.as_str());
         for f in p.flags() {
             let _ = writeln!(text, "  FLAG: {f}");
         }
@@ -711,7 +719,12 @@ fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             .next()
             .map(|o| unit_of(&o.item))
             .unwrap_or(("t", 1_000_000));
-        let unit_credit = if p.method == custody_core::coc::Method::Percentage { unit_out } else { unit_in };
+        // A stated conversion (`t/MWh`) turns the credit into the product's unit.
+        let unit_credit = if p.method == custody_core::coc::Method::Percentage || p.conversion_dims.is_some() {
+            unit_out
+        } else {
+            unit_in
+        };
         let show = |g: i64, u: (&str, i128)| fmt_amount(Q::new(g as i128, u.1), 3);
         let mut rows = vec![vec![
             "period".to_string(),
@@ -830,6 +843,7 @@ fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                 "allocation": {"key": p.group_key.as_str(), "groups": p.groups.iter().map(|(g, i)| json!({"group": g, "items": i})).collect::<Vec<_>>()},
                 "attribution": p.attribution.as_str(), "output": p.output.as_str(), "claim": p.claim,
                 "conversion": num(p.conversion, 6),
+                "conversion_base_units": p.conversion_dims.map(|(n, d)| format!("{}/{}", n.base_unit(), d.base_unit())),
             },
             "flags": p.flags(),
             "periods": periods,
