@@ -150,7 +150,16 @@ fn print_pool(o: &mut String, p: &custody_core::coc::Policy) {
     line(o, "output", p.output.as_str());
     line(o, "claim", quote(&p.claim));
     match p.conversion_dims {
-        Some((n, d)) => line(o, "conversion", format!("{} {}/{}", dec(p.conversion), n.base_unit(), d.base_unit())),
+        // Written in t and MWh, where a conversion stated in common units is a finite decimal.
+        Some((n, d)) => {
+            let size = |x: custody_core::units::Dimension| match x {
+                custody_core::units::Dimension::Energy => (3_600_000i128, "MWh"),
+                custody_core::units::Dimension::Mass => (1_000_000, "t"),
+                custody_core::units::Dimension::Volume => (1, "m3"),
+            };
+            let ((ns, nu), (ds, du)) = (size(n), size(d));
+            line(o, "conversion", format!("{} {nu}/{du}", dec(p.conversion * exact::Q::new(ds, ns))))
+        }
         None => line(o, "conversion", dec(p.conversion)),
     }
     if let Some(v) = &p.verified_by {

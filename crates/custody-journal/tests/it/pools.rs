@@ -376,3 +376,21 @@ fn pool_flows_are_bounded_by_the_ledger() {
     refused(&format!("{PHANTOM}{fed}{}", out(1_000_000)), "pool_outputs_exceed_inputs");
     refused(&format!("{PHANTOM}{fed}{}{}", out(100), claim("green", "100", "0.1")), "stacked_attribution");
 }
+
+/// A pool fed by the ledger exports and reads back to the same pools (operation kept, quantity
+/// and intensity re-derived from the ledger); a stated conversion keeps its units.
+#[test]
+fn ledger_fed_pools_round_trip() {
+    let fed = "2025-03-31 pool-input dri\n  pool sa\n  item dri-steel\n  operation make\n  site s1\n";
+    let original = accepted(&format!("{PHANTOM}{fed}"));
+    let text = custody_journal::export(&original);
+    assert!(text.contains("  operation make\n"), "{text}");
+    let again = accepted(&text);
+    assert_eq!(original.pools().cloned().collect::<Vec<_>>(), again.pools().cloned().collect::<Vec<_>>());
+    let stated = GREEN
+        .replace("  method percentage\n", "  method credit\n")
+        .replace("  conversion 1\n", "  conversion 0.0715 t/MWh\n");
+    let original = accepted(&stated);
+    let again = accepted(&custody_journal::export(&original));
+    assert_eq!(original.pool("gp").unwrap().policy, again.pool("gp").unwrap().policy);
+}
