@@ -167,6 +167,7 @@ fn print_pool(o: &mut String, p: &custody_core::coc::Policy) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn pool_flow(
     o: &mut String,
     pool: &str,

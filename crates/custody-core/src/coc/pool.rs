@@ -288,13 +288,11 @@ impl Pool {
                 policy.id, st.balance, st.credited, st.carried_in, st.claimed, claim.quantity
             )));
         }
-        if claim.factor.is_some() {
-            if policy.attribution == Attribution::Proportional {
-                return Err(CocError::AttributionNotAllowed(format!(
-                    "pool `{}` attributes proportionally: no output may carry its own factor",
-                    policy.id
-                )));
-            }
+        if claim.factor.is_some() && policy.attribution == Attribution::Proportional {
+            return Err(CocError::AttributionNotAllowed(format!(
+                "pool `{}` attributes proportionally: no output may carry its own factor",
+                policy.id
+            )));
         }
         self.periods.get_mut(&p).expect("opened above").claims.push(claim);
         self.admit(p, |x| {
