@@ -155,6 +155,14 @@ impl Ledger {
                         Some("of"),
                         format!("sale `{of}` had a delivery returned: reverse the return first, or return the rest"),
                     ),
+                    Some(_) if self.pool_fed_by(of).is_some() => v.push(
+                        Code::ReversalInvalid,
+                        Some("of"),
+                        format!(
+                            "`{of}` feeds pool `{}`: a pool's inputs and outputs stay what the ledger made",
+                            self.pool_fed_by(of).unwrap_or_default()
+                        ),
+                    ),
                     Some(t) => {
                         d.postings = t.postings.iter().map(|p| Posting { amount: -p.amount, ..p.clone() }).collect();
                         d.movements =

@@ -68,6 +68,21 @@ impl Ledger {
         }
     }
 
+    /// The first pool an operation feeds (as input or output), if any: such an operation is
+    /// not reversed, or the pool would rest on what the ledger no longer shows.
+    pub(super) fn pool_fed_by(&self, op: &str) -> Option<String> {
+        self.pools.values().find_map(|pool| {
+            let fed = pool.periods.values().any(|p| {
+                p.inputs
+                    .iter()
+                    .flat_map(|i| i.sources.iter())
+                    .chain(p.outputs.iter().flat_map(|o| o.sources.iter()))
+                    .any(|(o, _)| o == op)
+            });
+            fed.then(|| pool.policy.id.clone())
+        })
+    }
+
     /// How much of `item` from operation `op` the pools already hold on `side`.
     fn pooled(&self, op: &str, item: &str, side: FlowSide) -> i64 {
         let mut n = 0;

@@ -377,6 +377,14 @@ fn pool_flows_are_bounded_by_the_ledger() {
     refused(&format!("{PHANTOM}{fed}{}{}", out(100), claim("green", "100", "0.1")), "stacked_attribution");
 }
 
+/// An operation that feeds a pool is not reversed: the pool would rest on nothing.
+#[test]
+fn a_fed_operation_is_not_reversed() {
+    let fed = "2025-03-31 pool-input dri\n  pool sa\n  item dri-steel\n  operation make\n  site s1\n";
+    let rev = "2025-04-01 reverse r\n  of make\n";
+    refused(&format!("{PHANTOM}{fed}{rev}"), "reversal_invalid");
+}
+
 /// A pool fed by the ledger exports and reads back to the same pools (operation kept, quantity
 /// and intensity re-derived from the ledger); a stated conversion keeps its units.
 #[test]
