@@ -82,7 +82,9 @@ pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim
         .factor
         .ok_or_else(|| format!("claim `{claim}` states no factor: it claims an attribute, not an intensity"))?;
     let p = &pool.periods[&period];
-    let technology = p.inputs.iter().filter(|i| i.eligible).filter_map(|i| i.intensity).min();
+    // Per unit of the pool's output: an input's intensity / the conversion (the stacking line).
+    let per_output = |i: &crate::coc::PoolInput| i.intensity.map(|f| pool.policy.per_output(f));
+    let technology = p.inputs.iter().filter(|i| i.eligible).filter_map(per_output).min();
     Ok(Claim {
         kind: ClaimKind::MassBalanceChainOfCustody,
         claimed_intensity: factor,
@@ -92,7 +94,7 @@ pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim
         ),
         non_proportional: pool.policy.attribution == crate::coc::Attribution::NonProportional,
         period_months: pool.policy.period_months,
-        lowest_input: p.inputs.iter().filter_map(|i| i.intensity).min(),
+        lowest_input: p.inputs.iter().filter_map(per_output).min(),
         technology,
         verified_by: pool.policy.verified_by.clone(),
         baseline_disclosed: false,
