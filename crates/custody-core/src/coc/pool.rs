@@ -409,6 +409,12 @@ impl Pool {
             f.push(format!("declared, not from the ledger: output {}", declared.join(", ")));
         }
         if let Some((by_conversion, _)) = self.output_capacity(p) {
+            if p.closed.is_some() && outputs > 0 && Q::from_integer(outputs as i128) < by_conversion {
+                f.push(format!(
+                    "outputs ({outputs}) below inputs x conversion ({}): the yield the pool shows is lower than its conversion",
+                    exact::round_half_even(by_conversion)
+                ));
+            }
             if Q::from_integer(outputs as i128) > by_conversion {
                 f.push(format!(
                     "outputs ({outputs}) above inputs x conversion ({}): the conversion is not the yield the pool shows",

@@ -67,11 +67,13 @@ impl Ledger {
                 };
                 let p = pool.as_mut().expect("pool op");
                 let dimension = self.items.get(item).map(|i| i.measure);
-                match self.feed(p, item, operation.as_deref(), q, op.date, FlowSide::Input).and_then(|f| {
-                    let site = Self::feed_site(&op.id, site, &f)?;
-                    let intensity = Self::feed_intensity(&op.id, *intensity, &f)?;
-                    Ok((f, site, intensity))
-                }) {
+                match self.feed(p, item, operation.as_deref(), q, (op.date, site.as_deref()), FlowSide::Input).and_then(
+                    |f| {
+                        let site = Self::feed_site(&op.id, site, &f)?;
+                        let intensity = Self::feed_intensity(&op.id, *intensity, &f)?;
+                        Ok((f, site, intensity))
+                    },
+                ) {
                     Err(e) => Err(e),
                     Ok((f, site, intensity)) => {
                         let eligible = p.is_eligible(item, intensity);
@@ -109,7 +111,7 @@ impl Ledger {
                         p.policy.id
                     ))),
                     Some(group) => self
-                        .feed(p, item, operation.as_deref(), q, op.date, FlowSide::Output)
+                        .feed(p, item, operation.as_deref(), q, (op.date, site.as_deref()), FlowSide::Output)
                         .and_then(|f| Ok((Self::feed_site(&op.id, site, &f)?, f)))
                         .and_then(|(site, f)| {
                             p.add_output(

@@ -103,14 +103,14 @@ impl Ledger {
     }
 
     /// Resolves a pool flow against the ledger: the named operation, or the ledger's operations
-    /// of the item (oldest first, up to `date`), or none (declared).
+    /// of the item (oldest first, up to `date`, at the flow's `site`), or none (declared).
     pub(super) fn feed(
         &self,
         pool: &Pool,
         item: &str,
         operation: Option<&str>,
         quantity: Option<i64>,
-        date: Date,
+        (date, site): (Date, Option<&str>),
         side: FlowSide,
     ) -> Result<Feed, CocError> {
         let what = match side {
@@ -158,7 +158,12 @@ impl Ledger {
                     };
                     return Ok(Feed { sources: Vec::new(), quantity: q, intensity: None, site: None });
                 }
-                all.into_iter().filter(|t| in_time(t)).collect()
+                // Matched by item, in time, and at the flow's site where both state one.
+                let at_site = |t: &Transaction| {
+                    let s = t.movements.iter().find(|m| m.item == item).and_then(|m| m.site.as_deref());
+                    s.is_none() || site.is_none() || s == site
+                };
+                all.into_iter().filter(|t| in_time(t) && at_site(t)).collect()
             }
         };
         let mut left: BTreeMap<usize, i64> = BTreeMap::new();

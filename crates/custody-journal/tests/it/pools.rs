@@ -493,3 +493,16 @@ period 2025 2025-01-01 2025-12-31
         }
     }
 }
+
+/// A typed flow is matched to the ledger's operations at its own site only: pellets bought at
+/// site s2 do not back 10 t said to enter a pool at s1.
+#[test]
+fn typed_flows_match_the_ledger_at_their_site() {
+    let ledger = "entity m \"Mill\"\n  ratios efi\n  gwp ar6\ncounterparty sup \"Supplier\"\nitem pellets \"Pellets\"\n  category raw-material\nitem coil \"Coil\"\n  category product\nperiod 2025 2025-01-01 2025-12-31\n2025-02-01 purchase b0\n  supplier sup\n  item pellets\n  quantity 50 t\n  site s2\n  factor 1 tCO2/t\npool p \"Pool\"\n  attribute low-emission-iron\n  method credit\n  eligible pellets\n  start 2025-01\n  period 12 months\n  boundary company\n  group flat coil\n  attribution proportional\n  output unbundled-certificate\n  claim \"market instruments\"\n  conversion 1\n";
+    let input = |site: &str| format!("2025-03-31 pool-input i\n  pool p\n  item pellets\n  quantity 10 t\n{site}");
+    refused(&format!("{ledger}{}", input("  site s1\n")), "pool_flow_not_in_ledger");
+    let l = accepted(&format!("{ledger}{}", input("  site s2\n")));
+    assert_eq!(l.pool("p").unwrap().periods[&0].inputs[0].sources, vec![("b0".to_string(), 10_000_000)]);
+    let l = accepted(&format!("{ledger}{}", input("")));
+    assert_eq!(l.pool("p").unwrap().periods[&0].inputs[0].site.as_deref(), Some("s2"));
+}
