@@ -57,19 +57,26 @@ pub enum Operation {
 /// Operations on pools and certificates. None of them posts to the physical ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustodyOp {
+    /// An input to a pool. With `operation` (a produce, purchase or receive of this ledger) the
+    /// quantity (default: what the operation left unpooled) and the intensity come from the ledger;
+    /// without it the input is declared material from outside the ledger.
     PoolInput {
         pool: String,
         item: String,
-        quantity: Measure,
+        operation: Option<String>,
+        quantity: Option<Measure>,
         intensity: Option<Q>,
         site: Option<String>,
         process: Option<String>,
         batch: Option<String>,
     },
+    /// An output of a pool; with `operation` (a produce of this ledger) its quantity comes from
+    /// the ledger.
     PoolOutput {
         pool: String,
         item: String,
-        quantity: Measure,
+        operation: Option<String>,
+        quantity: Option<Measure>,
         site: Option<String>,
         process: Option<String>,
         batch: Option<String>,

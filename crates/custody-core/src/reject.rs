@@ -81,10 +81,16 @@ pub enum Code {
     InstrumentDuplicate = 37,
     /// An intensity below zero (an emission intensity is never negative).
     NegativeIntensity = 38,
+    /// A pool input or output the ledger does not back: not a produce, purchase or receive of
+    /// this ledger, more than it made or received, already fed to a pool, or a typed intensity
+    /// other than the ledger's.
+    PoolFlowNotInLedger = 39,
+    /// Pool outputs beyond what the period's inputs can make.
+    PoolOutputsExceedInputs = 40,
 }
 
 impl Code {
-    pub const ALL: [Code; 38] = [
+    pub const ALL: [Code; 40] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -123,6 +129,8 @@ impl Code {
         Code::SelfDealing,
         Code::InstrumentDuplicate,
         Code::NegativeIntensity,
+        Code::PoolFlowNotInLedger,
+        Code::PoolOutputsExceedInputs,
     ];
 
     pub fn number(self) -> u16 {
@@ -169,6 +177,8 @@ impl Code {
             Code::SelfDealing => "self_dealing",
             Code::InstrumentDuplicate => "instrument_duplicate",
             Code::NegativeIntensity => "negative_intensity",
+            Code::PoolFlowNotInLedger => "pool_flow_not_in_ledger",
+            Code::PoolOutputsExceedInputs => "pool_outputs_exceed_inputs",
         }
     }
 }

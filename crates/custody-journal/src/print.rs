@@ -149,24 +149,41 @@ fn print_pool(o: &mut String, p: &custody_core::coc::Policy) {
     line(o, "attribution", p.attribution.as_str());
     line(o, "output", p.output.as_str());
     line(o, "claim", quote(&p.claim));
-    line(o, "conversion", dec(p.conversion));
+    match p.conversion_dims {
+        // Written in t and MWh, where a conversion stated in common units is a finite decimal.
+        Some((n, d)) => {
+            let size = |x: custody_core::units::Dimension| match x {
+                custody_core::units::Dimension::Energy => (3_600_000i128, "MWh"),
+                custody_core::units::Dimension::Mass => (1_000_000, "t"),
+                custody_core::units::Dimension::Volume => (1, "m3"),
+            };
+            let ((ns, nu), (ds, du)) = (size(n), size(d));
+            line(o, "conversion", format!("{} {nu}/{du}", dec(p.conversion * exact::Q::new(ds, ns))))
+        }
+        None => line(o, "conversion", dec(p.conversion)),
+    }
     if let Some(v) = &p.verified_by {
         line(o, "verified-by", quote(v));
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn pool_flow(
     o: &mut String,
     pool: &str,
     item: &str,
-    quantity: &custody_core::units::Measure,
+    operation: &Option<String>,
+    quantity: &Option<custody_core::units::Measure>,
     site: &Option<String>,
     process: &Option<String>,
     batch: &Option<String>,
 ) {
     line(o, "pool", pool);
     line(o, "item", item);
-    line(o, "quantity", quantity);
+    opt_line(o, "operation", operation);
+    if let Some(q) = quantity {
+        line(o, "quantity", q);
+    }
     opt_line(o, "site", site);
     opt_line(o, "process", process);
     opt_line(o, "batch", batch);
@@ -175,14 +192,14 @@ fn pool_flow(
 fn print_custody(o: &mut String, c: &custody_core::ops::CustodyOp) {
     use custody_core::ops::CustodyOp as C;
     match c {
-        C::PoolInput { pool, item, quantity, intensity, site, process, batch } => {
-            pool_flow(o, pool, item, quantity, site, process, batch);
+        C::PoolInput { pool, item, operation, quantity, intensity, site, process, batch } => {
+            pool_flow(o, pool, item, operation, quantity, site, process, batch);
             if let Some(i) = intensity {
                 line(o, "intensity", co2e(*i));
             }
         }
-        C::PoolOutput { pool, item, quantity, site, process, batch } => {
-            pool_flow(o, pool, item, quantity, site, process, batch)
+        C::PoolOutput { pool, item, operation, quantity, site, process, batch } => {
+            pool_flow(o, pool, item, operation, quantity, site, process, batch)
         }
         C::PoolClaim { pool, output, quantity, factor } => {
             line(o, "pool", pool);

@@ -61,12 +61,20 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         for (k, v) in &decisions {
             let _ = writeln!(text, "  {k:<28} {v}");
         }
-        let _ = writeln!(
-            text,
-            "  method: {}; conversion factor {}",
-            p.method.as_str(),
-            exact::format_decimal(p.conversion, 6)
-        );
+        // A stated conversion is shown in t and MWh (stored in base units, g and kJ).
+        let conversion = match p.conversion_dims {
+            Some((n, d)) => {
+                let size = |x: Dimension| match x {
+                    Dimension::Energy => (3_600_000i128, "MWh"),
+                    Dimension::Mass => (1_000_000, "t"),
+                    Dimension::Volume => (1, "m3"),
+                };
+                let ((ns, nu), (ds, du)) = (size(n), size(d));
+                format!("{} {nu}/{du}", exact::format_decimal(p.conversion * Q::new(ds, ns), 6))
+            }
+            None => exact::format_decimal(p.conversion, 6),
+        };
+        let _ = writeln!(text, "  method: {}; conversion factor {conversion}", p.method.as_str());
         for f in p.flags() {
             let _ = writeln!(text, "  FLAG: {f}");
         }
@@ -90,7 +98,12 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             .next()
             .map(|o| unit_of(&o.item))
             .unwrap_or(("t", 1_000_000));
-        let unit_credit = if p.method == custody_core::coc::Method::Percentage { unit_out } else { unit_in };
+        // A stated conversion (`t/MWh`) turns the credit into the product's unit.
+        let unit_credit = if p.method == custody_core::coc::Method::Percentage || p.conversion_dims.is_some() {
+            unit_out
+        } else {
+            unit_in
+        };
         let show = |g: i64, u: (&str, i128)| fmt_amount(Q::new(g as i128, u.1), 3);
         let mut rows = vec![vec![
             "period".to_string(),
@@ -124,7 +137,18 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             periods.push(json!({
                 "period": st.period, "first_month": st.first_month.to_string(), "last_month": st.last_month.to_string(),
                 "input_unit": unit_in.0, "credit_unit": unit_credit.0, "output_unit": unit_out.0,
-                "inputs": amount(st.inputs, unit_in), "eligible_inputs": amount(st.eligible_inputs, unit_in),
+                "inputs": pool.periods.get(&st.period).map(|x| x.inputs.iter().map(|i| json!({
+                    "id": i.id, "item": i.item, "operation": i.sources.first().map(|s| s.0.clone()),
+                    "operations": i.sources.iter().map(|(o, q)| json!({"operation": o, "quantity": amount(*q, unit_of(&i.item))})).collect::<Vec<_>>(),
+                    "quantity": amount(i.quantity, unit_of(&i.item)),
+                    "intensity_tCO2e_per_t": i.intensity.map(factor), "eligible": i.eligible, "source": i.source(),
+                })).collect::<Vec<_>>()).unwrap_or_default(),
+                "outputs_list": pool.periods.get(&st.period).map(|x| x.outputs.iter().map(|o| json!({
+                    "id": o.id, "item": o.item, "operation": o.sources.first().map(|s| s.0.clone()),
+                    "quantity": amount(o.quantity, unit_of(&o.item)),
+                    "source": if o.sources.is_empty() { "declared" } else { "ledger" },
+                })).collect::<Vec<_>>()).unwrap_or_default(),
+                "inputs_total": amount(st.inputs, unit_in), "eligible_inputs": amount(st.eligible_inputs, unit_in),
                 "credited": amount(st.credited, unit_credit), "carried_in": amount(st.carried_in, unit_credit),
                 "outputs": amount(st.outputs, unit_out),
                 "outputs_by_group": st.outputs_by_group.iter().map(|(g, q)| json!({"group": g, "quantity": amount(*q, unit_out)})).collect::<Vec<_>>(),
@@ -134,6 +158,12 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                 "emissions_tCO2e": st.emissions.map(|e| num(tonnes(e), 6)),
                 "lowest_input_tCO2e_per_t": st.lowest_input_factor.map(factor),
                 "residual_tCO2e_per_t": st.residual_factor.map(factor),
+                "cleanest_input_per_output_tCO2e_per_t": st.cleanest_input_factor.map(factor),
+                "highest_input_per_output_tCO2e_per_t": st.highest_input_factor.map(factor),
+                "line": st.line.iter().map(|l| json!({"input": l.input, "factor_tCO2e_per_t": factor(l.factor),
+                    "supports": num(l.supports / Q::from_integer(unit_out.1), 6)})).collect::<Vec<_>>(),
+                "output_capacity": st.output_capacity.map(|c| amount(c, unit_out)),
+                "flags": st.flags,
                 "closed": st.closed,
             }));
             if let (Some(e), Some(r)) = (st.emissions, st.residual_factor) {
@@ -145,6 +175,31 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                     st.lowest_input_factor.map(|x| exact::format_decimal(x, 4)).unwrap_or_default(),
                     exact::format_decimal(r, 4)
                 );
+            }
+            if !st.line.is_empty() {
+                let steps: Vec<String> = st
+                    .line
+                    .iter()
+                    .map(|l| {
+                        format!(
+                            "{} t at {}",
+                            fmt_amount(l.supports / Q::from_integer(unit_out.1), 3),
+                            exact::format_decimal(l.factor, 4)
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    text,
+                    "  period {}: stacking line (eligible input intensity / conversion {}, quantity x conversion): {}; claims at most the tonnes at or below their factor, none above {} tCO2e/t; residual not below {} tCO2e/t",
+                    st.period,
+                    exact::format_decimal(p.conversion, 6),
+                    steps.join(", "),
+                    st.highest_input_factor.map(|x| exact::format_decimal(x, 4)).unwrap_or_default(),
+                    st.cleanest_input_factor.map(|x| exact::format_decimal(x, 4)).unwrap_or_default()
+                );
+            }
+            for f in st.flags.iter().filter(|f| !p.flags().contains(f)) {
+                let _ = writeln!(text, "  period {}: FLAG: {f}", st.period);
             }
             if let Some(sh) = st.eligible_share {
                 let _ = writeln!(
@@ -167,6 +222,7 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                 "allocation": {"key": p.group_key.as_str(), "groups": p.groups.iter().map(|(g, i)| json!({"group": g, "items": i})).collect::<Vec<_>>()},
                 "attribution": p.attribution.as_str(), "output": p.output.as_str(), "claim": p.claim,
                 "conversion": num(p.conversion, 6),
+                "conversion_base_units": p.conversion_dims.map(|(n, d)| format!("{}/{}", n.base_unit(), d.base_unit())),
             },
             "flags": p.flags(),
             "periods": periods,

@@ -158,10 +158,11 @@ async fn case_80_errors_about_another_tenants_objects_do_not_tell_whether_they_e
         .submit(
             &s,
             journal(
-                "pool free \"Free\"\n  attribute low-emission-iron\n  method credit\n  eligible widget\n  start 2025-01\n  \
+                "item green-iron \"Green iron from outside the ledger\"\n  category raw-material\n\
+                 pool free \"Free\"\n  attribute low-emission-iron\n  method credit\n  eligible green-iron\n  start 2025-01\n  \
                  period 12 months\n  boundary site s1\n  group g widget\n  attribution proportional\n  \
                  output unbundled-certificate\n  claim \"market\"\n\
-                 2025-03-31 pool-input w\n  pool free\n  item widget\n  quantity 10 t\n  site s1\n\
+                 2025-03-31 pool-input w\n  pool free\n  item green-iron\n  quantity 10 t\n  site s1\n\
                  2025-04-01 certificate-issue ix\n  pool free\n  certificate X\n  units 1\n\
                  2025-04-02 certificate-transfer tx\n  certificate X\n  to c\n",
             ),

@@ -12,6 +12,12 @@ pub enum CocError {
     CertificateUnknown(String),
     CertificateUnavailable(String),
     PeriodNotEnded(String),
+    /// A credit compared with outputs of another dimension without a stated conversion.
+    UnitMismatch(String),
+    /// Outputs beyond what the period's inputs can make.
+    OutputsExceedInputs(String),
+    /// A pool input or output the ledger does not back.
+    NotInLedger(String),
     Invalid(String),
     /// A number beyond what the book can hold (checked, never wrapped).
     Overflow(String),

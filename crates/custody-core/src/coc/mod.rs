@@ -16,6 +16,7 @@ mod macros;
 mod avoided;
 mod certificate;
 mod error;
+mod line;
 mod model;
 mod pool;
 
@@ -24,5 +25,6 @@ pub use certificate::{
     certificate_unit, CertKey, CertState, Certificate, CertificateBlock, CertificateBook, Ranges, SerialSpace,
 };
 pub use error::CocError;
+pub use line::LineStep;
 pub use model::{Attribute, Attribution, Boundary, CarryOver, CustodyModel, GroupKey, Method, OutputForm, Policy};
 pub use pool::{Pool, PoolClaim, PoolInput, PoolOutput, PoolPeriod, PoolStatement};

@@ -111,8 +111,11 @@ pub struct Policy {
     pub output: OutputForm,
     /// 7. Claim: which inventory the output may enter.
     pub claim: String,
-    /// Output units of attribute per eligible input unit.
+    /// Output units of attribute per eligible input unit (base units: g or kJ).
     pub conversion: Q,
+    /// The (product, attribute) dimensions a stated conversion such as `t/MWh` converts between;
+    /// `None` for a plain number, which converts only within one dimension.
+    pub conversion_dims: Option<(crate::units::Dimension, crate::units::Dimension)>,
     /// The third party that verifies the pool, if any.
     pub verified_by: Option<String>,
 }

@@ -1,9 +1,11 @@
 //! Mass-balance pools: inputs, outputs, claims, periods, closing and the period statement.
 
 use super::error::CocError;
+use super::line::LineStep;
 use super::model::{Attribute, Attribution, Method, Policy};
 use crate::exact::{self, Q};
 use crate::model::*;
+use crate::units::Dimension;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,24 @@ pub struct PoolInput {
     pub intensity: Option<Q>,
     pub eligible: bool,
     pub site: Option<String>,
+    /// The ledger operations the quantity comes from, and how much of each; empty for material
+    /// declared from outside the ledger.
+    pub sources: Vec<(String, i64)>,
+    /// The item's physical dimension, when the ledger knows the item.
+    pub dimension: Option<Dimension>,
+}
+
+impl PoolInput {
+    /// `ledger`, `declared`, or `ledger+declared` (typed beyond what the ledger made).
+    pub fn source(&self) -> &'static str {
+        if self.sources.is_empty() {
+            "declared"
+        } else if self.sources.iter().map(|s| s.1).sum::<i64>() < self.quantity {
+            "ledger+declared"
+        } else {
+            "ledger"
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +47,9 @@ pub struct PoolOutput {
     pub group: String,
     pub quantity: i64,
     pub site: Option<String>,
+    /// The ledger productions the quantity comes from; empty for a declared output.
+    pub sources: Vec<(String, i64)>,
+    pub dimension: Option<Dimension>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +103,16 @@ pub struct PoolStatement {
     pub emissions: Option<i64>,
     pub lowest_input_factor: Option<Q>,
     pub residual_factor: Option<Q>,
+    /// The stacking line (emission-intensity pools): per eligible input, the factor per unit of
+    /// output (intensity / conversion) and the output it supports (quantity x conversion), cleanest
+    /// first. A claim at factor f needs eligible output at or below f for its quantity.
+    pub line: Vec<LineStep>,
+    /// The dirtiest input per unit of output (intensity / conversion): no claim above it.
+    pub highest_input_factor: Option<Q>,
+    /// The cleanest input per unit of output (intensity / conversion): no residual below it.
+    pub cleanest_input_factor: Option<Q>,
+    /// Outputs the inputs can make (inputs x conversion), when inputs and outputs share a unit.
+    pub output_capacity: Option<i64>,
     pub closed: bool,
     pub flags: Vec<String>,
 }
@@ -155,23 +188,23 @@ impl Pool {
         if input.quantity <= 0 {
             return Err(CocError::Invalid("a pool input's quantity must be positive".into()));
         }
-        let id = input.id.clone();
         let (p, period) = self.open_period(input.date)?;
         period.inputs.push(input);
-        // A rolling-average share falls when non-eligible input arrives after claims: the claims
-        // already made must stay within it (the balance is never negative, at period end or before).
-        let period = self.periods[&p].clone();
-        let st = self.statement_of_raw(p, &period);
-        if st.balance < 0 {
-            self.periods.get_mut(&p).expect("opened").inputs.pop();
-            return Err(CocError::ClaimExceedsBalance(format!(
-                "input `{id}` would leave {} claimed above the pool's {} (eligible share now {}): record inputs before claiming",
-                st.claimed,
-                st.credited + st.carried_in,
-                st.eligible_share.map(|x| format!("{}%", exact::format_decimal(x * exact::q(100), 4))).unwrap_or_default()
-            )));
+        // Inputs arriving after claims (a falling share, a cleaner input under the residual)
+        // must leave every claim already made within the period's limits.
+        self.admit(p, |x| {
+            x.inputs.pop();
+        })
+    }
+
+    /// Keeps the change just made to period `p` only if the period still meets every limit.
+    fn admit(&mut self, p: u32, undo: impl FnOnce(&mut PoolPeriod)) -> Result<(), CocError> {
+        let period = self.periods.get(&p).expect("opened").clone();
+        let res = self.limits(p, &period);
+        if res.is_err() {
+            undo(self.periods.get_mut(&p).expect("opened"));
         }
-        Ok(())
+        res
     }
 
     /// Whether an input of `item` with `intensity` meets the input criteria.
@@ -200,9 +233,11 @@ impl Pool {
         if output.quantity <= 0 {
             return Err(CocError::Invalid("a pool output's quantity must be positive".into()));
         }
-        let (_, period) = self.open_period(output.date)?;
+        let (p, period) = self.open_period(output.date)?;
         period.outputs.push(output);
-        Ok(())
+        self.admit(p, |x| {
+            x.outputs.pop();
+        })
     }
 
     /// The lowest intensity among inputs of the period (eligible or not).
@@ -220,6 +255,9 @@ impl Pool {
         let (p, _) = self.open_period(claim.date)?;
         let period = self.periods.get(&p).expect("opened above").clone();
         let st = self.statement_of(p, &period);
+        if claim.output.is_some() && policy.method == Method::Credit {
+            self.units_joined(&period, claim.output.as_deref())?;
+        }
         if let Some(out) = &claim.output {
             let Some(o) = period.outputs.iter().find(|o| &o.id == out) else {
                 return Err(CocError::Invalid(format!("pool `{}` has no output `{out}` in this period", policy.id)));
@@ -252,36 +290,16 @@ impl Pool {
                 policy.id, st.balance, st.credited, st.carried_in, st.claimed, claim.quantity
             )));
         }
-        if let Some(f) = claim.factor {
-            if policy.attribution == Attribution::Proportional {
-                return Err(CocError::AttributionNotAllowed(format!(
-                    "pool `{}` attributes proportionally: no output may carry its own factor",
-                    policy.id
-                )));
-            }
-            match Self::lowest_input(&period) {
-                Some(low) if f < low => {
-                    return Err(CocError::StackedAttribution(format!(
-                        "factor {} is below the lowest-emission input of the pool ({}): stacked attribution",
-                        exact::format_decimal(f, 6),
-                        exact::format_decimal(low, 6)
-                    )))
-                }
-                None => return Err(CocError::Invalid("no input of the period states an intensity".into())),
-                _ => {}
-            }
-            // The chosen outputs may not take more emissions than the group has in total.
-            let claimed_emissions: Q =
-                period.claims.iter().filter_map(|c| c.factor.map(|x| x * Q::from_integer(c.quantity as i128))).sum();
-            let total = Q::from_integer(st.emissions.unwrap_or(0) as i128);
-            if claimed_emissions + f * Q::from_integer(claim.quantity as i128) > total {
-                return Err(CocError::ClaimExceedsBalance(
-                    "the claimed outputs would carry more than the pool's emissions".into(),
-                ));
-            }
+        if claim.factor.is_some() && policy.attribution == Attribution::Proportional {
+            return Err(CocError::AttributionNotAllowed(format!(
+                "pool `{}` attributes proportionally: no output may carry its own factor",
+                policy.id
+            )));
         }
         self.periods.get_mut(&p).expect("opened above").claims.push(claim);
-        Ok(())
+        self.admit(p, |x| {
+            x.claims.pop();
+        })
     }
 
     /// Closes the period a date falls in: it must have ended; the statement is fixed and the
@@ -314,12 +332,12 @@ impl Pool {
         st
     }
 
-    fn statement_of_raw(&self, period: u32, p: &PoolPeriod) -> PoolStatement {
+    pub(super) fn statement_of_raw(&self, period: u32, p: &PoolPeriod) -> PoolStatement {
         let inputs: i64 = p.inputs.iter().map(|i| i.quantity).sum();
         let eligible_inputs: i64 = p.inputs.iter().filter(|i| i.eligible).map(|i| i.quantity).sum();
         let outputs: i64 = p.outputs.iter().map(|o| o.quantity).sum();
-        let eligible_share = (self.policy.method == Method::Percentage && inputs > 0)
-            .then(|| Q::new(eligible_inputs as i128, inputs as i128) * self.policy.conversion);
+        let eligible_share =
+            (self.policy.method == Method::Percentage).then(|| self.policy.share_of(eligible_inputs, inputs)).flatten();
         // Credit: eligible inputs times the conversion factor. Percentage: the eligible share of
         // the period's output. Either way the credit is in output units.
         let credited = match self.policy.method {
@@ -348,8 +366,11 @@ impl Pool {
             let claimed_e: Q =
                 p.claims.iter().filter_map(|c| c.factor.map(|f| f * Q::from_integer(c.quantity as i128))).sum();
             let rest = outputs - claimed_q;
-            (rest > 0).then(|| (Q::from_integer(e as i128) - claimed_e) / Q::from_integer(rest as i128))
+            // No input stating an intensity: the residual is unknown, never 0.
+            let known = p.inputs.iter().any(|i| i.intensity.is_some());
+            (rest > 0 && known).then(|| (Q::from_integer(e as i128) - claimed_e) / Q::from_integer(rest as i128))
         });
+        let range = self.input_range(p);
         PoolStatement {
             period,
             first_month: self.policy.period_months_of(period).0,
@@ -368,9 +389,68 @@ impl Pool {
             emissions,
             lowest_input_factor: Self::lowest_input(p),
             residual_factor,
+            line: if self.policy.attribute == Attribute::EmissionIntensity { self.line_of(p) } else { Vec::new() },
+            highest_input_factor: range.map(|r| r.1),
+            cleanest_input_factor: range.map(|r| r.0),
+            output_capacity: self.output_capacity(p).map(|c| exact::round_half_even(c.0) as i64),
             closed: p.closed.is_some(),
-            flags: self.policy.flags(),
+            flags: self.flags_of(p, outputs),
         }
+    }
+
+    /// The policy's flags, and those of the period: declared inputs or outputs, outputs above
+    /// inputs x conversion.
+    fn flags_of(&self, p: &PoolPeriod, outputs: i64) -> Vec<String> {
+        let mut f = self.policy.flags();
+        let declared: Vec<&str> = p.inputs.iter().filter(|i| i.source() != "ledger").map(|i| i.id.as_str()).collect();
+        if !declared.is_empty() {
+            f.push(format!("declared, not from the ledger: input {}", declared.join(", ")));
+        }
+        let beyond = |o: &&PoolOutput| o.sources.iter().map(|s| s.1).sum::<i64>() < o.quantity;
+        let declared: Vec<&str> = p.outputs.iter().filter(beyond).map(|o| o.id.as_str()).collect();
+        if !declared.is_empty() {
+            f.push(format!("declared, not from the ledger: output {}", declared.join(", ")));
+        }
+        if let Some((by_conversion, _)) = self.output_capacity(p) {
+            if p.closed.is_some() && outputs > 0 && Q::from_integer(outputs as i128) < by_conversion {
+                f.push(format!(
+                    "outputs ({outputs}) below inputs x conversion ({}): the yield the pool shows is lower than its conversion",
+                    exact::round_half_even(by_conversion)
+                ));
+            }
+            if Q::from_integer(outputs as i128) > by_conversion {
+                f.push(format!(
+                    "outputs ({outputs}) above inputs x conversion ({}): the conversion is not the yield the pool shows",
+                    exact::round_half_even(by_conversion)
+                ));
+            }
+        }
+        f
+    }
+
+    /// A credit compared with an output only in one unit, or through a stated conversion.
+    fn units_joined(&self, p: &PoolPeriod, output: Option<&str>) -> Result<(), CocError> {
+        let Some(dout) = p.outputs.iter().find(|o| Some(o.id.as_str()) == output).and_then(|o| o.dimension) else {
+            return Ok(());
+        };
+        for i in p.inputs.iter().filter(|i| i.eligible) {
+            let Some(din) = i.dimension else { continue };
+            let joined = match self.policy.conversion_dims {
+                None => din == dout,
+                Some((o, n)) => o == dout && n == din,
+            };
+            if !joined {
+                return Err(CocError::UnitMismatch(format!(
+                    "pool `{}` credits {} ({}) and claims {} ({}): state the conversion between them, e.g. `conversion 0.0714 t/MWh`",
+                    self.policy.id,
+                    din.as_str(),
+                    din.base_unit(),
+                    dout.as_str(),
+                    dout.base_unit()
+                )));
+            }
+        }
+        Ok(())
     }
 
     pub fn statements(&self) -> Vec<PoolStatement> {

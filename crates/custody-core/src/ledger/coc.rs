@@ -1,7 +1,9 @@
 //! Applying chain-of-custody operations (pools, certificates, avoided-emission certificates) beside
 //! the ledger: no transaction is posted.
 
+use super::pool_feed::{Feed, FlowSide};
 use super::state::Ledger;
+use crate::exact;
 use crate::model::*;
 use crate::ops::*;
 use crate::reject::{Code, Violations};
@@ -24,6 +26,9 @@ impl Ledger {
                 CocError::CertificateUnknown(m) => (Code::CertificateUnknown, m),
                 CocError::CertificateUnavailable(m) => (Code::CertificateUnavailable, m),
                 CocError::PeriodNotEnded(m) => (Code::PeriodNotEnded, m),
+                CocError::UnitMismatch(m) => (Code::UnitMismatch, m),
+                CocError::OutputsExceedInputs(m) => (Code::PoolOutputsExceedInputs, m),
+                CocError::NotInLedger(m) => (Code::PoolFlowNotInLedger, m),
                 CocError::Invalid(m) => (Code::AllocationInvalid, m),
                 CocError::Overflow(m) => (Code::Overflow, m),
             };
@@ -53,44 +58,78 @@ impl Ledger {
             self.quantity_or(it, m, "quantity", v).map(|(_, q)| q)
         };
         let res: Result<(), CocError> = match c {
-            CustodyOp::PoolInput { item, quantity: m, intensity, site, process, batch, .. } => {
-                let Some(q) = quantity(m, item, v) else { return };
-                let p = pool.as_mut().expect("pool op");
-                let eligible = p.is_eligible(item, *intensity);
-                p.add_input(
-                    PoolInput {
-                        id: op.id.clone(),
-                        date: op.date,
-                        item: item.clone(),
-                        quantity: q,
-                        intensity: *intensity,
-                        eligible,
-                        site: site.clone(),
+            CustodyOp::PoolInput { item, operation, quantity: m, intensity, site, process, batch, .. } => {
+                let q = match m {
+                    Some(m) => match quantity(m, item, v) {
+                        Some(q) => Some(q),
+                        None => return,
                     },
-                    process.as_deref(),
-                    batch.as_deref(),
-                )
-            }
-            CustodyOp::PoolOutput { item, quantity: m, site, process, batch, .. } => {
-                let Some(q) = quantity(m, item, v) else { return };
+                    None => None,
+                };
                 let p = pool.as_mut().expect("pool op");
+                let dimension = self.items.get(item).map(|i| i.measure);
+                match self.feed(p, item, operation.as_deref(), q, (op.date, site.as_deref()), FlowSide::Input).and_then(
+                    |f| {
+                        let site = Self::feed_site(&op.id, site, &f)?;
+                        let intensity = Self::feed_intensity(&op.id, *intensity, &f)?;
+                        Ok((f, site, intensity))
+                    },
+                ) {
+                    Err(e) => Err(e),
+                    Ok((f, site, intensity)) => {
+                        let eligible = p.is_eligible(item, intensity);
+                        p.add_input(
+                            PoolInput {
+                                id: op.id.clone(),
+                                date: op.date,
+                                item: item.clone(),
+                                quantity: f.quantity,
+                                intensity,
+                                eligible,
+                                site,
+                                sources: f.sources,
+                                dimension,
+                            },
+                            process.as_deref(),
+                            batch.as_deref(),
+                        )
+                    }
+                }
+            }
+            CustodyOp::PoolOutput { item, operation, quantity: m, site, process, batch, .. } => {
+                let q = match m {
+                    Some(m) => match quantity(m, item, v) {
+                        Some(q) => Some(q),
+                        None => return,
+                    },
+                    None => None,
+                };
+                let p = pool.as_mut().expect("pool op");
+                let dimension = self.items.get(item).map(|i| i.measure);
                 match p.policy.group_of(item).map(str::to_string) {
                     None => Err(CocError::Invalid(format!(
                         "item `{item}` is in no product group of pool `{}`",
                         p.policy.id
                     ))),
-                    Some(group) => p.add_output(
-                        PoolOutput {
-                            id: op.id.clone(),
-                            date: op.date,
-                            item: item.clone(),
-                            group,
-                            quantity: q,
-                            site: site.clone(),
-                        },
-                        process.as_deref(),
-                        batch.as_deref(),
-                    ),
+                    Some(group) => self
+                        .feed(p, item, operation.as_deref(), q, (op.date, site.as_deref()), FlowSide::Output)
+                        .and_then(|f| Ok((Self::feed_site(&op.id, site, &f)?, f)))
+                        .and_then(|(site, f)| {
+                            p.add_output(
+                                PoolOutput {
+                                    id: op.id.clone(),
+                                    date: op.date,
+                                    item: item.clone(),
+                                    group,
+                                    quantity: f.quantity,
+                                    site,
+                                    sources: f.sources,
+                                    dimension,
+                                },
+                                process.as_deref(),
+                                batch.as_deref(),
+                            )
+                        }),
                 }
             }
             CustodyOp::PoolClaim { output, quantity: m, factor, .. } => {
@@ -127,7 +166,6 @@ impl Ledger {
             CustodyOp::CertificateIssue { certificate, units, bundled_with, expires, .. } => {
                 let p = pool.as_mut().expect("pool op");
                 let form = p.policy.output;
-                let unit = crate::coc::certificate_unit(p.policy.attribute);
                 if form == crate::coc::OutputForm::UpdatedFactor {
                     Err(CocError::AttributionNotAllowed(format!(
                         "pool `{}` outputs an updated factor, not certificates",
@@ -146,9 +184,9 @@ impl Ledger {
                     Err(e)
                 } else {
                     let period = p.policy.period_of(op.date).unwrap_or(0);
-                    match units.checked_mul(unit) {
-                        None => Err(CocError::Overflow(format!("{units} certificate units are out of range"))),
-                        Some(quantity) => p
+                    match Self::certificate_quantity(p, op.date, *units) {
+                        Err(e) => Err(e),
+                        Ok(quantity) => p
                             .add_claim(PoolClaim {
                                 id: op.id.clone(),
                                 date: op.date,
@@ -242,5 +280,60 @@ impl Ledger {
             }
             self.certificates = book;
         }
+    }
+
+    /// Where a fed flow is: the operation's site, unless the flow names the same or the
+    /// operation has none.
+    fn feed_site(id: &str, typed: &Option<String>, f: &Feed) -> Result<Option<String>, crate::coc::CocError> {
+        match (typed, &f.site) {
+            (Some(t), Some(s)) if t != s => Err(crate::coc::CocError::NotInLedger(format!(
+                "`{id}` says site {t}, but its ledger operation is at site {s}"
+            ))),
+            (Some(t), _) => Ok(Some(t.clone())),
+            (None, s) => Ok(s.clone()),
+        }
+    }
+
+    /// A fed input carries the ledger's intensity; a typed one must agree with it (to 0.0001
+    /// tCO2e/t), and a declared one keeps what it says.
+    fn feed_intensity(id: &str, typed: Option<exact::Q>, f: &Feed) -> Result<Option<exact::Q>, crate::coc::CocError> {
+        let Some(ledger) = f.intensity else { return Ok(typed) };
+        match typed {
+            Some(t) if exact::abs_q(t - ledger) > exact::Q::new(1, 10_000) => {
+                Err(crate::coc::CocError::NotInLedger(format!(
+                    "`{id}` states {} tCO2e/t, but the ledger's figure for {} is {} tCO2e/t: omit the intensity, the ledger gives it",
+                    exact::format_decimal(t, 6),
+                    f.sources.iter().map(|(o, _)| o.as_str()).collect::<Vec<_>>().join(", "),
+                    exact::format_decimal(ledger, 6)
+                )))
+            }
+            _ => Ok(Some(ledger)),
+        }
+    }
+
+    /// A certificate's units in the pool's claim units. A unit is one of the attribute (1 MWh of
+    /// green electricity, 1 t otherwise). Credit: units x conversion. Percentage: the output the
+    /// units' eligible input carries (units / inputs x outputs, within the physical share).
+    fn certificate_quantity(p: &crate::coc::Pool, date: Date, units: i64) -> Result<i64, crate::coc::CocError> {
+        use crate::coc::{CocError, Method};
+        let unit = crate::coc::certificate_unit(p.policy.attribute);
+        let attr = exact::Q::from_integer(units as i128) * exact::Q::from_integer(unit as i128);
+        let q = match p.policy.method {
+            Method::Credit => attr * p.policy.conversion,
+            Method::Percentage => {
+                let period = p.policy.period_of(date).and_then(|n| p.periods.get(&n));
+                let inputs: i64 = period.map(|x| x.inputs.iter().map(|i| i.quantity).sum()).unwrap_or(0);
+                let outputs: i64 = period.map(|x| x.outputs.iter().map(|o| o.quantity).sum()).unwrap_or(0);
+                let share = p.policy.share_of(1, 1).unwrap_or_else(|| exact::q(1));
+                if inputs <= 0 || outputs <= 0 {
+                    return Err(CocError::ClaimExceedsBalance(format!(
+                        "pool `{}` has no input and output in this period for a certificate to stand for",
+                        p.policy.id
+                    )));
+                }
+                attr * exact::Q::new(outputs as i128, inputs as i128) * share
+            }
+        };
+        exact::round_i64(q).map_err(|_| CocError::Overflow(format!("{units} certificate units are out of range")))
     }
 }

@@ -8,7 +8,7 @@
 //! Files, in the order of the flow: `state` (the struct), `define`, `read`, `apply` (entry point
 //! and dispatch), `check`, then one planner per operation family (`purchase`, `consume`, `emit`,
 //! `capture`, `produce`, `depreciate`, `sell`, `transfer`), `lots`, `positions` (posting), `coc`
-//! (custody operations) and `verify`.
+//! (custody operations), `pool_feed` (pool flows from the ledger's operations) and `verify`.
 
 mod apply;
 mod capture;
@@ -21,6 +21,7 @@ mod depreciate;
 mod draft;
 mod emit;
 mod lots;
+mod pool_feed;
 mod positions;
 mod produce;
 mod purchase;

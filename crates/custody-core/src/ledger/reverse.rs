@@ -51,6 +51,14 @@ impl Ledger {
             );
             return None;
         }
+        if let Some(pool) = self.pool_fed_by(of) {
+            v.push(
+                Code::ReversalHasDependant,
+                Some("of"),
+                format!("`{of}` cannot be reversed: it feeds pool `{pool}`, whose inputs and outputs stay what the ledger made"),
+            );
+            return None;
+        }
         if let Some(why) = self.dependant_of(t) {
             if t.kind == TxKind::Receive {
                 // A settled transfer: invalid to undo (E022), and settled (E034), as the seller's side.

@@ -42,6 +42,7 @@ fn policy(
         output,
         claim: "Scope 3 category 1".into(),
         conversion: exact::q(1),
+        conversion_dims: None,
         verified_by: None,
     }
 }
@@ -125,7 +126,8 @@ fn run(p: Policy, steps: &[Step]) -> Result<Ledger, TestCaseError> {
             Step::Input { green, qty, intensity_dt } => CustodyOp::PoolInput {
                 pool: "p".into(),
                 item: if *green { "green" } else { "grey" }.into(),
-                quantity: t(*qty),
+                operation: None,
+                quantity: Some(t(*qty)),
                 intensity: Some(Q::new(*intensity_dt as i128, 10)),
                 site: Some("s".into()),
                 process: None,
@@ -134,7 +136,8 @@ fn run(p: Policy, steps: &[Step]) -> Result<Ledger, TestCaseError> {
             Step::Output { qty } => CustodyOp::PoolOutput {
                 pool: "p".into(),
                 item: "steel".into(),
-                quantity: t(*qty),
+                operation: None,
+                quantity: Some(t(*qty)),
                 site: Some("s".into()),
                 process: None,
                 batch: None,
@@ -276,7 +279,8 @@ fn asi_percentage_method_allows_the_input_share() {
             CustodyOp::PoolInput {
                 pool: "p".into(),
                 item: item.into(),
-                quantity: t(q),
+                operation: None,
+                quantity: Some(t(q)),
                 intensity: None,
                 site: None,
                 process: None,
@@ -292,7 +296,8 @@ fn asi_percentage_method_allows_the_input_share() {
         CustodyOp::PoolOutput {
             pool: "p".into(),
             item: "steel".into(),
-            quantity: t(900),
+            operation: None,
+            quantity: Some(t(900)),
             site: None,
             process: None,
             batch: None,
@@ -328,8 +333,25 @@ fn iscc_three_month_period_never_ends_negative() {
         CustodyOp::PoolInput {
             pool: "p".into(),
             item: "green".into(),
-            quantity: t(100),
+            operation: None,
+            quantity: Some(t(100)),
             intensity: Some(Q::new(5, 10)),
+            site: Some("s".into()),
+            process: None,
+            batch: None,
+        },
+    ))
+    .unwrap();
+    // 200 t of non-eligible input: outputs cannot exceed what the inputs make.
+    l.apply(custody(
+        "in-grey",
+        5,
+        CustodyOp::PoolInput {
+            pool: "p".into(),
+            item: "grey".into(),
+            operation: None,
+            quantity: Some(t(200)),
+            intensity: Some(Q::new(22, 10)),
             site: Some("s".into()),
             process: None,
             batch: None,
@@ -342,7 +364,8 @@ fn iscc_three_month_period_never_ends_negative() {
         CustodyOp::PoolOutput {
             pool: "p".into(),
             item: "steel".into(),
-            quantity: t(300),
+            operation: None,
+            quantity: Some(t(300)),
             site: Some("s".into()),
             process: None,
             batch: None,

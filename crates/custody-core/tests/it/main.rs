@@ -5,4 +5,5 @@ mod instruments;
 mod instruments_props;
 mod props;
 mod scale;
+mod stacking;
 mod tidy;

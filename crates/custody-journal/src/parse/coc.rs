@@ -99,10 +99,16 @@ pub(super) fn parse_pool(header: &Line, b: &mut Block) -> R<custody_core::coc::P
         choice("an output", "updated-factor, bundled-certificate, unbundled-certificate", OutputForm::parse),
     )?;
     let claim = b.one("claim", |f| quoted(f, "the inventory claims may enter"))?;
+    // `conversion 0.95` (same unit in and out) or `conversion 0.0714 t/MWh` (product per attribute).
     let conversion = b.one("conversion", |f| {
         let q = decimal(f, 0, "a conversion factor")?;
-        only(f, 1)?;
-        Ok(q)
+        let Some(u) = f.args.get(1) else { return Ok((q, None)) };
+        only(f, 2)?;
+        let parsed = u.text.split_once('/').and_then(|(n, d)| Some((Unit::parse(n)?, Unit::parse(d)?)));
+        match parsed {
+            Some((n, d)) => Ok((q * n.base / d.base, Some((n.dimension, d.dimension)))),
+            None => at(f, Some(u), format!("`{}` is not a unit ratio such as t/MWh", u.text)),
+        }
     })?;
     let verified_by = b.one("verified-by", |f| quoted(f, "the verifying body"))?;
     b.finish()?;
@@ -122,7 +128,8 @@ pub(super) fn parse_pool(header: &Line, b: &mut Block) -> R<custody_core::coc::P
         attribution: b.required(attribution, "attribution", "a pool")?,
         output: b.required(output, "output", "a pool")?,
         claim: b.required(claim, "claim", "a pool")?,
-        conversion: conversion.unwrap_or_else(|| exact::q(1)),
+        conversion: conversion.map_or_else(|| exact::q(1), |c| c.0),
+        conversion_dims: conversion.and_then(|c| c.1),
         verified_by,
     })
 }
@@ -147,6 +154,7 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
         "pool-input" | "pool-output" => {
             let pool = pool(b)?;
             let item = b.one("item", word("an item id"))?;
+            let operation = b.one("operation", word("an operation id of this ledger"))?;
             let quantity = b.one("quantity", one_measure)?;
             let intensity = if kind == "pool-input" { b.one("intensity", co2e_intensity)? } else { None };
             let site = b.one("site", word("a site id"))?;
@@ -154,11 +162,12 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
             let batch = b.one("batch", word("a batch id"))?;
             b.finish()?;
             let item = b.required(item, "item", kind)?;
-            let quantity = b.required(quantity, "quantity", kind)?;
+            // From the ledger, the quantity may be left to the operation; declared, it is stated.
+            let quantity = if operation.is_some() { quantity } else { Some(b.required(quantity, "quantity", kind)?) };
             if kind == "pool-input" {
-                C::PoolInput { pool, item, quantity, intensity, site, process, batch }
+                C::PoolInput { pool, item, operation, quantity, intensity, site, process, batch }
             } else {
-                C::PoolOutput { pool, item, quantity, site, process, batch }
+                C::PoolOutput { pool, item, operation, quantity, site, process, batch }
             }
         }
         "pool-claim" => {

@@ -2,6 +2,7 @@
 //! and malformed input that must never panic.
 
 mod physics;
+mod pools;
 mod rejections;
 mod roundtrip;
 mod syntax;

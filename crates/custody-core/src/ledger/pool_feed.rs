@@ -1,0 +1,216 @@
+//! Pool inputs and outputs fed by the ledger: which operation a pool flow comes from, how much of
+//! it is still unpooled, and its exact intensity (CO2e with the ledger's GWP per base unit).
+//!
+//! One operation's quantity feeds pools at most once in total, across every pool: an input draws
+//! on what a `produce`, `purchase` or `receive` brought in, an output on what a `produce` made.
+//! A flow without an operation is matched to the ledger's operations of its item (oldest first)
+//! when the ledger has any; only an item the ledger never made nor brought in may be declared.
+
+use super::state::Ledger;
+use crate::chart::{Form, Side};
+use crate::coc::{CocError, Pool};
+use crate::exact::{self, Q};
+use crate::model::*;
+use std::collections::BTreeMap;
+
+/// Where a pool flow's quantity comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Feed {
+    /// (operation, quantity) drawn; empty when declared.
+    pub sources: Vec<(String, i64)>,
+    pub quantity: i64,
+    /// g CO2e per base unit, from the ledger (inputs from the ledger only).
+    pub intensity: Option<Q>,
+    /// The site of the operation, when it has one.
+    pub site: Option<String>,
+}
+
+/// Which side of a pool a flow is on; each side has its own budget per operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FlowSide {
+    Input,
+    Output,
+}
+
+impl Ledger {
+    fn feeds(kind: TxKind, side: FlowSide) -> bool {
+        match side {
+            FlowSide::Input => matches!(kind, TxKind::Produce | TxKind::Purchase | TxKind::Receive),
+            FlowSide::Output => kind == TxKind::Produce,
+        }
+    }
+
+    /// Quantity of `item` operation `tx` brought in, its CO2e (g) and site.
+    fn yield_of(&self, tx: &Transaction, item: &str) -> (i64, Q, Option<String>) {
+        let q: i64 = tx.movements.iter().filter(|m| m.item == item && m.quantity > 0).map(|m| m.quantity).sum();
+        let site = tx.movements.iter().find(|m| m.item == item).and_then(|m| m.site.clone());
+        let (gwp, ratios) = (self.entity.gwp, self.entity.ratios);
+        let mut co2e = exact::q(0);
+        for p in tx.postings.iter().filter(|p| p.dims.item.as_deref() == Some(item)) {
+            let Some(acc) = self.chart.get(&p.account) else { continue };
+            if acc.side != Side::Stock || acc.role.form() != Form::Emissions {
+                continue;
+            }
+            if let Some(f) = gwp.factor(p.species) {
+                co2e += ratios.gas_grams(p.species, p.amount) * f;
+            }
+        }
+        (q, co2e, site)
+    }
+
+    /// A quantity in tonnes (MWh for energy items), for messages.
+    fn show_quantity(&self, item: &str, q: i64) -> String {
+        match self.items.get(item).map(|i| i.measure) {
+            Some(crate::units::Dimension::Energy) => {
+                format!("{} MWh", exact::format_decimal(Q::new(q as i128, 3_600_000), 6))
+            }
+            _ => format!("{} t", exact::format_decimal(Q::new(q as i128, 1_000_000), 6)),
+        }
+    }
+
+    /// The first pool an operation feeds (as input or output), if any: such an operation is
+    /// not reversed, or the pool would rest on what the ledger no longer shows.
+    pub(super) fn pool_fed_by(&self, op: &str) -> Option<String> {
+        self.pools.values().find_map(|pool| {
+            let fed = pool.periods.values().any(|p| {
+                p.inputs
+                    .iter()
+                    .flat_map(|i| i.sources.iter())
+                    .chain(p.outputs.iter().flat_map(|o| o.sources.iter()))
+                    .any(|(o, _)| o == op)
+            });
+            fed.then(|| pool.policy.id.clone())
+        })
+    }
+
+    /// How much of `item` from operation `op` the pools already hold on `side`.
+    fn pooled(&self, op: &str, item: &str, side: FlowSide) -> i64 {
+        let mut n = 0;
+        for pool in self.pools.values() {
+            for p in pool.periods.values() {
+                let sources: Box<dyn Iterator<Item = &(String, i64)>> = match side {
+                    FlowSide::Input => {
+                        Box::new(p.inputs.iter().filter(|i| i.item == item).flat_map(|i| i.sources.iter()))
+                    }
+                    FlowSide::Output => {
+                        Box::new(p.outputs.iter().filter(|o| o.item == item).flat_map(|o| o.sources.iter()))
+                    }
+                };
+                n += sources.filter(|(o, _)| o == op).map(|(_, q)| q).sum::<i64>();
+            }
+        }
+        n
+    }
+
+    /// Resolves a pool flow against the ledger: the named operation, or the ledger's operations
+    /// of the item (oldest first, up to `date`, at the flow's `site`), or none (declared).
+    pub(super) fn feed(
+        &self,
+        pool: &Pool,
+        item: &str,
+        operation: Option<&str>,
+        quantity: Option<i64>,
+        (date, site): (Date, Option<&str>),
+        side: FlowSide,
+    ) -> Result<Feed, CocError> {
+        let what = match side {
+            FlowSide::Input => "a produce, purchase or receive",
+            FlowSide::Output => "a produce",
+        };
+        // Inputs come from anything brought in by the flow's date; outputs from what was
+        // produced in the pool period, by the flow's date.
+        let first = pool.policy.period_of(date).map(|n| pool.policy.period_months_of(n).0);
+        let in_time = |t: &Transaction| {
+            t.date <= date && (side == FlowSide::Input || first.is_some_and(|f| MonthIndex::of(t.date) >= f))
+        };
+        let candidates: Vec<&Transaction> = match operation {
+            Some(op) => {
+                let tx = self.transaction(op).filter(|t| Self::feeds(t.kind, side) && !self.is_reversed(op));
+                let Some(tx) = tx else {
+                    return Err(CocError::NotInLedger(format!("`{op}` is not {what} of this ledger")));
+                };
+                if !tx.movements.iter().any(|m| m.item == item && m.quantity > 0) {
+                    return Err(CocError::NotInLedger(format!("`{op}` brought in no `{item}`")));
+                }
+                if !in_time(tx) {
+                    return Err(CocError::NotInLedger(format!(
+                        "`{op}` of {} is not {}",
+                        format_date(tx.date),
+                        match side {
+                            FlowSide::Input => "before this pool input",
+                            FlowSide::Output => "a production of this pool period",
+                        }
+                    )));
+                }
+                vec![tx]
+            }
+            None => {
+                let all: Vec<&Transaction> = self
+                    .txs
+                    .iter()
+                    .filter(|t| Self::feeds(t.kind, side) && !self.is_reversed(&t.id))
+                    .filter(|t| t.movements.iter().any(|m| m.item == item && m.quantity > 0))
+                    .collect();
+                if all.is_empty() {
+                    // Material from outside the ledger: declared, flagged in every statement.
+                    let Some(q) = quantity else {
+                        return Err(CocError::Invalid("a declared pool flow states its quantity".into()));
+                    };
+                    return Ok(Feed { sources: Vec::new(), quantity: q, intensity: None, site: None });
+                }
+                // Matched by item, in time, and at the flow's site where both state one.
+                let at_site = |t: &Transaction| {
+                    let s = t.movements.iter().find(|m| m.item == item).and_then(|m| m.site.as_deref());
+                    s.is_none() || site.is_none() || s == site
+                };
+                all.into_iter().filter(|t| in_time(t) && at_site(t)).collect()
+            }
+        };
+        let mut left: BTreeMap<usize, i64> = BTreeMap::new();
+        let mut total_left = 0i64;
+        for (k, tx) in candidates.iter().enumerate() {
+            let (q, ..) = self.yield_of(tx, item);
+            let l = (q - self.pooled(&tx.id, item, side)).max(0);
+            left.insert(k, l);
+            total_left += l;
+        }
+        let want = quantity.unwrap_or(total_left);
+        // A typed flow of an item the ledger made draws what the ledger has not yet pooled; any
+        // quantity beyond it is declared (flagged "declared, not from the ledger" in every
+        // statement). A flow that finds nothing of the ledger's left (the batch already fed a pool,
+        // or none was made by its date) is refused: the same production never credits twice.
+        let typed_beyond = operation.is_none() && total_left > 0 && want > total_left;
+        if want <= 0 || (want > total_left && !typed_beyond) {
+            let ops: Vec<&str> = candidates.iter().map(|t| t.id.as_str()).collect();
+            return Err(CocError::NotInLedger(format!(
+                "pool `{}`: {} of `{item}` wanted, but the ledger's operations of it ({}) leave {} not yet in a pool: a batch feeds pools once, and only what the ledger made or brought in",
+                pool.policy.id,
+                self.show_quantity(item, want),
+                if ops.is_empty() { format!("no {what} by this date") } else { ops.join(", ") },
+                self.show_quantity(item, total_left)
+            )));
+        }
+        let mut rest = want;
+        let mut sources = Vec::new();
+        let mut co2e = exact::q(0);
+        let mut site = None;
+        for (k, tx) in candidates.iter().enumerate() {
+            if rest == 0 {
+                break;
+            }
+            let take = rest.min(left[&k]);
+            // (When the typed quantity is beyond the ledger's, `rest` keeps the declared part.)
+            if take == 0 {
+                continue;
+            }
+            let (q, e, s) = self.yield_of(tx, item);
+            co2e += e * Q::new(take as i128, q as i128);
+            site = site.or(s);
+            sources.push((tx.id.clone(), take));
+            rest -= take;
+        }
+        let drawn = want - rest;
+        let intensity = (side == FlowSide::Input).then(|| co2e / Q::from_integer(drawn.max(1) as i128));
+        Ok(Feed { sources, quantity: want, intensity, site })
+    }
+}
