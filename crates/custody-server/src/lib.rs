@@ -1,11 +1,14 @@
-//! The HTTP API. JSON over HTTP for every ledger operation (written in the journal syntax, one
-//! batch per request, all or nothing), every statement, transfers, reconciliation and
-//! verification; errors as `application/problem+json`; every list paginated; API keys with roles.
-//! The routes and their permissions are documented in `/openapi.json` (see [`openapi`]).
+//! The HTTP API. JSON over HTTP for every ledger operation (in the journal syntax or as typed JSON
+//! operations, one batch per request, all or nothing), every statement, transfers, reconciliation
+//! and verification; errors as `application/problem+json`; every list paginated; API keys with
+//! roles. The request and response bodies are the types of [`wire`]; the routes, their permissions
+//! and schemas are documented in `/openapi.json` (see [`openapi`]).
 
 pub mod auth;
 pub mod error;
+mod journal;
 mod openapi;
+pub mod wire;
 
 use auth::{Caller, Role};
 use axum::body::Bytes;
@@ -14,18 +17,18 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use custody_core::model::{format_date, parse_date, Transaction};
+use custody_core::model::parse_date;
 use custody_core::ops::{Op, Operation, Receive};
 use custody_core::units::{CarbonRatios, Gwp};
 use custody_core::Entity;
-use custody_journal::{parse, Entry, Source};
+use custody_journal::Entry;
 use custody_store::{Outcome, Reconciliation, Registry, Store, Transfer};
 use error::ApiError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-pub use openapi::{openapi, ROUTES};
+pub use openapi::{openapi, Body, Route, ROUTES, ROUTE_TABLE};
 
 /// Largest page a list returns.
 pub const MAX_PAGE: usize = 1_000;
@@ -96,52 +99,35 @@ struct PageQuery {
 }
 
 /// A page of `items`: `{items, offset, limit, total, next_offset}`.
-fn page(items: Vec<Value>, q: &PageQuery) -> Result<Value, ApiError> {
+fn page<T>(items: Vec<T>, q: &PageQuery) -> Result<wire::Page<T>, ApiError> {
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::bad_request(format!("limit must be 1 to {MAX_PAGE}")));
     }
     let offset = q.offset.unwrap_or(0);
     let total = items.len();
-    let slice: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    let slice: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
     let next = (offset + slice.len() < total).then_some(offset + slice.len());
-    Ok(json!({"items": slice, "offset": offset, "limit": limit, "total": total, "next_offset": next}))
+    Ok(wire::Page { items: slice, offset, limit, total, next_offset: next })
 }
 
-fn json_response(status: StatusCode, v: Value) -> Response {
+fn json_response(status: StatusCode, v: impl Serialize) -> Response {
     (status, Json(v)).into_response()
 }
 
 // ---- routes ------------------------------------------------------------------------------------------
 
 async fn health() -> Response {
-    json_response(StatusCode::OK, json!({"status": "ok"}))
+    json_response(StatusCode::OK, wire::Health { status: "ok".into() })
 }
 
 async fn openapi_route() -> Response {
     json_response(StatusCode::OK, openapi())
 }
 
-#[derive(Deserialize)]
-struct NewEntity {
-    id: String,
-    name: String,
-    #[serde(default = "default_ratios")]
-    ratios: String,
-    #[serde(default = "default_gwp")]
-    gwp: String,
-}
-
-fn default_ratios() -> String {
-    "efi".into()
-}
-fn default_gwp() -> String {
-    "ar6".into()
-}
-
 async fn create_entity<S: Store + 'static>(State(state): Shared<S>, headers: HeaderMap, body: Bytes) -> ApiResult {
     who(&state, &headers).await?.require_admin()?;
-    let e: NewEntity = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
+    let e: wire::NewEntity = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
     if let Err(why) = custody_core::id::check_id(&e.id) {
         let mut err = ApiError::bad_request(format!("the entity id: {why} (docs/journal.md, Identifiers)"));
         err.code = "invalid_id".into();
@@ -156,11 +142,7 @@ async fn create_entity<S: Store + 'static>(State(state): Shared<S>, headers: Hea
     };
     let created = entity.clone();
     detached(&state, |st| async move { st.registry.create(&created).await }).await??;
-    Ok(json_response(StatusCode::CREATED, entity_json(&entity)))
-}
-
-fn entity_json(e: &Entity) -> Value {
-    json!({"id": e.id, "name": e.name, "ratios": e.ratios.as_str(), "gwp": e.gwp.as_str()})
+    Ok(json_response(StatusCode::CREATED, wire::Entity::from(&entity)))
 }
 
 async fn list_entities<S: Store>(State(state): Shared<S>, headers: HeaderMap, Query(q): Query<PageQuery>) -> ApiResult {
@@ -173,30 +155,22 @@ async fn list_entities<S: Store>(State(state): Shared<S>, headers: HeaderMap, Qu
             Role::Verifier => caller.grants.contains(&id),
         };
         if visible {
-            items.push(state.registry.read(&id, |l| entity_json(l.entity())).await?);
+            items.push(state.registry.read(&id, |l| wire::Entity::from(l.entity())).await?);
         }
     }
-    Ok(json_response(StatusCode::OK, page(items, &q)?))
-}
-
-#[derive(Deserialize)]
-struct NewKey {
-    role: String,
-    entity: Option<String>,
-    #[serde(default)]
-    grants: Vec<String>,
+    Ok(json_response(StatusCode::OK, wire::EntityPage::from(page(items, &q)?)))
 }
 
 async fn create_key<S: Store>(State(state): Shared<S>, headers: HeaderMap, body: Bytes) -> ApiResult {
     who(&state, &headers).await?.require_admin()?;
-    let k: NewKey = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
+    let k: wire::NewKey = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
     let role =
         Role::parse(&k.role).ok_or_else(|| ApiError::bad_request("role is admin, member, counterparty or verifier"))?;
     for e in k.entity.iter().chain(&k.grants) {
         exists(&state, e).await?;
     }
     let (id, secret) = auth::create_key(state.registry.store(), role, k.entity, k.grants).await?;
-    Ok(json_response(StatusCode::CREATED, json!({"id": id, "secret": secret, "role": role.as_str()})))
+    Ok(json_response(StatusCode::CREATED, wire::CreatedKey { id, secret, role: role.as_str().into() }))
 }
 
 async fn revoke_key<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
@@ -209,7 +183,8 @@ async fn revoke_key<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(
 }
 
 /// Posts a batch of journal entries (operations and definitions) to one ledger, all or nothing.
-/// The body is the journal text, as `text/plain` or as JSON `{"journal": "..."}`.
+/// The body is the journal text, as `text/plain` or as JSON `{"journal": "..."}`, or typed JSON
+/// operations `{"operations": [...]}` ([`journal`]).
 async fn post_journal<S: Store + 'static>(
     State(state): Shared<S>,
     headers: HeaderMap,
@@ -218,64 +193,13 @@ async fn post_journal<S: Store + 'static>(
 ) -> ApiResult {
     who(&state, &headers).await?.require_write(&id)?;
     exists(&state, &id).await?;
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let text = if is_json {
-        #[derive(Deserialize)]
-        struct Body {
-            journal: String,
-        }
-        serde_json::from_slice::<Body>(&body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?.journal
-    } else {
-        String::from_utf8(body.to_vec()).map_err(|_| ApiError::bad_request("the journal is not UTF-8"))?
-    };
-    let (entries, diags) = parse(&[Source { name: "request".into(), text }]);
-    if !diags.is_empty() {
-        let mut err = ApiError::bad_request(format!("{} error(s) in the journal", diags.len()));
-        err.code = "journal_syntax".into();
-        err.extra = json!({"errors": diags.iter().map(|d| json!({"line": d.line, "column": d.column, "message": d.message})).collect::<Vec<_>>()});
-        return Err(err);
-    }
-    if entries.is_empty() {
-        return Err(ApiError::bad_request("the journal holds no entry"));
-    }
-    if entries.iter().any(|e| matches!(e.entry, Entry::Entity(_))) {
-        return Err(ApiError::bad_request("entities are created with POST /entities, not in a journal"));
-    }
-    let entries: Vec<Entry> = entries.into_iter().map(|e| e.entry).collect();
+    let entries = journal::entries(&headers, &body)?;
     let outcomes = detached(&state, |st| async move { st.registry.submit(&id, entries).await }).await??;
     Ok(json_response(StatusCode::OK, outcomes_json(&outcomes)))
 }
 
-fn outcomes_json(outcomes: &[Outcome]) -> Value {
-    let items: Vec<Value> = outcomes
-        .iter()
-        .enumerate()
-        .map(|(index, o)| match o {
-            Outcome::Written { seq, transaction } => json!({
-                "index": index, "result": "written", "seq": seq,
-                "transaction": transaction.as_ref().map(transaction_json),
-            }),
-            Outcome::Duplicate => json!({"index": index, "result": "duplicate"}),
-        })
-        .collect();
-    json!({"outcomes": items})
-}
-
-fn transaction_json(tx: &Transaction) -> Value {
-    json!({
-        "id": tx.id, "date": format_date(tx.date), "kind": tx.kind.as_str(), "description": tx.description,
-        "reverses": tx.reverses,
-        "postings": tx.postings.iter().map(|p| json!({
-            "account": p.account, "species": p.species.as_str(), "amount_gC": p.amount,
-            "item": p.dims.item, "lot": p.dims.lot, "site": p.dims.site,
-            "origin": p.dims.origin.map(|o| o.as_str()), "counterparty": p.dims.counterparty,
-        })).collect::<Vec<_>>(),
-        "movements": tx.movements.iter().map(|m| json!({"item": m.item, "lot": m.lot, "site": m.site, "quantity": m.quantity})).collect::<Vec<_>>(),
-        "meta": tx.meta,
-    })
+fn outcomes_json(outcomes: &[Outcome]) -> wire::Outcomes {
+    wire::Outcomes::new(outcomes)
 }
 
 async fn list_transactions<S: Store>(
@@ -285,8 +209,9 @@ async fn list_transactions<S: Store>(
     Query(q): Query<PageQuery>,
 ) -> ApiResult {
     who(&state, &headers).await?.require_read(&id)?;
-    let items = state.registry.read(&id, |l| l.transactions().iter().map(transaction_json).collect()).await?;
-    Ok(json_response(StatusCode::OK, page(items, &q)?))
+    let items =
+        state.registry.read(&id, |l| l.transactions().iter().map(wire::TransactionJson::from).collect()).await?;
+    Ok(json_response(StatusCode::OK, wire::TransactionPage::from(page(items, &q)?)))
 }
 
 #[derive(Deserialize)]
@@ -318,7 +243,13 @@ async fn verify<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(id):
     match state.registry.verify(&id).await {
         Ok(r) => Ok(json_response(
             StatusCode::OK,
-            json!({"ok": true, "entries": r.entries, "transactions": r.transactions, "balances": r.balances, "head_hash": r.head_hash}),
+            wire::Verified {
+                ok: true,
+                entries: r.entries,
+                transactions: r.transactions,
+                balances: r.balances,
+                head_hash: r.head_hash,
+            },
         )),
         Err(e) => Err(ApiError {
             status: StatusCode::CONFLICT,
@@ -337,19 +268,7 @@ async fn export<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(id):
 
 /// A transfer as JSON (docs/reports.md): with its booked side and mismatch flag when reconciled.
 pub fn transfer_json(t: &Transfer, r: Option<&Reconciliation>) -> Value {
-    let amounts = |a: &custody_store::Amounts| {
-        a.iter().map(|(f, s, g)| json!({"form": f.as_str(), "species": s.as_str(), "amount_gC": g})).collect::<Vec<_>>()
-    };
-    let mut v = json!({
-        "id": t.id, "seller": t.seller, "sale": t.sale, "buyer": t.buyer, "item": t.item,
-        "date": format_date(t.date), "quantity": t.quantity, "status": t.status.as_str(), "sent": amounts(&t.amounts),
-        "custody": t.custody.map(|m| m.as_str()),
-    });
-    if let (Some(r), Value::Object(m)) = (r, &mut v) {
-        m.insert("booked".into(), Value::Array(amounts(&r.received)));
-        m.insert("mismatch".into(), Value::Bool(r.mismatch));
-    }
-    v
+    serde_json::to_value(wire::TransferJson::new(t, r)).expect("a transfer serializes")
 }
 
 async fn list_transfers<S: Store>(
@@ -375,24 +294,14 @@ async fn list_transfers<S: Store>(
         .iter()
         // A counterparty key sees only what is addressed to it.
         .filter(|t| caller.role != Role::Counterparty || t.buyer == id)
-        .map(|t| transfer_json(t, None))
+        .map(|t| wire::TransferJson::new(t, None))
         .collect();
-    Ok(json_response(StatusCode::OK, page(items, &q)?))
+    Ok(json_response(StatusCode::OK, wire::TransferPage::from(page(items, &q)?)))
 }
 
-#[derive(Deserialize)]
-struct TransferDecision {
-    transfer: String,
-    date: String,
-    /// The buyer's item the transfer is booked as (accept only).
-    item: Option<String>,
-    id: Option<String>,
-    lot: Option<String>,
-    site: Option<String>,
-}
-
-fn decision(body: &Bytes) -> Result<(TransferDecision, custody_core::model::Date), ApiError> {
-    let d: TransferDecision = serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
+fn decision(body: &Bytes) -> Result<(wire::TransferDecision, custody_core::model::Date), ApiError> {
+    let d: wire::TransferDecision =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
     let date =
         parse_date(&d.date).ok_or_else(|| ApiError::bad_request(format!("`{}` is not a date YYYY-MM-DD", d.date)))?;
     Ok((d, date))
@@ -457,16 +366,25 @@ async fn reconciliation<S: Store>(
 ) -> ApiResult {
     let caller = who(&state, &headers).await?;
     let rows = state.registry.reconcile().await?;
-    let items: Vec<Value> = rows
+    let items: Vec<wire::TransferJson> = rows
         .iter()
         .filter(|r| caller.can_see_transfer(&r.transfer.seller, &r.transfer.buyer))
         .filter(|r| caller.role != Role::Counterparty || caller.entity.as_deref() == Some(r.transfer.buyer.as_str()))
-        .map(|r| transfer_json(&r.transfer, Some(r)))
+        .map(|r| wire::TransferJson::new(&r.transfer, Some(r)))
         .collect();
-    let mismatches = items.iter().filter(|v| v["mismatch"] == true).count();
-    let mut v = page(items, &q)?;
-    v["mismatches"] = json!(mismatches);
-    Ok(json_response(StatusCode::OK, v))
+    let mismatches = items.iter().filter(|v| v.mismatch == Some(true)).count();
+    let p = page(items, &q)?;
+    Ok(json_response(
+        StatusCode::OK,
+        wire::ReconciliationPage {
+            items: p.items,
+            offset: p.offset,
+            limit: p.limit,
+            total: p.total,
+            next_offset: p.next_offset,
+            mismatches,
+        },
+    ))
 }
 
 #[derive(Deserialize)]

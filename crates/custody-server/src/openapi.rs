@@ -1,152 +1,353 @@
-//! The OpenAPI document served at `/openapi.json`, built from one table of routes.
+//! The OpenAPI document served at `/openapi.json`, generated with `utoipa` from one table of
+//! routes ([`ROUTE_TABLE`]) and the request and response types of [`crate::wire`].
 
-use serde_json::{json, Map, Value};
+use crate::wire::{self, ops};
+use serde_json::Value;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, InfoBuilder, ObjectBuilder, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required, ResponseBuilder,
+    Schema, Type,
+};
+use utoipa::OpenApi;
 
-/// (method, path, summary, who may call it, tag).
-pub const ROUTES: &[(&str, &str, &str, &str)] = &[
-    ("get", "/health", "Liveness", "anyone"),
-    ("get", "/openapi.json", "This document", "anyone"),
-    ("get", "/entities", "Entities the key may see (paginated)", "any key"),
-    ("post", "/entities", "Create an entity: {id, name, ratios: efi|molar, gwp: ar5|ar6}", "admin"),
-    ("post", "/keys", "Create an API key: {role, entity?, grants?}; the secret is returned once", "admin"),
-    ("delete", "/keys/{id}", "Revoke an API key", "admin"),
-    (
+/// A request or response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// No body.
+    None,
+    /// `application/json` of the named schema (a type of [`crate::wire`]).
+    Json(&'static str),
+    /// `text/plain`.
+    Text,
+    /// A journal: `text/plain`, or `application/json` of the named schema.
+    Journal(&'static str),
+}
+
+/// One route: method, path, summary, who may call it, its request body, its success status and
+/// response body.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub who: &'static str,
+    pub request: Body,
+    pub status: u16,
+    pub response: Body,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    who: &'static str,
+    request: Body,
+    status: u16,
+    response: Body,
+) -> Route {
+    Route { method, path, summary, who, request, status, response }
+}
+
+use Body::{Journal, Json, Text};
+
+/// Every route of the API, in one place: the router serves them, this document describes them.
+pub const ROUTE_TABLE: [Route; 16] = [
+    route("get", "/health", "Liveness", "anyone", Body::None, 200, Json("Health")),
+    route("get", "/openapi.json", "This document", "anyone", Body::None, 200, Json("OpenApiDocument")),
+    route("get", "/entities", "Entities the key may see (paginated)", "any key", Body::None, 200, Json("EntityPage")),
+    route(
+        "post",
+        "/entities",
+        "Create an entity: {id, name, ratios: efi|molar, gwp: ar5|ar6}",
+        "admin",
+        Json("NewEntity"),
+        201,
+        Json("Entity"),
+    ),
+    route(
+        "post",
+        "/keys",
+        "Create an API key: {role, entity?, grants?}; the secret is returned once",
+        "admin",
+        Json("NewKey"),
+        201,
+        Json("CreatedKey"),
+    ),
+    route("delete", "/keys/{id}", "Revoke an API key", "admin", Body::None, 204, Body::None),
+    route(
         "post",
         "/entities/{id}/journal",
-        "Post a batch of journal entries (operations, definitions), all or nothing; text/plain or {journal}",
+        "Post a batch of journal entries (operations, definitions), all or nothing; text/plain, {journal} or {operations}",
         "member of the entity",
+        Journal("JournalRequest"),
+        200,
+        Json("Outcomes"),
     ),
-    ("get", "/entities/{id}/transactions", "Posted transactions (paginated)", "member, granted verifier"),
-    (
+    route(
+        "get",
+        "/entities/{id}/transactions",
+        "Posted transactions (paginated)",
+        "member, granted verifier",
+        Body::None,
+        200,
+        Json("TransactionPage"),
+    ),
+    route(
         "get",
         "/entities/{id}/reports/{kind}",
         "A statement: ledger, balances, product-intensity, entity-emissions, eledger, carbon-balance (?period=)",
         "member, granted verifier",
+        Body::None,
+        200,
+        Json("Statement"),
     ),
-    (
+    route(
         "get",
         "/entities/{id}/verify",
         "Recompute hashes, balances and invariants from the stored journal",
         "member, granted verifier",
+        Body::None,
+        200,
+        Json("Verified"),
     ),
-    ("get", "/entities/{id}/export", "The ledger as a journal (text/plain)", "member, granted verifier"),
-    (
+    route(
+        "get",
+        "/entities/{id}/export",
+        "The ledger as a journal (text/plain)",
+        "member, granted verifier",
+        Body::None,
+        200,
+        Text,
+    ),
+    route(
         "get",
         "/entities/{id}/assess",
         "A product's footprint and claim against the frameworks (?product=&material=&claim=POOL/ID&avoided=&period=&frameworks=a,b)",
         "member, granted verifier",
+        Body::None,
+        200,
+        Json("Assessment"),
     ),
-    (
+    route(
         "get",
         "/entities/{id}/transfers",
         "Transfers sent and received (a counterparty key sees only those addressed to it; paginated)",
         "member, counterparty, granted verifier, admin",
+        Body::None,
+        200,
+        Json("TransferPage"),
     ),
-    (
+    route(
         "post",
         "/entities/{id}/transfers/accept",
         "Book a transfer addressed to this entity: {transfer, item, date, id?, lot?, site?}",
         "member of the buyer",
+        Json("TransferDecision"),
+        200,
+        Json("Outcomes"),
     ),
-    (
+    route(
         "post",
         "/entities/{id}/transfers/reject",
         "Refuse a transfer: the seller's ledger books a return. {transfer, date, id?}",
         "member of the buyer",
+        Json("TransferDecision"),
+        200,
+        Json("Outcomes"),
     ),
-    (
+    route(
         "get",
         "/reconciliation",
         "Every visible transfer with both sides, mismatches flagged (paginated)",
         "any key; filtered by role",
+        Body::None,
+        200,
+        Json("ReconciliationPage"),
     ),
 ];
 
-fn parameters(path: &str, method: &str) -> Vec<Value> {
-    let mut ps: Vec<Value> = path
+const fn summaries<const N: usize>(t: &[Route; N]) -> [(&'static str, &'static str, &'static str, &'static str); N] {
+    let mut out = [("", "", "", ""); N];
+    let mut i = 0;
+    while i < N {
+        out[i] = (t[i].method, t[i].path, t[i].summary, t[i].who);
+        i += 1;
+    }
+    out
+}
+
+/// (method, path, summary, who may call it), from [`ROUTE_TABLE`].
+pub const ROUTES: &[(&str, &str, &str, &str)] = &summaries(&ROUTE_TABLE);
+
+/// The schemas of the document: every type a route reads or answers, and what they use.
+#[derive(OpenApi)]
+#[openapi(components(schemas(
+    wire::Health,
+    wire::OpenApiDocument,
+    wire::Entity,
+    wire::EntityPage,
+    wire::NewEntity,
+    wire::NewKey,
+    wire::CreatedKey,
+    wire::JournalRequest,
+    wire::JournalText,
+    wire::OperationBatch,
+    ops::JsonOperation,
+    ops::JsonUse,
+    ops::JsonOutput,
+    ops::JsonTarget,
+    ops::JsonSaleLine,
+    wire::Outcomes,
+    wire::EntryOutcome,
+    wire::TransactionJson,
+    wire::PostingJson,
+    wire::MovementJson,
+    wire::TransactionPage,
+    wire::Statement,
+    wire::Verified,
+    wire::Assessment,
+    wire::TransferJson,
+    wire::TransferAmount,
+    wire::TransferPage,
+    wire::TransferDecision,
+    wire::ReconciliationPage,
+    wire::Problem,
+    wire::Violation,
+    wire::SyntaxError,
+)))]
+struct Schemas;
+
+fn string() -> Schema {
+    ObjectBuilder::new().schema_type(Type::String).into()
+}
+
+fn parameters(path: &str, method: &str) -> Vec<utoipa::openapi::path::Parameter> {
+    let param = |name: &str, loc: ParameterIn, required: bool, schema: Schema| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(loc)
+            .required(if required { Required::True } else { Required::False })
+            .schema(Some(schema))
+            .build()
+    };
+    let mut ps: Vec<_> = path
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .map(|name| param(name, ParameterIn::Path, true, string()))
         .collect();
     let paginated = method == "get"
         && matches!(path, "/entities" | "/entities/{id}/transactions" | "/entities/{id}/transfers" | "/reconciliation");
     if paginated {
-        ps.push(json!({"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}));
-        ps.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": crate::MAX_PAGE}}));
+        let int = |min: usize, max: Option<usize>| -> Schema {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(min as f64))
+                .maximum(max.map(|m| m as f64))
+                .into()
+        };
+        ps.push(param("offset", ParameterIn::Query, false, int(0, None)));
+        ps.push(param("limit", ParameterIn::Query, false, int(1, Some(crate::MAX_PAGE))));
     }
     if path.ends_with("/assess") {
         for name in ["product", "material", "claim", "avoided", "period", "frameworks"] {
-            ps.push(json!({"name": name, "in": "query", "required": name == "product", "schema": {"type": "string"}}));
+            ps.push(param(name, ParameterIn::Query, name == "product", string()));
         }
     }
     if path.ends_with("{kind}") {
-        ps.push(json!({"name": "period", "in": "query", "schema": {"type": "string"}}));
+        ps.push(param("period", ParameterIn::Query, false, string()));
     }
     ps
 }
 
-pub fn openapi() -> Value {
-    let mut paths = Map::new();
-    for (method, path, summary, who) in ROUTES {
-        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
-        let secured = !matches!(*path, "/health" | "/openapi.json");
-        let mut op = json!({
-            "summary": summary,
-            "description": format!("Allowed: {who}."),
-            "parameters": parameters(path, method),
-            "responses": {
-                "200": {"description": "OK", "content": {"application/json": {}}},
-                "400": {"$ref": "#/components/responses/Problem"},
-                "401": {"$ref": "#/components/responses/Problem"},
-                "403": {"$ref": "#/components/responses/Problem"},
-                "404": {"$ref": "#/components/responses/Problem"},
-                "405": {"$ref": "#/components/responses/Problem"},
-                "409": {"$ref": "#/components/responses/Problem"},
-                "413": {"$ref": "#/components/responses/Problem"},
-                "422": {"$ref": "#/components/responses/Problem"},
-                "500": {"$ref": "#/components/responses/Problem"},
-                "default": {"$ref": "#/components/responses/Problem"},
-            },
-        });
-        if secured {
-            op["security"] = json!([{"bearer": []}]);
+fn schema_ref(name: &str) -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+fn content(body: Body) -> Vec<(&'static str, utoipa::openapi::Content)> {
+    let text = || ("text/plain", ContentBuilder::new().schema(Some(string())).build());
+    match body {
+        Body::None => vec![],
+        Body::Json(name) => vec![("application/json", ContentBuilder::new().schema(Some(schema_ref(name))).build())],
+        Body::Text => vec![text()],
+        Body::Journal(name) => {
+            vec![("application/json", ContentBuilder::new().schema(Some(schema_ref(name))).build()), text()]
         }
-        entry[*method] = op;
     }
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "custody",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "Ledger-based carbon accounting and chain of custody. Operations are written in the journal syntax (docs/journal.md); statements are documented in docs/reports.md.",
-        },
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "required": ["type", "title", "status", "code", "detail"],
-                    "properties": {
-                        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                        "code": {"type": "string", "description": "Stable code: a rejection code (e.g. insufficient_quantity) or unauthorized, forbidden, not_found, conflict, bad_request, journal_syntax, invalid_id (with `rule`), refused, verify_failed, method_not_allowed, payload_too_large, internal. Every error of the API is a Problem, also those raised before a route runs (a query string that does not parse, a body over 2 MB, an unknown route, a wrong method)."},
-                        "rule": {"type": "string", "description": "For invalid_id: the id rule broken (id_empty, id_too_long, id_character, id_dots, id_parts)"},
-                        "detail": {"type": "string"},
-                        "violations": {"type": "array", "items": {"type": "object"}},
-                        "index": {"type": "integer", "description": "The batch entry that was refused"},
-                    },
-                },
-                "Page": {
-                    "type": "object",
-                    "properties": {
-                        "items": {"type": "array"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
-                        "total": {"type": "integer"}, "next_offset": {"type": ["integer", "null"]},
-                    },
-                },
-            },
-            "responses": {
-                "Problem": {"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
-            },
-        },
-    })
+}
+
+fn method(m: &str) -> HttpMethod {
+    match m {
+        "get" => HttpMethod::Get,
+        "post" => HttpMethod::Post,
+        "delete" => HttpMethod::Delete,
+        other => unreachable!("no route takes {other}"),
+    }
+}
+
+/// A stable operation id: `post_entities_id_journal`.
+fn operation_id(r: &Route) -> String {
+    let mut s = r.method.to_string();
+    for part in r.path.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+        s.push('_');
+        s.push_str(part);
+    }
+    s
+}
+
+/// The document.
+pub fn openapi() -> Value {
+    let mut paths = PathsBuilder::new();
+    for r in &ROUTE_TABLE {
+        let mut op = OperationBuilder::new()
+            .summary(Some(r.summary))
+            .description(Some(format!("Allowed: {}.", r.who)))
+            .operation_id(Some(operation_id(r)))
+            .parameters(Some(parameters(r.path, r.method)));
+        if r.request != Body::None {
+            let mut body = RequestBodyBuilder::new().required(Some(Required::True));
+            for (ty, c) in content(r.request) {
+                body = body.content(ty, c);
+            }
+            op = op.request_body(Some(body.build()));
+        }
+        let mut ok = ResponseBuilder::new().description(if r.status == 204 { "Done; no content" } else { "OK" });
+        for (ty, c) in content(r.response) {
+            ok = ok.content(ty, c);
+        }
+        op = op.response(r.status.to_string(), ok.build());
+        for status in ["400", "401", "403", "404", "405", "409", "413", "422", "500", "default"] {
+            op = op.response(status, RefOr::Ref(Ref::from_response_name("Problem")));
+        }
+        if !matches!(r.path, "/health" | "/openapi.json") {
+            op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+        }
+        paths = paths.path(r.path, PathItem::new(method(r.method), op.build()));
+    }
+    let mut components = Schemas::openapi().components.expect("schemas derived");
+    components.security_schemes.insert("bearer".into(), SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    components.responses.insert(
+        "Problem".into(),
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("An error")
+                .content("application/problem+json", ContentBuilder::new().schema(Some(schema_ref("Problem"))).build())
+                .build(),
+        ),
+    );
+    let doc = OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("custody")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Ledger-based carbon accounting and chain of custody. Operations are written in the journal syntax (docs/journal.md) or as typed JSON operations (docs/api.md); statements are documented in docs/reports.md.",
+                ))
+                .build(),
+        )
+        .paths(paths.build())
+        .components(Some(components))
+        .build();
+    serde_json::to_value(doc).expect("the document serializes")
 }

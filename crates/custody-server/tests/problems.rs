@@ -21,7 +21,10 @@ impl Api {
         let addr = listener.local_addr().unwrap();
         let router = app(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        (Api { base: format!("http://{addr}"), http: Client::new() }, state)
+        // No pooled connections: a request the server refuses before reading its body (413) closes
+        // its connection, and a pooled client would send the next request into it.
+        let http = Client::builder().pool_max_idle_per_host(0).build().unwrap();
+        (Api { base: format!("http://{addr}"), http }, state)
     }
 
     /// Status, content type and body of one request.

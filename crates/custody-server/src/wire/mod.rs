@@ -1,0 +1,421 @@
+//! The API's JSON, in one place: every request body a route reads and every body it answers, as
+//! serde types that also derive their OpenAPI schema (`utoipa`). `/openapi.json` is generated from
+//! these types ([`crate::openapi`]), so the document and the wire cannot drift apart.
+//!
+//! Operations in JSON are in [`ops`]; they map to the same core `Op` values the journal parser
+//! produces.
+
+mod fields;
+pub mod ops;
+
+use custody_core::model::{format_date, Transaction};
+use custody_store::{Outcome, Reconciliation, Transfer};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+// ---- requests ------------------------------------------------------------------------------------
+
+/// `POST /entities`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewEntity {
+    /// The entity id (the journal's identifier grammar).
+    pub id: String,
+    pub name: String,
+    /// The carbon-ratio table: `efi` (default) or `molar`.
+    #[serde(default = "default_ratios")]
+    #[schema(default = "efi", pattern = "^(efi|molar)$")]
+    pub ratios: String,
+    /// The GWP table: `ar6` (default) or `ar5`.
+    #[serde(default = "default_gwp")]
+    #[schema(default = "ar6", pattern = "^(ar5|ar6)$")]
+    pub gwp: String,
+}
+
+fn default_ratios() -> String {
+    "efi".into()
+}
+fn default_gwp() -> String {
+    "ar6".into()
+}
+
+/// `POST /keys`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewKey {
+    /// `admin`, `member`, `counterparty` or `verifier`.
+    #[schema(pattern = "^(admin|member|counterparty|verifier)$")]
+    pub role: String,
+    /// The entity a member or counterparty key belongs to.
+    pub entity: Option<String>,
+    /// The entities a verifier key may read.
+    #[serde(default)]
+    pub grants: Vec<String>,
+}
+
+/// `POST /entities/{id}/transfers/accept` and `.../reject`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TransferDecision {
+    /// `SELLER/SALE/BUYER`.
+    pub transfer: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// The buyer's item the transfer is booked as (accept only, required there).
+    pub item: Option<String>,
+    /// The operation id (default `receive:TRANSFER` or `return:TRANSFER`).
+    pub id: Option<String>,
+    pub lot: Option<String>,
+    pub site: Option<String>,
+}
+
+/// `POST /entities/{id}/journal` as journal text in JSON.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct JournalText {
+    /// Journal entries (docs/journal.md): operations and definitions.
+    pub journal: String,
+}
+
+/// `POST /entities/{id}/journal` as typed operations.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OperationBatch {
+    /// Applied in order as one batch, all or nothing.
+    pub operations: Vec<ops::JsonOperation>,
+}
+
+/// The JSON body of `POST /entities/{id}/journal`: journal text, or typed operations.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum JournalRequest {
+    Text(JournalText),
+    Operations(OperationBatch),
+}
+
+// ---- responses -----------------------------------------------------------------------------------
+
+/// `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+/// An entity.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    /// `efi` or `molar`.
+    pub ratios: String,
+    /// `ar5` or `ar6`.
+    pub gwp: String,
+}
+
+impl From<&custody_core::Entity> for Entity {
+    fn from(e: &custody_core::Entity) -> Entity {
+        Entity { id: e.id.clone(), name: e.name.clone(), ratios: e.ratios.as_str().into(), gwp: e.gwp.as_str().into() }
+    }
+}
+
+/// A created API key; the secret is shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedKey {
+    pub id: String,
+    pub secret: String,
+    pub role: String,
+}
+
+/// What a batch did, entry by entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Outcomes {
+    pub outcomes: Vec<EntryOutcome>,
+}
+
+/// One entry of a batch: `written` (with its journal sequence number and, for an operation, the
+/// transaction posted) or `duplicate` (posted before with the same content; nothing written).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryOutcome {
+    pub index: usize,
+    /// `written` or `duplicate`.
+    #[schema(pattern = "^(written|duplicate)$")]
+    pub result: String,
+    /// Written entries only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    /// Written entries only: the transaction posted, `null` for a definition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<TransactionJson>)]
+    pub transaction: Option<Option<TransactionJson>>,
+}
+
+impl Outcomes {
+    pub fn new(outcomes: &[Outcome]) -> Outcomes {
+        let outcomes = outcomes
+            .iter()
+            .enumerate()
+            .map(|(index, o)| match o {
+                Outcome::Written { seq, transaction } => EntryOutcome {
+                    index,
+                    result: "written".into(),
+                    seq: Some(*seq),
+                    transaction: Some(transaction.as_ref().map(TransactionJson::from)),
+                },
+                Outcome::Duplicate => EntryOutcome { index, result: "duplicate".into(), seq: None, transaction: None },
+            })
+            .collect();
+        Outcomes { outcomes }
+    }
+}
+
+/// A posted transaction.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Transaction)]
+pub struct TransactionJson {
+    pub id: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    pub kind: String,
+    pub description: String,
+    pub reverses: Option<String>,
+    pub postings: Vec<PostingJson>,
+    pub movements: Vec<MovementJson>,
+    pub meta: BTreeMap<String, String>,
+}
+
+/// A posting: an exact amount of one species on one account, with its dimensions.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Posting)]
+pub struct PostingJson {
+    pub account: String,
+    pub species: String,
+    /// Grams of carbon (grams of gas for N2O and SF6), exact.
+    #[serde(rename = "amount_gC")]
+    pub amount_gc: i64,
+    pub item: Option<String>,
+    pub lot: Option<String>,
+    pub site: Option<String>,
+    pub origin: Option<String>,
+    pub counterparty: Option<String>,
+}
+
+/// A stock movement in the item's base unit (g or kJ).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Movement)]
+pub struct MovementJson {
+    pub item: String,
+    pub lot: Option<String>,
+    pub site: Option<String>,
+    pub quantity: i64,
+}
+
+impl From<&Transaction> for TransactionJson {
+    fn from(tx: &Transaction) -> TransactionJson {
+        TransactionJson {
+            id: tx.id.clone(),
+            date: format_date(tx.date),
+            kind: tx.kind.as_str().into(),
+            description: tx.description.clone(),
+            reverses: tx.reverses.clone(),
+            postings: tx
+                .postings
+                .iter()
+                .map(|p| PostingJson {
+                    account: p.account.clone(),
+                    species: p.species.as_str().into(),
+                    amount_gc: p.amount,
+                    item: p.dims.item.clone(),
+                    lot: p.dims.lot.clone(),
+                    site: p.dims.site.clone(),
+                    origin: p.dims.origin.map(|o| o.as_str().into()),
+                    counterparty: p.dims.counterparty.clone(),
+                })
+                .collect(),
+            movements: tx
+                .movements
+                .iter()
+                .map(|m| MovementJson {
+                    item: m.item.clone(),
+                    lot: m.lot.clone(),
+                    site: m.site.clone(),
+                    quantity: m.quantity,
+                })
+                .collect(),
+            meta: tx.meta.clone(),
+        }
+    }
+}
+
+/// `GET /entities/{id}/verify` when the journal verifies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verified {
+    pub ok: bool,
+    pub entries: i64,
+    pub transactions: usize,
+    pub balances: usize,
+    pub head_hash: String,
+}
+
+/// An amount a transfer carries, by form and species.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferAmount {
+    /// `content` or `emissions`.
+    pub form: String,
+    pub species: String,
+    #[serde(rename = "amount_gC")]
+    pub amount_gc: i64,
+}
+
+/// A transfer between two entities' ledgers (docs/reports.md). `booked` and `mismatch` are given
+/// in the reconciliation only.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Transfer)]
+pub struct TransferJson {
+    pub id: String,
+    pub seller: String,
+    pub sale: String,
+    pub buyer: String,
+    pub item: String,
+    pub date: String,
+    /// In the seller's base unit (g or kJ).
+    pub quantity: i64,
+    pub status: String,
+    pub sent: Vec<TransferAmount>,
+    pub custody: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booked: Option<Vec<TransferAmount>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mismatch: Option<bool>,
+}
+
+impl TransferJson {
+    pub fn new(t: &Transfer, r: Option<&Reconciliation>) -> TransferJson {
+        let amounts = |a: &custody_store::Amounts| {
+            a.iter()
+                .map(|(f, s, g)| TransferAmount { form: f.as_str().into(), species: s.as_str().into(), amount_gc: *g })
+                .collect::<Vec<_>>()
+        };
+        TransferJson {
+            id: t.id.clone(),
+            seller: t.seller.clone(),
+            sale: t.sale.clone(),
+            buyer: t.buyer.clone(),
+            item: t.item.clone(),
+            date: format_date(t.date),
+            quantity: t.quantity,
+            status: t.status.as_str().into(),
+            sent: amounts(&t.amounts),
+            custody: t.custody.map(|m| m.as_str().into()),
+            booked: r.map(|r| amounts(&r.received)),
+            mismatch: r.map(|r| r.mismatch),
+        }
+    }
+}
+
+/// A page of a list: `items` from `offset`, at most `limit`, of `total`.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub offset: usize,
+    pub limit: usize,
+    pub total: usize,
+    pub next_offset: Option<usize>,
+}
+
+macro_rules! page_type {
+    ($name:ident, $item:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            pub offset: usize,
+            pub limit: usize,
+            pub total: usize,
+            /// The offset of the next page; `null` on the last.
+            pub next_offset: Option<usize>,
+        }
+        impl From<Page<$item>> for $name {
+            fn from(p: Page<$item>) -> $name {
+                $name { items: p.items, offset: p.offset, limit: p.limit, total: p.total, next_offset: p.next_offset }
+            }
+        }
+    };
+}
+
+page_type!(EntityPage, Entity, "A page of entities.");
+page_type!(TransactionPage, TransactionJson, "A page of posted transactions.");
+page_type!(TransferPage, TransferJson, "A page of transfers.");
+
+/// `GET /reconciliation`: a page of transfers with both sides, and how many mismatch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReconciliationPage {
+    pub items: Vec<TransferJson>,
+    pub offset: usize,
+    pub limit: usize,
+    pub total: usize,
+    pub next_offset: Option<usize>,
+    /// Mismatched transfers among all visible ones (not only this page).
+    pub mismatches: usize,
+}
+
+/// A statement as JSON; its fields depend on the kind (docs/reports.md).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct Statement(pub serde_json::Value);
+
+/// A product's footprint and claim assessed against the frameworks (docs/reports.md).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct Assessment(pub serde_json::Value);
+
+/// This OpenAPI document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct OpenApiDocument(pub serde_json::Value);
+
+/// An error (RFC 9457), `application/problem+json`. Every error of the API has this shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable code: a rejection code (e.g. insufficient_quantity) or unauthorized, forbidden,
+    /// not_found, conflict, bad_request, journal_syntax, invalid_id (with `rule`), refused,
+    /// verify_failed, method_not_allowed, payload_too_large, internal. Every error of the API is a
+    /// Problem, also those raised before a route runs (a query string that does not parse, a body
+    /// over 2 MB, an unknown route, a wrong method).
+    pub code: String,
+    pub detail: String,
+    /// For invalid_id: the id rule broken (id_empty, id_too_long, id_character, id_dots, id_parts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// For a rejection: the rules the operation broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<Violation>>,
+    /// The batch entry (or JSON operation) that was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// For a rejection: the operation id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// For journal_syntax: each error with its line and column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<SyntaxError>>,
+    /// For a JSON operation: the field refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// One broken rule of a rejected operation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Violation {
+    pub code: String,
+    pub number: u16,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// One error in posted journal text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyntaxError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
