@@ -3,9 +3,8 @@
 //! came from (a journal, a CSV file, a JSON request), an entry that passes is one the stored
 //! journal replays; one that does not is refused before anything is applied or written.
 
-use crate::registry::parse_one;
 use custody_core::id::{check_id, check_ref, IdError};
-use custody_journal::{print_entry, Entry};
+use custody_journal::{parse, print_entry, Entry, Source};
 
 /// The ids an entry defines or names at its top level, with what they are.
 fn ids(entry: &Entry) -> Vec<(&'static str, &str, fn(&str) -> Result<(), IdError>)> {
@@ -40,5 +39,17 @@ pub(crate) fn admit(entry: &Entry, text: &str) -> Result<(), String> {
             text.lines().next().unwrap_or("")
         )),
         Err(why) => Err(format!("this entry would not read back as written: {why}")),
+    }
+}
+
+/// Parses one stored entry's text (exactly one entry, or an error naming the entry).
+pub(crate) fn parse_one(text: &str, seq: i64) -> Result<Entry, String> {
+    let (entries, diags) = parse(&[Source { name: format!("entry {seq}"), text: text.to_string() }]);
+    if let Some(d) = diags.first() {
+        return Err(d.to_string());
+    }
+    match <[_; 1]>::try_from(entries) {
+        Ok([one]) => Ok(one.entry),
+        Err(v) => Err(format!("holds {} entries, not one", v.len())),
     }
 }

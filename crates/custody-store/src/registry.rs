@@ -6,12 +6,13 @@
 //! serialized in this process by a lock, and across processes by the store's head check: a
 //! conflicting append reloads the ledger from the store and tries again.
 
+use crate::admit::parse_one;
 use crate::*;
 use custody_core::model::Transaction;
 use custody_core::ops::{Op, Operation, Raw};
 use custody_core::Code;
 use custody_core::{Applied, Ledger, Rejection};
-use custody_journal::{parse, print_entry, Entry, Source};
+use custody_journal::{print_entry, Entry};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::Mutex;
@@ -84,17 +85,6 @@ pub fn transaction_text(tx: &Transaction) -> String {
         memo: tx.description.clone(),
         body: Operation::Raw(Raw::from(tx)),
     }))
-}
-
-pub(crate) fn parse_one(text: &str, seq: i64) -> Result<Entry, String> {
-    let (entries, diags) = parse(&[Source { name: format!("entry {seq}"), text: text.to_string() }]);
-    if let Some(d) = diags.first() {
-        return Err(d.to_string());
-    }
-    match <[_; 1]>::try_from(entries) {
-        Ok([one]) => Ok(one.entry),
-        Err(v) => Err(format!("holds {} entries, not one", v.len())),
-    }
 }
 
 /// Applies one entry to a ledger: `Ok(Some(tx index))` for a posted transaction, `Ok(None)` for a

@@ -9,14 +9,7 @@ use super::model::{Attribute, Policy};
 use super::pool::{Pool, PoolPeriod};
 use crate::exact::{self, Q};
 
-/// One step of a period's stacking line: an eligible input, its factor per unit of output
-/// (intensity / conversion) and the output it supports (quantity x conversion).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineStep {
-    pub input: String,
-    pub factor: Q,
-    pub supports: Q,
-}
+pub use super::model::LineStep;
 
 fn show(x: Q) -> String {
     exact::format_decimal(x, 6)

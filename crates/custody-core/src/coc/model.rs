@@ -157,3 +157,12 @@ impl Policy {
         self.groups.iter().find(|(_, items)| items.iter().any(|i| i == item)).map(|(g, _)| g.as_str())
     }
 }
+
+/// One step of a period's stacking line: an eligible input, its factor per unit of output
+/// (intensity / conversion) and the output it supports (quantity x conversion).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineStep {
+    pub input: String,
+    pub factor: Q,
+    pub supports: Q,
+}

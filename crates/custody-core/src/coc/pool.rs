@@ -1,7 +1,7 @@
 //! Mass-balance pools: inputs, outputs, claims, periods, closing and the period statement.
 
 use super::error::CocError;
-use super::line::LineStep;
+use super::model::LineStep;
 use super::model::{Attribute, Attribution, Method, Policy};
 use crate::exact::{self, Q};
 use crate::model::*;

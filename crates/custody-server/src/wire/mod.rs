@@ -1,6 +1,6 @@
 //! The API's JSON, in one place: every request body a route reads and every body it answers, as
 //! serde types that also derive their OpenAPI schema (`utoipa`). `/openapi.json` is generated from
-//! these types ([`crate::openapi`]), so the document and the wire cannot drift apart.
+//! these types (the `openapi` module), so the document and the wire cannot drift apart.
 //!
 //! Operations in JSON are in [`ops`]; they map to the same core `Op` values the journal parser
 //! produces.
