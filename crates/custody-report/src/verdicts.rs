@@ -69,7 +69,7 @@ pub fn render_verdicts(
                     json!({
                         "framework": v.framework, "name": v.name, "version": v.version, "applicable": v.applicable,
                         "scrap_share": v.scrap_share.map(|s| num(s, 6)),
-                        "intensity_tCO2e_per_t": num(v.intensity, 6),
+                        "intensity_tCO2e_per_t": num(v.intensity, custody_core::claims::decimals_against(v.intensity, v.levels.iter().map(|l| l.limit), 6)),
                         "levels": v.levels.iter().map(|l| json!({"name": l.name, "limit_tCO2e_per_t": num(l.limit, 6), "met": l.met})).collect::<Vec<_>>(),
                         "reached": v.reached, "claim_recognised": v.claim_recognised,
                         "claimed_quantity_t": v.claimed_quantity_t.map(|q| num(q, 6)),

@@ -44,6 +44,22 @@ fn fmt(q: Q) -> String {
     exact::format_decimal(q, 4)
 }
 
+/// Decimals that show `x` on the same side of every limit as its exact value (at least `min`,
+/// at most 18), so a figure printed beside a verdict never reads false ("3 < 3" for 2.9999999).
+pub fn decimals_against(x: Q, limits: impl IntoIterator<Item = Q>, min: u32) -> u32 {
+    let limits: Vec<Q> = limits.into_iter().collect();
+    let mut d = min;
+    while d < 18 {
+        let shown = exact::round_half_even(x * Q::from_integer(10i128.pow(d)));
+        let shown = Q::new(shown, 10i128.pow(d));
+        if limits.iter().all(|l| shown.cmp(l) == x.cmp(l)) {
+            break;
+        }
+        d += 1;
+    }
+    d
+}
+
 fn fmt_pct(s: Q) -> String {
     exact::format_decimal(s * exact::q(100), 2)
 }
@@ -321,11 +337,8 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
         })
         .collect();
     for l in &levels {
-        push(
-            "threshold",
-            l.met,
-            format!("{}: {} {} {} tCO2e/t", l.name, fmt(intensity), f.comparison.as_str(), fmt(l.limit)),
-        );
+        let shown = exact::format_decimal(intensity, decimals_against(intensity, [l.limit], 4));
+        push("threshold", l.met, format!("{}: {} {} {} tCO2e/t", l.name, shown, f.comparison.as_str(), fmt(l.limit)));
     }
     let reached = levels.iter().rev().find(|l| l.met).map(|l| l.name.clone());
     Verdict {
@@ -342,5 +355,21 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
         not_found: f.not_found.clone(),
         claimed_quantity_t,
         product_quantity_t: fp.quantity.map(tonnes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_figure_beside_a_verdict_never_reads_false() {
+        // Field case 20 b: 2.9999999 < 3 is met, and shown with the decimals that make it read so.
+        let x = Q::new(29_999_999, 10_000_000);
+        let d = decimals_against(x, [exact::q(3)], 4);
+        assert_eq!(exact::format_decimal(x, d), "2.9999999");
+        // Far from every limit, the minimum is enough; exactly at a limit too.
+        assert_eq!(decimals_against(Q::new(25, 10), [exact::q(3)], 4), 4);
+        assert_eq!(decimals_against(exact::q(3), [exact::q(3)], 4), 4);
     }
 }

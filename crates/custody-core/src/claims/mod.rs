@@ -10,7 +10,7 @@ mod footprint;
 mod framework;
 mod from_ledger;
 
-pub use assess::{assess, LevelResult, Reason, Verdict};
+pub use assess::{assess, decimals_against, LevelResult, Reason, Verdict};
 pub use footprint::{Claim, FerrousInputs, Footprint};
 pub use framework::{ClaimKind, Comparison, CustodyRules, Framework, Level, ScrapDefinition, Stance};
 pub use from_ledger::{
