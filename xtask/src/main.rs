@@ -4,6 +4,9 @@
 //! - `cargo xtask bench [--baseline REV] [--days N] [--runs N]`: times `custody check` and
 //!   `custody report` on a generated journal of a year of daily operations, for this tree and, with
 //!   `--baseline`, for another revision built side by side in a git worktree; prints the ratios.
+//! - `cargo xtask fuzz [--secs N] [--target journal|csv|api|batch] [--seed S] [--release]`: runs
+//!   the fuzz targets (docs/fuzzing.md) for N seconds each (default 60), one after the other,
+//!   writing minimised failures into `fuzz/corpus/TARGET/`; prints executions per target.
 
 use anyhow::{bail, Context};
 use std::fmt::Write as _;
@@ -149,6 +152,66 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The fuzz targets: name, and the `cargo test` arguments that run exactly that one.
+const FUZZ_TARGETS: &[(&str, &[&str])] = &[
+    ("journal", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_journal"]),
+    ("csv", &["-p", "custody-cli", "--bin", "custody", "import::fuzz::fuzz_csv"]),
+    ("api", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_api"]),
+    ("batch", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_batch"]),
+];
+
+fn fuzz(args: &[String]) -> anyhow::Result<()> {
+    let (mut secs, mut only, mut seed, mut release) = ("60".to_string(), None, None, false);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--secs" => secs = it.next().context("--secs needs a number")?.clone(),
+            "--target" => only = Some(it.next().context("--target needs a name")?.clone()),
+            "--seed" => seed = Some(it.next().context("--seed needs a number")?.clone()),
+            "--release" => release = true,
+            other => bail!("unknown option {other}"),
+        }
+    }
+    if let Some(t) = &only {
+        if !FUZZ_TARGETS.iter().any(|(n, _)| n == t) {
+            bail!("no fuzz target `{t}` (one of: journal, csv, api, batch)");
+        }
+    }
+    let root = root();
+    let mut summary = Vec::new();
+    let mut failed = Vec::new();
+    for (name, test) in FUZZ_TARGETS.iter().filter(|(n, _)| only.as_deref().is_none_or(|o| o == *n)) {
+        let mut cmd = Command::new("cargo");
+        cmd.arg("test").args(*test);
+        if release {
+            cmd.arg("--release");
+        }
+        cmd.args(["--", "--exact", "--nocapture"]).current_dir(&root);
+        cmd.env("CUSTODY_FUZZ_SECS", &secs).env("CUSTODY_FUZZ_SAVE", "1").env_remove("CUSTODY_FUZZ_EXECS");
+        if let Some(s) = &seed {
+            cmd.env("CUSTODY_FUZZ_SEED", s);
+        }
+        println!("fuzzing {name} for {secs} s ...");
+        let out = cmd.output().with_context(|| "cannot run cargo test".to_string())?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("fuzz ")).collect();
+        if out.status.success() {
+            summary.extend(lines.iter().map(|l| l.to_string()));
+        } else {
+            println!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+            failed.push(*name);
+        }
+    }
+    println!("\nexecutions per target:");
+    for l in &summary {
+        println!("  {l}");
+    }
+    if !failed.is_empty() {
+        bail!("fuzz target(s) failed: {} (the minimised inputs are in fuzz/corpus/)", failed.join(", "));
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = root();
@@ -158,6 +221,10 @@ fn main() -> anyhow::Result<()> {
             run("cargo", &["test", "--workspace", "--locked"], &root)
         }
         Some("bench") => bench(&args[1..]),
-        _ => bail!("usage: cargo xtask ci | cargo xtask bench [--baseline REV] [--days N] [--runs N]"),
+        Some("fuzz") => fuzz(&args[1..]),
+        _ => bail!(
+            "usage: cargo xtask ci | cargo xtask bench [--baseline REV] [--days N] [--runs N] | \
+             cargo xtask fuzz [--secs N] [--target T] [--seed S] [--release]"
+        ),
     }
 }

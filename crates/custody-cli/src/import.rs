@@ -153,8 +153,23 @@ fn check_cell(column: &str, cell: &str) -> Result<(), String> {
 /// only errors.
 fn csv_entries(path: &Path) -> anyhow::Result<Result<Vec<Spanned>, Vec<String>>> {
     let name = path.display().to_string();
-    let mut reader =
+    let reader =
         csv::ReaderBuilder::new().flexible(false).from_path(path).with_context(|| format!("cannot read {name}"))?;
+    csv_records(&name, reader)
+}
+
+/// [`csv_entries`] on CSV bytes already in memory, reported under `name` (for the fuzz target).
+#[cfg(test)]
+fn csv_bytes_entries(name: &str, text: &[u8]) -> anyhow::Result<Result<Vec<Spanned>, Vec<String>>> {
+    csv_records(name, csv::ReaderBuilder::new().flexible(false).from_reader(text))
+}
+
+/// The body of [`csv_entries`], on any reader of CSV records.
+fn csv_records<R: std::io::Read>(
+    name: &str,
+    mut reader: csv::Reader<R>,
+) -> anyhow::Result<Result<Vec<Spanned>, Vec<String>>> {
+    let name = name.to_string();
     let headers: Vec<String> = reader
         .headers()
         .with_context(|| format!("{name}: no header row"))?
@@ -355,3 +370,6 @@ fn journal_text(kind: &str, id: &str, rows: &[Row], cols: &Columns) -> Result<St
     }
     Ok(t)
 }
+
+#[cfg(test)]
+mod fuzz;

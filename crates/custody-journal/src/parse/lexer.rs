@@ -4,6 +4,8 @@
 pub(super) struct Token {
     pub(super) text: String,
     pub(super) col: usize,
+    /// The column just past the token as written (quotes and escapes included).
+    pub(super) end: usize,
     pub(super) quoted: bool,
 }
 
@@ -53,13 +55,13 @@ pub(super) fn tokenize(line: &str) -> Result<Vec<Token>, (usize, String)> {
                     }
                 }
             }
-            tokens.push(Token { text: s, col, quoted: true });
+            tokens.push(Token { text: s, col, end: i + 1, quoted: true });
         } else {
             let start = i;
             while i < chars.len() && !chars[i].is_whitespace() {
                 i += 1;
             }
-            tokens.push(Token { text: chars[start..i].iter().collect(), col, quoted: false });
+            tokens.push(Token { text: chars[start..i].iter().collect(), col, end: i + 1, quoted: false });
         }
     }
     Ok(tokens)

@@ -336,7 +336,7 @@ fn parse_posting(f: &Field) -> R<Posting> {
     let u = arg(f, 2, "a unit (gC, kgC, tC; or g, kg, t for N2O and SF6)")?;
     let sp = arg(f, 3, "a species")?;
     let Some(value) = exact::parse_decimal(&v.text) else {
-        return at(f, Some(v), format!("`{}` is not a number", v.text));
+        return at(f, Some(v), super::reader::not_a_number(&v.text));
     };
     let Ok(species) = sp.text.parse::<Species>() else {
         return at(f, Some(sp), format!("`{}` is not a species", sp.text));

@@ -15,15 +15,17 @@ pub(super) struct Field<'a> {
 }
 
 impl Field<'_> {
+    /// The column just past the field's last token: where a missing argument is reported (a
+    /// column of the line or the one after its end, never beyond).
     fn end_col(&self) -> usize {
-        self.args.last().map(|t| t.col + t.text.chars().count()).unwrap_or(self.key.col + self.key.text.len())
+        self.args.last().unwrap_or(self.key).end
     }
 }
 
 pub(super) type R<T> = Result<T, (usize, usize, String)>;
 
 pub(super) fn at<T>(f: &Field, tok: Option<&Token>, msg: impl Into<String>) -> R<T> {
-    let col = tok.map(|t| t.col).unwrap_or_else(|| f.end_col() + 1);
+    let col = tok.map(|t| t.col).unwrap_or_else(|| f.end_col());
     Err((f.line, col, msg.into()))
 }
 
@@ -66,6 +68,16 @@ fn short(s: &str) -> String {
     }
 }
 
+/// Why `text` is not a number: too many digits for an exact decimal, or not a decimal at all.
+pub(super) fn not_a_number(text: &str) -> String {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    if digits > 30 && text.chars().all(|c| c.is_ascii_digit() || "+-._%".contains(c)) {
+        format!("`{}` has {digits} digits: a number is an exact decimal of at most 30 digits", short(text))
+    } else {
+        format!("`{}` is not a number", short(text))
+    }
+}
+
 /// An id in a header line (entity, item, period), checked like [`ident`].
 pub(super) fn header_id(header: &Line, i: usize, what: &str) -> R<String> {
     header_checked(header, i, what, custody_core::id::check_id)
@@ -101,7 +113,7 @@ pub(super) fn measure(f: &Field, i: usize) -> R<Measure> {
     let v = arg(f, i, "a quantity such as `137000 t`")?;
     let u = arg(f, i + 1, "a unit after the number")?;
     let Some(value) = exact::parse_decimal(&v.text) else {
-        return at(f, Some(v), format!("`{}` is not a number", v.text));
+        return at(f, Some(v), not_a_number(&v.text));
     };
     match Unit::parse(&u.text) {
         Some(unit) => Ok(Measure { value, unit }),
@@ -117,7 +129,7 @@ pub(super) fn species_mass(f: &Field, i: usize) -> R<SpeciesMass> {
     let v = arg(f, i, "an amount such as `401 tCO2`")?;
     let u = arg(f, i + 1, "a unit such as `tCO2` or `tC`")?;
     if exact::parse_decimal(&v.text).is_none() {
-        return at(f, Some(v), format!("`{}` is not a number", v.text));
+        return at(f, Some(v), not_a_number(&v.text));
     }
     match SpeciesMass::parse(&v.text, &u.text) {
         Some(m) => Ok(m),
@@ -133,7 +145,7 @@ pub(super) fn intensity(f: &Field, i: usize) -> R<Intensity> {
     let v = arg(f, i, "an intensity such as `675.28 gCO2/kWh`")?;
     let u = arg(f, i + 1, "a unit such as `gCO2/kWh`")?;
     if exact::parse_decimal(&v.text).is_none() {
-        return at(f, Some(v), format!("`{}` is not a number", v.text));
+        return at(f, Some(v), not_a_number(&v.text));
     }
     match Intensity::parse(&v.text, &u.text) {
         Some(x) => Ok(x),
@@ -147,7 +159,7 @@ pub(super) fn property(f: &Field, i: usize) -> R<Property> {
     let v = arg(f, i, "a value such as `47.14 MJ/kg`")?;
     let u = arg(f, i + 1, "a unit such as `MJ/kg` or `kg/m3`")?;
     if exact::parse_decimal(&v.text).is_none() {
-        return at(f, Some(v), format!("`{}` is not a number", v.text));
+        return at(f, Some(v), not_a_number(&v.text));
     }
     match Property::parse(&v.text, &u.text) {
         Some(p) => Ok(p),
@@ -159,7 +171,7 @@ pub(super) fn decimal(f: &Field, i: usize, what: &str) -> R<Q> {
     let t = arg(f, i, what)?;
     match exact::parse_decimal(&t.text) {
         Some(q) => Ok(q),
-        None => at(f, Some(t), format!("`{}` is not a number", t.text)),
+        None => at(f, Some(t), not_a_number(&t.text)),
     }
 }
 
@@ -310,7 +322,7 @@ pub(super) fn header_arg(header: &Line, i: usize, what: &str) -> R<String> {
     match header.tokens.get(i) {
         Some(t) => Ok(t.text.clone()),
         None => {
-            let last = header.tokens.last().map(|t| t.col + t.text.chars().count() + 1).unwrap_or(1);
+            let last = header.tokens.last().map(|t| t.end).unwrap_or(1);
             Err((header.no, last, format!("`{}` needs {what}", header.tokens[0].text)))
         }
     }

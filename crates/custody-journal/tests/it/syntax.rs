@@ -91,3 +91,29 @@ fn a_gas_metered_by_volume_converts_by_its_energy_content() {
     assert_eq!(tx.movements[0].quantity, 3_800_000);
     assert!(tx.postings.iter().any(|p| p.account == "fuel.attributed" && p.amount == 51_870));
 }
+
+/// Found by fuzzing (fuzz/corpus/journal/regress-missing-arg-column): a missing argument was
+/// reported two columns past the end of its line, and a quoted last argument was measured without
+/// its quotes. It is reported just past the line's last token, as written.
+#[test]
+fn a_missing_argument_is_placed_just_after_the_line() {
+    let text = format!("{HEAD}2025-01-03 c\n");
+    assert_eq!(errors(&text), ["j.journal:5:13: `2025-01-03` needs an id"]);
+    let text = format!("{HEAD}2025-01-02 purchase p1\n  supplier\n");
+    assert!(errors(&text)[0].starts_with("j.journal:6:11: `supplier` needs"), "{:?}", errors(&text));
+    let text = format!("{HEAD}2025-01-02 purchase p1\n  quantity \"10\"\n");
+    assert!(errors(&text)[0].starts_with("j.journal:6:16: `quantity` needs"), "{:?}", errors(&text));
+}
+
+/// A number past the exact range says so, instead of "not a number" (fuzz/corpus/journal/tricky-huge-numbers).
+#[test]
+fn a_number_with_too_many_digits_says_why() {
+    let text = format!("{HEAD}2025-01-02 purchase p1\n  quantity 99999999999999999999999999999999999999 t\n");
+    assert!(
+        errors(&text)[0].starts_with(
+            "j.journal:6:12: `99999999999999999999999999999999999999` has 38 digits: a number is an exact decimal of at most 30 digits"
+        ),
+        "{:?}",
+        errors(&text)
+    );
+}
