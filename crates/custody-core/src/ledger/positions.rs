@@ -14,9 +14,19 @@ impl Ledger {
             self.totals.add(side, p.species, p.amount);
             let key = (p.account.clone(), p.species, p.dims.clone());
             let e = self.positions.entry(key.clone()).or_default();
+            let opened = *e == 0;
             *e = e.checked_add(p.amount).expect("checked before posting");
+            let holding = (p.dims.item.clone(), p.dims.lot.clone(), p.dims.site.clone());
             if *e == 0 {
                 self.positions.remove(&key);
+                if let Some(set) = self.by_holding.get_mut(&holding) {
+                    set.remove(&key);
+                    if set.is_empty() {
+                        self.by_holding.remove(&holding);
+                    }
+                }
+            } else if opened {
+                self.by_holding.entry(holding).or_default().insert(key);
             }
         }
         for m in &tx.movements {
@@ -60,6 +70,15 @@ impl Ledger {
         site: Option<&Option<String>>,
     ) -> Vec<(PosKey, i64)> {
         let mut out = Vec::new();
+        if let Some(site) = site {
+            // One holding: its open positions come from the holding index.
+            let h = (item.clone(), lot.clone(), site.clone());
+            for key in self.by_holding.get(&h).into_iter().flatten().filter(|k| k.0 == account) {
+                self.work.add(1);
+                out.push((key.clone(), self.positions[key]));
+            }
+            return out;
+        }
         for species in Species::ALL {
             let from = Dims {
                 item: item.clone(),

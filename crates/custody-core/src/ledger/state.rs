@@ -55,7 +55,13 @@ pub struct Ledger {
     pub(super) totals: SideTotals,
     /// Entries visited by position and lot lookups (work, not time: tests guard linear growth).
     pub(super) work: WorkCounter,
+    /// The open positions of each holding (item, lot, site), so a holding's carbon is read
+    /// without searching the whole position map. Derived from `positions` in `post`.
+    pub(super) by_holding: HashMap<Holding, BTreeSet<PosKey>>,
 }
+
+/// A holding: item (none for work in process), lot, site.
+pub type Holding = (Option<String>, Option<String>, Option<String>);
 
 /// The lots of one item at one site in order of first arrival. A lot drawn to zero leaves the
 /// active set (so FIFO draws never walk exhausted lots) and comes back at its own place if stock
@@ -159,6 +165,7 @@ impl Ledger {
             targets: Vec::new(),
             totals: SideTotals::default(),
             work: WorkCounter::default(),
+            by_holding: HashMap::new(),
         }
     }
 }

@@ -6,15 +6,12 @@
 //! holding touched), so the check costs the same at the millionth transaction as at the first.
 
 use super::draft::is_inventory_role;
-use super::state::{Ledger, PosKey};
+use super::state::{Holding, Ledger};
 use crate::chart::{Form, Role};
 use crate::model::*;
 use crate::reject::{Code, Violations};
 use crate::units::Species;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// A holding: `Some(item)` for inventory, `None` for work in process; then lot and site.
-type Holding = (Option<String>, Option<String>, Option<String>);
 
 /// What a holding holds, by class: content carbon, emissions carbon, and each non-carbon gas
 /// (attributed and direct work in process apart).
@@ -60,30 +57,20 @@ impl Ledger {
             .then_some(role)
     }
 
-    /// The current sums of a holding, read from the positions by range.
+    /// The current sums of a holding, read through the holding index.
     fn holding_sums(&self, h: &Holding) -> Sums {
         let mut sums = Sums::new();
         let wip = h.0.is_none();
-        for acc in self.chart.accounts() {
-            let role = acc.role;
+        for key in self.by_holding.get(h).into_iter().flatten() {
+            self.work.add(1);
+            let Some(role) = self.chart.get(&key.0).map(|a| a.role) else { continue };
             let wanted = if wip {
                 matches!(role, Role::WipContent | Role::WipAttributed | Role::WipDirect)
             } else {
                 is_inventory_role(role)
             };
-            if !wanted {
-                continue;
-            }
-            for species in Species::ALL {
-                let from =
-                    Dims { item: h.0.clone(), lot: h.1.clone(), site: h.2.clone(), origin: None, counterparty: None };
-                let start: PosKey = (acc.code.clone(), species, from);
-                for ((a, sp, dm), amount) in self.positions.range(start..) {
-                    if *a != acc.code || *sp != species || dm.item != h.0 || dm.lot != h.1 || dm.site != h.2 {
-                        break;
-                    }
-                    *sums.entry(class(role, species)).or_default() += *amount as i128;
-                }
+            if wanted {
+                *sums.entry(class(role, key.1)).or_default() += self.positions[key] as i128;
             }
         }
         sums
