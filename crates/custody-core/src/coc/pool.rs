@@ -24,15 +24,18 @@ pub struct PoolInput {
     pub sources: Vec<(String, i64)>,
     /// The item's physical dimension, when the ledger knows the item.
     pub dimension: Option<Dimension>,
+    /// Quantity typed beyond what the ledger backs (base units): on record, flagged, not credited.
+    pub unbacked: i64,
 }
 
 impl PoolInput {
-    /// `ledger`, `declared`, or `ledger+declared` (typed beyond what the ledger made).
+    /// `ledger`, `declared`, or `ledger+unbacked` (typed beyond what the ledger made: the excess
+    /// is on record and credits nothing).
     pub fn source(&self) -> &'static str {
         if self.sources.is_empty() {
             "declared"
-        } else if self.sources.iter().map(|s| s.1).sum::<i64>() < self.quantity {
-            "ledger+declared"
+        } else if self.unbacked > 0 {
+            "ledger+unbacked"
         } else {
             "ledger"
         }
@@ -402,9 +405,14 @@ impl Pool {
     /// inputs x conversion.
     fn flags_of(&self, p: &PoolPeriod, outputs: i64) -> Vec<String> {
         let mut f = self.policy.flags();
-        let declared: Vec<&str> = p.inputs.iter().filter(|i| i.source() != "ledger").map(|i| i.id.as_str()).collect();
+        let declared: Vec<&str> = p.inputs.iter().filter(|i| i.sources.is_empty()).map(|i| i.id.as_str()).collect();
         if !declared.is_empty() {
             f.push(format!("declared, not from the ledger: input {}", declared.join(", ")));
+        }
+        let unbacked: Vec<String> =
+            p.inputs.iter().filter(|i| i.unbacked > 0).map(|i| format!("{} ({} base units)", i.id, i.unbacked)).collect();
+        if !unbacked.is_empty() {
+            f.push(format!("typed beyond what the ledger made, not credited: input {}", unbacked.join(", ")));
         }
         let beyond = |o: &&PoolOutput| o.sources.iter().map(|s| s.1).sum::<i64>() < o.quantity;
         let declared: Vec<&str> = p.outputs.iter().filter(beyond).map(|o| o.id.as_str()).collect();

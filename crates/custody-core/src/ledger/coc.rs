@@ -89,6 +89,7 @@ impl Ledger {
                                 site,
                                 sources: f.sources,
                                 dimension,
+                                unbacked: f.unbacked,
                             },
                             process.as_deref(),
                             batch.as_deref(),

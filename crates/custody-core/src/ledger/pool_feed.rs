@@ -23,6 +23,8 @@ pub(super) struct Feed {
     pub intensity: Option<Q>,
     /// The site of the operation, when it has one.
     pub site: Option<String>,
+    /// Quantity typed beyond what the ledger made or brought in: recorded, flagged, never credited.
+    pub unbacked: i64,
 }
 
 /// Which side of a pool a flow is on; each side has its own budget per operation.
@@ -156,7 +158,7 @@ impl Ledger {
                     let Some(q) = quantity else {
                         return Err(CocError::Invalid("a declared pool flow states its quantity".into()));
                     };
-                    return Ok(Feed { sources: Vec::new(), quantity: q, intensity: None, site: None });
+                    return Ok(Feed { sources: Vec::new(), quantity: q, intensity: None, site: None, unbacked: 0 });
                 }
                 // Matched by item, in time, and at the flow's site where both state one.
                 let at_site = |t: &Transaction| {
@@ -175,10 +177,11 @@ impl Ledger {
             total_left += l;
         }
         let want = quantity.unwrap_or(total_left);
-        // A typed flow of an item the ledger made draws what the ledger has not yet pooled; any
-        // quantity beyond it is declared (flagged "declared, not from the ledger" in every
-        // statement). A flow that finds nothing of the ledger's left (the batch already fed a pool,
-        // or none was made by its date) is refused: the same production never credits twice.
+        // A typed flow of an item the ledger made draws what the ledger has not yet pooled. For an
+        // input, any quantity beyond it is recorded as unbacked and credits nothing (flagged); for
+        // an output it is declared (flagged). A flow that finds nothing of the ledger's left (the
+        // batch already fed a pool, or none was made by its date) is refused: the same production
+        // never credits twice.
         let typed_beyond = operation.is_none() && total_left > 0 && want > total_left;
         if want <= 0 || (want > total_left && !typed_beyond) {
             let ops: Vec<&str> = candidates.iter().map(|t| t.id.as_str()).collect();
@@ -211,6 +214,12 @@ impl Ledger {
         }
         let drawn = want - rest;
         let intensity = (side == FlowSide::Input).then(|| co2e / Q::from_integer(drawn.max(1) as i128));
-        Ok(Feed { sources, quantity: want, intensity, site })
+        // An input credits only what the ledger backs; the rest typed beyond it stays on record,
+        // flagged, and credits nothing. An output keeps its stated quantity, flagged as declared.
+        let (quantity, unbacked) = match side {
+            FlowSide::Input => (drawn, want - drawn),
+            FlowSide::Output => (want, 0),
+        };
+        Ok(Feed { sources, quantity, intensity, site, unbacked })
     }
 }
