@@ -11,12 +11,21 @@ use crate::model::*;
 use crate::ops::Raw;
 use crate::reject::{Code, Violations};
 
-/// Accounts a raw transaction may not touch: only operations set them.
+/// Accounts a raw transaction may not touch: only operations set them. Every stock a footprint
+/// is drawn from (inventory, work in process, products, PPE) is one of them, so a manual
+/// correction can never lower what a product carries; it reclassifies flows and custom accounts.
 fn operation_only(role: Role) -> bool {
     use Role::*;
     matches!(
         role,
-        WipContent
+        PpeAttributed
+            | PpeDepreciation
+            | RawContent
+            | RawAttributed
+            | FuelContent
+            | FuelAttributed
+            | ElectricityAttributed
+            | WipContent
             | WipAttributed
             | WipDirect
             | ProductContent
@@ -48,12 +57,19 @@ impl Ledger {
                 v.push(Code::RawNotAllowed, Some("meta"), format!("meta `{key}` is set by operations only"));
             }
         }
+        if !r.movements.is_empty() {
+            v.push(
+                Code::RawNotAllowed,
+                Some("move"),
+                "quantities move with operations (purchase, consume, move, return), never by hand: a quantity without its carbon changes every footprint drawn from it",
+            );
+        }
         for p in &r.postings {
             if let Some(a) = self.chart.get(&p.account).filter(|a| operation_only(a.role)) {
                 v.push(
                     Code::RawNotAllowed,
                     Some("post"),
-                    format!("account `{}` is set by operations only (production, sales, capture)", a.code),
+                    format!("account `{}` is set by operations only (purchases, production, sales, capture)", a.code),
                 );
             }
             if p.dims.counterparty.as_deref() == Some(self.entity.id.as_str()) {

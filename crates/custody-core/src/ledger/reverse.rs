@@ -15,6 +15,11 @@ use std::collections::BTreeSet;
 
 type Holding = (String, Option<String>, Option<String>);
 
+/// Roles whose positions a later operation draws on: inventory, and an asset's PPE (depreciation).
+fn is_held(role: Role) -> bool {
+    is_inventory_role(role) || matches!(role, Role::PpeAttributed | Role::PpeDepreciation)
+}
+
 fn is_wip(role: Role) -> bool {
     matches!(role, Role::WipContent | Role::WipAttributed | Role::WipDirect)
 }
@@ -103,7 +108,7 @@ impl Ledger {
             let Some(role) = self.chart.get(&p.account).map(|a| a.role) else { continue };
             if is_wip(role) {
                 wip_sites.insert(p.dims.site.clone());
-            } else if is_inventory_role(role) && p.amount > 0 {
+            } else if is_held(role) && p.amount > 0 {
                 if let Some(item) = &p.dims.item {
                     put.insert((item.clone(), p.dims.lot.clone(), p.dims.site.clone()));
                 }
@@ -126,7 +131,7 @@ impl Ledger {
                     p.amount < 0
                         && self.chart.get(&p.account).is_some_and(|a| {
                             (is_wip(a.role) && wip_sites.contains(&p.dims.site))
-                                || (is_inventory_role(a.role)
+                                || (is_held(a.role)
                                     && p.dims.item.as_ref().is_some_and(|i| {
                                         put.contains(&(i.clone(), p.dims.lot.clone(), p.dims.site.clone()))
                                     }))

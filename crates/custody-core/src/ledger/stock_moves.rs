@@ -47,6 +47,14 @@ impl Ledger {
             );
             return None;
         };
+        if let Some(pool) = self.pool_fed_by(&r.purchase) {
+            v.push(
+                Code::ReversalHasDependant,
+                Some("purchase"),
+                format!("purchase `{}` feeds pool `{pool}`: its goods stay what the pool was credited with", r.purchase),
+            );
+            return None;
+        }
         let item = self.item_or(&m.item, "purchase", v)?;
         let (_, q) = self.quantity_or(item, &r.quantity, "quantity", v)?;
         // Never more back than the purchase brought in, less what earlier returns sent back.
@@ -78,6 +86,33 @@ impl Ledger {
                 d.post(flow, species, -taken, Dims { origin, counterparty: bought_from.clone(), ..dm.clone() });
             }
             d.movement(&item.id, &m.site, lot, -take);
+        }
+        // Never more carbon back than the purchase brought in for that quantity (a moving-average
+        // stock can hold other suppliers' goods at a higher footprint).
+        let carbon = |t: &Transaction, sign: i64| -> i128 {
+            t.postings
+                .iter()
+                .filter(|p| p.species.is_carbon() && self.chart.get(&p.account).is_some_and(|a| super::draft::is_inventory_role(a.role)))
+                .map(|p| (sign * p.amount) as i128)
+                .sum()
+        };
+        let brought = carbon(purchase, 1) * q as i128 / m.quantity.max(1) as i128;
+        let taken: i128 = d
+            .postings
+            .iter()
+            .filter(|p| p.species.is_carbon() && self.chart.get(&p.account).is_some_and(|a| super::draft::is_inventory_role(a.role)))
+            .map(|p| -(p.amount as i128))
+            .sum();
+        if taken > brought + 1 {
+            v.push(
+                Code::InsufficientCarbon,
+                Some("quantity"),
+                format!(
+                    "the stock it would leave holds {taken} gC for this quantity, more than the {brought} gC purchase `{}` brought: the goods there are not the purchase's",
+                    r.purchase
+                ),
+            );
+            return None;
         }
         d.meta.insert("purchase".into(), r.purchase.clone());
         if let Some(s) = bought_from {

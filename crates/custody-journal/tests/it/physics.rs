@@ -170,3 +170,25 @@ fn field_13_a_footprint_in_co2e_per_declared_unit_with_biogenic_uptake() {
     let e = ledger(&body.replace("  density 879 kg/m3\n", "")).unwrap_err();
     assert!(e.contains("E009"), "{e}");
 }
+
+#[test]
+fn a_capitalise_whose_depreciation_was_allocated_is_not_reversed() {
+    let body = "item steel \"Steel\"\n  category product\nasset plant \"Plant\"\n  in-service 2025-01\n  life 10 months\n\
+        2025-01-02 capitalise cap\n  asset plant\n  amount 100 tCO2\n\
+        2025-01-20 depreciate d1\n  asset plant\n  to steel\n2025-01-21 reverse rc\n  of cap\n";
+    let e = ledger(body).unwrap_err();
+    assert!(e.contains("E033") && e.contains("d1"), "{e}");
+}
+
+#[test]
+fn a_return_to_a_supplier_never_takes_more_than_the_purchase_brought() {
+    // The purchase's goods moved to another site; the moving-average stock left at site x holds
+    // the second supplier's dirtier goods.
+    let body = "item ore \"Ore\"\n  category raw-material\n  carbon-content 0\n\
+        2025-01-01 purchase pa\n  supplier sup\n  item ore\n  quantity 10 t\n  site x\n  attributed 10 tCO2\n\
+        2025-01-02 move mv\n  item ore\n  quantity 10 t\n  from x\n  to y\n\
+        2025-01-03 purchase pb\n  supplier sup-b\n  item ore\n  quantity 10 t\n  site x\n  attributed 50 tCO2\n\
+        2025-01-04 return rt\n  purchase pa\n  quantity 10 t\n";
+    let e = ledger(body).unwrap_err();
+    assert!(e.contains("E013"), "{e}");
+}

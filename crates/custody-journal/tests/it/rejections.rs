@@ -285,12 +285,12 @@ fn e018_content_not_allowed() {
 
 #[test]
 fn e019_unbalanced_carbon() {
-    check("2025-01-05 txn t9\n  post raw.content 1 tC C item=ore\n", &["unbalanced_carbon"]);
+    check("2025-01-05 txn t9\n  post in.content 1 tC C\n", &["unbalanced_carbon"]);
 }
 
 #[test]
 fn e020_unbalanced_gas() {
-    check("2025-01-05 txn t9\n  post raw.attributed 1 t N2O item=ore\n", &["unbalanced_gas"]);
+    check("2025-01-05 txn t9\n  post in.attributed 1 t N2O\n", &["unbalanced_gas"]);
 }
 
 #[test]
@@ -512,12 +512,18 @@ fn e035_raw_not_allowed() {
     // A raw txn that poses as a receive, or moves product emissions to sequestration.
     check(
         "2025-01-05 txn t9\n  kind receive\n  post raw.content 1 tC C item=ore\n  post in.content 1 tC C\n",
-        &["raw_not_allowed"],
+        &["raw_not_allowed", "raw_not_allowed"],
     );
     check(
         "2025-01-05 txn t9\n  post product.direct -1 tC CO2 item=steel\n  post out.sequestered -1 tC CO2\n",
         &["raw_not_allowed", "raw_not_allowed"],
     );
+    // Found stock without its carbon, or carbon parked away from an inventory, bends every
+    // footprint drawn from it: quantities and inventories move with operations only.
+    check("2025-01-05 txn t9\n  move ore 1000000 g\n", &["raw_not_allowed"]);
+    check("2025-01-05 txn t9\n  post raw.attributed -1 tC CO2 item=ore\n  post in.attributed -1 tC CO2\n", &[
+        "raw_not_allowed",
+    ]);
 }
 
 #[test]
