@@ -409,8 +409,12 @@ impl Pool {
         if !declared.is_empty() {
             f.push(format!("declared, not from the ledger: input {}", declared.join(", ")));
         }
-        let unbacked: Vec<String> =
-            p.inputs.iter().filter(|i| i.unbacked > 0).map(|i| format!("{} ({} base units)", i.id, i.unbacked)).collect();
+        let unbacked: Vec<String> = p
+            .inputs
+            .iter()
+            .filter(|i| i.unbacked > 0)
+            .map(|i| format!("{} ({} base units)", i.id, i.unbacked))
+            .collect();
         if !unbacked.is_empty() {
             f.push(format!("typed beyond what the ledger made, not credited: input {}", unbacked.join(", ")));
         }

@@ -182,11 +182,15 @@ impl Ledger {
         }
         let period = self.period_of(op.date).map(|p| p.id.clone());
         let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        // The same project in the same period overlaps unless both name different products: a
+        // certificate with no product covers them all.
         let same = |a: &AvoidedCertificate| {
+            let (x, y) = (a.allocated_to.as_deref().map(norm), allocated_to.as_deref().map(norm));
             norm(&a.project) == norm(project)
-                && a.allocated_to.as_deref().map(norm) == allocated_to.as_deref().map(norm)
+                && (x.is_none() || y.is_none() || x == y)
                 && self.period_of(a.date).map(|p| p.id.clone()) == period
         };
+
         if let Some(prev) = self.avoided.iter().find(|a| same(a)) {
             v.push(
                 Code::InstrumentDuplicate,

@@ -51,7 +51,10 @@ impl Ledger {
             v.push(
                 Code::ReversalHasDependant,
                 Some("purchase"),
-                format!("purchase `{}` feeds pool `{pool}`: its goods stay what the pool was credited with", r.purchase),
+                format!(
+                    "purchase `{}` feeds pool `{pool}`: its goods stay what the pool was credited with",
+                    r.purchase
+                ),
             );
             return None;
         }
@@ -92,7 +95,10 @@ impl Ledger {
         let carbon = |t: &Transaction, sign: i64| -> i128 {
             t.postings
                 .iter()
-                .filter(|p| p.species.is_carbon() && self.chart.get(&p.account).is_some_and(|a| super::draft::is_inventory_role(a.role)))
+                .filter(|p| {
+                    p.species.is_carbon()
+                        && self.chart.get(&p.account).is_some_and(|a| super::draft::is_inventory_role(a.role))
+                })
                 .map(|p| (sign * p.amount) as i128)
                 .sum()
         };
@@ -100,7 +106,10 @@ impl Ledger {
         let taken: i128 = d
             .postings
             .iter()
-            .filter(|p| p.species.is_carbon() && self.chart.get(&p.account).is_some_and(|a| super::draft::is_inventory_role(a.role)))
+            .filter(|p| {
+                p.species.is_carbon()
+                    && self.chart.get(&p.account).is_some_and(|a| super::draft::is_inventory_role(a.role))
+            })
             .map(|p| -(p.amount as i128))
             .sum();
         if taken > brought + 1 {

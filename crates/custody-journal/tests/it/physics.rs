@@ -173,7 +173,8 @@ fn field_13_a_footprint_in_co2e_per_declared_unit_with_biogenic_uptake() {
 
 #[test]
 fn a_capitalise_whose_depreciation_was_allocated_is_not_reversed() {
-    let body = "item steel \"Steel\"\n  category product\nasset plant \"Plant\"\n  in-service 2025-01\n  life 10 months\n\
+    let body =
+        "item steel \"Steel\"\n  category product\nasset plant \"Plant\"\n  in-service 2025-01\n  life 10 months\n\
         2025-01-02 capitalise cap\n  asset plant\n  amount 100 tCO2\n\
         2025-01-20 depreciate d1\n  asset plant\n  to steel\n2025-01-21 reverse rc\n  of cap\n";
     let e = ledger(body).unwrap_err();

@@ -377,6 +377,9 @@ fn e037_instrument_duplicate() {
         )
     };
     check(&format!("{}{}", cert("a1"), cert("a2")), &["instrument_duplicate"]);
+    // The same project again with no product named covers every product: still the same reduction.
+    let unallocated = cert("a2").replace("  allocated-to \"steel\"\n", "");
+    check(&format!("{}{unallocated}", cert("a1")), &["instrument_duplicate"]);
 }
 
 #[test]
@@ -521,9 +524,10 @@ fn e035_raw_not_allowed() {
     // Found stock without its carbon, or carbon parked away from an inventory, bends every
     // footprint drawn from it: quantities and inventories move with operations only.
     check("2025-01-05 txn t9\n  move ore 1000000 g\n", &["raw_not_allowed"]);
-    check("2025-01-05 txn t9\n  post raw.attributed -1 tC CO2 item=ore\n  post in.attributed -1 tC CO2\n", &[
-        "raw_not_allowed",
-    ]);
+    check(
+        "2025-01-05 txn t9\n  post raw.attributed -1 tC CO2 item=ore\n  post in.attributed -1 tC CO2\n",
+        &["raw_not_allowed"],
+    );
 }
 
 #[test]
