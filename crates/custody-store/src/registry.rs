@@ -282,12 +282,24 @@ impl<S: Store> Registry<S> {
                         if others.is_none() {
                             others = Some(self.store().entity_ids().await?);
                         }
-                        let ids = others.as_deref().unwrap_or_default();
-                        cps.into_iter().find(|c| c != entity && ids.iter().any(|i| i == c)).map(|c| {
+                        let ids = others.clone().unwrap_or_default();
+                        // Only an entity that trades with this one (it declares this entity as its
+                        // counterparty) is refused as a supplier: an answer about any other id would
+                        // tell one tenant which entities the registry holds.
+                        let mut found = None;
+                        for c in cps.into_iter().filter(|c| c != entity && ids.iter().any(|i| i == c)) {
+                            let trades =
+                                self.read(&c, |l| l.counterparties().any(|x| x.id == entity)).await.unwrap_or(false);
+                            if trades {
+                                found = Some(c);
+                                break;
+                            }
+                        }
+                        found.map(|c| {
                             (
                                 Code::TransferInvalid,
                                 format!(
-                                    "`{c}` is an entity of this registry: book its deliveries with `receive {c}/SALE/{entity}`"
+                                    "`{c}` is an entity of this registry that trades with `{entity}`: book its deliveries with `receive {c}/SALE/{entity}`"
                                 ),
                             )
                         })

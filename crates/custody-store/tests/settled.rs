@@ -90,3 +90,18 @@ async fn deliveries_from_an_entity_are_receives_into_an_item_of_their_measure() 
     assert_eq!(codes(e), ["unit_mismatch"]);
     more(&r, "b", "2025-03-05 receive r1\n  transfer s/sale1/b\n  item widgets\n").await.unwrap();
 }
+
+#[tokio::test]
+async fn an_entity_that_does_not_trade_with_the_buyer_is_not_revealed() {
+    let r = Registry::new(MemoryStore::new());
+    submit(&r, SELLER).await.unwrap();
+    submit(&r, BUYER).await.unwrap();
+    // `z` is an entity of the registry but names no `b`: a purchase from a counterparty `z` is
+    // answered as for any counterparty, so a tenant cannot probe which entities exist.
+    submit(&r, "entity z \"Z\"\n  ratios efi\n  gwp ar6\nperiod 2025 2025-01-01 2025-12-31\n").await.unwrap();
+    let probe = |cp: &str| {
+        format!("counterparty {cp} \"P\"\n2025-03-05 purchase p-{cp}\n  supplier {cp}\n  item widgets\n  quantity 1 kg\n  attributed 1 gCO2\n")
+    };
+    more(&r, "b", &probe("z")).await.unwrap();
+    more(&r, "b", &probe("nobody")).await.unwrap();
+}
