@@ -3,8 +3,11 @@
 //! the stored journal has errors, 2 usage or I/O).
 
 mod assess;
+mod check;
 mod db;
 mod import;
+mod keys;
+mod serve;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -25,17 +28,35 @@ struct Cli {
 enum FormatArg {
     Text,
     Json,
+    Csv,
+}
+
+impl FormatArg {
+    fn format(self) -> custody_report::Format {
+        match self {
+            FormatArg::Text => custody_report::Format::Text,
+            FormatArg::Json => custody_report::Format::Json,
+            FormatArg::Csv => custody_report::Format::Csv,
+        }
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Validate journal files; every error is printed as FILE:LINE:COLUMN: message.
+    #[command(
+        after_help = "Example:\n  custody check examples/efi-h2-dri-eaf\n  custody check examples/three-tier   # three entities: one ledger each"
+    )]
     Check {
-        /// Journal files, or directories read as one journal (their *.journal files, sorted).
+        /// Journal and CSV files, or directories (their *.journal and *.csv files, sorted by name);
+        /// each file that starts with an `entity` entry is a ledger of its own.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Print a statement: ledger, balances, product-intensity, entity-emissions, eledger, carbon-balance.
+    /// Print a statement: ledger, balances, product-intensity, entity-emissions, eledger,
+    /// carbon-balance, pool, certificates, market-instruments, disclosure or purchased-goods.
+    #[command(after_help = "Example:\n  custody report entity-emissions examples/efi-h2-dri-eaf\n  \
+        custody report product-intensity --entity steel-producer --format json")]
     Report {
         /// The statement.
         #[arg(value_parser = clap::builder::PossibleValuesParser::new(custody_report::KINDS))]
@@ -45,7 +66,7 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
-        /// The period to report (default: the last period defined).
+        /// The period to report (default: the latest period with activity, named in the output).
         #[arg(long)]
         period: Option<String>,
         /// The entity, when reading from a database that holds several.
@@ -55,18 +76,22 @@ enum Command {
         db: Db,
     },
     /// Write a ledger as a journal that loads back to the identical ledger.
+    #[command(after_help = "Example:\n  custody export examples/efi-h2-dri-eaf -o efi-copy.journal")]
     Export {
         /// Journal files or directories; without them, the ledger is read from the database.
         paths: Vec<PathBuf>,
         /// Write here instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// The entity, when reading from a database that holds several.
         #[arg(long)]
         entity: Option<String>,
         #[command(flatten)]
         db: Db,
     },
     /// Load journal files (one entity each) and CSV files into the database. Idempotent.
+    #[command(after_help = "Example:\n  custody import examples/csv-import\n  \
+        custody import my-purchases.csv --entity mini-mill --database-url sqlite://custody.db")]
     Import {
         /// Journal files or directories, and CSV files (see docs/import.md).
         #[arg(required = true)]
@@ -81,6 +106,9 @@ enum Command {
         db: Db,
     },
     /// Run the HTTP API (see /openapi.json) on the database.
+    #[command(after_help = "Example:\n  custody serve --load examples/efi-h2-dri-eaf\n  \
+        export CUSTODY_KEY=...   # the line serve prints\n  \
+        curl -H \"Authorization: Bearer $CUSTODY_KEY\" localhost:8080/entities/steel-producer/verify")]
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -91,12 +119,15 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Manage API keys (stored hashed; a secret is shown once).
+    /// Manage API keys: create, list, revoke (stored hashed; a secret is shown once).
+    #[command(after_help = "Example:\n  custody key create --role admin\n  custody key list")]
     Key {
         #[command(subcommand)]
-        action: KeyAction,
+        action: keys::KeyAction,
     },
     /// Check a product footprint, and a mass-balance or credit claim on it, against the frameworks.
+    #[command(after_help = "Example:\n  custody assess examples/efi-h2-dri-eaf --product steel\n  \
+        custody assess examples/aluminium --product aluminium --material aluminium")]
     Assess {
         /// Journal files or directories; without them (and without --footprint), the database.
         paths: Vec<PathBuf>,
@@ -121,48 +152,33 @@ enum Command {
         /// Read framework files from this directory instead of the embedded ones.
         #[arg(long)]
         frameworks_dir: Option<PathBuf>,
+        /// The period assessed (default: the latest period with activity).
         #[arg(long)]
         period: Option<String>,
+        /// The entity, when reading from a database that holds several.
         #[arg(long)]
         entity: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
         #[command(flatten)]
         db: Db,
     },
     /// Every transfer between entities of the database with both sides; exit 1 on any mismatch.
+    #[command(after_help = "Example:\n  custody reconcile --format json")]
     Reconcile {
+        /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
         #[command(flatten)]
         db: Db,
     },
     /// Recompute hashes, balances and every invariant from the stored journal; exit 1 on any difference.
+    #[command(after_help = "Example:\n  custody verify --entity steel-producer")]
     Verify {
         /// One entity (default: all).
         #[arg(long)]
         entity: Option<String>,
-        #[command(flatten)]
-        db: Db,
-    },
-}
-
-#[derive(Subcommand)]
-enum KeyAction {
-    /// Create a key: admin, member (--entity), counterparty (--entity) or verifier (--grant, repeated).
-    Create {
-        #[arg(long)]
-        role: String,
-        #[arg(long)]
-        entity: Option<String>,
-        #[arg(long = "grant")]
-        grants: Vec<String>,
-        #[command(flatten)]
-        db: Db,
-    },
-    /// Revoke a key by id.
-    Revoke {
-        id: String,
         #[command(flatten)]
         db: Db,
     },
@@ -246,27 +262,10 @@ async fn ledger_from(
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Check { paths } => {
-            let Some(ledger) = load_files(&paths)? else { return Ok(ExitCode::from(1)) };
-            ledger.verify().map_err(|e| anyhow::anyhow!("internal check failed: {e}"))?;
-            println!(
-                "ok: {} transactions, {} items, {} periods; stocks = flows = {} tC",
-                ledger.transactions().len(),
-                ledger.items().count(),
-                ledger.periods().len(),
-                custody_core::units::grams_to_tonnes_string(
-                    i64::try_from(ledger.side_total_carbon(custody_core::chart::Side::Stock)).unwrap_or(i64::MAX)
-                )
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Check { paths } => check::run(&paths).await,
         Command::Report { kind, paths, format, period, entity, db } => {
             let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
-            let format = match format {
-                FormatArg::Text => custody_report::Format::Text,
-                FormatArg::Json => custody_report::Format::Json,
-            };
-            match custody_report::render(&ledger, &kind, period.as_deref(), format) {
+            match custody_report::render_stated(&ledger, &kind, period.as_deref(), format.format()) {
                 Ok(out) => {
                     print!("{out}");
                     Ok(ExitCode::SUCCESS)
@@ -288,30 +287,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { paths, entity, batch, db } => {
             let registry = db.registry().await?;
-            import::run(&registry, &paths, entity.as_deref(), batch.max(1)).await
+            import::run(&registry, &paths, entity.as_deref(), batch.max(1), false).await
         }
-        Command::Serve { listen, load, db } => serve(&listen, &load, &db).await,
-        Command::Key { action } => match action {
-            KeyAction::Create { role, entity, grants, db } => {
-                let registry = db.registry().await?;
-                let role = custody_server::auth::Role::parse(&role)
-                    .with_context(|| format!("`{role}` is not a role (admin, member, counterparty, verifier)"))?;
-                let (id, secret) = custody_server::auth::create_key(registry.store(), role, entity, grants)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
-                println!("{id} {secret}");
-                Ok(ExitCode::SUCCESS)
-            }
-            KeyAction::Revoke { id, db } => {
-                let registry = db.registry().await?;
-                if registry.store().revoke_key(&id).await? {
-                    Ok(ExitCode::SUCCESS)
-                } else {
-                    eprintln!("error: no key `{id}`");
-                    Ok(ExitCode::from(1))
-                }
-            }
-        },
+        Command::Serve { listen, load, db } => serve::serve(&listen, &load, &db).await,
+        Command::Key { action } => keys::run(action).await,
         Command::Assess {
             paths,
             product,
@@ -351,11 +330,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             };
             let verdicts: Vec<_> = chosen.iter().map(|f| custody_core::claims::assess(f, &fp, c.as_ref())).collect();
-            let format = match format {
-                FormatArg::Text => custody_report::Format::Text,
-                FormatArg::Json => custody_report::Format::Json,
-            };
-            print!("{}", custody_report::render_verdicts(&fp, c.as_ref(), &verdicts, format));
+            print!("{}", custody_report::render_verdicts(&fp, c.as_ref(), &verdicts, format.format()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Reconcile { format, db } => {
@@ -364,6 +339,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mismatches = rows.iter().filter(|r| r.mismatch).count();
             match format {
                 FormatArg::Json => println!("{}", serde_json::to_string_pretty(&reconcile_json(&rows))?),
+                FormatArg::Csv => print!("{}", custody_report::to_csv(&reconcile_json(&rows))),
                 FormatArg::Text => {
                     for r in &rows {
                         let t = &r.transfer;
@@ -411,67 +387,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-    }
-}
-
-async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<ExitCode> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
-    let registry = db.registry().await?;
-    let mut loaded = Vec::new();
-    for path in load {
-        let code = import::run(&registry, std::slice::from_ref(path), None, 500).await?;
-        if code != ExitCode::SUCCESS {
-            return Ok(code);
-        }
-        let sources = read_sources(std::slice::from_ref(path))?;
-        if let Some(custody_journal::Entry::Entity(e)) = custody_journal::parse(&sources).0.first().map(|s| &s.entry) {
-            loaded.push(e.id.clone());
-        }
-    }
-    if !loaded.is_empty() {
-        let (_, secret) = custody_server::auth::create_key(
-            registry.store(),
-            custody_server::auth::Role::Verifier,
-            None,
-            loaded.clone(),
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
-        println!("read-only (verifier) key for {}: {secret}", loaded.join(", "));
-    }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    println!("custody serving {} on http://{}", db.url(), listener.local_addr()?);
-    let state = std::sync::Arc::new(custody_server::AppState { registry });
-    axum::serve(listener, custody_server::app(state)).with_graceful_shutdown(shutdown()).await?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Resolves on Ctrl-C or SIGTERM: the server stops taking requests, finishes those running, and
-/// the database is closed (checkpointed) before the process exits.
-async fn shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

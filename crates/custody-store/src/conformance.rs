@@ -201,3 +201,33 @@ where
     settles_an_exclusive_key_once_across_entities(make().await).await;
     one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
 }
+
+/// The PostgreSQL URL a test runs on (`DATABASE_URL`), or `None` after a visible `SKIPPED` line.
+///
+/// The line is written to the process's stderr directly, past the test harness's capture, so
+/// `cargo test` shows it. When `CUSTODY_REQUIRE_POSTGRES` is set (`.ci/run` sets it) a missing URL
+/// fails the test instead. Every test that runs appends its name to the file named by
+/// `CUSTODY_POSTGRES_MARKER`, if set, so CI can check that the suite really ran.
+pub fn postgres_url(test: &str) -> Option<String> {
+    use std::io::Write;
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            if let Some(marker) = std::env::var_os("CUSTODY_POSTGRES_MARKER") {
+                let file = std::fs::OpenOptions::new().create(true).append(true).open(&marker);
+                if let Ok(mut f) = file {
+                    let _ = writeln!(f, "{test}");
+                }
+            }
+            Some(url)
+        }
+        _ => {
+            let required = std::env::var_os("CUSTODY_REQUIRE_POSTGRES").is_some() || std::env::var_os("CI").is_some();
+            assert!(!required, "{test}: DATABASE_URL is not set, but the PostgreSQL suite is required here");
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: PostgreSQL tests need DATABASE_URL (e.g. postgres://postgres:postgres@localhost/postgres)"
+            );
+            None
+        }
+    }
+}
