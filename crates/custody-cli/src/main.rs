@@ -7,6 +7,7 @@ mod check;
 mod db;
 mod import;
 mod keys;
+mod progress;
 mod serve;
 
 use anyhow::{bail, Context};
@@ -224,7 +225,10 @@ fn print_diagnostics(diags: &[custody_journal::Diagnostic]) {
 /// Loads a ledger from journal files, printing diagnostics; `None` when the journal has errors.
 fn load_files(paths: &[PathBuf]) -> anyhow::Result<Option<custody_core::Ledger>> {
     let sources = read_sources(paths)?;
-    match load(&sources) {
+    let spinner = progress::Spinner::start("reading the journal");
+    let loaded = load(&sources);
+    drop(spinner);
+    match loaded {
         Ok(l) => Ok(Some(l)),
         Err((_, diags)) => {
             print_diagnostics(&diags);
@@ -257,6 +261,7 @@ async fn ledger_from(
     }
     let registry = db.reader().await?;
     let id = pick_entity(&registry, entity).await?;
+    let _spinner = progress::Spinner::start(&format!("reading the ledger of {id}"));
     Ok(Some(registry.ledger(&id).await?))
 }
 
@@ -265,7 +270,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { paths } => check::run(&paths).await,
         Command::Report { kind, paths, format, period, entity, db } => {
             let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
-            match custody_report::render_stated(&ledger, &kind, period.as_deref(), format.format()) {
+            let spinner = progress::Spinner::start(&format!("computing the {kind} statement"));
+            let rendered = custody_report::render_stated(&ledger, &kind, period.as_deref(), format.format());
+            drop(spinner);
+            match rendered {
                 Ok(out) => {
                     print!("{out}");
                     Ok(ExitCode::SUCCESS)
@@ -371,7 +379,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut failed = false;
             for id in ids {
-                match registry.verify(&id).await {
+                let spinner = progress::Spinner::start(&format!("verifying {id}"));
+                let result = registry.verify(&id).await;
+                drop(spinner);
+                match result {
                     Ok(r) => println!(
                         "{id}: ok, {} entries, {} transactions, {} balances, head {}",
                         r.entries,
