@@ -12,7 +12,7 @@ mod serve;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
-use custody_journal::{load, Source};
+use custody_journal::{load, parse, Source};
 use custody_store::{Registry, Store};
 use db::Db;
 use std::path::{Path, PathBuf};
@@ -193,7 +193,14 @@ fn read_sources(paths: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
             let mut files: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("cannot read directory {}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "journal") && f.is_file())
+                .filter(|f| f.is_file())
+                .filter(|f| {
+                    let journal = f.extension().is_some_and(|x| x == "journal");
+                    if f.extension().is_some_and(|x| x == "csv") {
+                        eprintln!("skipped {}: CSV files are read by `custody import` and `check`", f.display());
+                    }
+                    journal
+                })
                 .collect();
             files.sort();
             if files.is_empty() {
@@ -223,8 +230,26 @@ fn print_diagnostics(diags: &[custody_journal::Diagnostic]) {
 }
 
 /// Loads a ledger from journal files, printing diagnostics; `None` when the journal has errors.
+/// Files naming several entities are several ledgers: that is an error here, naming them.
 fn load_files(paths: &[PathBuf]) -> anyhow::Result<Option<custody_core::Ledger>> {
     let sources = read_sources(paths)?;
+    // One file is one ledger at most: only several files need the (parsing) look.
+    let several = if sources.len() > 1 { sources.as_slice() } else { &[] };
+    let entities: Vec<String> = several
+        .iter()
+        .filter_map(|s| match parse(std::slice::from_ref(s)).0.first().map(|e| &e.entry) {
+            Some(custody_journal::Entry::Entity(e)) => Some(format!("{} ({})", e.id, s.name)),
+            _ => None,
+        })
+        .collect();
+    if entities.len() > 1 {
+        bail!(
+            "these files hold {} entities, one ledger each: {}. Name one entity's files, or `custody import` \
+             them and read one with --entity",
+            entities.len(),
+            entities.join(", ")
+        );
+    }
     let spinner = progress::Spinner::start("reading the journal");
     let loaded = load(&sources);
     drop(spinner);

@@ -280,3 +280,11 @@ fn help_lists_every_report_kind_and_each_subcommand_has_an_example() {
         assert!(h.contains("Example:"), "{sub:?} --help has no example: {h}");
     }
 }
+
+#[test]
+fn a_report_on_a_folder_of_several_entities_names_them_instead_of_mixing_them() {
+    let o = custody(&["report", "entity-emissions", &example("three-tier")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("3 entities") && err.contains("mine (") && err.contains("--entity"), "{err}");
+}

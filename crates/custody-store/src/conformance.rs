@@ -202,6 +202,13 @@ where
     one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
 }
 
+/// Says that `test` did not run, and why, where a person sees it: on the process's stderr
+/// directly, past the test harness's capture (`cargo test` otherwise hides it behind `ok`).
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
 /// The PostgreSQL URL a test runs on (`DATABASE_URL`), or `None` after a visible `SKIPPED` line.
 ///
 /// The line is written to the process's stderr directly, past the test harness's capture, so
@@ -223,10 +230,7 @@ pub fn postgres_url(test: &str) -> Option<String> {
         _ => {
             let required = std::env::var_os("CUSTODY_REQUIRE_POSTGRES").is_some() || std::env::var_os("CI").is_some();
             assert!(!required, "{test}: DATABASE_URL is not set, but the PostgreSQL suite is required here");
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: PostgreSQL tests need DATABASE_URL (e.g. postgres://postgres:postgres@localhost/postgres)"
-            );
+            skipped(test, "PostgreSQL tests need DATABASE_URL (e.g. postgres://postgres:postgres@localhost/postgres)");
             None
         }
     }
