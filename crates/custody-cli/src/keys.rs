@@ -109,11 +109,12 @@ fn utc_minute(secs: i64) -> String {
 }
 
 /// Where `serve --load` keeps the secret of its read-only key: beside a SQLite database
-/// (`custody.db.key`), else `.custody-serve.key` in the working directory.
+/// (`custody.db.key`), else `.custody-serve-HASH.key` in the working directory, HASH naming the
+/// database URL (so two databases served from one folder keep their own keys).
 pub fn key_file(url: &str) -> PathBuf {
     match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         Some(path) => PathBuf::from(format!("{}.key", path.split('?').next().unwrap_or(path))),
-        None => PathBuf::from(".custody-serve.key"),
+        None => PathBuf::from(format!(".custody-serve-{}.key", &key_hash(url)[..12])),
     }
 }
 

@@ -171,6 +171,15 @@ pub async fn keeps_keys_hashed_and_revocable<S: Store>(store: S) {
     assert!(store.revoke_key("k1").await.unwrap());
     assert!(!store.revoke_key("nope").await.unwrap());
     assert!(store.key_by_hash(&key_hash("secret-1")).await.unwrap().unwrap().revoked);
+    // Listed with when it was made; a use is recorded (to the minute), never a secret.
+    let listed = store.list_keys().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].key.revoked && listed[0].created.is_some() && listed[0].last_used.is_none());
+    store.touch_key("k1", 1_000_000).await.unwrap();
+    store.touch_key("k1", 1_000_030).await.unwrap();
+    assert_eq!(store.list_keys().await.unwrap()[0].last_used, Some(1_000_000));
+    store.touch_key("k1", 1_000_090).await.unwrap();
+    assert_eq!(store.list_keys().await.unwrap()[0].last_used, Some(1_000_090));
 }
 
 pub async fn settles_an_exclusive_key_once_across_entities<S: Store>(store: S) {

@@ -152,7 +152,9 @@ impl Store for MemoryStore {
     async fn touch_key(&self, id: &str, now: i64) -> Result<(), StoreError> {
         let mut keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
         if let Some(k) = keys.iter_mut().find(|k| k.key.id == id) {
-            k.last_used = Some(now);
+            if !k.last_used.is_some_and(|l| now - l < 60) {
+                k.last_used = Some(now);
+            }
         }
         Ok(())
     }
