@@ -347,10 +347,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if chosen.is_empty() {
                 bail!("no framework matches {}", frameworks.join(", "));
             }
+            let mut note = None;
             let (fp, c) = match footprint {
                 Some(file) => assess::imported(&file)?,
                 None => {
                     let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
+                    if period.is_none() {
+                        note = custody_core::statements::Scope::default_choice(&ledger).ok();
+                    }
                     let product = product.context("name the --product whose footprint is assessed")?;
                     assess::from_ledger(
                         &ledger,
@@ -364,6 +368,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let verdicts: Vec<_> = chosen.iter().map(|f| custody_core::claims::assess(f, &fp, c.as_ref())).collect();
             print!("{}", custody_report::render_verdicts(&fp, c.as_ref(), &verdicts, format.format()));
+            if let (Some((id, why)), FormatArg::Text) = (note, format) {
+                println!("\nPeriod {id}: {why} (choose another with --period or ?period=).");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Reconcile { format, db } => {

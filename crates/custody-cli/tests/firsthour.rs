@@ -207,6 +207,9 @@ fn every_report_route_takes_format_text_json_csv() {
     let (status, text) = server.get("/entities/steel-producer/assess?product=steel&format=text", &key);
     assert_eq!(status, 200);
     assert!(text.starts_with("Assessment of steel"), "{text}");
+    let cli = stdout(&custody(&["assess", &efi, "--product", "steel"]));
+    assert_eq!(text, cli, "assess renders alike over HTTP and CLI");
+    assert!(cli.contains("Period 2025-01: the latest period with activity"), "{cli}");
 }
 
 #[test]

@@ -447,7 +447,13 @@ async fn assess<S: Store>(
                 .filter(|f| wanted.is_empty() || wanted.contains(&f.id))
                 .map(|f| claims::assess(f, &fp, claim.as_ref()))
                 .collect();
-            Ok::<_, ApiError>(custody_report::render_verdicts(&fp, claim.as_ref(), &verdicts, format))
+            let mut text = custody_report::render_verdicts(&fp, claim.as_ref(), &verdicts, format);
+            // The default period is stated as `custody assess` states it.
+            if let (None, custody_report::Format::Text) = (&q.period, format) {
+                let (id, why) = custody_core::statements::Scope::default_choice(ledger).map_err(ApiError::not_found)?;
+                text += &format!("\nPeriod {id}: {why} (choose another with --period or ?period=).\n");
+            }
+            Ok::<_, ApiError>(text)
         })
         .await??;
     Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())
