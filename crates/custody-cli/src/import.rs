@@ -12,20 +12,57 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The files custody reads from `paths`: a file as given; a folder's `*.journal` and `*.csv` files
+/// sorted by name (so `1-mill.journal`, `2-purchases.csv`, ... run in order). Any other file in a
+/// folder is named on stderr as skipped.
+pub fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+            .with_context(|| format!("cannot read directory {}", p.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| f.is_file())
+            .collect();
+        files.sort();
+        let before = out.len();
+        for f in files {
+            if f.extension().is_some_and(|x| x == "journal" || x == "csv") {
+                out.push(f);
+            } else {
+                eprintln!("skipped {}: custody reads *.journal and *.csv files", f.display());
+            }
+        }
+        if out.len() == before {
+            bail!("directory {} holds no *.journal or *.csv file", p.display());
+        }
+    }
+    Ok(out)
+}
+
+/// Imports `paths` (see [`expand`]) in order. A journal that starts with an `entity` entry is that
+/// entity's; a journal without one, and a CSV file, continue the entity named by `--entity`, else
+/// the one the previous journal named. Prints the entries written (the entity's own entry
+/// included, as `verify` counts them).
 pub async fn run<S: Store + 'static>(
     registry: &Registry<S>,
     paths: &[PathBuf],
     entity: Option<&str>,
     batch: usize,
+    quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut totals = (0usize, 0usize);
-    for path in paths {
+    let mut current: Option<String> = entity.map(str::to_string);
+    for path in &expand(paths)? {
         let (entries, entity_id) = if path.extension().is_some_and(|e| e == "csv") {
-            let Some(id) = entity else {
+            let Some(id) = current.clone() else {
                 bail!("{}: CSV files are imported into an entity: name it with --entity", path.display())
             };
             match csv_entries(path)? {
-                Ok(entries) => (entries, id.to_string()),
+                Ok(entries) => (entries, id),
                 Err(errors) => {
                     for e in &errors {
                         eprintln!("{e}");
@@ -47,22 +84,31 @@ pub async fn run<S: Store + 'static>(
                 eprintln!("nothing imported from {}", path.display());
                 return Ok(ExitCode::from(1));
             }
-            match (entries.first().map(|s| &s.entry), entity) {
+            match (entries.first().map(|s| &s.entry), current.clone()) {
                 (Some(Entry::Entity(e)), _) => {
-                    registry.ensure(e).await?;
+                    for o in registry.ensure(e).await? {
+                        match o {
+                            Outcome::Written { .. } => totals.0 += 1,
+                            Outcome::Duplicate => totals.1 += 1,
+                        }
+                    }
                     let id = e.id.clone();
+                    current = Some(id.clone());
                     (entries.into_iter().skip(1).collect(), id)
                 }
-                // A journal without an entity entry continues the entity named by --entity.
-                (_, Some(id)) => (entries, id.to_string()),
+                // A journal without an entity entry continues the current entity.
+                (_, Some(id)) => (entries, id),
                 (_, None) => {
                     bail!("{}: a journal starts with its `entity` entry, or name one with --entity", path.display())
                 }
             }
         };
         let bar = ProgressBar::new(entries.len() as u64).with_style(
-            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} entries ({per_sec}, eta {eta})")
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} entries ({rate} entries/s, eta {eta})")
                 .expect("a valid template")
+                .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}", s.per_sec());
+                })
                 .progress_chars("=> "),
         );
         bar.set_message(format!("{} -> {entity_id}", path.display()));
@@ -97,7 +143,9 @@ pub async fn run<S: Store + 'static>(
         }
         bar.finish_and_clear();
     }
-    println!("imported: {} entries written, {} already present", totals.0, totals.1);
+    if !quiet {
+        println!("imported: {} entries written, {} already present", totals.0, totals.1);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,12 +3,16 @@
 //! the stored journal has errors, 2 usage or I/O).
 
 mod assess;
+mod check;
 mod db;
 mod import;
+mod keys;
+mod progress;
+mod serve;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
-use custody_journal::{load, Source};
+use custody_journal::{load, parse, Source};
 use custody_store::{Registry, Store};
 use db::Db;
 use std::path::{Path, PathBuf};
@@ -25,17 +29,35 @@ struct Cli {
 enum FormatArg {
     Text,
     Json,
+    Csv,
+}
+
+impl FormatArg {
+    fn format(self) -> custody_report::Format {
+        match self {
+            FormatArg::Text => custody_report::Format::Text,
+            FormatArg::Json => custody_report::Format::Json,
+            FormatArg::Csv => custody_report::Format::Csv,
+        }
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Validate journal files; every error is printed as FILE:LINE:COLUMN: message.
+    #[command(
+        after_help = "Example:\n  custody check examples/efi-h2-dri-eaf\n  custody check examples/three-tier   # three entities: one ledger each"
+    )]
     Check {
-        /// Journal files, or directories read as one journal (their *.journal files, sorted).
+        /// Journal and CSV files, or directories (their *.journal and *.csv files, sorted by name);
+        /// each file that starts with an `entity` entry is a ledger of its own.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Print a statement: ledger, balances, product-intensity, entity-emissions, eledger, carbon-balance.
+    /// Print a statement: ledger, balances, product-intensity, entity-emissions, eledger,
+    /// carbon-balance, pool, certificates, market-instruments, disclosure or purchased-goods.
+    #[command(after_help = "Example:\n  custody report entity-emissions examples/efi-h2-dri-eaf\n  \
+        custody report product-intensity --entity steel-producer --format json")]
     Report {
         /// The statement.
         #[arg(value_parser = clap::builder::PossibleValuesParser::new(custody_report::KINDS))]
@@ -45,7 +67,7 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
-        /// The period to report (default: the last period defined).
+        /// The period to report (default: the latest period with activity, named in the output).
         #[arg(long)]
         period: Option<String>,
         /// The entity, when reading from a database that holds several.
@@ -55,18 +77,22 @@ enum Command {
         db: Db,
     },
     /// Write a ledger as a journal that loads back to the identical ledger.
+    #[command(after_help = "Example:\n  custody export examples/efi-h2-dri-eaf -o efi-copy.journal")]
     Export {
         /// Journal files or directories; without them, the ledger is read from the database.
         paths: Vec<PathBuf>,
         /// Write here instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// The entity, when reading from a database that holds several.
         #[arg(long)]
         entity: Option<String>,
         #[command(flatten)]
         db: Db,
     },
     /// Load journal files (one entity each) and CSV files into the database. Idempotent.
+    #[command(after_help = "Example:\n  custody import examples/csv-import\n  \
+        custody import my-purchases.csv --entity mini-mill --database-url sqlite://custody.db")]
     Import {
         /// Journal files or directories, and CSV files (see docs/import.md).
         #[arg(required = true)]
@@ -81,6 +107,9 @@ enum Command {
         db: Db,
     },
     /// Run the HTTP API (see /openapi.json) on the database.
+    #[command(after_help = "Example:\n  custody serve --load examples/efi-h2-dri-eaf\n  \
+        export CUSTODY_KEY=...   # the line serve prints\n  \
+        curl -H \"Authorization: Bearer $CUSTODY_KEY\" localhost:8080/entities/steel-producer/verify")]
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -91,12 +120,15 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Manage API keys (stored hashed; a secret is shown once).
+    /// Manage API keys: create, list, revoke (stored hashed; a secret is shown once).
+    #[command(after_help = "Example:\n  custody key create --role admin\n  custody key list")]
     Key {
         #[command(subcommand)]
-        action: KeyAction,
+        action: keys::KeyAction,
     },
     /// Check a product footprint, and a mass-balance or credit claim on it, against the frameworks.
+    #[command(after_help = "Example:\n  custody assess examples/efi-h2-dri-eaf --product steel\n  \
+        custody assess examples/aluminium --product aluminium --material aluminium")]
     Assess {
         /// Journal files or directories; without them (and without --footprint), the database.
         paths: Vec<PathBuf>,
@@ -121,48 +153,33 @@ enum Command {
         /// Read framework files from this directory instead of the embedded ones.
         #[arg(long)]
         frameworks_dir: Option<PathBuf>,
+        /// The period assessed (default: the latest period with activity).
         #[arg(long)]
         period: Option<String>,
+        /// The entity, when reading from a database that holds several.
         #[arg(long)]
         entity: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
         #[command(flatten)]
         db: Db,
     },
     /// Every transfer between entities of the database with both sides; exit 1 on any mismatch.
+    #[command(after_help = "Example:\n  custody reconcile --format json")]
     Reconcile {
+        /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
         #[command(flatten)]
         db: Db,
     },
     /// Recompute hashes, balances and every invariant from the stored journal; exit 1 on any difference.
+    #[command(after_help = "Example:\n  custody verify --entity steel-producer")]
     Verify {
         /// One entity (default: all).
         #[arg(long)]
         entity: Option<String>,
-        #[command(flatten)]
-        db: Db,
-    },
-}
-
-#[derive(Subcommand)]
-enum KeyAction {
-    /// Create a key: admin, member (--entity), counterparty (--entity) or verifier (--grant, repeated).
-    Create {
-        #[arg(long)]
-        role: String,
-        #[arg(long)]
-        entity: Option<String>,
-        #[arg(long = "grant")]
-        grants: Vec<String>,
-        #[command(flatten)]
-        db: Db,
-    },
-    /// Revoke a key by id.
-    Revoke {
-        id: String,
         #[command(flatten)]
         db: Db,
     },
@@ -176,7 +193,14 @@ fn read_sources(paths: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
             let mut files: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("cannot read directory {}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "journal") && f.is_file())
+                .filter(|f| f.is_file())
+                .filter(|f| {
+                    let journal = f.extension().is_some_and(|x| x == "journal");
+                    if f.extension().is_some_and(|x| x == "csv") {
+                        eprintln!("skipped {}: CSV files are read by `custody import` and `check`", f.display());
+                    }
+                    journal
+                })
                 .collect();
             files.sort();
             if files.is_empty() {
@@ -206,9 +230,30 @@ fn print_diagnostics(diags: &[custody_journal::Diagnostic]) {
 }
 
 /// Loads a ledger from journal files, printing diagnostics; `None` when the journal has errors.
+/// Files naming several entities are several ledgers: that is an error here, naming them.
 fn load_files(paths: &[PathBuf]) -> anyhow::Result<Option<custody_core::Ledger>> {
     let sources = read_sources(paths)?;
-    match load(&sources) {
+    // One file is one ledger at most: only several files need the (parsing) look.
+    let several = if sources.len() > 1 { sources.as_slice() } else { &[] };
+    let entities: Vec<String> = several
+        .iter()
+        .filter_map(|s| match parse(std::slice::from_ref(s)).0.first().map(|e| &e.entry) {
+            Some(custody_journal::Entry::Entity(e)) => Some(format!("{} ({})", e.id, s.name)),
+            _ => None,
+        })
+        .collect();
+    if entities.len() > 1 {
+        bail!(
+            "these files hold {} entities, one ledger each: {}. Name one entity's files, or `custody import` \
+             them and read one with --entity",
+            entities.len(),
+            entities.join(", ")
+        );
+    }
+    let spinner = progress::Spinner::start("reading the journal");
+    let loaded = load(&sources);
+    drop(spinner);
+    match loaded {
         Ok(l) => Ok(Some(l)),
         Err((_, diags)) => {
             print_diagnostics(&diags);
@@ -241,32 +286,19 @@ async fn ledger_from(
     }
     let registry = db.reader().await?;
     let id = pick_entity(&registry, entity).await?;
+    let _spinner = progress::Spinner::start(&format!("reading the ledger of {id}"));
     Ok(Some(registry.ledger(&id).await?))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Check { paths } => {
-            let Some(ledger) = load_files(&paths)? else { return Ok(ExitCode::from(1)) };
-            ledger.verify().map_err(|e| anyhow::anyhow!("internal check failed: {e}"))?;
-            println!(
-                "ok: {} transactions, {} items, {} periods; stocks = flows = {} tC",
-                ledger.transactions().len(),
-                ledger.items().count(),
-                ledger.periods().len(),
-                custody_core::units::grams_to_tonnes_string(
-                    i64::try_from(ledger.side_total_carbon(custody_core::chart::Side::Stock)).unwrap_or(i64::MAX)
-                )
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Check { paths } => check::run(&paths).await,
         Command::Report { kind, paths, format, period, entity, db } => {
             let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
-            let format = match format {
-                FormatArg::Text => custody_report::Format::Text,
-                FormatArg::Json => custody_report::Format::Json,
-            };
-            match custody_report::render(&ledger, &kind, period.as_deref(), format) {
+            let spinner = progress::Spinner::start(&format!("computing the {kind} statement"));
+            let rendered = custody_report::render_stated(&ledger, &kind, period.as_deref(), format.format());
+            drop(spinner);
+            match rendered {
                 Ok(out) => {
                     print!("{out}");
                     Ok(ExitCode::SUCCESS)
@@ -288,30 +320,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { paths, entity, batch, db } => {
             let registry = db.registry().await?;
-            import::run(&registry, &paths, entity.as_deref(), batch.max(1)).await
+            import::run(&registry, &paths, entity.as_deref(), batch.max(1), false).await
         }
-        Command::Serve { listen, load, db } => serve(&listen, &load, &db).await,
-        Command::Key { action } => match action {
-            KeyAction::Create { role, entity, grants, db } => {
-                let registry = db.registry().await?;
-                let role = custody_server::auth::Role::parse(&role)
-                    .with_context(|| format!("`{role}` is not a role (admin, member, counterparty, verifier)"))?;
-                let (id, secret) = custody_server::auth::create_key(registry.store(), role, entity, grants)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
-                println!("{id} {secret}");
-                Ok(ExitCode::SUCCESS)
-            }
-            KeyAction::Revoke { id, db } => {
-                let registry = db.registry().await?;
-                if registry.store().revoke_key(&id).await? {
-                    Ok(ExitCode::SUCCESS)
-                } else {
-                    eprintln!("error: no key `{id}`");
-                    Ok(ExitCode::from(1))
-                }
-            }
-        },
+        Command::Serve { listen, load, db } => serve::serve(&listen, &load, &db).await,
+        Command::Key { action } => keys::run(action).await,
         Command::Assess {
             paths,
             product,
@@ -335,10 +347,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if chosen.is_empty() {
                 bail!("no framework matches {}", frameworks.join(", "));
             }
+            let mut note = None;
             let (fp, c) = match footprint {
                 Some(file) => assess::imported(&file)?,
                 None => {
                     let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
+                    if period.is_none() {
+                        note = custody_core::statements::Scope::default_choice(&ledger).ok();
+                    }
                     let product = product.context("name the --product whose footprint is assessed")?;
                     assess::from_ledger(
                         &ledger,
@@ -351,11 +367,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             };
             let verdicts: Vec<_> = chosen.iter().map(|f| custody_core::claims::assess(f, &fp, c.as_ref())).collect();
-            let format = match format {
-                FormatArg::Text => custody_report::Format::Text,
-                FormatArg::Json => custody_report::Format::Json,
-            };
-            print!("{}", custody_report::render_verdicts(&fp, c.as_ref(), &verdicts, format));
+            print!("{}", custody_report::render_verdicts(&fp, c.as_ref(), &verdicts, format.format()));
+            if let (Some((id, why)), FormatArg::Text) = (note, format) {
+                println!("\nPeriod {id}: {why} (choose another with --period or ?period=).");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Reconcile { format, db } => {
@@ -364,6 +379,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mismatches = rows.iter().filter(|r| r.mismatch).count();
             match format {
                 FormatArg::Json => println!("{}", serde_json::to_string_pretty(&reconcile_json(&rows))?),
+                FormatArg::Csv => print!("{}", custody_report::to_csv(&reconcile_json(&rows))),
                 FormatArg::Text => {
                     for r in &rows {
                         let t = &r.transfer;
@@ -395,7 +411,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut failed = false;
             for id in ids {
-                match registry.verify(&id).await {
+                let spinner = progress::Spinner::start(&format!("verifying {id}"));
+                let result = registry.verify(&id).await;
+                drop(spinner);
+                match result {
                     Ok(r) => println!(
                         "{id}: ok, {} entries, {} transactions, {} balances, head {}",
                         r.entries,
@@ -411,67 +430,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-    }
-}
-
-async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<ExitCode> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
-    let registry = db.registry().await?;
-    let mut loaded = Vec::new();
-    for path in load {
-        let code = import::run(&registry, std::slice::from_ref(path), None, 500).await?;
-        if code != ExitCode::SUCCESS {
-            return Ok(code);
-        }
-        let sources = read_sources(std::slice::from_ref(path))?;
-        if let Some(custody_journal::Entry::Entity(e)) = custody_journal::parse(&sources).0.first().map(|s| &s.entry) {
-            loaded.push(e.id.clone());
-        }
-    }
-    if !loaded.is_empty() {
-        let (_, secret) = custody_server::auth::create_key(
-            registry.store(),
-            custody_server::auth::Role::Verifier,
-            None,
-            loaded.clone(),
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
-        println!("read-only (verifier) key for {}: {secret}", loaded.join(", "));
-    }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    println!("custody serving {} on http://{}", db.url(), listener.local_addr()?);
-    let state = std::sync::Arc::new(custody_server::AppState { registry });
-    axum::serve(listener, custody_server::app(state)).with_graceful_shutdown(shutdown()).await?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Resolves on Ctrl-C or SIGTERM: the server stops taking requests, finishes those running, and
-/// the database is closed (checkpointed) before the process exits.
-async fn shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -110,9 +110,9 @@ fn import_is_idempotent_and_reports_from_the_database_match_the_files() {
     let url = db_url(&dir);
     let first = custody(&["import", &example(), "--database-url", &url]);
     assert!(first.status.success(), "{}", stderr(&first));
-    assert_eq!(stdout(&first).trim(), "imported: 40 entries written, 0 already present");
+    assert_eq!(stdout(&first).trim(), "imported: 41 entries written, 0 already present");
     let again = custody(&["import", &example(), "--database-url", &url]);
-    assert_eq!(stdout(&again).trim(), "imported: 0 entries written, 40 already present");
+    assert_eq!(stdout(&again).trim(), "imported: 0 entries written, 41 already present");
     let verify = custody(&["verify", "--database-url", &url]);
     assert!(verify.status.success(), "{}", stdout(&verify));
     assert!(stdout(&verify).starts_with("steel-producer: ok, 41 entries, 17 transactions"), "{}", stdout(&verify));

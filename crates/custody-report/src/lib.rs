@@ -20,7 +20,7 @@ mod purchased_goods;
 mod table;
 mod verdicts;
 
-pub use output::Format;
+pub use output::{to_csv, Format};
 pub use verdicts::render_verdicts;
 
 use balances::balances;
@@ -52,7 +52,7 @@ pub const KINDS: [&str; 11] = [
     "purchased-goods",
 ];
 
-/// Renders statement `kind` for the period (default: the last one).
+/// Renders statement `kind` for the period (default: the latest with activity, see [`Scope::resolve`]).
 pub fn render(ledger: &Ledger, kind: &str, period: Option<&str>, format: Format) -> Result<String, String> {
     let scope = Scope::resolve(ledger, period)?;
     let (text, value) = match kind {
@@ -72,5 +72,28 @@ pub fn render(ledger: &Ledger, kind: &str, period: Option<&str>, format: Format)
     Ok(match format {
         Format::Text => text,
         Format::Json => serde_json::to_string_pretty(&value).expect("JSON values serialize") + "\n",
+        Format::Csv => output::to_csv(&value),
+    })
+}
+
+/// Renders as [`render`] does, and when no period is named, states which one was chosen and why
+/// (the rule of [`Scope::resolve`]): a closing line in text, `period_chosen` in JSON. The CLI and
+/// the HTTP API both render through here.
+pub fn render_stated(ledger: &Ledger, kind: &str, period: Option<&str>, format: Format) -> Result<String, String> {
+    let out = render(ledger, kind, period, format)?;
+    if period.is_some() {
+        return Ok(out);
+    }
+    let (id, why) = Scope::default_choice(ledger)?;
+    Ok(match format {
+        Format::Text => format!("{out}\nPeriod {id}: {why} (choose another with --period or ?period=).\n"),
+        Format::Json => {
+            let mut v: serde_json::Value = serde_json::from_str(&out).expect("render wrote JSON");
+            if let Some(m) = v.as_object_mut() {
+                m.insert("period_chosen".into(), serde_json::json!({"id": id, "rule": why}));
+            }
+            serde_json::to_string_pretty(&v).expect("JSON values serialize") + "\n"
+        }
+        Format::Csv => out,
     })
 }

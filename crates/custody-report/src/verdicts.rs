@@ -31,25 +31,18 @@ pub fn render_verdicts(
                     exact::format_decimal(c.claimed_intensity, 4)
                 );
             }
-            for v in verdicts {
-                let outcome = match (&v.reached, v.levels.is_empty()) {
-                    (_, true) => "no thresholds".to_string(),
-                    (Some(l), _) => format!("reaches {l}"),
-                    (None, _) => "reaches no level".to_string(),
-                };
+            // One line per applicable framework first: the level reached, the next one and the gap.
+            let _ = writeln!(t, "\nSummary:");
+            for v in verdicts.iter().filter(|v| v.applicable) {
+                let _ = writeln!(t, "  {}", summary(v));
+            }
+            for v in verdicts.iter().filter(|v| v.applicable) {
                 let claim = match v.claim_recognised {
                     Some(true) => ", claim recognised",
                     Some(false) => ", claim NOT recognised",
                     None => "",
                 };
-                let _ = writeln!(
-                    t,
-                    "\n{} [{}]: {}{claim}{}",
-                    v.name,
-                    v.version,
-                    outcome,
-                    if v.applicable { "" } else { " (not applicable)" }
-                );
+                let _ = writeln!(t, "\n{} [{}]: {}{claim}", v.name, v.version, outcome(v));
                 if let Some(s) = v.scrap_share {
                     let _ = writeln!(t, "  scrap share {}%", pct(s));
                 }
@@ -60,9 +53,14 @@ pub fn render_verdicts(
                     let _ = writeln!(t, "  [not found] {n}");
                 }
             }
+            let inapplicable: Vec<String> =
+                verdicts.iter().filter(|v| !v.applicable).map(|v| format!("{} [{}]", v.name, v.version)).collect();
+            if !inapplicable.is_empty() {
+                let _ = writeln!(t, "\nNot applicable to this product: {}", inapplicable.join(", "));
+            }
             t
         }
-        Format::Json => {
+        Format::Json | Format::Csv => {
             let verdicts: Vec<Value> = verdicts
                 .iter()
                 .map(|v| {
@@ -86,7 +84,39 @@ pub fn render_verdicts(
                 "claim": claim.map(|c| json!({"kind": c.kind.as_str(), "claimed_tCO2e_per_t": num(c.claimed_intensity, 6)})),
                 "verdicts": verdicts,
             });
+            if format == Format::Csv {
+                return crate::output::to_csv(&value);
+            }
             serde_json::to_string_pretty(&value).expect("JSON values serialize") + "\n"
         }
     }
+}
+
+fn outcome(v: &custody_core::claims::Verdict) -> String {
+    match (&v.reached, v.levels.is_empty()) {
+        (_, true) => "no thresholds".to_string(),
+        (Some(l), _) => format!("reaches {l}"),
+        (None, _) => "reaches no level".to_string(),
+    }
+}
+
+/// `NAME: reaches A; next B at 0.25 tCO2e/t, 0.07 to go` (levels run from the easiest up).
+fn summary(v: &custody_core::claims::Verdict) -> String {
+    let reached = v.reached.as_ref().and_then(|r| v.levels.iter().position(|l| &l.name == r));
+    let next = match reached {
+        Some(i) => v.levels.get(i + 1),
+        None => v.levels.first(),
+    };
+    let next = match next {
+        Some(l) if l.limit < v.intensity => format!(
+            "; next: {} at {} tCO2e/t, a gap of {} tCO2e/t",
+            l.name,
+            exact::format_decimal(l.limit, 4),
+            exact::format_decimal(v.intensity - l.limit, 4)
+        ),
+        Some(l) => format!("; next: {} at {} tCO2e/t", l.name, exact::format_decimal(l.limit, 4)),
+        None if v.levels.is_empty() => String::new(),
+        None => "; the highest level".to_string(),
+    };
+    format!("{} [{}]: {} at {} tCO2e/t{next}", v.name, v.version, outcome(v), exact::format_decimal(v.intensity, 4))
 }

@@ -105,6 +105,8 @@ pub async fn caller<S: Store>(store: &S, authorization: Option<&str>) -> Result<
     match key {
         Some(k) if !k.revoked => {
             let role = Role::parse(&k.role).ok_or_else(|| ApiError::unauthorized("this key has an unknown role"))?;
+            // `custody key list` shows when a key was last used; a failure to record it refuses nothing.
+            let _ = store.touch_key(&k.id, custody_store::unix_now()).await;
             Ok(Caller { key_id: k.id, role, entity: k.entity, grants: k.grants })
         }
         Some(_) => Err(ApiError::unauthorized("this API key was revoked")),

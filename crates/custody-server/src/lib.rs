@@ -217,6 +217,17 @@ async fn list_transactions<S: Store>(
 #[derive(Deserialize)]
 struct ReportQuery {
     period: Option<String>,
+    /// `json` (default), `text` or `csv`: the same rendering as `custody report --format`.
+    format: Option<String>,
+}
+
+/// The `?format=` of a report or an assessment (default JSON).
+fn format_of(q: Option<&str>) -> Result<custody_report::Format, ApiError> {
+    match q {
+        None => Ok(custody_report::Format::Json),
+        Some(f) => custody_report::Format::parse(f)
+            .ok_or_else(|| ApiError::bad_request(format!("format `{f}` is not one of: text, json, csv"))),
+    }
 }
 
 async fn report<S: Store>(
@@ -229,12 +240,13 @@ async fn report<S: Store>(
     if !custody_report::KINDS.contains(&kind.as_str()) {
         return Err(ApiError::not_found(format!("no report `{kind}` (one of: {})", custody_report::KINDS.join(", "))));
     }
+    let format = format_of(q.format.as_deref())?;
     let text = state
         .registry
-        .read(&id, |l| custody_report::render(l, &kind, q.period.as_deref(), custody_report::Format::Json))
+        .read(&id, |l| custody_report::render_stated(l, &kind, q.period.as_deref(), format))
         .await?
         .map_err(ApiError::not_found)?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
+    Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())
 }
 
 async fn verify<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
@@ -398,6 +410,8 @@ struct AssessQuery {
     period: Option<String>,
     /// Comma-separated framework ids (default: all).
     frameworks: Option<String>,
+    /// `json` (default), `text` or `csv`.
+    format: Option<String>,
 }
 
 fn default_material() -> String {
@@ -413,6 +427,7 @@ async fn assess<S: Store>(
 ) -> ApiResult {
     use custody_core::claims;
     who(&state, &headers).await?.require_read(&id)?;
+    let format = format_of(q.format.as_deref())?;
     let wanted: Vec<String> =
         q.frameworks.as_deref().map(|f| f.split(',').map(str::to_string).collect()).unwrap_or_default();
     let text = state
@@ -432,13 +447,14 @@ async fn assess<S: Store>(
                 .filter(|f| wanted.is_empty() || wanted.contains(&f.id))
                 .map(|f| claims::assess(f, &fp, claim.as_ref()))
                 .collect();
-            Ok::<_, ApiError>(custody_report::render_verdicts(
-                &fp,
-                claim.as_ref(),
-                &verdicts,
-                custody_report::Format::Json,
-            ))
+            let mut text = custody_report::render_verdicts(&fp, claim.as_ref(), &verdicts, format);
+            // The default period is stated as `custody assess` states it.
+            if let (None, custody_report::Format::Text) = (&q.period, format) {
+                let (id, why) = custody_core::statements::Scope::default_choice(ledger).map_err(ApiError::not_found)?;
+                text += &format!("\nPeriod {id}: {why} (choose another with --period or ?period=).\n");
+            }
+            Ok::<_, ApiError>(text)
         })
         .await??;
-    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
+    Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())
 }

@@ -97,7 +97,7 @@ pub const ROUTE_TABLE: [Route; 16] = [
     route(
         "get",
         "/entities/{id}/reports/{kind}",
-        "A statement: ledger, balances, product-intensity, entity-emissions, eledger, carbon-balance (?period=)",
+        "A statement: ledger, balances, product-intensity, entity-emissions, eledger, carbon-balance, pool, certificates, market-instruments, disclosure or purchased-goods (?period=, ?format=json|text|csv)",
         "member, granted verifier",
         Body::None,
         200,
@@ -251,12 +251,13 @@ fn parameters(path: &str, method: &str) -> Vec<utoipa::openapi::path::Parameter>
         ps.push(param("limit", ParameterIn::Query, false, int(1, Some(crate::MAX_PAGE))));
     }
     if path.ends_with("/assess") {
-        for name in ["product", "material", "claim", "avoided", "period", "frameworks"] {
+        for name in ["product", "material", "claim", "avoided", "period", "frameworks", "format"] {
             ps.push(param(name, ParameterIn::Query, name == "product", string()));
         }
     }
     if path.ends_with("{kind}") {
         ps.push(param("period", ParameterIn::Query, false, string()));
+        ps.push(param("format", ParameterIn::Query, false, string()));
     }
     ps
 }

@@ -270,9 +270,8 @@ async fn transfers_are_accepted_once_and_counterparties_see_only_theirs() {
 /// Hundreds of concurrent writers to one ledger on PostgreSQL: nothing lost, nothing doubled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_lose_and_double_nothing_on_postgres() {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        assert!(std::env::var_os("CI").is_none(), "CI must set DATABASE_URL");
-        eprintln!("skipped: the concurrency test needs DATABASE_URL (PostgreSQL)");
+    let Some(url) = custody_store::conformance::postgres_url("concurrent_writers_lose_and_double_nothing_on_postgres")
+    else {
         return;
     };
     let name = format!("custody_test_{}_api", std::process::id());

@@ -171,6 +171,15 @@ pub async fn keeps_keys_hashed_and_revocable<S: Store>(store: S) {
     assert!(store.revoke_key("k1").await.unwrap());
     assert!(!store.revoke_key("nope").await.unwrap());
     assert!(store.key_by_hash(&key_hash("secret-1")).await.unwrap().unwrap().revoked);
+    // Listed with when it was made; a use is recorded (to the minute), never a secret.
+    let listed = store.list_keys().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].key.revoked && listed[0].created.is_some() && listed[0].last_used.is_none());
+    store.touch_key("k1", 1_000_000).await.unwrap();
+    store.touch_key("k1", 1_000_030).await.unwrap();
+    assert_eq!(store.list_keys().await.unwrap()[0].last_used, Some(1_000_000));
+    store.touch_key("k1", 1_000_090).await.unwrap();
+    assert_eq!(store.list_keys().await.unwrap()[0].last_used, Some(1_000_090));
 }
 
 pub async fn settles_an_exclusive_key_once_across_entities<S: Store>(store: S) {
@@ -200,4 +209,38 @@ where
     keeps_keys_hashed_and_revocable(make().await).await;
     settles_an_exclusive_key_once_across_entities(make().await).await;
     one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
+}
+
+/// Says that `test` did not run, and why, where a person sees it: on the process's stderr
+/// directly, past the test harness's capture (`cargo test` otherwise hides it behind `ok`).
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// The PostgreSQL URL a test runs on (`DATABASE_URL`), or `None` after a visible `SKIPPED` line.
+///
+/// The line is written to the process's stderr directly, past the test harness's capture, so
+/// `cargo test` shows it. When `CUSTODY_REQUIRE_POSTGRES` is set (`.ci/run` sets it) a missing URL
+/// fails the test instead. Every test that runs appends its name to the file named by
+/// `CUSTODY_POSTGRES_MARKER`, if set, so CI can check that the suite really ran.
+pub fn postgres_url(test: &str) -> Option<String> {
+    use std::io::Write;
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            if let Some(marker) = std::env::var_os("CUSTODY_POSTGRES_MARKER") {
+                let file = std::fs::OpenOptions::new().create(true).append(true).open(&marker);
+                if let Ok(mut f) = file {
+                    let _ = writeln!(f, "{test}");
+                }
+            }
+            Some(url)
+        }
+        _ => {
+            let required = std::env::var_os("CUSTODY_REQUIRE_POSTGRES").is_some() || std::env::var_os("CI").is_some();
+            assert!(!required, "{test}: DATABASE_URL is not set, but the PostgreSQL suite is required here");
+            skipped(test, "PostgreSQL tests need DATABASE_URL (e.g. postgres://postgres:postgres@localhost/postgres)");
+            None
+        }
+    }
 }

@@ -148,6 +148,21 @@ pub struct ApiKey {
     pub revoked: bool,
 }
 
+/// A key as `custody key list` shows it: never its secret (only its hash is stored anyway).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub key: ApiKey,
+    /// Unix seconds when the key was made (unknown for keys made before this was recorded).
+    pub created: Option<i64>,
+    /// Unix seconds of the last request made with it (to the minute).
+    pub last_used: Option<i64>,
+}
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
 /// SHA-256 of a key's secret, as stored.
 pub fn key_hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
@@ -188,4 +203,8 @@ pub trait Store: Send + Sync {
     fn key_by_hash(&self, hash: &str) -> impl Future<Output = Result<Option<ApiKey>, StoreError>> + Send;
     /// Revokes a key; false if there is no such key.
     fn revoke_key(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Every key, revoked or not, sorted by id.
+    fn list_keys(&self) -> impl Future<Output = Result<Vec<KeyInfo>, StoreError>> + Send;
+    /// Records a use of the key at `now` (Unix seconds); kept to the minute, so most calls write nothing.
+    fn touch_key(&self, id: &str, now: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -14,7 +14,7 @@ struct Journal {
 #[derive(Default)]
 pub struct MemoryStore {
     journals: Mutex<BTreeMap<String, Journal>>,
-    keys: Mutex<Vec<ApiKey>>,
+    keys: Mutex<Vec<KeyInfo>>,
     exclusive: Mutex<std::collections::BTreeSet<String>>,
 }
 
@@ -126,20 +126,36 @@ impl Store for MemoryStore {
 
     async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
         let mut keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
-        if keys.iter().any(|k| k.id == key.id || k.hash == key.hash) {
+        if keys.iter().any(|k| k.key.id == key.id || k.key.hash == key.hash) {
             return Err(StoreError::AlreadyExists(key.id.clone()));
         }
-        keys.push(key.clone());
+        keys.push(KeyInfo { key: key.clone(), created: Some(unix_now()), last_used: None });
         Ok(())
     }
 
     async fn key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
         let keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
-        Ok(keys.iter().find(|k| k.hash == hash).cloned())
+        Ok(keys.iter().find(|k| k.key.hash == hash).map(|k| k.key.clone()))
     }
 
     async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
         let mut keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
-        Ok(keys.iter_mut().find(|k| k.id == id).map(|k| k.revoked = true).is_some())
+        Ok(keys.iter_mut().find(|k| k.key.id == id).map(|k| k.key.revoked = true).is_some())
+    }
+
+    async fn list_keys(&self) -> Result<Vec<KeyInfo>, StoreError> {
+        let mut keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?.clone();
+        keys.sort_by(|a, b| a.key.id.cmp(&b.key.id));
+        Ok(keys)
+    }
+
+    async fn touch_key(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        let mut keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        if let Some(k) = keys.iter_mut().find(|k| k.key.id == id) {
+            if !k.last_used.is_some_and(|l| now - l < 60) {
+                k.last_used = Some(now);
+            }
+        }
+        Ok(())
     }
 }

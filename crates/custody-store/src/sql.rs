@@ -68,6 +68,10 @@ CREATE TABLE exclusive_keys (
     seq BIGINT NOT NULL
 )
 "#,
+    r#"
+ALTER TABLE api_keys ADD COLUMN created BIGINT;
+ALTER TABLE api_keys ADD COLUMN last_used BIGINT
+"#,
 ];
 
 /// The schema version this build writes.
@@ -440,15 +444,17 @@ impl Store for SqlStore {
     }
 
     async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        let res = sqlx::query(
-            &self.sql("INSERT INTO api_keys (id, hash, role, entity, grants, revoked) VALUES ($1, $2, $3, $4, $5, $6)"),
-        )
+        let res = sqlx::query(&self.sql(
+            "INSERT INTO api_keys (id, hash, role, entity, grants, revoked, created) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ))
         .bind(&key.id)
         .bind(&key.hash)
         .bind(&key.role)
         .bind(&key.entity)
         .bind(key.grants.join(","))
         .bind(key.revoked as i64)
+        .bind(crate::unix_now())
         .execute(&self.pool)
         .await;
         match res {
@@ -466,15 +472,52 @@ impl Store for SqlStore {
                 .await
                 .map_err(backend)?;
         let Some(r) = row else { return Ok(None) };
-        let grants: String = r.try_get("grants").map_err(backend)?;
-        Ok(Some(ApiKey {
-            id: r.try_get("id").map_err(backend)?,
-            hash: r.try_get("hash").map_err(backend)?,
-            role: r.try_get("role").map_err(backend)?,
-            entity: r.try_get("entity").map_err(backend)?,
-            grants: grants.split(',').filter(|g| !g.is_empty()).map(str::to_string).collect(),
-            revoked: r.try_get::<i64, _>("revoked").map_err(backend)? != 0,
-        }))
+        Ok(Some(key_row(&r)?))
+    }
+
+    async fn list_keys(&self) -> Result<Vec<KeyInfo>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, hash, role, entity, grants, revoked, created, last_used FROM api_keys ORDER BY id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        let mut out: Vec<KeyInfo> = rows
+            .iter()
+            .map(|r| {
+                Ok(KeyInfo {
+                    key: key_row(r)?,
+                    created: r.try_get("created").map_err(backend)?,
+                    last_used: r.try_get("last_used").map_err(backend)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        out.sort_by(|a, b| a.key.id.cmp(&b.key.id));
+        Ok(out)
+    }
+
+    async fn touch_key(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        if self.read_only {
+            return Ok(());
+        }
+        let row = sqlx::query(&self.sql("SELECT last_used FROM api_keys WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        let last: Option<i64> = match &row {
+            Some(r) => r.try_get("last_used").map_err(backend)?,
+            None => return Ok(()),
+        };
+        if last.is_some_and(|l| now - l < 60) {
+            return Ok(());
+        }
+        sqlx::query(&self.sql("UPDATE api_keys SET last_used = $1 WHERE id = $2"))
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
     async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
@@ -485,4 +528,16 @@ impl Store for SqlStore {
             .map_err(backend)?;
         Ok(res.rows_affected() == 1)
     }
+}
+
+fn key_row(r: &sqlx::any::AnyRow) -> Result<ApiKey, StoreError> {
+    let grants: String = r.try_get("grants").map_err(backend)?;
+    Ok(ApiKey {
+        id: r.try_get("id").map_err(backend)?,
+        hash: r.try_get("hash").map_err(backend)?,
+        role: r.try_get("role").map_err(backend)?,
+        entity: r.try_get("entity").map_err(backend)?,
+        grants: grants.split(',').filter(|g| !g.is_empty()).map(str::to_string).collect(),
+        revoked: r.try_get::<i64, _>("revoked").map_err(backend)? != 0,
+    })
 }

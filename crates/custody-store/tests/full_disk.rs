@@ -70,7 +70,10 @@ fn fill(dir: &std::path::Path) -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_writes_then_recovers_and_every_acknowledged_write_is_kept() {
     let Some(disk) = small_disk() else {
-        eprintln!("skipped: needs root to mount an 8 MiB tmpfs");
+        custody_store::conformance::skipped(
+            "a_full_disk_fails_writes_then_recovers_and_every_acknowledged_write_is_kept",
+            "needs root to mount an 8 MiB tmpfs",
+        );
         return;
     };
     let url = format!("sqlite://{}", disk.0.join("c.db").display());

@@ -1,7 +1,8 @@
 //! The conformance suite on memory, SQLite and PostgreSQL, and the registry over each: the EFI
 //! journal stored and replayed, idempotency, all-or-nothing batches, tamper evidence.
 //!
-//! PostgreSQL runs when `DATABASE_URL` is set (CI sets it); otherwise those tests say they skip.
+//! PostgreSQL runs when `DATABASE_URL` is set (CI sets it); otherwise each prints a visible
+//! `SKIPPED` line (past the harness's capture), and `.ci/run` fails if they did not run.
 
 use custody_journal::{parse, Entry, Source};
 use custody_store::{conformance, MemoryStore, Outcome, Registry, SqlStore, Store, SubmitError};
@@ -18,14 +19,9 @@ fn temp_sqlite_url() -> String {
     format!("sqlite://{}", path.display())
 }
 
-/// A fresh PostgreSQL database for one test, or None (with a message) without DATABASE_URL.
-async fn fresh_postgres() -> Option<SqlStore> {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        // CI always has PostgreSQL: a missing URL there is a broken CI, not a skip.
-        assert!(std::env::var_os("CI").is_none(), "CI must set DATABASE_URL for the PostgreSQL suite");
-        eprintln!("skipped: PostgreSQL tests need DATABASE_URL (e.g. postgres://postgres:postgres@localhost/postgres)");
-        return None;
-    };
+/// A fresh PostgreSQL database for one test, or None (with a visible SKIPPED line) without DATABASE_URL.
+async fn fresh_postgres(test: &str) -> Option<SqlStore> {
+    let url = conformance::postgres_url(test)?;
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let pid = std::process::id();
     let name = format!("custody_test_{pid}_{n}");
@@ -56,10 +52,10 @@ async fn conformance_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn conformance_postgres() {
-    if fresh_postgres().await.is_none() {
+    if fresh_postgres("conformance_postgres").await.is_none() {
         return;
     }
-    conformance::check_all(|| async { fresh_postgres().await.unwrap() }).await;
+    conformance::check_all(|| async { fresh_postgres("conformance_postgres").await.unwrap() }).await;
 }
 
 fn efi_entries() -> Vec<Entry> {
@@ -120,7 +116,7 @@ async fn registry_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn registry_postgres() {
-    if let Some(store) = fresh_postgres().await {
+    if let Some(store) = fresh_postgres("registry_postgres").await {
         registry_round_trip(store).await;
     }
 }
@@ -356,4 +352,28 @@ async fn certificates_move_between_entities_and_retire_once() {
     assert!(foreign.to_string().contains("was not transferred"), "{foreign}");
     registry.verify(&buyer).await.unwrap();
     registry.verify(&seller).await.unwrap();
+}
+
+/// Without DATABASE_URL a PostgreSQL test says SKIPPED where a person sees it (past the harness's
+/// capture), and where the suite is required (`.ci/run`) it fails instead.
+#[test]
+fn a_postgres_test_without_database_url_says_skipped_or_fails_when_required() {
+    let run = |required: bool| {
+        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.args(["registry_postgres", "--exact", "--test-threads=1"])
+            .env_remove("DATABASE_URL")
+            .env_remove("CI")
+            .env_remove("CUSTODY_POSTGRES_MARKER")
+            .env_remove("CUSTODY_REQUIRE_POSTGRES");
+        if required {
+            cmd.env("CUSTODY_REQUIRE_POSTGRES", "1");
+        }
+        cmd.output().unwrap()
+    };
+    let skipped = run(false);
+    let text = String::from_utf8_lossy(&skipped.stderr).into_owned() + &String::from_utf8_lossy(&skipped.stdout);
+    assert!(skipped.status.success(), "{text}");
+    assert!(text.contains("SKIPPED registry_postgres: PostgreSQL tests need DATABASE_URL"), "{text}");
+    let required = run(true);
+    assert!(!required.status.success(), "a required PostgreSQL suite without DATABASE_URL must fail");
 }

@@ -1,7 +1,7 @@
 //! Assessing a footprint and a claim against one framework: the verdict with every reason.
 
 use super::footprint::{Claim, Footprint};
-use super::framework::{ClaimKind, Framework, ScrapDefinition, Stance};
+use super::framework::{ClaimKind, Comparison, Framework, ScrapDefinition, Stance};
 use crate::exact::{self, Q};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,8 +337,22 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
         })
         .collect();
     for l in &levels {
+        // The relation as it is (never a false statement such as `0.32 < 0.25`), then the outcome.
+        let holds = f.comparison.holds(intensity, l.limit);
+        // Enough decimals that the figure shown sits on the same side of the limit as the exact one.
         let shown = exact::format_decimal(intensity, decimals_against(intensity, [l.limit], 4));
-        push("threshold", l.met, format!("{}: {} {} {} tCO2e/t", l.name, shown, f.comparison.as_str(), fmt(l.limit)));
+        let relation = match (f.comparison, holds) {
+            (Comparison::AtMost, true) => "≤",
+            (Comparison::AtMost, false) => ">",
+            (Comparison::Below, true) => "<",
+            (Comparison::Below, false) => "≥",
+        };
+        let outcome = match (l.met, holds) {
+            (true, _) => "met",
+            (false, true) => "not met (not applicable, or facts missing)",
+            (false, false) => "not met",
+        };
+        push("threshold", l.met, format!("{}: {shown} {relation} {} tCO2e/t: {outcome}", l.name, fmt(l.limit)));
     }
     let reached = levels.iter().rev().find(|l| l.met).map(|l| l.name.clone());
     Verdict {

@@ -17,7 +17,14 @@ const LEDGER_GASES: [&str; 7] = ["CO2", "CH4", "N2O", "SF6", "PFCs", "CF4", "C2F
 pub fn footprint_from_ledger(ledger: &Ledger, scope: &Scope, item: &str, material: &str) -> Result<Footprint, String> {
     let statement = product_intensity(ledger, scope);
     let Some(p) = statement.products.iter().find(|p| p.item == item).filter(|p| p.sold > 0) else {
-        return Err(format!("`{item}` was not sold in period `{}`", scope.period));
+        let sold: Vec<&str> = statement.products.iter().filter(|p| p.sold > 0).map(|p| p.item.as_str()).collect();
+        let known = ledger.items().any(|i| i.id == item);
+        return Err(format!(
+            "{} in period `{}`; products sold then: {}",
+            if known { format!("`{item}` was not sold") } else { format!("`{item}` is not an item of this ledger") },
+            scope.period,
+            if sold.is_empty() { "none".to_string() } else { sold.join(", ") }
+        ));
     };
     Ok(footprint_of(ledger, scope, p, material))
 }

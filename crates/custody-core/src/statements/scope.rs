@@ -15,13 +15,34 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The named period, or the last defined period.
+    /// The named period, or by default the latest period with activity (a transaction other than
+    /// an opening dated in it); without any, the latest closed period; else the last defined.
+    /// Adding a new, empty period therefore moves no default report.
     pub fn resolve(ledger: &Ledger, period: Option<&str>) -> Result<Scope, String> {
         let p = match period {
             Some(id) => ledger.period(id).ok_or_else(|| format!("period `{id}` is not defined"))?,
-            None => ledger.periods().last().ok_or("the ledger defines no period")?,
+            None => {
+                let id = Scope::default_choice(ledger)?.0;
+                ledger.period(&id).ok_or("the ledger defines no period")?
+            }
         };
         Ok(Scope { period: p.id.clone(), start: p.start, end: p.end })
+    }
+
+    /// The default period's id and the rule that chose it, in words.
+    pub fn default_choice(ledger: &Ledger) -> Result<(String, &'static str), String> {
+        let periods = ledger.periods();
+        let active = |p: &Period| {
+            ledger.transactions().iter().any(|t| t.kind != TxKind::Opening && t.date >= p.start && t.date <= p.end)
+        };
+        if let Some(p) = periods.iter().rev().find(|p| active(p)) {
+            return Ok((p.id.clone(), "the latest period with activity"));
+        }
+        if let Some(p) = periods.iter().rev().find(|p| p.closed) {
+            return Ok((p.id.clone(), "no period has activity; the latest closed period"));
+        }
+        let p = periods.last().ok_or("the ledger defines no period")?;
+        Ok((p.id.clone(), "no period has activity; the last period defined"))
     }
 
     pub(super) fn is_beginning(&self, tx: &Transaction) -> bool {

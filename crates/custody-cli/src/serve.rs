@@ -1,0 +1,91 @@
+//! `custody serve`: binds the address first (a busy port fails before anything is imported or a
+//! key is made), imports the `--load` journals, and prints how to call the API: the
+//! `export CUSTODY_KEY=...` line and a curl that works.
+
+use crate::db::Db;
+use crate::{import, keys, read_sources};
+use anyhow::Context;
+use custody_store::Store;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    // The port first: nothing is imported and no key is made for a server that cannot listen.
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let registry = db.registry().await?;
+    let mut loaded = Vec::new();
+    for path in load {
+        let code = import::run(&registry, std::slice::from_ref(path), None, 500, false).await?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+        // Every file that starts with an `entity` entry is a ledger of its own.
+        for source in read_sources(std::slice::from_ref(path))? {
+            if let Some(custody_journal::Entry::Entity(e)) =
+                custody_journal::parse(std::slice::from_ref(&source)).0.first().map(|s| &s.entry)
+            {
+                if !loaded.contains(&e.id) {
+                    loaded.push(e.id.clone());
+                }
+            }
+        }
+    }
+    let url = db.url();
+    println!("custody serving {url} on http://{addr}");
+    if !loaded.is_empty() {
+        let (secret, reused) = keys::serve_key(registry.store(), &url, &loaded).await?;
+        println!(
+            "read-only (verifier) key for {} ({}):",
+            loaded.join(", "),
+            match &reused {
+                Some(file) => format!("the same key as before, from {file}"),
+                None => format!("new; kept in {} (mode 0600) and reused on restart", keys::key_file(&url).display()),
+            }
+        );
+        println!("export CUSTODY_KEY={secret}");
+        println!(
+            "curl -H \"Authorization: Bearer $CUSTODY_KEY\" http://{addr}/entities/{}/reports/entity-emissions",
+            loaded[0]
+        );
+    } else if registry.store().entity_ids().await?.is_empty() {
+        println!("the database holds no entity yet. Make an admin key, then create an entity and its member key:");
+        println!("  custody key create --role admin --database-url {url}");
+        println!("  (or start with `custody serve --load DIR` to import a journal and get a read-only key)");
+    } else {
+        println!("keys: `custody key list --database-url {url}`; a new one: `custody key create --role verifier --grant ENTITY`");
+    }
+    let state = std::sync::Arc::new(custody_server::AppState { registry });
+    axum::serve(listener, custody_server::app(state)).with_graceful_shutdown(shutdown()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the server stops taking requests, finishes those running, and
+/// the database is closed (checkpointed) before the process exits.
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
