@@ -24,18 +24,18 @@ pub struct PoolInput {
     pub sources: Vec<(String, i64)>,
     /// The item's physical dimension, when the ledger knows the item.
     pub dimension: Option<Dimension>,
-    /// Quantity typed beyond what the ledger backs (base units): on record, flagged, not credited.
+    /// Quantity typed beyond what the ledger backs (base units): declared material, flagged.
     pub unbacked: i64,
 }
 
 impl PoolInput {
-    /// `ledger`, `declared`, or `ledger+unbacked` (typed beyond what the ledger made: the excess
-    /// is on record and credits nothing).
+    /// `ledger`, `declared`, or `ledger+declared` (typed beyond what the ledger made: the excess
+    /// is declared material, flagged).
     pub fn source(&self) -> &'static str {
         if self.sources.is_empty() {
             "declared"
         } else if self.unbacked > 0 {
-            "ledger+unbacked"
+            "ledger+declared"
         } else {
             "ledger"
         }
@@ -416,7 +416,10 @@ impl Pool {
             .map(|i| format!("{} ({} base units)", i.id, i.unbacked))
             .collect();
         if !unbacked.is_empty() {
-            f.push(format!("typed beyond what the ledger made, not credited: input {}", unbacked.join(", ")));
+            f.push(format!(
+                "declared, not from the ledger: typed beyond what the ledger made: input {}",
+                unbacked.join(", ")
+            ));
         }
         let beyond = |o: &&PoolOutput| o.sources.iter().map(|s| s.1).sum::<i64>() < o.quantity;
         let declared: Vec<&str> = p.outputs.iter().filter(beyond).map(|o| o.id.as_str()).collect();

@@ -185,9 +185,8 @@ impl Ledger {
             total_left += l;
         }
         let want = quantity.unwrap_or(total_left);
-        // A typed flow of an item the ledger made draws what the ledger has not yet pooled. For an
-        // input, any quantity beyond it is recorded as unbacked and credits nothing (flagged); for
-        // an output it is declared (flagged). A flow that finds nothing of the ledger's left (the
+        // A typed flow of an item the ledger made draws what the ledger has not yet pooled; any
+        // quantity beyond it is declared (flagged). A flow that finds nothing of the ledger's left (the
         // batch already fed a pool, or none was made by its date) is refused: the same production
         // never credits twice.
         let typed_beyond = operation.is_none() && total_left > 0 && want > total_left;
@@ -222,10 +221,11 @@ impl Ledger {
         }
         let drawn = want - rest;
         let intensity = (side == FlowSide::Input).then(|| co2e / Q::from_integer(drawn.max(1) as i128));
-        // An input credits only what the ledger backs; the rest typed beyond it stays on record,
-        // flagged, and credits nothing. An output keeps its stated quantity, flagged as declared.
+        // What is typed beyond the ledger's quantity is material declared from outside the ledger
+        // (issue 8: typed inputs stay possible only as declared material): credited as stated,
+        // recorded apart and flagged "declared, not from the ledger" in every statement.
         let (quantity, unbacked) = match side {
-            FlowSide::Input => (drawn, want - drawn),
+            FlowSide::Input => (want, want - drawn),
             FlowSide::Output => (want, 0),
         };
         Ok(Feed { sources, quantity, intensity, site, unbacked })
