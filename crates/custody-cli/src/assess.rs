@@ -58,9 +58,16 @@ fn ferrous(v: &Value, key: &str) -> anyhow::Result<Vec<(i64, Q)>> {
 
 /// An optional quantity in tonnes, as grams.
 fn tonnes_opt(v: &Value, key: &str) -> anyhow::Result<Option<i64>> {
-    opt_dec(v, key)?
-        .map(|t| exact::round_i64(t * exact::q(1_000_000)).map_err(|_| anyhow::anyhow!("`{key}` out of range")))
-        .transpose()
+    match opt_dec(v, key)? {
+        // A quantity is never negative (unknown never helps the claimant, nor does a sign).
+        Some(t) if t < exact::q(0) => {
+            anyhow::bail!("`{key}` is {}: a quantity is not negative", exact::format_decimal(t, 6))
+        }
+        Some(t) => {
+            exact::round_i64(t * exact::q(1_000_000)).map(Some).map_err(|_| anyhow::anyhow!("`{key}` out of range"))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Reads a footprint file: `{product, material, intensity_tCO2e_per_t, scrap_share?, ferrous?,

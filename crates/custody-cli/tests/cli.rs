@@ -253,6 +253,12 @@ fn a_mass_balance_claim_and_a_credit_are_assessed_for_what_they_are() {
                       "technology_tCO2e_per_t": 0.7, "verified_by": "Verifier GmbH"}}"#,
     )
     .unwrap();
+    // A claim for a negative quantity is refused, never recognised.
+    let neg = dir.join("neg.json");
+    let text = std::fs::read_to_string(&fp).unwrap().replace("\"verified_by\"", "\"quantity_t\": -5, \"verified_by\"");
+    std::fs::write(&neg, text).unwrap();
+    let o = custody(&["assess", "--footprint", neg.to_str().unwrap(), "--format", "json"]);
+    assert!(!o.status.success() && stderr(&o).contains("not negative"), "{}", stderr(&o));
     let o = custody(&["assess", "--footprint", fp.to_str().unwrap(), "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

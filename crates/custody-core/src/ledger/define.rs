@@ -60,6 +60,21 @@ impl Ledger {
                 item.id
             )));
         }
+        // A physical property converts quantities: zero or negative would make stock vanish or
+        // turn negative on conversion.
+        let properties = [
+            ("energy-content", &item.energy_content),
+            ("volumetric energy", &item.volumetric_energy),
+            ("density", &item.density),
+        ];
+        for (name, p) in properties {
+            if p.as_ref().is_some_and(|p| p.value <= crate::exact::q(0)) {
+                return Err(DefineError(format!("item `{}`: {name} must be positive", item.id)));
+            }
+        }
+        if item.carbon_content.is_some_and(|c| c < crate::exact::q(0) || c > crate::exact::q(1)) {
+            return Err(DefineError(format!("item `{}`: carbon content is a fraction from 0 to 1", item.id)));
+        }
         self.items.insert(item.id.clone(), item);
         Ok(())
     }

@@ -193,3 +193,15 @@ fn a_return_to_a_supplier_never_takes_more_than_the_purchase_brought() {
     let e = ledger(body).unwrap_err();
     assert!(e.contains("E013"), "{e}");
 }
+
+#[test]
+fn item_properties_are_physical() {
+    for (prop, why) in [
+        ("energy-content -50 MJ/kg", "energy-content"),
+        ("density 0 kg/m3", "density"),
+        ("carbon-content 1.5", "carbon content"),
+    ] {
+        let e = ledger(&format!("item gas \"Gas\"\n  category fuel\n  {prop}\n")).unwrap_err();
+        assert!(e.contains(why), "{prop}: {e}");
+    }
+}
