@@ -260,6 +260,9 @@ impl<S: Store> Registry<S> {
                 Operation::Reverse { of } => {
                     self.check_reverse(entity, of).await.err().map(|w| (Code::TransferSettled, w))
                 }
+                Operation::Custody(custody_core::ops::CustodyOp::PoolInput { operation: Some(op), .. }) => {
+                    self.check_pooled_upstream(entity, op).await.err().map(|w| (Code::PoolFlowNotInLedger, w))
+                }
                 Operation::Custody(custody_core::ops::CustodyOp::CertificateReceive { certificate, from, block }) => {
                     match self.resolve_certificate(entity, certificate, from).await {
                         Ok(resolved) if block.as_ref().is_none_or(|b| *b == resolved) => {

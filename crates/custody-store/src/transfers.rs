@@ -320,6 +320,37 @@ impl<S: Store> Registry<S> {
         Ok(())
     }
 
+    /// Refuses a pool input naming a receive whose goods the seller already pooled: the seller's
+    /// pool took that item in, so the same production would credit a second pool in the buyer's
+    /// books (one batch, one credit, across the whole chain).
+    pub(crate) async fn check_pooled_upstream(&self, buyer: &str, op: &str) -> Result<(), String> {
+        let transfer = self
+            .read(buyer, |l| {
+                l.transaction(op)
+                    .filter(|t| t.kind == TxKind::Receive)
+                    .and_then(|t| t.meta.get(custody_core::ledger::TRANSFER_META).cloned())
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(transfer) = transfer else { return Ok(()) };
+        let mut parts = transfer.splitn(3, '/');
+        let (Some(seller), Some(sale)) = (parts.next(), parts.next()) else { return Ok(()) };
+        let pooled = self
+            .read(seller, |l| {
+                let item = l.transaction(sale)?.movements.first()?.item.clone();
+                let pool = l.pools().find(|p| p.periods.values().any(|x| x.inputs.iter().any(|i| i.item == item)))?;
+                Some((item, pool.policy.id.clone()))
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        match pooled {
+            Some((item, pool)) => Err(format!(
+                "`{op}` received `{item}` that `{seller}` already took into its pool `{pool}`: one batch credits one pool along the chain"
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Refuses a return of a delivery the buyer already booked.
     pub(crate) async fn check_return(&self, seller: &str, sale: &str, customer: &str) -> Result<(), String> {
         let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;

@@ -105,3 +105,37 @@ async fn an_entity_that_does_not_trade_with_the_buyer_is_not_revealed() {
     more(&r, "b", &probe("z")).await.unwrap();
     more(&r, "b", &probe("nobody")).await.unwrap();
 }
+
+fn pool(id: &str, item: &str) -> String {
+    format!(
+        "pool {id} \"Pool\"\n  attribute low-emission-iron\n  method credit\n  eligible {item}\n  start 2025-01\n  \
+         period 12 months\n  boundary company\n  group g {item}\n  attribution proportional\n  \
+         output unbundled-certificate\n  claim \"market\"\n"
+    )
+}
+
+#[tokio::test]
+async fn a_batch_the_seller_pooled_does_not_feed_the_buyers_pool_too() {
+    let r = Registry::new(MemoryStore::new());
+    submit(&r, SELLER).await.unwrap();
+    submit(&r, BUYER).await.unwrap();
+    more(
+        &r,
+        "s",
+        &format!("{}2025-03-31 pool-input in\n  pool ps\n  item widgets\n  operation m1\n", pool("ps", "widgets")),
+    )
+    .await
+    .unwrap();
+    more(&r, "b", "2025-03-05 receive r1\n  transfer s/sale1/b\n  item widgets\n").await.unwrap();
+    more(&r, "b", &pool("pb", "widgets")).await.unwrap();
+    let e =
+        more(&r, "b", "2025-03-31 pool-input again\n  pool pb\n  item widgets\n  operation r1\n").await.unwrap_err();
+    assert_eq!(codes(e), ["pool_flow_not_in_ledger"]);
+    // Control: when the seller pooled nothing, the buyer's pool takes the received batch.
+    let r = Registry::new(MemoryStore::new());
+    submit(&r, SELLER).await.unwrap();
+    submit(&r, BUYER).await.unwrap();
+    more(&r, "b", "2025-03-05 receive r1\n  transfer s/sale1/b\n  item widgets\n").await.unwrap();
+    more(&r, "b", &pool("pb", "widgets")).await.unwrap();
+    more(&r, "b", "2025-03-31 pool-input again\n  pool pb\n  item widgets\n  operation r1\n").await.unwrap();
+}
