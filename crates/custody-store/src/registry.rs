@@ -246,8 +246,9 @@ impl<S: Store> Registry<S> {
         let mut others: Option<Vec<String>> = None;
         for (index, entry) in entries.iter_mut().enumerate() {
             let Entry::Op(op) = entry else { continue };
+            let date = op.date;
             let refusal = match &mut op.body {
-                Operation::Receive(r) => match self.resolve_receive(entity, r).await {
+                Operation::Receive(r) => match self.resolve_receive(entity, r, date).await {
                     Ok(resolved) => {
                         *r = resolved;
                         None

@@ -173,7 +173,12 @@ impl<S: Store> Registry<S> {
     /// seller's chain-of-custody model. Refuses a transfer never sent, addressed to another
     /// entity, or already returned, and a receive stating other amounts or another model. A
     /// transfer another tenant's book does not hold is answered like one from no entity at all.
-    pub(crate) async fn resolve_receive(&self, buyer: &str, r: &Receive) -> Result<Receive, String> {
+    pub(crate) async fn resolve_receive(
+        &self,
+        buyer: &str,
+        r: &Receive,
+        date: custody_core::model::Date,
+    ) -> Result<Receive, String> {
         let mut parts = r.transfer.splitn(3, '/');
         let (Some(seller), Some(_), Some(customer)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(format!("`{}` is not a transfer id (SELLER/SALE/CUSTOMER)", r.transfer));
@@ -185,6 +190,13 @@ impl<S: Store> Registry<S> {
         let t = self.sent_to(seller, buyer, &r.transfer).await?.ok_or_else(never_sent)?;
         if t.status == TransferStatus::Returned {
             return Err(format!("transfer `{}` was refused and returned to `{seller}`", r.transfer));
+        }
+        if date < t.date {
+            return Err(format!(
+                "transfer `{}` was sold on {}: it is not received before it was sold",
+                r.transfer,
+                custody_core::model::format_date(t.date)
+            ));
         }
         if r.custody.is_some_and(|m| Some(m) != t.custody) {
             return Err(format!(

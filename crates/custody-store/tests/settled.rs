@@ -139,3 +139,14 @@ async fn a_batch_the_seller_pooled_does_not_feed_the_buyers_pool_too() {
     more(&r, "b", &pool("pb", "widgets")).await.unwrap();
     more(&r, "b", "2025-03-31 pool-input again\n  pool pb\n  item widgets\n  operation r1\n").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_receive_is_never_dated_before_its_sale() {
+    let r = Registry::new(MemoryStore::new());
+    submit(&r, SELLER).await.unwrap();
+    submit(&r, BUYER).await.unwrap();
+    // sale1 is of 2025-03-04.
+    let e = more(&r, "b", "2025-03-01 receive r1\n  transfer s/sale1/b\n  item widgets\n").await.unwrap_err();
+    assert_eq!(codes(e), ["transfer_invalid"]);
+    more(&r, "b", "2025-03-04 receive r1\n  transfer s/sale1/b\n  item widgets\n").await.unwrap();
+}

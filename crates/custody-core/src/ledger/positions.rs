@@ -34,6 +34,10 @@ impl Ledger {
             let e = self.quantities.entry(key.clone()).or_default();
             *e += m.quantity;
             let on_hand = *e;
+            if m.quantity > 0 {
+                let first = self.first_in.entry(key.clone()).or_insert(tx.date);
+                *first = (*first).min(tx.date);
+            }
             if let Some(lot) = &m.lot {
                 self.lot_order.entry((m.item.clone(), m.site.clone())).or_default().set(lot, on_hand);
             }

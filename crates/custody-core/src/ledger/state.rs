@@ -58,6 +58,9 @@ pub struct Ledger {
     /// The open positions of each holding (item, lot, site), so a holding's carbon is read
     /// without searching the whole position map. Derived from `positions` in `post`.
     pub(super) by_holding: HashMap<Holding, BTreeSet<PosKey>>,
+    /// The date each item holding (item, site, lot) first received quantity: nothing is drawn
+    /// from a holding before it held anything.
+    pub(super) first_in: HashMap<QtyKey, Date>,
 }
 
 /// A holding: item (none for work in process), lot, site.
@@ -166,6 +169,7 @@ impl Ledger {
             totals: SideTotals::default(),
             work: WorkCounter::default(),
             by_holding: HashMap::new(),
+            first_in: HashMap::new(),
         }
     }
 }

@@ -89,6 +89,22 @@ impl Ledger {
             }
             *deltas.entry(h).or_default().entry(class(role, p.species)).or_default() += p.amount as i128;
         }
+        // Nothing is drawn from a holding before it first received anything.
+        for m in tx.movements.iter().filter(|m| m.quantity < 0) {
+            let key = (m.item.clone(), m.site.clone(), m.lot.clone());
+            if let Some(first) = self.first_in.get(&key).filter(|d| **d > tx.date) {
+                v.push(
+                    Code::InsufficientQuantity,
+                    Some("quantity"),
+                    format!(
+                        "item `{}` had nothing on hand on {}: it first arrived on {}",
+                        m.item,
+                        format_date(tx.date),
+                        format_date(*first)
+                    ),
+                );
+            }
+        }
         let mut emptied: BTreeSet<Holding> = BTreeSet::new();
         let mut moved: BTreeMap<Holding, i128> = BTreeMap::new();
         for m in &tx.movements {

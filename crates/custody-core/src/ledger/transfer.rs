@@ -70,6 +70,14 @@ impl Ledger {
             v.push(Code::TransferInvalid, Some("sale"), format!("`{}` is not a sale of this ledger", r.sale));
             return None;
         };
+        if op.date < sale.date {
+            v.push(
+                Code::TransferInvalid,
+                Some("sale"),
+                format!("sale `{}` is of {}: nothing comes back before it went", r.sale, format_date(sale.date)),
+            );
+            return None;
+        }
         let key = format!("{}{}", SOLD_TO_PREFIX, r.customer);
         let Some(quantity) = sale.meta.get(&key).and_then(|q| q.parse::<i64>().ok()) else {
             v.push(

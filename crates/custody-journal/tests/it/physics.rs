@@ -205,3 +205,21 @@ fn item_properties_are_physical() {
         assert!(e.contains(why), "{prop}: {e}");
     }
 }
+
+#[test]
+fn nothing_is_drawn_or_returned_before_it_arrived_or_went() {
+    let base =
+        "item ore \"Ore\"\n  category raw-material\n  carbon-content 0\nitem steel \"Steel\"\n  category product\n\
+        2025-01-10 purchase buy\n  supplier sup\n  item ore\n  quantity 10 t\n  attributed 10 tCO2\n";
+    // A consumption dated before the ore arrived, entered after it.
+    let e = ledger(&format!("{base}2025-01-05 consume early\n  use ore 5 t\n")).unwrap_err();
+    assert!(e.contains("E012") && e.contains("first arrived on 2025-01-10"), "{e}");
+    // A customer's return dated before its sale.
+    let sold = format!(
+        "{base}2025-01-11 consume feed\n  use ore 10 t\n2025-01-11 produce run\n  output steel 10 t\n\
+         2025-01-20 sell sale\n  item steel\n  customer cust 10 t\n"
+    );
+    let e = ledger(&format!("{sold}2025-01-15 return back\n  sale sale\n  customer cust\n")).unwrap_err();
+    assert!(e.contains("E022"), "{e}");
+    ledger(&format!("{sold}2025-01-21 return back\n  sale sale\n  customer cust\n")).unwrap();
+}
