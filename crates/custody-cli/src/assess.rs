@@ -118,6 +118,7 @@ pub fn imported(path: &Path) -> anyhow::Result<(Footprint, Option<Claim>)> {
                 items: Vec::new(),
                 quantity: tonnes_opt(c, "quantity_t")?,
                 residual: None,
+                declared_inputs: Vec::new(),
             })
         }
     };

@@ -130,6 +130,7 @@ fn claim(kind: ClaimKind, claimed: &str) -> Claim {
         items: Vec::new(),
         quantity: None,
         residual: None,
+        declared_inputs: Vec::new(),
     }
 }
 
@@ -250,5 +251,15 @@ proptest::proptest! {
             proptest::prop_assert!(with_less.claim_recognised <= with_all.claim_recognised, "{}: a claim with facts left out recognised", f.id);
             proptest::prop_assert!(level_rank(&with_less) <= level_rank(&with_all), "{}", f.id);
         }
+    }
+}
+
+#[test]
+fn a_claim_on_declared_pool_inputs_says_so_in_every_verdict() {
+    let declared = Claim { declared_inputs: vec!["bof".into()], ..claim(ClaimKind::MassBalanceChainOfCustody, "0.74") };
+    for f in custody_frameworks::embedded() {
+        let v = assess(&f, &footprint(&f.material, q("2.2"), Some(q("0"))), Some(&declared));
+        let r = v.reasons.iter().find(|r| r.check == "declared inputs").expect("flagged");
+        assert!(!r.ok && r.detail.contains("bof"), "{}: {r:?}", f.id);
     }
 }

@@ -145,6 +145,17 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
         };
         let mut ok = matches!(stance, Stance::Accepted | Stance::AcceptedWithPrinciples);
         push("claim type", ok, format!("{} claims: {}", c.kind.as_str(), stance.as_str()));
+        if !c.declared_inputs.is_empty() {
+            // A flag, not a refusal: the verdict says what the claim rests on.
+            push(
+                "declared inputs",
+                false,
+                format!(
+                    "the pool's inputs {} were declared, not taken from the ledger: the claim rests on figures no ledger proves",
+                    c.declared_inputs.join(", ")
+                ),
+            );
+        }
         // A claim is bound to its product: never used for an item it was not made for.
         if !c.items.is_empty() {
             let fine = c.items.contains(&fp.product);

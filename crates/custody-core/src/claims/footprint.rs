@@ -67,4 +67,7 @@ pub struct Claim {
     /// The residual factor the pool's unclaimed output carries, if the pool computes one: the
     /// product beyond the claimed quantity carries at least it.
     pub residual: Option<Q>,
+    /// Pool inputs the claim rests on that were declared, not taken from a ledger (ids): shown in
+    /// every verdict as such (issue 8: declared material is flagged wherever it is used).
+    pub declared_inputs: Vec<String>,
 }

@@ -116,6 +116,7 @@ pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim
         items,
         quantity: Some(c.quantity),
         residual: pool.statements().into_iter().find(|s| s.period == period).and_then(|s| s.residual_factor),
+        declared_inputs: p.inputs.iter().filter(|i| i.source() != "ledger").map(|i| i.id.clone()).collect(),
     })
 }
 
@@ -146,6 +147,7 @@ pub fn claim_from_avoided(ledger: &Ledger, id: &str) -> Result<Claim, String> {
             .unwrap_or_else(|| "(no item named)".into())],
         quantity: Some(a.quantity),
         residual: None,
+        declared_inputs: Vec::new(),
     })
 }
 
