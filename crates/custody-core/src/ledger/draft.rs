@@ -17,6 +17,11 @@ pub(super) fn inventory_roles(category: Category) -> (Option<Role>, Role) {
 }
 
 /// Roles whose positions are inventory that consumption and sales draw from.
+/// Roles of work in process: what a production allocates to its outputs.
+pub(super) fn is_wip_role(role: Role) -> bool {
+    matches!(role, Role::WipContent | Role::WipAttributed | Role::WipDirect)
+}
+
 pub(super) fn is_inventory_role(role: Role) -> bool {
     use Role::*;
     matches!(

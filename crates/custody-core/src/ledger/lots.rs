@@ -3,6 +3,9 @@
 use super::check::lot_suffix;
 use super::draft::Draft;
 use super::state::Ledger;
+use super::state::PosKey;
+use crate::chart::Role;
+use crate::exact;
 use crate::model::*;
 use crate::reject::{Code, Violations};
 
@@ -79,5 +82,39 @@ impl Ledger {
             return None;
         }
         Some(draws)
+    }
+
+    /// Draws `quantity` of `item` at `site`: lot by lot, each inventory position gives its exact
+    /// share, posted out of stock here and balanced by `balance` (into work in process, out to
+    /// customers, back to a supplier, to another site); the quantity leaves the site. Returns the
+    /// (lot, quantity) drawn. Every draw of stock goes through here.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn draw_stock(
+        &self,
+        item: &Item,
+        site: &Option<String>,
+        lot: &Option<String>,
+        quantity: i64,
+        d: &mut Draft,
+        field: &'static str,
+        v: &mut Violations,
+        mut balance: impl FnMut(&mut Draft, Role, &PosKey, i64) -> Option<()>,
+    ) -> Option<Vec<(Option<String>, i64)>> {
+        let lots = self.draw_lots(item, site, lot, quantity, d, field, v)?;
+        let mut drawn = Vec::new();
+        for (lot, take, have) in lots {
+            for (key, amount) in self.inventory_positions(&item.id, site, &lot, d) {
+                let Ok(taken) = exact::scale(amount, take, have) else {
+                    v.push(Code::Overflow, Some(field), "amount out of range");
+                    return None;
+                };
+                let role = self.chart.get(&key.0).expect("inventory positions have accounts").role;
+                d.post_code(&key.0, key.1, -taken, key.2.clone());
+                balance(d, role, &key, taken)?;
+            }
+            d.movement(&item.id, site, lot.clone(), -take);
+            drawn.push((lot, take));
+        }
+        Some(drawn)
     }
 }

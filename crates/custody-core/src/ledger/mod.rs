@@ -37,4 +37,7 @@ mod transfer;
 mod verify;
 
 pub use purchase::BIOGENIC_META;
-pub use state::{Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_META, TRANSFER_META};
+pub use state::{
+    Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_META, RETURNED_PURCHASE_META,
+    TRANSFER_META,
+};

@@ -46,13 +46,7 @@ impl Ledger {
     fn yield_of(&self, tx: &Transaction, item: &str) -> (i64, Q, Option<String>) {
         let bought: i64 = tx.movements.iter().filter(|m| m.item == item && m.quantity > 0).map(|m| m.quantity).sum();
         // What went back to the supplier never feeds a pool.
-        let returned: i64 = self
-            .txs
-            .iter()
-            .filter(|t| t.kind == TxKind::Return && t.meta.get("purchase") == Some(&tx.id) && !self.is_reversed(&t.id))
-            .flat_map(|t| t.movements.iter().filter(|m| m.item == item).map(|m| -m.quantity))
-            .sum();
-        let q = (bought - returned).max(0);
+        let q = (bought - self.returned_to_supplier(&tx.id, item)).max(0);
         let site = tx.movements.iter().find(|m| m.item == item).and_then(|m| m.site.clone());
         let (gwp, ratios) = (self.entity.gwp, self.entity.ratios);
         let mut co2e = exact::q(0);

@@ -21,7 +21,11 @@ impl Ledger {
             );
             return None;
         };
-        if op_is_purchase(op) && r.factors.is_empty() && r.attributed.is_empty() && r.content.is_none() {
+        if matches!(op.body, Operation::Purchase(_))
+            && r.factors.is_empty()
+            && r.attributed.is_empty()
+            && r.content.is_none()
+        {
             // Missing is not zero: booked, and shown as a data gap in every statement that lists
             // the purchase (a deliberate zero is written `attributed 0 tCO2`).
             d.meta.insert(DATA_GAP_META.into(), "no emission or content figure stated".into());
@@ -167,10 +171,6 @@ impl Ledger {
             Some(TxKind::Capital)
         }
     }
-}
-
-fn op_is_purchase(op: &Op) -> bool {
-    matches!(op.body, Operation::Purchase(_))
 }
 
 impl Ledger {

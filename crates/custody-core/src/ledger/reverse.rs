@@ -6,7 +6,7 @@
 //! sale with a certificate bundled, or a reversal. The way back is a correction both sides see: a
 //! `return`, a new operation, or reversing the dependant first.
 
-use super::draft::{is_inventory_role, Draft};
+use super::draft::{is_inventory_role, is_wip_role, Draft};
 use super::state::Ledger;
 use crate::chart::Role;
 use crate::model::*;
@@ -18,10 +18,6 @@ type Holding = (String, Option<String>, Option<String>);
 /// Roles whose positions a later operation draws on: inventory, and an asset's PPE (depreciation).
 fn is_held(role: Role) -> bool {
     is_inventory_role(role) || matches!(role, Role::PpeAttributed | Role::PpeDepreciation)
-}
-
-fn is_wip(role: Role) -> bool {
-    matches!(role, Role::WipContent | Role::WipAttributed | Role::WipDirect)
 }
 
 impl Ledger {
@@ -106,7 +102,7 @@ impl Ledger {
         }
         for p in &t.postings {
             let Some(role) = self.chart.get(&p.account).map(|a| a.role) else { continue };
-            if is_wip(role) {
+            if is_wip_role(role) {
                 wip_sites.insert(p.dims.site.clone());
             } else if is_held(role) && p.amount > 0 {
                 if let Some(item) = &p.dims.item {
@@ -130,7 +126,7 @@ impl Ledger {
                 || later.postings.iter().any(|p| {
                     p.amount < 0
                         && self.chart.get(&p.account).is_some_and(|a| {
-                            (is_wip(a.role) && wip_sites.contains(&p.dims.site))
+                            (is_wip_role(a.role) && wip_sites.contains(&p.dims.site))
                                 || (is_held(a.role)
                                     && p.dims.item.as_ref().is_some_and(|i| {
                                         put.contains(&(i.clone(), p.dims.lot.clone(), p.dims.site.clone()))

@@ -83,22 +83,16 @@ impl Ledger {
             let before: i64 = d.meta.get(&key).and_then(|x| x.parse().ok()).unwrap_or(0);
             d.meta.insert(key, (before + q).to_string());
         }
-        let draws = self.draw_lots(item, &s.site, &s.lot, total, d, "quantity", v)?;
-        for (lot, take, have) in draws {
-            for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &s.site, &lot, d) {
-                let taken = exact::scale(amount, take, have).ok()?;
-                let role = self.chart.get(&acc).expect("inventory account").role;
-                d.post_code(&acc, species, -taken, dm.clone());
-                let out_role = match role.form() {
-                    Form::Content => Role::OutContent,
-                    Form::Emissions => Role::OutEmissions,
-                };
-                for (line, part) in s.lines.iter().zip(exact::allocate(taken, &weights)?) {
-                    d.post(out_role, species, -part, Dims { counterparty: Some(line.customer.clone()), ..dm.clone() });
-                }
+        self.draw_stock(item, &s.site, &s.lot, total, d, "quantity", v, |d, role, (_, species, dm), taken| {
+            let out_role = match role.form() {
+                Form::Content => Role::OutContent,
+                Form::Emissions => Role::OutEmissions,
+            };
+            for (line, part) in s.lines.iter().zip(exact::allocate(taken, &weights)?) {
+                d.post(out_role, *species, -part, Dims { counterparty: Some(line.customer.clone()), ..dm.clone() });
             }
-            d.movement(&item.id, &s.site, lot, -take);
-        }
+            Some(())
+        })?;
         // Transport under FOD: the seller books the carrier's emissions in and passes them on.
         self.no_duplicate_species(s.transport.iter().map(|t| t.species), "transport", v);
         for (line, q) in s.lines.iter().zip(&per_customer) {

@@ -117,6 +117,9 @@ pub const CUSTODY_META: &str = "custody";
 /// Meta key marking a purchase that stated no emission or content figure: a data gap, not a zero.
 pub const DATA_GAP_META: &str = "data_gap";
 
+/// Meta key naming the purchase a return to a supplier sends goods back from.
+pub const RETURNED_PURCHASE_META: &str = "purchase";
+
 /// Meta key naming the transfer a receive or return belongs to.
 pub const TRANSFER_META: &str = "transfer";
 

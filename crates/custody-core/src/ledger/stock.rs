@@ -5,7 +5,7 @@
 //! The sums are read with range queries on the position map (O(accounts x species x log n) per
 //! holding touched), so the check costs the same at the millionth transaction as at the first.
 
-use super::draft::is_inventory_role;
+use super::draft::{is_inventory_role, is_wip_role};
 use super::state::{Holding, Ledger};
 use crate::chart::{Form, Role};
 use crate::model::*;
@@ -53,8 +53,7 @@ impl Ledger {
     /// The role of an account whose positions are stock that draws take from, if it is one.
     fn stock_role(&self, account: &str) -> Option<Role> {
         let role = self.chart.get(account)?.role;
-        (is_inventory_role(role) || matches!(role, Role::WipContent | Role::WipAttributed | Role::WipDirect))
-            .then_some(role)
+        (is_inventory_role(role) || is_wip_role(role)).then_some(role)
     }
 
     /// The current sums of a holding, read through the holding index.
@@ -64,11 +63,7 @@ impl Ledger {
         for key in self.by_holding.get(h).into_iter().flatten() {
             self.work.add(1);
             let Some(role) = self.chart.get(&key.0).map(|a| a.role) else { continue };
-            let wanted = if wip {
-                matches!(role, Role::WipContent | Role::WipAttributed | Role::WipDirect)
-            } else {
-                is_inventory_role(role)
-            };
+            let wanted = if wip { is_wip_role(role) } else { is_inventory_role(role) };
             if wanted {
                 *sums.entry(class(role, key.1)).or_default() += self.positions[key] as i128;
             }
@@ -82,7 +77,7 @@ impl Ledger {
         let mut deltas: BTreeMap<Holding, Sums> = BTreeMap::new();
         for p in &tx.postings {
             let Some(role) = self.stock_role(&p.account) else { continue };
-            let wip = matches!(role, Role::WipContent | Role::WipAttributed | Role::WipDirect);
+            let wip = is_wip_role(role);
             let h = (if wip { None } else { p.dims.item.clone() }, p.dims.lot.clone(), p.dims.site.clone());
             if !wip && h.0.is_none() {
                 continue;

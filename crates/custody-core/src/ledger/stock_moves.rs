@@ -3,9 +3,8 @@
 //! by lot, each lot's own share of carbon), so nothing leaves a holding that it did not hold.
 
 use super::draft::Draft;
-use super::state::Ledger;
+use super::state::{Ledger, RETURNED_PURCHASE_META};
 use crate::chart::{Form, Role};
-use crate::exact;
 use crate::model::*;
 use crate::ops::*;
 use crate::reject::{Code, Violations};
@@ -61,13 +60,7 @@ impl Ledger {
         let item = self.item_or(&m.item, "purchase", v)?;
         let (_, q) = self.quantity_or(item, &r.quantity, "quantity", v)?;
         // Never more back than the purchase brought in, less what earlier returns sent back.
-        let returned: i64 = self
-            .txs
-            .iter()
-            .filter(|t| t.kind == TxKind::Return && t.meta.get("purchase") == Some(&r.purchase))
-            .filter(|t| !self.reversed.contains(&t.id))
-            .flat_map(|t| t.movements.iter().map(|m| -m.quantity))
-            .sum();
+        let returned = self.returned_to_supplier(&r.purchase, &m.item);
         if q > m.quantity - returned {
             v.push(
                 Code::InsufficientQuantity,
@@ -76,20 +69,14 @@ impl Ledger {
             );
             return None;
         }
-        let draws = self.draw_lots(item, &m.site, &m.lot, q, d, "quantity", v)?;
-        for (lot, take, have) in draws {
-            for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &m.site, &lot, d) {
-                let taken = exact::scale(amount, take, have).ok()?;
-                let role = self.chart.get(&acc).expect("inventory account").role;
-                d.post_code(&acc, species, -taken, dm.clone());
-                let (flow, origin) = match role.form() {
-                    Form::Content => (Role::InContent, None),
-                    Form::Emissions => (Role::InAttributed, dm.origin),
-                };
-                d.post(flow, species, -taken, Dims { origin, counterparty: bought_from.clone(), ..dm.clone() });
-            }
-            d.movement(&item.id, &m.site, lot, -take);
-        }
+        self.draw_stock(item, &m.site, &m.lot, q, d, "quantity", v, |d, role, (_, species, dm), taken| {
+            let (flow, origin) = match role.form() {
+                Form::Content => (Role::InContent, None),
+                Form::Emissions => (Role::InAttributed, dm.origin),
+            };
+            d.post(flow, *species, -taken, Dims { origin, counterparty: bought_from.clone(), ..dm.clone() });
+            Some(())
+        })?;
         // Never more carbon back than the purchase brought in for that quantity (a moving-average
         // stock can hold other suppliers' goods at a higher footprint).
         let carbon = |t: &Transaction, sign: i64| -> i128 {
@@ -123,11 +110,23 @@ impl Ledger {
             );
             return None;
         }
-        d.meta.insert("purchase".into(), r.purchase.clone());
+        d.meta.insert(RETURNED_PURCHASE_META.into(), r.purchase.clone());
         if let Some(s) = bought_from {
             d.meta.insert("supplier".into(), s);
         }
         Some(())
+    }
+
+    /// Quantity of `item` sent back to its supplier from `purchase` by returns still standing.
+    pub(super) fn returned_to_supplier(&self, purchase: &str, item: &str) -> i64 {
+        self.txs
+            .iter()
+            .filter(|t| {
+                t.kind == TxKind::Return && t.meta.get(RETURNED_PURCHASE_META).map(String::as_str) == Some(purchase)
+            })
+            .filter(|t| !self.reversed.contains(&t.id))
+            .flat_map(|t| t.movements.iter().filter(|m| m.item == item).map(|m| -m.quantity))
+            .sum()
     }
 
     /// `move`: stock leaves one site and arrives at another with the same lot, origin and carbon.
@@ -138,14 +137,12 @@ impl Ledger {
             v.push(Code::AllocationInvalid, Some("to"), "a move goes from one site to another");
             return None;
         }
-        let draws = self.draw_lots(item, &m.from, &m.lot, q, d, "quantity", v)?;
-        for (lot, take, have) in draws {
-            for ((acc, species, dm), amount) in self.inventory_positions(&item.id, &m.from, &lot, d) {
-                let taken = exact::scale(amount, take, have).ok()?;
-                d.post_code(&acc, species, -taken, dm.clone());
-                d.post_code(&acc, species, taken, Dims { site: m.to.clone(), ..dm });
-            }
-            d.movement(&item.id, &m.from, lot.clone(), -take);
+        let drawn =
+            self.draw_stock(item, &m.from, &m.lot, q, d, "quantity", v, |d, _, (acc, species, dm), taken| {
+                d.post_code(acc, *species, taken, Dims { site: m.to.clone(), ..dm.clone() });
+                Some(())
+            })?;
+        for (lot, take) in drawn {
             d.movement(&item.id, &m.to, lot, take);
         }
         Some(())

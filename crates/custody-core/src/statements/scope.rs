@@ -76,7 +76,7 @@ pub(super) fn original<'a>(ledger: &'a Ledger, tx: &'a Transaction) -> (&'a Tran
 pub(super) fn effective_kind(ledger: &Ledger, tx: &Transaction) -> TxKind {
     match original(ledger, tx).0.kind {
         TxKind::Receive => TxKind::Purchase,
-        TxKind::Return if tx.meta.contains_key("purchase") => TxKind::Purchase,
+        TxKind::Return if tx.meta.contains_key(crate::ledger::RETURNED_PURCHASE_META) => TxKind::Purchase,
         TxKind::Return => TxKind::Sell,
         k => k,
     }
