@@ -244,6 +244,7 @@ impl<S: Store> Registry<S> {
         let _transfers = if moves_transfers { Some(self.transfers.lock().await) } else { None };
         let mut entries = entries;
         let mut others: Option<Vec<String>> = None;
+        let mut trading: HashMap<String, bool> = HashMap::new();
         for (index, entry) in entries.iter_mut().enumerate() {
             let Entry::Op(op) = entry else { continue };
             let date = op.date;
@@ -286,14 +287,23 @@ impl<S: Store> Registry<S> {
                         if others.is_none() {
                             others = Some(self.store().entity_ids().await?);
                         }
-                        let ids = others.clone().unwrap_or_default();
+                        let ids = others.as_deref().unwrap_or(&[]);
                         // Only an entity that trades with this one (it declares this entity as its
                         // counterparty) is refused as a supplier: an answer about any other id would
-                        // tell one tenant which entities the registry holds.
+                        // tell one tenant which entities the registry holds. Asked once per supplier.
                         let mut found = None;
                         for c in cps.into_iter().filter(|c| c != entity && ids.iter().any(|i| i == c)) {
-                            let trades =
-                                self.read(&c, |l| l.counterparties().any(|x| x.id == entity)).await.unwrap_or(false);
+                            let trades = match trading.get(&c) {
+                                Some(t) => *t,
+                                None => {
+                                    let t = self
+                                        .read(&c, |l| l.counterparties().any(|x| x.id == entity))
+                                        .await
+                                        .unwrap_or(false);
+                                    trading.insert(c.clone(), t);
+                                    t
+                                }
+                            };
                             if trades {
                                 found = Some(c);
                                 break;

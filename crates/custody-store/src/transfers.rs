@@ -233,8 +233,10 @@ impl<S: Store> Registry<S> {
         if !ids.iter().any(|i| i == seller) {
             return Ok(None);
         }
-        let seller_ledger = self.ledger(seller).await.map_err(|e| e.to_string())?;
-        Ok(sales_of(seller, &seller_ledger, &[buyer.to_string()]).into_iter().find(|t| t.id == id))
+        // Read in place: one transfer, never a copy of the seller's whole ledger.
+        self.read(seller, |l| sales_of(seller, l, &[buyer.to_string()]).into_iter().find(|t| t.id == id))
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// The serial block of a certificate `from` transferred to `to`, from the sender's book. A
@@ -252,22 +254,26 @@ impl<S: Store> Registry<S> {
         if !ids.iter().any(|i| i == from) {
             return Err(not_sent());
         }
-        let sender = self.ledger(from).await.map_err(|e| e.to_string())?;
-        let sent = |c: &custody_core::coc::Certificate| c.state == CertState::TransferredOut && c.holder == to;
-        let c = match sender.certificates().find(certificate, sent) {
-            Ok(c) if sent(c) => c,
-            // Two blocks of one id, both sent to this entity: its own business, so say so.
-            Err(custody_core::coc::CocError::Invalid(why)) => return Err(why),
-            _ => return Err(not_sent()),
-        };
-        if let Some(sale) = c.bundled_with.as_deref().filter(|_| c.issuer == from) {
-            if sender.is_reversed(sale) || sender.has_returned(sale, to) {
-                return Err(format!(
-                    "certificate `{certificate}` travels with sale `{sale}`, which was returned or reversed: the certificate follows the goods"
-                ));
+        // Read in place: the block, never a copy of the sender's whole ledger.
+        self.read(from, |sender| {
+            let sent = |c: &custody_core::coc::Certificate| c.state == CertState::TransferredOut && c.holder == to;
+            let c = match sender.certificates().find(certificate, sent) {
+                Ok(c) if sent(c) => c,
+                // Two blocks of one id, both sent to this entity: its own business, so say so.
+                Err(custody_core::coc::CocError::Invalid(why)) => return Err(why),
+                _ => return Err(not_sent()),
+            };
+            if let Some(sale) = c.bundled_with.as_deref().filter(|_| c.issuer == from) {
+                if sender.is_reversed(sale) || sender.has_returned(sale, to) {
+                    return Err(format!(
+                        "certificate `{certificate}` travels with sale `{sale}`, which was returned or reversed: the certificate follows the goods"
+                    ));
+                }
             }
-        }
-        Ok(c.block())
+            Ok(c.block())
+        })
+        .await
+        .map_err(|e| e.to_string())?
     }
 
     /// A buyer refuses a transfer: the seller's `return`, with the id and date the seller's side

@@ -57,15 +57,16 @@ impl Ledger {
             let it = self.item_or(item, "item", v)?;
             self.quantity_or(it, m, "quantity", v).map(|(_, q)| q)
         };
+        // A pool flow's quantity: stated (checked), or left to the ledger operation it names.
+        let flow_quantity = |m: &Option<Measure>, item: &str, v: &mut Violations| -> Option<Option<i64>> {
+            match m {
+                Some(m) => quantity(m, item, v).map(Some),
+                None => Some(None),
+            }
+        };
         let res: Result<(), CocError> = match c {
             CustodyOp::PoolInput { item, operation, quantity: m, intensity, site, process, batch, .. } => {
-                let q = match m {
-                    Some(m) => match quantity(m, item, v) {
-                        Some(q) => Some(q),
-                        None => return,
-                    },
-                    None => None,
-                };
+                let Some(q) = flow_quantity(m, item, v) else { return };
                 let p = pool.as_mut().expect("pool op");
                 let dimension = self.items.get(item).map(|i| i.measure);
                 match self.feed(p, item, operation.as_deref(), q, (op.date, site.as_deref()), FlowSide::Input).and_then(
@@ -98,13 +99,7 @@ impl Ledger {
                 }
             }
             CustodyOp::PoolOutput { item, operation, quantity: m, site, process, batch, .. } => {
-                let q = match m {
-                    Some(m) => match quantity(m, item, v) {
-                        Some(q) => Some(q),
-                        None => return,
-                    },
-                    None => None,
-                };
+                let Some(q) = flow_quantity(m, item, v) else { return };
                 let p = pool.as_mut().expect("pool op");
                 let dimension = self.items.get(item).map(|i| i.measure);
                 match p.policy.group_of(item).map(str::to_string) {

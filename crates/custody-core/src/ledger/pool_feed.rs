@@ -11,7 +11,6 @@ use crate::chart::{Form, Side};
 use crate::coc::{CocError, Pool};
 use crate::exact::{self, Q};
 use crate::model::*;
-use std::collections::BTreeMap;
 
 /// Where a pool flow's quantity comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +45,9 @@ impl Ledger {
     fn yield_of(&self, tx: &Transaction, item: &str) -> (i64, Q, Option<String>) {
         let bought: i64 = tx.movements.iter().filter(|m| m.item == item && m.quantity > 0).map(|m| m.quantity).sum();
         // What went back to the supplier never feeds a pool.
-        let q = (bought - self.returned_to_supplier(&tx.id, item)).max(0);
+        // Only a purchase goes back to a supplier.
+        let returned = if tx.kind == TxKind::Purchase { self.returned_to_supplier(&tx.id, item) } else { 0 };
+        let q = (bought - returned).max(0);
         let site = tx.movements.iter().find(|m| m.item == item).and_then(|m| m.site.clone());
         let (gwp, ratios) = (self.entity.gwp, self.entity.ratios);
         let mut co2e = exact::q(0);
@@ -170,14 +171,15 @@ impl Ledger {
                 all.into_iter().filter(|t| in_time(t) && at_site(t)).collect()
             }
         };
-        let mut left: BTreeMap<usize, i64> = BTreeMap::new();
-        let mut total_left = 0i64;
-        for (k, tx) in candidates.iter().enumerate() {
-            let (q, ..) = self.yield_of(tx, item);
-            let l = (q - self.pooled(&tx.id, item, side)).max(0);
-            left.insert(k, l);
-            total_left += l;
-        }
+        // Each candidate's yield, read once: (what is left for pools, quantity, CO2e, site).
+        let yields: Vec<(i64, i64, Q, Option<String>)> = candidates
+            .iter()
+            .map(|tx| {
+                let (q, e, s) = self.yield_of(tx, item);
+                ((q - self.pooled(&tx.id, item, side)).max(0), q, e, s)
+            })
+            .collect();
+        let total_left: i64 = yields.iter().map(|y| y.0).sum();
         let want = quantity.unwrap_or(total_left);
         // A typed flow of an item the ledger made draws what the ledger has not yet pooled; any
         // quantity beyond it is declared (flagged). A flow that finds nothing of the ledger's left (the
@@ -198,16 +200,15 @@ impl Ledger {
         let mut sources = Vec::new();
         let mut co2e = exact::q(0);
         let mut site = None;
-        for (k, tx) in candidates.iter().enumerate() {
+        for (tx, (left, q, e, s)) in candidates.iter().zip(yields) {
             if rest == 0 {
                 break;
             }
-            let take = rest.min(left[&k]);
+            let take = rest.min(left);
             // (When the typed quantity is beyond the ledger's, `rest` keeps the declared part.)
             if take == 0 {
                 continue;
             }
-            let (q, e, s) = self.yield_of(tx, item);
             co2e += e * Q::new(take as i128, q as i128);
             site = site.or(s);
             sources.push((tx.id.clone(), take));

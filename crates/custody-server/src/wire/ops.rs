@@ -73,9 +73,9 @@ macro_rules! operations {
 
         impl JsonOperation {
             /// (op, id, date, memo).
-            fn head(&self) -> (&'static str, &str, &str, &str) {
+            fn head(&self) -> (&str, &str, &str) {
                 match self {
-                    $( JsonOperation::$variant { id, date, memo, .. } => (stringify!($variant), id, date, memo), )*
+                    $( JsonOperation::$variant { id, date, memo, .. } => (id, date, memo), )*
                 }
             }
         }
@@ -256,34 +256,14 @@ pub struct JsonSaleLine {
 }
 
 impl JsonOperation {
-    /// The `op` name, as in the journal.
-    pub fn name(&self) -> &'static str {
-        match self.head().0 {
-            "Opening" => "opening",
-            "Purchase" => "purchase",
-            "Capitalise" => "capitalise",
-            "Consume" => "consume",
-            "Emit" => "emit",
-            "Capture" => "capture",
-            "Produce" => "produce",
-            "Depreciate" => "depreciate",
-            "Sell" => "sell",
-            "Reverse" => "reverse",
-            "Obtain" => "obtain",
-            "Receive" => "receive",
-            "Return" => "return",
-            _ => "move",
-        }
-    }
-
     /// The operation's id as given.
     pub fn id(&self) -> &str {
-        self.head().1
+        self.head().0
     }
 
     /// The core operation, checked as the journal parser checks the same lines.
     pub fn into_op(self) -> Result<Op, OpError> {
-        let (_, op_id, date, memo) = self.head();
+        let (op_id, date, memo) = self.head();
         let op_id = id("id", op_id.to_string())?;
         let Some(date) = parse_date(date) else {
             return err("date", format!("`date`: `{date}` is not a date YYYY-MM-DD"));
