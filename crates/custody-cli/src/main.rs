@@ -369,7 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let verdicts: Vec<_> = chosen.iter().map(|f| custody_core::claims::assess(f, &fp, c.as_ref())).collect();
             print!("{}", custody_report::render_verdicts(&fp, c.as_ref(), &verdicts, format.format()));
             if let (Some((id, why)), FormatArg::Text) = (note, format) {
-                println!("\nPeriod {id}: {why} (choose another with --period or ?period=).");
+                print!("\n{}", custody_report::period_note(&id, &why));
             }
             Ok(ExitCode::SUCCESS)
         }

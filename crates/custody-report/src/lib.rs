@@ -36,6 +36,7 @@ use market_instruments::market_instruments;
 use pool::pools;
 use product_intensity::product_intensity;
 use purchased_goods::purchased_goods;
+use serde_json::Value;
 
 /// The statements `custody report` knows.
 pub const KINDS: [&str; 11] = [
@@ -54,46 +55,59 @@ pub const KINDS: [&str; 11] = [
 
 /// Renders statement `kind` for the period (default: the latest with activity, see [`Scope::resolve`]).
 pub fn render(ledger: &Ledger, kind: &str, period: Option<&str>, format: Format) -> Result<String, String> {
-    let scope = Scope::resolve(ledger, period)?;
-    let (text, value) = match kind {
-        "ledger" => ledger_statement(ledger, &scope),
-        "balances" => balances(ledger, &scope),
-        "product-intensity" => product_intensity(ledger, &scope),
-        "entity-emissions" => entity_emissions(ledger, &scope),
-        "eledger" => eledger(ledger, &scope),
-        "carbon-balance" => carbon_balance(ledger, &scope),
-        "pool" => pools(ledger, &scope),
-        "certificates" => certificates(ledger, &scope),
-        "market-instruments" => market_instruments(ledger, &scope),
-        "disclosure" => disclosure(ledger, &scope),
-        "purchased-goods" => purchased_goods(ledger, &scope),
+    let (text, value) = statement(ledger, kind, &Scope::resolve(ledger, period)?)?;
+    Ok(write(text, &value, format))
+}
+
+/// One statement of a period, as text and as JSON.
+fn statement(ledger: &Ledger, kind: &str, scope: &Scope) -> Result<(String, Value), String> {
+    Ok(match kind {
+        "ledger" => ledger_statement(ledger, scope),
+        "balances" => balances(ledger, scope),
+        "product-intensity" => product_intensity(ledger, scope),
+        "entity-emissions" => entity_emissions(ledger, scope),
+        "eledger" => eledger(ledger, scope),
+        "carbon-balance" => carbon_balance(ledger, scope),
+        "pool" => pools(ledger, scope),
+        "certificates" => certificates(ledger, scope),
+        "market-instruments" => market_instruments(ledger, scope),
+        "disclosure" => disclosure(ledger, scope),
+        "purchased-goods" => purchased_goods(ledger, scope),
         other => return Err(format!("unknown report `{other}` (one of: {})", KINDS.join(", "))),
-    };
-    Ok(match format {
-        Format::Text => text,
-        Format::Json => serde_json::to_string_pretty(&value).expect("JSON values serialize") + "\n",
-        Format::Csv => output::to_csv(&value),
     })
+}
+
+fn write(text: String, value: &Value, format: Format) -> String {
+    match format {
+        Format::Text => text,
+        Format::Json => serde_json::to_string_pretty(value).expect("JSON values serialize") + "\n",
+        Format::Csv => output::to_csv(value),
+    }
+}
+
+/// The closing line that states the period a statement chose and why (text output, CLI and HTTP).
+pub fn period_note(id: &str, why: &str) -> String {
+    format!("Period {id}: {why} (choose another with --period or ?period=).\n")
 }
 
 /// Renders as [`render`] does, and when no period is named, states which one was chosen and why
 /// (the rule of [`Scope::resolve`]): a closing line in text, `period_chosen` in JSON. The CLI and
 /// the HTTP API both render through here.
 pub fn render_stated(ledger: &Ledger, kind: &str, period: Option<&str>, format: Format) -> Result<String, String> {
-    let out = render(ledger, kind, period, format)?;
     if period.is_some() {
-        return Ok(out);
+        return render(ledger, kind, period, format);
     }
+    // The default period is chosen once, then stated beside the statement of that period.
     let (id, why) = Scope::default_choice(ledger)?;
+    let (text, mut value) = statement(ledger, kind, &Scope::resolve(ledger, Some(&id))?)?;
     Ok(match format {
-        Format::Text => format!("{out}\nPeriod {id}: {why} (choose another with --period or ?period=).\n"),
+        Format::Text => format!("{text}\n{}", period_note(&id, &why)),
         Format::Json => {
-            let mut v: serde_json::Value = serde_json::from_str(&out).expect("render wrote JSON");
-            if let Some(m) = v.as_object_mut() {
+            if let Some(m) = value.as_object_mut() {
                 m.insert("period_chosen".into(), serde_json::json!({"id": id, "rule": why}));
             }
-            serde_json::to_string_pretty(&v).expect("JSON values serialize") + "\n"
+            write(text, &value, format)
         }
-        Format::Csv => out,
+        Format::Csv => write(text, &value, format),
     })
 }

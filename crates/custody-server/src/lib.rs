@@ -451,7 +451,7 @@ async fn assess<S: Store>(
             // The default period is stated as `custody assess` states it.
             if let (None, custody_report::Format::Text) = (&q.period, format) {
                 let (id, why) = custody_core::statements::Scope::default_choice(ledger).map_err(ApiError::not_found)?;
-                text += &format!("\nPeriod {id}: {why} (choose another with --period or ?period=).\n");
+                text += &format!("\n{}", custody_report::period_note(&id, &why));
             }
             Ok::<_, ApiError>(text)
         })
