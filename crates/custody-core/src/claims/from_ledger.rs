@@ -96,9 +96,9 @@ pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim
         Some(o) => vec![o.item.clone()],
         None => pool.policy.groups.iter().flat_map(|(_, items)| items.iter().cloned()).collect(),
     };
-    // Per unit of the pool's output: an input's intensity / the conversion (the stacking line).
-    let per_output = |i: &crate::coc::PoolInput| i.intensity.map(|f| pool.policy.per_output(f));
-    let technology = p.inputs.iter().filter(|i| i.eligible).filter_map(per_output).min();
+    // Per unit of the pool's output (intensity / conversion): the technology is the cleanest step
+    // of the stacking line, the lowest input the cleanest of all inputs.
+    let technology = pool.line_of(p).first().map(|s| s.factor);
     Ok(Claim {
         kind: ClaimKind::MassBalanceChainOfCustody,
         claimed_intensity: factor,
@@ -108,7 +108,7 @@ pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim
         ),
         non_proportional: Some(pool.policy.attribution == crate::coc::Attribution::NonProportional),
         period_months: Some(pool.policy.period_months),
-        lowest_input: p.inputs.iter().filter_map(per_output).min(),
+        lowest_input: pool.input_range(p).map(|r| r.0),
         technology,
         verified_by: pool.policy.verified_by.clone(),
         baseline_disclosed: false,
