@@ -202,8 +202,7 @@ impl Pool {
 
     /// Keeps the change just made to period `p` only if the period still meets every limit.
     fn admit(&mut self, p: u32, undo: impl FnOnce(&mut PoolPeriod)) -> Result<(), CocError> {
-        let period = self.periods.get(&p).expect("opened").clone();
-        let res = self.limits(p, &period);
+        let res = self.limits(p, &self.periods[&p]);
         if res.is_err() {
             undo(self.periods.get_mut(&p).expect("opened"));
         }
