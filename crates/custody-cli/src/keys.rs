@@ -95,17 +95,11 @@ pub async fn run(action: KeyAction) -> anyhow::Result<ExitCode> {
 /// `YYYY-MM-DD HH:MM` (UTC) of Unix seconds.
 fn utc_minute(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+    // The Julian day of 1970-01-01 is 2,440,588.
+    let date = custody_core::model::Date::from_julian_day((days + 2_440_588) as i32)
+        .map(custody_core::model::format_date)
+        .unwrap_or_else(|_| "(out of range)".into());
+    format!("{date} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
 }
 
 /// Where `serve --load` keeps the secret of its read-only key: beside a SQLite database

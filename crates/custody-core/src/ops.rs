@@ -380,6 +380,12 @@ pub fn transfer_id(seller: &str, sale: &str, customer: &str) -> String {
     format!("{seller}/{sale}/{customer}")
 }
 
+/// The parts of a transfer id, `SELLER/SALE/CUSTOMER` (the inverse of [`transfer_id`]).
+pub fn split_transfer_id(id: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = id.splitn(3, '/');
+    Some((parts.next()?, parts.next()?, parts.next()?))
+}
+
 /// A transfer booked by the buyer. The registry fills `supplier`, `quantity` and `amounts` from
 /// the seller's ledger before the ledger applies it; a receive without them is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -356,7 +356,7 @@ async fn reject_transfer<S: Store + 'static>(
 ) -> ApiResult {
     who(&state, &headers).await?.require_write(&id)?;
     let (d, _) = decision(&body)?;
-    if d.transfer.splitn(3, '/').nth(2).is_some_and(|buyer| buyer != id) {
+    if custody_core::ops::split_transfer_id(&d.transfer).is_some_and(|(_, _, buyer)| buyer != id) {
         return Err(ApiError::forbidden(format!("transfer `{}` is not addressed to `{id}`", d.transfer)));
     }
     let derived = format!("return:{}", d.transfer);

@@ -7,7 +7,7 @@ use crate::registry::SubmitError;
 use crate::{Registry, Store};
 use custody_core::chart::Role;
 use custody_core::model::TxKind;
-use custody_core::ops::{transfer_id, Receive, TransferForm};
+use custody_core::ops::{split_transfer_id, transfer_id, Receive, TransferForm};
 use custody_core::statements::SOLD_TO_PREFIX;
 use custody_core::units::Species;
 use custody_core::Ledger;
@@ -179,8 +179,7 @@ impl<S: Store> Registry<S> {
         r: &Receive,
         date: custody_core::model::Date,
     ) -> Result<Receive, String> {
-        let mut parts = r.transfer.splitn(3, '/');
-        let (Some(seller), Some(_), Some(customer)) = (parts.next(), parts.next(), parts.next()) else {
+        let Some((seller, _, customer)) = split_transfer_id(&r.transfer) else {
             return Err(format!("`{}` is not a transfer id (SELLER/SALE/CUSTOMER)", r.transfer));
         };
         if customer != buyer {
@@ -286,8 +285,7 @@ impl<S: Store> Registry<S> {
             v.push(custody_core::Code::TransferInvalid, Some("transfer"), why);
             SubmitError::Rejected { index: 0, rejection: v.into_rejection(&format!("return:{transfer}")) }
         };
-        let mut parts = transfer.splitn(3, '/');
-        let (Some(seller), Some(sale), Some(customer)) = (parts.next(), parts.next(), parts.next()) else {
+        let Some((seller, sale, customer)) = split_transfer_id(transfer) else {
             return Err(refuse(format!("`{transfer}` is not a transfer id (SELLER/SALE/CUSTOMER)")));
         };
         if customer != buyer {
@@ -351,8 +349,7 @@ impl<S: Store> Registry<S> {
             .await
             .map_err(|e| e.to_string())?;
         let Some(transfer) = transfer else { return Ok(()) };
-        let mut parts = transfer.splitn(3, '/');
-        let (Some(seller), Some(sale)) = (parts.next(), parts.next()) else { return Ok(()) };
+        let Some((seller, sale, _)) = split_transfer_id(&transfer) else { return Ok(()) };
         let pooled = self
             .read(seller, |l| {
                 let item = l.transaction(sale)?.movements.first()?.item.clone();

@@ -52,7 +52,16 @@ impl Ledger {
             },
             None => None,
         };
-        let mut book = self.certificates.clone();
+        // The certificate book is copied (and written back) only by the operations that touch it.
+        let touches_book = !matches!(
+            c,
+            CustodyOp::PoolInput { .. }
+                | CustodyOp::PoolOutput { .. }
+                | CustodyOp::PoolClaim { .. }
+                | CustodyOp::PoolClose { .. }
+                | CustodyOp::Avoided { .. }
+        );
+        let mut book = if touches_book { self.certificates.clone() } else { Default::default() };
         let quantity = |m: &Measure, item: &str, v: &mut Violations| -> Option<i64> {
             let it = self.item_or(item, "item", v)?;
             self.quantity_or(it, m, "quantity", v).map(|(_, q)| q)
@@ -274,7 +283,9 @@ impl Ledger {
             if let (Some(id), Some(p)) = (pool_id, pool) {
                 self.pools.insert(id, p);
             }
-            self.certificates = book;
+            if touches_book {
+                self.certificates = book;
+            }
         }
     }
 
