@@ -178,3 +178,13 @@ fn write_private(file: &std::path::Path, body: &str) -> std::io::Result<()> {
     }
     std::fs::write(file, body)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn key_times_are_utc_minutes() {
+        assert_eq!(super::utc_minute(0), "1970-01-01 00:00");
+        assert_eq!(super::utc_minute(951_782_400 + 3_661), "2000-02-29 01:01");
+        assert_eq!(super::utc_minute(1_764_460_800), "2025-11-30 00:00");
+    }
+}
