@@ -256,6 +256,29 @@ pub struct Posting {
     /// Base units: gC for carbon species, grams of gas for N2O and SF6.
     pub amount: i64,
     pub dims: Dims,
+    /// Grams of the gas exactly as stated, for an emission species held in carbon mass (CO2,
+    /// CH4, CO, VOC, CF4, C2F6) whose amount was converted from a stated gas mass, or is a share
+    /// of such an amount: statements show this figure instead of converting the rounded carbon
+    /// back (3 tCO2 stays 3,000,000 g, not 2,999,998.76 g from 818,764 gC). `None`: the gas is
+    /// the carbon amount converted with the ledger's ratios, exactly. Rule: issue 16 item 7,
+    /// "store what was stated; rounding happens once".
+    pub gas: Option<i64>,
+}
+
+impl Posting {
+    /// A posting whose gas is its carbon converted (no stated figure).
+    pub fn new(account: impl Into<String>, species: Species, amount: i64, dims: Dims) -> Posting {
+        Posting { account: account.into(), species, amount, dims, gas: None }
+    }
+
+    /// Grams of the species' gas this posting stands for: the stated figure when there is one,
+    /// otherwise the carbon converted exactly (grams of gas for non-carbon species).
+    pub fn gas_grams(&self, ratios: crate::units::CarbonRatios) -> crate::exact::Q {
+        match self.gas {
+            Some(g) => crate::exact::Q::from_integer(g as i128),
+            None => ratios.gas_grams(self.species, self.amount),
+        }
+    }
 }
 
 /// A change of an item's quantity on hand (base units: g or kJ).

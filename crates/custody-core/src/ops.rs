@@ -400,8 +400,9 @@ pub struct Receive {
     /// What the seller's item is held by (mass or energy), filled by the registry with the
     /// quantity; a receive into an item held by another measure is refused (E009).
     pub measure: Option<crate::units::Dimension>,
-    /// Exact amounts in base units (gC; grams of gas for N2O and SF6) by form and species.
-    pub amounts: Vec<(TransferForm, crate::units::Species, i64)>,
+    /// Exact amounts in base units (gC; grams of gas for N2O and SF6) by form and species, each
+    /// with the gas as the seller stated it (`Posting::gas`) where the seller's postings kept one.
+    pub amounts: Vec<(TransferForm, crate::units::Species, i64, Option<i64>)>,
     /// The chain-of-custody model the seller declared (filled by the registry).
     pub custody: Option<crate::coc::CustodyModel>,
 }

@@ -171,6 +171,26 @@ impl CarbonRatios {
         }
     }
 
+    /// Whether amounts of `species` are carbon mass standing for a gas (CO2, CH4, CO, VOC, CF4,
+    /// C2F6), so that a posting may keep the gas as stated beside its carbon.
+    pub fn keeps_gas(species: Species) -> bool {
+        species.is_carbon() && species != Species::C
+    }
+
+    /// Whole grams of gas for a ledger amount, rounded once (half to even); used where a
+    /// converted amount joins stated ones in one position.
+    pub fn gas_rounded(self, species: Species, amount: i64) -> i64 {
+        exact::round_i64(self.gas_grams(species, amount)).unwrap_or(i64::MAX)
+    }
+
+    /// Ledger amount and stated gas grams for `gas_grams` of `species`: the carbon rounded once,
+    /// the gas kept as stated (rounded to a whole gram when the statement had a fraction of one).
+    pub fn stated(self, species: Species, gas_grams: Q) -> Result<(i64, Option<i64>), Overflow> {
+        let amount = self.ledger_amount(species, gas_grams)?;
+        let gas = if Self::keeps_gas(species) { Some(exact::round_i64(gas_grams)?) } else { None };
+        Ok((amount, gas))
+    }
+
     /// Grams of gas represented by a ledger amount (exact; rounding is the caller's, for display).
     pub fn gas_grams(self, species: Species, amount: i64) -> Q {
         match self.ratio(species) {

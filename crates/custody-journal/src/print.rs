@@ -397,9 +397,10 @@ fn print_op(o: &mut String, op: &Op) {
                     None => line(o, "quantity", q),
                 }
             }
-            for (form, species, amount) in &r.amounts {
+            for (form, species, amount, gas) in &r.amounts {
                 let unit = if species.is_carbon() { "gC" } else { "g" };
-                line(o, "amount", format!("{} {species} {amount} {unit}", form.as_str()));
+                let gas = gas.map(|g| format!(" gas {g} g")).unwrap_or_default();
+                line(o, "amount", format!("{} {species} {amount} {unit}{gas}", form.as_str()));
             }
         }
         Operation::Return(r) => {

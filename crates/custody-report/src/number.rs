@@ -2,7 +2,7 @@
 //! the report's thousands-separated amounts, and gas masses and CO2e through the ledger's tables.
 
 use custody_core::exact::{self, Q};
-use custody_core::statements::BySpecies;
+use custody_core::statements::GasBySpecies;
 use custody_core::units::Species;
 use custody_core::Ledger;
 use serde_json::Value;
@@ -54,13 +54,14 @@ pub(crate) fn gas(ledger: &Ledger, species: Species, amount: i64) -> Q {
     ledger.entity().ratios.gas_grams(species, amount)
 }
 
-pub(crate) fn gas_of(ledger: &Ledger, m: &BySpecies, species: Species) -> Q {
-    m.get(&species).map(|a| gas(ledger, species, *a)).unwrap_or_else(|| exact::q(0))
+/// Grams of one gas in exact gas amounts (see `statements::GasBySpecies`).
+pub(crate) fn gas_in(m: &GasBySpecies, species: Species) -> Q {
+    m.get(&species).copied().unwrap_or_else(|| exact::q(0))
 }
 
-/// Grams CO2e of emissions by species (CO and VOC have no GWP100 and add nothing).
-pub(crate) fn co2e(ledger: &Ledger, m: &BySpecies) -> Q {
-    m.iter().filter_map(|(sp, a)| ledger.entity().gwp.factor(*sp).map(|f| gas(ledger, *sp, *a) * f)).sum()
+/// Grams CO2e of exact gas amounts by species.
+pub(crate) fn co2e_of_gas(ledger: &Ledger, m: &GasBySpecies) -> Q {
+    m.iter().filter_map(|(sp, g)| ledger.entity().gwp.factor(*sp).map(|f| *g * f)).sum()
 }
 
 /// g CO2e per g, shown as tCO2e/t.

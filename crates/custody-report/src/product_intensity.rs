@@ -1,10 +1,10 @@
 //! The product carbon emissions intensity statement (Figure 8 / Table ES-2).
 
-use crate::number::{co2e, fmt_amount, gas_of, num, tonnes};
+use crate::number::{co2e_of_gas, fmt_amount, gas_in, num, tonnes};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
 use custody_core::model::Origin;
-use custody_core::statements::{self as st, BySpecies, Scope};
+use custody_core::statements::{self as st, GasBySpecies, Scope};
 use custody_core::units::{Dimension, Species};
 use custody_core::Ledger;
 use serde_json::{json, Map, Value};
@@ -42,14 +42,14 @@ pub(crate) fn product_intensity(ledger: &Ledger, scope: &Scope) -> (String, Valu
         let mut rows =
             vec![vec![p.name.clone(), format!("kgCO2/{per}"), format!("gCH4/{per}"), format!("kgCO2e/{per}")]];
         let mut lines = Vec::new();
-        let mut total = BySpecies::new();
+        let mut total = GasBySpecies::new();
         for l in &p.lines {
-            for (sp, a) in &l.by_species {
-                *total.entry(*sp).or_default() += a;
+            for (sp, g) in &l.gas {
+                *total.entry(*sp).or_insert_with(|| exact::q(0)) += *g;
             }
-            let co2 = per_unit(gas_of(ledger, &l.by_species, Species::CO2)) / exact::q(1000);
-            let ch4 = per_unit(gas_of(ledger, &l.by_species, Species::CH4));
-            let e = per_unit(co2e(ledger, &l.by_species)) / exact::q(1000);
+            let co2 = per_unit(gas_in(&l.gas, Species::CO2)) / exact::q(1000);
+            let ch4 = per_unit(gas_in(&l.gas, Species::CH4));
+            let e = per_unit(co2e_of_gas(ledger, &l.gas)) / exact::q(1000);
             rows.push(vec![
                 origin_label(l.origin).to_string(),
                 fmt_amount(co2, 3),
@@ -64,10 +64,10 @@ pub(crate) fn product_intensity(ledger: &Ledger, scope: &Scope) -> (String, Valu
                 format!("kgCO2e_per_{per}"): num(e, 6), "by_species_gC": by,
             }));
         }
-        let co2_g = gas_of(ledger, &total, Species::CO2);
+        let co2_g = gas_in(&total, Species::CO2);
         let tot_co2 = per_unit(co2_g) / exact::q(1000);
-        let tot_ch4 = per_unit(gas_of(ledger, &total, Species::CH4));
-        let tot_e = per_unit(co2e(ledger, &total)) / exact::q(1000);
+        let tot_ch4 = per_unit(gas_in(&total, Species::CH4));
+        let tot_e = per_unit(co2e_of_gas(ledger, &total)) / exact::q(1000);
         let content = per_unit(Q::from_integer(p.content as i128)) / exact::q(1000);
         rows.push(vec![
             "Product carbon emissions intensity".into(),

@@ -1,6 +1,6 @@
 //! The purchased goods statement: emissions bought in by supplier and claim type, and target progress.
 
-use crate::number::{co2e, fmt_amount, gas_of, grams_to_tonnes, num};
+use crate::number::{co2e_of_gas, fmt_amount, gas_in, grams_to_tonnes, num};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
 use custody_core::statements::{self as st, Scope};
@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 fn purchased_co2e(ledger: &Ledger, scope: &Scope) -> (st::PurchasedGoods, Q) {
     let pg = st::purchased_goods(ledger, scope);
-    let total = pg.lines.iter().map(|(_, _, m)| co2e(ledger, m)).sum();
+    let total = pg.lines.iter().map(|(_, _, m)| co2e_of_gas(ledger, m)).sum();
     (pg, total)
 }
 
@@ -23,15 +23,15 @@ pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value)
     let mut lines = Vec::new();
     let mut by_type: std::collections::BTreeMap<&str, Q> = std::collections::BTreeMap::new();
     for (supplier, kind, m) in &pg.lines {
-        let e = co2e(ledger, m);
+        let e = co2e_of_gas(ledger, m);
         *by_type.entry(kind).or_insert_with(|| exact::q(0)) += e;
         rows.push(vec![
             supplier.clone(),
             kind.to_string(),
-            fmt_amount(t(gas_of(ledger, m, Species::CO2)), 2),
+            fmt_amount(t(gas_in(m, Species::CO2)), 2),
             fmt_amount(t(e), 2),
         ]);
-        lines.push(json!({"supplier": supplier, "claim_type": kind, "tCO2": num(t(gas_of(ledger, m, Species::CO2)), 6), "tCO2e": num(t(e), 6)}));
+        lines.push(json!({"supplier": supplier, "claim_type": kind, "tCO2": num(t(gas_in(m, Species::CO2)), 6), "tCO2e": num(t(e), 6)}));
     }
     rows.push(vec!["Total purchased goods".into(), String::new(), String::new(), fmt_amount(t(total), 2)]);
     text.push_str(&table(&rows));

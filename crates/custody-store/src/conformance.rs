@@ -12,6 +12,7 @@ fn posting(account: &str, amount: i64, item: Option<&str>) -> Posting {
         species: Species::C,
         amount,
         dims: Dims { item: item.map(str::to_string), ..Dims::default() },
+        gas: None,
     }
 }
 

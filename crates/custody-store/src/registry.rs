@@ -8,7 +8,7 @@
 
 use crate::admit::parse_one;
 use crate::*;
-use custody_core::model::Transaction;
+use custody_core::model::{Posting, Transaction};
 use custody_core::ops::{Op, Operation, Raw};
 use custody_core::Code;
 use custody_core::{Applied, Ledger, Rejection};
@@ -509,9 +509,17 @@ impl<S: Store> Registry<S> {
                 if replayed_text != row.tx_text {
                     return Err(fail(seq, &row.op_id, "its stored transaction differs from the replay".into()));
                 }
-                let stored: Vec<_> =
-                    stored_postings.remove(&seq).unwrap_or_default().into_iter().map(|r| r.posting).collect();
-                let replayed = posted.map(|t| t.postings.clone()).unwrap_or_default();
+                let stored: Vec<_> = stored_postings
+                    .remove(&seq)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| Posting { gas: None, ..r.posting })
+                    .collect();
+                // Rows hold carbon, not the stated gas beside it: that figure is the replay's own,
+                // from the hash-chained operation text.
+                let replayed: Vec<_> = posted
+                    .map(|t| t.postings.iter().map(|p| Posting { gas: None, ..p.clone() }).collect())
+                    .unwrap_or_default();
                 if stored != replayed {
                     let at = stored
                         .iter()

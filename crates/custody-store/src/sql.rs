@@ -215,6 +215,7 @@ fn posting_row(r: &AnyRow) -> Result<PostingRow, StoreError> {
                 },
                 counterparty: get("counterparty")?,
             },
+            gas: None,
         },
     })
 }

@@ -30,7 +30,37 @@ impl TransferStatus {
     }
 }
 
-pub type Amounts = Vec<(TransferForm, Species, i64)>;
+/// Amounts by form and species: (form, species, base units, gas as stated where the postings kept
+/// one; see `Posting::gas`).
+pub type Amounts = Vec<(TransferForm, Species, i64, Option<i64>)>;
+
+/// Whether a receive's typed amounts are the seller's: the same carbon, and the same stated gas
+/// wherever the receive states one (a journal written before gas was kept states none).
+fn same_amounts(given: &Amounts, sent: &Amounts) -> bool {
+    given.len() == sent.len()
+        && given.iter().zip(sent).all(|(g, s)| (g.0, g.1, g.2) == (s.0, s.1, s.2) && (g.3.is_none() || g.3 == s.3))
+}
+
+/// Sums postings into transfer amounts: carbon, and the gas beside it when any posting stated one
+/// (the others converted and rounded once).
+fn sum_amounts<'a>(
+    ledger: &Ledger,
+    postings: impl Iterator<Item = (TransferForm, &'a custody_core::model::Posting)>,
+    sign: i64,
+) -> Amounts {
+    let ratios = ledger.entity().ratios;
+    let mut m: BTreeMap<(TransferForm, Species), (i64, i64, bool)> = BTreeMap::new();
+    for (form, p) in postings {
+        let e = m.entry((form, p.species)).or_default();
+        e.0 += sign * p.amount;
+        e.1 += sign * p.gas.unwrap_or_else(|| ratios.gas_rounded(p.species, p.amount));
+        e.2 |= p.gas.is_some();
+    }
+    m.into_iter()
+        .filter(|(_, (a, _, _))| *a != 0)
+        .map(|((f, s), (a, g, stated))| (f, s, a, stated.then_some(g)))
+        .collect()
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {
@@ -72,17 +102,17 @@ fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transf
             if !entities.iter().any(|e| e == customer) {
                 continue;
             }
-            let mut amounts: BTreeMap<(TransferForm, Species), i64> = BTreeMap::new();
-            for p in tx.postings.iter().filter(|p| p.dims.counterparty.as_deref() == Some(customer)) {
-                let form = if p.account == out_content {
-                    TransferForm::Content
-                } else if p.account == out_emissions {
-                    TransferForm::Emissions
-                } else {
-                    continue;
-                };
-                *amounts.entry((form, p.species)).or_default() -= p.amount;
-            }
+            let forms =
+                tx.postings.iter().filter(|p| p.dims.counterparty.as_deref() == Some(customer)).filter_map(|p| {
+                    if p.account == out_content {
+                        Some((TransferForm::Content, p))
+                    } else if p.account == out_emissions {
+                        Some((TransferForm::Emissions, p))
+                    } else {
+                        None
+                    }
+                });
+            let amounts = sum_amounts(seller, forms, -1);
             out.push(Transfer {
                 id: transfer_id(seller_id, &tx.id, customer),
                 seller: seller_id.to_string(),
@@ -92,7 +122,7 @@ fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transf
                 date: tx.date,
                 quantity: q.parse().unwrap_or(0),
                 measure: tx.movements.first().and_then(|m| seller.item(&m.item)).map(|i| i.measure),
-                amounts: amounts.into_iter().filter(|(_, a)| *a != 0).map(|((f, s), a)| (f, s, a)).collect(),
+                amounts,
                 custody: tx
                     .meta
                     .get(custody_core::ledger::CUSTODY_META)
@@ -112,23 +142,24 @@ fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transf
 fn booked(buyer: &Ledger, transfer: &str) -> Amounts {
     let in_content = buyer.chart().by_role(Role::InContent).code.clone();
     let in_attributed = buyer.chart().by_role(Role::InAttributed).code.clone();
-    let mut m: BTreeMap<(TransferForm, Species), i64> = BTreeMap::new();
-    for tx in buyer.transactions().iter().filter(|t| {
-        t.kind == TxKind::Receive
-            && t.meta.get(custody_core::ledger::TRANSFER_META).map(String::as_str) == Some(transfer)
-    }) {
-        for p in &tx.postings {
-            let form = if p.account == in_content {
-                TransferForm::Content
+    let postings = buyer
+        .transactions()
+        .iter()
+        .filter(|t| {
+            t.kind == TxKind::Receive
+                && t.meta.get(custody_core::ledger::TRANSFER_META).map(String::as_str) == Some(transfer)
+        })
+        .flat_map(|tx| tx.postings.iter())
+        .filter_map(|p| {
+            if p.account == in_content {
+                Some((TransferForm::Content, p))
             } else if p.account == in_attributed {
-                TransferForm::Emissions
+                Some((TransferForm::Emissions, p))
             } else {
-                continue;
-            };
-            *m.entry((form, p.species)).or_default() += p.amount;
-        }
-    }
-    m.into_iter().filter(|(_, a)| *a != 0).map(|((f, s), a)| (f, s, a)).collect()
+                None
+            }
+        });
+    sum_amounts(buyer, postings, 1)
 }
 
 impl<S: Store> Registry<S> {
@@ -218,7 +249,7 @@ impl<S: Store> Registry<S> {
             if given.supplier != resolved.supplier
                 || given.quantity != resolved.quantity
                 || given.measure.is_some_and(|m| Some(m) != resolved.measure)
-                || given.amounts != resolved.amounts
+                || !same_amounts(&given.amounts, &resolved.amounts)
             {
                 return Err(format!("transfer `{}`: the amounts given differ from what `{seller}` sent", r.transfer));
             }

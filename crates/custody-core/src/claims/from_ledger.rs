@@ -37,12 +37,11 @@ pub fn footprint_of(
     material: &str,
 ) -> Footprint {
     let gwp = ledger.entity().gwp;
-    let ratios = ledger.entity().ratios;
     let mut co2e = exact::q(0);
     for line in p.lines.iter().filter(|l| l.origin != Origin::Transport) {
-        for (sp, amount) in &line.by_species {
+        for (sp, grams) in &line.gas {
             if let Some(f) = gwp.factor(*sp) {
-                co2e += ratios.gas_grams(*sp, *amount) * f;
+                co2e += *grams * f;
             }
         }
     }

@@ -26,9 +26,10 @@ impl Ledger {
                     );
                     continue;
                 }
-                let Some(amount) = self.carbon_or(x, field, v) else {
+                let Some((amount, gas)) = self.stated_or(x, field, v) else {
                     continue;
                 };
+                let gas = gas.map(|g| sign * g);
                 if sign < 0 {
                     let emitted = self.wip_total(Role::WipDirect, Some(x.species), &c.site);
                     if amount > emitted {
@@ -39,8 +40,8 @@ impl Ledger {
                         );
                     }
                 }
-                d.post(Role::WipDirect, x.species, sign * amount, wip.clone());
-                d.post(Role::OutSequestered, x.species, sign * amount, flow.clone());
+                d.post_gas(Role::WipDirect, x.species, sign * amount, gas, wip.clone());
+                d.post_gas(Role::OutSequestered, x.species, sign * amount, gas, flow.clone());
             }
         }
         Some(())

@@ -141,8 +141,7 @@ impl Ledger {
         {
             for x in t.postings.iter().filter(|x| x.dims.item.as_deref() == Some(item)) {
                 if codes.contains(&x.account.as_str()) {
-                    co2e +=
-                        ratios.gas_grams(x.species, x.amount) * gwp.factor(x.species).unwrap_or_else(|| exact::q(0));
+                    co2e += x.gas_grams(ratios) * gwp.factor(x.species).unwrap_or_else(|| exact::q(0));
                 }
             }
         }

@@ -139,6 +139,22 @@ impl Ledger {
         }
     }
 
+    /// A stated gas mass as a ledger amount and the gas kept as stated (see `Posting::gas`).
+    pub(super) fn stated_or(
+        &self,
+        sm: &SpeciesMass,
+        field: &'static str,
+        v: &mut Violations,
+    ) -> Option<(i64, Option<i64>)> {
+        match self.entity.ratios.stated(sm.species, sm.grams) {
+            Ok(a) => Some(a),
+            Err(_) => {
+                v.push(Code::Overflow, Some(field), format!("{sm} out of range"));
+                None
+            }
+        }
+    }
+
     pub(super) fn no_duplicate_species(
         &self,
         species: impl Iterator<Item = Species>,

@@ -20,7 +20,7 @@ impl Ledger {
                     Form::Content => (Role::WipContent, None),
                     Form::Emissions => (Role::WipAttributed, dm.origin),
                 };
-                d.post(wip_role, *species, taken, dims(None, None, &c.site, origin));
+                d.post_gas(wip_role, *species, taken.carbon, taken.gas, dims(None, None, &c.site, origin));
                 Some(())
             });
         }

@@ -1,9 +1,10 @@
 //! What planning writes into: the `Draft` of a transaction's postings, movements and meta, the
 //! dimensions of a posting, and which inventory roles an item category books to.
 
+use super::state::PosKey;
 use crate::chart::{Chart, Role};
 use crate::model::*;
-use crate::units::Species;
+use crate::units::{CarbonRatios, Species};
 use std::collections::BTreeMap;
 
 pub(super) fn inventory_roles(category: Category) -> (Option<Role>, Role) {
@@ -49,15 +50,28 @@ pub(super) struct Draft<'a> {
 
 impl Draft<'_> {
     pub(super) fn post(&mut self, role: Role, species: Species, amount: i64, dims: Dims) {
+        self.post_gas(role, species, amount, None, dims);
+    }
+    /// Posts an amount with its gas as stated (or its share of a stated figure).
+    pub(super) fn post_gas(&mut self, role: Role, species: Species, amount: i64, gas: Option<i64>, dims: Dims) {
+        let account = self.chart.by_role(role).code.clone();
+        self.post_code_gas(&account, species, amount, gas, dims);
+    }
+    pub(super) fn post_code_gas(&mut self, account: &str, species: Species, amount: i64, gas: Option<i64>, dims: Dims) {
         if amount != 0 {
-            let account = self.chart.by_role(role).code.clone();
-            self.postings.push(Posting { account, species, amount, dims });
+            let gas = gas.filter(|_| CarbonRatios::keeps_gas(species));
+            self.postings.push(Posting { account: account.to_string(), species, amount, dims, gas });
         }
     }
-    pub(super) fn post_code(&mut self, account: &str, species: Species, amount: i64, dims: Dims) {
-        if amount != 0 {
-            self.postings.push(Posting { account: account.to_string(), species, amount, dims });
+    /// Gas this draft already posted to one position: (grams, whether any of it was stated).
+    pub(super) fn pending_gas(&self, key: &PosKey, ratios: CarbonRatios) -> (i64, bool) {
+        let mut sum = 0i64;
+        let mut stated = false;
+        for p in self.postings.iter().filter(|p| p.account == key.0 && p.species == key.1 && p.dims == key.2) {
+            stated |= p.gas.is_some();
+            sum += p.gas.unwrap_or_else(|| ratios.gas_rounded(p.species, p.amount));
         }
+        (sum, stated)
     }
     /// Quantity this draft already moved for an item holding (draws within one operation see
     /// the stock as it changes, line by line and lot by lot).

@@ -18,10 +18,10 @@ impl Ledger {
                 v.push(Code::UnitMismatch, Some("emission"), "carbon content is not an emission: name the gas");
                 continue;
             }
-            let Some(amount) = self.carbon_or(x, "emission", v) else {
+            let Some((amount, gas)) = self.stated_or(x, "emission", v) else {
                 continue;
             };
-            d.post(Role::WipDirect, x.species, amount, wip.clone());
+            d.post_gas(Role::WipDirect, x.species, amount, gas, wip.clone());
             if x.species.is_carbon() {
                 carbon += amount;
             } else {

@@ -9,6 +9,30 @@ use crate::exact;
 use crate::model::*;
 use crate::reject::{Code, Violations};
 
+/// What a draw took from one position: its carbon (base units) and, when the position held a
+/// stated gas figure, the same share of that gas (grams).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Taken {
+    pub(super) carbon: i64,
+    pub(super) gas: Option<i64>,
+}
+
+impl Taken {
+    pub(super) fn neg(self) -> Taken {
+        Taken { carbon: -self.carbon, gas: self.gas.map(|g| -g) }
+    }
+
+    /// Splits by integer weights (largest remainder, `exact::allocate`), gas alongside carbon.
+    pub(super) fn allocate(self, weights: &[i128]) -> Option<Vec<Taken>> {
+        let carbon = exact::allocate(self.carbon, weights)?;
+        let gas = match self.gas {
+            Some(g) => exact::allocate(g, weights)?.into_iter().map(Some).collect(),
+            None => vec![None; carbon.len()],
+        };
+        Some(carbon.into_iter().zip(gas).map(|(carbon, gas)| Taken { carbon, gas }).collect())
+    }
+}
+
 impl Ledger {
     pub(super) fn lot_for(&self, item: &Item, given: &Option<String>, op_id: &str) -> Option<String> {
         match item.costing {
@@ -98,18 +122,23 @@ impl Ledger {
         d: &mut Draft,
         field: &'static str,
         v: &mut Violations,
-        mut balance: impl FnMut(&mut Draft, Role, &PosKey, i64) -> Option<()>,
+        mut balance: impl FnMut(&mut Draft, Role, &PosKey, Taken) -> Option<()>,
     ) -> Option<Vec<(Option<String>, i64)>> {
         let lots = self.draw_lots(item, site, lot, quantity, d, field, v)?;
         let mut drawn = Vec::new();
         for (lot, take, have) in lots {
-            for (key, amount) in self.inventory_positions(&item.id, site, &lot, d) {
-                let Ok(taken) = exact::scale(amount, take, have) else {
+            for (key, amount, gas) in self.inventory_positions(&item.id, site, &lot, d) {
+                let Ok(carbon) = exact::scale(amount, take, have) else {
                     v.push(Code::Overflow, Some(field), "amount out of range");
                     return None;
                 };
+                let Ok(gas) = gas.map(|g| exact::scale(g, take, have)).transpose() else {
+                    v.push(Code::Overflow, Some(field), "amount out of range");
+                    return None;
+                };
+                let taken = Taken { carbon, gas };
                 let role = self.chart.get(&key.0).expect("inventory positions have accounts").role;
-                d.post_code(&key.0, key.1, -taken, key.2.clone());
+                d.post_code_gas(&key.0, key.1, -carbon, taken.neg().gas, key.2.clone());
                 balance(d, role, &key, taken)?;
             }
             d.movement(&item.id, site, lot.clone(), -take);

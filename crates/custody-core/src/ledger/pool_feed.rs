@@ -57,7 +57,7 @@ impl Ledger {
                 continue;
             }
             if let Some(f) = gwp.factor(p.species) {
-                co2e += ratios.gas_grams(p.species, p.amount) * f;
+                co2e += p.gas_grams(ratios) * f;
             }
         }
         (q, co2e, site)

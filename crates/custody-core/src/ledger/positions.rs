@@ -5,7 +5,7 @@ use super::draft::is_inventory_role;
 use super::state::{Ledger, PosKey, TRANSFER_META};
 use crate::chart::Role;
 use crate::model::*;
-use crate::units::Species;
+use crate::units::{CarbonRatios, Species};
 
 impl Ledger {
     pub(super) fn post(&mut self, tx: Transaction) -> usize {
@@ -15,10 +15,19 @@ impl Ledger {
             let key = (p.account.clone(), p.species, p.dims.clone());
             let e = self.positions.entry(key.clone()).or_default();
             let opened = *e == 0;
+            let before = *e;
             *e = e.checked_add(p.amount).expect("checked before posting");
+            if CarbonRatios::keeps_gas(p.species) && (p.gas.is_some() || self.gas.contains_key(&key)) {
+                let ratios = self.entity.ratios;
+                let prior = self.gas.get(&key).copied().unwrap_or_else(|| ratios.gas_rounded(p.species, before));
+                let added = p.gas.unwrap_or_else(|| ratios.gas_rounded(p.species, p.amount));
+                self.gas.insert(key.clone(), prior.saturating_add(added));
+            }
+            let e = self.positions.get_mut(&key).expect("just inserted");
             let holding = (p.dims.item.clone(), p.dims.lot.clone(), p.dims.site.clone());
             if *e == 0 {
                 self.positions.remove(&key);
+                self.gas.remove(&key);
                 if let Some(set) = self.by_holding.get_mut(&holding) {
                     set.remove(&key);
                     if set.is_empty() {
@@ -107,6 +116,21 @@ impl Ledger {
         out
     }
 
+    /// Grams of gas a position holds as `pending` leaves it, when any of it was stated: `None`
+    /// when its gas is only its carbon converted. `committed` is the position's amount in the map.
+    pub(super) fn position_gas(&self, key: &PosKey, committed: i64, pending: &super::draft::Draft) -> Option<i64> {
+        if !CarbonRatios::keeps_gas(key.1) {
+            return None;
+        }
+        let ratios = self.entity.ratios;
+        let (pending_gas, pending_stated) = pending.pending_gas(key, ratios);
+        let held = self.gas.get(key).copied();
+        if held.is_none() && !pending_stated {
+            return None;
+        }
+        Some(held.unwrap_or_else(|| ratios.gas_rounded(key.1, committed)).saturating_add(pending_gas))
+    }
+
     /// Positions of an item's inventory at a site and lot, as `pending` (the operation planned so
     /// far) leaves them.
     pub(super) fn inventory_positions(
@@ -115,7 +139,7 @@ impl Ledger {
         site: &Option<String>,
         lot: &Option<String>,
         pending: &super::draft::Draft,
-    ) -> Vec<(PosKey, i64)> {
+    ) -> Vec<(PosKey, i64, Option<i64>)> {
         let item = Some(item.to_string());
         let mut out = Vec::new();
         for acc in self.chart.accounts().iter().filter(|a| is_inventory_role(a.role)) {
@@ -129,9 +153,10 @@ impl Ledger {
         out.into_iter()
             .map(|(k, v)| {
                 let p = pending.pending_amount(&k.0, k.1, &k.2);
-                (k, v + p)
+                let gas = self.position_gas(&k, v, pending);
+                (k, v + p, gas)
             })
-            .filter(|(_, v)| *v != 0)
+            .filter(|(_, v, _)| *v != 0)
             .collect()
     }
 

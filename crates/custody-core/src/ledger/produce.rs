@@ -1,6 +1,7 @@
 //! Planning production: work in process allocated to outputs.
 
 use super::draft::{dims, Draft};
+use super::lots::Taken;
 use super::state::{Ledger, PosKey};
 use crate::chart::Role;
 use crate::exact;
@@ -85,10 +86,13 @@ impl Ledger {
         let measured_total: i64 = outs.iter().map(|o| o.4).sum();
         let content_weights: Vec<i128> =
             if measured_total > 0 { outs.iter().map(|o| o.4 as i128).collect() } else { weights.clone() };
-        for ((acc, species, dm), role, amount) in &wip {
+        for (key, role, amount) in &wip {
+            let (acc, species, dm) = key;
             let content = *role == Role::WipContent;
-            let parts = exact::allocate(*amount, if content { &content_weights } else { &weights })?;
-            d.post_code(acc, *species, -amount, dm.clone());
+            let held = Taken { carbon: *amount, gas: self.position_gas(key, *amount, d) };
+            let parts = held.allocate(if content { &content_weights } else { &weights })?;
+            let out = held.neg();
+            d.post_code_gas(acc, *species, out.carbon, out.gas, dm.clone());
             for ((o, item, ..), part) in outs.iter().zip(parts) {
                 let to_role = match role {
                     Role::WipContent if o.cut_off => Role::ByproductContent,
@@ -98,7 +102,13 @@ impl Ledger {
                 };
                 let lot = self.lot_for(item, &None, &op.id);
                 let origin = if content { None } else { dm.origin };
-                d.post(to_role, *species, part, dims(Some(&item.id), lot.as_deref(), &p.site, origin));
+                d.post_gas(
+                    to_role,
+                    *species,
+                    part.carbon,
+                    part.gas,
+                    dims(Some(&item.id), lot.as_deref(), &p.site, origin),
+                );
             }
         }
         for (_, item, _, q, _) in &outs {

@@ -44,7 +44,7 @@ impl Ledger {
         let stock_dims = dims(Some(&item.id), lot.as_deref(), &r.site, Some(origin));
         let mut flow_dims = stock_dims.clone();
         flow_dims.counterparty = r.counterparty.clone();
-        let book = |d: &mut Draft, species: Species, amount: i64, content: bool| {
+        let book = |d: &mut Draft, species: Species, (amount, gas): (i64, Option<i64>), content: bool| {
             let (role, sd, fd) = if content {
                 (content_role, Dims { origin: None, ..stock_dims.clone() }, Dims { origin: None, ..flow_dims.clone() })
             } else {
@@ -53,9 +53,9 @@ impl Ledger {
             let Some(role) = role else {
                 return;
             };
-            d.post(role, species, amount, sd);
+            d.post_gas(role, species, amount, gas, sd);
             if species.is_carbon() {
-                d.post(if content { Role::InContent } else { Role::InAttributed }, species, amount, fd);
+                d.post_gas(if content { Role::InContent } else { Role::InAttributed }, species, amount, gas, fd);
             } else {
                 d.post(Role::InAttributed, species, amount, fd);
             }
@@ -82,7 +82,7 @@ impl Ledger {
                 continue;
             };
             let gas = f.grams_per_base().and_then(|g| exact::mul(in_dim, g));
-            match gas.and_then(|g| self.entity.ratios.ledger_amount(f.species, g)) {
+            match gas.and_then(|g| self.entity.ratios.stated(f.species, g)) {
                 Ok(a) => book(d, f.species, a, false),
                 Err(_) => v.push(Code::Overflow, Some("factor"), format!("{f} x quantity out of range")),
             }
@@ -92,8 +92,8 @@ impl Ledger {
                 v.push(Code::UnitMismatch, Some("attributed"), "carbon content is given with `content`");
                 continue;
             }
-            if let Some(amount) = self.carbon_or(a, "attributed", v) {
-                book(d, a.species, amount, false);
+            if let Some(stated) = self.stated_or(a, "attributed", v) {
+                book(d, a.species, stated, false);
             }
         }
         let content = match (&r.content, item.carbon_content, quantity) {
@@ -122,7 +122,7 @@ impl Ledger {
                     format!("item `{}` cannot hold carbon content", item.id),
                 );
             } else {
-                book(d, Species::C, c, true);
+                book(d, Species::C, (c, None), true);
             }
         }
         if let Some(b) = &r.biogenic_uptake {
@@ -150,13 +150,13 @@ impl Ledger {
                 v.push(Code::UnitMismatch, Some("amount"), "capitalised amounts are emissions, not content");
                 continue;
             }
-            let Some(amount) = self.carbon_or(a, "amount", v) else {
+            let Some((amount, gas)) = self.stated_or(a, "amount", v) else {
                 continue;
             };
             let sd = dims(Some(&asset.id), None, &c.site, Some(Origin::Ppe));
             let fd = Dims { counterparty: c.counterparty.clone(), ..sd.clone() };
-            d.post(Role::PpeAttributed, a.species, amount, sd.clone());
-            d.post(Role::InAttributed, a.species, amount, fd);
+            d.post_gas(Role::PpeAttributed, a.species, amount, gas, sd.clone());
+            d.post_gas(Role::InAttributed, a.species, amount, gas, fd);
             if elapsed > 0 {
                 // Depreciation already taken before the ledger started, and passed on with products.
                 let acc = exact::round_i64(Q::new(amount as i128 * elapsed, asset.life_months as i128)).ok()?;

@@ -70,7 +70,8 @@ impl Ledger {
             }
             return None;
         }
-        d.postings = t.postings.iter().map(|p| Posting { amount: -p.amount, ..p.clone() }).collect();
+        d.postings =
+            t.postings.iter().map(|p| Posting { amount: -p.amount, gas: p.gas.map(|g| -g), ..p.clone() }).collect();
         d.movements = t.movements.iter().map(|m| Movement { quantity: -m.quantity, ..m.clone() }).collect();
         // The original's facts (quantities sold per customer, ...) describe what is undone.
         d.meta = t.meta.clone();

@@ -88,8 +88,10 @@ impl Ledger {
                 Form::Content => Role::OutContent,
                 Form::Emissions => Role::OutEmissions,
             };
-            for (line, part) in s.lines.iter().zip(exact::allocate(taken, &weights)?) {
-                d.post(out_role, *species, -part, Dims { counterparty: Some(line.customer.clone()), ..dm.clone() });
+            for (line, part) in s.lines.iter().zip(taken.allocate(&weights)?) {
+                let part = part.neg();
+                let to = Dims { counterparty: Some(line.customer.clone()), ..dm.clone() };
+                d.post_gas(out_role, *species, part.carbon, part.gas, to);
             }
             Some(())
         })?;
@@ -105,22 +107,19 @@ impl Ledger {
                     );
                     continue;
                 };
-                let Ok(amount) = t
+                let Ok((amount, gas)) = t
                     .grams_per_base()
                     .and_then(|g| exact::mul(in_dim, g))
-                    .and_then(|g| self.entity.ratios.ledger_amount(t.species, g))
+                    .and_then(|g| self.entity.ratios.stated(t.species, g))
                 else {
                     v.push(Code::Overflow, Some("transport"), "transport emissions out of range");
                     continue;
                 };
                 let base = dims(Some(&item.id), None, &s.site, Some(Origin::Transport));
-                d.post(Role::InAttributed, t.species, amount, Dims { counterparty: s.carrier.clone(), ..base.clone() });
-                d.post(
-                    Role::OutEmissions,
-                    t.species,
-                    -amount,
-                    Dims { counterparty: Some(line.customer.clone()), ..base },
-                );
+                let carrier = Dims { counterparty: s.carrier.clone(), ..base.clone() };
+                d.post_gas(Role::InAttributed, t.species, amount, gas, carrier);
+                let to = Dims { counterparty: Some(line.customer.clone()), ..base };
+                d.post_gas(Role::OutEmissions, t.species, -amount, gas.map(|g| -g), to);
             }
         }
         Some(())

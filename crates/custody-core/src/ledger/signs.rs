@@ -56,8 +56,8 @@ pub(super) fn check_signs(op: &Op, v: &mut Violations) {
         }
         Operation::Sell(s) => rate(&s.transport, "transport", v),
         Operation::Receive(r) => {
-            for (_, species, amount) in &r.amounts {
-                if *amount < 0 {
+            for (_, species, amount, gas) in &r.amounts {
+                if *amount < 0 || gas.is_some_and(|g| g < 0) {
                     v.push(Code::NegativeAmount, Some("amount"), format!("{species} {amount} gC is negative"));
                 }
             }

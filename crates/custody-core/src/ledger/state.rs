@@ -36,6 +36,9 @@ pub struct Ledger {
     pub(super) ops: HashMap<String, Op>,
     pub(super) reversed: BTreeSet<String>,
     pub(super) positions: BTreeMap<PosKey, i64>,
+    /// Grams of gas held by the positions that took any stated gas figure (see `Posting::gas`);
+    /// the others' gas is their carbon converted.
+    pub(super) gas: HashMap<PosKey, i64>,
     pub(super) quantities: BTreeMap<QtyKey, i64>,
     /// Lots of each (item, site) in order of arrival, for FIFO; only lots with stock are active.
     pub(super) lot_order: BTreeMap<(String, Option<String>), LotQueue>,
@@ -159,6 +162,7 @@ impl Ledger {
             ops: HashMap::new(),
             reversed: BTreeSet::new(),
             positions: BTreeMap::new(),
+            gas: HashMap::new(),
             quantities: BTreeMap::new(),
             lot_order: BTreeMap::new(),
             instruments: Vec::new(),

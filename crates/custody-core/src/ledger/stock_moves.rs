@@ -74,7 +74,14 @@ impl Ledger {
                 Form::Content => (Role::InContent, None),
                 Form::Emissions => (Role::InAttributed, dm.origin),
             };
-            d.post(flow, *species, -taken, Dims { origin, counterparty: bought_from.clone(), ..dm.clone() });
+            let back = taken.neg();
+            d.post_gas(
+                flow,
+                *species,
+                back.carbon,
+                back.gas,
+                Dims { origin, counterparty: bought_from.clone(), ..dm.clone() },
+            );
             Some(())
         })?;
         // Never more carbon back than the purchase brought in for that quantity (a moving-average
@@ -139,7 +146,7 @@ impl Ledger {
         }
         let drawn =
             self.draw_stock(item, &m.from, &m.lot, q, d, "quantity", v, |d, _, (acc, species, dm), taken| {
-                d.post_code(acc, *species, taken, Dims { site: m.to.clone(), ..dm.clone() });
+                d.post_code_gas(acc, *species, taken.carbon, taken.gas, Dims { site: m.to.clone(), ..dm.clone() });
                 Some(())
             })?;
         for (lot, take) in drawn {

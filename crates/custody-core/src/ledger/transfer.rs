@@ -44,7 +44,7 @@ impl Ledger {
         let (content_role, attributed_role) = inventory_roles(item.category);
         let lot = self.lot_for(item, &r.lot, &op.id);
         let origin = Origin::of_category(item.category).unwrap_or(Origin::RawMaterials);
-        for (form, species, amount) in &r.amounts {
+        for (form, species, amount, gas) in &r.amounts {
             let (stock, flow, origin) = match form {
                 TransferForm::Content => (content_role, Role::InContent, None),
                 TransferForm::Emissions => (Some(attributed_role), Role::InAttributed, Some(origin)),
@@ -54,8 +54,8 @@ impl Ledger {
                 continue;
             };
             let sd = dims(Some(&item.id), lot.as_deref(), &r.site, origin);
-            d.post(stock, *species, *amount, sd.clone());
-            d.post(flow, *species, *amount, Dims { counterparty: r.supplier.clone(), ..sd });
+            d.post_gas(stock, *species, *amount, *gas, sd.clone());
+            d.post_gas(flow, *species, *amount, *gas, Dims { counterparty: r.supplier.clone(), ..sd });
         }
         d.movement(&item.id, &r.site, lot, quantity);
         d.meta.insert(TRANSFER_META.into(), r.transfer.clone());
@@ -124,8 +124,9 @@ impl Ledger {
                 }
             };
             let back = Dims { counterparty: None, lot: lot.clone(), ..p.dims.clone() };
-            d.post(stock, p.species, -p.amount, back);
-            d.post_code(&p.account, p.species, -p.amount, p.dims.clone());
+            let gas = p.gas.map(|g| -g);
+            d.post_gas(stock, p.species, -p.amount, gas, back);
+            d.post_code_gas(&p.account, p.species, -p.amount, gas, p.dims.clone());
         }
         d.movement(&item.id, &sale.movements[0].site, lot, quantity);
         d.meta.insert(key, (-quantity).to_string());

@@ -1,6 +1,6 @@
 //! Entity emissions (Figure 9 / Table ES-3).
 
-use super::intensity::BySpecies;
+use super::intensity::{BySpecies, GasBySpecies};
 use super::scope::{effective_kind, Scope};
 use crate::chart::Role;
 use crate::ledger::Ledger;
@@ -47,8 +47,12 @@ impl EntityLineKind {
 pub struct EntityEmissions {
     pub scope: Scope,
     pub lines: Vec<(EntityLineKind, BySpecies)>,
+    /// The same lines as grams of gas, exact (stated figures as stated; see `GasBySpecies`).
+    pub gas: BTreeMap<EntityLineKind, GasBySpecies>,
     /// Emissions capitalised in the period (shown, not counted: they enter through depreciation).
     pub capitalised: BySpecies,
+    /// The same as grams of gas.
+    pub capitalised_gas: GasBySpecies,
     pub instruments: Vec<Instrument>,
     /// Biogenic CO2 taken up by the materials bought in the period, grams of CO2 (zero or
     /// negative): reported beside the emissions, never netted against them.
@@ -61,6 +65,10 @@ pub fn entity_emissions(ledger: &Ledger, scope: &Scope) -> EntityEmissions {
     let (wip_direct, in_attr, ppe_dep) = (code(Role::WipDirect), code(Role::InAttributed), code(Role::PpeDepreciation));
     let mut lines: BTreeMap<EntityLineKind, BySpecies> = BTreeMap::new();
     let mut capitalised = BySpecies::new();
+    let mut gas: BTreeMap<EntityLineKind, GasBySpecies> = BTreeMap::new();
+    let mut capitalised_gas = GasBySpecies::new();
+    let ratios = ledger.entity().ratios;
+    let zero = || crate::exact::q(0);
     let mut biogenic_uptake_gco2 = 0i64;
     for tx in ledger.transactions().iter().filter(|t| scope.is_activity(t)) {
         let kind = effective_kind(ledger, tx);
@@ -86,12 +94,16 @@ pub fn entity_emissions(ledger: &Ledger, scope: &Scope) -> EntityEmissions {
                 }
                 (TxKind::Capital, _) if p.account == in_attr => {
                     *capitalised.entry(p.species).or_default() += p.amount;
+                    *capitalised_gas.entry(p.species).or_insert_with(zero) += p.gas_grams(ratios);
                     None
                 }
                 _ => None,
             };
             if let Some((k, a)) = line {
                 *lines.entry(k).or_default().entry(p.species).or_default() += a;
+                // The line's sign follows the carbon's: the gas turns with it.
+                let g = if a == p.amount { p.gas_grams(ratios) } else { -p.gas_grams(ratios) };
+                *gas.entry(k).or_default().entry(p.species).or_insert_with(zero) += g;
             }
         }
     }
@@ -105,11 +117,14 @@ pub fn entity_emissions(ledger: &Ledger, scope: &Scope) -> EntityEmissions {
         EntityLineKind::Transport,
     ] {
         lines.entry(k).or_default();
+        gas.entry(k).or_default();
     }
     EntityEmissions {
         scope: scope.clone(),
         lines: lines.into_iter().collect(),
         capitalised,
+        gas,
+        capitalised_gas,
         biogenic_uptake_gco2,
         instruments: ledger
             .instruments()

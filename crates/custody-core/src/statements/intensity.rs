@@ -2,6 +2,7 @@
 
 use super::scope::{effective_kind, original, Scope};
 use crate::chart::Role;
+use crate::exact::Q;
 use crate::ledger::Ledger;
 use crate::model::*;
 use crate::units::Species;
@@ -10,10 +11,17 @@ use std::collections::BTreeMap;
 /// Amounts by species, in ledger base units.
 pub type BySpecies = BTreeMap<Species, i64>;
 
+/// Grams of gas by species, exact: stated figures as stated, the rest converted from carbon
+/// (see [`Posting::gas_grams`]). Statements in tonnes of gas read these, never the carbon
+/// converted back, so a stated 3 tCO2 is shown and compared as 3.
+pub type GasBySpecies = BTreeMap<Species, Q>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntensityLine {
     pub origin: Origin,
     pub by_species: BySpecies,
+    /// The same amounts as grams of gas.
+    pub gas: GasBySpecies,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +65,8 @@ pub fn product_intensity(ledger: &Ledger, scope: &Scope) -> ProductIntensityStat
     let out_emissions = &ledger.chart().by_role(Role::OutEmissions).code;
     let out_content = &ledger.chart().by_role(Role::OutContent).code;
     let mut products: BTreeMap<String, ProductIntensity> = BTreeMap::new();
-    let mut by_origin: BTreeMap<(String, Origin), BySpecies> = BTreeMap::new();
+    let mut by_origin: BTreeMap<(String, Origin), (BySpecies, GasBySpecies)> = BTreeMap::new();
+    let ratios = ledger.entity().ratios;
     let mut customers: BTreeMap<(String, String), i64> = BTreeMap::new();
     for tx in ledger.transactions().iter().filter(|t| scope.is_activity(t)) {
         if effective_kind(ledger, tx) != TxKind::Sell {
@@ -83,12 +92,14 @@ pub fn product_intensity(ledger: &Ledger, scope: &Scope) -> ProductIntensityStat
                 product_entry(ledger, &mut products, item).content -= p.amount;
             } else if p.account == *out_emissions {
                 let origin = p.dims.origin.unwrap_or(Origin::Direct);
-                *by_origin.entry((item.clone(), origin)).or_default().entry(p.species).or_default() -= p.amount;
+                let (carbon, gas) = by_origin.entry((item.clone(), origin)).or_default();
+                *carbon.entry(p.species).or_default() -= p.amount;
+                *gas.entry(p.species).or_insert_with(|| crate::exact::q(0)) -= p.gas_grams(ratios);
             }
         }
     }
-    for ((item, origin), by_species) in by_origin {
-        product_entry(ledger, &mut products, &item).lines.push(IntensityLine { origin, by_species });
+    for ((item, origin), (by_species, gas)) in by_origin {
+        product_entry(ledger, &mut products, &item).lines.push(IntensityLine { origin, by_species, gas });
     }
     for ((item, customer), q) in customers {
         product_entry(ledger, &mut products, &item).customers.push((customer, q));

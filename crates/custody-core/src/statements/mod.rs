@@ -19,7 +19,9 @@ pub use balances::{balances, Balances};
 pub use carbon_balance::{carbon_balance, CarbonBalance};
 pub use eledger::{eledger, ELedger, ELedgerCustomer};
 pub use entity::{entity_emissions, EntityEmissions, EntityLineKind};
-pub use intensity::{product_intensity, BySpecies, IntensityLine, ProductIntensity, ProductIntensityStatement};
+pub use intensity::{
+    product_intensity, BySpecies, GasBySpecies, IntensityLine, ProductIntensity, ProductIntensityStatement,
+};
 pub use ledger_statement::{ledger_statement, LedgerRow, LedgerStatement};
 pub use purchased::{purchased_goods, PurchasedGoods};
 pub use scope::Scope;

@@ -1,6 +1,6 @@
 //! Purchased goods (the buyer's side), with the claim type each custody model allows.
 
-use super::intensity::BySpecies;
+use super::intensity::GasBySpecies;
 use super::scope::{effective_kind, original, Scope};
 use crate::chart::Role;
 use crate::ledger::Ledger;
@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurchasedGoods {
     pub scope: Scope,
-    /// Attributed emissions bought in, by (supplier, claim type), by species.
-    pub lines: Vec<(String, &'static str, BySpecies)>,
+    /// Attributed emissions bought in, by (supplier, claim type), by species, in exact grams of
+    /// gas (the suppliers' figures as stated; see `GasBySpecies`).
+    pub lines: Vec<(String, &'static str, GasBySpecies)>,
     /// Purchases that stated no emission figure: (supplier, purchase id). A gap, never a zero.
     pub data_gaps: Vec<(String, String)>,
     /// Certificates received in the period: (certificate, from, units, pool). Instruments, not emissions.
@@ -29,7 +30,8 @@ fn claim_type(tx: &Transaction) -> &'static str {
 
 pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
     let in_attr = &ledger.chart().by_role(Role::InAttributed).code;
-    let mut lines: BTreeMap<(String, &'static str), BySpecies> = BTreeMap::new();
+    let mut lines: BTreeMap<(String, &'static str), GasBySpecies> = BTreeMap::new();
+    let ratios = ledger.entity().ratios;
     let mut data_gaps = Vec::new();
     for tx in
         ledger.transactions().iter().filter(|t| scope.is_activity(t) && effective_kind(ledger, t) == TxKind::Purchase)
@@ -46,7 +48,8 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
         }
         for p in tx.postings.iter().filter(|p| p.account == *in_attr) {
             let supplier = p.dims.counterparty.clone().unwrap_or_else(|| "(no supplier named)".into());
-            *lines.entry((supplier, kind)).or_default().entry(p.species).or_default() += p.amount;
+            *lines.entry((supplier, kind)).or_default().entry(p.species).or_insert_with(|| crate::exact::q(0)) +=
+                p.gas_grams(ratios);
         }
     }
     let certificates = ledger

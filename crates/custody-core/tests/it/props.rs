@@ -179,8 +179,8 @@ fn to_op(i: usize, s: &Step, chips: &[String], posted: &[String]) -> Op {
             item: "ore".into(),
             quantity: Some(*qty as i64 * 1_000_000),
             amounts: vec![
-                (TransferForm::Content, custody_core::units::Species::C, *content),
-                (TransferForm::Emissions, custody_core::units::Species::CO2, *co2),
+                (TransferForm::Content, custody_core::units::Species::C, *content, None),
+                (TransferForm::Emissions, custody_core::units::Species::CO2, *co2, None),
             ],
             ..Default::default()
         }),
@@ -192,6 +192,7 @@ fn to_op(i: usize, s: &Step, chips: &[String], posted: &[String]) -> Op {
                 species: custody_core::units::Species::C,
                 amount: *amount,
                 dims: Dims::default(),
+                gas: None,
             }],
             movements: vec![],
             reverses: None,

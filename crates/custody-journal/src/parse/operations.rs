@@ -9,7 +9,7 @@ use super::reader::{
 use custody_core::exact::{self, Q};
 use custody_core::model::*;
 use custody_core::ops::*;
-use custody_core::units::{Dimension, Species, Unit};
+use custody_core::units::{CarbonRatios, Dimension, Species, Unit};
 
 fn output(f: &Field) -> R<Output> {
     let item = ident(f, 0, "an item id")?;
@@ -239,13 +239,29 @@ pub(super) fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                     };
                     let n = arg(f, 2, "an amount in base units")?;
                     let unit = arg(f, 3, "gC (or g for N2O and SF6)")?;
-                    only(f, 4)?;
                     if unit.text != if species.is_carbon() { "gC" } else { "g" } {
                         return at(f, Some(unit), "transfer amounts are exact base units: gC (g for N2O, SF6)");
                     }
-                    match exact::parse_decimal(&n.text).and_then(whole) {
-                        Some(a) => Ok((form, species, a)),
-                        None => at(f, Some(n), "an amount is a whole number of base units"),
+                    let Some(a) = exact::parse_decimal(&n.text).and_then(whole) else {
+                        return at(f, Some(n), "an amount is a whole number of base units");
+                    };
+                    // `gas N g`: the seller's stated gas beside the carbon (gases held in carbon).
+                    if f.args.len() <= 4 {
+                        return Ok((form, species, a, None));
+                    }
+                    let kw = arg(f, 4, "`gas`")?;
+                    if kw.text != "gas" || !CarbonRatios::keeps_gas(species) {
+                        return at(f, Some(kw), "after the amount only `gas N g` may follow, for a gas held in carbon");
+                    }
+                    let g = arg(f, 5, "grams of gas")?;
+                    let gu = arg(f, 6, "g")?;
+                    only(f, 7)?;
+                    if gu.text != "g" {
+                        return at(f, Some(gu), "the stated gas is in whole grams: g");
+                    }
+                    match exact::parse_decimal(&g.text).and_then(whole) {
+                        Some(x) => Ok((form, species, a, Some(x))),
+                        None => at(f, Some(g), "the stated gas is a whole number of grams"),
                     }
                 })?,
             };
@@ -382,6 +398,7 @@ fn parse_posting(f: &Field) -> R<Posting> {
             origin,
             counterparty: opt_value(&o, "counterparty"),
         },
+        gas: None,
     })
 }
 

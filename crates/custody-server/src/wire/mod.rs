@@ -260,6 +260,10 @@ pub struct TransferAmount {
     pub species: String,
     #[serde(rename = "amount_gC")]
     pub amount_gc: i64,
+    /// Grams of the gas as the seller stated it, for a gas held in carbon whose figure was stated
+    /// (`null`: the gas is the carbon converted with the seller's ratios).
+    #[serde(rename = "stated_gas_g")]
+    pub stated_gas_g: Option<i64>,
 }
 
 /// A transfer between two entities' ledgers (docs/reports.md). `booked` and `mismatch` are given
@@ -288,7 +292,12 @@ impl TransferJson {
     pub fn new(t: &Transfer, r: Option<&Reconciliation>) -> TransferJson {
         let amounts = |a: &custody_store::Amounts| {
             a.iter()
-                .map(|(f, s, g)| TransferAmount { form: f.as_str().into(), species: s.as_str().into(), amount_gc: *g })
+                .map(|(f, s, g, gas)| TransferAmount {
+                    form: f.as_str().into(),
+                    species: s.as_str().into(),
+                    amount_gc: *g,
+                    stated_gas_g: *gas,
+                })
                 .collect::<Vec<_>>()
         };
         TransferJson {
