@@ -158,6 +158,7 @@ const FUZZ_TARGETS: &[(&str, &[&str])] = &[
     ("csv", &["-p", "custody-cli", "--bin", "custody", "import::fuzz::fuzz_csv"]),
     ("api", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_api"]),
     ("batch", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_batch"]),
+    ("proof", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_proof"]),
 ];
 
 fn fuzz(args: &[String]) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@ mod import;
 mod keys;
 mod progress;
 mod serve;
+mod sign;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -43,6 +44,15 @@ impl FormatArg {
 }
 
 #[derive(Subcommand)]
+enum SigningKeyAction {
+    /// A new key; never overwrites an existing file.
+    Create {
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Validate journal files; every error is printed as FILE:LINE:COLUMN: message.
     #[command(
@@ -73,8 +83,50 @@ enum Command {
         /// The entity, when reading from a database that holds several.
         #[arg(long)]
         entity: Option<String>,
+        /// Sign the statement with this entity key (`custody signing-key create`): JSON inside a
+        /// signed document with the signed head of the stored journal (docs/proofs.md).
+        #[arg(long, value_name = "KEY_FILE")]
+        sign: Option<PathBuf>,
         #[command(flatten)]
         db: Db,
+    },
+    /// Create an entity's Ed25519 signing key (FILE, mode 0600) and its public key (FILE.pub).
+    #[command(
+        name = "signing-key",
+        after_help = "Example:
+  custody signing-key create -o steel-producer.key"
+    )]
+    SigningKey {
+        #[command(subcommand)]
+        action: SigningKeyAction,
+    },
+    /// An entry's inclusion proof: the entry with its Merkle audit path to a signed head.
+    #[command(after_help = "Example:
+  custody proof sales --entity steel-producer --signing-key steel-producer.key")]
+    Proof {
+        /// An operation id, or #SEQ for any entry.
+        entry: String,
+        /// The entity, when the database holds several.
+        #[arg(long)]
+        entity: Option<String>,
+        /// The entity's signing key.
+        #[arg(long, value_name = "KEY_FILE")]
+        signing_key: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Check a signed statement, footprint or certificate, or an inclusion proof, without any
+    /// database; exit 0 when valid, 1 when not, naming what failed.
+    #[command(
+        name = "verify-statement",
+        after_help = "Example:
+  custody verify-statement statement.json --public-key steel-producer.key.pub"
+    )]
+    VerifyStatement {
+        file: PathBuf,
+        /// The signer's public key: 64 hex digits, or a file holding them.
+        #[arg(long)]
+        public_key: Option<String>,
     },
     /// Write a ledger as a journal that loads back to the identical ledger.
     #[command(after_help = "Example:\n  custody export examples/efi-h2-dri-eaf -o efi-copy.journal")]
@@ -293,7 +345,16 @@ async fn ledger_from(
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths } => check::run(&paths).await,
-        Command::Report { kind, paths, format, period, entity, db } => {
+        Command::Report { kind, paths, format: _, period, entity, db, sign: Some(key) } => {
+            if !paths.is_empty() {
+                bail!("--sign signs a statement of the stored journal: import the files, then sign without paths");
+            }
+            sign::signed_report(&kind, period.as_deref(), entity, &db, &key).await
+        }
+        Command::SigningKey { action: SigningKeyAction::Create { out } } => sign::create_key(&out),
+        Command::Proof { entry, entity, signing_key, db } => sign::proof(&entry, entity, &db, &signing_key).await,
+        Command::VerifyStatement { file, public_key } => sign::verify_statement(&file, public_key.as_deref()),
+        Command::Report { kind, paths, format, period, entity, db, sign: None } => {
             let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
             let spinner = progress::Spinner::start(&format!("computing the {kind} statement"));
             let rendered = custody_report::render_stated(&ledger, &kind, period.as_deref(), format.format());

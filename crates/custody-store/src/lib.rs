@@ -33,13 +33,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The hash chaining an entry to the one before it: SHA-256 over the previous hash, the entry
 /// text and the transaction text, separated by newlines, as lowercase hex.
 pub fn chain_hash(prev: &str, text: &str, tx_text: Option<&str>) -> String {
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(text.as_bytes());
-    h.update(b"\n");
-    h.update(tx_text.unwrap_or("").as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    custody_proof::entry_hash(prev, text, tx_text)
 }
 
 /// The last entry of a journal.

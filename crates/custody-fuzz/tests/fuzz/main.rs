@@ -6,6 +6,7 @@
 mod api;
 mod batch;
 mod journal;
+mod proof;
 
 use custody_fuzz::{corpus_dir, run, Budget, Target};
 
@@ -38,4 +39,9 @@ fn fuzz_batch() {
 fn fuzz_api() {
     let mut t = api::Target::new();
     fuzz("api", &["api"], 3_000, 4_096, api::DICT, &mut |d| t.run(d));
+}
+
+#[test]
+fn fuzz_proof() {
+    fuzz("proof", &["proof"], 3_000, 4_096, proof::DICT, &mut proof::target);
 }
