@@ -42,6 +42,21 @@ impl FormatArg {
     }
 }
 
+/// Formats of `custody report`: the statement formats, and `xlsx` for `report cbam` (written to
+/// `--output`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// `custody report`'s statements: the renderer's, and `cbam` (which needs `--site` and `--period`).
+fn report_kinds() -> Vec<&'static str> {
+    custody_report::KINDS.iter().copied().chain(["cbam"]).collect()
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Validate journal files; every error is printed as FILE:LINE:COLUMN: message.
@@ -55,18 +70,26 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Print a statement: ledger, balances, product-intensity, entity-emissions, eledger,
-    /// carbon-balance, pool, certificates, market-instruments, disclosure or purchased-goods.
+    /// carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods or
+    /// cbam (EU CBAM embedded emissions of one site: docs/cbam.md).
     #[command(after_help = "Example:\n  custody report entity-emissions examples/efi-h2-dri-eaf\n  \
-        custody report product-intensity --entity steel-producer --format json")]
+        custody report product-intensity --entity steel-producer --format json\n  \
+        custody report cbam examples/efi-h2-dri-eaf --site steel-plant --period 2025-01 --format xlsx -o cbam.xlsx")]
     Report {
         /// The statement.
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(custody_report::KINDS))]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(report_kinds()))]
         kind: String,
         /// Journal files or directories; without them, the ledger is read from the database.
         paths: Vec<PathBuf>,
-        /// Output format.
+        /// Output format (xlsx: cbam only, written to --output).
         #[arg(long, value_enum, default_value = "text")]
-        format: FormatArg,
+        format: ReportFormat,
+        /// The site (installation) a cbam statement is for.
+        #[arg(long)]
+        site: Option<String>,
+        /// Write here instead of standard output (required for xlsx).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
         /// The period to report (default: the latest period with activity, named in the output).
         #[arg(long)]
         period: Option<String>,
@@ -293,14 +316,36 @@ async fn ledger_from(
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths } => check::run(&paths).await,
-        Command::Report { kind, paths, format, period, entity, db } => {
+        Command::Report { kind, paths, format, site, output, period, entity, db } => {
+            let fmt = match format {
+                ReportFormat::Text => FormatArg::Text,
+                ReportFormat::Json => FormatArg::Json,
+                ReportFormat::Csv => FormatArg::Csv,
+                ReportFormat::Xlsx if kind != "cbam" => bail!("--format xlsx is for `report cbam` only"),
+                ReportFormat::Xlsx if output.is_none() => bail!("--format xlsx writes a file: give --output FILE"),
+                ReportFormat::Xlsx => FormatArg::Text,
+            };
+            let cbam_args = match (kind.as_str(), &site, &period) {
+                ("cbam", Some(s), Some(p)) => Some((s.clone(), p.clone())),
+                ("cbam", _, _) => bail!("`report cbam` needs --site SITE and --period PERIOD"),
+                (_, Some(_), _) => bail!("--site is for `report cbam` only"),
+                _ => None,
+            };
             let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
             let spinner = progress::Spinner::start(&format!("computing the {kind} statement"));
-            let rendered = custody_report::render_stated(&ledger, &kind, period.as_deref(), format.format());
+            let rendered = match &cbam_args {
+                Some((s, p)) if format == ReportFormat::Xlsx => custody_report::cbam_xlsx(&ledger, s, p),
+                Some((s, p)) => custody_report::render_cbam(&ledger, s, p, fmt.format()).map(String::into_bytes),
+                None => custody_report::render_stated(&ledger, &kind, period.as_deref(), fmt.format())
+                    .map(String::into_bytes),
+            };
             drop(spinner);
             match rendered {
                 Ok(out) => {
-                    print!("{out}");
+                    match output {
+                        Some(o) => std::fs::write(&o, out).with_context(|| format!("cannot write {}", o.display()))?,
+                        None => std::io::Write::write_all(&mut std::io::stdout(), &out)?,
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
