@@ -302,3 +302,30 @@ fn buyers_see_purchased_goods_by_claim_type_and_their_target() {
     assert!(fields["technology_or_low_carbon_input"]["missing"].is_string());
     assert!(fields["scrap_share"]["value"].as_str().unwrap().starts_with("78.57%"));
 }
+
+#[test]
+fn report_cbam_writes_json_and_an_xlsx_file_and_needs_site_and_period() {
+    let o = custody(&["report", "cbam", &example(), "--site", "steel-plant", "--period", "2025-01", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["goods"][0]["item"], "steel");
+    assert_eq!(v["goods"][0]["see_direct_tCO2e_per_t"].to_string(), "0.074756"); // 31,098.38 t / 416,000 t
+    let dir = temp_dir("cbam");
+    let file = dir.join("cbam.xlsx");
+    let args = ["report", "cbam", &example(), "--site", "steel-plant", "--period", "2025-01", "--format", "xlsx"];
+    let o = custody(&[&args[..], &["-o", file.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(&std::fs::read(&file).unwrap()[..2], b"PK", "an xlsx is a zip file");
+    let o = custody(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("give --output FILE"), "{}", stderr(&o));
+    let o = custody(&["report", "cbam", &example(), "--period", "2025-01"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("needs --site SITE and --period PERIOD"), "{}", stderr(&o));
+    let o = custody(&["report", "cbam", &example(), "--site", "mars", "--period", "2025-01"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("site `mars` is not declared"), "{}", stderr(&o));
+    let o = custody(&["report", "balances", &example(), "--format", "xlsx", "-o", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("for `report cbam` only"), "{}", stderr(&o));
+}
