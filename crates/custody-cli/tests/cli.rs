@@ -305,7 +305,8 @@ fn buyers_see_purchased_goods_by_claim_type_and_their_target() {
 
 #[test]
 fn report_cbam_writes_json_and_an_xlsx_file_and_needs_site_and_period() {
-    let o = custody(&["report", "cbam", &example(), "--site", "steel-plant", "--period", "2025-01", "--format", "json"]);
+    let o =
+        custody(&["report", "cbam", &example(), "--site", "steel-plant", "--period", "2025-01", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["goods"][0]["item"], "steel");
