@@ -3,6 +3,7 @@
 //! the stored journal has errors, 2 usage or I/O).
 
 mod assess;
+mod catenax;
 mod check;
 mod db;
 mod import;
@@ -99,9 +100,15 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Write a ledger as a journal that loads back to the identical ledger.
-    #[command(after_help = "Example:\n  custody export examples/efi-h2-dri-eaf -o efi-copy.journal")]
+    /// Write a ledger as a journal that loads back to the identical ledger (or, with `catenax`, an
+    /// item's footprint as a Catena-X PCF document: docs/catenax.md).
+    #[command(
+        after_help = "Example:\n  custody export examples/efi-h2-dri-eaf -o efi-copy.journal",
+        args_conflicts_with_subcommands = true
+    )]
     Export {
+        #[command(subcommand)]
+        catenax: Option<catenax::ExportAs>,
         /// Journal files or directories; without them, the ledger is read from the database.
         paths: Vec<PathBuf>,
         /// Write here instead of standard output.
@@ -113,10 +120,16 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Load journal files (one entity each) and CSV files into the database. Idempotent.
-    #[command(after_help = "Example:\n  custody import examples/csv-import\n  \
-        custody import my-purchases.csv --entity mini-mill --database-url sqlite://custody.db")]
+    /// Load journal files (one entity each) and CSV files into the database. Idempotent. With
+    /// `catenax`, Catena-X PCF documents booked as purchases (docs/catenax.md).
+    #[command(
+        after_help = "Example:\n  custody import examples/csv-import\n  \
+        custody import my-purchases.csv --entity mini-mill --database-url sqlite://custody.db",
+        args_conflicts_with_subcommands = true
+    )]
     Import {
+        #[command(subcommand)]
+        catenax: Option<catenax::ImportFrom>,
         /// Journal files or directories, and CSV files (see docs/import.md).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -354,7 +367,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Export { paths, output, entity, db } => {
+        Command::Export { catenax: Some(c), .. } => catenax::export(c).await,
+        Command::Export { catenax: None, paths, output, entity, db } => {
             let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
             let text = custody_journal::export(&ledger);
             match output {
@@ -363,7 +377,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { paths, entity, batch, db } => {
+        Command::Import { catenax: Some(c), .. } => catenax::import(c).await,
+        Command::Import { catenax: None, paths, entity, batch, db } => {
             let registry = db.registry().await?;
             import::run(&registry, &paths, entity.as_deref(), batch.max(1), false).await
         }
