@@ -29,7 +29,9 @@ fn declared_for(per: Unit) -> (DeclaredUnit, Unit) {
 /// kg of gas per one declared unit.
 fn per_unit(i: &Intensity, declared: Unit) -> Result<Q, CatenaxError> {
     let g = i.grams_per_base().map_err(|_| CatenaxError::Invalid("an intensity out of range".into()))?;
-    Ok(g * declared.base / exact::q(1000))
+    exact::mul(g, declared.base)
+        .and_then(|x| exact::div(x, exact::q(1000)))
+        .map_err(|_| CatenaxError::Invalid("an intensity out of range".into()))
 }
 
 /// How many declared units a quantity is (through the item's density across mass and volume).
@@ -40,8 +42,12 @@ fn in_units(m: &Measure, declared: Unit, item: &Item) -> Option<Q> {
     }
     let density = item.density?.per_base().ok()?; // g per m3
     match (m.unit.dimension, declared.dimension) {
-        (Dimension::Mass, Dimension::Volume) => Some(base / density / declared.base),
-        (Dimension::Volume, Dimension::Mass) => Some(base * density / declared.base),
+        (Dimension::Mass, Dimension::Volume) => {
+            exact::div(base, density).and_then(|x| exact::div(x, declared.base)).ok()
+        }
+        (Dimension::Volume, Dimension::Mass) => {
+            exact::mul(base, density).and_then(|x| exact::div(x, declared.base)).ok()
+        }
         _ => None,
     }
 }
@@ -52,12 +58,15 @@ fn purchased(ledger: &Ledger, item: &Item, op_id: &str, r: &Receipt, scope: &Sco
     let mass = match declared.dimension {
         Dimension::Mass => Some(declared.base / exact::q(1000)),
         Dimension::Energy => Some(exact::q(0)),
-        Dimension::Volume => item.density.and_then(|d| d.per_base().ok()).map(|d| d * declared.base / exact::q(1000)),
+        Dimension::Volume => item
+            .density
+            .and_then(|d| d.per_base().ok())
+            .and_then(|d| exact::mul(d, declared.base).and_then(|x| exact::div(x, exact::q(1000))).ok()),
     };
     let content = match (&r.content, &r.quantity) {
-        (Some(c), Some(q)) => {
-            in_units(q, declared, item).filter(|u| *u > exact::q(0)).map(|u| c.grams / exact::q(1000) / u)
-        }
+        (Some(c), Some(q)) => in_units(q, declared, item)
+            .filter(|u| *u > exact::q(0))
+            .and_then(|u| exact::div(c.grams, exact::q(1000)).and_then(|x| exact::div(x, u)).ok()),
         _ => None,
     };
     // `catenax:ID:vN` is the id the importer gives; another purchase keeps its own id.

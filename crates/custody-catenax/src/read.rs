@@ -5,6 +5,7 @@ use crate::paths::{get, path, Field, Version};
 use crate::{CatenaxError, DeclaredUnit, Footprint};
 use custody_core::exact::{self, Q};
 use custody_core::id::check_id;
+use num_traits::CheckedAdd;
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -32,11 +33,26 @@ fn text(doc: &Value, v: Version, f: Field, name: &'static str) -> Result<String,
     }
 }
 
+/// The range a figure is read in: at most 10^15 in size and 18 decimal places (what the writer
+/// writes); conversions are checked, and one out of range is an error, never a wrong number.
+pub(crate) fn in_range(q: Q) -> bool {
+    let den = q.denom().abs();
+    den <= 1_000_000_000_000_000_000 && q.numer().checked_abs().is_some_and(|n| n / den <= 1_000_000_000_000_000)
+}
+
 fn number(doc: &Value, v: Version, f: Field, name: &'static str) -> Result<Option<Q>, CatenaxError> {
     match path(v, f).and_then(|p| get(doc, &p)) {
         None | Some(Value::Null) => Ok(None),
-        Some(x) => decimal(x).map(Some).ok_or(CatenaxError::NotANumber(name)),
+        Some(x) => match decimal(x) {
+            Some(q) if in_range(q) => Ok(Some(q)),
+            Some(_) => Err(CatenaxError::Invalid(format!("{name} is out of range (at most 10^15, 18 decimals)"))),
+            None => Err(CatenaxError::NotANumber(name)),
+        },
     }
+}
+
+pub(crate) fn range<T>(r: Result<T, exact::Overflow>) -> Result<T, CatenaxError> {
+    r.map_err(|_| CatenaxError::Invalid("a number out of range".into()))
 }
 
 fn strings(doc: &Value, v: Version, f: Field) -> Vec<String> {
@@ -60,6 +76,9 @@ pub fn read(doc: &Value) -> Result<Footprint, CatenaxError> {
     }
     let pcf_excluding = number(doc, v, Field::PcfExcluding, "pcfExcludingBiogenicUptake")?
         .ok_or(CatenaxError::Missing("pcfExcludingBiogenicUptake"))?;
+    if pcf_excluding < Q::from_integer(0) {
+        return Err(CatenaxError::Invalid("pcfExcludingBiogenicUptake is zero or more".into()));
+    }
     let biogenic_uptake = number(doc, v, Field::BiogenicUptake, "biogenicCO2Uptake")?;
     if biogenic_uptake.is_some_and(|u| u > Q::from_integer(0)) {
         return Err(CatenaxError::Invalid("biogenicCO2Uptake is a removal: zero or negative".into()));
@@ -74,6 +93,15 @@ pub fn read(doc: &Value) -> Result<Footprint, CatenaxError> {
             (Ok(a), Ok(b)) => Some((a, b)),
             _ => None,
         };
+    let mass_per_declared_unit = number(doc, v, Field::MassPerDeclaredUnit, "productMassPerDeclaredUnit")?;
+    let carbon_content_total = number(doc, v, Field::CarbonContentTotal, "carbonContentTotal")?;
+    for (name, q) in
+        [("productMassPerDeclaredUnit", mass_per_declared_unit), ("carbonContentTotal", carbon_content_total)]
+    {
+        if q.is_some_and(|q| q < Q::from_integer(0)) {
+            return Err(CatenaxError::Invalid(format!("{name} is zero or more")));
+        }
+    }
     Ok(Footprint {
         version: v,
         id: text(doc, v, Field::Id, "id")?,
@@ -84,11 +112,11 @@ pub fn read(doc: &Value) -> Result<Footprint, CatenaxError> {
         product_ids: strings(doc, v, Field::ProductIds),
         declared_unit: DeclaredUnit::parse(&unit_text),
         declared_amount,
-        mass_per_declared_unit: number(doc, v, Field::MassPerDeclaredUnit, "productMassPerDeclaredUnit")?,
+        mass_per_declared_unit,
         pcf_excluding,
         pcf_including: number(doc, v, Field::PcfIncluding, "pcfIncludingBiogenicUptake")?,
         biogenic_uptake,
-        carbon_content_total: number(doc, v, Field::CarbonContentTotal, "carbonContentTotal")?,
+        carbon_content_total,
         gwp,
         reference_period,
     })
@@ -156,7 +184,7 @@ pub fn to_journal(fp: &Footprint, b: &Booking) -> Result<(String, Vec<String>), 
     let (unit, per_unit, density) = match (fp.declared_unit.ledger_unit(), mass) {
         (Some((u, m3)), _) if m3 > zero => {
             let m = mass.ok_or(CatenaxError::Missing("productMassPerDeclaredUnit (to hold a volume by mass)"))?;
-            (u, fp.declared_amount, Some(m / (fp.declared_amount * m3)))
+            (u, fp.declared_amount, Some(range(exact::mul(fp.declared_amount, m3).and_then(|v| exact::div(m, v)))?))
         }
         (Some((u, _)), _) => (u, fp.declared_amount, None),
         (None, Some(m)) => {
@@ -174,20 +202,24 @@ pub fn to_journal(fp: &Footprint, b: &Booking) -> Result<(String, Vec<String>), 
         }
     };
     if let (Some(i), Some(u)) = (fp.pcf_including, fp.biogenic_uptake) {
-        if i != fp.pcf_excluding + u {
+        if fp.pcf_excluding.checked_add(&u) != Some(i) {
             warn.push(format!(
                 "pcfIncludingBiogenicUptake {} is not pcfExcludingBiogenicUptake + biogenicCO2Uptake ({}): the ledger keeps the two parts",
                 dec(i),
-                dec(fp.pcf_excluding + u)
+                fp.pcf_excluding.checked_add(&u).map_or_else(|| "out of range".into(), dec)
             ));
         }
     }
     let (qty, qunit) = &b.quantity;
+    if !in_range(*qty) {
+        return Err(CatenaxError::Invalid("the quantity is out of range (at most 10^15, 18 decimals)".into()));
+    }
     let qty_units = custody_core::units::Unit::parse(qunit)
         .zip(custody_core::units::Unit::parse(unit))
         .filter(|(a, b)| a.dimension == b.dimension)
-        .map(|(a, bu)| *qty * a.base / bu.base)
+        .map(|(a, bu)| exact::mul(*qty, a.base).and_then(|x| exact::div(x, bu.base)))
         .ok_or_else(|| CatenaxError::Invalid(format!("quantity unit `{qunit}` is not a unit of `{unit}`")))?;
+    let qty_units = range(qty_units)?;
     let supplier = b.supplier.clone().unwrap_or_else(|| ledger_id(&fp.company_ids, &fp.company_name));
     let item = b.item.clone().unwrap_or_else(|| ledger_id(&fp.product_ids, &fp.product_name));
     let id = match &b.id {
@@ -225,12 +257,16 @@ pub fn to_journal(fp: &Footprint, b: &Booking) -> Result<(String, Vec<String>), 
     if check_id(&fp.id).is_ok() {
         let _ = writeln!(o, "  lot {}", fp.id);
     }
-    let _ = writeln!(o, "  factor {} kgCO2e/{unit}", dec(fp.pcf_excluding / per_unit));
+    let _ = writeln!(o, "  factor {} kgCO2e/{unit}", dec(range(exact::div(fp.pcf_excluding, per_unit))?));
     if let Some(u) = fp.biogenic_uptake {
-        let _ = writeln!(o, "  biogenic-uptake {} kgCO2/{unit}", dec(u / per_unit));
+        let _ = writeln!(o, "  biogenic-uptake {} kgCO2/{unit}", dec(range(exact::div(u, per_unit))?));
     }
     if let Some(c) = fp.carbon_content_total {
-        let _ = writeln!(o, "  content {} kgC", dec(c / per_unit * qty_units));
+        let _ = writeln!(
+            o,
+            "  content {} kgC",
+            dec(range(exact::div(c, per_unit).and_then(|x| exact::mul(x, qty_units)))?)
+        );
     }
     Ok((o, warn))
 }

@@ -3,8 +3,10 @@
 //! breakdowns removed (they would contradict the ledger's totals).
 
 use crate::paths::{get, path, remove, set, Field, Version};
+use crate::read::range;
 use crate::{CatenaxError, Footprint};
 use custody_core::exact::{self, Q};
+use num_traits::CheckedAdd;
 use serde_json::Value;
 
 fn num(q: Q) -> Value {
@@ -87,16 +89,19 @@ pub fn write(fp: &Footprint, template: &Value, created: &str) -> Result<Value, C
     put(Field::DeclaredUnit, Value::String(fp.declared_unit.as_str().to_string()));
     // 7.0.0 values are per one declared unit.
     let amount = if v == Version::V7 { Q::from_integer(1) } else { fp.declared_amount };
-    let scale = amount / fp.declared_amount;
+    let scale = range(exact::div(amount, fp.declared_amount))?;
+    let scaled = |q: Q| range(exact::mul(q, scale));
     put(Field::DeclaredAmount, num(amount));
     if let Some(m) = fp.mass_per_declared_unit {
-        put(Field::MassPerDeclaredUnit, num(m * scale));
+        put(Field::MassPerDeclaredUnit, num(scaled(m)?));
     }
-    put(Field::PcfExcluding, num(fp.pcf_excluding * scale));
+    put(Field::PcfExcluding, num(scaled(fp.pcf_excluding)?));
     let uptake = fp.biogenic_uptake.unwrap_or_else(|| Q::from_integer(0));
-    put(Field::PcfIncluding, num((fp.pcf_excluding + uptake) * scale));
+    let including =
+        fp.pcf_excluding.checked_add(&uptake).ok_or_else(|| CatenaxError::Invalid("a number out of range".into()))?;
+    put(Field::PcfIncluding, num(scaled(including)?));
     match fp.biogenic_uptake {
-        Some(u) => put(Field::BiogenicUptake, num(u * scale)),
+        Some(u) => put(Field::BiogenicUptake, num(scaled(u)?)),
         None => {
             if let Some(p) = path(v, Field::BiogenicUptake) {
                 remove(&mut doc, &p);
@@ -105,7 +110,7 @@ pub fn write(fp: &Footprint, template: &Value, created: &str) -> Result<Value, C
     }
     if let Some(c) = fp.carbon_content_total {
         if let Some(p) = path(v, Field::CarbonContentTotal) {
-            set(&mut doc, &p, num(c * scale));
+            set(&mut doc, &p, num(scaled(c)?));
         }
     }
     let mut put = |f: Field, value: Value| {
