@@ -2,7 +2,8 @@
 //! purchase in the period, exactly as booked), or else a product sold in the period (its
 //! cradle-to-gate intensity per kg from the product-intensity statement).
 
-use crate::{CatenaxError, DeclaredUnit, Footprint, Version};
+use crate::model::{CatenaxError, DeclaredUnit, Footprint};
+use crate::paths::Version;
 use custody_core::exact::{self, Q};
 use custody_core::model::{format_date, Item, Origin};
 use custody_core::ops::{Operation, Receipt};

@@ -1,8 +1,8 @@
 //! A Catena-X PCF document (any supported version) read into a [`Footprint`], and a footprint
 //! written as journal text that books it as a purchase (`docs/catenax.md`).
 
+use crate::model::{CatenaxError, DeclaredUnit, Footprint};
 use crate::paths::{get, path, Field, Version};
-use crate::{CatenaxError, DeclaredUnit, Footprint};
 use custody_core::exact::{self, Q};
 use custody_core::id::check_id;
 use num_traits::CheckedAdd;

@@ -2,9 +2,9 @@
 //! ledger holds written from the footprint, and the template's emission and carbon-content
 //! breakdowns removed (they would contradict the ledger's totals).
 
+use crate::model::{CatenaxError, Footprint};
 use crate::paths::{get, path, remove, set, Field, Version};
 use crate::read::range;
-use crate::{CatenaxError, Footprint};
 use custody_core::exact::{self, Q};
 use num_traits::CheckedAdd;
 use serde_json::Value;

@@ -109,13 +109,14 @@ fn import_is_idempotent_and_reports_from_the_database_match_the_files() {
     let dir = temp_dir("import");
     let url = db_url(&dir);
     let first = custody(&["import", &example(), "--database-url", &url]);
+    // 42: the EFI journal's definitions (with its one site), periods and operations.
     assert!(first.status.success(), "{}", stderr(&first));
-    assert_eq!(stdout(&first).trim(), "imported: 41 entries written, 0 already present");
+    assert_eq!(stdout(&first).trim(), "imported: 42 entries written, 0 already present");
     let again = custody(&["import", &example(), "--database-url", &url]);
-    assert_eq!(stdout(&again).trim(), "imported: 0 entries written, 41 already present");
+    assert_eq!(stdout(&again).trim(), "imported: 0 entries written, 42 already present");
     let verify = custody(&["verify", "--database-url", &url]);
     assert!(verify.status.success(), "{}", stdout(&verify));
-    assert!(stdout(&verify).starts_with("steel-producer: ok, 41 entries, 17 transactions"), "{}", stdout(&verify));
+    assert!(stdout(&verify).starts_with("steel-producer: ok, 42 entries, 17 transactions"), "{}", stdout(&verify));
     for kind in ["balances", "entity-emissions", "product-intensity", "eledger", "carbon-balance", "ledger"] {
         let from_db = custody(&["report", kind, "--database-url", &url, "--format", "json"]);
         let from_file = custody(&["report", kind, &example(), "--format", "json"]);
