@@ -61,10 +61,11 @@ fn ledger_of(journal: &str) -> custody_core::Ledger {
 }
 
 /// The fields that survive the round trip (docs/catenax.md, "lossless").
-fn overlap(
-    f: &Footprint,
-) -> (String, Q, String, String, String, Q, Option<Q>, Q, Option<Q>, Option<Q>, Option<String>) {
-    (
+#[derive(Debug, PartialEq, Eq)]
+struct Overlap(String, Q, String, String, String, Q, Option<Q>, Q, Option<Q>, Option<Q>, Option<String>);
+
+fn overlap(f: &Footprint) -> Overlap {
+    Overlap(
         f.id.clone(),
         f.pcf_version,
         f.company_name.clone(),

@@ -523,7 +523,8 @@ pub struct CbamGood {
     /// Combined Nomenclature code: 4, 6 or 8 digits, no spaces.
     pub cn_code: Option<String>,
     pub category: Option<GoodsCategory>,
-    pub embedded: Option<Embedded>,
+    /// Boxed: most items are no precursor, and `Item` stays small.
+    pub embedded: Option<Box<Embedded>>,
 }
 
 /// A site of the company and, for the EU CBAM, its installation data (Implementing Regulation

@@ -89,7 +89,7 @@ pub fn print_entry(entry: &Entry) -> String {
             if let Some(c) = it.cbam.category {
                 line(&mut o, "goods-category", quote(c.as_str()));
             }
-            if let Some(e) = it.cbam.embedded {
+            if let Some(e) = it.cbam.embedded.as_deref() {
                 let source = if e.default_values { "default" } else { "actual" };
                 line(&mut o, "embedded", format!("{} {} tCO2e/t {source}", dec(e.direct), dec(e.indirect)));
             }

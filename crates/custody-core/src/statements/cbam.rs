@@ -206,7 +206,7 @@ pub fn cbam(ledger: &Ledger, scope: &Scope, site: &str) -> Result<CbamStatement,
         for (p, grams) in &consumed {
             let pi = ledger.item(p).expect("consumed items are defined");
             let quantity_per_t = per_t(Q::from_integer(*grams));
-            if let Some(e) = pi.cbam.embedded {
+            if let Some(e) = pi.cbam.embedded.as_deref() {
                 see_direct += quantity_per_t * e.direct;
                 see_indirect += quantity_per_t * e.indirect;
                 if e.default_values {
@@ -219,7 +219,7 @@ pub fn cbam(ledger: &Ledger, scope: &Scope, site: &str) -> Result<CbamStatement,
                 category: pi.cbam.category,
                 quantity_per_t,
                 suppliers: suppliers(ledger, p),
-                embedded: pi.cbam.embedded,
+                embedded: pi.cbam.embedded.as_deref().copied(),
             });
         }
         let total = see_direct + see_indirect;

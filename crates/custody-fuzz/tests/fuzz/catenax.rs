@@ -34,13 +34,16 @@ pub const DICT: &[&str] = &[
 /// The fields export must give back (as in `custody-catenax`'s sample tests), per one declared
 /// unit and to 12 decimals (conversions are written with 18); a unit the ledger does not hold
 /// comes back per kilogram. `None` where a figure is out of the exact range.
-fn overlap(f: &Footprint) -> Option<(String, String, String, String, String, Option<String>, Option<String>)> {
+#[derive(Debug, PartialEq, Eq)]
+struct Overlap(String, String, String, String, String, Option<String>, Option<String>);
+
+fn overlap(f: &Footprint) -> Option<Overlap> {
     let (unit, per) = match f.declared_unit.ledger_unit() {
         Some(_) => (f.declared_unit.as_str().to_string(), f.declared_amount),
         None => ("kilogram".to_string(), f.mass_per_declared_unit?),
     };
     let d = |q: Q| exact::div(q, per).ok().map(|x| exact::format_decimal(x, 12));
-    Some((
+    Some(Overlap(
         f.id.clone(),
         f.company_name.clone(),
         f.product_name.clone(),

@@ -57,7 +57,7 @@ pub(super) fn item_cbam(b: &mut Block) -> R<CbamGood> {
         }
         Ok(Embedded { direct, indirect, default_values })
     })?;
-    Ok(CbamGood { cn_code, category, embedded })
+    Ok(CbamGood { cn_code, category, embedded: embedded.map(Box::new) })
 }
 
 /// `site ID "Name"` with `city`, `country`, `unlocode`, `coordinates LAT LON` and `default`.

@@ -39,7 +39,7 @@ fn sites_and_cbam_fields_read_and_round_trip_through_export() {
     let pig = l.item("pig").unwrap();
     assert_eq!(pig.cbam.cn_code.as_deref(), Some("72011011"));
     assert_eq!(pig.cbam.category, Some(GoodsCategory::PigIron));
-    let e = pig.cbam.embedded.unwrap();
+    let e = *pig.cbam.embedded.clone().unwrap();
     assert_eq!(
         (e.direct, e.indirect, e.default_values),
         (parse_decimal("1.8").unwrap(), parse_decimal("0.25").unwrap(), true)
