@@ -315,3 +315,72 @@ fn the_workbook_has_the_summary_tab_and_every_figure() {
     let steel = range.rows().find(|r| cell_text(r.first()) == "steel").unwrap();
     close("xlsx direct", cell_number(steel.get(4)), (d("82682.28") - d("57315.4") + d("5731.5")) / d("416000"));
 }
+
+/// A journal with `values.len()` goods made in one production at site `s`, allocated by value.
+fn generated(values: &[u32], tonnes: &[u32], co2_t: u32, captured_pct: u32, mwh: u32) -> String {
+    let mut j = String::from(
+        "entity e \"E\"\n  ratios molar\n  gwp ar6\ncounterparty grid \"Grid\"\ncounterparty ore-co \"Ore\"\ncounterparty store \"Store\"\n\
+         site s \"S\"\n  default\nitem ore \"Ore\"\n  category raw-material\nitem power \"Power\"\n  category electricity\n\
+         period p 2025-01-01 2025-12-31\n",
+    );
+    for i in 0..values.len() {
+        j += &format!("item g{i} \"G{i}\"\n  category product\n  goods-category \"Crude steel\"\n");
+    }
+    j += &format!("2025-01-02 purchase b1\n  supplier ore-co\n  item ore\n  quantity 1000 t\n  content {} tC\n", co2_t);
+    j += &format!(
+        "2025-01-02 purchase b2\n  supplier grid\n  item power\n  quantity {} MWh\n  factor 350 gCO2/kWh\n",
+        mwh.max(1)
+    );
+    j += &format!("2025-01-03 consume c\n  use ore 1000 t\n  use power {} MWh\n", mwh.max(1));
+    j += &format!("2025-01-04 emit e1\n  emission {co2_t} tCO2\n");
+    if captured_pct > 0 {
+        j += &format!(
+            "2025-01-05 capture cc\n  operator store\n  captured {}.{:02} tCO2\n",
+            co2_t * captured_pct / 100,
+            (co2_t * captured_pct) % 100
+        );
+    }
+    j += "2025-01-06 produce m\n  allocation value\n";
+    for (i, (v, t)) in values.iter().zip(tonnes).enumerate() {
+        j += &format!("  output g{i} {t} t value {v}\n");
+    }
+    j
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// What the goods carry adds up to what the installation emitted and consumed, exactly: the
+    /// shares of a period sum to one whatever the allocation key's weights.
+    #[test]
+    fn the_goods_add_up_to_the_installation(
+        goods in proptest::collection::vec((1u32..1000, 1u32..5000), 1..4),
+        co2_t in 1u32..3000,
+        captured_pct in 0u32..90,
+        mwh in 1u32..2000,
+    ) {
+        let (values, tonnes): (Vec<u32>, Vec<u32>) = goods.into_iter().unzip();
+        let l = load("gen.journal", &generated(&values, &tonnes, co2_t, captured_pct, mwh));
+        let scope = custody_core::statements::Scope::resolve(&l, Some("p")).unwrap();
+        let st = custody_core::statements::cbam(&l, &scope, "s").unwrap();
+        proptest::prop_assert_eq!(st.goods.len(), values.len());
+        let t = |g: &custody_core::statements::CbamGoodLine| Q::new(g.quantity_g as i128, 1_000_000);
+        let one: Q = st.goods.iter().map(|g| g.share).sum();
+        proptest::prop_assert_eq!(one, Q::from_integer(1));
+        let direct: Q = st.goods.iter().map(|g| g.see_direct * t(g)).sum();
+        proptest::prop_assert_eq!(direct * Q::from_integer(1_000_000), st.totals.direct_gross + st.totals.ccs);
+        let indirect: Q = st.goods.iter().map(|g| g.see_indirect * t(g)).sum();
+        proptest::prop_assert_eq!(indirect * Q::from_integer(1_000_000), st.totals.electricity_co2);
+        let mwh_sum: Q = st.goods.iter().map(|g| g.electricity_mwh_per_t * t(g)).sum();
+        proptest::prop_assert_eq!(mwh_sum, Q::from_integer(mwh as i128));
+        // The reference model: the gross is the emit line as written, in grams of CO2 (molar ratios
+        // make the ledger's gram of carbon an inexact gram of CO2: within one gram of carbon).
+        let gross = st.totals.direct_gross - Q::from_integer(co2_t as i128 * 1_000_000);
+        proptest::prop_assert!(custody_core::exact::abs_q(gross) <= Q::new(44_009, 12_011), "gross off by {gross}");
+        // Value shares, to the gram of allocation.
+        let vsum: u32 = values.iter().sum();
+        for (g, v) in st.goods.iter().zip(&values) {
+            let want = Q::new(*v as i128, vsum as i128);
+            proptest::prop_assert!(custody_core::exact::abs_q(g.share - want) < Q::new(1, 1_000), "share {} vs {want}", g.share);
+        }
+    }
+}
