@@ -4,7 +4,7 @@
 //! - `cargo xtask bench [--baseline REV] [--days N] [--runs N]`: times `custody check` and
 //!   `custody report` on a generated journal of a year of daily operations, for this tree and, with
 //!   `--baseline`, for another revision built side by side in a git worktree; prints the ratios.
-//! - `cargo xtask fuzz [--secs N] [--target journal|csv|api|batch] [--seed S] [--release]`: runs
+//! - `cargo xtask fuzz [--secs N] [--target journal|csv|catenax|api|batch|proof] [--seed S] [--release]`: runs
 //!   the fuzz targets (docs/fuzzing.md) for N seconds each (default 60), one after the other,
 //!   writing minimised failures into `fuzz/corpus/TARGET/`; prints executions per target.
 
@@ -156,6 +156,7 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
 const FUZZ_TARGETS: &[(&str, &[&str])] = &[
     ("journal", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_journal"]),
     ("csv", &["-p", "custody-cli", "--bin", "custody", "import::fuzz::fuzz_csv"]),
+    ("catenax", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_catenax"]),
     ("api", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_api"]),
     ("batch", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_batch"]),
     ("proof", &["-p", "custody-fuzz", "--test", "fuzz", "fuzz_proof"]),

@@ -3,6 +3,7 @@
 //! the stored journal has errors, 2 usage or I/O).
 
 mod assess;
+mod catenax;
 mod check;
 mod db;
 mod import;
@@ -43,6 +44,21 @@ impl FormatArg {
     }
 }
 
+/// Formats of `custody report`: the statement formats, and `xlsx` for `report cbam` (written to
+/// `--output`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// `custody report`'s statements: the renderer's, and `cbam` (which needs `--site` and `--period`).
+fn report_kinds() -> Vec<&'static str> {
+    custody_report::KINDS.iter().copied().chain(["cbam"]).collect()
+}
+
 #[derive(Subcommand)]
 enum SigningKeyAction {
     /// A new key; never overwrites an existing file.
@@ -65,18 +81,26 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Print a statement: ledger, balances, product-intensity, entity-emissions, eledger,
-    /// carbon-balance, pool, certificates, market-instruments, disclosure or purchased-goods.
+    /// carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods or
+    /// cbam (EU CBAM embedded emissions of one site: docs/cbam.md).
     #[command(after_help = "Example:\n  custody report entity-emissions examples/efi-h2-dri-eaf\n  \
-        custody report product-intensity --entity steel-producer --format json")]
+        custody report product-intensity --entity steel-producer --format json\n  \
+        custody report cbam examples/efi-h2-dri-eaf --site steel-plant --period 2025-01 --format xlsx -o cbam.xlsx")]
     Report {
         /// The statement.
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(custody_report::KINDS))]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(report_kinds()))]
         kind: String,
         /// Journal files or directories; without them, the ledger is read from the database.
         paths: Vec<PathBuf>,
-        /// Output format.
+        /// Output format (xlsx: cbam only, written to --output).
         #[arg(long, value_enum, default_value = "text")]
-        format: FormatArg,
+        format: ReportFormat,
+        /// The site (installation) a cbam statement is for.
+        #[arg(long)]
+        site: Option<String>,
+        /// Write here instead of standard output (required for xlsx).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
         /// The period to report (default: the latest period with activity, named in the output).
         #[arg(long)]
         period: Option<String>,
@@ -128,9 +152,15 @@ enum Command {
         #[arg(long)]
         public_key: Option<String>,
     },
-    /// Write a ledger as a journal that loads back to the identical ledger.
-    #[command(after_help = "Example:\n  custody export examples/efi-h2-dri-eaf -o efi-copy.journal")]
+    /// Write a ledger as a journal that loads back to the identical ledger (or, with `catenax`, an
+    /// item's footprint as a Catena-X PCF document: docs/catenax.md).
+    #[command(
+        after_help = "Example:\n  custody export examples/efi-h2-dri-eaf -o efi-copy.journal",
+        args_conflicts_with_subcommands = true
+    )]
     Export {
+        #[command(subcommand)]
+        catenax: Option<catenax::ExportAs>,
         /// Journal files or directories; without them, the ledger is read from the database.
         paths: Vec<PathBuf>,
         /// Write here instead of standard output.
@@ -142,10 +172,16 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Load journal files (one entity each) and CSV files into the database. Idempotent.
-    #[command(after_help = "Example:\n  custody import examples/csv-import\n  \
-        custody import my-purchases.csv --entity mini-mill --database-url sqlite://custody.db")]
+    /// Load journal files (one entity each) and CSV files into the database. Idempotent. With
+    /// `catenax`, Catena-X PCF documents booked as purchases (docs/catenax.md).
+    #[command(
+        after_help = "Example:\n  custody import examples/csv-import\n  \
+        custody import my-purchases.csv --entity mini-mill --database-url sqlite://custody.db",
+        args_conflicts_with_subcommands = true
+    )]
     Import {
+        #[command(subcommand)]
+        catenax: Option<catenax::ImportFrom>,
         /// Journal files or directories, and CSV files (see docs/import.md).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -345,7 +381,7 @@ async fn ledger_from(
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths } => check::run(&paths).await,
-        Command::Report { kind, paths, format: _, period, entity, db, sign: Some(key) } => {
+        Command::Report { kind, paths, format: _, site: _, output: _, period, entity, db, sign: Some(key) } => {
             if !paths.is_empty() {
                 bail!("--sign signs a statement of the stored journal: import the files, then sign without paths");
             }
@@ -354,14 +390,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SigningKey { action: SigningKeyAction::Create { out } } => sign::create_key(&out),
         Command::Proof { entry, entity, signing_key, db } => sign::proof(&entry, entity, &db, &signing_key).await,
         Command::VerifyStatement { file, public_key } => sign::verify_statement(&file, public_key.as_deref()),
-        Command::Report { kind, paths, format, period, entity, db, sign: None } => {
+        Command::Report { kind, paths, format, site, output, period, entity, db, sign: None } => {
+            let fmt = match format {
+                ReportFormat::Text => FormatArg::Text,
+                ReportFormat::Json => FormatArg::Json,
+                ReportFormat::Csv => FormatArg::Csv,
+                ReportFormat::Xlsx if kind != "cbam" => bail!("--format xlsx is for `report cbam` only"),
+                ReportFormat::Xlsx if output.is_none() => bail!("--format xlsx writes a file: give --output FILE"),
+                ReportFormat::Xlsx => FormatArg::Text,
+            };
+            let cbam_args = match (kind.as_str(), &site, &period) {
+                ("cbam", Some(s), Some(p)) => Some((s.clone(), p.clone())),
+                ("cbam", _, _) => bail!("`report cbam` needs --site SITE and --period PERIOD"),
+                (_, Some(_), _) => bail!("--site is for `report cbam` only"),
+                _ => None,
+            };
             let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
             let spinner = progress::Spinner::start(&format!("computing the {kind} statement"));
-            let rendered = custody_report::render_stated(&ledger, &kind, period.as_deref(), format.format());
+            let rendered = match &cbam_args {
+                Some((s, p)) if format == ReportFormat::Xlsx => custody_report::cbam_xlsx(&ledger, s, p),
+                Some((s, p)) => custody_report::render_cbam(&ledger, s, p, fmt.format()).map(String::into_bytes),
+                None => custody_report::render_stated(&ledger, &kind, period.as_deref(), fmt.format())
+                    .map(String::into_bytes),
+            };
             drop(spinner);
             match rendered {
                 Ok(out) => {
-                    print!("{out}");
+                    match output {
+                        Some(o) => std::fs::write(&o, out).with_context(|| format!("cannot write {}", o.display()))?,
+                        None => std::io::Write::write_all(&mut std::io::stdout(), &out)?,
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
@@ -370,7 +428,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Export { paths, output, entity, db } => {
+        Command::Export { catenax: Some(c), .. } => catenax::export(c).await,
+        Command::Export { catenax: None, paths, output, entity, db } => {
             let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
             let text = custody_journal::export(&ledger);
             match output {
@@ -379,7 +438,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { paths, entity, batch, db } => {
+        Command::Import { catenax: Some(c), .. } => catenax::import(c).await,
+        Command::Import { catenax: None, paths, entity, batch, db } => {
             let registry = db.registry().await?;
             import::run(&registry, &paths, entity.as_deref(), batch.max(1), false).await
         }

@@ -14,6 +14,7 @@ pub fn export(ledger: &Ledger) -> String {
     let _ = writeln!(o, "# Exported by custody: every transaction as posted, amounts in exact base units.");
     let mut definitions = vec![Entry::Entity(ledger.entity().clone())];
     definitions.extend(ledger.counterparties().cloned().map(Entry::Counterparty));
+    definitions.extend(ledger.sites().cloned().map(Entry::Site));
     definitions.extend(
         ledger.chart().accounts().iter().filter(|a| !ledger.chart().is_template(&a.code)).cloned().map(Entry::Account),
     );

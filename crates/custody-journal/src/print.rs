@@ -85,6 +85,28 @@ pub fn print_entry(entry: &Entry) -> String {
             if let Some((kind, frac)) = it.ferrous {
                 line(&mut o, "ferrous", format!("{} {}", kind.as_str(), dec(frac)));
             }
+            opt_line(&mut o, "cn-code", &it.cbam.cn_code);
+            if let Some(c) = it.cbam.category {
+                line(&mut o, "goods-category", quote(c.as_str()));
+            }
+            if let Some(e) = it.cbam.embedded.as_deref() {
+                let source = if e.default_values { "default" } else { "actual" };
+                line(&mut o, "embedded", format!("{} {} tCO2e/t {source}", dec(e.direct), dec(e.indirect)));
+            }
+        }
+        Entry::Site(s) => {
+            let _ = writeln!(o, "site {} {}", s.id, quote(&s.name));
+            for (key, v) in [("city", &s.city), ("country", &s.country), ("unlocode", &s.unlocode)] {
+                if let Some(v) = v {
+                    line(&mut o, key, quote(v));
+                }
+            }
+            if let Some((lat, lon)) = s.coordinates {
+                line(&mut o, "coordinates", format!("{} {}", dec(lat), dec(lon)));
+            }
+            if s.default {
+                let _ = writeln!(o, "  default");
+            }
         }
         Entry::Asset(a) => {
             let _ = writeln!(o, "asset {} {}", a.id, quote(&a.name));

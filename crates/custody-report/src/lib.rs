@@ -6,6 +6,8 @@
 
 mod balances;
 mod carbon_balance;
+mod cbam;
+mod cbam_xlsx;
 mod certificates;
 mod disclosure;
 mod eledger;
@@ -20,6 +22,7 @@ mod purchased_goods;
 mod table;
 mod verdicts;
 
+pub use cbam_xlsx::SUMMARY_TAB;
 pub use output::{to_csv, Format};
 pub use verdicts::render_verdicts;
 
@@ -110,4 +113,17 @@ pub fn render_stated(ledger: &Ledger, kind: &str, period: Option<&str>, format: 
         }
         Format::Csv => write(text, &value, format),
     })
+}
+
+/// The EU CBAM statement of a site for a named period (`docs/cbam.md`) as text, JSON or CSV (the
+/// goods). Errors: an undefined period or undeclared site, in words.
+pub fn render_cbam(ledger: &Ledger, site: &str, period: &str, format: Format) -> Result<String, String> {
+    let s = cbam::statement(ledger, site, period)?;
+    Ok(write(cbam::text(ledger, &s), &cbam::json(&s), format))
+}
+
+/// The EU CBAM statement as an xlsx workbook (bytes) with the tab [`SUMMARY_TAB`].
+pub fn cbam_xlsx(ledger: &Ledger, site: &str, period: &str) -> Result<Vec<u8>, String> {
+    let s = cbam::statement(ledger, site, period)?;
+    cbam_xlsx::workbook(&s).map_err(|e| format!("cannot write the workbook: {e}"))
 }

@@ -12,6 +12,7 @@ fn ids(entry: &Entry) -> Vec<(&'static str, &str, fn(&str) -> Result<(), IdError
         Entry::Entity(e) => vec![("entity", &e.id, check_id)],
         Entry::Counterparty(c) => vec![("counterparty", &c.id, check_id)],
         Entry::Item(i) => vec![("item", &i.id, check_id)],
+        Entry::Site(s) => vec![("site", &s.id, check_id)],
         Entry::Asset(a) => vec![("asset", &a.id, check_id)],
         Entry::Period(p) => vec![("period", &p.id, check_id)],
         Entry::Close(id) => vec![("period", id, check_id)],

@@ -90,6 +90,46 @@ impl Ledger {
         Ok(())
     }
 
+    /// Declares a site with its installation data. Refused: a second definition of the id, a
+    /// country that is not two capital letters, a UN/LOCODE that is not the country's two letters
+    /// and three letters or digits, coordinates off the globe, and a second `default` site.
+    pub fn add_site(&mut self, site: Site) -> Result<(), DefineError> {
+        let bad = |m: String| Err(DefineError(format!("site `{}`: {m}", site.id)));
+        if self.sites.contains_key(&site.id) {
+            return Err(DefineError(format!("site `{}` is already defined", site.id)));
+        }
+        if let Some(c) = &site.country {
+            if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                return bad(format!("country `{c}` is not an ISO 3166-1 alpha-2 code such as DE"));
+            }
+        }
+        if let Some(u) = &site.unlocode {
+            let ok = u.len() == 5
+                && u.bytes().take(2).all(|b| b.is_ascii_uppercase())
+                && u.bytes().skip(2).all(|b| b.is_ascii_uppercase() || (b'2'..=b'9').contains(&b));
+            if !ok {
+                return bad(format!(
+                    "UN/LOCODE `{u}` is not a country code and three letters or digits 2-9, such as DEHAM"
+                ));
+            }
+            if site.country.as_deref().is_some_and(|c| !u.starts_with(c)) {
+                return bad(format!("UN/LOCODE `{u}` is not in country `{}`", site.country.as_deref().unwrap_or("")));
+            }
+        }
+        if let Some((lat, lon)) = site.coordinates {
+            if exact::abs_q(lat) > exact::q(90) || exact::abs_q(lon) > exact::q(180) {
+                return bad("coordinates are a latitude within ±90 and a longitude within ±180 degrees".into());
+            }
+        }
+        if site.default {
+            if let Some(other) = self.sites.values().find(|s| s.default) {
+                return bad(format!("site `{}` is already the default site", other.id));
+            }
+        }
+        self.sites.insert(site.id.clone(), site);
+        Ok(())
+    }
+
     pub fn add_counterparty(&mut self, cp: Counterparty) -> Result<(), DefineError> {
         if self.counterparties.contains_key(&cp.id) {
             return Err(DefineError(format!("counterparty `{}` is already defined", cp.id)));

@@ -53,6 +53,13 @@ impl Ledger {
     pub fn assets(&self) -> impl Iterator<Item = &Asset> {
         self.assets.values()
     }
+    /// Sites declared with `site`, by id.
+    pub fn sites(&self) -> impl Iterator<Item = &Site> {
+        self.sites.values()
+    }
+    pub fn site(&self, id: &str) -> Option<&Site> {
+        self.sites.get(id)
+    }
     pub fn counterparties(&self) -> impl Iterator<Item = &Counterparty> {
         self.counterparties.values()
     }

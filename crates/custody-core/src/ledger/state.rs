@@ -29,6 +29,7 @@ pub struct Ledger {
     pub(super) items: BTreeMap<String, Item>,
     pub(super) assets: BTreeMap<String, Asset>,
     pub(super) counterparties: BTreeMap<String, Counterparty>,
+    pub(super) sites: BTreeMap<String, Site>,
     pub(super) periods: Vec<Period>,
     pub(super) txs: Vec<Transaction>,
     /// Position of each transaction in `txs`, by id.
@@ -156,6 +157,7 @@ impl Ledger {
             items: BTreeMap::new(),
             assets: BTreeMap::new(),
             counterparties: BTreeMap::new(),
+            sites: BTreeMap::new(),
             periods: Vec::new(),
             txs: Vec::new(),
             tx_index: HashMap::new(),

@@ -6,6 +6,7 @@
 
 mod balances;
 mod carbon_balance;
+mod cbam;
 mod eledger;
 mod entity;
 mod intensity;
@@ -17,6 +18,7 @@ mod scope;
 pub use crate::model::SOLD_TO_PREFIX;
 pub use balances::{balances, Balances};
 pub use carbon_balance::{carbon_balance, CarbonBalance};
+pub use cbam::{cbam, CbamError, CbamGoodLine, CbamPrecursor, CbamStatement, CbamTotals, Missing};
 pub use eledger::{eledger, ELedger, ELedgerCustomer};
 pub use entity::{entity_emissions, EntityEmissions, EntityLineKind};
 pub use intensity::{

@@ -62,6 +62,7 @@ fn ledger(p: Policy) -> Ledger {
             volumetric_energy: None,
             density: None,
             ferrous: None,
+            cbam: Default::default(),
         })
         .unwrap();
     }

@@ -38,6 +38,7 @@ fn item(id: &str, category: Category, costing: Costing) -> Item {
         volumetric_energy: None,
         density: None,
         ferrous: None,
+        cbam: Default::default(),
     }
 }
 

@@ -20,6 +20,7 @@ fn mill(costing: Costing) -> Ledger {
             volumetric_energy: None,
             density: None,
             ferrous: None,
+            cbam: Default::default(),
         })
         .unwrap();
     }

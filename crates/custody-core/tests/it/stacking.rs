@@ -31,6 +31,7 @@ fn pool_ledger(conversion: Q) -> Ledger {
             volumetric_energy: None,
             density: None,
             ferrous: None,
+            cbam: Default::default(),
         })
         .unwrap();
     }

@@ -1,10 +1,11 @@
-//! The fuzz targets of the journal parser, the API's JSON bodies and the batch executor (the CSV
+//! The fuzz targets of the journal parser, the Catena-X reader, the API's JSON bodies and the batch executor (the CSV
 //! importer's is in custody-cli, beside the code it reaches). Each runs a fixed number of
 //! executions from a fixed seed in `cargo test`; `CUSTODY_FUZZ_SECS=600` (or `cargo xtask fuzz`)
 //! runs longer. See docs/fuzzing.md.
 
 mod api;
 mod batch;
+mod catenax;
 mod journal;
 mod proof;
 
@@ -27,6 +28,11 @@ fn fuzz(
 #[test]
 fn fuzz_journal() {
     fuzz("journal", &["journal"], 4_000, 8_192, journal::DICT, &mut journal::target);
+}
+
+#[test]
+fn fuzz_catenax() {
+    fuzz("catenax", &["catenax"], 3_000, 8_192, catenax::DICT, &mut catenax::target);
 }
 
 #[test]

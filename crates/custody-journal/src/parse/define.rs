@@ -1,6 +1,7 @@
 //! The directive dispatcher and the definition directives: entity, counterparty, account, item,
 //! asset, period, target and close (pools are in `coc`, dated operations in `operations`).
 
+use super::cbam::{item_cbam, parse_site};
 use super::coc::parse_pool;
 use super::lexer::Line;
 use super::operations::parse_op;
@@ -20,6 +21,7 @@ use custody_core::Entity;
 pub enum Entry {
     Entity(Entity),
     Counterparty(Counterparty),
+    Site(Site),
     Account(Account),
     Item(Item),
     Asset(Asset),
@@ -119,6 +121,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 }
                 Ok(p)
             })?;
+            let cbam = item_cbam(&mut b)?;
             b.finish()?;
             let per = |d: Dimension| {
                 let mut it = energy.iter().filter(|p| p.den.dimension == d);
@@ -143,10 +146,12 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 volumetric_energy: per(Dimension::Volume)?,
                 density,
                 ferrous,
+                cbam,
                 id,
                 name,
             })
         }
+        "site" => Entry::Site(parse_site(header, &mut b)?),
         "asset" => {
             let (id, name) = id_and_name(header)?;
             let in_service = b.one("in-service", month)?;
@@ -226,7 +231,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 header.no,
                 head.col,
                 format!(
-                "unknown directive `{other}` (entity, counterparty, account, item, asset, period, pool, target, close, or a date)"
+                "unknown directive `{other}` (entity, counterparty, site, account, item, asset, period, pool, target, close, or a date)"
             ),
             ))
         }

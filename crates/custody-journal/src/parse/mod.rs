@@ -1,9 +1,10 @@
 //! Tokenizer and parser: text -> entries with spans -> ledger.
 //!
 //! `lexer` splits lines into tokens, `reader` reads a block's fields, `define` dispatches each
-//! block and parses definitions, `coc` the chain-of-custody directives and `operations` the dated
+//! block and parses definitions, `cbam` the CBAM site and item fields, `coc` the chain-of-custody directives and `operations` the dated
 //! operations.
 
+mod cbam;
 mod coc;
 mod define;
 mod lexer;
@@ -126,6 +127,7 @@ pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnosti
             Entry::Counterparty(c) => l.add_counterparty(c).map_err(|x| x.to_string()),
             Entry::Account(a) => l.add_account(a).map_err(|x| x.to_string()),
             Entry::Item(it) => l.add_item(it).map_err(|x| x.to_string()),
+            Entry::Site(s) => l.add_site(s).map_err(|x| x.to_string()),
             Entry::Asset(a) => l.add_asset(a).map_err(|x| x.to_string()),
             Entry::Period(p) => l.add_period(p).map_err(|x| x.to_string()),
             Entry::Close(id) => l.close_period(&id).map_err(|x| x.to_string()),

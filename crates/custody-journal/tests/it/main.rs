@@ -1,6 +1,7 @@
 //! Journal tests: one table test per rejection code, parse errors with positions, export round trip,
 //! and malformed input that must never panic.
 
+mod cbam;
 mod physics;
 mod pools;
 mod rejections;
