@@ -5,11 +5,19 @@ import { s, tC, num } from './core.js';
 const PALETTE = ['#1b6ca8', '#e07a1f', '#2e8b57', '#b03a48', '#6a4c93', '#8c6d1f', '#1d8a99', '#d45087', '#5a6b7a', '#9c9c2e'];
 export const color = i => PALETTE[i % PALETTE.length];
 
-const KIND_COLOR = {
+export const KIND_COLOR = {
   'bought-content': '#8c6d1f', 'bought-attributed': '#1b6ca8', direct: '#b03a48', captured: '#2e8b57',
   'product-content': '#a88a3c', 'product-emissions': '#5a7fa8', customer: '#6a4c93',
   'stock-drawn': '#9aa5b1', 'stock-added': '#9aa5b1', 'other-in': '#1d8a99', 'other-out': '#1d8a99',
 };
+
+/** What each colour of the Sankey means, in the order of the flow. */
+export const KIND_LABEL = [
+  ['bought-content', 'carbon content bought'], ['bought-attributed', 'upstream emissions bought with goods'],
+  ['direct', 'direct emissions (content turned into emissions)'], ['captured', 'captured for storage'],
+  ['product-content', 'content carried by products'], ['product-emissions', 'emissions carried by products'],
+  ['customer', 'to customers'], ['stock-added', 'added to or drawn from stocks'], ['other-in', 'other flows'],
+];
 
 /** A Sankey diagram of `flow` (see flow.js): nodes in columns, links as bands whose width is the
  * carbon they carry. Each link path carries data-from, data-to, data-kind and data-gc (exact grams). */

@@ -1,7 +1,7 @@
 // Entity overview: the period's verify status, carbon flow (Sankey) and statements.
 import { api, h, table, tC, num, report, section, problem, textDetails } from './core.js';
 import { carbonFlow } from './flow.js';
-import { sankey } from './charts.js';
+import { sankey, KIND_COLOR, KIND_LABEL } from './charts.js';
 
 export async function render(ctx, main) {
   const id = encodeURIComponent(ctx.entity);
@@ -32,7 +32,11 @@ export async function render(ctx, main) {
   const flowTable = table('Every flow of the diagram (tonnes of carbon; exact grams in the API)',
     ['From', 'To', 'What', 'tC'],
     flow.links.map(l => [names.get(l.from), names.get(l.to), l.label, tC(l.gC, 6)]), { numeric: [3], cls: 'flows' });
-  main.append(section('Carbon flow', h('div', { class: 'chart-wrap' }, chart),
+  const kinds = new Set(flow.links.map(l => l.kind === 'stock-drawn' ? 'stock-added' : l.kind === 'other-out' ? 'other-in' : l.kind));
+  const legend = h('ul', { class: 'legend', 'aria-label': 'Colours of the flows' }, KIND_LABEL.filter(([k]) => kinds.has(k)).map(([k, label]) =>
+    h('li', {}, h('span', { class: `swatch ${k}`, 'aria-hidden': 'true' }), label)));
+  main.append(section('Carbon flow', h('p', { class: 'help' }, 'Tonnes of carbon (every species counted as its carbon) in the period, from the ledger statement. Hover a band for its amount; the table lists every flow.'),
+    h('div', { class: 'chart-wrap' }, chart), legend,
     h('details', { class: 'flow-table' }, h('summary', {}, 'Flows as a table'), flowTable)));
 
   main.append(section('Entity emissions (ES-3)',

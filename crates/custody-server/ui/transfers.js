@@ -5,7 +5,7 @@ import { api, all, h, table, tC, section, problem } from './core.js';
 
 function footprint(t) {
   const total = t.sent.reduce((a, x) => a + (['N2O', 'SF6'].includes(x.species) ? 0 : x.amount_gC), 0);
-  return [h('p', { class: 'footprint' }, h('strong', {}, `${tC(total, 6)} tC`), ` carried with ${t.item} (${t.quantity.toLocaleString('en-US')} base units), as the seller booked it:`),
+  return [h('p', { class: 'footprint' }, h('strong', {}, `${tC(total, 6)} tC`), ` carried with ${t.quantity.toLocaleString('en-US')} g of ${t.item} (kJ for goods counted by energy), as the seller booked it:`),
     table(`Footprint of ${t.id}`, ['Form', 'Species', 'tC'], t.sent.map(x => [x.form, x.species, tC(x.amount_gC, 6)]), { numeric: [2] })];
 }
 
@@ -52,6 +52,6 @@ export async function render(ctx, main) {
   const mine = recon.items.filter(t => t.buyer === ctx.entity || t.seller === ctx.entity);
   main.append(section('Reconciliation', h('p', {}, recon.mismatches ? h('span', { class: 'bad' }, `✗ ${recon.mismatches} mismatched`) : h('span', { class: 'good' }, '✓ no mismatch'), ` among ${recon.total} transfers this key may see.`),
     table('Both sides of each transfer', ['Transfer', 'State', 'Sent tC', 'Booked tC', 'Match'],
-      mine.map(t => [t.id, t.status, tC(t.sent.reduce((a, x) => a + x.amount_gC, 0), 6), t.booked && t.booked.length ? tC(t.booked.reduce((a, x) => a + x.amount_gC, 0), 6) : '—', t.mismatch ? '✗ mismatch' : '✓']),
+      mine.map(t => [t.id, t.status, tC(t.sent.reduce((a, x) => a + x.amount_gC, 0), 6), t.booked && t.booked.length ? tC(t.booked.reduce((a, x) => a + x.amount_gC, 0), 6) : '—', t.mismatch ? '✗ mismatch' : t.status === 'pending' ? '— pending' : '✓']),
       { numeric: [2, 3], cls: 'recon' })));
 }
