@@ -8,7 +8,7 @@
 //! `ui-tests/node_modules` (`npm ci` in `ui-tests`). Without them the test prints a visible SKIPPED
 //! line and passes, unless `CUSTODY_REQUIRE_BROWSER=1` (which `.ci/run` sets): then it fails.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -96,7 +96,8 @@ fn the_web_interface_works_in_a_real_browser() {
         if std::env::var("CUSTODY_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!("CUSTODY_REQUIRE_BROWSER=1 but the browser tests cannot run: {why}");
         }
-        eprintln!("SKIPPED the_web_interface_works_in_a_real_browser: {why}");
+        // Written to the stream itself, not through eprintln!, which the test harness captures.
+        let _ = writeln!(std::io::stderr(), "SKIPPED the_web_interface_works_in_a_real_browser: {why}");
         return;
     }
     let dir = std::env::temp_dir().join(format!("custody-ui-{}", std::process::id()));
