@@ -89,7 +89,7 @@ export function niceTicks(min, max) {
   const p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map(m => m * p).find(x => x >= raw);
   const out = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Math.round(v / step) * step);
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Math.round(v / step) * step + 0);
   return out;
 }
 
@@ -142,9 +142,11 @@ export function stackedBars(bars, { title, desc, unit, keys, width = 900, id }) 
 /** A framework's sliding scale: each level a line from its limit at 0% scrap to its limit at
  * 100% scrap, and the product's point. */
 export function scaleChart(fw, point, { id, width = 520, height = 300 }) {
-  const left = 50, right = 20, topPad = 16, bottom = 40;
+  const left = 50, right = 20, topPad = 22, bottom = 40;
   const lv = fw.levels.map(l => ({ name: l.name, a: Number(l.at_0), b: Number(l.at_1) }));
-  const ymax = Math.max(point.y || 0, ...lv.map(l => Math.max(l.a, l.b))) * 1.1 || 1;
+  const top = Math.max(point.y || 0, ...lv.map(l => Math.max(l.a, l.b))) * 1.05 || 1;
+  const yTicks = niceTicks(0, top);
+  const ymax = Math.max(top, yTicks[yTicks.length - 1]);
   const sx = v => left + v * (width - left - right), sy = v => height - bottom - (v / ymax) * (height - topPad - bottom);
   const where = point.x === null ? 'at no stated scrap share (drawn at 0%)' : `at ${num(point.x * 100, 2)}% scrap`;
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': `${id}-t ${id}-d`, class: 'chart scale', id },
@@ -153,7 +155,11 @@ export function scaleChart(fw, point, { id, width = 520, height = 300 }) {
   svg.append(s('line', { x1: left, x2: width - right, y1: sy(0), y2: sy(0), stroke: '#333' }), s('line', { x1: left, x2: left, y1: topPad, y2: sy(0), stroke: '#333' }));
   for (const t of [0, 0.25, 0.5, 0.75, 1]) svg.append(s('text', { x: sx(t), y: sy(0) + 16, 'text-anchor': 'middle', class: 'tick' }, `${t * 100}%`));
   svg.append(s('text', { x: (left + width - right) / 2, y: height - 6, 'text-anchor': 'middle', class: 'tick' }, 'scrap share'));
-  for (let t = 0; t <= 4; t++) svg.append(s('text', { x: left - 6, y: sy(ymax * t / 4), 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'tick' }, num(ymax * t / 4, 2)));
+  for (const v of yTicks) {
+    svg.append(s('line', { x1: left, x2: width - right, y1: sy(v), y2: sy(v), stroke: '#e3e8ec' }),
+      s('text', { x: left - 6, y: sy(v), 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'tick' }, num(v, 3)));
+  }
+  svg.append(s('text', { x: left, y: topPad - 4, class: 'tick' }, fw.unit));
   lv.forEach((l, i) => {
     svg.append(s('line', { x1: sx(0), y1: sy(l.a), x2: sx(1), y2: sy(l.b), stroke: color(i), 'stroke-width': 2, class: 'level', 'data-level': l.name },
       s('title', {}, `${l.name}: ${l.a} at 0% scrap, ${l.b} at 100%`)),

@@ -44,10 +44,10 @@ export async function render(ctx, main) {
   main.append(inc);
   const done = incoming.filter(t => t.status !== 'pending');
   if (done.length) main.append(section('Incoming, settled', table('Settled incoming transfers', ['Transfer', 'Item', 'Date', 'State', 'tC'],
-    done.map(t => [t.id, t.item, t.date, t.status, tC(t.sent.reduce((a, x) => a + x.amount_gC, 0), 3)]), { numeric: [4], cls: 'incoming' })));
+    done.map(t => [t.id, t.item, t.date, t.status, tC(t.sent.reduce((a, x) => a + x.amount_gC, 0), 6)]), { numeric: [4], cls: 'incoming' })));
   main.append(section('Outgoing', outgoing.length
     ? table('Transfers sent', ['Transfer', 'Buyer', 'Item', 'Date', 'State', 'tC'],
-      outgoing.map(t => [t.id, t.buyer, t.item, t.date, h('span', { class: `state ${t.status}` }, t.status), tC(t.sent.reduce((a, x) => a + x.amount_gC, 0), 3)]), { numeric: [5], cls: 'outgoing' })
+      outgoing.map(t => [t.id, t.buyer, t.item, t.date, h('span', { class: `state ${t.status}` }, t.status), tC(t.sent.reduce((a, x) => a + x.amount_gC, 0), 6)]), { numeric: [5], cls: 'outgoing' })
     : h('p', {}, 'This entity sent nothing to another entity of this database.')));
   const mine = recon.items.filter(t => t.buyer === ctx.entity || t.seller === ctx.entity);
   main.append(section('Reconciliation', h('p', {}, recon.mismatches ? h('span', { class: 'bad' }, `✗ ${recon.mismatches} mismatched`) : h('span', { class: 'good' }, '✓ no mismatch'), ` among ${recon.total} transfers this key may see.`),
