@@ -92,6 +92,10 @@ async function start() {
     main.dataset.ready = 'true';
   } catch (e) {
     main.append(problem(e));
+    if (e.status === 403) {
+      main.append(h('p', {}, 'This key may not read this ledger: an admin key reads no ledger, a counterparty key sees only the transfers addressed to its entity. ',
+        h('a', { href: link('transfers') }, 'Transfers'), ' shows what it may see.'));
+    }
     main.dataset.ready = 'error';
   }
 }
