@@ -39,6 +39,7 @@ pub async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<Ex
     }
     let url = db.url();
     println!("custody serving {url} on http://{addr}");
+    println!("web interface: http://{addr}/ (sign in with an API key; docs/ui.md)");
     if !loaded.is_empty() {
         let (secret, reused) = keys::serve_key(registry.store(), &url, &loaded).await?;
         println!(

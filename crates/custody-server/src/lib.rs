@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 mod journal;
 mod openapi;
+pub mod ui;
 pub mod wire;
 
 use auth::{Caller, Role};
@@ -52,6 +53,7 @@ pub fn app<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/keys/{id}", delete(revoke_key::<S>))
         .route("/entities/{id}/journal", post(post_journal::<S>))
         .route("/entities/{id}/transactions", get(list_transactions::<S>))
+        .route("/entities/{id}/entries", get(list_entries::<S>))
         .route("/entities/{id}/reports/{kind}", get(report::<S>))
         .route("/entities/{id}/verify", get(verify::<S>))
         .route("/entities/{id}/assess", get(assess::<S>))
@@ -60,6 +62,10 @@ pub fn app<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/entities/{id}/transfers/accept", post(accept_transfer::<S>))
         .route("/entities/{id}/transfers/reject", post(reject_transfer::<S>))
         .route("/reconciliation", get(reconciliation::<S>))
+        .route("/", get(ui::index))
+        .route("/ui/{page}", get(ui::page))
+        .route("/ui/assets/{file}", get(ui::asset))
+        .route("/ui/scales.json", get(ui::scales))
         .fallback(error::no_route)
         .with_state(state)
         .layer(axum::middleware::map_response(error::problem_json))
@@ -212,6 +218,50 @@ async fn list_transactions<S: Store>(
     let items =
         state.registry.read(&id, |l| l.transactions().iter().map(wire::TransactionJson::from).collect()).await?;
     Ok(json_response(StatusCode::OK, wire::TransactionPage::from(page(items, &q)?)))
+}
+
+#[derive(Deserialize)]
+struct EntriesQuery {
+    offset: Option<usize>,
+    limit: Option<usize>,
+    /// Only the entry of this operation id (a page of one, or none).
+    operation: Option<String>,
+}
+
+/// The stored journal entries with their hashes, in order; `?operation=ID` finds the one entry
+/// that posted a transaction.
+async fn list_entries<S: Store>(
+    State(state): Shared<S>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<EntriesQuery>,
+) -> ApiResult {
+    who(&state, &headers).await?.require_read(&id)?;
+    let store = state.registry.store();
+    let head = store.head(&id).await?;
+    let paging = PageQuery { offset: q.offset, limit: q.limit };
+    let Some(op) = q.operation else {
+        // Page by sequence number: entry `offset + 1` is the first of the page.
+        let limit = paging.limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(ApiError::bad_request(format!("limit must be 1 to {MAX_PAGE}")));
+        }
+        let offset = paging.offset.unwrap_or(0);
+        let rows = store.entries(&id, offset as i64, limit as i64).await?;
+        let total = head.seq as usize;
+        let next = (offset + rows.len() < total).then_some(offset + rows.len());
+        let items = rows.into_iter().map(wire::EntryJson::from).collect();
+        return Ok(json_response(StatusCode::OK, wire::EntryPage { items, offset, limit, total, next_offset: next }));
+    };
+    let mut after = 0i64;
+    let mut found = Vec::new();
+    while after < head.seq {
+        let rows = store.entries(&id, after, MAX_PAGE as i64).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        found.extend(rows.into_iter().filter(|r| r.op_id.as_deref() == Some(op.as_str())).map(wire::EntryJson::from));
+    }
+    Ok(json_response(StatusCode::OK, wire::EntryPage::from(page(found, &paging)?)))
 }
 
 #[derive(Deserialize)]

@@ -53,7 +53,7 @@ const fn route(
 use Body::{Journal, Json, Text};
 
 /// Every route of the API, in one place: the router serves them, this document describes them.
-pub const ROUTE_TABLE: [Route; 16] = [
+pub const ROUTE_TABLE: [Route; 17] = [
     route("get", "/health", "Liveness", "anyone", Body::None, 200, Json("Health")),
     route("get", "/openapi.json", "This document", "anyone", Body::None, 200, Json("OpenApiDocument")),
     route("get", "/entities", "Entities the key may see (paginated)", "any key", Body::None, 200, Json("EntityPage")),
@@ -93,6 +93,15 @@ pub const ROUTE_TABLE: [Route; 16] = [
         Body::None,
         200,
         Json("TransactionPage"),
+    ),
+    route(
+        "get",
+        "/entities/{id}/entries",
+        "Stored journal entries with their hash chain (paginated by sequence; ?operation=ID: the entry that posted it)",
+        "member, granted verifier",
+        Body::None,
+        200,
+        Json("EntryPage"),
     ),
     route(
         "get",
@@ -205,6 +214,8 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &summaries(&ROUTE_TABLE);
     wire::PostingJson,
     wire::MovementJson,
     wire::TransactionPage,
+    wire::EntryJson,
+    wire::EntryPage,
     wire::Statement,
     wire::Verified,
     wire::Assessment,
@@ -238,7 +249,14 @@ fn parameters(path: &str, method: &str) -> Vec<utoipa::openapi::path::Parameter>
         .map(|name| param(name, ParameterIn::Path, true, string()))
         .collect();
     let paginated = method == "get"
-        && matches!(path, "/entities" | "/entities/{id}/transactions" | "/entities/{id}/transfers" | "/reconciliation");
+        && matches!(
+            path,
+            "/entities"
+                | "/entities/{id}/transactions"
+                | "/entities/{id}/entries"
+                | "/entities/{id}/transfers"
+                | "/reconciliation"
+        );
     if paginated {
         let int = |min: usize, max: Option<usize>| -> Schema {
             ObjectBuilder::new()
@@ -249,6 +267,9 @@ fn parameters(path: &str, method: &str) -> Vec<utoipa::openapi::path::Parameter>
         };
         ps.push(param("offset", ParameterIn::Query, false, int(0, None)));
         ps.push(param("limit", ParameterIn::Query, false, int(1, Some(crate::MAX_PAGE))));
+    }
+    if path.ends_with("/entries") {
+        ps.push(param("operation", ParameterIn::Query, false, string()));
     }
     if path.ends_with("/assess") {
         for name in ["product", "material", "claim", "avoided", "period", "frameworks", "format"] {

@@ -350,6 +350,36 @@ macro_rules! page_type {
 page_type!(EntityPage, Entity, "A page of entities.");
 page_type!(TransactionPage, TransactionJson, "A page of posted transactions.");
 page_type!(TransferPage, TransferJson, "A page of transfers.");
+page_type!(EntryPage, EntryJson, "A page of stored journal entries.");
+
+/// A stored journal entry: what was submitted (its canonical journal text), the transaction it
+/// posted (as text), and the hash chaining it to the entry before it
+/// (`custody_store::chain_hash`: SHA-256 over the previous hash, the text and the transaction
+/// text, newline-separated, lowercase hex). `seq` counts from 1.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Entry)]
+pub struct EntryJson {
+    pub seq: i64,
+    /// The operation's id; `null` for a definition (item, counterparty, period, ...).
+    pub operation: Option<String>,
+    pub text: String,
+    pub transaction: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<custody_store::EntryRow> for EntryJson {
+    fn from(r: custody_store::EntryRow) -> EntryJson {
+        EntryJson {
+            seq: r.seq,
+            operation: r.op_id,
+            text: r.text,
+            transaction: r.tx_text,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
 
 /// `GET /reconciliation`: a page of transfers with both sides, and how many mismatch.
 #[derive(Debug, Serialize, ToSchema)]
