@@ -55,8 +55,10 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Print a statement: ledger, balances, product-intensity, entity-emissions, eledger,
-    /// carbon-balance, pool, certificates, market-instruments, disclosure or purchased-goods.
+    /// carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods or
+    /// ghg-inventory.
     #[command(after_help = "Example:\n  custody report entity-emissions examples/efi-h2-dri-eaf\n  \
+        custody report ghg-inventory --year 2025 examples/efi-h2-dri-eaf --format json\n  \
         custody report product-intensity --entity steel-producer --format json")]
     Report {
         /// The statement.
@@ -70,6 +72,9 @@ enum Command {
         /// The period to report (default: the latest period with activity, named in the output).
         #[arg(long)]
         period: Option<String>,
+        /// A calendar year instead of a period: the ledger's periods that start in it, summed.
+        #[arg(long, conflicts_with = "period")]
+        year: Option<i32>,
         /// The entity, when reading from a database that holds several.
         #[arg(long)]
         entity: Option<String>,
@@ -293,10 +298,13 @@ async fn ledger_from(
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths } => check::run(&paths).await,
-        Command::Report { kind, paths, format, period, entity, db } => {
+        Command::Report { kind, paths, format, period, year, entity, db } => {
             let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
             let spinner = progress::Spinner::start(&format!("computing the {kind} statement"));
-            let rendered = custody_report::render_stated(&ledger, &kind, period.as_deref(), format.format());
+            let rendered = match year {
+                Some(y) => custody_report::render_year(&ledger, &kind, y, format.format()),
+                None => custody_report::render_stated(&ledger, &kind, period.as_deref(), format.format()),
+            };
             drop(spinner);
             match rendered {
                 Ok(out) => {

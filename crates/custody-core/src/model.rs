@@ -1,7 +1,7 @@
 //! The ledger's nouns: entities, items, assets, periods, postings, transactions.
 
 use crate::chart::Side;
-use crate::units::{Dimension, Property, Species};
+use crate::units::{Dimension, Intensity, Property, Species};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -140,6 +140,68 @@ pub struct Item {
     /// For scrap shares: whether the item is ferrous scrap or a primary iron unit, and its
     /// metallic fraction (e.g. scrap 98%, DRI 94%).
     pub ferrous: Option<(Ferrous, crate::exact::Q)>,
+    /// Where the item's purchased footprint sits in a GHG Protocol inventory, overriding the
+    /// default of its category ([`GhgClass::default_for`]); `ghg` in the journal.
+    pub ghg: Option<GhgClass>,
+    /// Location-based grid-average factors for a Scope 2 item, each with its source
+    /// (`grid-factor 675.28 gCO2/kWh "source"`): one per species.
+    pub grid_factors: Vec<GridFactor>,
+    /// For a product: the share of its carbon content oxidised to CO2 at end of life, declared
+    /// (`end-of-life oxidised 10%`); it estimates Scope 3 category 12 from content sold.
+    pub end_of_life_oxidised: Option<crate::exact::Q>,
+}
+
+/// A grid-average emission factor with its source, for location-based Scope 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridFactor {
+    pub factor: Intensity,
+    pub source: String,
+}
+
+/// A place in the GHG Protocol inventory for a purchase: Scope 2 (purchased electricity, steam,
+/// heat, cooling; Scope 2 Guidance ch. 5) or a Scope 3 category 1..=15 (Scope 3 Standard
+/// table 5.3). Scope 1 is never a purchase: it is what the company's own `emit` releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GhgClass {
+    Scope2,
+    Scope3(u8),
+}
+
+impl GhgClass {
+    /// `scope2` or `scope3-N`.
+    pub fn as_string(self) -> String {
+        match self {
+            GhgClass::Scope2 => "scope2".into(),
+            GhgClass::Scope3(n) => format!("scope3-{n}"),
+        }
+    }
+    /// Parses `scope2` or `scope3-N` with N from 1 to 15.
+    pub fn parse(s: &str) -> Option<GhgClass> {
+        if s == "scope2" {
+            return Some(GhgClass::Scope2);
+        }
+        let n: u8 = s.strip_prefix("scope3-")?.parse().ok()?;
+        (1..=15).contains(&n).then_some(GhgClass::Scope3(n))
+    }
+    /// The default place of a purchase of an item of this category: electricity to Scope 2
+    /// (Scope 2 Guidance ch. 5), fuels to category 3 (their upstream extraction, production and
+    /// transport; Scope 3 Standard table 5.3), raw materials and goods to category 1, waste to
+    /// category 5.
+    pub fn default_for(c: Category) -> GhgClass {
+        match c {
+            Category::Electricity => GhgClass::Scope2,
+            Category::Fuel => GhgClass::Scope3(3),
+            Category::Waste => GhgClass::Scope3(5),
+            Category::RawMaterial | Category::Product | Category::Byproduct => GhgClass::Scope3(1),
+        }
+    }
+}
+
+impl Item {
+    /// The item's place in the inventory: its `ghg` override, else its category's default.
+    pub fn ghg_class(&self) -> GhgClass {
+        self.ghg.unwrap_or_else(|| GhgClass::default_for(self.category))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

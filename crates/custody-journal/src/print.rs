@@ -85,6 +85,15 @@ pub fn print_entry(entry: &Entry) -> String {
             if let Some((kind, frac)) = it.ferrous {
                 line(&mut o, "ferrous", format!("{} {}", kind.as_str(), dec(frac)));
             }
+            if let Some(g) = it.ghg {
+                line(&mut o, "ghg", g.as_string());
+            }
+            for g in &it.grid_factors {
+                line(&mut o, "grid-factor", format!("{} {}", g.factor, quote(&g.source)));
+            }
+            if let Some(f) = it.end_of_life_oxidised {
+                line(&mut o, "end-of-life", format!("oxidised {}", dec(f)));
+            }
         }
         Entry::Asset(a) => {
             let _ = writeln!(o, "asset {} {}", a.id, quote(&a.name));

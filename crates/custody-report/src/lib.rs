@@ -10,6 +10,7 @@ mod certificates;
 mod disclosure;
 mod eledger;
 mod entity_emissions;
+mod ghg_inventory;
 mod ledger;
 mod market_instruments;
 mod number;
@@ -39,7 +40,7 @@ use purchased_goods::purchased_goods;
 use serde_json::Value;
 
 /// The statements `custody report` knows.
-pub const KINDS: [&str; 11] = [
+pub const KINDS: [&str; 12] = [
     "ledger",
     "balances",
     "product-intensity",
@@ -51,6 +52,7 @@ pub const KINDS: [&str; 11] = [
     "market-instruments",
     "disclosure",
     "purchased-goods",
+    "ghg-inventory",
 ];
 
 /// Renders statement `kind` for the period (default: the latest with activity, see [`Scope::resolve`]).
@@ -73,6 +75,7 @@ fn statement(ledger: &Ledger, kind: &str, scope: &Scope) -> Result<(String, Valu
         "market-instruments" => market_instruments(ledger, scope),
         "disclosure" => disclosure(ledger, scope),
         "purchased-goods" => purchased_goods(ledger, scope),
+        "ghg-inventory" => ghg_inventory::ghg_inventory(ledger, scope),
         other => return Err(format!("unknown report `{other}` (one of: {})", KINDS.join(", "))),
     })
 }
@@ -81,8 +84,20 @@ fn write(text: String, value: &Value, format: Format) -> String {
     match format {
         Format::Text => text,
         Format::Json => serde_json::to_string_pretty(value).expect("JSON values serialize") + "\n",
+        Format::Csv if value["statement"] == "ghg-inventory" => ghg_inventory::csv(value),
         Format::Csv => output::to_csv(value),
     }
+}
+
+/// Renders statement `kind` over calendar year `year`: the span of the ledger's periods that
+/// start in it ([`Scope::year`]), its activity summed. JSON names `year` instead of `period`.
+pub fn render_year(ledger: &Ledger, kind: &str, year: i32, format: Format) -> Result<String, String> {
+    let (text, mut value) = statement(ledger, kind, &Scope::year(ledger, year)?)?;
+    if let Some(m) = value.as_object_mut() {
+        m.remove("period");
+        m.insert("year".into(), serde_json::json!(year));
+    }
+    Ok(write(text, &value, format))
 }
 
 /// The closing line that states the period a statement chose and why (text output, CLI and HTTP).

@@ -8,6 +8,7 @@ mod balances;
 mod carbon_balance;
 mod eledger;
 mod entity;
+mod ghg_inventory;
 mod intensity;
 mod ledger_statement;
 mod purchased;
@@ -19,6 +20,10 @@ pub use balances::{balances, Balances};
 pub use carbon_balance::{carbon_balance, CarbonBalance};
 pub use eledger::{eledger, ELedger, ELedgerCustomer};
 pub use entity::{entity_emissions, EntityEmissions, EntityLineKind};
+pub use ghg_inventory::{
+    ghg_inventory, GhgInventory, InstrumentUse, ReconLine, ReconSide, Scope1, Scope2, Scope2Item, Scope3Category,
+    Status, SCOPE3_NAMES,
+};
 pub use intensity::{product_intensity, BySpecies, IntensityLine, ProductIntensity, ProductIntensityStatement};
 pub use ledger_statement::{ledger_statement, LedgerRow, LedgerStatement};
 pub use purchased::{purchased_goods, PurchasedGoods};

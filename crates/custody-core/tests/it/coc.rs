@@ -62,6 +62,9 @@ fn ledger(p: Policy) -> Ledger {
             volumetric_energy: None,
             density: None,
             ferrous: None,
+            ghg: None,
+            grid_factors: Vec::new(),
+            end_of_life_oxidised: None,
         })
         .unwrap();
     }

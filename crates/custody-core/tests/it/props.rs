@@ -38,6 +38,9 @@ fn item(id: &str, category: Category, costing: Costing) -> Item {
         volumetric_energy: None,
         density: None,
         ferrous: None,
+        ghg: None,
+        grid_factors: Vec::new(),
+        end_of_life_oxidised: None,
     }
 }
 

@@ -20,6 +20,9 @@ fn mill(costing: Costing) -> Ledger {
             volumetric_energy: None,
             density: None,
             ferrous: None,
+            ghg: None,
+            grid_factors: Vec::new(),
+            end_of_life_oxidised: None,
         })
         .unwrap();
     }

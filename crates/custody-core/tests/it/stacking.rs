@@ -31,6 +31,9 @@ fn pool_ledger(conversion: Q) -> Ledger {
             volumetric_energy: None,
             density: None,
             ferrous: None,
+            ghg: None,
+            grid_factors: Vec::new(),
+            end_of_life_oxidised: None,
         })
         .unwrap();
     }

@@ -5,8 +5,8 @@ use super::coc::parse_pool;
 use super::lexer::Line;
 use super::operations::parse_op;
 use super::reader::{
-    arg, at, choice, decimal, enum_arg, header_arg, header_id, header_name, header_only, header_ref, id_and_name, life,
-    month, only, property, word, Block, Field, R,
+    arg, at, choice, decimal, enum_arg, header_arg, header_id, header_name, header_only, header_ref, id_and_name,
+    intensity, life, month, only, property, word, Block, Field, R,
 };
 use custody_core::chart::{Account, Role, Side};
 use custody_core::exact::{self, Q};
@@ -37,6 +37,17 @@ fn carbon_fraction(f: &Field) -> R<Q> {
         return at(f, f.args.first(), "carbon content is a mass fraction between 0 and 1");
     }
     Ok(q)
+}
+
+/// `grid-factor 675.28 gCO2/kWh "source"`: a location-based factor and where it comes from.
+fn grid_factor(f: &Field) -> R<GridFactor> {
+    let factor = intensity(f, 0)?;
+    let source = arg(f, 2, "its source, quoted (\"eGRID 2023, MROW\")")?;
+    if !source.quoted || source.text.trim().is_empty() {
+        return at(f, Some(source), "a grid factor's source is a quoted, non-empty text");
+    }
+    only(f, 3)?;
+    Ok(GridFactor { factor, source: source.text.clone() })
 }
 
 fn item_property(f: &Field) -> R<Property> {
@@ -119,6 +130,20 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 }
                 Ok(p)
             })?;
+            let ghg = b.one("ghg", choice("a GHG Protocol place", "scope2, scope3-1 .. scope3-15", GhgClass::parse))?;
+            let grid_factors = b.many("grid-factor", grid_factor)?;
+            let end_of_life_oxidised = b.one("end-of-life", |f| {
+                let what = arg(f, 0, "`oxidised` and a fraction such as 10%")?;
+                if what.text != "oxidised" {
+                    return at(f, Some(what), "the end-of-life fate is `oxidised F` (the share of carbon content burnt to CO2)");
+                }
+                let q = decimal(f, 1, "a fraction such as 10%")?;
+                only(f, 2)?;
+                if q < exact::q(0) || q > exact::q(1) {
+                    return at(f, f.args.get(1), "an oxidised share is between 0 and 1");
+                }
+                Ok(q)
+            })?;
             b.finish()?;
             let per = |d: Dimension| {
                 let mut it = energy.iter().filter(|p| p.den.dimension == d);
@@ -130,6 +155,14 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 }
             };
             let category = b.required(category, "category", "an item")?;
+            if !grid_factors.is_empty() && ghg.unwrap_or_else(|| GhgClass::default_for(category)) != GhgClass::Scope2 {
+                return Err((header.no, head.col, format!("item `{id}`: a grid factor is for Scope 2 items (electricity, or `ghg scope2`)")));
+            }
+            let mut species: Vec<_> = grid_factors.iter().map(|g| g.factor.species).collect();
+            species.sort();
+            if species.windows(2).any(|w| w[0] == w[1]) {
+                return Err((header.no, head.col, format!("item `{id}` gives two grid factors for one species")));
+            }
             Entry::Item(Item {
                 measure: measure_dim.unwrap_or(if category == Category::Electricity {
                     Dimension::Energy
@@ -143,6 +176,9 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 volumetric_energy: per(Dimension::Volume)?,
                 density,
                 ferrous,
+                ghg,
+                grid_factors,
+                end_of_life_oxidised,
                 id,
                 name,
             })
