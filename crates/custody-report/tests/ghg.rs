@@ -1,0 +1,155 @@
+//! The GHG inventory of the EFI case study (issue 20 acceptance): every figure recomputed here
+//! from the journal's inputs with exact integer arithmetic, then compared with the statement to
+//! the gram of carbon and with the JSON contract to the hundredth of a tonne.
+
+use custody_core::statements::{ghg_inventory, ReconSide, Scope, Status};
+use custody_core::units::Species;
+use custody_report::{render, render_year, Format};
+use serde_json::Value;
+
+fn efi() -> custody_core::Ledger {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/efi-h2-dri-eaf/efi.journal");
+    let text = std::fs::read_to_string(path).unwrap();
+    custody_journal::load(&[custody_journal::Source { name: "efi.journal".into(), text }]).unwrap()
+}
+
+/// n / d rounded half to even (the ledger's one rounding rule, written again here).
+fn round(n: i128, d: i128) -> i128 {
+    let (q, r) = (n.div_euclid(d), n.rem_euclid(d));
+    match (2 * r).cmp(&d) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => q + (q & 1),
+    }
+}
+
+/// Tonnes of CO2 for an exact gas mass in grams x 1000 (the EFI ratio 0.273 as 273/1000).
+fn gc_of_co2_grams(grams_num: i128, grams_den: i128) -> i128 {
+    round(grams_num * 273, grams_den * 1000)
+}
+
+fn co2(m: &custody_core::statements::BySpecies) -> i128 {
+    *m.get(&Species::CO2).unwrap_or(&0) as i128
+}
+
+/// A JSON number as hundredths of a tonne (display figures are exact decimals).
+fn hundredths(v: &Value) -> i64 {
+    (v.as_f64().unwrap_or_else(|| panic!("not a number: {v}")) * 100.0).round() as i64
+}
+
+#[test]
+fn efi_scopes_and_reconciliation_to_the_gram() {
+    let ledger = efi();
+    let g = ghg_inventory(&ledger, &Scope::resolve(&ledger, Some("2025-01")).unwrap());
+    // Scope 1 (metered inputs, tonnes of CO2 x 10^6 g x 0.273 gC/g, each rounded once).
+    let generated = gc_of_co2_grams(82_682_280_000, 1);
+    let captured = gc_of_co2_grams(57_315_400_000, 1);
+    let process = gc_of_co2_grams(5_731_500_000, 1);
+    assert_eq!(co2(&g.scope1.generated), generated);
+    assert_eq!(co2(&g.scope1.captured), captured);
+    assert_eq!(co2(&g.scope1.capture_process), process);
+    assert_eq!(co2(&g.scope1.released), generated - captured + process);
+    // Scope 2 location-based: 109.4 GWh x 675.28 gCO2/kWh (the grid factor).
+    assert_eq!(co2(&g.scope2.location), gc_of_co2_grams(109_400_000 * 67_528, 100));
+    // Scope 3 category 1: iron ore 137,000 t x 87.8 g/kg, limestone 24,100 t x 2.78, scrap 333,100 t x 3.24.
+    let cat = |n: u8| g.scope3.iter().find(|c| c.category == n).unwrap();
+    let cat1 = gc_of_co2_grams(137_000_000 * 878, 10)
+        + gc_of_co2_grams(24_100_000 * 278, 100)
+        + gc_of_co2_grams(333_100_000 * 324, 100);
+    assert_eq!(co2(&cat(1).by_species), cat1);
+    // Category 2: nothing capitalised in the month.
+    assert!(cat(2).by_species.is_empty());
+    assert_eq!(cat(2).status, Status::Ledger);
+    // Category 3: coal's declared 401 tCO2, and natural gas 1,161 MMcf x 0.028316846592 m3/ft3
+    // x 0.7517 kg/m3 x 47.14 MJ/kg x 4.53 gCO2/MJ.
+    let gas =
+        gc_of_co2_grams(1_161_000_000 * 28_316_846_592 * 7_517 * 4_714 * 453, 1_000_000_000_000 * 10_000 * 100 * 100);
+    assert_eq!(co2(&cat(3).by_species), gc_of_co2_grams(401_000_000, 1) + gas);
+    // Category 4: 4.957 kgCO2/t on each customer's tonnes (48.1% and 51.9% of 416,000 t).
+    let transport = gc_of_co2_grams(200_096 * 4_957, 1) + gc_of_co2_grams(215_904 * 4_957, 1);
+    assert_eq!(co2(&cat(4).by_species), transport);
+    // Depreciation: 261,687 tCO2 capitalised, month 241 of 600 less the 240 taken before.
+    let cap = gc_of_co2_grams(261_687_000_000, 1);
+    let dep = round(cap * 241, 600) - round(cap * 240, 600);
+    let line = |k: &str| g.reconciliation.iter().find(|l| l.key == k).unwrap_or_else(|| panic!("no line {k}"));
+    assert_eq!(co2(&line("depreciated").by_species), -dep);
+    assert_eq!(line("depreciated").side, ReconSide::Ledger);
+    assert_eq!(co2(&line("transport_passed_on").by_species), transport);
+    // Reconciliation: the inventory side equals the ledger side, species by species.
+    assert_eq!(g.difference_gc(), 0);
+    assert!(g.difference.is_empty(), "{:?}", g.difference);
+    for n in 5..=15 {
+        assert_eq!(cat(n).status, Status::NotCovered, "category {n}");
+    }
+}
+
+#[test]
+fn efi_json_contract_and_acceptance_figures() {
+    let ledger = efi();
+    let v: Value =
+        serde_json::from_str(&render(&ledger, "ghg-inventory", Some("2025-01"), Format::Json).unwrap()).unwrap();
+    for k in [
+        "statement",
+        "entity",
+        "period",
+        "gwp",
+        "scope1",
+        "scope2",
+        "scope3",
+        "totals",
+        "reconciliation",
+        "targets",
+        "missing",
+    ] {
+        assert!(v.get(k).is_some(), "missing field {k}");
+    }
+    let s1 = &v["scope1"];
+    for k in ["tCO2e", "by_gas", "generated_tCO2", "captured_tCO2", "biogenic_tCO2"] {
+        assert!(s1.get(k).is_some(), "scope1.{k}");
+    }
+    assert_eq!(s1["by_gas"][0]["gas"], "CO2");
+    assert_eq!(hundredths(&s1["by_gas"][0]["t"]), 3_109_838);
+    assert_eq!(hundredths(&s1["generated_tCO2"]), 8_268_228);
+    assert_eq!(hundredths(&s1["captured_tCO2"]), 5_158_390);
+    let s2 = &v["scope2"];
+    for k in ["location_based_tCO2e", "market_based_tCO2e", "location_by_gas", "instruments"] {
+        assert!(s2.get(k).is_some(), "scope2.{k}");
+    }
+    assert_eq!(s2["location_by_gas"][0]["gas"], "CO2");
+    assert_eq!(hundredths(&s2["location_by_gas"][0]["t"]), 7_387_563);
+    let s3 = v["scope3"].as_array().unwrap();
+    assert_eq!(s3.len(), 15);
+    let cat_co2 = |n: usize| hundredths(&s3[n - 1]["by_gas"][0]["t"]);
+    assert_eq!((cat_co2(1), cat_co2(2), cat_co2(3), cat_co2(4)), (1_317_484, 0, 567_827, 206_211));
+    for c in s3 {
+        for k in ["category", "name", "tCO2e", "by_gas", "status"] {
+            assert!(c.get(k).is_some(), "scope3[].{k}");
+        }
+    }
+    assert_eq!(s3[5]["status"], "not-covered");
+    assert_eq!(s3[5]["tCO2e"], Value::Null);
+    assert!(v["totals"].get("location_based_tCO2e").is_some() && v["totals"].get("market_based_tCO2e").is_some());
+    assert_eq!(v["reconciliation"]["difference_gC"], 0);
+    let dep = v["reconciliation"]["lines"].as_array().unwrap().iter().find(|l| l["key"] == "depreciated").unwrap();
+    // 119,067,585 gC / 0.273 = 436.145 tCO2 exactly; shown as (436.14), half to even.
+    assert_eq!(dep["tCO2"].as_f64(), Some(-436.145));
+    let text = render(&ledger, "ghg-inventory", Some("2025-01"), Format::Text).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("Less depreciated") && l.ends_with("(436.14)")), "{text}");
+    // A year sums its periods: the EFI ledger has one, so the figures are the same.
+    let y: Value = serde_json::from_str(&render_year(&ledger, "ghg-inventory", 2025, Format::Json).unwrap()).unwrap();
+    assert_eq!(y["year"], 2025);
+    assert!(y.get("period").is_none());
+    assert_eq!(y["scope1"], v["scope1"]);
+    assert!(render_year(&ledger, "ghg-inventory", 2024, Format::Json).is_err());
+}
+
+#[test]
+fn efi_csv_has_one_row_per_figure() {
+    let csv = render(&efi(), "ghg-inventory", Some("2025-01"), Format::Csv).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("section,category,name,gas,t,tCO2e,status"));
+    assert!(csv.lines().any(|l| l.starts_with("scope1,,released,CO2,31098.38")), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("scope2,,location-based,CO2,73875.63")), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("scope3,1,Purchased goods and services,CO2,13174.84")), "{csv}");
+    assert!(csv.lines().any(|l| l == "scope3,6,Business travel,,,,not-covered"), "{csv}");
+}
