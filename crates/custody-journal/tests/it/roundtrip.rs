@@ -82,3 +82,25 @@ fn chain_of_custody_entries_print_and_export_round_trip() {
     assert_eq!(original.avoided(), again.avoided());
     assert_eq!(original.pools().collect::<Vec<_>>(), again.pools().collect::<Vec<_>>());
 }
+
+#[test]
+fn ghg_item_fields_print_parse_and_export_round_trip() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/efi-h2-dri-eaf/efi.journal");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "item steel \"Steel (hot-rolled, cold-rolled, galvanized)\"\n  category product\n",
+        "item steel \"Steel (hot-rolled, cold-rolled, galvanized)\"\n  category product\n  end-of-life oxidised 2.5%\n\
+         item steam \"Steam\"\n  category fuel\n  ghg scope2\n  grid-factor 0.2 kgCO2/kg \"district heat \\\"average\\\"\"\n\
+         item plant-parts \"Spare parts\"\n  category raw-material\n  ghg scope3-2\n",
+    );
+    let l = load(&[Source { name: "x".into(), text }]).unwrap_or_else(|(_, d)| panic!("{d:#?}"));
+    let steam = l.item("steam").unwrap();
+    assert_eq!(steam.ghg, Some(custody_core::model::GhgClass::Scope2));
+    assert_eq!(steam.grid_factors[0].source, "district heat \"average\"");
+    assert_eq!(l.item("plant-parts").unwrap().ghg_class(), custody_core::model::GhgClass::Scope3(2));
+    assert_eq!(l.item("steel").unwrap().end_of_life_oxidised, Some(custody_core::exact::Q::new(1, 40)));
+    assert_eq!(l.item("electricity").unwrap().grid_factors.len(), 2);
+    let exported = export(&l);
+    let again = load(&[Source { name: "y".into(), text: exported.clone() }]).unwrap();
+    assert_eq!(l.items().collect::<Vec<_>>(), again.items().collect::<Vec<_>>());
+    assert_eq!(export(&again), exported);
+}
