@@ -248,6 +248,16 @@ pub struct Period {
     pub start: Date,
     pub end: Date,
     pub closed: bool,
+    /// Net revenue of the period as declared (`revenue 125000000 EUR`): for GHG intensity per
+    /// net revenue (ESRS E1-6). `None` is unknown, never zero.
+    pub revenue: Option<Revenue>,
+}
+
+/// An amount of money in a currency (ISO 4217 code as written), exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revenue {
+    pub amount: crate::exact::Q,
+    pub currency: String,
 }
 
 /// Where carbon in a product came from; carried from purchase to sale for intensity statements.

@@ -29,7 +29,8 @@ pub fn export(ledger: &Ledger) -> String {
     }
     o.push('\n');
     for p in ledger.periods() {
-        let _ = writeln!(o, "period {} {} {}", p.id, format_date(p.start), format_date(p.end));
+        // Printed open: the export closes its closed periods after their transactions.
+        o.push_str(&print_entry(&Entry::Period(Period { closed: false, ..p.clone() })));
     }
     for tx in ledger.transactions() {
         // Each transaction is written as the operation that posted it (a receive as resolved,

@@ -102,6 +102,9 @@ pub fn print_entry(entry: &Entry) -> String {
         }
         Entry::Period(p) => {
             let _ = writeln!(o, "period {} {} {}", p.id, format_date(p.start), format_date(p.end));
+            if let Some(r) = &p.revenue {
+                line(&mut o, "revenue", format!("{} {}", dec(r.amount), r.currency));
+            }
         }
         Entry::Close(id) => {
             let _ = writeln!(o, "close {id}");

@@ -10,6 +10,7 @@ mod certificates;
 mod disclosure;
 mod eledger;
 mod entity_emissions;
+mod esrs;
 mod ghg_inventory;
 mod ledger;
 mod market_instruments;
@@ -40,7 +41,7 @@ use purchased_goods::purchased_goods;
 use serde_json::Value;
 
 /// The statements `custody report` knows.
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 13] = [
     "ledger",
     "balances",
     "product-intensity",
@@ -53,6 +54,7 @@ pub const KINDS: [&str; 12] = [
     "disclosure",
     "purchased-goods",
     "ghg-inventory",
+    "esrs-e1-6",
 ];
 
 /// Renders statement `kind` for the period (default: the latest with activity, see [`Scope::resolve`]).
@@ -76,6 +78,7 @@ fn statement(ledger: &Ledger, kind: &str, scope: &Scope) -> Result<(String, Valu
         "disclosure" => disclosure(ledger, scope),
         "purchased-goods" => purchased_goods(ledger, scope),
         "ghg-inventory" => ghg_inventory::ghg_inventory(ledger, scope),
+        "esrs-e1-6" => esrs::esrs_e1_6(ledger, scope),
         other => return Err(format!("unknown report `{other}` (one of: {})", KINDS.join(", "))),
     })
 }

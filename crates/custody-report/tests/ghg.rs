@@ -153,3 +153,53 @@ fn efi_csv_has_one_row_per_figure() {
     assert!(csv.lines().any(|l| l.starts_with("scope3,1,Purchased goods and services,CO2,13174.84")), "{csv}");
     assert!(csv.lines().any(|l| l == "scope3,6,Business travel,,,,not-covered"), "{csv}");
 }
+
+#[test]
+fn esrs_e1_6_table_reports_what_the_ledger_knows_and_lists_the_rest_as_missing() {
+    let row = |v: &Value, name: &str| -> Value {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["datapoint"] == name)
+            .unwrap_or_else(|| panic!("no row {name}"))
+            .clone()
+    };
+    let ledger = efi();
+    let inv: Value =
+        serde_json::from_str(&render(&ledger, "ghg-inventory", Some("2025-01"), Format::Json).unwrap()).unwrap();
+    let v: Value = serde_json::from_str(&render(&ledger, "esrs-e1-6", Some("2025-01"), Format::Json).unwrap()).unwrap();
+    assert_eq!(row(&v, "Gross Scope 1 GHG emissions")["value"], inv["scope1"]["tCO2e"]);
+    assert_eq!(row(&v, "Gross location-based Scope 2 GHG emissions")["value"], inv["scope2"]["location_based_tCO2e"]);
+    assert_eq!(row(&v, "Gross market-based Scope 2 GHG emissions")["value"], inv["scope2"]["market_based_tCO2e"]);
+    assert_eq!(row(&v, "Total GHG emissions (location-based)")["value"], inv["totals"]["location_based_tCO2e"]);
+    assert_eq!(row(&v, "Total GHG emissions (market-based)")["value"], inv["totals"]["market_based_tCO2e"]);
+    // Category 2 booked nothing: not a significant category row; 5-15 are listed as missing.
+    assert!(v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| !r["datapoint"].as_str().unwrap().starts_with("Scope 3 category 2")));
+    for name in [
+        "Percentage of Scope 1 GHG emissions from regulated emission trading schemes",
+        "Biogenic CO2 emissions (outside the scopes)",
+        "GHG intensity per net revenue (location-based)",
+    ] {
+        assert_eq!((row(&v, name)["value"].clone(), row(&v, name)["status"].clone()), (Value::Null, "missing".into()));
+    }
+    assert!(v["missing"].as_array().unwrap().iter().any(|m| m.as_str().unwrap().starts_with("Scope 3 category 6")));
+    // Declared revenue gives the intensity: total / revenue, exactly.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/efi-h2-dri-eaf/efi.journal");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "period 2025-01 2025-01-01 2025-01-31\n",
+        "period 2025-01 2025-01-01 2025-01-31\n  revenue 250000000 USD\n",
+    );
+    let l = custody_journal::load(&[custody_journal::Source { name: "r".into(), text }]).unwrap();
+    let v: Value = serde_json::from_str(&render(&l, "esrs-e1-6", Some("2025-01"), Format::Json).unwrap()).unwrap();
+    let r = row(&v, "GHG intensity per net revenue (location-based)");
+    assert_eq!(r["status"], "reported");
+    let total = row(&v, "Total GHG emissions (location-based)")["value"].as_f64().unwrap();
+    assert!((r["value"].as_f64().unwrap() - total / 250_000_000.0).abs() < 1e-9, "{r}");
+    let csv = render(&l, "esrs-e1-6", Some("2025-01"), Format::Csv).unwrap();
+    assert_eq!(csv.lines().next(), Some("datapoint,value,unit,status,note"));
+}

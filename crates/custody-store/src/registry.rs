@@ -124,7 +124,9 @@ fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
         Entry::Account(a) => l.chart().get(&a.code) == Some(a),
         Entry::Item(i) => l.item(&i.id) == Some(i),
         Entry::Asset(a) => l.assets().any(|x| x == a),
-        Entry::Period(p) => l.period(&p.id).is_some_and(|x| x.start == p.start && x.end == p.end),
+        Entry::Period(p) => {
+            l.period(&p.id).is_some_and(|x| x.start == p.start && x.end == p.end && x.revenue == p.revenue)
+        }
         Entry::Close(id) => l.period(id).is_some_and(|p| p.closed),
         Entry::Pool(p) => l.pool(&p.id).is_some_and(|x| x.policy == *p),
         Entry::Target(t) => l.targets().contains(t),

@@ -13,7 +13,6 @@ use custody_core::Ledger;
 use custody_journal::{parse, Entry, Source};
 use custody_store::{MemoryStore, Registry};
 use proptest::prelude::*;
-use std::collections::BTreeMap;
 
 fn entries(text: &str) -> Vec<Entry> {
     let (e, d) = parse(&[Source { name: "t".into(), text: text.into() }]);

@@ -74,6 +74,7 @@ fn ledger(p: Policy) -> Ledger {
         start: day(0),
         end: Date::from_calendar_date(2025, time::Month::December, 31).unwrap(),
         closed: false,
+        revenue: None,
     })
     .unwrap();
     l.add_pool(p).unwrap();

@@ -63,6 +63,7 @@ fn setup() -> Ledger {
         start: date(0),
         end: Date::from_calendar_date(2025, time::Month::December, 31).unwrap(),
         closed: false,
+        revenue: None,
     })
     .unwrap();
     let cap =

@@ -34,6 +34,7 @@ fn mill(costing: Costing) -> Ledger {
         start: Date::from_ordinal_date(2025, 1).unwrap(),
         end: Date::from_ordinal_date(2025, 365).unwrap(),
         closed: false,
+        revenue: None,
     })
     .unwrap();
     l

@@ -43,6 +43,7 @@ fn pool_ledger(conversion: Q) -> Ledger {
         start: day(time::Month::January, 1),
         end: day(time::Month::December, 31),
         closed: false,
+        revenue: None,
     })
     .unwrap();
     l.add_pool(Policy {

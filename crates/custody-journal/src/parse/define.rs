@@ -200,8 +200,20 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             let start = header_date(header, 2)?;
             let end = header_date(header, 3)?;
             header_only(header, 4)?;
+            let revenue = b.one("revenue", |f| {
+                let amount = decimal(f, 0, "a net revenue such as 125000000")?;
+                let cur = arg(f, 1, "a currency code such as EUR")?;
+                only(f, 2)?;
+                if amount < exact::q(0) {
+                    return at(f, f.args.first(), "a net revenue is not negative");
+                }
+                if cur.quoted || cur.text.len() != 3 || !cur.text.chars().all(|c| c.is_ascii_uppercase()) {
+                    return at(f, Some(cur), "a currency is a three-letter ISO 4217 code such as EUR");
+                }
+                Ok(Revenue { amount, currency: cur.text.clone() })
+            })?;
             b.finish()?;
-            Entry::Period(Period { id, start, end, closed: false })
+            Entry::Period(Period { id, start, end, closed: false, revenue })
         }
         "pool" => Entry::Pool(parse_pool(header, &mut b)?),
         "target" => {

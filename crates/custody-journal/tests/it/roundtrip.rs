@@ -91,7 +91,7 @@ fn ghg_item_fields_print_parse_and_export_round_trip() {
         "item steel \"Steel (hot-rolled, cold-rolled, galvanized)\"\n  category product\n  end-of-life oxidised 2.5%\n\
          item steam \"Steam\"\n  category fuel\n  ghg scope2\n  grid-factor 0.2 kgCO2/kg \"district heat \\\"average\\\"\"\n\
          item plant-parts \"Spare parts\"\n  category raw-material\n  ghg scope3-2\n",
-    );
+    ).replace("period 2025-01 2025-01-01 2025-01-31\n", "period 2025-01 2025-01-01 2025-01-31\n  revenue 125000000.50 EUR\n");
     let l = load(&[Source { name: "x".into(), text }]).unwrap_or_else(|(_, d)| panic!("{d:#?}"));
     let steam = l.item("steam").unwrap();
     assert_eq!(steam.ghg, Some(custody_core::model::GhgClass::Scope2));
@@ -99,8 +99,10 @@ fn ghg_item_fields_print_parse_and_export_round_trip() {
     assert_eq!(l.item("plant-parts").unwrap().ghg_class(), custody_core::model::GhgClass::Scope3(2));
     assert_eq!(l.item("steel").unwrap().end_of_life_oxidised, Some(custody_core::exact::Q::new(1, 40)));
     assert_eq!(l.item("electricity").unwrap().grid_factors.len(), 2);
+    assert_eq!(l.period("2025-01").unwrap().revenue.as_ref().map(|r| r.currency.as_str()), Some("EUR"));
     let exported = export(&l);
     let again = load(&[Source { name: "y".into(), text: exported.clone() }]).unwrap();
     assert_eq!(l.items().collect::<Vec<_>>(), again.items().collect::<Vec<_>>());
+    assert_eq!(l.periods(), again.periods());
     assert_eq!(export(&again), exported);
 }

@@ -131,6 +131,8 @@ fn ghg_item_fields_are_checked_where_written() {
     assert_eq!(e, ["j.journal:4:1: item `x` gives two grid factors for one species"]);
     let e = errors(&item("  category product\n  end-of-life oxidised 120%\n"));
     assert!(e[0].contains("an oxidised share is between 0 and 1"), "{e:?}");
+    let e = errors("entity e \"E\"\n  ratios efi\n  gwp ar5\nperiod p 2025-01-01 2025-01-31\n  revenue 10 euros\n");
+    assert!(e[0].contains("three-letter ISO 4217 code"), "{e:?}");
     let e = errors(&item("  category product\n  end-of-life landfilled 1\n"));
     assert!(e[0].contains("`oxidised F`"), "{e:?}");
 }
