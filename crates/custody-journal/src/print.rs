@@ -119,6 +119,15 @@ pub fn print_entry(entry: &Entry) -> String {
             line(&mut o, "baseline-year", t.baseline_year);
             line(&mut o, "reduction", dec(t.reduction));
             line(&mut o, "year", t.year);
+            if let Some(m) = t.measure {
+                line(&mut o, "scope", m.as_string());
+            }
+            if t.intensity {
+                line(&mut o, "basis", "intensity");
+            }
+            if let Some(r) = t.recalculate_above {
+                line(&mut o, "recalculate-above", dec(r));
+            }
         }
         Entry::Op(op) => print_op(&mut o, op),
     }

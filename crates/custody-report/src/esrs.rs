@@ -20,7 +20,7 @@ struct Row {
 
 /// Net revenue of the scope: the sum over the periods inside it, when every one declares it in
 /// one currency; else the reason it is missing.
-fn revenue(ledger: &Ledger, scope: &Scope) -> Result<(Q, String), String> {
+pub(crate) fn revenue(ledger: &Ledger, scope: &Scope) -> Result<(Q, String), String> {
     let ps: Vec<_> = ledger.periods().iter().filter(|p| p.start >= scope.start && p.end <= scope.end).collect();
     let mut total = exact::q(0);
     let mut currency: Option<String> = None;

@@ -141,8 +141,11 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     ]);
     text.push('\n');
     text.push_str(&table(&rows));
-    let (targets_text, targets) = target_progress(ledger, scope, purchased_total(ledger, scope));
+    let (targets_text, mut targets) = target_progress(ledger, scope, purchased_total(ledger, scope));
     text.push_str(&targets_text);
+    let (scope_text, scope_targets) = crate::ghg_targets::scope_targets(ledger, scope);
+    text.push_str(&scope_text);
+    targets.extend(scope_targets);
     let mut missing: Vec<String> = g.missing.clone();
     missing.push("biogenic CO2 emissions: the ledger books no biogenic species (uptake of materials bought is shown as biogenic_uptake_tCO2)".into());
     let _ = writeln!(text, "\nMissing (unknown, never zero):");

@@ -12,6 +12,7 @@ mod eledger;
 mod entity_emissions;
 mod esrs;
 mod ghg_inventory;
+mod ghg_targets;
 mod ledger;
 mod market_instruments;
 mod number;

@@ -93,7 +93,7 @@ pub(crate) fn target_progress(ledger: &Ledger, scope: &Scope, total: Q) -> (Stri
     let t = grams_to_tonnes;
     let mut text = String::new();
     let mut progress = Vec::new();
-    for target in ledger.targets() {
+    for target in ledger.targets().iter().filter(|t| t.measure.is_none()) {
         let baseline = match (&target.baseline, &target.baseline_period) {
             (Some(b), _) => Some(*b),
             (None, Some(p)) => Scope::resolve(ledger, Some(p)).ok().map(|s| purchased_co2e(ledger, &s).1),

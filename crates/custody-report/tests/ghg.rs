@@ -203,3 +203,47 @@ fn esrs_e1_6_table_reports_what_the_ledger_knows_and_lists_the_rest_as_missing()
     let csv = render(&l, "esrs-e1-6", Some("2025-01"), Format::Csv).unwrap();
     assert_eq!(csv.lines().next(), Some("datapoint,value,unit,status,note"));
 }
+
+/// Power bought: 100 MWh in 2024, 40 + 30 MWh in two quarters of 2025, all at 500 gCO2/kWh.
+const POWER: &str = "entity p \"P\"\n  ratios efi\n  gwp ar5\ncounterparty grid \"Grid\"\n\
+    item power \"Power\"\n  category electricity\n  grid-factor 400 gCO2/kWh \"test grid\"\n\
+    period 2024 2024-01-01 2024-12-31\n  revenue 1000000 EUR\nperiod 2025-q1 2025-01-01 2025-03-31\n  revenue 300000 EUR\n\
+    period 2025-q2 2025-04-01 2025-06-30\n  revenue 400000 EUR\n\
+    2024-06-01 purchase b0\n  supplier grid\n  item power\n  quantity 100 MWh\n  factor 500 gCO2/kWh\n\
+    2025-02-01 purchase b1\n  supplier grid\n  item power\n  quantity 40 MWh\n  factor 500 gCO2/kWh\n\
+    2025-05-01 purchase b2\n  supplier grid\n  item power\n  quantity 30 MWh\n  factor 500 gCO2/kWh\n\
+    target half \"Scope 2 halved by 2026\"\n  baseline-period 2024\n  baseline-year 2024\n  reduction 50%\n  year 2026\n  scope scope2-market\n\
+    target stated \"Stated base year\"\n  baseline 60 tCO2e\n  baseline-period 2024\n  baseline-year 2024\n  reduction 50%\n  year 2026\n  scope scope1+2-location\n  recalculate-above 5%\n\
+    target per-eur \"Intensity\"\n  baseline-period 2024\n  baseline-year 2024\n  reduction 10%\n  year 2026\n  scope total-market\n  basis intensity\n\
+    target travel \"Business travel\"\n  baseline 5 tCO2e\n  baseline-year 2024\n  reduction 10%\n  year 2026\n  scope scope3-6\n";
+
+#[test]
+fn scope_targets_measure_progress_from_the_base_year_and_flag_recalculation() {
+    let l = custody_journal::load(&[custody_journal::Source { name: "p".into(), text: POWER.into() }])
+        .unwrap_or_else(|(_, d)| panic!("{d:#?}"));
+    let v: Value = serde_json::from_str(&render_year(&l, "ghg-inventory", 2025, Format::Json).unwrap()).unwrap();
+    let target = |id: &str| v["targets"].as_array().unwrap().iter().find(|t| t["target"] == id).unwrap().clone();
+    // A year sums its periods: 70 MWh at 500 g/kWh market-based, 400 g/kWh location-based.
+    assert_eq!(v["scope2"]["market_based_tCO2e"].as_f64(), Some(35.0));
+    assert_eq!(v["scope2"]["location_based_tCO2e"].as_f64(), Some(28.0));
+    // Base year 2024: 50 tCO2e market-based; 2025: 35 = 30% less; half by 2026 needs 25% by 2025.
+    let half = target("half");
+    assert_eq!((half["baseline_tCO2e"].as_f64(), half["period_tCO2e"].as_f64()), (Some(50.0), Some(35.0)));
+    assert_eq!(half["reduction_achieved"].as_f64(), Some(0.3));
+    assert_eq!(half["reduction_required_now"].as_f64(), Some(0.25));
+    assert_eq!((half["on_track"].clone(), half["baseline_source"].clone()), (Value::Bool(true), "period 2024".into()));
+    // Stated 60 t against the ledger's 40 t location-based base year: 33% apart, above 5%.
+    let stated = target("stated");
+    assert_eq!(stated["recalculation"]["ledger_baseline_tCO2e"].as_f64(), Some(40.0));
+    assert_eq!(stated["recalculation"]["required"], true);
+    assert_eq!(stated["reduction_achieved"].as_f64(), Some(0.533333)); // 1 - 28/60, six decimals
+                                                                       // Intensity: 50 t / 1,000,000 EUR in 2024; 35 t / 700,000 EUR in 2025: no change.
+    let per = target("per-eur");
+    assert_eq!((per["unit"].as_str(), per["reduction_achieved"].as_f64()), (Some("tCO2e per EUR"), Some(0.0)));
+    assert_eq!(per["on_track"], false);
+    // A target on what the ledger cannot know is listed as missing, never computed as zero.
+    assert!(target("travel")["missing"].as_str().unwrap().contains("not covered"));
+    // Scope targets are the inventory's; `report purchased-goods` keeps to its own target kind.
+    let pg: Value = serde_json::from_str(&render_year(&l, "purchased-goods", 2025, Format::Json).unwrap()).unwrap();
+    assert_eq!(pg["targets"], serde_json::json!([]));
+}

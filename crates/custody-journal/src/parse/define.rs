@@ -243,8 +243,36 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 Ok(q)
             })?;
             let year = b.one("year", year_of("the target year"))?;
+            let measure = b.one("scope", choice("what the target measures", TargetMeasure::NAMES, TargetMeasure::parse))?;
+            let intensity = b.one(
+                "basis",
+                choice("a basis", "absolute, intensity", |s| match s {
+                    "absolute" => Some(false),
+                    "intensity" => Some(true),
+                    _ => None,
+                }),
+            )?;
+            let recalculate_above = b.one("recalculate-above", |f| {
+                let q = decimal(f, 0, "a significance threshold such as 5%")?;
+                only(f, 1)?;
+                if q < exact::q(0) || q > exact::q(1) {
+                    return at(f, f.args.first(), "a significance threshold is between 0 and 100%");
+                }
+                Ok(q)
+            })?;
             b.finish()?;
+            let intensity = intensity.unwrap_or(false);
+            if intensity && (measure.is_none() || baseline_period.is_none() || baseline.is_some()) {
+                return Err((
+                    header.no,
+                    head.col,
+                    format!("target `{id}`: an intensity target needs `scope` and a `baseline-period` with declared revenue, and no stated `baseline`"),
+                ));
+            }
             Entry::Target(Target {
+                measure,
+                intensity,
+                recalculate_above,
                 id,
                 name,
                 baseline,

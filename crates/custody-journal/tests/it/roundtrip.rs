@@ -91,7 +91,12 @@ fn ghg_item_fields_print_parse_and_export_round_trip() {
         "item steel \"Steel (hot-rolled, cold-rolled, galvanized)\"\n  category product\n  end-of-life oxidised 2.5%\n\
          item steam \"Steam\"\n  category fuel\n  ghg scope2\n  grid-factor 0.2 kgCO2/kg \"district heat \\\"average\\\"\"\n\
          item plant-parts \"Spare parts\"\n  category raw-material\n  ghg scope3-2\n",
-    ).replace("period 2025-01 2025-01-01 2025-01-31\n", "period 2025-01 2025-01-01 2025-01-31\n  revenue 125000000.50 EUR\n");
+    ).replace(
+        "period 2025-01 2025-01-01 2025-01-31\n",
+        "period 2025-01 2025-01-01 2025-01-31\n  revenue 125000000.50 EUR\n\
+         target sbt \"Near-term\"\n  baseline 120000 tCO2e\n  baseline-period 2025-01\n  baseline-year 2025\n  reduction 42%\n  year 2030\n  scope scope1+2-market\n  recalculate-above 5%\n\
+         target per-rev \"Intensity\"\n  baseline-period 2025-01\n  baseline-year 2025\n  reduction 10%\n  year 2030\n  scope scope3-1\n  basis intensity\n",
+    );
     let l = load(&[Source { name: "x".into(), text }]).unwrap_or_else(|(_, d)| panic!("{d:#?}"));
     let steam = l.item("steam").unwrap();
     assert_eq!(steam.ghg, Some(custody_core::model::GhgClass::Scope2));
@@ -104,5 +109,9 @@ fn ghg_item_fields_print_parse_and_export_round_trip() {
     let again = load(&[Source { name: "y".into(), text: exported.clone() }]).unwrap();
     assert_eq!(l.items().collect::<Vec<_>>(), again.items().collect::<Vec<_>>());
     assert_eq!(l.periods(), again.periods());
+    assert_eq!(l.targets().len(), 2);
+    assert_eq!(l.targets()[0].measure, Some(custody_core::model::TargetMeasure::Scope12Market));
+    assert!(l.targets()[1].intensity);
+    assert_eq!(l.targets(), again.targets());
     assert_eq!(export(&again), exported);
 }

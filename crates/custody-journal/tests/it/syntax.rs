@@ -133,6 +133,15 @@ fn ghg_item_fields_are_checked_where_written() {
     assert!(e[0].contains("an oxidised share is between 0 and 1"), "{e:?}");
     let e = errors("entity e \"E\"\n  ratios efi\n  gwp ar5\nperiod p 2025-01-01 2025-01-31\n  revenue 10 euros\n");
     assert!(e[0].contains("three-letter ISO 4217 code"), "{e:?}");
+    let target = |body: &str| {
+        format!("entity e \"E\"\n  ratios efi\n  gwp ar5\ntarget t \"T\"\n  baseline-year 2024\n  reduction 10%\n  year 2030\n{body}")
+    };
+    let e = errors(&target("  baseline 5 tCO2e\n  scope scope2\n"));
+    assert!(e[0].contains("`scope2` is not what the target measures"), "{e:?}");
+    let e = errors(&target("  baseline 5 tCO2e\n  scope scope1\n  basis intensity\n"));
+    assert!(e[0].contains("an intensity target needs `scope` and a `baseline-period`"), "{e:?}");
+    let e = errors(&target("  baseline 5 tCO2e\n  baseline-period p\n  scope scope1\n"));
+    assert!(e[0].contains("both only with `recalculate-above`"), "{e:?}");
     let e = errors(&item("  category product\n  end-of-life landfilled 1\n"));
     assert!(e[0].contains("`oxidised F`"), "{e:?}");
 }
