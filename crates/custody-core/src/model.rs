@@ -149,6 +149,9 @@ pub struct Item {
     /// For a product: the share of its carbon content oxidised to CO2 at end of life, declared
     /// (`end-of-life oxidised 10%`); it estimates Scope 3 category 12 from content sold.
     pub end_of_life_oxidised: Option<crate::exact::Q>,
+    /// For a Scope 2 item: the market boundary its consumption is in (`market-boundary MISO`);
+    /// an energy attribute certificate applies only within it (Scope 2 Guidance ch. 7).
+    pub market_boundary: Option<String>,
 }
 
 /// A grid-average emission factor with its source, for location-based Scope 2.
@@ -530,6 +533,20 @@ pub struct Instrument {
     /// Grams CO2e.
     pub co2e_g: i64,
     pub counterparty: Option<String>,
+    /// An energy attribute certificate's terms, resolved: (serial, item, kJ covered,
+    /// generation start and end, boundary, rate). See `ops::EacTerms`.
+    pub eac: Option<EacRecord>,
+}
+
+/// An energy attribute certificate as recorded: the energy it covers in kJ, exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EacRecord {
+    pub serial: String,
+    pub item: String,
+    pub covers_kj: i64,
+    pub generated: (Date, Date),
+    pub boundary: String,
+    pub rate: Intensity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -94,6 +94,7 @@ pub fn print_entry(entry: &Entry) -> String {
             if let Some(f) = it.end_of_life_oxidised {
                 line(&mut o, "end-of-life", format!("oxidised {}", dec(f)));
             }
+            opt_line(&mut o, "market-boundary", &it.market_boundary);
         }
         Entry::Asset(a) => {
             let _ = writeln!(o, "asset {} {}", a.id, quote(&a.name));
@@ -444,6 +445,14 @@ fn print_op(o: &mut String, op: &Op) {
             line(o, "instrument", x.kind.as_str());
             line(o, "quantity", format!("{} gCO2e", dec(x.co2e_grams)));
             opt_line(o, "counterparty", &x.counterparty);
+            if let Some(e) = &x.eac {
+                line(o, "certificate", &e.serial);
+                line(o, "against", &e.item);
+                line(o, "covers", e.covers);
+                line(o, "generated", format!("{} {}", format_date(e.generated.0), format_date(e.generated.1)));
+                line(o, "boundary", &e.boundary);
+                line(o, "rate", e.rate);
+            }
         }
     }
 }

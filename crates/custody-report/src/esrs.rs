@@ -71,7 +71,7 @@ pub(crate) fn esrs_e1_6(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         row(
             "Gross market-based Scope 2 GHG emissions",
             Some(mkt),
-            "supplier-specific footprints; no certificate applied",
+            "supplier-specific footprints; energy attribute certificates applied to the energy they cover",
         ),
     ];
     rows[1].unit = "%";

@@ -98,7 +98,8 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     text.push('\n');
     text.push_str(&table(&rows));
     for i in &g.scope2.instruments {
-        let _ = writeln!(text, "  instrument {} ({}): {}", i.id, i.kind, i.reason);
+        let status = if i.applied { "applied" } else { "not applied" };
+        let _ = writeln!(text, "  instrument {} ({}): {status}: {}", i.id, i.kind, i.reason);
     }
     let mut rows = vec![vec!["Scope 3".to_string(), "status".into(), "tCO2".into(), "tCO2e".into()]];
     let mut s3_json = Vec::new();
@@ -169,14 +170,18 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         .iter()
         .map(|i| {
             json!({"item": i.item, "quantity": i.quantity, "location_tCO2e": t(co2e(ledger, &i.location)),
-                   "market_tCO2e": t(co2e(ledger, &i.booked)), "grid_sources": i.grid_sources})
+                   "booked_tCO2e": t(co2e(ledger, &i.booked)), "market_tCO2e": t(co2e(ledger, &i.market)),
+                   "covered_by_certificates_kJ": i.covered_kj, "grid_sources": i.grid_sources})
         })
         .collect();
     let instruments: Vec<Value> = g
         .scope2
         .instruments
         .iter()
-        .map(|i| json!({"id": i.id, "kind": i.kind, "tCO2e": t(Q::from_integer(i.co2e_g as i128)), "applied": i.applied, "reason": i.reason}))
+        .map(|i| {
+            json!({"id": i.id, "kind": i.kind, "serial": i.serial, "tCO2e": t(Q::from_integer(i.co2e_g as i128)),
+                   "covered_kJ": i.covered_kj, "applied": i.applied, "reason": i.reason})
+        })
         .collect();
     m.insert(
         "scope2".into(),

@@ -247,3 +247,36 @@ fn scope_targets_measure_progress_from_the_base_year_and_flag_recalculation() {
     let pg: Value = serde_json::from_str(&render_year(&l, "purchased-goods", 2025, Format::Json).unwrap()).unwrap();
     assert_eq!(pg["targets"], serde_json::json!([]));
 }
+
+#[test]
+fn market_based_scope2_applies_each_certificate_once_within_the_consumption() {
+    // 70 MWh bought in 2025 at 500 g/kWh (market) and 400 g/kWh (grid). Certificates: 20 MWh at
+    // 0 g/kWh and 60 MWh at 100 g/kWh, applied in date order: the second covers only the 50 MWh
+    // left. Market-based = 0 x 20 + 100 x 50 = 5 tCO2 (nothing left at the supplier's rate).
+    let text = POWER.replace("  grid-factor 400", "  market-boundary MISO\n  grid-factor 400")
+        + "2025-05-02 obtain c1\n  instrument eac\n  quantity 1 tCO2e\n  certificate GO-1\n  against power\n  covers 20 MWh\n  generated 2025-01-01 2025-03-31\n  boundary MISO\n  rate 0 gCO2/kWh\n\
+           2025-05-03 obtain c2\n  instrument eac\n  quantity 1 tCO2e\n  certificate GO-2\n  against power\n  covers 60 MWh\n  generated 2025-04-01 2025-04-30\n  boundary MISO\n  rate 100 gCO2/kWh\n\
+           2025-05-04 obtain r1\n  instrument removal\n  quantity 3 tCO2e\n";
+    let l = custody_journal::load(&[custody_journal::Source { name: "p".into(), text }])
+        .unwrap_or_else(|(_, d)| panic!("{d:#?}"));
+    let v: Value = serde_json::from_str(&render_year(&l, "ghg-inventory", 2025, Format::Json).unwrap()).unwrap();
+    let s2 = &v["scope2"];
+    assert_eq!(s2["market_based_tCO2e"].as_f64(), Some(5.0), "{s2}");
+    assert_eq!(s2["location_based_tCO2e"].as_f64(), Some(28.0));
+    let inst = s2["instruments"].as_array().unwrap();
+    assert_eq!((inst[0]["applied"].clone(), inst[0]["covered_kJ"].clone()), (Value::Bool(true), 72_000_000.into()));
+    assert_eq!((inst[1]["applied"].clone(), inst[1]["covered_kJ"].clone()), (Value::Bool(true), 180_000_000.into()));
+    assert!(inst[1]["reason"].as_str().unwrap().contains("exceeds the consumption"));
+    assert_eq!(inst[2]["applied"], false);
+    // The reconciliation keeps the booked supplier figure: certificates never touch the ledger.
+    assert_eq!(v["reconciliation"]["difference_gC"], 0);
+    // The first quarter alone: only its 40 MWh, and neither certificate (dated in May).
+    let q1: Value = serde_json::from_str(&render(&l, "ghg-inventory", Some("2025-q1"), Format::Json).unwrap()).unwrap();
+    assert_eq!(q1["scope2"]["market_based_tCO2e"].as_f64(), Some(20.0));
+    assert!(q1["scope2"]["instruments"].as_array().unwrap().is_empty());
+    // The certificates round-trip through export.
+    let again =
+        custody_journal::load(&[custody_journal::Source { name: "x".into(), text: custody_journal::export(&l) }])
+            .unwrap();
+    assert_eq!(l.instruments(), again.instruments());
+}

@@ -10,6 +10,7 @@
 //! Scope 2 (grid factor x quantity, rounded once per purchase and species, half to even) and the
 //! category 12 estimate (content sold x oxidised share, rounded once per sale line and item).
 
+use super::ghg_scope2::{location_based, scope2_of, Scope2, Scope2Item};
 use super::intensity::BySpecies;
 use super::scope::{effective_kind, original, Scope};
 use crate::chart::{Form, Role, Side};
@@ -77,39 +78,6 @@ impl Scope1 {
     pub fn abated(&self) -> BySpecies {
         combine(&self.captured, &self.capture_process, -1)
     }
-}
-
-/// One Scope 2 item: the supplier-specific footprint as booked and the location-based figure.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope2Item {
-    pub item: String,
-    /// In the item's base unit (kJ for electricity), net of returns and reversals.
-    pub quantity: i64,
-    /// The supplier-specific footprint the purchases booked (in.attributed).
-    pub booked: BySpecies,
-    /// Grid factor x quantity per purchase, rounded once per purchase and species.
-    pub location: BySpecies,
-    /// The sources of the grid factors used; empty when the item declares none.
-    pub grid_sources: Vec<String>,
-}
-
-/// A market instrument of the period and whether market-based Scope 2 applied it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstrumentUse {
-    pub id: String,
-    pub kind: &'static str,
-    /// Grams CO2e as recorded by `obtain`.
-    pub co2e_g: i64,
-    pub applied: bool,
-    pub reason: &'static str,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Scope2 {
-    pub items: Vec<Scope2Item>,
-    pub location: BySpecies,
-    pub market: BySpecies,
-    pub instruments: Vec<InstrumentUse>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,7 +148,7 @@ fn combine(a: &BySpecies, b: &BySpecies, sign: i64) -> BySpecies {
     out
 }
 
-fn add(m: &mut BySpecies, s: Species, a: i64) {
+pub(super) fn add(m: &mut BySpecies, s: Species, a: i64) {
     *m.entry(s).or_default() += a;
 }
 
@@ -283,13 +251,7 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
                 missing.insert(format!("purchase `{}` of Scope 2 item `{item_id}` states no emission figure", tx.id));
             }
             let quantity: i64 = tx.movements.iter().filter(|m| m.item == item_id).map(|m| m.quantity).sum();
-            let entry = s2_items.entry(item_id.clone()).or_insert_with(|| Scope2Item {
-                item: item_id.clone(),
-                quantity: 0,
-                booked: BySpecies::new(),
-                location: BySpecies::new(),
-                grid_sources: Vec::new(),
-            });
+            let entry = s2_items.entry(item_id.clone()).or_insert_with(|| Scope2Item::new(&item_id));
             entry.quantity += quantity;
             for (s, a) in &booked {
                 add(&mut entry.booked, *s, *a);
@@ -301,33 +263,7 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
         m.retain(|_, v| *v != 0);
     }
     s1.released = combine(&combine(&s1.generated, &s1.captured, -1), &s1.capture_process, 1);
-    let mut scope2 = Scope2::default();
-    for it in s2_items.values() {
-        for (s, a) in &it.booked {
-            add(&mut scope2.market, *s, *a);
-        }
-        for (s, a) in &it.location {
-            add(&mut scope2.location, *s, *a);
-        }
-    }
-    scope2.items = s2_items.into_values().collect();
-    scope2.instruments = ledger
-        .instruments()
-        .iter()
-        .filter(|i| i.date >= scope.start && i.date <= scope.end)
-        .map(|i| InstrumentUse {
-            id: i.id.clone(),
-            kind: i.kind.as_str(),
-            co2e_g: i.co2e_g,
-            applied: false,
-            reason: match i.kind {
-                InstrumentKind::Eac => {
-                    "not applied: `obtain` records tCO2e only, not the MWh covered, the generation period and the market boundary the Scope 2 quality criteria require; the supplier-specific footprint stands"
-                }
-                InstrumentKind::Removal => "not applied: a removal is reported beside the inventory, never netted into a scope",
-            },
-        })
-        .collect();
+    let scope2 = scope2_of(ledger, scope, s2_items);
     let scope3 = scope3_categories(ledger, &cats, &content_sold, &mut missing);
     let mut reconciliation = Vec::new();
     let inv = |key: String, label: String, m: &BySpecies| ReconLine {
@@ -337,7 +273,11 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
         by_species: m.clone(),
     };
     reconciliation.push(inv("scope1_released".into(), "Scope 1, released".into(), &s1.released));
-    reconciliation.push(inv("scope2_booked".into(), "Scope 2 as booked (supplier-specific)".into(), &scope2.market));
+    let mut booked = BySpecies::new();
+    for (s, a) in scope2.items.iter().flat_map(|i| i.booked.iter()) {
+        add(&mut booked, *s, *a);
+    }
+    reconciliation.push(inv("scope2_booked".into(), "Scope 2 as booked (supplier-specific)".into(), &booked));
     for c in scope3.iter().filter(|c| c.category <= 8 && c.status == Status::Ledger) {
         reconciliation.push(inv(
             format!("scope3_cat_{}", c.category),
@@ -381,48 +321,6 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
         difference,
         biogenic_uptake_gco2,
         missing: missing.into_iter().collect(),
-    }
-}
-
-/// Location-based Scope 2 of one purchase: each grid factor x the quantity, rounded once; an
-/// item without a usable grid factor keeps its booked figure and is listed as missing.
-fn location_based(
-    ledger: &Ledger,
-    item_id: &str,
-    quantity: i64,
-    booked: &BySpecies,
-    entry: &mut Scope2Item,
-    missing: &mut BTreeSet<String>,
-) {
-    let item = ledger.item(item_id);
-    let factors = item.map(|i| i.grid_factors.as_slice()).unwrap_or(&[]);
-    let mut computed = BySpecies::new();
-    let mut usable = !factors.is_empty();
-    for g in factors {
-        let q = item.and_then(|i| ledger.quantity_in(i, Q::from_integer(quantity as i128), g.factor.per.dimension));
-        let amount = q
-            .ok_or(())
-            .and_then(|q| g.factor.grams_per_base().and_then(|f| exact::mul(q, f)).map_err(|_| ()))
-            .and_then(|grams| ledger.entity().ratios.ledger_amount(g.factor.species, grams).map_err(|_| ()));
-        match amount {
-            Ok(a) => add(&mut computed, g.factor.species, a),
-            Err(()) => usable = false,
-        }
-        if !entry.grid_sources.contains(&g.source) {
-            entry.grid_sources.push(g.source.clone());
-        }
-    }
-    if usable {
-        for (s, a) in computed {
-            add(&mut entry.location, s, a);
-        }
-    } else {
-        missing.insert(format!(
-            "grid factor for Scope 2 item `{item_id}` (none declared, or not convertible to its quantity): location-based uses the supplier-specific figure"
-        ));
-        for (s, a) in booked {
-            add(&mut entry.location, *s, *a);
-        }
     }
 }
 

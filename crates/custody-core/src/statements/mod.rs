@@ -9,6 +9,7 @@ mod carbon_balance;
 mod eledger;
 mod entity;
 mod ghg_inventory;
+mod ghg_scope2;
 mod intensity;
 mod ledger_statement;
 mod purchased;
@@ -21,9 +22,9 @@ pub use carbon_balance::{carbon_balance, CarbonBalance};
 pub use eledger::{eledger, ELedger, ELedgerCustomer};
 pub use entity::{entity_emissions, EntityEmissions, EntityLineKind};
 pub use ghg_inventory::{
-    ghg_inventory, GhgInventory, InstrumentUse, ReconLine, ReconSide, Scope1, Scope2, Scope2Item, Scope3Category,
-    Status, SCOPE3_NAMES,
+    ghg_inventory, GhgInventory, ReconLine, ReconSide, Scope1, Scope3Category, Status, SCOPE3_NAMES,
 };
+pub use ghg_scope2::{InstrumentUse, Scope2, Scope2Item};
 pub use intensity::{product_intensity, BySpecies, IntensityLine, ProductIntensity, ProductIntensityStatement};
 pub use ledger_statement::{ledger_statement, LedgerRow, LedgerStatement};
 pub use purchased::{purchased_goods, PurchasedGoods};

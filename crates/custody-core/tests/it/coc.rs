@@ -65,6 +65,7 @@ fn ledger(p: Policy) -> Ledger {
             ghg: None,
             grid_factors: Vec::new(),
             end_of_life_oxidised: None,
+            market_boundary: None,
         })
         .unwrap();
     }

@@ -41,6 +41,7 @@ fn item(id: &str, category: Category, costing: Costing) -> Item {
         ghg: None,
         grid_factors: Vec::new(),
         end_of_life_oxidised: None,
+        market_boundary: None,
     }
 }
 

@@ -23,6 +23,7 @@ fn mill(costing: Costing) -> Ledger {
             ghg: None,
             grid_factors: Vec::new(),
             end_of_life_oxidised: None,
+            market_boundary: None,
         })
         .unwrap();
     }

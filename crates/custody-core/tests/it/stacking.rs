@@ -34,6 +34,7 @@ fn pool_ledger(conversion: Q) -> Ledger {
             ghg: None,
             grid_factors: Vec::new(),
             end_of_life_oxidised: None,
+            market_boundary: None,
         })
         .unwrap();
     }

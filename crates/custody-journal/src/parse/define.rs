@@ -132,6 +132,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             })?;
             let ghg = b.one("ghg", choice("a GHG Protocol place", "scope2, scope3-1 .. scope3-15", GhgClass::parse))?;
             let grid_factors = b.many("grid-factor", grid_factor)?;
+            let market_boundary = b.one("market-boundary", word("a market boundary such as MISO"))?;
             let end_of_life_oxidised = b.one("end-of-life", |f| {
                 let what = arg(f, 0, "`oxidised` and a fraction such as 10%")?;
                 if what.text != "oxidised" {
@@ -155,8 +156,10 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 }
             };
             let category = b.required(category, "category", "an item")?;
-            if !grid_factors.is_empty() && ghg.unwrap_or_else(|| GhgClass::default_for(category)) != GhgClass::Scope2 {
-                return Err((header.no, head.col, format!("item `{id}`: a grid factor is for Scope 2 items (electricity, or `ghg scope2`)")));
+            if (!grid_factors.is_empty() || market_boundary.is_some())
+                && ghg.unwrap_or_else(|| GhgClass::default_for(category)) != GhgClass::Scope2
+            {
+                return Err((header.no, head.col, format!("item `{id}`: a grid factor or market boundary is for Scope 2 items (electricity, or `ghg scope2`)")));
             }
             let mut species: Vec<_> = grid_factors.iter().map(|g| g.factor.species).collect();
             species.sort();
@@ -179,6 +182,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 ghg,
                 grid_factors,
                 end_of_life_oxidised,
+                market_boundary,
                 id,
                 name,
             })
