@@ -55,8 +55,8 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Print a statement: ledger, balances, product-intensity, entity-emissions, eledger,
-    /// carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods or
-    /// ghg-inventory.
+    /// carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods,
+    /// ghg-inventory or esrs-e1-6.
     #[command(after_help = "Example:\n  custody report entity-emissions examples/efi-h2-dri-eaf\n  \
         custody report ghg-inventory --year 2025 examples/efi-h2-dri-eaf --format json\n  \
         custody report product-intensity --entity steel-producer --format json")]

@@ -97,7 +97,7 @@ pub const ROUTE_TABLE: [Route; 16] = [
     route(
         "get",
         "/entities/{id}/reports/{kind}",
-        "A statement: ledger, balances, product-intensity, entity-emissions, eledger, carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods or ghg-inventory (?period= or ?year=, ?format=json|text|csv)",
+        "A statement: ledger, balances, product-intensity, entity-emissions, eledger, carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods, ghg-inventory or esrs-e1-6 (?period= or ?year=, ?format=json|text|csv)",
         "member, granted verifier",
         Body::None,
         200,
