@@ -17,7 +17,7 @@ pub fn export(ledger: &Ledger) -> String {
     definitions.extend(
         ledger.chart().accounts().iter().filter(|a| !ledger.chart().is_template(&a.code)).cloned().map(Entry::Account),
     );
-    definitions.extend(ledger.items().cloned().map(Entry::Item));
+    definitions.extend(ledger.items().cloned().map(|i| Entry::Item(Box::new(i))));
     definitions.extend(ledger.assets().cloned().map(Entry::Asset));
     definitions.extend(ledger.targets().iter().cloned().map(Entry::Target));
     for d in &definitions {

@@ -21,7 +21,8 @@ pub enum Entry {
     Entity(Entity),
     Counterparty(Counterparty),
     Account(Account),
-    Item(Item),
+    /// Boxed: an item is the largest definition (its GHG fields), and entries are moved often.
+    Item(Box<Item>),
     Asset(Asset),
     Period(Period),
     Close(String),
@@ -166,7 +167,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             if species.windows(2).any(|w| w[0] == w[1]) {
                 return Err((header.no, head.col, format!("item `{id}` gives two grid factors for one species")));
             }
-            Entry::Item(Item {
+            Entry::Item(Box::new(Item {
                 measure: measure_dim.unwrap_or(if category == Category::Electricity {
                     Dimension::Energy
                 } else {
@@ -185,7 +186,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 market_boundary,
                 id,
                 name,
-            })
+            }))
         }
         "asset" => {
             let (id, name) = id_and_name(header)?;
