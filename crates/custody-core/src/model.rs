@@ -152,6 +152,10 @@ pub struct Item {
     /// For a Scope 2 item: the market boundary its consumption is in (`market-boundary MISO`);
     /// an energy attribute certificate applies only within it (Scope 2 Guidance ch. 7).
     pub market_boundary: Option<String>,
+    /// A share of each purchase's footprint placed elsewhere (`ghg-split scope3-3 8%`: e.g. the
+    /// upstream and grid-loss part of electricity, which the Scope 3 Standard puts in
+    /// category 3); the rest stays in the item's own place. Split by largest remainder.
+    pub ghg_split: Option<(GhgClass, crate::exact::Q)>,
 }
 
 /// A grid-average emission factor with its source, for location-based Scope 2.

@@ -95,6 +95,9 @@ pub fn print_entry(entry: &Entry) -> String {
                 line(&mut o, "end-of-life", format!("oxidised {}", dec(f)));
             }
             opt_line(&mut o, "market-boundary", &it.market_boundary);
+            if let Some((place, share)) = it.ghg_split {
+                line(&mut o, "ghg-split", format!("{} {}", place.as_string(), dec(share)));
+            }
         }
         Entry::Asset(a) => {
             let _ = writeln!(o, "asset {} {}", a.id, quote(&a.name));

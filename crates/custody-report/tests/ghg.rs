@@ -280,3 +280,25 @@ fn market_based_scope2_applies_each_certificate_once_within_the_consumption() {
             .unwrap();
     assert_eq!(l.instruments(), again.instruments());
 }
+
+#[test]
+fn a_split_purchase_places_its_parts_and_still_reconciles() {
+    // 8% of the electricity's footprint (its upstream and grid losses) to category 3.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/efi-h2-dri-eaf/efi.journal");
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("  measure energy\n", "  measure energy\n  ghg-split scope3-3 8%\n");
+    let split = custody_journal::load(&[custody_journal::Source { name: "s".into(), text }]).unwrap();
+    let whole = efi();
+    let scope = |l: &custody_core::Ledger| Scope::resolve(l, Some("2025-01")).unwrap();
+    let (a, b) = (ghg_inventory(&whole, &scope(&whole)), ghg_inventory(&split, &scope(&split)));
+    let cat3 = |g: &custody_core::statements::GhgInventory| co2(&g.scope3[2].by_species);
+    let booked = |g: &custody_core::statements::GhgInventory| co2(&g.scope2.items[0].booked);
+    let e = booked(&a);
+    // Largest remainder of e into 92% and 8%, written again here.
+    let part = e * 8 / 100 + if (e * 8 % 100) * 2 > 100 { 1 } else { 0 };
+    assert_eq!((booked(&b), cat3(&b)), (e - part, cat3(&a) + part));
+    assert_eq!(b.difference_gc(), 0);
+    // The location-based figure is the grid's generation factor: unchanged.
+    assert_eq!(a.scope2.location, b.scope2.location);
+}

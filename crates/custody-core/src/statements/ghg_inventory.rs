@@ -172,6 +172,23 @@ fn classify(ledger: &Ledger, kind: TxKind, p: &Posting) -> GhgClass {
     }
 }
 
+/// The places an in.attributed posting goes to, with their amounts: its class, less the share an
+/// item's `ghg-split` moves elsewhere (largest remainder: the parts sum to the posting).
+fn placed(ledger: &Ledger, kind: TxKind, p: &Posting) -> Vec<(GhgClass, i64)> {
+    let class = classify(ledger, kind, p);
+    let item = p.dims.item.as_deref().and_then(|i| ledger.item(i));
+    match item.and_then(|i| i.ghg_split.filter(|_| kind == TxKind::Purchase && class == i.ghg_class())) {
+        Some((other, share)) => {
+            let w = exact::round_half_even(share * exact::q(1_000_000_000));
+            match exact::allocate(p.amount, &[1_000_000_000 - w, w]) {
+                Some(parts) => vec![(class, parts[0]), (other, parts[1])],
+                None => vec![(class, p.amount)],
+            }
+        }
+        None => vec![(class, p.amount)],
+    }
+}
+
 /// The ledger-side bucket of an emission-form stock account.
 fn stock_line(role: Role) -> Option<(&'static str, &'static str)> {
     use Role::*;
@@ -218,13 +235,17 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
                 _ => {}
             }
             match acc.role {
-                Role::InAttributed => match classify(ledger, kind, p) {
-                    GhgClass::Scope2 => {
-                        let item = p.dims.item.clone().unwrap_or_else(|| "(no item)".into());
-                        add(booked_here.entry(item).or_default(), p.species, p.amount);
+                Role::InAttributed => {
+                    for (class, amount) in placed(ledger, kind, p) {
+                        match class {
+                            GhgClass::Scope2 => {
+                                let item = p.dims.item.clone().unwrap_or_else(|| "(no item)".into());
+                                add(booked_here.entry(item).or_default(), p.species, amount);
+                            }
+                            GhgClass::Scope3(n) => add(cats.entry(n).or_default(), p.species, amount),
+                        }
                     }
-                    GhgClass::Scope3(n) => add(cats.entry(n).or_default(), p.species, p.amount),
-                },
+                }
                 Role::OutEmissions => {
                     let (key, label) = if kind == TxKind::Sell && p.dims.origin == Some(Origin::Transport) {
                         ("transport_passed_on", "Transport passed on to customers (FOD)")

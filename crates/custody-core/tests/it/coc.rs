@@ -66,6 +66,7 @@ fn ledger(p: Policy) -> Ledger {
             grid_factors: Vec::new(),
             end_of_life_oxidised: None,
             market_boundary: None,
+            ghg_split: None,
         })
         .unwrap();
     }

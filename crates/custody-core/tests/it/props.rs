@@ -42,6 +42,7 @@ fn item(id: &str, category: Category, costing: Costing) -> Item {
         grid_factors: Vec::new(),
         end_of_life_oxidised: None,
         market_boundary: None,
+        ghg_split: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn mill(costing: Costing) -> Ledger {
             grid_factors: Vec::new(),
             end_of_life_oxidised: None,
             market_boundary: None,
+            ghg_split: None,
         })
         .unwrap();
     }

@@ -35,6 +35,7 @@ fn pool_ledger(conversion: Q) -> Ledger {
             grid_factors: Vec::new(),
             end_of_life_oxidised: None,
             market_boundary: None,
+            ghg_split: None,
         })
         .unwrap();
     }

@@ -68,6 +68,7 @@ pub const DICT: &[&str] = &[
     "\n  density ",
     "\n  ferrous ",
     "\n  ghg scope3-",
+    "\n  ghg-split scope3-3 ",
     "\n  grid-factor ",
     "\n  market-boundary ",
     "\n  end-of-life oxidised ",

@@ -134,6 +134,15 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             let ghg = b.one("ghg", choice("a GHG Protocol place", "scope2, scope3-1 .. scope3-15", GhgClass::parse))?;
             let grid_factors = b.many("grid-factor", grid_factor)?;
             let market_boundary = b.one("market-boundary", word("a market boundary such as MISO"))?;
+            let ghg_split = b.one("ghg-split", |f| {
+                let place = enum_arg(f, 0, "a GHG Protocol place", "scope2, scope3-1 .. scope3-15", GhgClass::parse)?;
+                let share = decimal(f, 1, "a share such as 8%")?;
+                only(f, 2)?;
+                if share <= exact::q(0) || share >= exact::q(1) {
+                    return at(f, f.args.get(1), "a split share is above 0 and below 100%");
+                }
+                Ok((place, share))
+            })?;
             let end_of_life_oxidised = b.one("end-of-life", |f| {
                 let what = arg(f, 0, "`oxidised` and a fraction such as 10%")?;
                 if what.text != "oxidised" {
@@ -162,6 +171,9 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             {
                 return Err((header.no, head.col, format!("item `{id}`: a grid factor or market boundary is for Scope 2 items (electricity, or `ghg scope2`)")));
             }
+            if ghg_split.is_some_and(|(p, _)| p == ghg.unwrap_or_else(|| GhgClass::default_for(category))) {
+                return Err((header.no, head.col, format!("item `{id}`: a split moves part of the footprint to another place")));
+            }
             let mut species: Vec<_> = grid_factors.iter().map(|g| g.factor.species).collect();
             species.sort();
             if species.windows(2).any(|w| w[0] == w[1]) {
@@ -184,6 +196,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 grid_factors,
                 end_of_life_oxidised,
                 market_boundary,
+                ghg_split,
                 id,
                 name,
             }))

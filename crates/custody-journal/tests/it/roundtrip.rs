@@ -89,7 +89,7 @@ fn ghg_item_fields_print_parse_and_export_round_trip() {
     let text = std::fs::read_to_string(path).unwrap().replace(
         "item steel \"Steel (hot-rolled, cold-rolled, galvanized)\"\n  category product\n",
         "item steel \"Steel (hot-rolled, cold-rolled, galvanized)\"\n  category product\n  end-of-life oxidised 2.5%\n\
-         item steam \"Steam\"\n  category fuel\n  ghg scope2\n  grid-factor 0.2 kgCO2/kg \"district heat \\\"average\\\"\"\n\
+         item steam \"Steam\"\n  category fuel\n  ghg scope2\n  ghg-split scope3-3 8%\n  grid-factor 0.2 kgCO2/kg \"district heat \\\"average\\\"\"\n\
          item plant-parts \"Spare parts\"\n  category raw-material\n  ghg scope3-2\n",
     ).replace(
         "period 2025-01 2025-01-01 2025-01-31\n",
@@ -101,6 +101,7 @@ fn ghg_item_fields_print_parse_and_export_round_trip() {
     let steam = l.item("steam").unwrap();
     assert_eq!(steam.ghg, Some(custody_core::model::GhgClass::Scope2));
     assert_eq!(steam.grid_factors[0].source, "district heat \"average\"");
+    assert_eq!(steam.ghg_split, Some((custody_core::model::GhgClass::Scope3(3), custody_core::exact::Q::new(2, 25))));
     assert_eq!(l.item("plant-parts").unwrap().ghg_class(), custody_core::model::GhgClass::Scope3(2));
     assert_eq!(l.item("steel").unwrap().end_of_life_oxidised, Some(custody_core::exact::Q::new(1, 40)));
     assert_eq!(l.item("electricity").unwrap().grid_factors.len(), 2);

@@ -129,6 +129,10 @@ fn ghg_item_fields_are_checked_where_written() {
     assert!(e[0].contains("a grid factor's source is a quoted, non-empty text"), "{e:?}");
     let e = errors(&item("  category electricity\n  grid-factor 1 gCO2/kWh \"a\"\n  grid-factor 2 gCO2/kWh \"b\"\n"));
     assert_eq!(e, ["j.journal:4:1: item `x` gives two grid factors for one species"]);
+    let e = errors(&item("  category electricity\n  ghg-split scope2 5%\n"));
+    assert_eq!(e, ["j.journal:4:1: item `x`: a split moves part of the footprint to another place"]);
+    let e = errors(&item("  category electricity\n  ghg-split scope3-3 100%\n"));
+    assert!(e[0].contains("a split share is above 0 and below 100%"), "{e:?}");
     let e = errors(&item("  category product\n  end-of-life oxidised 120%\n"));
     assert!(e[0].contains("an oxidised share is between 0 and 1"), "{e:?}");
     let e = errors("entity e \"E\"\n  ratios efi\n  gwp ar5\nperiod p 2025-01-01 2025-01-31\n  revenue 10 euros\n");
