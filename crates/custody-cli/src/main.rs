@@ -81,10 +81,11 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Print a statement: ledger, balances, product-intensity, entity-emissions, eledger,
-    /// carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods or
-    /// cbam (EU CBAM embedded emissions of one site: docs/cbam.md).
+    /// carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods,
+    /// ghg-inventory, esrs-e1-6 or cbam (EU CBAM embedded emissions of one site: docs/cbam.md).
     #[command(after_help = "Example:\n  custody report entity-emissions examples/efi-h2-dri-eaf\n  \
         custody report product-intensity --entity steel-producer --format json\n  \
+        custody report ghg-inventory --year 2025 examples/efi-h2-dri-eaf --format json\n  \
         custody report cbam examples/efi-h2-dri-eaf --site steel-plant --period 2025-01 --format xlsx -o cbam.xlsx")]
     Report {
         /// The statement.
@@ -104,6 +105,9 @@ enum Command {
         /// The period to report (default: the latest period with activity, named in the output).
         #[arg(long)]
         period: Option<String>,
+        /// A calendar year instead of a period: the ledger's periods that start in it, summed.
+        #[arg(long, conflicts_with = "period")]
+        year: Option<i32>,
         /// The entity, when reading from a database that holds several.
         #[arg(long)]
         entity: Option<String>,
@@ -381,7 +385,10 @@ async fn ledger_from(
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths } => check::run(&paths).await,
-        Command::Report { kind, paths, format: _, site: _, output: _, period, entity, db, sign: Some(key) } => {
+        Command::Report { kind, paths, format: _, site: _, output: _, period, year, entity, db, sign: Some(key) } => {
+            if year.is_some() {
+                bail!("--sign signs a statement of one period: give --period");
+            }
             if !paths.is_empty() {
                 bail!("--sign signs a statement of the stored journal: import the files, then sign without paths");
             }
@@ -390,7 +397,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SigningKey { action: SigningKeyAction::Create { out } } => sign::create_key(&out),
         Command::Proof { entry, entity, signing_key, db } => sign::proof(&entry, entity, &db, &signing_key).await,
         Command::VerifyStatement { file, public_key } => sign::verify_statement(&file, public_key.as_deref()),
-        Command::Report { kind, paths, format, site, output, period, entity, db, sign: None } => {
+        Command::Report { kind, paths, format, site, output, period, year, entity, db, sign: None } => {
             let fmt = match format {
                 ReportFormat::Text => FormatArg::Text,
                 ReportFormat::Json => FormatArg::Json,
@@ -410,8 +417,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rendered = match &cbam_args {
                 Some((s, p)) if format == ReportFormat::Xlsx => custody_report::cbam_xlsx(&ledger, s, p),
                 Some((s, p)) => custody_report::render_cbam(&ledger, s, p, fmt.format()).map(String::into_bytes),
-                None => custody_report::render_stated(&ledger, &kind, period.as_deref(), fmt.format())
-                    .map(String::into_bytes),
+                None => match year {
+                    Some(y) => custody_report::render_year(&ledger, &kind, y, fmt.format()),
+                    None => custody_report::render_stated(&ledger, &kind, period.as_deref(), fmt.format()),
+                }
+                .map(String::into_bytes),
             };
             drop(spinner);
             match rendered {

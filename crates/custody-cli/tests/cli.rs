@@ -371,3 +371,25 @@ fn import_catenax_writes_a_purchase_and_export_catenax_gives_it_back() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("item `nothing` is not defined"), "{}", stderr(&o));
 }
+
+#[test]
+fn ghg_inventory_by_year_in_every_format() {
+    let o = custody(&["report", "ghg-inventory", &example(), "--year", "2025", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["year"].as_i64(), v["reconciliation"]["difference_gC"].as_i64()), (Some(2025), Some(0)));
+    let o = custody(&["report", "ghg-inventory", &example(), "--year", "2025", "--format", "csv"]);
+    assert!(
+        stdout(&o).starts_with("section,category,name,gas,t,tCO2e,status\nscope1,,released,CO2,31098.38"),
+        "{}",
+        stdout(&o)
+    );
+    let o = custody(&["report", "ghg-inventory", &example(), "--year", "2025"]);
+    assert!(stdout(&o).contains("Difference (inventory less ledger)"), "{}", stdout(&o));
+    // A year without periods, and a period with a year, are usage errors.
+    let o = custody(&["report", "ghg-inventory", &example(), "--year", "1999"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no period of the ledger starts in 1999"), "{}", stderr(&o));
+    let o = custody(&["report", "ghg-inventory", &example(), "--year", "2025", "--period", "2025-01"]);
+    assert!(!o.status.success());
+}

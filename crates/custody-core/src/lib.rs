@@ -10,10 +10,12 @@
 //! assert_eq!(ledger.transactions().len(), 0);
 //! ```
 
+pub mod cbam_model;
 pub mod chart;
 pub mod claims;
 pub mod coc;
 pub mod exact;
+pub mod ghg_class;
 pub mod id;
 pub mod ledger;
 pub mod model;

@@ -1,9 +1,12 @@
 //! The ledger's nouns: entities, items, assets, periods, postings, transactions.
 
 use crate::chart::Side;
-use crate::units::{Dimension, Property, Species};
+use crate::units::{Dimension, Intensity, Property, Species};
 use std::collections::BTreeMap;
 use std::fmt;
+
+pub use crate::cbam_model::*;
+pub use crate::ghg_class::{GhgClass, GridFactor};
 
 pub use time::Date;
 
@@ -142,6 +145,44 @@ pub struct Item {
     pub ferrous: Option<(Ferrous, crate::exact::Q)>,
     /// EU CBAM facts (CN code, goods category, a precursor's embedded emissions).
     pub cbam: CbamGood,
+    /// Where the item's purchased footprint sits in a GHG Protocol inventory, overriding the
+    /// default of its category ([`GhgClass::default_for`]); `ghg` in the journal.
+    pub ghg: Option<GhgClass>,
+    /// Location-based grid-average factors for a Scope 2 item, each with its source
+    /// (`grid-factor 675.28 gCO2/kWh "source"`): one per species.
+    pub grid_factors: Vec<GridFactor>,
+    /// For a product: the share of its carbon content oxidised to CO2 at end of life, declared
+    /// (`end-of-life oxidised 10%`); it estimates Scope 3 category 12 from content sold.
+    pub end_of_life_oxidised: Option<crate::exact::Q>,
+    /// For a Scope 2 item: the market boundary its consumption is in (`market-boundary MISO`);
+    /// an energy attribute certificate applies only within it (Scope 2 Guidance ch. 7).
+    pub market_boundary: Option<String>,
+    /// A share of each purchase's footprint placed elsewhere (`ghg-split scope3-3 8%`: e.g. the
+    /// upstream and grid-loss part of electricity, which the Scope 3 Standard puts in
+    /// category 3); the rest stays in the item's own place. Split by largest remainder.
+    pub ghg_split: Option<(GhgClass, crate::exact::Q)>,
+}
+
+impl GhgClass {
+    /// The default place of a purchase of an item of this category: electricity to Scope 2
+    /// (Scope 2 Guidance ch. 5), fuels to category 3 (their upstream extraction, production and
+    /// transport; Scope 3 Standard table 5.3), raw materials and goods to category 1, waste to
+    /// category 5.
+    pub fn default_for(c: Category) -> GhgClass {
+        match c {
+            Category::Electricity => GhgClass::Scope2,
+            Category::Fuel => GhgClass::Scope3(3),
+            Category::Waste => GhgClass::Scope3(5),
+            Category::RawMaterial | Category::Product | Category::Byproduct => GhgClass::Scope3(1),
+        }
+    }
+}
+
+impl Item {
+    /// The item's place in the inventory: its `ghg` override, else its category's default.
+    pub fn ghg_class(&self) -> GhgClass {
+        self.ghg.unwrap_or_else(|| GhgClass::default_for(self.category))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -188,6 +229,16 @@ pub struct Period {
     pub start: Date,
     pub end: Date,
     pub closed: bool,
+    /// Net revenue of the period as declared (`revenue 125000000 EUR`): for GHG intensity per
+    /// net revenue (ESRS E1-6). `None` is unknown, never zero.
+    pub revenue: Option<Revenue>,
+}
+
+/// An amount of money in a currency (ISO 4217 code as written), exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revenue {
+    pub amount: crate::exact::Q,
+    pub currency: String,
 }
 
 /// Where carbon in a product came from; carried from purchase to sale for intensity statements.
@@ -414,6 +465,63 @@ pub struct Target {
     /// The reduction by the target year, as a fraction.
     pub reduction: crate::exact::Q,
     pub year: i32,
+    /// What a GHG-inventory target measures (`scope scope1+2-market`); `None` for the
+    /// purchased-goods target of seed 000 (what `report purchased-goods` measures).
+    pub measure: Option<TargetMeasure>,
+    /// Per net revenue of the period (`basis intensity`) rather than absolute (`basis absolute`).
+    pub intensity: bool,
+    /// The base-year recalculation policy's significance threshold (`recalculate-above 5%`): a
+    /// stated baseline that the ledger's own base-year figure differs from by more is flagged.
+    pub recalculate_above: Option<crate::exact::Q>,
+}
+
+/// What a GHG-inventory target measures, in tCO2e.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetMeasure {
+    Scope1,
+    Scope2Location,
+    Scope2Market,
+    Scope12Location,
+    Scope12Market,
+    /// Every Scope 3 category with a figure.
+    Scope3,
+    /// One Scope 3 category, 1 to 15.
+    Scope3Category(u8),
+    TotalLocation,
+    TotalMarket,
+}
+
+impl TargetMeasure {
+    const NAMED: [(&'static str, TargetMeasure); 8] = [
+        ("scope1", TargetMeasure::Scope1),
+        ("scope2-location", TargetMeasure::Scope2Location),
+        ("scope2-market", TargetMeasure::Scope2Market),
+        ("scope1+2-location", TargetMeasure::Scope12Location),
+        ("scope1+2-market", TargetMeasure::Scope12Market),
+        ("scope3", TargetMeasure::Scope3),
+        ("total-location", TargetMeasure::TotalLocation),
+        ("total-market", TargetMeasure::TotalMarket),
+    ];
+    /// The names [`TargetMeasure::parse`] reads, for messages.
+    pub const NAMES: &'static str =
+        "scope1, scope2-location, scope2-market, scope1+2-location, scope1+2-market, scope3, scope3-N, total-location, total-market";
+
+    pub fn as_string(self) -> String {
+        match self {
+            TargetMeasure::Scope3Category(n) => format!("scope3-{n}"),
+            m => Self::NAMED.iter().find(|(_, x)| *x == m).map(|(s, _)| s.to_string()).unwrap_or_default(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TargetMeasure> {
+        if let Some((_, m)) = Self::NAMED.iter().find(|(n, _)| *n == s) {
+            return Some(*m);
+        }
+        match GhgClass::parse(s)? {
+            GhgClass::Scope3(n) => Some(TargetMeasure::Scope3Category(n)),
+            GhgClass::Scope2 => None,
+        }
+    }
 }
 
 /// A market instrument obtained (carbon removal or environmental attribute certificate). It is
@@ -426,6 +534,20 @@ pub struct Instrument {
     /// Grams CO2e.
     pub co2e_g: i64,
     pub counterparty: Option<String>,
+    /// An energy attribute certificate's terms, resolved: (serial, item, kJ covered,
+    /// generation start and end, boundary, rate). See `ops::EacTerms`.
+    pub eac: Option<EacRecord>,
+}
+
+/// An energy attribute certificate as recorded: the energy it covers in kJ, exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EacRecord {
+    pub serial: String,
+    pub item: String,
+    pub covers_kj: i64,
+    pub generated: (Date, Date),
+    pub boundary: String,
+    pub rate: Intensity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -448,122 +570,4 @@ impl InstrumentKind {
             _ => None,
         }
     }
-}
-
-/// The aggregated goods categories of the EU CBAM (Implementing Regulation (EU) 2023/1773, Annex
-/// II, section 2, table 1), written as the regulation names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum GoodsCategory {
-    CalcinedClay,
-    CementClinker,
-    Cement,
-    AluminousCement,
-    Hydrogen,
-    Ammonia,
-    NitricAcid,
-    Urea,
-    MixedFertilisers,
-    SinteredOre,
-    PigIron,
-    FeMn,
-    FeCr,
-    FeNi,
-    Dri,
-    CrudeSteel,
-    IronOrSteelProducts,
-    UnwroughtAluminium,
-    AluminiumProducts,
-    Electricity,
-}
-
-impl GoodsCategory {
-    pub const ALL: [GoodsCategory; 20] = [
-        GoodsCategory::CalcinedClay,
-        GoodsCategory::CementClinker,
-        GoodsCategory::Cement,
-        GoodsCategory::AluminousCement,
-        GoodsCategory::Hydrogen,
-        GoodsCategory::Ammonia,
-        GoodsCategory::NitricAcid,
-        GoodsCategory::Urea,
-        GoodsCategory::MixedFertilisers,
-        GoodsCategory::SinteredOre,
-        GoodsCategory::PigIron,
-        GoodsCategory::FeMn,
-        GoodsCategory::FeCr,
-        GoodsCategory::FeNi,
-        GoodsCategory::Dri,
-        GoodsCategory::CrudeSteel,
-        GoodsCategory::IronOrSteelProducts,
-        GoodsCategory::UnwroughtAluminium,
-        GoodsCategory::AluminiumProducts,
-        GoodsCategory::Electricity,
-    ];
-    /// The category's name in the regulation, e.g. `Iron or steel products`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GoodsCategory::CalcinedClay => "Calcined clay",
-            GoodsCategory::CementClinker => "Cement clinker",
-            GoodsCategory::Cement => "Cement",
-            GoodsCategory::AluminousCement => "Aluminous cement",
-            GoodsCategory::Hydrogen => "Hydrogen",
-            GoodsCategory::Ammonia => "Ammonia",
-            GoodsCategory::NitricAcid => "Nitric acid",
-            GoodsCategory::Urea => "Urea",
-            GoodsCategory::MixedFertilisers => "Mixed fertilisers",
-            GoodsCategory::SinteredOre => "Sintered ore",
-            GoodsCategory::PigIron => "Pig iron",
-            GoodsCategory::FeMn => "FeMn",
-            GoodsCategory::FeCr => "FeCr",
-            GoodsCategory::FeNi => "FeNi",
-            GoodsCategory::Dri => "DRI",
-            GoodsCategory::CrudeSteel => "Crude steel",
-            GoodsCategory::IronOrSteelProducts => "Iron or steel products",
-            GoodsCategory::UnwroughtAluminium => "Unwrought aluminium",
-            GoodsCategory::AluminiumProducts => "Aluminium products",
-            GoodsCategory::Electricity => "Electricity",
-        }
-    }
-    pub fn parse(s: &str) -> Option<GoodsCategory> {
-        GoodsCategory::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-/// Specific embedded emissions of a purchased precursor, tCO2e per tonne (= gCO2e per g), as its
-/// producer communicated them (`actual`) or the Commission's default values (`default`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Embedded {
-    pub direct: crate::exact::Q,
-    pub indirect: crate::exact::Q,
-    pub default_values: bool,
-}
-
-/// What the EU CBAM needs to know about an item: its CN code (Regulation (EU) 2023/956, Annex I),
-/// its aggregated goods category, and for a purchased precursor its embedded emissions. All
-/// optional: what is not declared is reported as missing, never guessed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CbamGood {
-    /// Combined Nomenclature code: 4, 6 or 8 digits, no spaces.
-    pub cn_code: Option<String>,
-    pub category: Option<GoodsCategory>,
-    /// Boxed: most items are no precursor, and `Item` stays small.
-    pub embedded: Option<Box<Embedded>>,
-}
-
-/// A site of the company and, for the EU CBAM, its installation data (Implementing Regulation
-/// (EU) 2023/1773, Annex IV, section 1: name, address, UN/LOCODE, coordinates). Postings name a
-/// site in their dimensions; a site declared `default` also stands for operations naming none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Site {
-    pub id: String,
-    pub name: String,
-    pub city: Option<String>,
-    /// ISO 3166-1 alpha-2, e.g. `DE`.
-    pub country: Option<String>,
-    /// UN/LOCODE: the country's two letters and three letters or digits, e.g. `DEHAM`.
-    pub unlocode: Option<String>,
-    /// Latitude and longitude in decimal degrees (WGS 84).
-    pub coordinates: Option<(crate::exact::Q, crate::exact::Q)>,
-    /// Operations that name no site take place here.
-    pub default: bool,
 }

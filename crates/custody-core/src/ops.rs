@@ -350,6 +350,27 @@ pub struct Obtain {
     /// Grams of CO2e, exact as written.
     pub co2e_grams: Q,
     pub counterparty: Option<String>,
+    /// For an energy attribute certificate retired against Scope 2 consumption: its terms.
+    pub eac: Option<EacTerms>,
+}
+
+/// What an energy attribute certificate conveys (Scope 2 Guidance ch. 7, Quality Criteria):
+/// a unique serial, the energy it covers, its generation period, its market boundary and the
+/// emission rate it carries; and the Scope 2 item it is retired against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EacTerms {
+    /// The issuing registry's serial: one serial is obtained once (E041).
+    pub serial: String,
+    /// The Scope 2 item of this ledger it is retired against.
+    pub item: String,
+    /// Energy covered.
+    pub covers: crate::units::Measure,
+    /// First and last day of generation.
+    pub generated: (Date, Date),
+    /// The market boundary it was issued in, as written (a grid or market region).
+    pub boundary: String,
+    /// The emission rate it conveys, per energy (`0 gCO2/kWh` for renewable generation).
+    pub rate: crate::units::Intensity,
 }
 
 /// The form of carbon a transferred amount has.

@@ -87,10 +87,15 @@ pub enum Code {
     PoolFlowNotInLedger = 39,
     /// Pool outputs beyond what the period's inputs can make.
     PoolOutputsExceedInputs = 40,
+    /// An energy attribute certificate whose serial was already obtained: used once only.
+    CertificateReused = 41,
+    /// An energy attribute certificate outside the market boundary or the year of the
+    /// consumption it is retired against, or against an item that is not Scope 2.
+    CertificateOutOfScope = 42,
 }
 
 impl Code {
-    pub const ALL: [Code; 40] = [
+    pub const ALL: [Code; 42] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -131,6 +136,8 @@ impl Code {
         Code::NegativeIntensity,
         Code::PoolFlowNotInLedger,
         Code::PoolOutputsExceedInputs,
+        Code::CertificateReused,
+        Code::CertificateOutOfScope,
     ];
 
     pub fn number(self) -> u16 {
@@ -179,6 +186,8 @@ impl Code {
             Code::NegativeIntensity => "negative_intensity",
             Code::PoolFlowNotInLedger => "pool_flow_not_in_ledger",
             Code::PoolOutputsExceedInputs => "pool_outputs_exceed_inputs",
+            Code::CertificateReused => "certificate_reused",
+            Code::CertificateOutOfScope => "certificate_out_of_scope",
         }
     }
 }

@@ -18,7 +18,7 @@ pub fn export(ledger: &Ledger) -> String {
     definitions.extend(
         ledger.chart().accounts().iter().filter(|a| !ledger.chart().is_template(&a.code)).cloned().map(Entry::Account),
     );
-    definitions.extend(ledger.items().cloned().map(Entry::Item));
+    definitions.extend(ledger.items().cloned().map(|i| Entry::Item(Box::new(i))));
     definitions.extend(ledger.assets().cloned().map(Entry::Asset));
     definitions.extend(ledger.targets().iter().cloned().map(Entry::Target));
     for d in &definitions {
@@ -30,7 +30,8 @@ pub fn export(ledger: &Ledger) -> String {
     }
     o.push('\n');
     for p in ledger.periods() {
-        let _ = writeln!(o, "period {} {} {}", p.id, format_date(p.start), format_date(p.end));
+        // Printed open: the export closes its closed periods after their transactions.
+        o.push_str(&print_entry(&Entry::Period(Period { closed: false, ..p.clone() })));
     }
     for tx in ledger.transactions() {
         // Each transaction is written as the operation that posted it (a receive as resolved,

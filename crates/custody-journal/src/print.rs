@@ -93,6 +93,19 @@ pub fn print_entry(entry: &Entry) -> String {
                 let source = if e.default_values { "default" } else { "actual" };
                 line(&mut o, "embedded", format!("{} {} tCO2e/t {source}", dec(e.direct), dec(e.indirect)));
             }
+            if let Some(g) = it.ghg {
+                line(&mut o, "ghg", g.as_string());
+            }
+            for g in &it.grid_factors {
+                line(&mut o, "grid-factor", format!("{} {}", g.factor, quote(&g.source)));
+            }
+            if let Some(f) = it.end_of_life_oxidised {
+                line(&mut o, "end-of-life", format!("oxidised {}", dec(f)));
+            }
+            opt_line(&mut o, "market-boundary", &it.market_boundary);
+            if let Some((place, share)) = it.ghg_split {
+                line(&mut o, "ghg-split", format!("{} {}", place.as_string(), dec(share)));
+            }
         }
         Entry::Site(s) => {
             let _ = writeln!(o, "site {} {}", s.id, quote(&s.name));
@@ -115,6 +128,9 @@ pub fn print_entry(entry: &Entry) -> String {
         }
         Entry::Period(p) => {
             let _ = writeln!(o, "period {} {} {}", p.id, format_date(p.start), format_date(p.end));
+            if let Some(r) = &p.revenue {
+                line(&mut o, "revenue", format!("{} {}", dec(r.amount), r.currency));
+            }
         }
         Entry::Close(id) => {
             let _ = writeln!(o, "close {id}");
@@ -129,6 +145,15 @@ pub fn print_entry(entry: &Entry) -> String {
             line(&mut o, "baseline-year", t.baseline_year);
             line(&mut o, "reduction", dec(t.reduction));
             line(&mut o, "year", t.year);
+            if let Some(m) = t.measure {
+                line(&mut o, "scope", m.as_string());
+            }
+            if t.intensity {
+                line(&mut o, "basis", "intensity");
+            }
+            if let Some(r) = t.recalculate_above {
+                line(&mut o, "recalculate-above", dec(r));
+            }
         }
         Entry::Op(op) => print_op(&mut o, op),
     }
@@ -446,6 +471,14 @@ fn print_op(o: &mut String, op: &Op) {
             line(o, "instrument", x.kind.as_str());
             line(o, "quantity", format!("{} gCO2e", dec(x.co2e_grams)));
             opt_line(o, "counterparty", &x.counterparty);
+            if let Some(e) = &x.eac {
+                line(o, "certificate", &e.serial);
+                line(o, "against", &e.item);
+                line(o, "covers", e.covers);
+                line(o, "generated", format!("{} {}", format_date(e.generated.0), format_date(e.generated.1)));
+                line(o, "boundary", &e.boundary);
+                line(o, "rate", e.rate);
+            }
         }
     }
 }

@@ -12,6 +12,9 @@ mod certificates;
 mod disclosure;
 mod eledger;
 mod entity_emissions;
+mod esrs;
+mod ghg_inventory;
+mod ghg_targets;
 mod ledger;
 mod market_instruments;
 mod number;
@@ -42,7 +45,7 @@ use purchased_goods::purchased_goods;
 use serde_json::Value;
 
 /// The statements `custody report` knows.
-pub const KINDS: [&str; 11] = [
+pub const KINDS: [&str; 13] = [
     "ledger",
     "balances",
     "product-intensity",
@@ -54,6 +57,8 @@ pub const KINDS: [&str; 11] = [
     "market-instruments",
     "disclosure",
     "purchased-goods",
+    "ghg-inventory",
+    "esrs-e1-6",
 ];
 
 /// Renders statement `kind` for the period (default: the latest with activity, see [`Scope::resolve`]).
@@ -76,6 +81,8 @@ fn statement(ledger: &Ledger, kind: &str, scope: &Scope) -> Result<(String, Valu
         "market-instruments" => market_instruments(ledger, scope),
         "disclosure" => disclosure(ledger, scope),
         "purchased-goods" => purchased_goods(ledger, scope),
+        "ghg-inventory" => ghg_inventory::ghg_inventory(ledger, scope),
+        "esrs-e1-6" => esrs::esrs_e1_6(ledger, scope),
         other => return Err(format!("unknown report `{other}` (one of: {})", KINDS.join(", "))),
     })
 }
@@ -84,8 +91,20 @@ fn write(text: String, value: &Value, format: Format) -> String {
     match format {
         Format::Text => text,
         Format::Json => serde_json::to_string_pretty(value).expect("JSON values serialize") + "\n",
+        Format::Csv if value["statement"] == "ghg-inventory" => ghg_inventory::csv(value),
         Format::Csv => output::to_csv(value),
     }
+}
+
+/// Renders statement `kind` over calendar year `year`: the span of the ledger's periods that
+/// start in it ([`Scope::year`]), its activity summed. JSON names `year` instead of `period`.
+pub fn render_year(ledger: &Ledger, kind: &str, year: i32, format: Format) -> Result<String, String> {
+    let (text, mut value) = statement(ledger, kind, &Scope::year(ledger, year)?)?;
+    if let Some(m) = value.as_object_mut() {
+        m.remove("period");
+        m.insert("year".into(), serde_json::json!(year));
+    }
+    Ok(write(text, &value, format))
 }
 
 /// The closing line that states the period a statement chose and why (text output, CLI and HTTP).

@@ -54,8 +54,46 @@ pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value)
             let _ = writeln!(text, "  {id} from {from}: {units} units of pool {pool}");
         }
     }
+    let (progress_text, progress) = target_progress(ledger, scope, total);
+    text.push_str(&progress_text);
+    let mut m = base(ledger, scope, "purchased-goods");
+    m.insert("lines".into(), Value::Array(lines));
+    m.insert(
+        "by_claim_type".into(),
+        Value::Object(by_type.iter().map(|(k, e)| (k.to_string(), num(t(*e), 6))).collect()),
+    );
+    m.insert("total_tCO2e".into(), num(t(total), 6));
+    m.insert("complete".into(), Value::Bool(pg.data_gaps.is_empty()));
+    m.insert(
+        "data_gaps".into(),
+        Value::Array(
+            pg.data_gaps
+                .iter()
+                .map(|(supplier, purchase)| json!({"supplier": supplier, "purchase": purchase, "missing": "emissions", "tCO2e": null}))
+                .collect(),
+        ),
+    );
+    m.insert(
+        "certificates_received".into(),
+        Value::Array(
+            pg.certificates
+                .iter()
+                .map(|(id, from, units, pool)| json!({"certificate": id, "from": from, "units": units, "pool": pool}))
+                .collect(),
+        ),
+    );
+    m.insert("targets".into(), Value::Array(progress));
+    (text, Value::Object(m))
+}
+
+/// Progress of the ledger's purchased-goods targets (seed 000's supply-chain target) in the
+/// period: `total` is the period's purchased goods in g CO2e. Text lines and JSON entries; the
+/// GHG inventory shows the same entries (`report ghg-inventory`, `targets`).
+pub(crate) fn target_progress(ledger: &Ledger, scope: &Scope, total: Q) -> (String, Vec<Value>) {
+    let t = grams_to_tonnes;
+    let mut text = String::new();
     let mut progress = Vec::new();
-    for target in ledger.targets() {
+    for target in ledger.targets().iter().filter(|t| t.measure.is_none()) {
         let baseline = match (&target.baseline, &target.baseline_period) {
             (Some(b), _) => Some(*b),
             (None, Some(p)) => Scope::resolve(ledger, Some(p)).ok().map(|s| purchased_co2e(ledger, &s).1),
@@ -105,32 +143,10 @@ pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value)
             }
         }
     }
-    let mut m = base(ledger, scope, "purchased-goods");
-    m.insert("lines".into(), Value::Array(lines));
-    m.insert(
-        "by_claim_type".into(),
-        Value::Object(by_type.iter().map(|(k, e)| (k.to_string(), num(t(*e), 6))).collect()),
-    );
-    m.insert("total_tCO2e".into(), num(t(total), 6));
-    m.insert("complete".into(), Value::Bool(pg.data_gaps.is_empty()));
-    m.insert(
-        "data_gaps".into(),
-        Value::Array(
-            pg.data_gaps
-                .iter()
-                .map(|(supplier, purchase)| json!({"supplier": supplier, "purchase": purchase, "missing": "emissions", "tCO2e": null}))
-                .collect(),
-        ),
-    );
-    m.insert(
-        "certificates_received".into(),
-        Value::Array(
-            pg.certificates
-                .iter()
-                .map(|(id, from, units, pool)| json!({"certificate": id, "from": from, "units": units, "pool": pool}))
-                .collect(),
-        ),
-    );
-    m.insert("targets".into(), Value::Array(progress));
-    (text, Value::Object(m))
+    (text, progress)
+}
+
+/// Purchased goods of a scope in g CO2e (the figure targets are measured on).
+pub(crate) fn purchased_total(ledger: &Ledger, scope: &Scope) -> Q {
+    purchased_co2e(ledger, scope).1
 }

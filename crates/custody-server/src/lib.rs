@@ -267,6 +267,8 @@ async fn list_entries<S: Store>(
 #[derive(Deserialize)]
 struct ReportQuery {
     period: Option<String>,
+    /// A calendar year instead of a period (`?year=2025`): the periods that start in it, summed.
+    year: Option<i32>,
     /// `json` (default), `text` or `csv`: the same rendering as `custody report --format`.
     format: Option<String>,
 }
@@ -293,7 +295,11 @@ async fn report<S: Store>(
     let format = format_of(q.format.as_deref())?;
     let text = state
         .registry
-        .read(&id, |l| custody_report::render_stated(l, &kind, q.period.as_deref(), format))
+        .read(&id, |l| match (q.year, q.period.as_deref()) {
+            (Some(_), Some(_)) => Err("give either `period` or `year`, not both".to_string()),
+            (Some(y), None) => custody_report::render_year(l, &kind, y, format),
+            (None, p) => custody_report::render_stated(l, &kind, p, format),
+        })
         .await?
         .map_err(ApiError::not_found)?;
     Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())

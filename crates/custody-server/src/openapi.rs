@@ -106,7 +106,7 @@ pub const ROUTE_TABLE: [Route; 17] = [
     route(
         "get",
         "/entities/{id}/reports/{kind}",
-        "A statement: ledger, balances, product-intensity, entity-emissions, eledger, carbon-balance, pool, certificates, market-instruments, disclosure or purchased-goods (?period=, ?format=json|text|csv)",
+        "A statement: ledger, balances, product-intensity, entity-emissions, eledger, carbon-balance, pool, certificates, market-instruments, disclosure, purchased-goods, ghg-inventory or esrs-e1-6 (?period= or ?year=, ?format=json|text|csv)",
         "member, granted verifier",
         Body::None,
         200,
@@ -278,6 +278,8 @@ fn parameters(path: &str, method: &str) -> Vec<utoipa::openapi::path::Parameter>
     }
     if path.ends_with("{kind}") {
         ps.push(param("period", ParameterIn::Query, false, string()));
+        let year: Schema = ObjectBuilder::new().schema_type(Type::Integer).into();
+        ps.push(param("year", ParameterIn::Query, false, year));
         ps.push(param("format", ParameterIn::Query, false, string()));
     }
     ps

@@ -95,6 +95,14 @@ async fn keys_isolate_ledgers() {
     let (s, v) = api.call("GET", "/entities/a/reports/balances", Some(&verifier), None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["stocks_total_tC"], v["flows_total_tC"]);
+    // The GHG inventory is a report like the others, by period or by calendar year.
+    let (s, v) = api.call("GET", "/entities/a/reports/ghg-inventory?year=2025", Some(&verifier), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["statement"].as_str(), v["year"].as_i64()), (Some("ghg-inventory"), Some(2025)));
+    assert_eq!(v["scope3"][0]["by_gas"][0]["tCO2e"].as_f64(), Some(0.05), "{v}");
+    assert_eq!(v["reconciliation"]["difference_gC"], 0);
+    let (s, _) = api.call("GET", "/entities/a/reports/ghg-inventory?year=2025&period=x", Some(&verifier), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(api.call("GET", "/entities/a/verify", Some(&verifier), None).await.1["ok"], true);
     assert_eq!(api.journal("a", &verifier, buy).await.0, StatusCode::FORBIDDEN);
     assert_eq!(api.call("GET", "/entities/b/transactions", Some(&verifier), None).await.0, StatusCode::FORBIDDEN);

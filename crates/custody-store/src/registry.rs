@@ -104,7 +104,7 @@ fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<Option<Appl
             let res = match e {
                 Entry::Counterparty(c) => l.add_counterparty(c.clone()),
                 Entry::Account(a) => l.add_account(a.clone()),
-                Entry::Item(i) => l.add_item(i.clone()),
+                Entry::Item(i) => l.add_item((**i).clone()),
                 Entry::Site(s) => l.add_site(s.clone()),
                 Entry::Asset(a) => l.add_asset(a.clone()),
                 Entry::Period(p) => l.add_period(p.clone()),
@@ -123,10 +123,12 @@ fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
     match e {
         Entry::Counterparty(c) => l.counterparties().any(|x| x == c),
         Entry::Account(a) => l.chart().get(&a.code) == Some(a),
-        Entry::Item(i) => l.item(&i.id) == Some(i),
+        Entry::Item(i) => l.item(&i.id) == Some(&**i),
         Entry::Site(s) => l.site(&s.id) == Some(s),
         Entry::Asset(a) => l.assets().any(|x| x == a),
-        Entry::Period(p) => l.period(&p.id).is_some_and(|x| x.start == p.start && x.end == p.end),
+        Entry::Period(p) => {
+            l.period(&p.id).is_some_and(|x| x.start == p.start && x.end == p.end && x.revenue == p.revenue)
+        }
         Entry::Close(id) => l.period(id).is_some_and(|p| p.closed),
         Entry::Pool(p) => l.pool(&p.id).is_some_and(|x| x.policy == *p),
         Entry::Target(t) => l.targets().contains(t),

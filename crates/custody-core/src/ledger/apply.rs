@@ -43,6 +43,7 @@ impl Ledger {
                     0
                 }
             };
+            let eac = o.eac.as_ref().and_then(|t| self.check_eac(&op, o.kind, t, &mut v));
             if !v.is_empty() {
                 return Err(v.into_rejection(&op.id));
             }
@@ -52,6 +53,7 @@ impl Ledger {
                 kind: o.kind,
                 co2e_g,
                 counterparty: o.counterparty.clone(),
+                eac,
             });
             self.recorded.push(op.clone());
             self.ops.insert(op.id.clone(), op);

@@ -12,9 +12,14 @@ impl Ledger {
         if self.targets.iter().any(|t| t.id == target.id) {
             return Err(DefineError(format!("target `{}` is already defined", target.id)));
         }
-        if target.baseline.is_some() == target.baseline_period.is_some() {
+        // Both only under a recalculation policy, which compares the stated base year with the
+        // ledger's own figure for that period.
+        let both_allowed = target.recalculate_above.is_some() && target.baseline.is_some();
+        if target.baseline.is_none() && target.baseline_period.is_none()
+            || (target.baseline.is_some() && target.baseline_period.is_some() && !both_allowed)
+        {
             return Err(DefineError(format!(
-                "target `{}`: give either a baseline amount or a baseline period",
+                "target `{}`: give either a baseline amount or a baseline period (both only with `recalculate-above`)",
                 target.id
             )));
         }

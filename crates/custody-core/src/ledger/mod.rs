@@ -19,6 +19,7 @@ mod consume;
 mod define;
 mod depreciate;
 mod draft;
+mod eac;
 mod emit;
 mod lots;
 mod pool_feed;

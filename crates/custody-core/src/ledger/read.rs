@@ -7,6 +7,17 @@ use crate::ops::*;
 use std::collections::BTreeMap;
 
 impl Ledger {
+    /// `held` (the item's base unit: g or kJ) in the base unit of `dim`, exactly, through the
+    /// item's energy content and density; `None` when the item has no such conversion.
+    pub fn quantity_in(
+        &self,
+        item: &Item,
+        held: crate::exact::Q,
+        dim: crate::units::Dimension,
+    ) -> Option<crate::exact::Q> {
+        self.exact_in(item, held, dim)
+    }
+
     pub fn targets(&self) -> &[Target] {
         &self.targets
     }

@@ -9,6 +9,8 @@ mod carbon_balance;
 mod cbam;
 mod eledger;
 mod entity;
+mod ghg_inventory;
+mod ghg_scope2;
 mod intensity;
 mod ledger_statement;
 mod purchased;
@@ -21,6 +23,10 @@ pub use carbon_balance::{carbon_balance, CarbonBalance};
 pub use cbam::{cbam, CbamError, CbamGoodLine, CbamPrecursor, CbamStatement, CbamTotals, Missing};
 pub use eledger::{eledger, ELedger, ELedgerCustomer};
 pub use entity::{entity_emissions, EntityEmissions, EntityLineKind};
+pub use ghg_inventory::{
+    ghg_inventory, GhgInventory, ReconLine, ReconSide, Scope1, Scope3Category, Status, SCOPE3_NAMES,
+};
+pub use ghg_scope2::{InstrumentUse, Scope2, Scope2Item};
 pub use intensity::{
     product_intensity, BySpecies, GasBySpecies, IntensityLine, ProductIntensity, ProductIntensityStatement,
 };

@@ -29,6 +29,16 @@ impl Scope {
         Ok(Scope { period: p.id.clone(), start: p.start, end: p.end })
     }
 
+    /// A calendar year as the span of the ledger's periods that start in it: from the first one's
+    /// start to the last one's end, named `YYYY`. Errors when no period starts in the year.
+    pub fn year(ledger: &Ledger, year: i32) -> Result<Scope, String> {
+        let ps: Vec<&Period> = ledger.periods().iter().filter(|p| p.start.year() == year).collect();
+        let (Some(start), Some(end)) = (ps.iter().map(|p| p.start).min(), ps.iter().map(|p| p.end).max()) else {
+            return Err(format!("no period of the ledger starts in {year}"));
+        };
+        Ok(Scope { period: year.to_string(), start, end })
+    }
+
     /// The default period's id and the rule that chose it, in words.
     pub fn default_choice(ledger: &Ledger) -> Result<(String, &'static str), String> {
         let periods = ledger.periods();

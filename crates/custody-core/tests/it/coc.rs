@@ -63,6 +63,11 @@ fn ledger(p: Policy) -> Ledger {
             density: None,
             ferrous: None,
             cbam: Default::default(),
+            ghg: None,
+            grid_factors: Vec::new(),
+            end_of_life_oxidised: None,
+            market_boundary: None,
+            ghg_split: None,
         })
         .unwrap();
     }
@@ -72,6 +77,7 @@ fn ledger(p: Policy) -> Ledger {
         start: day(0),
         end: Date::from_calendar_date(2025, time::Month::December, 31).unwrap(),
         closed: false,
+        revenue: None,
     })
     .unwrap();
     l.add_pool(p).unwrap();

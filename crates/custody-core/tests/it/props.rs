@@ -39,6 +39,11 @@ fn item(id: &str, category: Category, costing: Costing) -> Item {
         density: None,
         ferrous: None,
         cbam: Default::default(),
+        ghg: None,
+        grid_factors: Vec::new(),
+        end_of_life_oxidised: None,
+        market_boundary: None,
+        ghg_split: None,
     }
 }
 
@@ -61,6 +66,7 @@ fn setup() -> Ledger {
         start: date(0),
         end: Date::from_calendar_date(2025, time::Month::December, 31).unwrap(),
         closed: false,
+        revenue: None,
     })
     .unwrap();
     let cap =

@@ -21,6 +21,11 @@ fn mill(costing: Costing) -> Ledger {
             density: None,
             ferrous: None,
             cbam: Default::default(),
+            ghg: None,
+            grid_factors: Vec::new(),
+            end_of_life_oxidised: None,
+            market_boundary: None,
+            ghg_split: None,
         })
         .unwrap();
     }
@@ -32,6 +37,7 @@ fn mill(costing: Costing) -> Ledger {
         start: Date::from_ordinal_date(2025, 1).unwrap(),
         end: Date::from_ordinal_date(2025, 365).unwrap(),
         closed: false,
+        revenue: None,
     })
     .unwrap();
     l

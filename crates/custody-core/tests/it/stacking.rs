@@ -32,6 +32,11 @@ fn pool_ledger(conversion: Q) -> Ledger {
             density: None,
             ferrous: None,
             cbam: Default::default(),
+            ghg: None,
+            grid_factors: Vec::new(),
+            end_of_life_oxidised: None,
+            market_boundary: None,
+            ghg_split: None,
         })
         .unwrap();
     }
@@ -41,6 +46,7 @@ fn pool_ledger(conversion: Q) -> Ledger {
         start: day(time::Month::January, 1),
         end: day(time::Month::December, 31),
         closed: false,
+        revenue: None,
     })
     .unwrap();
     l.add_pool(Policy {

@@ -6,8 +6,8 @@ use super::coc::parse_pool;
 use super::lexer::Line;
 use super::operations::parse_op;
 use super::reader::{
-    arg, at, choice, decimal, enum_arg, header_arg, header_id, header_name, header_only, header_ref, id_and_name, life,
-    month, only, property, word, Block, Field, R,
+    arg, at, choice, decimal, enum_arg, header_arg, header_id, header_name, header_only, header_ref, id_and_name,
+    intensity, life, month, only, property, word, Block, Field, R,
 };
 use custody_core::chart::{Account, Role, Side};
 use custody_core::exact::{self, Q};
@@ -23,7 +23,8 @@ pub enum Entry {
     Counterparty(Counterparty),
     Site(Site),
     Account(Account),
-    Item(Item),
+    /// Boxed: an item is the largest definition (its GHG fields), and entries are moved often.
+    Item(Box<Item>),
     Asset(Asset),
     Period(Period),
     Close(String),
@@ -39,6 +40,17 @@ fn carbon_fraction(f: &Field) -> R<Q> {
         return at(f, f.args.first(), "carbon content is a mass fraction between 0 and 1");
     }
     Ok(q)
+}
+
+/// `grid-factor 675.28 gCO2/kWh "source"`: a location-based factor and where it comes from.
+fn grid_factor(f: &Field) -> R<GridFactor> {
+    let factor = intensity(f, 0)?;
+    let source = arg(f, 2, "its source, quoted (\"eGRID 2023, MROW\")")?;
+    if !source.quoted || source.text.trim().is_empty() {
+        return at(f, Some(source), "a grid factor's source is a quoted, non-empty text");
+    }
+    only(f, 3)?;
+    Ok(GridFactor { factor, source: source.text.clone() })
 }
 
 fn item_property(f: &Field) -> R<Property> {
@@ -122,6 +134,30 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 Ok(p)
             })?;
             let cbam = item_cbam(&mut b)?;
+            let ghg = b.one("ghg", choice("a GHG Protocol place", "scope2, scope3-1 .. scope3-15", GhgClass::parse))?;
+            let grid_factors = b.many("grid-factor", grid_factor)?;
+            let market_boundary = b.one("market-boundary", word("a market boundary such as MISO"))?;
+            let ghg_split = b.one("ghg-split", |f| {
+                let place = enum_arg(f, 0, "a GHG Protocol place", "scope2, scope3-1 .. scope3-15", GhgClass::parse)?;
+                let share = decimal(f, 1, "a share such as 8%")?;
+                only(f, 2)?;
+                if share <= exact::q(0) || share >= exact::q(1) {
+                    return at(f, f.args.get(1), "a split share is above 0 and below 100%");
+                }
+                Ok((place, share))
+            })?;
+            let end_of_life_oxidised = b.one("end-of-life", |f| {
+                let what = arg(f, 0, "`oxidised` and a fraction such as 10%")?;
+                if what.text != "oxidised" {
+                    return at(f, Some(what), "the end-of-life fate is `oxidised F` (the share of carbon content burnt to CO2)");
+                }
+                let q = decimal(f, 1, "a fraction such as 10%")?;
+                only(f, 2)?;
+                if q < exact::q(0) || q > exact::q(1) {
+                    return at(f, f.args.get(1), "an oxidised share is between 0 and 1");
+                }
+                Ok(q)
+            })?;
             b.finish()?;
             let per = |d: Dimension| {
                 let mut it = energy.iter().filter(|p| p.den.dimension == d);
@@ -133,7 +169,20 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 }
             };
             let category = b.required(category, "category", "an item")?;
-            Entry::Item(Item {
+            if (!grid_factors.is_empty() || market_boundary.is_some())
+                && ghg.unwrap_or_else(|| GhgClass::default_for(category)) != GhgClass::Scope2
+            {
+                return Err((header.no, head.col, format!("item `{id}`: a grid factor or market boundary is for Scope 2 items (electricity, or `ghg scope2`)")));
+            }
+            if ghg_split.is_some_and(|(p, _)| p == ghg.unwrap_or_else(|| GhgClass::default_for(category))) {
+                return Err((header.no, head.col, format!("item `{id}`: a split moves part of the footprint to another place")));
+            }
+            let mut species: Vec<_> = grid_factors.iter().map(|g| g.factor.species).collect();
+            species.sort();
+            if species.windows(2).any(|w| w[0] == w[1]) {
+                return Err((header.no, head.col, format!("item `{id}` gives two grid factors for one species")));
+            }
+            Entry::Item(Box::new(Item {
                 measure: measure_dim.unwrap_or(if category == Category::Electricity {
                     Dimension::Energy
                 } else {
@@ -147,9 +196,14 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 density,
                 ferrous,
                 cbam,
+                ghg,
+                grid_factors,
+                end_of_life_oxidised,
+                market_boundary,
+                ghg_split,
                 id,
                 name,
-            })
+            }))
         }
         "site" => Entry::Site(parse_site(header, &mut b)?),
         "asset" => {
@@ -169,8 +223,20 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             let start = header_date(header, 2)?;
             let end = header_date(header, 3)?;
             header_only(header, 4)?;
+            let revenue = b.one("revenue", |f| {
+                let amount = decimal(f, 0, "a net revenue such as 125000000")?;
+                let cur = arg(f, 1, "a currency code such as EUR")?;
+                only(f, 2)?;
+                if amount < exact::q(0) {
+                    return at(f, f.args.first(), "a net revenue is not negative");
+                }
+                if cur.quoted || cur.text.len() != 3 || !cur.text.chars().all(|c| c.is_ascii_uppercase()) {
+                    return at(f, Some(cur), "a currency is a three-letter ISO 4217 code such as EUR");
+                }
+                Ok(Revenue { amount, currency: cur.text.clone() })
+            })?;
             b.finish()?;
-            Entry::Period(Period { id, start, end, closed: false })
+            Entry::Period(Period { id, start, end, closed: false, revenue })
         }
         "pool" => Entry::Pool(parse_pool(header, &mut b)?),
         "target" => {
@@ -200,8 +266,36 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 Ok(q)
             })?;
             let year = b.one("year", year_of("the target year"))?;
+            let measure = b.one("scope", choice("what the target measures", TargetMeasure::NAMES, TargetMeasure::parse))?;
+            let intensity = b.one(
+                "basis",
+                choice("a basis", "absolute, intensity", |s| match s {
+                    "absolute" => Some(false),
+                    "intensity" => Some(true),
+                    _ => None,
+                }),
+            )?;
+            let recalculate_above = b.one("recalculate-above", |f| {
+                let q = decimal(f, 0, "a significance threshold such as 5%")?;
+                only(f, 1)?;
+                if q < exact::q(0) || q > exact::q(1) {
+                    return at(f, f.args.first(), "a significance threshold is between 0 and 100%");
+                }
+                Ok(q)
+            })?;
             b.finish()?;
+            let intensity = intensity.unwrap_or(false);
+            if intensity && (measure.is_none() || baseline_period.is_none() || baseline.is_some()) {
+                return Err((
+                    header.no,
+                    head.col,
+                    format!("target `{id}`: an intensity target needs `scope` and a `baseline-period` with declared revenue, and no stated `baseline`"),
+                ));
+            }
             Entry::Target(Target {
+                measure,
+                intensity,
+                recalculate_above,
                 id,
                 name,
                 baseline,

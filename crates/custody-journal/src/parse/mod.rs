@@ -126,7 +126,7 @@ pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnosti
             Entry::Entity(_) => unreachable!("handled above"),
             Entry::Counterparty(c) => l.add_counterparty(c).map_err(|x| x.to_string()),
             Entry::Account(a) => l.add_account(a).map_err(|x| x.to_string()),
-            Entry::Item(it) => l.add_item(it).map_err(|x| x.to_string()),
+            Entry::Item(it) => l.add_item(*it).map_err(|x| x.to_string()),
             Entry::Site(s) => l.add_site(s).map_err(|x| x.to_string()),
             Entry::Asset(a) => l.add_asset(a).map_err(|x| x.to_string()),
             Entry::Period(p) => l.add_period(p).map_err(|x| x.to_string()),

@@ -195,11 +195,40 @@ pub(super) fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
             let kind = b.one("instrument", choice("an instrument", "removal, eac", InstrumentKind::parse))?;
             let amount = b.one("quantity", co2e_quantity)?;
             let counterparty = b.one("counterparty", word("a counterparty id"))?;
+            let serial = b.one("certificate", word("the certificate's serial"))?;
+            let against = b.one("against", word("the Scope 2 item it is retired against"))?;
+            let covers = b.one("covers", one_measure)?;
+            let generated = b.one("generated", |f| {
+                let day = |i: usize| -> R<Date> {
+                    let t = arg(f, i, "the first and last day of generation, YYYY-MM-DD")?;
+                    parse_date(&t.text).map_or_else(|| at(f, Some(t), format!("`{}` is not a date YYYY-MM-DD", t.text)), Ok)
+                };
+                let (a, z) = (day(0)?, day(1)?);
+                only(f, 2)?;
+                Ok((a, z))
+            })?;
+            let boundary = b.one("boundary", word("a market boundary such as MISO"))?;
+            let rate = b.one("rate", one_intensity)?;
             b.finish()?;
+            let eac = match serial {
+                None if against.is_some() || covers.is_some() || generated.is_some() || boundary.is_some() || rate.is_some() => {
+                    return b.required(None, "certificate", "certificate terms");
+                }
+                None => None,
+                Some(serial) => Some(EacTerms {
+                    serial,
+                    item: b.required(against, "against", "a certificate")?,
+                    covers: b.required(covers, "covers", "a certificate")?,
+                    generated: b.required(generated, "generated", "a certificate")?,
+                    boundary: b.required(boundary, "boundary", "a certificate")?,
+                    rate: b.required(rate, "rate", "a certificate")?,
+                }),
+            };
             Operation::Obtain(Obtain {
                 kind: b.required(kind, "instrument", "obtain")?,
                 co2e_grams: b.required(amount, "quantity", "obtain")?,
                 counterparty,
+                eac,
             })
         }
         "receive" => {

@@ -421,6 +421,38 @@ fn e040_pool_outputs_exceed_inputs() {
     );
 }
 
+/// An energy attribute certificate against `item`, in `boundary`, generated in `year`.
+fn eac(id: &str, serial: &str, item: &str, boundary: &str, year: i32) -> String {
+    format!(
+        "2025-01-07 obtain {id}\n  instrument eac\n  quantity 1 tCO2e\n  certificate {serial}\n  against {item}\n  covers 5 MWh\n  generated {year}-01-01 {year}-01-31\n  boundary {boundary}\n  rate 0 gCO2/kWh\n"
+    )
+}
+
+const GRID: &str = "item grid-power \"Grid power\"\n  category electricity\n  market-boundary MISO\n";
+
+#[test]
+fn e041_certificate_reused() {
+    // One serial, obtained twice under two operation ids: a certificate is used once.
+    check(
+        &format!(
+            "{GRID}{}{}",
+            eac("g1", "GO-1", "grid-power", "MISO", 2025),
+            eac("g2", "GO-1", "grid-power", "MISO", 2025)
+        ),
+        &["certificate_reused"],
+    );
+}
+
+#[test]
+fn e042_certificate_out_of_scope() {
+    // Another market boundary, another year's generation, an item that is not Scope 2, an item
+    // whose boundary is unknown.
+    check(&format!("{GRID}{}", eac("g1", "GO-1", "grid-power", "PJM", 2025)), &["certificate_out_of_scope"]);
+    check(&format!("{GRID}{}", eac("g1", "GO-1", "grid-power", "MISO", 2023)), &["certificate_out_of_scope"]);
+    check(&eac("g1", "GO-1", "ore", "MISO", 2025), &["certificate_out_of_scope", "certificate_out_of_scope"]);
+    check(&eac("g1", "GO-1", "power", "MISO", 2025), &["certificate_out_of_scope"]);
+}
+
 #[test]
 fn every_violation_is_reported_in_precedence_order() {
     check(
@@ -473,11 +505,13 @@ fn every_code_has_a_case() {
         "negative_intensity",
         "pool_flow_not_in_ledger",
         "pool_outputs_exceed_inputs",
+        "certificate_reused",
+        "certificate_out_of_scope",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);
     let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
-    assert_eq!(numbers, (1..=40).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+    assert_eq!(numbers, (1..=42).collect::<Vec<u16>>(), "codes are numbered in precedence order");
 }
 
 #[test]

@@ -82,3 +82,37 @@ fn chain_of_custody_entries_print_and_export_round_trip() {
     assert_eq!(original.avoided(), again.avoided());
     assert_eq!(original.pools().collect::<Vec<_>>(), again.pools().collect::<Vec<_>>());
 }
+
+#[test]
+fn ghg_item_fields_print_parse_and_export_round_trip() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/efi-h2-dri-eaf/efi.journal");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "item steel \"Steel (hot-rolled, cold-rolled, galvanized)\"\n  category product\n",
+        "item steel \"Steel (hot-rolled, cold-rolled, galvanized)\"\n  category product\n  end-of-life oxidised 2.5%\n\
+         item steam \"Steam\"\n  category fuel\n  ghg scope2\n  ghg-split scope3-3 8%\n  grid-factor 0.2 kgCO2/kg \"district heat \\\"average\\\"\"\n\
+         item plant-parts \"Spare parts\"\n  category raw-material\n  ghg scope3-2\n",
+    ).replace(
+        "period 2025-01 2025-01-01 2025-01-31\n",
+        "period 2025-01 2025-01-01 2025-01-31\n  revenue 125000000.50 EUR\n\
+         target sbt \"Near-term\"\n  baseline 120000 tCO2e\n  baseline-period 2025-01\n  baseline-year 2025\n  reduction 42%\n  year 2030\n  scope scope1+2-market\n  recalculate-above 5%\n\
+         target per-rev \"Intensity\"\n  baseline-period 2025-01\n  baseline-year 2025\n  reduction 10%\n  year 2030\n  scope scope3-1\n  basis intensity\n",
+    );
+    let l = load(&[Source { name: "x".into(), text }]).unwrap_or_else(|(_, d)| panic!("{d:#?}"));
+    let steam = l.item("steam").unwrap();
+    assert_eq!(steam.ghg, Some(custody_core::model::GhgClass::Scope2));
+    assert_eq!(steam.grid_factors[0].source, "district heat \"average\"");
+    assert_eq!(steam.ghg_split, Some((custody_core::model::GhgClass::Scope3(3), custody_core::exact::Q::new(2, 25))));
+    assert_eq!(l.item("plant-parts").unwrap().ghg_class(), custody_core::model::GhgClass::Scope3(2));
+    assert_eq!(l.item("steel").unwrap().end_of_life_oxidised, Some(custody_core::exact::Q::new(1, 40)));
+    assert_eq!(l.item("electricity").unwrap().grid_factors.len(), 2);
+    assert_eq!(l.period("2025-01").unwrap().revenue.as_ref().map(|r| r.currency.as_str()), Some("EUR"));
+    let exported = export(&l);
+    let again = load(&[Source { name: "y".into(), text: exported.clone() }]).unwrap();
+    assert_eq!(l.items().collect::<Vec<_>>(), again.items().collect::<Vec<_>>());
+    assert_eq!(l.periods(), again.periods());
+    assert_eq!(l.targets().len(), 2);
+    assert_eq!(l.targets()[0].measure, Some(custody_core::model::TargetMeasure::Scope12Market));
+    assert!(l.targets()[1].intensity);
+    assert_eq!(l.targets(), again.targets());
+    assert_eq!(export(&again), exported);
+}

@@ -117,3 +117,35 @@ fn a_number_with_too_many_digits_says_why() {
         errors(&text)
     );
 }
+
+#[test]
+fn ghg_item_fields_are_checked_where_written() {
+    let item = |body: &str| format!("entity e \"E\"\n  ratios efi\n  gwp ar5\nitem x \"X\"\n{body}");
+    let e = errors(&item("  category raw-material\n  ghg scope3-16\n"));
+    assert!(e[0].starts_with("j.journal:6:7: `scope3-16` is not a GHG Protocol place"), "{e:?}");
+    let e = errors(&item("  category raw-material\n  grid-factor 1 gCO2/kWh \"s\"\n"));
+    assert_eq!(e, ["j.journal:4:1: item `x`: a grid factor or market boundary is for Scope 2 items (electricity, or `ghg scope2`)"]);
+    let e = errors(&item("  category electricity\n  grid-factor 1 gCO2/kWh source\n"));
+    assert!(e[0].contains("a grid factor's source is a quoted, non-empty text"), "{e:?}");
+    let e = errors(&item("  category electricity\n  grid-factor 1 gCO2/kWh \"a\"\n  grid-factor 2 gCO2/kWh \"b\"\n"));
+    assert_eq!(e, ["j.journal:4:1: item `x` gives two grid factors for one species"]);
+    let e = errors(&item("  category electricity\n  ghg-split scope2 5%\n"));
+    assert_eq!(e, ["j.journal:4:1: item `x`: a split moves part of the footprint to another place"]);
+    let e = errors(&item("  category electricity\n  ghg-split scope3-3 100%\n"));
+    assert!(e[0].contains("a split share is above 0 and below 100%"), "{e:?}");
+    let e = errors(&item("  category product\n  end-of-life oxidised 120%\n"));
+    assert!(e[0].contains("an oxidised share is between 0 and 1"), "{e:?}");
+    let e = errors("entity e \"E\"\n  ratios efi\n  gwp ar5\nperiod p 2025-01-01 2025-01-31\n  revenue 10 euros\n");
+    assert!(e[0].contains("three-letter ISO 4217 code"), "{e:?}");
+    let target = |body: &str| {
+        format!("entity e \"E\"\n  ratios efi\n  gwp ar5\ntarget t \"T\"\n  baseline-year 2024\n  reduction 10%\n  year 2030\n{body}")
+    };
+    let e = errors(&target("  baseline 5 tCO2e\n  scope scope2\n"));
+    assert!(e[0].contains("`scope2` is not what the target measures"), "{e:?}");
+    let e = errors(&target("  baseline 5 tCO2e\n  scope scope1\n  basis intensity\n"));
+    assert!(e[0].contains("an intensity target needs `scope` and a `baseline-period`"), "{e:?}");
+    let e = errors(&target("  baseline 5 tCO2e\n  baseline-period p\n  scope scope1\n"));
+    assert!(e[0].contains("both only with `recalculate-above`"), "{e:?}");
+    let e = errors(&item("  category product\n  end-of-life landfilled 1\n"));
+    assert!(e[0].contains("`oxidised F`"), "{e:?}");
+}

@@ -390,6 +390,8 @@ impl JsonOperation {
                 kind: choice("instrument", Some(instrument), "removal, eac", InstrumentKind::parse)?.expect("given"),
                 co2e_grams: co2e(&quantity)?,
                 counterparty: opt_id("counterparty", counterparty)?,
+                // Certificate terms are journal syntax only (docs/ghg-inventory.md).
+                eac: None,
             }),
             JsonOperation::Receive { transfer, item, supplier, lot, site, custody: c, .. } => {
                 Operation::Receive(Receive {
