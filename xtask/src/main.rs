@@ -7,6 +7,8 @@
 //! - `cargo xtask fuzz [--secs N] [--target journal|csv|catenax|api|batch|proof] [--seed S] [--release]`: runs
 //!   the fuzz targets (docs/fuzzing.md) for N seconds each (default 60), one after the other,
 //!   writing minimised failures into `fuzz/corpus/TARGET/`; prints executions per target.
+//! - `cargo xtask soak [--ops N] [--seed S]`: the model-based soak of the engine, 10^6 operations
+//!   by default, in release; a failure prints its seed and shortest failing prefix.
 //! - `cargo xtask crash [--cycles N] [--pg-cycles N] [--seed S]`: kills `custody serve` and
 //!   `custody import` with SIGKILL N times (default 200 on SQLite, 50 on PostgreSQL) and proves
 //!   after each restart that nothing acknowledged was lost or doubled (crates/custody-cli/tests/crash.rs).
@@ -245,6 +247,32 @@ fn crash(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `cargo xtask soak [--ops N] [--seed S]`: the model-based soak of the engine
+/// (crates/custody-core/tests/it/soak.rs) in an optimised build; a failure prints its seed and the
+/// shortest failing prefix.
+fn soak(args: &[String]) -> anyhow::Result<()> {
+    let (mut ops, mut seed) = ("1000000".to_string(), None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--ops" => ops = it.next().context("--ops needs a number")?.clone(),
+            "--seed" => seed = Some(it.next().context("--seed needs a number")?.clone()),
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    let mut cmd = Command::new("cargo");
+    cmd.args(["test", "--release", "-p", "custody-core", "--test", "it", "soak", "--", "--nocapture"])
+        .env("CUSTODY_SOAK_OPS", &ops)
+        .current_dir(root());
+    if let Some(s) = seed {
+        cmd.env("CUSTODY_SOAK_SEED", s);
+    }
+    if !cmd.status()?.success() {
+        bail!("the soak failed (seed and shortest failing prefix above)");
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = root();
@@ -256,10 +284,11 @@ fn main() -> anyhow::Result<()> {
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         Some("crash") => crash(&args[1..]),
+        Some("soak") => soak(&args[1..]),
         _ => bail!(
             "usage: cargo xtask ci | cargo xtask bench [--baseline REV] [--days N] [--runs N] | \
              cargo xtask fuzz [--secs N] [--target T] [--seed S] [--release] | \
-             cargo xtask crash [--cycles N] [--pg-cycles N] [--seed S]"
+             cargo xtask crash [--cycles N] [--pg-cycles N] [--seed S] | cargo xtask soak [--ops N] [--seed S]"
         ),
     }
 }

@@ -5,5 +5,6 @@ mod instruments;
 mod instruments_props;
 mod props;
 mod scale;
+mod soak;
 mod stacking;
 mod tidy;

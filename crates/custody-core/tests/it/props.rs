@@ -47,9 +47,9 @@ fn item(id: &str, category: Category, costing: Costing) -> Item {
     }
 }
 
-const ITEMS: [&str; 3] = ["ore", "lump", "chip"];
+pub(super) const ITEMS: [&str; 3] = ["ore", "lump", "chip"];
 
-fn setup() -> Ledger {
+pub(super) fn setup() -> Ledger {
     let mut l = Ledger::new(Entity { id: "e".into(), name: "E".into(), ratios: CarbonRatios::Efi, gwp: Gwp::Ar6 });
     l.add_item(item("ore", Category::RawMaterial, Costing::Mwa)).unwrap();
     l.add_item(item("lump", Category::Fuel, Costing::Fifo)).unwrap();
@@ -76,7 +76,7 @@ fn setup() -> Ledger {
 }
 
 #[derive(Debug, Clone)]
-enum Step {
+pub(super) enum Step {
     Buy { item: usize, qty: u32, co2: u32, ch4: u32, content: u32 },
     Use { item: usize, qty: u32, pick: usize },
     Emit { co2: u32 },
@@ -90,7 +90,7 @@ enum Step {
     Receive { qty: u32, content: i64, co2: i64 },
 }
 
-fn step() -> impl Strategy<Value = Step> {
+pub(super) fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         4 => (0..3usize, 1..500u32, 0..200u32, 0..5u32, 0..300u32)
             .prop_map(|(item, qty, co2, ch4, content)| Step::Buy { item, qty, co2, ch4, content }),
@@ -108,7 +108,7 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-fn to_op(i: usize, s: &Step, chips: &[String], posted: &[String]) -> Op {
+pub(super) fn to_op(i: usize, s: &Step, chips: &[String], posted: &[String]) -> Op {
     let id = format!("s{i}");
     let day = (i / 3) as u32;
     let body = match s {
@@ -269,7 +269,7 @@ proptest! {
 /// Stock is physical, checked apart from the core: every item holding (item, lot, site) and every
 /// work-in-process site holds no negative carbon content, no negative emissions (carbon species
 /// together, each non-carbon gas apart), and no negative quantity.
-fn physical(l: &Ledger) -> Result<(), String> {
+pub(super) fn physical(l: &Ledger) -> Result<(), String> {
     use custody_core::chart::Role;
     use std::collections::BTreeMap;
     let mut sums: BTreeMap<(Option<String>, Option<String>, Option<String>, u8, Option<String>), i128> =
