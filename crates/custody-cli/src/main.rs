@@ -507,10 +507,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reconcile { format, db } => {
             let registry = db.reader().await?;
             let rows = registry.reconcile().await?;
-            let mismatches = rows.iter().filter(|r| r.mismatch).count();
+            let certs = registry.reconcile_certificates().await?;
+            let mismatches =
+                rows.iter().filter(|r| r.mismatch).count() + certs.iter().filter(|c| c.mismatch.is_some()).count();
             match format {
-                FormatArg::Json => println!("{}", serde_json::to_string_pretty(&reconcile_json(&rows))?),
-                FormatArg::Csv => print!("{}", custody_report::to_csv(&reconcile_json(&rows))),
+                FormatArg::Json => println!("{}", serde_json::to_string_pretty(&reconcile_json(&rows, &certs))?),
+                FormatArg::Csv => print!("{}", custody_report::to_csv(&reconcile_json(&rows, &certs))),
                 FormatArg::Text => {
                     for r in &rows {
                         let t = &r.transfer;
@@ -525,7 +527,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             if r.mismatch { "  MISMATCH" } else { "" }
                         );
                     }
-                    println!("{} transfers, {} mismatched", rows.len(), mismatches);
+                    for c in &certs {
+                        println!(
+                            "certificate {:<36} {:<9} {} -> {}  {}{}",
+                            c.certificate,
+                            c.status(),
+                            c.from,
+                            c.to,
+                            c.units.map(|u| format!("{u} units")).unwrap_or_default(),
+                            c.mismatch.as_deref().map(|m| format!("  MISMATCH: {m}")).unwrap_or_default()
+                        );
+                    }
+                    println!(
+                        "{} transfers, {} certificate transfers, {} mismatched",
+                        rows.len(),
+                        certs.len(),
+                        mismatches
+                    );
                 }
             }
             Ok(if mismatches > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -565,10 +583,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The reconciliation as JSON (documented in docs/reports.md).
-fn reconcile_json(rows: &[custody_store::Reconciliation]) -> serde_json::Value {
+fn reconcile_json(
+    rows: &[custody_store::Reconciliation],
+    certs: &[custody_store::CertificateSettlement],
+) -> serde_json::Value {
     let transfers: Vec<serde_json::Value> =
         rows.iter().map(|r| custody_server::transfer_json(&r.transfer, Some(r))).collect();
-    serde_json::json!({"transfers": transfers, "mismatches": rows.iter().filter(|r| r.mismatch).count()})
+    let certificates: Vec<serde_json::Value> = certs
+        .iter()
+        .map(|c| {
+            serde_json::json!({"transfer": c.transfer, "certificate": c.certificate, "from": c.from, "to": c.to,
+                "status": c.status(), "receives": c.receives, "units": c.units, "mismatch": c.mismatch})
+        })
+        .collect();
+    let mismatches = rows.iter().filter(|r| r.mismatch).count() + certs.iter().filter(|c| c.mismatch.is_some()).count();
+    serde_json::json!({"transfers": transfers, "certificates": certificates, "mismatches": mismatches})
 }
 
 fn main() -> ExitCode {

@@ -22,21 +22,29 @@ pub fn create_key(out: &Path) -> anyhow::Result<ExitCode> {
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for a key: {e}"))?;
     let key = SecretKey::from_seed(seed);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options
-        .open(out)
-        .with_context(|| format!("cannot create {} (an existing key is never overwritten)", out.display()))?;
-    f.write_all(key.to_file_text().as_bytes())?;
-    f.sync_all()?;
     let public = out.with_extension(match out.extension() {
         Some(x) => format!("{}.pub", x.to_string_lossy()),
         None => "pub".into(),
     });
-    std::fs::write(&public, format!("{}\n", key.public_hex()))
-        .with_context(|| format!("cannot write {}", public.display()))?;
+    // Neither the key nor its published public key is ever overwritten.
+    for f in [out, public.as_path()] {
+        if f.exists() {
+            bail!("{} exists: a key is never overwritten (choose another name)", f.display());
+        }
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(out).with_context(|| format!("cannot create {}", out.display()))?;
+    f.write_all(key.to_file_text().as_bytes())?;
+    f.sync_all()?;
+    let mut p = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&public)
+        .with_context(|| format!("cannot create {}", public.display()))?;
+    p.write_all(format!("{}\n", key.public_hex()).as_bytes())?;
     println!("{}", key.public_hex());
     eprintln!("signing key written to {} (keep it secret); public key in {}", out.display(), public.display());
     Ok(ExitCode::SUCCESS)
@@ -138,6 +146,39 @@ pub async fn proof(entry: &str, entity: Option<String>, db: &Db, key: &Path) -> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// For an inclusion proof: its `text` is exactly one journal entry (with the operation id the
+/// proof names) and its `tx_text` exactly one transaction of that id, both in canonical form, so
+/// no line can move from one to the other (the chain hash joins them with a newline only).
+fn entry_is_one_operation(text: &str) -> Result<(), custody_proof::ProofError> {
+    let bad = custody_proof::ProofError::Unreadable;
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    if v.get("format").and_then(|f| f.as_str()) != Some(PROOF_FORMAT) {
+        return Ok(());
+    }
+    let p: InclusionProof = serde_json::from_value(v).map_err(|e| bad(e.to_string()))?;
+    let one = |t: &str, what: &str| -> Result<custody_journal::Entry, custody_proof::ProofError> {
+        let (entries, diags) = custody_journal::parse(&[custody_journal::Source { name: what.into(), text: t.into() }]);
+        match entries.as_slice() {
+            [e] if diags.is_empty() && custody_journal::print_entry(&e.entry) == t => Ok(e.entry.clone()),
+            _ => Err(bad(format!("the proof's {what} is not exactly one entry in its canonical text"))),
+        }
+    };
+    let id = match one(&p.text, "text")? {
+        custody_journal::Entry::Op(op) => Some(op.id),
+        _ => None,
+    };
+    if id != p.op_id {
+        return Err(bad(format!("the proof names operation {:?}, its text is of {:?}", p.op_id, id)));
+    }
+    if let Some(tx) = &p.tx_text {
+        match one(tx, "tx_text")? {
+            custody_journal::Entry::Op(op) if Some(&op.id) == id.as_ref() => {}
+            _ => return Err(bad("the proof's tx_text is not the transaction of its operation".into())),
+        }
+    }
+    Ok(())
+}
+
 fn hex_of(h: &custody_proof::merkle::Hash) -> String {
     h.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -147,8 +188,18 @@ fn hex_of(h: &custody_proof::merkle::Hash) -> String {
 pub fn verify_statement(file: &Path, public_key: Option<&str>) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let pinned = match public_key {
+        Some(k) if k.trim().is_empty() => {
+            bail!("--public-key is empty: give the signer's public key or leave the option out")
+        }
         Some(k) => {
-            let k = if Path::new(k).is_file() { std::fs::read_to_string(k)? } else { k.to_string() };
+            let looks_like_path = k.contains('/') || k.ends_with(".pub") || k.ends_with(".key");
+            let k = if Path::new(k).is_file() {
+                std::fs::read_to_string(k)?
+            } else if looks_like_path {
+                bail!("--public-key {k}: no such file");
+            } else {
+                k.to_string()
+            };
             match custody_proof::parse_public_key(&k) {
                 Ok(k) => Some(k),
                 Err(e) => {
@@ -159,7 +210,7 @@ pub fn verify_statement(file: &Path, public_key: Option<&str>) -> anyhow::Result
         }
         None => None,
     };
-    match custody_proof::verify_file(&text, pinned.as_ref()) {
+    match custody_proof::verify_file(&text, pinned.as_ref()).and_then(|v| entry_is_one_operation(&text).map(|_| v)) {
         Ok(v) => {
             println!(
                 "valid: {} signed by key {}{}; journal of {} entries, Merkle root {}",

@@ -104,10 +104,43 @@ fn a_signed_statement_and_an_inclusion_proof_verify_offline_and_nothing_bent_doe
         // Another position in the tree: not included.
         let mut moved = v.clone();
         moved["leaf_index"] = ((v["leaf_index"].as_u64().unwrap() + 1) % n).into();
+        moved["seq"] = (moved["leaf_index"].as_u64().unwrap() + 1).into();
         let (rc, out) = verify(&dir, "p.json", &moved.to_string(), Some(&public));
         assert_eq!((rc, out.contains("V007")), (1, true), "{out}");
     }
-    let o = custody(&["proof", "no-such-op", "--signing-key", s(&key), "--database-url", &db]);
+    // Found by a breaker: a key given twice (parsers disagree which counts), a proof whose entry
+    // number or operation does not match its leaf, a line moved between text and tx_text.
+    let dup = statement.replacen(
+        "\"format\": \"custody-signed-v1\",",
+        "\"format\": \"custody-signed-v1\", \"document\": {\"fake\": 1},",
+        1,
+    );
+    let (rc, out) = verify(&dir, "dup.json", &dup, Some(&public));
+    assert_eq!((rc, out.contains("V001") && out.contains("twice")), (1, true), "{out}");
+    let o = custody(&["proof", "sales", "--signing-key", s(&key), "--database-url", &db]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut renumbered = v.clone();
+    renumbered["seq"] = 3.into();
+    let mut renamed = v.clone();
+    renamed["op_id"] = "buy-green".into();
+    let mut moved = v.clone();
+    let tx = v["tx_text"].as_str().unwrap();
+    let (first, rest) = tx.split_once('\n').unwrap();
+    moved["text"] = format!("{}{first}\n", v["text"].as_str().unwrap()).into();
+    moved["tx_text"] = rest.into();
+    for (what, bent) in [("seq", renumbered), ("op_id", renamed), ("boundary", moved)] {
+        let (rc, out) = verify(&dir, "p.json", &bent.to_string(), Some(&public));
+        assert_eq!(rc, 1, "{what}: {out}");
+    }
+    // Keys: an empty --public-key is an error, a secret key is never echoed, a .pub never overwritten.
+    let o = custody(&["verify-statement", s(&dir.join("st.json")), "--public-key", ""]);
+    assert_eq!(o.status.code(), Some(2));
+    let (rc, out) = verify(&dir, "st.json", &statement, Some(&key));
+    let secret = std::fs::read_to_string(&key).unwrap();
+    assert!(rc == 1 && !out.contains(secret.split_whitespace().nth(1).unwrap()), "{out}");
+    std::fs::remove_file(&key).unwrap();
+    assert!(!custody(&["signing-key", "create", "-o", s(&key)]).status.success(), "seller.key.pub is kept");
+    let o = custody(&["proof", "no-such-op", "--signing-key", s(&other), "--database-url", &db]);
     assert_eq!(o.status.code(), Some(1));
     // Signing needs the stored journal: files alone have no signed head.
     let o = custody(&["report", "entity-emissions", s(&example), "--sign", s(&key)]);

@@ -203,3 +203,46 @@ fn entity_and_purchased_goods_statements_show_stated_figures() {
     assert_eq!(m[&Species::CO2], exact::q(3_000_000));
     assert_eq!(m[&Species::CH4], exact::q(1_700_000));
 }
+
+/// A capitalised figure stays as stated through depreciation onto products (found by a breaker:
+/// 3 tCO2 capitalised and depreciated onto 1 t read 2.999999 and passed FMC's "< 3").
+#[test]
+fn a_capitalised_figure_depreciates_onto_products_as_stated() {
+    let l = ledger(&format!(
+        "{}asset plant \"Plant\"\n  in-service 2025-05\n  life 1 months\n\
+         2025-05-01 capitalise cap\n  asset plant\n  amount 3 tCO2\n\
+         2025-05-31 depreciate dep\n  asset plant\n  to ingot\n\
+         2025-05-31 produce cast\n  output ingot 1 t\n2025-05-31 sell ship\n  item ingot\n  customer c1 1 t\n",
+        head("molar")
+    ));
+    let scope = Scope::resolve(&l, Some("p")).unwrap();
+    let fp = footprint_from_ledger(&l, &scope, "ingot", "aluminium").unwrap();
+    assert_eq!(fp.intensity, exact::q(3));
+    let fmc = custody_frameworks::embedded().into_iter().find(|f| f.id == "fmc-aluminium").unwrap();
+    assert!(!assess(&fmc, &fp, None).levels.iter().find(|x| x.name == "low-carbon-primary").unwrap().met);
+}
+
+/// A stated figure whose carbon rounds to 0 gC is refused, never booked as nothing: a hundred
+/// emissions of 3.6 gCF4 cannot vanish one by one (E021, below the ledger's resolution).
+#[test]
+fn a_figure_below_one_gram_of_carbon_is_refused_not_dropped() {
+    for (op, field) in [
+        ("2025-05-06 emit e\n  emission 3.6 gCF4\n", "emission"),
+        ("2025-05-06 purchase p\n  supplier sup\n  item ore\n  quantity 1 t\n  attributed 1 gCO2\n", "attributed"),
+        ("2025-05-06 purchase p\n  supplier sup\n  item ore\n  quantity 1 t\n  factor 1 gCO2/t\n", "factor"),
+    ] {
+        let text = format!(
+            "{}2025-05-05 purchase buy-fuel\n  supplier sup\n  item fuel\n  quantity 1 t\n2025-05-05 consume burn\n  use fuel 1 t\n{op}",
+            head("molar")
+        );
+        let e = load(&[Source { name: "t.journal".into(), text }]).map(|_| ()).unwrap_err();
+        let msg = e.1.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n");
+        assert!(msg.contains("E021") && msg.contains("resolution of 1 gC"), "{field}: {msg}");
+    }
+    // 4 gCO2 is 1.09 gC: booked, with its 4 g kept.
+    let l = ledger(&format!(
+        "{}2025-05-06 purchase p\n  supplier sup\n  item ore\n  quantity 1 t\n  attributed 4 gCO2\n",
+        head("molar")
+    ));
+    assert!(l.transaction("p").unwrap().postings.iter().all(|p| p.gas.map(i64::abs) == Some(4)));
+}

@@ -110,10 +110,17 @@ impl SecretKey {
 
 /// Parses a public key: 64 hex digits (surrounding whitespace ignored).
 pub fn parse_public_key(text: &str) -> Result<VerifyingKey, ProofError> {
-    let bytes: [u8; 32] = hex::decode(text.trim())
+    let t = text.trim();
+    if t.starts_with("custody-ed25519-secret") {
+        // Never echo a secret back.
+        return Err(ProofError::Unreadable("that is a secret key file: give the public key (the .pub file)".into()));
+    }
+    let shown = if t.len() <= 64 && t.chars().all(|c| c.is_ascii_hexdigit()) { t } else { "the text given" };
+    let bytes: [u8; 32] = hex::decode(t)
         .ok()
+        .filter(|_| t.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
         .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| ProofError::Unreadable(format!("`{}` is not a public key (64 hex digits)", text.trim())))?;
+        .ok_or_else(|| ProofError::Unreadable(format!("`{shown}` is not a public key (64 lower-case hex digits)")))?;
     VerifyingKey::from_bytes(&bytes).map_err(|e| ProofError::Unreadable(format!("not an Ed25519 public key: {e}")))
 }
 
@@ -213,6 +220,7 @@ pub fn verify_head(head: &SignedHead, pinned: Option<&VerifyingKey>) -> Result<V
 /// named; the first one found is returned.
 pub fn verify_file(text: &str, pinned: Option<&VerifyingKey>) -> Result<Verified, ProofError> {
     let v: Value = serde_json::from_str(text).map_err(|e| ProofError::Unreadable(format!("not JSON: {e}")))?;
+    no_duplicate_keys(text)?;
     let format = v.get("format").and_then(Value::as_str).unwrap_or("");
     let done = |what: String, head: &SignedHead| Verified {
         what,
@@ -242,6 +250,13 @@ pub fn verify_file(text: &str, pinned: Option<&VerifyingKey>) -> Result<Verified
             let p: InclusionProof =
                 serde_json::from_value(v).map_err(|e| ProofError::Unreadable(format!("an inclusion proof: {e}")))?;
             verify_head(&p.head, pinned)?;
+            // The journal numbers its entries from 1 without gaps: entry `seq` is leaf `seq - 1`.
+            if p.seq < 1 || p.seq as u64 != p.leaf_index + 1 {
+                return Err(ProofError::Unreadable(format!(
+                    "entry {} cannot be leaf {}: entry n is leaf n - 1",
+                    p.seq, p.leaf_index
+                )));
+            }
             let actual = entry_hash(&p.prev_hash, &p.text, p.tx_text.as_deref());
             if actual != p.hash {
                 return Err(ProofError::EntryHash { seq: p.seq, actual, named: p.hash });
@@ -266,4 +281,57 @@ pub fn verify_file(text: &str, pinned: Option<&VerifyingKey>) -> Result<Verified
             "`format` is `{other}`: custody verifies `{DOCUMENT_FORMAT}` documents and `{PROOF_FORMAT}` proofs"
         ))),
     }
+}
+
+/// Refuses JSON with a key given twice in one object: parsers disagree on which one counts
+/// (serde_json keeps the last, others the first), so a signed file could show one value and
+/// verify another.
+pub fn no_duplicate_keys(text: &str) -> Result<(), ProofError> {
+    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+    struct Check;
+    impl<'de> Deserialize<'de> for Check {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Check, D::Error> {
+            d.deserialize_any(CheckVisitor)
+        }
+    }
+    struct CheckVisitor;
+    impl<'de> Visitor<'de> for CheckVisitor {
+        type Value = Check;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Check, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    return Err(serde::de::Error::custom(format!("key `{key}` is given twice in one object")));
+                }
+                map.next_value::<Check>()?;
+            }
+            Ok(Check)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Check, A::Error> {
+            while seq.next_element::<Check>()?.is_some() {}
+            Ok(Check)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_unit<E>(self) -> Result<Check, E> {
+            Ok(Check)
+        }
+    }
+    serde_json::from_str::<Check>(text).map(|_| ()).map_err(|e| ProofError::Unreadable(e.to_string()))
 }

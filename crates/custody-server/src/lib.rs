@@ -441,6 +441,15 @@ async fn reconciliation<S: Store>(
         .map(|r| wire::TransferJson::new(&r.transfer, Some(r)))
         .collect();
     let mismatches = items.iter().filter(|v| v.mismatch == Some(true)).count();
+    let certificates: Vec<wire::CertificateSettlementJson> = state
+        .registry
+        .reconcile_certificates()
+        .await?
+        .iter()
+        .filter(|c| caller.can_see_transfer(&c.from, &c.to))
+        .map(wire::CertificateSettlementJson::new)
+        .collect();
+    let certificate_mismatches = certificates.iter().filter(|c| c.mismatch.is_some()).count();
     let p = page(items, &q)?;
     Ok(json_response(
         StatusCode::OK,
@@ -451,6 +460,8 @@ async fn reconciliation<S: Store>(
             total: p.total,
             next_offset: p.next_offset,
             mismatches,
+            certificates,
+            certificate_mismatches,
         },
     ))
 }

@@ -11,6 +11,7 @@
 //! `custody_core::Ledger`, writes what they post, and verifies a stored journal against a replay.
 
 mod admit;
+mod cert_settle;
 pub mod conformance;
 mod memory;
 mod open;
@@ -18,6 +19,7 @@ mod registry;
 mod sql;
 mod transfers;
 
+pub use cert_settle::CertificateSettlement;
 pub use memory::MemoryStore;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
 pub use sql::SqlStore;

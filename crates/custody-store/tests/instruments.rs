@@ -220,3 +220,31 @@ async fn every_custody_model_is_carried_and_no_other_one_accepted() {
         }
     }
 }
+
+/// Certificates are reconciled like goods (issue 13 item 1): each transfer to an entity of the
+/// registry is pending until received, then received exactly once, with its units.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn certificate_transfers_are_reconciled_both_sides() {
+    let registry = Registry::new(MemoryStore::new());
+    import(&registry, &issuer("a", "pool-a")).await;
+    let d = import(
+        &registry,
+        "entity d \"D\"\n  ratios efi\n  gwp ar6\ncounterparty a \"A\"\nperiod 2025 2025-01-01 2025-12-31\n",
+    )
+    .await;
+    let rows = registry.reconcile_certificates().await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].status(), rows[0].from.as_str(), rows[0].to.as_str()), ("pending", "a", "d"));
+    assert!(rows[0].mismatch.is_none());
+    let text = "2025-04-03 certificate-receive r1\n  certificate CERT-1\n  from a\n";
+    registry.submit(&d, journal(text)).await.unwrap();
+    // A second receive of the same transfer is refused, so it settles once.
+    let again = "2025-04-05 certificate-receive r2\n  certificate CERT-1\n  from a\n";
+    assert!(registry.submit(&d, journal(again)).await.is_err());
+    let rows = registry.reconcile_certificates().await.unwrap();
+    assert_eq!(
+        (rows[0].status(), rows[0].receives.clone(), rows[0].units),
+        ("received", vec!["r1".to_string()], Some(10))
+    );
+    assert!(rows.iter().all(|r| r.mismatch.is_none()), "{rows:?}");
+}

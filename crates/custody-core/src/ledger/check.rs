@@ -147,12 +147,35 @@ impl Ledger {
         v: &mut Violations,
     ) -> Option<(i64, Option<i64>)> {
         match self.entity.ratios.stated(sm.species, sm.grams) {
-            Ok(a) => Some(a),
+            Ok(a) => self.resolvable(a, field, &sm.to_string(), v),
             Err(_) => {
                 v.push(Code::Overflow, Some(field), format!("{sm} out of range"));
                 None
             }
         }
+    }
+
+    /// A stated gas figure whose carbon rounds to 0 gC would vanish from every statement: refused
+    /// (E021, out of the ledger's range: its resolution is 1 gC) instead of booked as nothing.
+    pub(super) fn resolvable(
+        &self,
+        (amount, gas): (i64, Option<i64>),
+        field: &'static str,
+        what: &str,
+        v: &mut Violations,
+    ) -> Option<(i64, Option<i64>)> {
+        if amount == 0 && gas.is_some_and(|g| g != 0) {
+            v.push(
+                Code::Overflow,
+                Some(field),
+                format!(
+                    "{what} is {} g of gas, less than the ledger's resolution of 1 gC: state it aggregated with others",
+                    gas.unwrap_or(0)
+                ),
+            );
+            return None;
+        }
+        Some((amount, gas))
     }
 
     pub(super) fn no_duplicate_species(

@@ -1,6 +1,7 @@
 //! Planning depreciation of capitalised assets onto products.
 
 use super::draft::{dims, Draft};
+use super::lots::Taken;
 use super::state::Ledger;
 use crate::chart::Role;
 use crate::exact::{self, Q};
@@ -31,38 +32,47 @@ impl Ledger {
         let months = (MonthIndex::of(op.date).0 - asset.in_service.0 + 1).clamp(0, asset.life_months as i32) as i128;
         let (cap_code, dep_code) =
             (&self.chart.by_role(Role::PpeAttributed).code, &self.chart.by_role(Role::PpeDepreciation).code);
-        let mut by_species: BTreeMap<(Species, Option<String>), (i64, i64)> = BTreeMap::new();
+        // Per (species, site): carbon capitalised and depreciated so far, and the same as gas where
+        // the capitalised figure was stated (`Posting::gas`), so a stated 3 tCO2 depreciates to 3.
+        let mut by_species: BTreeMap<(Species, Option<String>), [i64; 4]> = BTreeMap::new();
+        let mut stated: BTreeMap<(Species, Option<String>), bool> = BTreeMap::new();
         let asset_item = Some(asset.id.clone());
         let held = [cap_code, dep_code].into_iter().flat_map(|c| self.positions_at(c, &asset_item, &None, None));
-        for ((acc, sp, dm), a) in held {
-            let (acc, sp, a) = (&acc, &sp, &a);
-            if acc == cap_code {
-                by_species.entry((*sp, dm.site.clone())).or_default().0 += a;
-            } else if acc == dep_code {
-                by_species.entry((*sp, dm.site.clone())).or_default().1 -= a;
+        for (key, a) in held {
+            let gas = self.position_gas(&key, a, d);
+            let k = (key.1, key.2.site.clone());
+            *stated.entry(k.clone()).or_default() |= gas.is_some();
+            let gas = gas.unwrap_or_else(|| self.entity.ratios.gas_rounded(key.1, a));
+            let e = by_species.entry(k).or_default();
+            if key.0 == *cap_code {
+                e[0] += a;
+                e[2] += gas;
+            } else if key.0 == *dep_code {
+                e[1] -= a;
+                e[3] -= gas;
             }
         }
         let mut any = false;
-        for ((species, site), (capitalised, accumulated)) in by_species {
-            let target = exact::round_i64(Q::new(capitalised as i128 * months, asset.life_months as i128)).ok()?;
-            let amount = target - accumulated;
+        for ((species, site), [capitalised, accumulated, cap_gas, acc_gas]) in by_species {
+            let due = |total: i64| exact::round_i64(Q::new(total as i128 * months, asset.life_months as i128)).ok();
+            let amount = due(capitalised)? - accumulated;
             if amount <= 0 {
                 continue;
             }
             any = true;
-            d.post(Role::PpeDepreciation, species, -amount, dims(Some(&asset.id), None, &site, Some(Origin::Ppe)));
-            let Some(parts) = exact::allocate(amount, &weights) else {
+            let gas = stated.get(&(species, site.clone())).copied().unwrap_or(false).then_some(due(cap_gas)? - acc_gas);
+            let taken = Taken { carbon: amount, gas };
+            let out = taken.neg();
+            let from = dims(Some(&asset.id), None, &site, Some(Origin::Ppe));
+            d.post_gas(Role::PpeDepreciation, species, out.carbon, out.gas, from);
+            let Some(parts) = taken.allocate(&weights) else {
                 v.push(Code::AllocationInvalid, Some("to"), "depreciation weights are all zero");
                 return None;
             };
             for ((item, _), part) in dep.to.iter().zip(parts) {
                 let lot = self.items.get(item).and_then(|it| self.lot_for(it, &None, &op.id));
-                d.post(
-                    Role::ProductDepreciation,
-                    species,
-                    part,
-                    dims(Some(item), lot.as_deref(), &dep.site, Some(Origin::Ppe)),
-                );
+                let to = dims(Some(item), lot.as_deref(), &dep.site, Some(Origin::Ppe));
+                d.post_gas(Role::ProductDepreciation, species, part.carbon, part.gas, to);
             }
         }
         if !any {

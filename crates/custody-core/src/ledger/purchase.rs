@@ -83,7 +83,11 @@ impl Ledger {
             };
             let gas = f.grams_per_base().and_then(|g| exact::mul(in_dim, g));
             match gas.and_then(|g| self.entity.ratios.stated(f.species, g)) {
-                Ok(a) => book(d, f.species, a, false),
+                Ok(a) => {
+                    if let Some(a) = self.resolvable(a, "factor", &format!("{f} x quantity"), v) {
+                        book(d, f.species, a, false)
+                    }
+                }
                 Err(_) => v.push(Code::Overflow, Some("factor"), format!("{f} x quantity out of range")),
             }
         }

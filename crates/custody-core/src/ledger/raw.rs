@@ -13,7 +13,9 @@ use crate::reject::{Code, Violations};
 
 /// Accounts a raw transaction may not touch: only operations set them. Every stock a footprint
 /// is drawn from (inventory, work in process, products, PPE) is one of them, so a manual
-/// correction can never lower what a product carries; it reclassifies flows and custom accounts.
+/// correction can never lower what a product carries; nor are the boundary flows (what came in
+/// from suppliers, by origin and counterparty; what went out), so no scope, category or supplier
+/// of an inventory can be emptied by hand. A raw txn moves carbon between custom accounts.
 fn operation_only(role: Role) -> bool {
     use Role::*;
     matches!(
@@ -34,6 +36,8 @@ fn operation_only(role: Role) -> bool {
             | ProductDirect
             | ByproductContent
             | InGenerated
+            | InContent
+            | InAttributed
             | OutSequestered
             | OutContent
             | OutEmissions
@@ -69,7 +73,10 @@ impl Ledger {
                 v.push(
                     Code::RawNotAllowed,
                     Some("post"),
-                    format!("account `{}` is set by operations only (purchases, production, sales, capture)", a.code),
+                    format!(
+                        "account `{}` is set by operations only (purchases, receives, production, sales, capture)",
+                        a.code
+                    ),
                 );
             }
             if p.dims.counterparty.as_deref() == Some(self.entity.id.as_str()) {

@@ -7,6 +7,8 @@ const BASE: &str = r#"
 entity e "Test mill"
   ratios efi
   gwp ar5
+account adj.flow flow "Manual adjustments (flow)"
+account adj.stock stock "Manual adjustments (stock)"
 counterparty sup "Supplier"
 counterparty cust "Customer"
 counterparty store "Storage operator"
@@ -202,7 +204,7 @@ fn e006_asset_unknown() {
 #[test]
 fn e007_account_unknown() {
     check(
-        "2025-01-05 txn t9\n  post no.such 1 tC C\n  post in.content 1 tC C\n",
+        "2025-01-05 txn t9\n  post no.such 1 tC C\n  post adj.flow 1 tC C\n",
         &["account_unknown", "unbalanced_carbon"],
     );
 }
@@ -285,12 +287,12 @@ fn e018_content_not_allowed() {
 
 #[test]
 fn e019_unbalanced_carbon() {
-    check("2025-01-05 txn t9\n  post in.content 1 tC C\n", &["unbalanced_carbon"]);
+    check("2025-01-05 txn t9\n  post adj.flow 1 tC C\n", &["unbalanced_carbon"]);
 }
 
 #[test]
 fn e020_unbalanced_gas() {
-    check("2025-01-05 txn t9\n  post in.attributed 1 t N2O\n", &["unbalanced_gas"]);
+    check("2025-01-05 txn t9\n  post adj.flow 1 t N2O\n", &["unbalanced_gas"]);
 }
 
 #[test]
@@ -548,7 +550,7 @@ fn e034_transfer_settled() {
 fn e035_raw_not_allowed() {
     // A raw txn that poses as a receive, or moves product emissions to sequestration.
     check(
-        "2025-01-05 txn t9\n  kind receive\n  post raw.content 1 tC C item=ore\n  post in.content 1 tC C\n",
+        "2025-01-05 txn t9\n  kind receive\n  post raw.content 1 tC C item=ore\n  post adj.flow 1 tC C\n",
         &["raw_not_allowed", "raw_not_allowed"],
     );
     check(
@@ -559,9 +561,22 @@ fn e035_raw_not_allowed() {
     // footprint drawn from it: quantities and inventories move with operations only.
     check("2025-01-05 txn t9\n  move ore 1000000 g\n", &["raw_not_allowed"]);
     check(
-        "2025-01-05 txn t9\n  post raw.attributed -1 tC CO2 item=ore\n  post in.attributed -1 tC CO2\n",
+        "2025-01-05 txn t9\n  post raw.attributed -1 tC CO2 item=ore\n  post adj.flow -1 tC CO2\n",
         &["raw_not_allowed"],
     );
+    // Nor can a boundary flow be moved by hand: what a supplier sold in (a scope, a category, an
+    // origin of the inventory) is set by its purchase or receive only.
+    check(
+        "2025-01-05 txn t9\n  post in.attributed -1 tC CO2 counterparty=sup item=ore origin=raw-materials\n  post adj.flow 1 tC CO2\n",
+        &["raw_not_allowed"],
+    );
+    check("2025-01-05 txn t9\n  post in.content 1 tC C\n  post adj.flow -1 tC C\n", &["raw_not_allowed"]);
+    // Custom accounts take manual corrections.
+    let l = load(&[Source {
+        name: "t".into(),
+        text: format!("{BASE}2025-01-05 txn t9\n  post adj.stock 1 tC C\n  post adj.flow 1 tC C\n"),
+    }]);
+    assert!(l.is_ok(), "a correction between custom accounts is booked");
 }
 
 #[test]

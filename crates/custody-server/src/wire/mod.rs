@@ -391,6 +391,42 @@ pub struct ReconciliationPage {
     pub next_offset: Option<usize>,
     /// Mismatched transfers among all visible ones (not only this page).
     pub mismatches: usize,
+    /// Certificate transfers between entities the caller may see, each with its settlement
+    /// (not paged); their mismatches are counted in `certificate_mismatches`.
+    pub certificates: Vec<CertificateSettlementJson>,
+    pub certificate_mismatches: usize,
+}
+
+/// A certificate transfer between two entities, both sides (`custody reconcile`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateSettlementJson {
+    /// The sender's `certificate-transfer` operation ("" for a receive that names none).
+    pub transfer: String,
+    pub certificate: String,
+    pub from: String,
+    pub to: String,
+    /// `pending` or `received`.
+    pub status: String,
+    /// The receiver's `certificate-receive` operations (one once settled).
+    pub receives: Vec<String>,
+    pub units: Option<u64>,
+    /// Why it does not settle, or null.
+    pub mismatch: Option<String>,
+}
+
+impl CertificateSettlementJson {
+    pub fn new(c: &custody_store::CertificateSettlement) -> Self {
+        CertificateSettlementJson {
+            transfer: c.transfer.clone(),
+            certificate: c.certificate.clone(),
+            from: c.from.clone(),
+            to: c.to.clone(),
+            status: c.status().into(),
+            receives: c.receives.clone(),
+            units: c.units,
+            mismatch: c.mismatch.clone(),
+        }
+    }
 }
 
 /// A statement as JSON; its fields depend on the kind (docs/reports.md).
