@@ -100,7 +100,7 @@ async fn an_entity_that_does_not_trade_with_the_buyer_is_not_revealed() {
     // answered as for any counterparty, so a tenant cannot probe which entities exist.
     submit(&r, "entity z \"Z\"\n  ratios efi\n  gwp ar6\nperiod 2025 2025-01-01 2025-12-31\n").await.unwrap();
     let probe = |cp: &str| {
-        format!("counterparty {cp} \"P\"\n2025-03-05 purchase p-{cp}\n  supplier {cp}\n  item widgets\n  quantity 1 kg\n  attributed 1 gCO2\n")
+        format!("counterparty {cp} \"P\"\n2025-03-05 purchase p-{cp}\n  supplier {cp}\n  item widgets\n  quantity 1 kg\n  attributed 10 gCO2\n")
     };
     more(&r, "b", &probe("z")).await.unwrap();
     more(&r, "b", &probe("nobody")).await.unwrap();
