@@ -143,9 +143,9 @@ fn the_python_validator_accepts_the_document_when_installed() {
 /// filled) is never answered "no route" nor 405.
 #[tokio::test]
 async fn the_router_serves_every_documented_route() {
-    let state = std::sync::Arc::new(custody_server::AppState {
-        registry: custody_store::Registry::new(custody_store::MemoryStore::new()),
-    });
+    let state = std::sync::Arc::new(custody_server::AppState::new(custody_store::Registry::new(
+        custody_store::MemoryStore::new(),
+    )));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = custody_server::app(state);
