@@ -72,6 +72,13 @@ pub struct ServeTls {
     /// exemptedEmissionsPercent (0 to 100) the owner states. Without it, footprints are not served.
     #[arg(long)]
     pub pact_exempted: Option<String>,
+    /// ID:SECRET this owner authenticates with at requesters' hosts to send the answers to
+    /// their RequestCreatedEvents. Without it requests are accepted and not answered.
+    #[arg(long)]
+    pub pact_callback_credentials: Option<String>,
+    /// Extra trusted root certificates (PEM) for requesters' hosts, e.g. a self-signed one.
+    #[arg(long)]
+    pub pact_ca_cert: Option<PathBuf>,
 }
 
 impl ServeTls {
@@ -89,6 +96,19 @@ impl ServeTls {
             exempted_percent: exempted,
             base_url: String::new(),
         })
+    }
+
+    /// How answers to requests are sent, if credentials were given.
+    pub fn callback(&self) -> anyhow::Result<Option<custody_server::pact_send::Callback>> {
+        let Some(creds) = &self.pact_callback_credentials else { return Ok(None) };
+        let Some((id, secret)) = creds.split_once(':') else {
+            bail!("--pact-callback-credentials is ID:SECRET");
+        };
+        let ca_pem = match &self.pact_ca_cert {
+            Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
+            None => None,
+        };
+        Ok(Some(custody_server::pact_send::Callback { client_id: id.into(), client_secret: secret.into(), ca_pem }))
     }
 
     /// The rustls configuration, if HTTPS was asked for.

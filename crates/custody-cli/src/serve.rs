@@ -21,6 +21,7 @@ pub async fn serve(listen: &str, load: &[PathBuf], tls: &crate::pact::ServeTls, 
     let addr = listener.local_addr()?;
     let rustls = tls.rustls().await?;
     let options = tls.options()?;
+    let callback = tls.callback()?;
     let scheme = if rustls.is_some() { "https" } else { "http" };
     let registry = db.registry().await?;
     let mut loaded = Vec::new();
@@ -72,6 +73,7 @@ pub async fn serve(listen: &str, load: &[PathBuf], tls: &crate::pact::ServeTls, 
     }
     let mut state = custody_server::AppState::new(registry);
     state.pact = custody_server::pact::PactConfig::new(rustls.is_some(), options);
+    state.pact.callback = callback;
     let app = custody_server::app(std::sync::Arc::new(state));
     match rustls {
         None => axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?,

@@ -3,14 +3,15 @@
 //! started for the whole file (it stops when this test process exits: its parent shell waits on
 //! our stdin). Skipped, with a message, when `../shared` is absent.
 //!
-//! Not here yet: #13 and #14.B (the owner's asynchronous answer to a RequestCreatedEvent, sent to
-//! the requester's `/3/events`): docs/pact.md, "Not yet".
+//! #13 and #14.B: the requester is played by an HTTPS listener in this process (its own
+//! self-signed certificate, trusted by the server through `--pact-ca-cert`), which issues tokens
+//! for the checker's credentials `test_client_id`/`test_client_secret` and records the events.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 const JOURNAL: &str = "entity seller \"Seller\"\n  ratios efi\n  gwp ar6\n\
 period 2025-03 2025-03-01 2025-03-31\nperiod 2025-04 2025-04-01 2025-04-30\n\
@@ -27,6 +28,9 @@ item ore \"Ore\"\n  category raw-material\nitem bar \"Bar\"\n  category product\
 struct Fixture {
     /// `https://127.0.0.1:PORT`
     base: String,
+    /// The requester's listener, and the events it received.
+    requester: String,
+    received: Arc<Mutex<Vec<Value>>>,
     /// The same port over plain HTTP.
     plain: String,
     client_id: String,
@@ -43,10 +47,69 @@ fn custody(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_custody")).args(args).output().expect("the binary runs")
 }
 
+/// base64 of `test_client_id:test_client_secret`, the conformance checker's credentials.
+const CHECKER_BASIC: &str = "Basic dGVzdF9jbGllbnRfaWQ6dGVzdF9jbGllbnRfc2VjcmV0";
+
+/// Starts the requester's HTTPS listener (on a thread and runtime of its own); writes its
+/// certificate to `ca`. Returns its base URL and the events it receives.
+fn requester(ca: &std::path::Path) -> (String, Arc<Mutex<Vec<Value>>>) {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::post;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    std::fs::write(ca, ck.cert.pem()).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let sink = received.clone();
+    let (cert, key) = (ck.cert.pem().into_bytes(), ck.key_pair.serialize_pem().into_bytes());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let auth = |h: &HeaderMap| h.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            let app = axum::Router::new()
+                .route(
+                    "/auth/token",
+                    post(move |h: HeaderMap, body: String| async move {
+                        if auth(&h) == CHECKER_BASIC && body == "grant_type=client_credentials" {
+                            let t =
+                                json!({"access_token": "requester-token", "token_type": "Bearer", "expires_in": 3600});
+                            (StatusCode::OK, t.to_string())
+                        } else {
+                            (StatusCode::UNAUTHORIZED, json!({"error": "invalid_client"}).to_string())
+                        }
+                    }),
+                )
+                .route(
+                    "/3/events",
+                    post(move |h: HeaderMap, body: String| {
+                        let sink = sink.clone();
+                        async move {
+                            let typed = h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+                            if auth(&h) != "Bearer requester-token"
+                                || !typed.starts_with("application/cloudevents+json")
+                            {
+                                return StatusCode::UNAUTHORIZED;
+                            }
+                            sink.lock().unwrap().push(serde_json::from_str(&body).unwrap_or(Value::Null));
+                            StatusCode::OK
+                        }
+                    }),
+                );
+            let cfg = axum_server::tls_rustls::RustlsConfig::from_pem(cert, key).await.unwrap();
+            axum_server::from_tcp_rustls(listener, cfg).serve(app.into_make_service()).await.unwrap();
+        });
+    });
+    (base, received)
+}
+
 fn start() -> Fixture {
     let dir = std::env::temp_dir().join(format!("custody-pact-conformance-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("requester.pem");
+    let (requester, received) = requester(&ca);
     let journal = dir.join("seller.journal");
     std::fs::write(&journal, JOURNAL).unwrap();
     let db = format!("sqlite://{}", dir.join("c.db").display());
@@ -59,8 +122,11 @@ fn start() -> Fixture {
     // The shell kills the server once our end of its stdin closes, i.e. when this process exits.
     let script = format!(
         "'{}' serve --listen 127.0.0.1:{port} --tls-self-signed --pact-issuer seller.example \
-         --pact-standard GHGP-Product --pact-exempted 0 --database-url '{db}' 2>/dev/null & pid=$!; read _; kill $pid",
-        env!("CARGO_BIN_EXE_custody")
+         --pact-standard GHGP-Product --pact-exempted 0 --database-url '{db}' \
+         --pact-callback-credentials test_client_id:test_client_secret --pact-ca-cert '{}' \
+         2>/dev/null & pid=$!; read _; kill $pid",
+        env!("CARGO_BIN_EXE_custody"),
+        ca.display()
     );
     let mut child =
         Command::new("sh").args(["-c", &script]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
@@ -75,6 +141,8 @@ fn start() -> Fixture {
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     Fixture {
         base: format!("https://127.0.0.1:{port}"),
+        requester,
+        received,
         plain: format!("http://127.0.0.1:{port}"),
         client_id: c["client_id"].as_str().unwrap().into(),
         secret: c["client_secret"].as_str().unwrap().into(),
@@ -273,7 +341,11 @@ async fn case_11_get_over_http_fails() {
 }
 
 fn request_created(product: &str) -> Value {
-    json!({"specversion": "1.0", "id": "test-run-id-12345", "source": "https://webhook.example.com",
+    request_from(product, "test-run-id-12345", "https://webhook.example.com")
+}
+
+fn request_from(product: &str, id: &str, source: &str) -> Value {
+    json!({"specversion": "1.0", "id": id, "source": source,
            "time": "2023-05-19T10:30:00Z", "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
            "data": {"productId": [product], "comment": "Please send PCF data for this year."}})
 }
@@ -289,6 +361,44 @@ async fn case_12_request_created_event() {
     let Some(f) = fixture("#12") else { return };
     let product = all(f).await[0]["productIds"][0].as_str().unwrap().to_string();
     assert_eq!(post_event(f, &request_created(&product), &token(f).await).await, (200, String::new()));
+}
+
+/// Waits (up to 10 s) for the answer to request `id` at the requester.
+async fn answer_to(f: &Fixture, id: &str) -> Value {
+    for _ in 0..100 {
+        if let Some(e) = f.received.lock().unwrap().iter().find(|e| e["data"]["requestEventId"] == id) {
+            return e.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no answer to {id} reached the requester");
+}
+
+#[tokio::test]
+async fn case_13_request_fulfilled_event_reaches_the_requester() {
+    let Some(f) = fixture("#13") else { return };
+    let first = all(f).await[0].clone();
+    let product = first["productIds"][0].as_str().unwrap();
+    let event = request_from(product, "request-13", &f.requester);
+    assert_eq!(post_event(f, &event, &token(f).await).await.0, 200);
+    let e = answer_to(f, "request-13").await;
+    assert_eq!(e["type"], "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3");
+    assert_eq!((e["specversion"].as_str(), e["source"].as_str()), (Some("1.0"), Some(f.base.as_str())));
+    assert!(e["id"].as_str().is_some_and(|i| i.len() == 36) && e["time"].as_str().is_some_and(|t| t.ends_with('Z')));
+    // Both periods are the product's: the answer holds exactly what the list filter gives.
+    let pfs: Vec<String> = e["data"]["pfs"].as_array().unwrap().iter().map(id).collect();
+    assert_eq!(pfs, ids(f, &format!("productId={}", enc(product))).await);
+    assert!(pfs.contains(&id(&first)));
+}
+
+#[tokio::test]
+async fn case_14b_request_rejected_event_reaches_the_requester() {
+    let Some(f) = fixture("#14.B") else { return };
+    let event = request_from("urn:pact:null", "request-14b", &f.requester);
+    assert_eq!(post_event(f, &event, &token(f).await).await.0, 200);
+    let e = answer_to(f, "request-14b").await;
+    assert_eq!(e["type"], "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3");
+    assert_eq!(e["data"]["error"]["code"], "NotFound");
 }
 
 #[tokio::test]

@@ -38,12 +38,15 @@ pub const MAX_LIMIT: usize = 1000;
 pub struct PactConfig {
     pub tls: bool,
     pub options: Options,
+    /// Credentials to answer requests at the requesters' hosts; without them requests are
+    /// accepted and their answers not sent (logged).
+    pub callback: Option<crate::pact_send::Callback>,
     tokens: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl PactConfig {
     pub fn new(tls: bool, options: Options) -> PactConfig {
-        PactConfig { tls, options, tokens: Mutex::default() }
+        PactConfig { tls, options, callback: None, tokens: Mutex::default() }
     }
 }
 
@@ -310,17 +313,34 @@ async fn one<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, Pa
     }
 }
 
-async fn event<S: Store>(State(state): Shared<S>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = bearer(&state, &headers) {
-        return r;
-    }
+async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let entity = match bearer(&state, &headers) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return pact_error(StatusCode::BAD_REQUEST, "BadRequest", format!("the body is not JSON: {e}")),
     };
     match events::parse(&v) {
-        // Accepted. Answering a RequestCreatedEvent at the requester's `/3/events` is not built yet
-        // (docs/pact.md, "Not yet").
+        Ok(events::Event::RequestCreated { id, source, filter }) => {
+            let base = base_url(&headers, &uri);
+            let pfs = match served(&state, &entity, base.clone()).await {
+                Ok(all) => all.into_iter().filter(|pf| filter.matches(pf)).collect(),
+                Err(r) => return r,
+            };
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+            let answer =
+                events::answer(&id, pfs, &crate::pact_send::random_uuid(), &base, &crate::pact_send::rfc3339(now));
+            match &state.pact.callback {
+                Some(cb) => crate::pact_send::spawn(source, answer, cb.clone()),
+                None => {
+                    tracing::warn!(%source, "a PACT request was accepted; no --pact-callback-credentials to answer it")
+                }
+            }
+            StatusCode::OK.into_response()
+        }
         Ok(_) => StatusCode::OK.into_response(),
         Err(m) => pact_error(StatusCode::BAD_REQUEST, "BadRequest", m),
     }

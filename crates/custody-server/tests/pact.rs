@@ -110,3 +110,19 @@ async fn a_client_sees_only_its_entitys_footprints_and_nothing_else() {
     let schema: Value = Client::new().get(url).send().await.unwrap().json().await.unwrap();
     assert_eq!(schema["$id"], "urn:custody:pact:extension:custody:1.0.0");
 }
+
+#[test]
+fn event_times_by_hand() {
+    use custody_server::pact_send::{random_uuid, rfc3339};
+    // 2000-02-29 is 11,016 days after 1970-01-01 (30 years, 7 leap days, plus 59 days of 2000).
+    for (unix, want) in [
+        (0, "1970-01-01T00:00:00Z"),
+        (11_016 * 86_400 + 3_723, "2000-02-29T01:02:03Z"),
+        (20_089 * 86_400, "2025-01-01T00:00:00Z"),
+        (-1, "1969-12-31T23:59:59Z"),
+    ] {
+        assert_eq!(rfc3339(unix), want);
+    }
+    let (a, b) = (random_uuid(), random_uuid());
+    assert!(custody_pact::events::is_uuid(&a) && a != b && &a[14..15] == "4", "{a}");
+}
