@@ -44,6 +44,11 @@ pub async fn serve(listen: &str, load: &[PathBuf], tls: &crate::pact::ServeTls, 
     let url = db.url();
     println!("custody serving {url} on {scheme}://{addr}");
     println!("web interface: {scheme}://{addr}/ (sign in with an API key; docs/ui.md)");
+    // Before the key lines: callers may stop reading at the curl line. Over plain HTTP the PACT
+    // routes refuse (docs/pact.md) and nothing more is printed.
+    if rustls.is_some() {
+        println!("PACT v3 host: {scheme}://{addr}/3/footprints (credentials: custody pact client create --entity ID)");
+    }
     if !loaded.is_empty() {
         let (secret, reused) = keys::serve_key(registry.store(), &url, &loaded).await?;
         println!(
@@ -65,11 +70,6 @@ pub async fn serve(listen: &str, load: &[PathBuf], tls: &crate::pact::ServeTls, 
         println!("  (or start with `custody serve --load DIR` to import a journal and get a read-only key)");
     } else {
         println!("keys: `custody key list --database-url {url}`; a new one: `custody key create --role verifier --grant ENTITY`");
-    }
-    if rustls.is_some() {
-        println!("PACT v3 host: {scheme}://{addr}/3/footprints (credentials: custody pact client create --entity ID)");
-    } else {
-        println!("PACT routes refuse plain HTTP: serve with --tls-cert/--tls-key or --tls-self-signed");
     }
     let mut state = custody_server::AppState::new(registry);
     state.pact = custody_server::pact::PactConfig::new(rustls.is_some(), options);
