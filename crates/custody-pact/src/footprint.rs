@@ -134,6 +134,35 @@ fn countries(ledger: &Ledger, period: &Period, item: &str) -> Vec<String> {
     out
 }
 
+/// Mass-balance claims made in the period on `item`'s output (`custody_core::claims::claim_from_pool`):
+/// pool, claim, method, attribution, the claimed factor and the pool's residual factor (kgCO2e per
+/// kg, as the pool states them, g CO2e per g), the quantity claimed (g). A claim states an
+/// attribute, not the physical footprint: the pcf fields stay physical.
+fn claims(ledger: &Ledger, period: &Period, item: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for pool in ledger.pools() {
+        for pp in pool.periods.values() {
+            for c in pp.claims.iter().filter(|c| c.date >= period.start && c.date <= period.end) {
+                let Ok(claim) = custody_core::claims::claim_from_pool(ledger, &pool.policy.id, &c.id) else { continue };
+                if !claim.items.iter().any(|i| i == item) {
+                    continue;
+                }
+                out.push(json!({
+                    "pool": pool.policy.id,
+                    "claim": c.id,
+                    "model": "mass-balance",
+                    "method": pool.policy.method.as_str(),
+                    "attribution": pool.policy.attribution.as_str(),
+                    "claimedFactor": dec(claim.claimed_intensity),
+                    "quantityClaimed": c.quantity.to_string(),
+                    "residualFactor": claim.residual.map(dec),
+                }));
+            }
+        }
+    }
+    out
+}
+
 /// The footprint of one product of a closed period's intensity statement. `None` for an item
 /// held by volume (never sold as such) or one the statement does not define.
 pub fn footprint(ledger: &Ledger, period: &Period, p: &ProductIntensity, opts: &Options) -> Option<Generated> {
@@ -271,6 +300,8 @@ pub fn footprint(ledger: &Ledger, period: &Period, p: &ProductIntensity, opts: &
         "carbonContentGrams": p.content.to_string(),
         "gwp": gwp.as_str(),
         "custodyModels": p.custody_models,
+        "claims": claims(ledger, period, &item.id),
+        "physicalFactor": dec(kg_per_unit(excl)),
         "byOrigin": by_origin,
         "missing": missing.iter().map(|m| json!({"field": m.field, "required": m.required, "reason": m.reason})).collect::<Vec<_>>(),
     });

@@ -186,3 +186,39 @@ fn every_v3_example_validates() {
     }
     assert_eq!(checked, 9);
 }
+
+/// A mass-balance pool at the works whose output is the bar; the claim gives 100 t of it the
+/// clean input's factor, the rest carries the residual.
+const POOL: &str = "item green \"Green input\"\n  category product\n\
+    pool works-pool \"Works pool\"\n  attribute emission-intensity\n  method credit\n  eligible green\n  \
+    start 2025-03\n  period 1 months\n  boundary site works\n  group flat bar\n  group-key mass\n  \
+    attribution non-proportional\n  output updated-factor\n  claim \"Buyer's scope 3, mass-balance\"\n  conversion 1\n\
+    2025-03-06 pool-input i1\n  pool works-pool\n  item green\n  quantity 100 t\n  intensity 0.1 tCO2e/t\n  site works\n\
+    2025-03-06 pool-input i2\n  pool works-pool\n  item ore\n  quantity 400 t\n  site works\n\
+    2025-03-06 pool-output o1\n  pool works-pool\n  item bar\n  quantity 500 t\n  site works\n\
+    2025-03-06 pool-claim claim-1\n  pool works-pool\n  output o1\n  quantity 100 t\n  factor 0.1 tCO2e/t\n\
+    2025-04-01 pool-close q1\n  pool works-pool\n";
+
+#[test]
+fn a_mass_balance_claim_is_in_the_extension_beside_the_physical_footprint() {
+    let text = format!(
+        "{}{POOL}close 2025-03\n",
+        JOURNAL.replace("2025-03-31\n", "2025-03-31\nperiod 2025-04 2025-04-01 2025-04-30\n")
+    );
+    let g = footprints(&ledger(&text), &opts());
+    assert_eq!(g.len(), 1);
+    let data = &g[0].footprint["extensions"][0]["data"];
+    // The physical footprint is unchanged by the claim.
+    assert_eq!(g[0].footprint["pcf"]["pcfExcludingBiogenicUptake"], "0.256");
+    assert_eq!(data["physicalFactor"], "0.256");
+    let c = &data["claims"][0];
+    assert_eq!((c["pool"].as_str(), c["claim"].as_str()), (Some("works-pool"), Some("claim-1")));
+    assert_eq!((c["method"].as_str(), c["attribution"].as_str()), (Some("credit"), Some("non-proportional")));
+    assert_eq!(c["claimedFactor"], "0.1");
+    assert_eq!(c["quantityClaimed"], "100000000");
+    // By hand: inputs 100 t x 0.1 + 400 t of ore at the ledger's 0.128 (100 kgCO2 + 1 kgCH4 x 28
+    // per t) = 61.2 tCO2e over 500 t; 100 t claimed at 0.1 leave 51.2 tCO2e over 400 t: 0.128.
+    assert_eq!(c["residualFactor"], "0.128");
+    let ext: Value = serde_json::from_str(custody_pact::EXTENSION_SCHEMA).unwrap();
+    assert!(errors(&jsonschema::draft202012::new(&ext).unwrap(), data).is_empty());
+}
