@@ -387,6 +387,8 @@ async fn oidc_token_url(f: &Fixture) -> String {
     let r = http().get(format!("{}/.well-known/openid-configuration", f.base)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let v: Value = r.json().await.unwrap();
+    let jwks = http().get(v["jwks_uri"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(jwks.json::<Value>().await.unwrap()["keys"], json!([]), "opaque tokens: no signing keys");
     v["token_endpoint"].as_str().unwrap().to_string()
 }
 

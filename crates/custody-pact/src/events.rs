@@ -30,7 +30,7 @@ pub fn is_uuid(s: &str) -> bool {
 /// `type`, a `specversion` other than `1.0`, a PublishedEvent whose `pfIds` are not UUIDs, a
 /// RequestCreatedEvent whose date-times do not parse.
 pub fn parse(body: &Value) -> Result<Event, String> {
-    for k in ["type", "specversion", "id", "source"] {
+    for k in ["type", "specversion", "id", "source", "time"] {
         if body[k].as_str().is_none_or(str::is_empty) {
             return Err(format!("the event has no `{k}` string"));
         }

@@ -97,6 +97,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
     Router::new()
         .route("/auth/token", post(token::<S>))
         .route("/.well-known/openid-configuration", get(openid::<S>))
+        .route("/.well-known/jwks.json", get(jwks::<S>))
         .route("/3/footprints", get(list::<S>))
         .route("/3/footprints/{id}", get(one::<S>))
         .route("/3/events", post(event::<S>))
@@ -149,6 +150,14 @@ async fn openid<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap)
         "id_token_signing_alg_values_supported": ["none"],
         "scopes_supported": ["footprint:list", "footprint:read"],
     }))
+}
+
+/// No signing keys: access tokens are opaque random strings checked by this server.
+async fn jwks<S: Store>(State(state): Shared<S>) -> Response {
+    if let Err(r) = https_only(&state) {
+        return r;
+    }
+    json_ok(json!({"keys": []}))
 }
 
 /// `client_id:client_secret` from `Authorization: Basic ...`.
