@@ -9,6 +9,7 @@ pub mod error;
 mod journal;
 mod openapi;
 pub mod pact;
+pub mod pact_doc;
 pub mod pact_send;
 pub mod ui;
 pub mod wire;

@@ -126,3 +126,24 @@ fn event_times_by_hand() {
     let (a, b) = (random_uuid(), random_uuid());
     assert!(custody_pact::events::is_uuid(&a) && a != b && &a[14..15] == "4", "{a}");
 }
+
+/// Every PACT route `/openapi.json` documents is one the router serves (without TLS: refused
+/// with a PACT error, the schema served), never "no route" nor 405.
+#[tokio::test]
+async fn the_router_serves_every_documented_pact_route() {
+    let (base, _) = start(false).await;
+    let doc = custody_server::openapi();
+    for (method, path, _) in custody_server::pact_doc::PACT_ROUTES {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+        let url = format!("{base}{}", path.replace("{id}", "x"));
+        let r = if method == "get" { Client::new().get(url) } else { Client::new().post(url) };
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        let want = if path.ends_with("schema.json") { 200 } else { 403 };
+        assert_eq!(status, want, "{method} {path}: {body}");
+        if want == 403 {
+            assert_eq!(body["code"], "AccessDenied", "{method} {path}");
+        }
+    }
+}
