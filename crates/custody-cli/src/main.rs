@@ -8,6 +8,7 @@ mod check;
 mod db;
 mod import;
 mod keys;
+mod pact;
 mod progress;
 mod reconcile;
 mod serve;
@@ -211,7 +212,14 @@ enum Command {
         #[arg(long)]
         load: Vec<PathBuf>,
         #[command(flatten)]
+        tls: pact::ServeTls,
+        #[command(flatten)]
         db: Db,
+    },
+    /// PACT v3 exchange: client credentials for the PACT routes of `serve` (docs/pact.md).
+    Pact {
+        #[command(subcommand)]
+        action: pact::PactAction,
     },
     /// Manage API keys: create, list, revoke (stored hashed; a secret is shown once).
     #[command(after_help = "Example:\n  custody key create --role admin\n  custody key list")]
@@ -454,7 +462,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let registry = db.registry().await?;
             import::run(&registry, &paths, entity.as_deref(), batch.max(1), false).await
         }
-        Command::Serve { listen, load, db } => serve::serve(&listen, &load, &db).await,
+        Command::Serve { listen, load, tls, db } => serve::serve(&listen, &load, &tls, &db).await,
+        Command::Pact { action } => pact::run(action).await,
         Command::Key { action } => keys::run(action).await,
         Command::Assess {
             paths,

@@ -9,7 +9,7 @@ use custody_store::Store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<ExitCode> {
+pub async fn serve(listen: &str, load: &[PathBuf], tls: &crate::pact::ServeTls, db: &Db) -> anyhow::Result<ExitCode> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -19,6 +19,10 @@ pub async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<Ex
     // The port first: nothing is imported and no key is made for a server that cannot listen.
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    let rustls = tls.rustls().await?;
+    let options = tls.options()?;
+    let callback = tls.callback()?;
+    let scheme = if rustls.is_some() { "https" } else { "http" };
     let registry = db.registry().await?;
     let mut loaded = Vec::new();
     for path in load {
@@ -38,8 +42,13 @@ pub async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<Ex
         }
     }
     let url = db.url();
-    println!("custody serving {url} on http://{addr}");
-    println!("web interface: http://{addr}/ (sign in with an API key; docs/ui.md)");
+    println!("custody serving {url} on {scheme}://{addr}");
+    println!("web interface: {scheme}://{addr}/ (sign in with an API key; docs/ui.md)");
+    // Before the key lines: callers may stop reading at the curl line. Over plain HTTP the PACT
+    // routes refuse (docs/pact.md) and nothing more is printed.
+    if rustls.is_some() {
+        println!("PACT v3 host: {scheme}://{addr}/3/footprints (credentials: custody pact client create --entity ID)");
+    }
     if !loaded.is_empty() {
         let (secret, reused) = keys::serve_key(registry.store(), &url, &loaded).await?;
         println!(
@@ -52,7 +61,7 @@ pub async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<Ex
         );
         println!("export CUSTODY_KEY={secret}");
         println!(
-            "curl -H \"Authorization: Bearer $CUSTODY_KEY\" http://{addr}/entities/{}/reports/entity-emissions",
+            "curl -H \"Authorization: Bearer $CUSTODY_KEY\" {scheme}://{addr}/entities/{}/reports/entity-emissions",
             loaded[0]
         );
     } else if registry.store().entity_ids().await?.is_empty() {
@@ -62,8 +71,25 @@ pub async fn serve(listen: &str, load: &[PathBuf], db: &Db) -> anyhow::Result<Ex
     } else {
         println!("keys: `custody key list --database-url {url}`; a new one: `custody key create --role verifier --grant ENTITY`");
     }
-    let state = std::sync::Arc::new(custody_server::AppState { registry });
-    axum::serve(listener, custody_server::app(state)).with_graceful_shutdown(shutdown()).await?;
+    let mut state = custody_server::AppState::new(registry);
+    state.pact = custody_server::pact::PactConfig::new(rustls.is_some(), options);
+    state.pact.callback = callback;
+    let app = custody_server::app(std::sync::Arc::new(state));
+    match rustls {
+        None => axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?,
+        Some(config) => {
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown().await;
+                stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            axum_server::from_tcp_rustls(listener.into_std()?, config)
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,6 +8,9 @@ pub mod auth;
 pub mod error;
 mod journal;
 mod openapi;
+pub mod pact;
+pub mod pact_doc;
+pub mod pact_send;
 pub mod ui;
 pub mod wire;
 
@@ -38,6 +41,14 @@ pub const DEFAULT_PAGE: usize = 100;
 
 pub struct AppState<S: Store> {
     pub registry: Registry<S>,
+    /// The PACT host's settings and tokens ([`pact`]); by default no TLS, so PACT routes refuse.
+    pub pact: pact::PactConfig,
+}
+
+impl<S: Store> AppState<S> {
+    pub fn new(registry: Registry<S>) -> AppState<S> {
+        AppState { registry, pact: pact::PactConfig::default() }
+    }
 }
 
 type Shared<S> = State<Arc<AppState<S>>>;
@@ -45,6 +56,11 @@ type ApiResult = Result<Response, ApiError>;
 
 /// The router. Generic over the store so tests can run it on memory, SQLite or PostgreSQL.
 pub fn app<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
+    // PACT routes answer PACT's own error bodies, so they sit outside the problem+json layer.
+    pact::router(state.clone()).merge(api(state))
+}
+
+fn api<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi_route))

@@ -373,5 +373,7 @@ pub fn openapi() -> Value {
         .paths(paths.build())
         .components(Some(components))
         .build();
-    serde_json::to_value(doc).expect("the document serializes")
+    let mut doc = serde_json::to_value(doc).expect("the document serializes");
+    crate::pact_doc::add_to(&mut doc);
+    doc
 }

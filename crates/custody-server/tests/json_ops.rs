@@ -17,7 +17,7 @@ struct Api {
 
 impl Api {
     async fn start() -> Api {
-        let state = Arc::new(AppState { registry: Registry::new(MemoryStore::new()) });
+        let state = Arc::new(AppState::new(Registry::new(MemoryStore::new())));
         let root = create_key(state.registry.store(), Role::Admin, None, vec![]).await.unwrap().1;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -16,7 +16,7 @@ struct Api {
 
 impl Api {
     async fn start<S: Store + 'static>(store: S) -> (Api, Arc<AppState<S>>) {
-        let state = Arc::new(AppState { registry: Registry::new(store) });
+        let state = Arc::new(AppState::new(Registry::new(store)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = app(state.clone());

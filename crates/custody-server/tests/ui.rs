@@ -14,7 +14,7 @@ async fn get(base: &str, path: &str, key: &str) -> (u16, Value) {
 }
 
 async fn start() -> (String, Arc<AppState<MemoryStore>>) {
-    let state = Arc::new(AppState { registry: Registry::new(MemoryStore::new()) });
+    let state = Arc::new(AppState::new(Registry::new(MemoryStore::new())));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = app(state.clone());

@@ -82,7 +82,7 @@ const SETUP: &str =
     carbon-content 0.01\nitem steel \"Steel\"\n  category product\nperiod 2025-01 2025-01-01 2025-01-31\n";
 
 async fn run(data: &[u8]) -> Outcome {
-    let state = Arc::new(AppState { registry: Registry::new(MemoryStore::new()) });
+    let state = Arc::new(AppState::new(Registry::new(MemoryStore::new())));
     let store = state.registry.store();
     let admin = create_key(store, Role::Admin, None, vec![]).await.map_err(|e| format!("admin key: {e:?}"))?.1;
     let entity = custody_journal::parse(&[custody_journal::Source {
