@@ -81,12 +81,17 @@ pub enum CustodyOp {
         process: Option<String>,
         batch: Option<String>,
     },
-    /// A claim on a pool for an output: attribute units, and for intensity pools the factor.
+    /// A claim on a pool: attribute units, and for intensity pools the factor. It names the
+    /// pool output it is made for, or the sale (and customer, needed when the sale has several)
+    /// it travels with: a sale of the pool group's item, inside the boundary and the period
+    /// (issue 8; docs/custody.md "Claims travel with sales").
     PoolClaim {
         pool: String,
         output: Option<String>,
         quantity: Measure,
         factor: Option<Q>,
+        sale: Option<String>,
+        customer: Option<String>,
     },
     /// Closes a pool period (default: the period before the operation's date).
     PoolClose {

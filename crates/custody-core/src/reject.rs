@@ -87,10 +87,21 @@ pub enum Code {
     PoolFlowNotInLedger = 39,
     /// Pool outputs beyond what the period's inputs can make.
     PoolOutputsExceedInputs = 40,
+    // E041 and E042 are held for the GHG inventory branch (issue 8 coordination); the lead
+    // renumbers at merge if needed. The claim codes are kept together here.
+    /// A pool claim on a sale that is not a sale of this ledger's pool group: no such sale, a
+    /// customer it did not sell to, another item, outside the pool's transfer boundary or period.
+    ClaimSaleMismatch = 43,
+    /// A pool claim on more than the sale's quantity to that customer not yet claimed (a claim
+    /// travels with one sale to one buyer once).
+    ClaimBeyondSale = 44,
+    /// A claim on a sale already returned or reversed; a return or reversal of a claimed sale
+    /// whose pool period is closed, or whose buyer already received the claim.
+    ClaimedSaleUndone = 45,
 }
 
 impl Code {
-    pub const ALL: [Code; 40] = [
+    pub const ALL: [Code; 43] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -131,6 +142,9 @@ impl Code {
         Code::NegativeIntensity,
         Code::PoolFlowNotInLedger,
         Code::PoolOutputsExceedInputs,
+        Code::ClaimSaleMismatch,
+        Code::ClaimBeyondSale,
+        Code::ClaimedSaleUndone,
     ];
 
     pub fn number(self) -> u16 {
@@ -179,6 +193,9 @@ impl Code {
             Code::NegativeIntensity => "negative_intensity",
             Code::PoolFlowNotInLedger => "pool_flow_not_in_ledger",
             Code::PoolOutputsExceedInputs => "pool_outputs_exceed_inputs",
+            Code::ClaimSaleMismatch => "claim_sale_mismatch",
+            Code::ClaimBeyondSale => "claim_beyond_sale",
+            Code::ClaimedSaleUndone => "claimed_sale_undone",
         }
     }
 }

@@ -223,9 +223,11 @@ fn print_custody(o: &mut String, c: &custody_core::ops::CustodyOp) {
         C::PoolOutput { pool, item, operation, quantity, site, process, batch } => {
             pool_flow(o, pool, item, operation, quantity, site, process, batch)
         }
-        C::PoolClaim { pool, output, quantity, factor } => {
+        C::PoolClaim { pool, output, quantity, factor, sale, customer } => {
             line(o, "pool", pool);
             opt_line(o, "output", output);
+            opt_line(o, "sale", sale);
+            opt_line(o, "customer", customer);
             line(o, "quantity", quantity);
             if let Some(f) = factor {
                 line(o, "factor", co2e(*f));

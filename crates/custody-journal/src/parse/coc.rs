@@ -175,8 +175,10 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
             let output = b.one("output", word("a pool output id"))?;
             let quantity = b.one("quantity", one_measure)?;
             let factor = b.one("factor", co2e_intensity)?;
+            let sale = b.one("sale", word("a sale id"))?;
+            let customer = b.one("customer", word("a counterparty id"))?;
             b.finish()?;
-            C::PoolClaim { pool, output, quantity: b.required(quantity, "quantity", kind)?, factor }
+            C::PoolClaim { pool, output, quantity: b.required(quantity, "quantity", kind)?, factor, sale, customer }
         }
         "pool-close" => {
             let pool = pool(b)?;
