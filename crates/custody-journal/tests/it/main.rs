@@ -6,4 +6,5 @@ mod physics;
 mod pools;
 mod rejections;
 mod roundtrip;
+mod sale_claims;
 mod syntax;
