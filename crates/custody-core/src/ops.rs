@@ -410,6 +410,9 @@ pub struct Receive {
     pub amounts: Vec<(TransferForm, crate::units::Species, i64, Option<i64>)>,
     /// The chain-of-custody model the seller declared (filled by the registry).
     pub custody: Option<crate::coc::CustodyModel>,
+    /// The seller's pool claim this transfer travels with: claimed and residual parts, filled by
+    /// the registry from the seller's pool statement, recorded beside the physical booking.
+    pub claim: Option<crate::coc::ReceivedClaim>,
 }
 
 /// Goods sent back to a supplier: `quantity` of what `purchase` brought in, valued at the share of

@@ -426,6 +426,22 @@ fn print_op(o: &mut String, op: &Op) {
                 let gas = gas.map(|g| format!(" gas {g} g")).unwrap_or_default();
                 line(o, "amount", format!("{} {species} {amount} {unit}{gas}", form.as_str()));
             }
+            if let Some(c) = &r.claim {
+                let state = if c.closed { "closed" } else { "open" };
+                let head = format!("{} {} {} {} {state}", c.pool, c.period, c.method.as_str(), c.attribution.as_str());
+                line(o, "claim", head);
+                for l in &c.lines {
+                    let id = l.claim.as_ref().map(|x| format!(" {x}")).unwrap_or_default();
+                    let f = format!("{}/{}", l.factor.numer(), l.factor.denom());
+                    line(o, "claim-line", format!("{} {} {f} {}{id}", l.kind.as_str(), l.quantity, l.co2e_g));
+                }
+                if let Some(v) = &c.verifier {
+                    line(o, "claim-verifier", quote(v));
+                }
+                for x in &c.certificates {
+                    line(o, "claim-certificate", x);
+                }
+            }
         }
         Operation::Return(r) => {
             line(o, "sale", &r.sale);

@@ -236,12 +236,22 @@ impl<S: Store> Registry<S> {
                 r.custody.map(|m| m.as_str()).unwrap_or("none")
             ));
         }
+        // The claimed view travels with the sale: read from the seller's pool, never typed.
+        let sale = t.sale.clone();
+        let claim = self.read(seller, |l| l.claim_view(&sale, buyer)).await.map_err(|e| e.to_string())?;
+        if r.claim.is_some() && r.claim != claim {
+            return Err(format!(
+                "transfer `{}`: the claim is the one `{seller}`'s pool gives this sale, not a typed one",
+                r.transfer
+            ));
+        }
         let resolved = Receive {
             supplier: Some(seller.to_string()),
             quantity: Some(t.quantity),
             measure: t.measure,
             amounts: t.amounts.clone(),
             custody: t.custody,
+            claim,
             ..r.clone()
         };
         let given = (r.supplier.is_some() || r.quantity.is_some() || !r.amounts.is_empty()).then_some(r);
@@ -394,6 +404,23 @@ impl<S: Store> Registry<S> {
                 "`{op}` received `{item}` that `{seller}` already took into its pool `{pool}`: one batch credits one pool along the chain"
             )),
             None => Ok(()),
+        }
+    }
+
+    /// The code refusing the return or reversal of a received sale: E045 `claimed_sale_undone`
+    /// when the sale carries a pool claim (the claim went to the buyer), else `otherwise`.
+    pub(crate) async fn settled_code(
+        &self,
+        seller: &str,
+        sale: &str,
+        customer: Option<&str>,
+        otherwise: custody_core::Code,
+    ) -> custody_core::Code {
+        let claimed = self.read(seller, |l| !l.claims_on(sale, customer).is_empty()).await.unwrap_or(false);
+        if claimed {
+            custody_core::Code::ClaimedSaleUndone
+        } else {
+            otherwise
         }
     }
 

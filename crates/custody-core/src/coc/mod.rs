@@ -29,4 +29,4 @@ pub use error::CocError;
 pub use line::LineStep;
 pub use model::{Attribute, Attribution, Boundary, CarryOver, CustodyModel, GroupKey, Method, OutputForm, Policy};
 pub use pool::{Pool, PoolClaim, PoolInput, PoolOutput, PoolPeriod, PoolStatement};
-pub use sale::{price_sales, PoolSale, SaleKind, SaleLine};
+pub use sale::{price_sales, PoolSale, ReceivedClaim, ReceivedLine, SaleKind, SaleLine};

@@ -93,3 +93,42 @@ pub fn price_sales(st: &PoolStatement, claims: &[PoolClaim], sold: &[SaleLine]) 
     }
     (lines, unsold_part.then(|| parts.last().copied().unwrap_or(0)))
 }
+
+/// The claimed view a receive records beside its physical booking (issue 8, "The buyer's
+/// books"): the seller's pool claim as the registry read it from the seller's pool statement when
+/// the buyer received the transfer. Never posted: the physical balances are the transfer's amounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedClaim {
+    pub pool: String,
+    /// The seller's pool period (0 is the first).
+    pub period: u32,
+    pub method: super::model::Method,
+    pub attribution: super::model::Attribution,
+    /// Whether the pool period was closed when received; an open period's residual is provisional.
+    pub closed: bool,
+    pub verifier: Option<String>,
+    /// Certificates bundled with the sale.
+    pub certificates: Vec<String>,
+    /// The claimed and residual parts; their quantities add up to the receive's quantity.
+    pub lines: Vec<ReceivedLine>,
+}
+
+/// One part of a received claim: the seller's sale line, in the seller's base units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedLine {
+    pub kind: SaleKind,
+    pub quantity: i64,
+    /// g CO2e per base unit.
+    pub factor: Q,
+    /// g CO2e the part carries.
+    pub co2e_g: i64,
+    /// The seller's claim id (claimed parts).
+    pub claim: Option<String>,
+}
+
+impl ReceivedClaim {
+    /// g CO2e of the claimed view: the parts' grams.
+    pub fn co2e_g(&self) -> i64 {
+        self.lines.iter().map(|l| l.co2e_g).sum()
+    }
+}

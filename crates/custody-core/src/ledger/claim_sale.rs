@@ -155,8 +155,8 @@ impl Ledger {
         crate::coc::price_sales(&pool.statement_of(period, p), &p.claims, &sold)
     }
 
-    /// The active claims on `sale` (to `customer`, or any), with their pool and period.
-    fn claims_on(&self, sale: &str, customer: Option<&str>) -> Vec<(String, u32, String)> {
+    /// The active claims on `sale` (to `customer`, or any): (pool, period, claim id).
+    pub fn claims_on(&self, sale: &str, customer: Option<&str>) -> Vec<(String, u32, String)> {
         let mut out = Vec::new();
         for (id, pool) in &self.pools {
             for (n, x) in &pool.periods {
@@ -209,6 +209,64 @@ impl Ledger {
                 x.claims = kept;
                 x.released.extend(gone.into_iter().map(|c| (c, op.date)));
             }
+        }
+    }
+}
+
+impl Ledger {
+    /// The claimed view of this ledger's sale `sale` to `customer`: the first emission-intensity
+    /// pool whose period sales include it, with its claimed and residual parts, method,
+    /// attribution, verifier and the certificates bundled with the sale. None when no pool's
+    /// period holds the sale, or the pool has no factor to give (no input states an intensity).
+    pub fn claim_view(&self, sale: &str, customer: &str) -> Option<crate::coc::ReceivedClaim> {
+        use crate::coc::{ReceivedClaim, ReceivedLine};
+        let tx = self.transaction(sale)?;
+        for pool in self.pools.values() {
+            let Some(period) = pool.policy.period_of(tx.date) else { continue };
+            let (lines, _) = self.pool_sales(&pool.policy.id, period);
+            let mine: Vec<_> = lines.into_iter().filter(|l| l.sale == sale && l.customer == customer).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let mut parts = Vec::new();
+            for l in mine {
+                parts.push(ReceivedLine {
+                    kind: l.kind,
+                    quantity: l.quantity,
+                    factor: l.factor?,
+                    co2e_g: l.co2e_g?,
+                    claim: l.claim,
+                });
+            }
+            let me = &self.entity.id;
+            let certificates = self
+                .certificates
+                .certificates
+                .values()
+                .filter(|c| &c.issuer == me && c.bundled_with.as_deref() == Some(sale))
+                .map(|c| c.id.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            return Some(ReceivedClaim {
+                pool: pool.policy.id.clone(),
+                period,
+                method: pool.policy.method,
+                attribution: pool.policy.attribution,
+                closed: pool.periods.get(&period).is_some_and(|p| p.closed.is_some()),
+                verifier: pool.policy.verified_by.clone(),
+                certificates,
+                lines: parts,
+            });
+        }
+        None
+    }
+
+    /// The claimed view a receive recorded beside its physical booking, if any.
+    pub fn received_claim(&self, receive: &str) -> Option<&crate::coc::ReceivedClaim> {
+        match self.ops.get(receive).map(|o| &o.body) {
+            Some(Operation::Receive(r)) => r.claim.as_ref(),
+            _ => None,
         }
     }
 }

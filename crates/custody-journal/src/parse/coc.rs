@@ -3,8 +3,8 @@
 
 use super::lexer::Line;
 use super::reader::{
-    arg, at, choice, decimal, id_and_name, ident, life, month, one_measure, only, opt_value, options, word, Block,
-    Field, R,
+    arg, at, choice, decimal, enum_arg, id_and_name, ident, life, month, one_measure, only, opt_value, options, word,
+    Block, Field, R,
 };
 use custody_core::exact::{self, Q};
 use custody_core::model::*;
@@ -314,4 +314,65 @@ fn sites(f: &Field) -> R<Vec<String>> {
         out.push(part.to_string());
     }
     Ok(out)
+}
+
+/// A receive's claimed view (filled by a registry from the seller's pool; docs/journal.md):
+/// `claim POOL PERIOD METHOD ATTRIBUTION open|closed`, `claim-line claimed|residual QTY N/D G
+/// [CLAIM]` (base units, g CO2e per base unit as an exact fraction, g CO2e), `claim-verifier
+/// "NAME"`, `claim-certificate ID`.
+pub(super) fn received_claim(b: &mut Block) -> R<Option<custody_core::coc::ReceivedClaim>> {
+    use custody_core::coc::{Attribution, Method, ReceivedClaim, ReceivedLine, SaleKind};
+    let int = |f: &Field, i: usize, what: &str| -> R<i64> {
+        let t = arg(f, i, what)?;
+        t.text.parse::<i64>().or_else(|_| at(f, Some(t), format!("`{}` is not {what}", t.text)))
+    };
+    let head = b.one("claim", |f| {
+        let pool = ident(f, 0, "a pool id")?;
+        let period = int(f, 1, "a pool period number")?;
+        let method = enum_arg(f, 2, "a pool method", &Method::names(), Method::parse)?;
+        let attribution = enum_arg(f, 3, "an attribution", &Attribution::names(), Attribution::parse)?;
+        let closed = enum_arg(f, 4, "open or closed", "open, closed", |s| match s {
+            "open" => Some(false),
+            "closed" => Some(true),
+            _ => None,
+        })?;
+        only(f, 5)?;
+        Ok((pool, period, method, attribution, closed))
+    })?;
+    let lines = b.many("claim-line", |f| {
+        let kind = enum_arg(f, 0, "claimed or residual", &SaleKind::names(), SaleKind::parse)?;
+        let quantity = int(f, 1, "a quantity in base units")?;
+        let ft = arg(f, 2, "a factor N/D (g CO2e per base unit)")?;
+        let factor = ft
+            .text
+            .split_once('/')
+            .and_then(|(n, d)| Some((n.parse::<i128>().ok()?, d.parse::<i128>().ok()?)))
+            .filter(|(_, d)| *d > 0)
+            .map(|(n, d)| Q::new(n, d));
+        let Some(factor) = factor else { return at(f, Some(ft), "a factor is an exact fraction N/D") };
+        let co2e_g = int(f, 3, "grams of CO2e")?;
+        let claim = f.args.get(4).map(|t| t.text.clone());
+        only(f, 5)?;
+        Ok(ReceivedLine { kind, quantity, factor, co2e_g, claim })
+    })?;
+    let verifier = b.one("claim-verifier", |f| quoted(f, "a verifier"))?;
+    let certificates = b.many("claim-certificate", word("a certificate id"))?;
+    match head {
+        None if lines.is_empty() && verifier.is_none() && certificates.is_empty() => Ok(None),
+        None => at_header(b, "`claim-line`, `claim-verifier` and `claim-certificate` follow a `claim` line"),
+        Some((pool, period, method, attribution, closed)) => Ok(Some(ReceivedClaim {
+            pool,
+            period: u32::try_from(period).unwrap_or(u32::MAX),
+            method,
+            attribution,
+            closed,
+            verifier,
+            certificates,
+            lines,
+        })),
+    }
+}
+
+fn at_header<T>(b: &Block, msg: &str) -> R<T> {
+    Err((b.header.no, 1, msg.to_string()))
 }
