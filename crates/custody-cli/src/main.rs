@@ -107,6 +107,10 @@ enum Command {
         /// The entity, when reading from a database that holds several.
         #[arg(long)]
         entity: Option<String>,
+        /// physical (inventory, as posted) or claimed (market-based: suppliers' pool claims and
+        /// this ledger's own pools; entity-emissions and product-intensity only).
+        #[arg(long, value_parser = ["physical", "claimed"], default_value = "physical")]
+        view: String,
         /// Sign the statement with this entity key (`custody signing-key create`): JSON inside a
         /// signed document with the signed head of the stored journal (docs/proofs.md).
         #[arg(long, value_name = "KEY_FILE")]
@@ -381,7 +385,10 @@ async fn ledger_from(
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths } => check::run(&paths).await,
-        Command::Report { kind, paths, format: _, site: _, output: _, period, entity, db, sign: Some(key) } => {
+        Command::Report { kind, paths, format: _, site: _, output: _, period, entity, db, sign: Some(key), view } => {
+            if view != "physical" {
+                bail!("--sign signs the physical statement: leave out --view claimed");
+            }
             if !paths.is_empty() {
                 bail!("--sign signs a statement of the stored journal: import the files, then sign without paths");
             }
@@ -390,7 +397,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SigningKey { action: SigningKeyAction::Create { out } } => sign::create_key(&out),
         Command::Proof { entry, entity, signing_key, db } => sign::proof(&entry, entity, &db, &signing_key).await,
         Command::VerifyStatement { file, public_key } => sign::verify_statement(&file, public_key.as_deref()),
-        Command::Report { kind, paths, format, site, output, period, entity, db, sign: None } => {
+        Command::Report { kind, paths, format, site, output, period, entity, db, sign: None, view } => {
             let fmt = match format {
                 ReportFormat::Text => FormatArg::Text,
                 ReportFormat::Json => FormatArg::Json,
@@ -410,8 +417,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rendered = match &cbam_args {
                 Some((s, p)) if format == ReportFormat::Xlsx => custody_report::cbam_xlsx(&ledger, s, p),
                 Some((s, p)) => custody_report::render_cbam(&ledger, s, p, fmt.format()).map(String::into_bytes),
-                None => custody_report::render_stated(&ledger, &kind, period.as_deref(), fmt.format())
-                    .map(String::into_bytes),
+                None => {
+                    let view = custody_report::View::parse(&view).unwrap_or_default();
+                    custody_report::render_view(&ledger, &kind, period.as_deref(), fmt.format(), view)
+                        .map(String::into_bytes)
+                }
             };
             drop(spinner);
             match rendered {

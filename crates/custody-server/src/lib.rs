@@ -269,6 +269,8 @@ struct ReportQuery {
     period: Option<String>,
     /// `json` (default), `text` or `csv`: the same rendering as `custody report --format`.
     format: Option<String>,
+    /// `physical` (default) or `claimed`: as `custody report --view`.
+    view: Option<String>,
 }
 
 /// The `?format=` of a report or an assessment (default JSON).
@@ -291,9 +293,14 @@ async fn report<S: Store>(
         return Err(ApiError::not_found(format!("no report `{kind}` (one of: {})", custody_report::KINDS.join(", "))));
     }
     let format = format_of(q.format.as_deref())?;
+    let view = match q.view.as_deref() {
+        None => custody_report::View::Physical,
+        Some(v) => custody_report::View::parse(v)
+            .ok_or_else(|| ApiError::bad_request(format!("view `{v}` is not one of: physical, claimed")))?,
+    };
     let text = state
         .registry
-        .read(&id, |l| custody_report::render_stated(l, &kind, q.period.as_deref(), format))
+        .read(&id, |l| custody_report::render_view(l, &kind, q.period.as_deref(), format, view))
         .await?
         .map_err(ApiError::not_found)?;
     Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())
