@@ -239,6 +239,10 @@ enum Command {
         /// An imported footprint (JSON, see docs/claims.md) instead of a ledger.
         #[arg(long)]
         footprint: Option<PathBuf>,
+        /// The buyer's side: a receive of this ledger, assessed on its physical footprint with
+        /// the seller's pool claim it recorded (instead of --product).
+        #[arg(long, conflicts_with_all = ["product", "claim", "avoided", "footprint"])]
+        received: Option<String>,
         /// Only these frameworks (ids; repeat). Default: all.
         #[arg(long = "framework")]
         frameworks: Vec<String>,
@@ -462,6 +466,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             claim,
             avoided,
             footprint,
+            received,
             frameworks,
             frameworks_dir,
             period,
@@ -486,15 +491,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     if period.is_none() {
                         note = custody_core::statements::Scope::default_choice(&ledger).ok();
                     }
-                    let product = product.context("name the --product whose footprint is assessed")?;
-                    assess::from_ledger(
-                        &ledger,
-                        period.as_deref(),
-                        &product,
-                        &material,
-                        claim.as_deref(),
-                        avoided.as_deref(),
-                    )?
+                    if let Some(r) = received {
+                        custody_core::claims::received_from_ledger(&ledger, &r, &material)
+                            .map_err(|e| anyhow::anyhow!(e))?
+                    } else {
+                        let product = product.context("name the --product whose footprint is assessed")?;
+                        assess::from_ledger(
+                            &ledger,
+                            period.as_deref(),
+                            &product,
+                            &material,
+                            claim.as_deref(),
+                            avoided.as_deref(),
+                        )?
+                    }
                 }
             };
             let verdicts: Vec<_> = chosen.iter().map(|f| custody_core::claims::assess(f, &fp, c.as_ref())).collect();

@@ -158,6 +158,12 @@ fn a_claim_travels_from_the_sellers_pool_to_the_buyers_reports() {
     assert_eq!(coil["claimed_source"], "pool sa");
     assert_eq!(coil["claimed_kgCO2e_per_kg"].to_string(), "1.775");
     assert_eq!(coil["claimed_sales"].as_array().unwrap().len(), 2);
+    // The buyer assesses what it received on the claim the transfer carries, not a typed one.
+    let a =
+        json(&custody(&["assess", "--received", "r1", "--entity", "auto", "--database-url", &url, "--format", "json"]));
+    assert_eq!(a["physical_intensity_tCO2e_per_t"].to_string(), "1.775");
+    assert_eq!(a["claim"]["kind"], "mass-balance-chain-of-custody");
+    assert_eq!(a["claim"]["claimed_tCO2e_per_t"].to_string(), "0.5");
     // Only those two statements have a claimed view.
     let o = custody(&["report", "ledger", "--entity", "s", "--database-url", &url, "--view", "claimed"]);
     assert!(!o.status.success());

@@ -428,7 +428,16 @@ fn print_op(o: &mut String, op: &Op) {
             }
             if let Some(c) = &r.claim {
                 let state = if c.closed { "closed" } else { "open" };
-                let head = format!("{} {} {} {} {state}", c.pool, c.period, c.method.as_str(), c.attribution.as_str());
+                let extent = if c.site_level { "site" } else { "wide" };
+                let lowest =
+                    c.lowest_input.map(|q| format!("{}/{}", q.numer(), q.denom())).unwrap_or_else(|| "-".into());
+                let head = format!(
+                    "{} {} {} {} {state} {extent} {lowest}",
+                    c.pool,
+                    c.period,
+                    c.method.as_str(),
+                    c.attribution.as_str()
+                );
                 line(o, "claim", head);
                 for l in &c.lines {
                     let id = l.claim.as_ref().map(|x| format!(" {x}")).unwrap_or_default();

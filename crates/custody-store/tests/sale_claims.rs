@@ -179,7 +179,7 @@ async fn a_claim_is_not_typed_and_a_received_claimed_sale_is_not_undone() {
     submit(&r, BUYER).await.unwrap();
     // A receive typing a cleaner claim than the pool gives is refused.
     let typed = format!(
-        "{RECEIVE}  claim sa 0 credit non-proportional open\n  claim-line claimed 100000000 1/10 10000000 k1\n"
+        "{RECEIVE}  claim sa 0 credit non-proportional open site 1/2\n  claim-line claimed 100000000 1/10 10000000 k1\n"
     );
     assert_eq!(codes(more(&r, "auto", &typed).await.unwrap_err()), ["transfer_invalid"]);
     more(&r, "auto", RECEIVE).await.unwrap();

@@ -107,6 +107,10 @@ pub struct ReceivedClaim {
     /// Whether the pool period was closed when received; an open period's residual is provisional.
     pub closed: bool,
     pub verifier: Option<String>,
+    /// The pool's transfer boundary is one site (or a batch or process), not several or the company.
+    pub site_level: bool,
+    /// The pool period's cleanest input per unit of output (g CO2e per base unit), for the stacking check.
+    pub lowest_input: Option<Q>,
     /// Certificates bundled with the sale.
     pub certificates: Vec<String>,
     /// The claimed and residual parts; their quantities add up to the receive's quantity.

@@ -255,6 +255,14 @@ impl Ledger {
                 attribution: pool.policy.attribution,
                 closed: pool.periods.get(&period).is_some_and(|p| p.closed.is_some()),
                 verifier: pool.policy.verified_by.clone(),
+                site_level: matches!(
+                    pool.policy.boundary,
+                    Boundary::Site(_) | Boundary::Batch(_) | Boundary::Process(_)
+                ),
+                lowest_input: pool
+                    .periods
+                    .get(&period)
+                    .and_then(|p| pool.statement_of(period, p).cleanest_input_factor),
                 certificates,
                 lines: parts,
             });

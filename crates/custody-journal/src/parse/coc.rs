@@ -317,7 +317,7 @@ fn sites(f: &Field) -> R<Vec<String>> {
 }
 
 /// A receive's claimed view (filled by a registry from the seller's pool; docs/journal.md):
-/// `claim POOL PERIOD METHOD ATTRIBUTION open|closed`, `claim-line claimed|residual QTY N/D G
+/// `claim POOL PERIOD METHOD ATTRIBUTION open|closed site|wide LOWEST-N/D|-`, `claim-line claimed|residual QTY N/D G
 /// [CLAIM]` (base units, g CO2e per base unit as an exact fraction, g CO2e), `claim-verifier
 /// "NAME"`, `claim-certificate ID`.
 pub(super) fn received_claim(b: &mut Block) -> R<Option<custody_core::coc::ReceivedClaim>> {
@@ -336,19 +336,27 @@ pub(super) fn received_claim(b: &mut Block) -> R<Option<custody_core::coc::Recei
             "closed" => Some(true),
             _ => None,
         })?;
-        only(f, 5)?;
-        Ok((pool, period, method, attribution, closed))
+        let site_level = enum_arg(f, 5, "site or wide", "site, wide", |s| match s {
+            "site" => Some(true),
+            "wide" => Some(false),
+            _ => None,
+        })?;
+        let lt = arg(f, 6, "the lowest input N/D or -")?;
+        let lowest = match lt.text.as_str() {
+            "-" => None,
+            t => match fraction(t) {
+                Some(q) => Some(q),
+                None => return at(f, Some(lt), "the lowest input is an exact fraction N/D, or -"),
+            },
+        };
+        only(f, 7)?;
+        Ok((pool, period, method, attribution, closed, site_level, lowest))
     })?;
     let lines = b.many("claim-line", |f| {
         let kind = enum_arg(f, 0, "claimed or residual", &SaleKind::names(), SaleKind::parse)?;
         let quantity = int(f, 1, "a quantity in base units")?;
         let ft = arg(f, 2, "a factor N/D (g CO2e per base unit)")?;
-        let factor = ft
-            .text
-            .split_once('/')
-            .and_then(|(n, d)| Some((n.parse::<i128>().ok()?, d.parse::<i128>().ok()?)))
-            .filter(|(_, d)| *d > 0)
-            .map(|(n, d)| Q::new(n, d));
+        let factor = fraction(&ft.text);
         let Some(factor) = factor else { return at(f, Some(ft), "a factor is an exact fraction N/D") };
         let co2e_g = int(f, 3, "grams of CO2e")?;
         let claim = f.args.get(4).map(|t| t.text.clone());
@@ -360,17 +368,26 @@ pub(super) fn received_claim(b: &mut Block) -> R<Option<custody_core::coc::Recei
     match head {
         None if lines.is_empty() && verifier.is_none() && certificates.is_empty() => Ok(None),
         None => at_header(b, "`claim-line`, `claim-verifier` and `claim-certificate` follow a `claim` line"),
-        Some((pool, period, method, attribution, closed)) => Ok(Some(ReceivedClaim {
+        Some((pool, period, method, attribution, closed, site_level, lowest_input)) => Ok(Some(ReceivedClaim {
             pool,
             period: u32::try_from(period).unwrap_or(u32::MAX),
             method,
             attribution,
             closed,
             verifier,
+            site_level,
+            lowest_input,
             certificates,
             lines,
         })),
     }
+}
+
+/// An exact fraction `N/D` (D > 0).
+fn fraction(t: &str) -> Option<Q> {
+    let (n, d) = t.split_once('/')?;
+    let (n, d) = (n.parse::<i128>().ok()?, d.parse::<i128>().ok()?);
+    (d > 0).then(|| Q::new(n, d))
 }
 
 fn at_header<T>(b: &Block, msg: &str) -> R<T> {
