@@ -258,17 +258,12 @@ impl<S: Store> Registry<S> {
                     }
                     Err(why) => Some((Code::TransferInvalid, why)),
                 },
-                // A received sale that carries a claim: the claim stays with the buyer (E045).
-                Operation::Return(r) => match self.check_return(entity, &r.sale, &r.customer).await {
-                    Ok(()) => None,
-                    Err(w) => {
-                        Some((self.settled_code(entity, &r.sale, Some(&r.customer), Code::TransferInvalid).await, w))
-                    }
-                },
-                Operation::Reverse { of } => match self.check_reverse(entity, of).await {
-                    Ok(()) => None,
-                    Err(w) => Some((self.settled_code(entity, of, None, Code::TransferSettled).await, w)),
-                },
+                // Settled sales: returns, reversals and late claims (`Registry::check_settled`).
+                body @ (Operation::Return(_)
+                | Operation::Reverse { .. }
+                | Operation::Custody(custody_core::ops::CustodyOp::PoolClaim { .. })) => {
+                    self.check_settled(entity, body).await
+                }
                 Operation::Custody(custody_core::ops::CustodyOp::PoolInput { operation: Some(op), .. }) => {
                     self.check_pooled_upstream(entity, op).await.err().map(|w| (Code::PoolFlowNotInLedger, w))
                 }

@@ -188,6 +188,12 @@ async fn a_claim_is_not_typed_and_a_received_claimed_sale_is_not_undone() {
     assert_eq!(codes(e), ["claimed_sale_undone"]);
     let e = more(&r, "s", "2025-03-01 reverse rv\n  of s1\n").await.unwrap_err();
     assert!(codes(e).contains(&"claimed_sale_undone"));
+    // No claim after the goods were received: what travelled with them stands.
+    let late = "2025-03-02 pool-claim k2\n  pool sa\n  sale s1\n  quantity 1 t\n  factor 0.5 tCO2e/t\n";
+    assert!(codes(more(&r, "s", late).await.unwrap_err()).contains(&"transfer_settled"));
+    // The same receive again is a no-op, even once the seller's pool period is closed.
+    more(&r, "s", CLOSE).await.unwrap();
+    more(&r, "auto", RECEIVE).await.unwrap();
     // Booked by one buyer once: a second receive of the same transfer is refused.
     let again = "2025-04-03 receive r2\n  transfer s/s1/auto\n  item coil\n";
     assert_eq!(codes(more(&r, "auto", again).await.unwrap_err()), ["transfer_invalid"]);
