@@ -491,20 +491,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     if period.is_none() {
                         note = custody_core::statements::Scope::default_choice(&ledger).ok();
                     }
-                    if let Some(r) = received {
-                        custody_core::claims::received_from_ledger(&ledger, &r, &material)
-                            .map_err(|e| anyhow::anyhow!(e))?
-                    } else {
-                        let product = product.context("name the --product whose footprint is assessed")?;
-                        assess::from_ledger(
-                            &ledger,
-                            period.as_deref(),
-                            &product,
-                            &material,
-                            claim.as_deref(),
-                            avoided.as_deref(),
-                        )?
-                    }
+                    let which = (product.as_deref(), claim.as_deref(), avoided.as_deref(), received.as_deref());
+                    assess::from_ledger(&ledger, period.as_deref(), which, &material)?
                 }
             };
             let verdicts: Vec<_> = chosen.iter().map(|f| custody_core::claims::assess(f, &fp, c.as_ref())).collect();
