@@ -169,3 +169,39 @@ fn a_claim_travels_from_the_sellers_pool_to_the_buyers_reports() {
     assert!(!o.status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_claims_chain_example_carries_seed_002s_factors() {
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/claims-chain");
+    let dir = std::env::temp_dir().join(format!("custody-cli-{}-claims-chain", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("chain.db").display());
+    for f in ["1-dri-plant.journal", "2-automaker.journal"] {
+        let o = custody(&["import", &format!("{ex}/{f}"), "--database-url", &url]);
+        assert!(o.status.success(), "{f}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let report = |args: &[&str]| {
+        let mut a = vec!["report"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--database-url", &url, "--format", "json", "--period", "2025"]);
+        json(&custody(&a))
+    };
+    let pool = report(&["pool", "--entity", "dri-plant"]);
+    let period = &pool["pools"][0]["periods"][0];
+    // E = 100,000 x 0.7 + 300,000 x 2.2 = 730,000 t; residual (730,000 - 70,005.5) / 285,000.
+    assert_eq!(period["emissions_tCO2e"].to_string(), "730000");
+    let sales = period["sales"].as_array().unwrap();
+    assert_eq!(sales.len(), 2);
+    assert_eq!(sales[0]["factor_tCO2e_per_t"].to_string(), "0.7369");
+    assert_eq!(sales[0]["tCO2e"].to_string(), "70005.5");
+    assert_eq!(sales[1]["kind"], "residual");
+    assert_eq!(sales[1]["factor_tCO2e_per_t"].to_string(), "2.31577"); // 659,994.5 / 285,000, 6 places
+    assert_eq!(sales[1]["tCO2e"].to_string(), "659994.5");
+    // The automaker: physical 95,000 t x 730,000 / 380,000 = 182,500 t beside claimed 70,005.5 t.
+    let pg = report(&["purchased-goods", "--entity", "automaker"]);
+    assert_eq!(pg["lines"][0]["physical_tCO2e"].to_string(), "182500");
+    assert_eq!(pg["lines"][0]["claimed_tCO2e"].to_string(), "70005.5");
+    assert_eq!(pg["lines"][0]["claim"]["pool"], "site-a");
+    let _ = std::fs::remove_dir_all(&dir);
+}
