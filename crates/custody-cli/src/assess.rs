@@ -9,14 +9,18 @@ use custody_core::Ledger;
 use serde_json::Value;
 use std::path::Path;
 
+/// The footprint and claim assessed from a ledger: `(product, claim, avoided, received)` as
+/// given; a received transfer (`--received`) carries its own claim (docs/claims.md).
 pub fn from_ledger(
     ledger: &Ledger,
     period: Option<&str>,
-    product: &str,
+    (product, claim, avoided, received): (Option<&str>, Option<&str>, Option<&str>, Option<&str>),
     material: &str,
-    claim: Option<&str>,
-    avoided: Option<&str>,
 ) -> anyhow::Result<(Footprint, Option<Claim>)> {
+    if let Some(r) = received {
+        return claims::received_from_ledger(ledger, r, material).map_err(|e| anyhow::anyhow!(e));
+    }
+    let product = product.context("name the --product whose footprint is assessed")?;
     let scope = Scope::resolve(ledger, period).map_err(|e| anyhow::anyhow!(e))?;
     let fp = claims::footprint_from_ledger(ledger, &scope, product, material).map_err(|e| anyhow::anyhow!(e))?;
     let c = claims::claim_from_ledger(ledger, claim, avoided).map_err(|e| match e {

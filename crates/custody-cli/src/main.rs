@@ -113,6 +113,10 @@ enum Command {
         /// The entity, when reading from a database that holds several.
         #[arg(long)]
         entity: Option<String>,
+        /// physical (inventory, as posted) or claimed (market-based: suppliers' pool claims and
+        /// this ledger's own pools; entity-emissions and product-intensity only).
+        #[arg(long, value_parser = ["physical", "claimed"], default_value = "physical")]
+        view: String,
         /// Sign the statement with this entity key (`custody signing-key create`): JSON inside a
         /// signed document with the signed head of the stored journal (docs/proofs.md).
         #[arg(long, value_name = "KEY_FILE")]
@@ -248,6 +252,10 @@ enum Command {
         /// An imported footprint (JSON, see docs/claims.md) instead of a ledger.
         #[arg(long)]
         footprint: Option<PathBuf>,
+        /// The buyer's side: a receive of this ledger, assessed on its physical footprint with
+        /// the seller's pool claim it recorded (instead of --product).
+        #[arg(long, conflicts_with_all = ["product", "claim", "avoided", "footprint"])]
+        received: Option<String>,
         /// Only these frameworks (ids; repeat). Default: all.
         #[arg(long = "framework")]
         frameworks: Vec<String>,
@@ -394,7 +402,22 @@ async fn ledger_from(
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { paths } => check::run(&paths).await,
-        Command::Report { kind, paths, format: _, site: _, output: _, period, year, entity, db, sign: Some(key) } => {
+        Command::Report {
+            kind,
+            paths,
+            format: _,
+            site: _,
+            output: _,
+            period,
+            year,
+            entity,
+            db,
+            sign: Some(key),
+            view,
+        } => {
+            if view != "physical" {
+                bail!("--sign signs the physical statement: leave out --view claimed");
+            }
             if year.is_some() {
                 bail!("--sign signs a statement of one period: give --period");
             }
@@ -406,7 +429,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SigningKey { action: SigningKeyAction::Create { out } } => sign::create_key(&out),
         Command::Proof { entry, entity, signing_key, db } => sign::proof(&entry, entity, &db, &signing_key).await,
         Command::VerifyStatement { file, public_key } => sign::verify_statement(&file, public_key.as_deref()),
-        Command::Report { kind, paths, format, site, output, period, year, entity, db, sign: None } => {
+        Command::Report { kind, paths, format, site, output, period, year, entity, db, sign: None, view } => {
             let fmt = match format {
                 ReportFormat::Text => FormatArg::Text,
                 ReportFormat::Json => FormatArg::Json,
@@ -427,8 +450,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some((s, p)) if format == ReportFormat::Xlsx => custody_report::cbam_xlsx(&ledger, s, p),
                 Some((s, p)) => custody_report::render_cbam(&ledger, s, p, fmt.format()).map(String::into_bytes),
                 None => match year {
+                    Some(_) if view != "physical" => Err("--view claimed is per period: give --period".to_string()),
                     Some(y) => custody_report::render_year(&ledger, &kind, y, fmt.format()),
-                    None => custody_report::render_stated(&ledger, &kind, period.as_deref(), fmt.format()),
+                    None => {
+                        let view = custody_report::View::parse(&view).unwrap_or_default();
+                        custody_report::render_view(&ledger, &kind, period.as_deref(), fmt.format(), view)
+                    }
                 }
                 .map(String::into_bytes),
             };
@@ -472,6 +499,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             claim,
             avoided,
             footprint,
+            received,
             frameworks,
             frameworks_dir,
             period,
@@ -496,15 +524,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     if period.is_none() {
                         note = custody_core::statements::Scope::default_choice(&ledger).ok();
                     }
-                    let product = product.context("name the --product whose footprint is assessed")?;
-                    assess::from_ledger(
-                        &ledger,
-                        period.as_deref(),
-                        &product,
-                        &material,
-                        claim.as_deref(),
-                        avoided.as_deref(),
-                    )?
+                    let which = (product.as_deref(), claim.as_deref(), avoided.as_deref(), received.as_deref());
+                    assess::from_ledger(&ledger, period.as_deref(), which, &material)?
                 }
             };
             let verdicts: Vec<_> = chosen.iter().map(|f| custody_core::claims::assess(f, &fp, c.as_ref())).collect();

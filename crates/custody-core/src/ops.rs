@@ -81,12 +81,17 @@ pub enum CustodyOp {
         process: Option<String>,
         batch: Option<String>,
     },
-    /// A claim on a pool for an output: attribute units, and for intensity pools the factor.
+    /// A claim on a pool: attribute units, and for intensity pools the factor. It names the
+    /// pool output it is made for, or the sale (and customer, needed when the sale has several)
+    /// it travels with: a sale of the pool group's item, inside the boundary and the period
+    /// (issue 8; docs/custody.md "Claims travel with sales").
     PoolClaim {
         pool: String,
         output: Option<String>,
         quantity: Measure,
         factor: Option<Q>,
+        sale: Option<String>,
+        customer: Option<String>,
     },
     /// Closes a pool period (default: the period before the operation's date).
     PoolClose {
@@ -426,6 +431,9 @@ pub struct Receive {
     pub amounts: Vec<(TransferForm, crate::units::Species, i64, Option<i64>)>,
     /// The chain-of-custody model the seller declared (filled by the registry).
     pub custody: Option<crate::coc::CustodyModel>,
+    /// The seller's pool claim this transfer travels with: claimed and residual parts, filled by
+    /// the registry from the seller's pool statement, recorded beside the physical booking.
+    pub claim: Option<crate::coc::ReceivedClaim>,
 }
 
 /// Goods sent back to a supplier: `quantity` of what `purchase` brought in, valued at the share of

@@ -92,10 +92,20 @@ pub enum Code {
     /// An energy attribute certificate outside the market boundary or the year of the
     /// consumption it is retired against, or against an item that is not Scope 2.
     CertificateOutOfScope = 42,
+
+    /// A pool claim on a sale that is not a sale of this ledger's pool group: no such sale, a
+    /// customer it did not sell to, another item, outside the pool's transfer boundary or period.
+    ClaimSaleMismatch = 43,
+    /// A pool claim on more than the sale's quantity to that customer not yet claimed (a claim
+    /// travels with one sale to one buyer once).
+    ClaimBeyondSale = 44,
+    /// A claim on a sale already returned or reversed; a return or reversal of a claimed sale
+    /// whose pool period is closed, or whose buyer already received the claim.
+    ClaimedSaleUndone = 45,
 }
 
 impl Code {
-    pub const ALL: [Code; 42] = [
+    pub const ALL: [Code; 45] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -138,6 +148,9 @@ impl Code {
         Code::PoolOutputsExceedInputs,
         Code::CertificateReused,
         Code::CertificateOutOfScope,
+        Code::ClaimSaleMismatch,
+        Code::ClaimBeyondSale,
+        Code::ClaimedSaleUndone,
     ];
 
     pub fn number(self) -> u16 {
@@ -188,6 +201,9 @@ impl Code {
             Code::PoolOutputsExceedInputs => "pool_outputs_exceed_inputs",
             Code::CertificateReused => "certificate_reused",
             Code::CertificateOutOfScope => "certificate_out_of_scope",
+            Code::ClaimSaleMismatch => "claim_sale_mismatch",
+            Code::ClaimBeyondSale => "claim_beyond_sale",
+            Code::ClaimedSaleUndone => "claimed_sale_undone",
         }
     }
 }

@@ -248,9 +248,11 @@ fn print_custody(o: &mut String, c: &custody_core::ops::CustodyOp) {
         C::PoolOutput { pool, item, operation, quantity, site, process, batch } => {
             pool_flow(o, pool, item, operation, quantity, site, process, batch)
         }
-        C::PoolClaim { pool, output, quantity, factor } => {
+        C::PoolClaim { pool, output, quantity, factor, sale, customer } => {
             line(o, "pool", pool);
             opt_line(o, "output", output);
+            opt_line(o, "sale", sale);
+            opt_line(o, "customer", customer);
             line(o, "quantity", quantity);
             if let Some(f) = factor {
                 line(o, "factor", co2e(*f));
@@ -448,6 +450,31 @@ fn print_op(o: &mut String, op: &Op) {
                 let unit = if species.is_carbon() { "gC" } else { "g" };
                 let gas = gas.map(|g| format!(" gas {g} g")).unwrap_or_default();
                 line(o, "amount", format!("{} {species} {amount} {unit}{gas}", form.as_str()));
+            }
+            if let Some(c) = &r.claim {
+                let state = if c.closed { "closed" } else { "open" };
+                let extent = if c.site_level { "site" } else { "wide" };
+                let lowest =
+                    c.lowest_input.map(|q| format!("{}/{}", q.numer(), q.denom())).unwrap_or_else(|| "-".into());
+                let head = format!(
+                    "{} {} {} {} {state} {extent} {lowest}",
+                    c.pool,
+                    c.period,
+                    c.method.as_str(),
+                    c.attribution.as_str()
+                );
+                line(o, "claim", head);
+                for l in &c.lines {
+                    let id = l.claim.as_ref().map(|x| format!(" {x}")).unwrap_or_default();
+                    let f = format!("{}/{}", l.factor.numer(), l.factor.denom());
+                    line(o, "claim-line", format!("{} {} {f} {}{id}", l.kind.as_str(), l.quantity, l.co2e_g));
+                }
+                if let Some(v) = &c.verifier {
+                    line(o, "claim-verifier", quote(v));
+                }
+                for x in &c.certificates {
+                    line(o, "claim-certificate", x);
+                }
             }
         }
         Operation::Return(r) => {

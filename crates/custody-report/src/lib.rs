@@ -9,6 +9,7 @@ mod carbon_balance;
 mod cbam;
 mod cbam_xlsx;
 mod certificates;
+mod claimed_view;
 mod disclosure;
 mod eledger;
 mod entity_emissions;
@@ -26,6 +27,7 @@ mod table;
 mod verdicts;
 
 pub use cbam_xlsx::SUMMARY_TAB;
+pub use claimed_view::View;
 pub use output::{to_csv, Format};
 pub use verdicts::render_verdicts;
 
@@ -116,12 +118,32 @@ pub fn period_note(id: &str, why: &str) -> String {
 /// (the rule of [`Scope::resolve`]): a closing line in text, `period_chosen` in JSON. The CLI and
 /// the HTTP API both render through here.
 pub fn render_stated(ledger: &Ledger, kind: &str, period: Option<&str>, format: Format) -> Result<String, String> {
+    render_view(ledger, kind, period, format, View::Physical)
+}
+
+/// [`render_stated`] in a view: physical (the default, as posted) or claimed (market-based:
+/// entity-emissions and product-intensity only; `claimed_view`).
+pub fn render_view(
+    ledger: &Ledger,
+    kind: &str,
+    period: Option<&str>,
+    format: Format,
+    view: View,
+) -> Result<String, String> {
+    let viewed = |scope: &Scope| -> Result<(String, Value), String> {
+        let s = statement(ledger, kind, scope)?;
+        match view {
+            View::Physical => Ok(s),
+            View::Claimed => claimed_view::claimed(ledger, kind, scope, s),
+        }
+    };
     if period.is_some() {
-        return render(ledger, kind, period, format);
+        let (text, value) = viewed(&Scope::resolve(ledger, period)?)?;
+        return Ok(write(text, &value, format));
     }
     // The default period is chosen once, then stated beside the statement of that period.
     let (id, why) = Scope::default_choice(ledger)?;
-    let (text, mut value) = statement(ledger, kind, &Scope::resolve(ledger, Some(&id))?)?;
+    let (text, mut value) = viewed(&Scope::resolve(ledger, Some(&id))?)?;
     Ok(match format {
         Format::Text => format!("{text}\n{}", period_note(&id, &why)),
         Format::Json => {

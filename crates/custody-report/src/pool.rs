@@ -134,7 +134,30 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                 if st.closed { "closed".into() } else { "open".into() },
             ]);
             let amount = |g: i64, u: (&str, i128)| num(Q::new(g as i128, u.1), 6);
+            let (sales, unsold) = ledger.pool_sales(&p.id, st.period);
+            for s in &sales {
+                let _ = writeln!(
+                    text,
+                    "  period {}: sale {} to {}: {} {} {} at {} tCO2e/t ({}{})",
+                    st.period,
+                    s.sale,
+                    s.customer,
+                    show(s.quantity, unit_of(&s.item)),
+                    unit_of(&s.item).0,
+                    s.item,
+                    s.factor.map(|f| exact::format_decimal(f, 4)).unwrap_or_else(|| "-".into()),
+                    s.kind.as_str(),
+                    s.claim.as_ref().map(|c| format!(", claim {c}")).unwrap_or_default()
+                );
+            }
             periods.push(json!({
+                "sales": sales.iter().map(|s| json!({
+                    "sale": s.sale, "customer": s.customer, "item": s.item,
+                    "quantity": amount(s.quantity, unit_of(&s.item)),
+                    "factor_tCO2e_per_t": s.factor.map(factor), "kind": s.kind.as_str(),
+                    "claim": s.claim, "tCO2e": s.co2e_g.map(|g| num(tonnes(g), 6)),
+                })).collect::<Vec<_>>(),
+                "unsold_tCO2e": unsold.map(|g| num(tonnes(g), 6)),
                 "period": st.period, "first_month": st.first_month.to_string(), "last_month": st.last_month.to_string(),
                 "input_unit": unit_in.0, "credit_unit": unit_credit.0, "output_unit": unit_out.0,
                 "inputs": pool.periods.get(&st.period).map(|x| x.inputs.iter().map(|i| json!({

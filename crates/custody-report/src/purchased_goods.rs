@@ -11,7 +11,9 @@ use std::fmt::Write;
 
 fn purchased_co2e(ledger: &Ledger, scope: &Scope) -> (st::PurchasedGoods, Q) {
     let pg = st::purchased_goods(ledger, scope);
-    let total = pg.lines.iter().map(|(_, _, m)| co2e_of_gas(ledger, m)).sum();
+    // The physical view: every line, and the physical part of transfers received with a claim.
+    let total = pg.lines.iter().map(|(_, _, m)| co2e_of_gas(ledger, m)).sum::<Q>()
+        + pg.claimed.iter().map(|c| co2e_of_gas(ledger, &c.physical)).sum::<Q>();
     (pg, total)
 }
 
@@ -31,9 +33,39 @@ pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value)
             fmt_amount(t(gas_in(m, Species::CO2)), 2),
             fmt_amount(t(e), 2),
         ]);
-        lines.push(json!({"supplier": supplier, "claim_type": kind, "tCO2": num(t(gas_in(m, Species::CO2)), 6), "tCO2e": num(t(e), 6)}));
+        lines.push(json!({"supplier": supplier, "claim_type": kind, "tCO2": num(t(gas_in(m, Species::CO2)), 6), "tCO2e": num(t(e), 6),
+            "physical_tCO2e": num(t(e), 6), "claimed_tCO2e": num(t(e), 6), "claim": null}));
+    }
+    // Transfers received with a seller's pool claim: physical and claimed side by side.
+    let mut claimed_total = total;
+    for c in &pg.claimed {
+        let e = co2e_of_gas(ledger, &c.physical);
+        let claimed = Q::from_integer(c.claimed_g as i128);
+        claimed_total += claimed - e;
+        *by_type.entry(c.claim_type).or_insert_with(|| exact::q(0)) += e;
+        rows.push(vec![
+            c.supplier.clone(),
+            format!(
+                "{} ({} {} period {}{})",
+                c.claim_type,
+                c.kind.as_str(),
+                c.pool,
+                c.period,
+                if c.closed { "" } else { ", open" }
+            ),
+            fmt_amount(t(gas_in(&c.physical, Species::CO2)), 2),
+            format!("{} (claimed {})", fmt_amount(t(e), 2), fmt_amount(t(claimed), 2)),
+        ]);
+        lines.push(json!({"supplier": c.supplier, "claim_type": c.claim_type, "tCO2": num(t(gas_in(&c.physical, Species::CO2)), 6),
+            "tCO2e": num(t(e), 6), "physical_tCO2e": num(t(e), 6), "claimed_tCO2e": num(t(claimed), 6),
+            "quantity_t": num(Q::new(c.quantity as i128, 1_000_000), 6),
+            "claim": {"supplier": c.supplier, "pool": c.pool, "period": c.period, "method": c.method.as_str(),
+                "attribution": c.attribution.as_str(), "kind": c.kind.as_str(), "closed": c.closed}}));
     }
     rows.push(vec!["Total purchased goods".into(), String::new(), String::new(), fmt_amount(t(total), 2)]);
+    if !pg.claimed.is_empty() {
+        rows.push(vec!["Total, claimed view".into(), String::new(), String::new(), fmt_amount(t(claimed_total), 2)]);
+    }
     text.push_str(&table(&rows));
     for (k, e) in &by_type {
         let _ = writeln!(text, "  {k}: {} tCO2e", fmt_amount(t(*e), 2));
@@ -63,6 +95,8 @@ pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value)
         Value::Object(by_type.iter().map(|(k, e)| (k.to_string(), num(t(*e), 6))).collect()),
     );
     m.insert("total_tCO2e".into(), num(t(total), 6));
+    m.insert("total_physical_tCO2e".into(), num(t(total), 6));
+    m.insert("total_claimed_tCO2e".into(), num(t(claimed_total), 6));
     m.insert("complete".into(), Value::Bool(pg.data_gaps.is_empty()));
     m.insert(
         "data_gaps".into(),

@@ -287,6 +287,8 @@ struct ReportQuery {
     year: Option<i32>,
     /// `json` (default), `text` or `csv`: the same rendering as `custody report --format`.
     format: Option<String>,
+    /// `physical` (default) or `claimed`: as `custody report --view`.
+    view: Option<String>,
 }
 
 /// The `?format=` of a report or an assessment (default JSON).
@@ -309,12 +311,20 @@ async fn report<S: Store>(
         return Err(ApiError::not_found(format!("no report `{kind}` (one of: {})", custody_report::KINDS.join(", "))));
     }
     let format = format_of(q.format.as_deref())?;
+    let view = match q.view.as_deref() {
+        None => custody_report::View::Physical,
+        Some(v) => custody_report::View::parse(v)
+            .ok_or_else(|| ApiError::bad_request(format!("view `{v}` is not one of: physical, claimed")))?,
+    };
     let text = state
         .registry
         .read(&id, |l| match (q.year, q.period.as_deref()) {
             (Some(_), Some(_)) => Err("give either `period` or `year`, not both".to_string()),
+            (Some(_), None) if view != custody_report::View::default() => {
+                Err("`view=claimed` is per period: give `period`".to_string())
+            }
             (Some(y), None) => custody_report::render_year(l, &kind, y, format),
-            (None, p) => custody_report::render_stated(l, &kind, p, format),
+            (None, p) => custody_report::render_view(l, &kind, p, format, view),
         })
         .await?
         .map_err(ApiError::not_found)?;

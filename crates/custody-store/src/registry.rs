@@ -260,11 +260,11 @@ impl<S: Store> Registry<S> {
                     }
                     Err(why) => Some((Code::TransferInvalid, why)),
                 },
-                Operation::Return(r) => {
-                    self.check_return(entity, &r.sale, &r.customer).await.err().map(|w| (Code::TransferInvalid, w))
-                }
-                Operation::Reverse { of } => {
-                    self.check_reverse(entity, of).await.err().map(|w| (Code::TransferSettled, w))
+                // Settled sales: returns, reversals and late claims (`Registry::check_settled`).
+                body @ (Operation::Return(_)
+                | Operation::Reverse { .. }
+                | Operation::Custody(custody_core::ops::CustodyOp::PoolClaim { .. })) => {
+                    self.check_settled(entity, body).await
                 }
                 Operation::Custody(custody_core::ops::CustodyOp::PoolInput { operation: Some(op), .. }) => {
                     self.check_pooled_upstream(entity, op).await.err().map(|w| (Code::PoolFlowNotInLedger, w))

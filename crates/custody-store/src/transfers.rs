@@ -236,12 +236,39 @@ impl<S: Store> Registry<S> {
                 r.custody.map(|m| m.as_str()).unwrap_or("none")
             ));
         }
+        // The claimed view travels with the sale: read from the seller's pool, never typed.
+        let sale = t.sale.clone();
+        // Already received (an idempotent resubmission): the claim the buyer recorded then stands,
+        // even if the seller's pool period has closed since.
+        let transfer = r.transfer.clone();
+        let recorded = self
+            .read(buyer, |l| {
+                l.transactions()
+                    .iter()
+                    .find(|x| {
+                        x.kind == TxKind::Receive && x.meta.get(custody_core::ledger::TRANSFER_META) == Some(&transfer)
+                    })
+                    .map(|x| l.received_claim(&x.id).cloned())
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let claim = match recorded {
+            Some(c) => c,
+            None => self.read(seller, |l| l.claim_view(&sale, buyer)).await.map_err(|e| e.to_string())?,
+        };
+        if r.claim.is_some() && r.claim != claim {
+            return Err(format!(
+                "transfer `{}`: the claim is the one `{seller}`'s pool gives this sale, not a typed one",
+                r.transfer
+            ));
+        }
         let resolved = Receive {
             supplier: Some(seller.to_string()),
             quantity: Some(t.quantity),
             measure: t.measure,
             amounts: t.amounts.clone(),
             custody: t.custody,
+            claim,
             ..r.clone()
         };
         let given = (r.supplier.is_some() || r.quantity.is_some() || !r.amounts.is_empty()).then_some(r);
@@ -395,6 +422,79 @@ impl<S: Store> Registry<S> {
             )),
             None => Ok(()),
         }
+    }
+
+    /// Refuses what would undo a settled sale: a return or reversal of a sale its buyer received
+    /// (E045 `claimed_sale_undone` when it carries a pool claim, which went to the buyer; else E022
+    /// or E034), and a pool claim on a sale already received (E034).
+    pub(crate) async fn check_settled(
+        &self,
+        entity: &str,
+        body: &custody_core::ops::Operation,
+    ) -> Option<(custody_core::Code, String)> {
+        use custody_core::ops::{CustodyOp, Operation};
+        use custody_core::Code;
+        match body {
+            Operation::Return(r) => match self.check_return(entity, &r.sale, &r.customer).await {
+                Ok(()) => None,
+                Err(w) => Some((self.settled_code(entity, &r.sale, Some(&r.customer), Code::TransferInvalid).await, w)),
+            },
+            Operation::Reverse { of } => match self.check_reverse(entity, of).await {
+                Ok(()) => None,
+                Err(w) => Some((self.settled_code(entity, of, None, Code::TransferSettled).await, w)),
+            },
+            Operation::Custody(CustodyOp::PoolClaim { sale: Some(s), customer, .. }) => self
+                .check_claim_received(entity, s, customer.as_deref())
+                .await
+                .err()
+                .map(|w| (Code::TransferSettled, w)),
+            _ => None,
+        }
+    }
+
+    /// The code refusing the return or reversal of a received sale: E045 `claimed_sale_undone`
+    /// when the sale carries a pool claim (the claim went to the buyer), else `otherwise`.
+    pub(crate) async fn settled_code(
+        &self,
+        seller: &str,
+        sale: &str,
+        customer: Option<&str>,
+        otherwise: custody_core::Code,
+    ) -> custody_core::Code {
+        let claimed = self.read(seller, |l| !l.claims_on(sale, customer).is_empty()).await.unwrap_or(false);
+        if claimed {
+            custody_core::Code::ClaimedSaleUndone
+        } else {
+            otherwise
+        }
+    }
+
+    /// Refuses a pool claim on a sale whose buyer already received it: the buyer's books hold the
+    /// claimed view as received; a later claim would change what travelled with the goods.
+    pub(crate) async fn check_claim_received(
+        &self,
+        seller: &str,
+        sale: &str,
+        customer: Option<&str>,
+    ) -> Result<(), String> {
+        let customers: Vec<String> = self
+            .read(seller, |l| {
+                l.transaction(sale)
+                    .map(|t| t.meta.keys().filter_map(|k| k.strip_prefix(SOLD_TO_PREFIX).map(str::to_string)).collect())
+                    .unwrap_or_default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
+        for c in customers.iter().filter(|c| ids.contains(c) && customer.is_none_or(|w| w == c.as_str())) {
+            let id = transfer_id(seller, sale, c);
+            if self.read(c, |l| l.has_received(&id)).await.map_err(|e| e.to_string())? {
+                return Err(format!(
+                    "transfer `{id}` was already received by `{c}`: a claim travels with the sale, not after it"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a return of a delivery the buyer already booked.

@@ -179,3 +179,72 @@ pub fn claim_from_ledger(
         (None, None) => Ok(None),
     }
 }
+
+/// The footprint and claim of a transfer this ledger received (issue 8: `custody assess` on the
+/// buyer's side reads the claim from the received transfer). The footprint is the receive's
+/// physical one: its attributed CO2e (the ledger's GWP) per tonne received. The claim is the
+/// seller's pool claim the receive recorded: its claimed part's factor and quantity, the residual
+/// for the rest, method, attribution and verifier; what the transfer does not carry (period
+/// length, the technology, the scrap share) is
+/// unknown and fails the checks that need it. A receive without a claimed part has no claim.
+pub fn received_from_ledger(
+    ledger: &Ledger,
+    receive: &str,
+    material: &str,
+) -> Result<(Footprint, Option<Claim>), String> {
+    let tx = ledger
+        .transaction(receive)
+        .filter(|t| t.kind == TxKind::Receive)
+        .ok_or_else(|| format!("`{receive}` is not a receive of this ledger"))?;
+    let in_attr = &ledger.chart().by_role(crate::chart::Role::InAttributed).code;
+    let (gwp, ratios) = (ledger.entity().gwp, ledger.entity().ratios);
+    let co2e: Q = tx
+        .postings
+        .iter()
+        .filter(|p| p.account == *in_attr)
+        .filter_map(|p| gwp.factor(p.species).map(|f| p.gas_grams(ratios) * f))
+        .sum();
+    let item = tx.movements.first().map(|m| m.item.clone()).unwrap_or_default();
+    let quantity: i64 = tx.movements.iter().map(|m| m.quantity).sum();
+    if quantity <= 0 {
+        return Err(format!("receive `{receive}` brought in no quantity"));
+    }
+    let fp = Footprint {
+        product: item.clone(),
+        material: material.to_string(),
+        intensity: co2e / Q::from_integer(quantity as i128),
+        ferrous: FerrousInputs::default(),
+        scrap_share: None,
+        gases: LEDGER_GASES.iter().map(|g| g.to_string()).collect(),
+        boundary_note: format!(
+            "the supplier's footprint as received (transfer {}), {} GWP100",
+            tx.meta.get(crate::ledger::TRANSFER_META).cloned().unwrap_or_default(),
+            gwp.as_str().to_uppercase()
+        ),
+        quantity: Some(quantity),
+    };
+    let Some(rc) = ledger.received_claim(receive) else { return Ok((fp, None)) };
+    let claimed: Vec<_> = rc.lines.iter().filter(|l| l.kind == crate::coc::SaleKind::Claimed).collect();
+    if claimed.is_empty() {
+        return Ok((fp, None));
+    }
+    let q: i64 = claimed.iter().map(|l| l.quantity).sum();
+    let g: Q = claimed.iter().map(|l| l.factor * Q::from_integer(l.quantity as i128)).sum();
+    let claim = Claim {
+        kind: ClaimKind::MassBalanceChainOfCustody,
+        claimed_intensity: g / Q::from_integer(q as i128),
+        site_level: rc.site_level,
+        non_proportional: Some(rc.attribution == crate::coc::Attribution::NonProportional),
+        period_months: None,
+        lowest_input: rc.lowest_input,
+        technology: None,
+        verified_by: rc.verifier.clone(),
+        baseline_disclosed: false,
+        model: Some(CustodyModel::MassBalance),
+        items: vec![item],
+        quantity: Some(q),
+        residual: rc.lines.iter().find(|l| l.kind == crate::coc::SaleKind::Residual).map(|l| l.factor),
+        declared_inputs: Vec::new(),
+    };
+    Ok((fp, Some(claim)))
+}

@@ -14,5 +14,6 @@ pub use assess::{assess, decimals_against, LevelResult, Reason, Verdict};
 pub use footprint::{Claim, FerrousInputs, Footprint};
 pub use framework::{ClaimKind, Comparison, CustodyRules, Framework, Level, ScrapDefinition, Stance};
 pub use from_ledger::{
-    claim_from_avoided, claim_from_ledger, claim_from_pool, footprint_from_ledger, footprint_of, ClaimRefError,
+    claim_from_avoided, claim_from_ledger, claim_from_pool, footprint_from_ledger, footprint_of, received_from_ledger,
+    ClaimRefError,
 };

@@ -19,6 +19,7 @@ mod error;
 mod line;
 mod model;
 mod pool;
+mod sale;
 
 pub use avoided::{AvoidedBasis, AvoidedCertificate};
 pub use certificate::{
@@ -28,3 +29,4 @@ pub use error::CocError;
 pub use line::LineStep;
 pub use model::{Attribute, Attribution, Boundary, CarryOver, CustodyModel, GroupKey, Method, OutputForm, Policy};
 pub use pool::{Pool, PoolClaim, PoolInput, PoolOutput, PoolPeriod, PoolStatement};
+pub use sale::{price_sales, PoolSale, ReceivedClaim, ReceivedLine, SaleKind, SaleLine};

@@ -67,6 +67,8 @@ pub struct PoolClaim {
     pub factor: Option<Q>,
     /// The certificate issued by this claim, if any.
     pub certificate: Option<String>,
+    /// The sale and customer the claim travels with (issue 8), if it names one.
+    pub sale: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,6 +76,9 @@ pub struct PoolPeriod {
     pub inputs: Vec<PoolInput>,
     pub outputs: Vec<PoolOutput>,
     pub claims: Vec<PoolClaim>,
+    /// Claims given back to the pool by a return or reversal of their sale, with its date: they
+    /// count no more (the quantity is claimable again).
+    pub released: Vec<(PoolClaim, Date)>,
     /// Carried in from earlier periods: (origin period, amount).
     pub carried_in: Vec<(u32, i64)>,
     pub closed: Option<Date>,

@@ -71,6 +71,7 @@ impl Ledger {
             return Ok(Applied::Recorded);
         }
         super::signs::check_signs(&op, &mut v);
+        self.check_claimed_undo(&op, &mut v);
         let planned = self.plan(&op, &mut v);
         let tx = match planned {
             Some(tx) if v.is_empty() => tx,
@@ -87,6 +88,7 @@ impl Ledger {
             return Err(v.into_rejection(&op.id));
         }
         let idx = self.post(tx);
+        self.release_claims(&op);
         self.ops.insert(op.id.clone(), op);
         Ok(Applied::Posted(idx))
     }

@@ -137,17 +137,45 @@ impl Ledger {
                         }),
                 }
             }
-            CustodyOp::PoolClaim { output, quantity: m, factor, .. } => {
+            CustodyOp::PoolClaim { output, quantity: m, factor, sale, customer, .. } => {
                 let p = pool.as_mut().expect("pool op");
+                let on_sale = match sale {
+                    Some(s) => match self.claim_sale(p, op, s, customer.as_deref(), v) {
+                        Some(cs) => Some((s.clone(), cs)),
+                        None => return,
+                    },
+                    None => None,
+                };
                 let item = output
                     .as_ref()
                     .and_then(|o| p.periods.values().flat_map(|x| x.outputs.iter()).find(|x| &x.id == o))
-                    .map(|x| x.item.clone());
+                    .map(|x| x.item.clone())
+                    .or_else(|| on_sale.as_ref().map(|(_, cs)| cs.item.clone()));
                 let Some(item) = item else {
-                    v.push(Code::AllocationInvalid, Some("output"), "a claim names one of the pool's outputs");
+                    v.push(
+                        Code::AllocationInvalid,
+                        Some("output"),
+                        "a claim names one of the pool's outputs, or a sale",
+                    );
                     return;
                 };
                 let Some(q) = quantity(m, &item, v) else { return };
+                if let Some((s, cs)) = &on_sale {
+                    if q > cs.left {
+                        v.push(
+                            Code::ClaimBeyondSale,
+                            Some("quantity"),
+                            format!(
+                                "`{}` claims {} on sale `{s}` to `{}`, which has {} not yet claimed",
+                                op.id,
+                                self.show_quantity(&item, q),
+                                cs.customer,
+                                self.show_quantity(&item, cs.left.max(0))
+                            ),
+                        );
+                        return;
+                    }
+                }
                 p.add_claim(PoolClaim {
                     id: op.id.clone(),
                     date: op.date,
@@ -155,6 +183,7 @@ impl Ledger {
                     quantity: q,
                     factor: *factor,
                     certificate: None,
+                    sale: on_sale.map(|(s, cs)| (s, cs.customer)),
                 })
             }
             CustodyOp::PoolClose { period, .. } => {
@@ -199,6 +228,7 @@ impl Ledger {
                                 quantity,
                                 factor: None,
                                 certificate: Some(certificate.clone()),
+                                sale: None,
                             })
                             .and_then(|_| {
                                 book.issue(

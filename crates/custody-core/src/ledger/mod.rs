@@ -8,12 +8,13 @@
 //! Files, in the order of the flow: `state` (the struct), `define`, `read`, `apply` (entry point
 //! and dispatch), `check`, then one planner per operation family (`purchase`, `consume`, `emit`,
 //! `capture`, `produce`, `depreciate`, `sell`, `transfer`), `lots`, `positions` (posting), `coc`
-//! (custody operations), `pool_feed` (pool flows from the ledger's operations) and `verify`.
+//! (custody operations), `claim_sale` (claims on sales, a period's sales, claims given back), `pool_feed` (pool flows from the ledger's operations) and `verify`.
 
 mod apply;
 mod capture;
 mod certs;
 mod check;
+mod claim_sale;
 mod coc;
 mod consume;
 mod define;

@@ -64,7 +64,7 @@ impl Ledger {
     }
 
     /// A quantity in tonnes (MWh for energy items), for messages.
-    fn show_quantity(&self, item: &str, q: i64) -> String {
+    pub(super) fn show_quantity(&self, item: &str, q: i64) -> String {
         match self.items.get(item).map(|i| i.measure) {
             Some(crate::units::Dimension::Energy) => {
                 format!("{} MWh", exact::format_decimal(Q::new(q as i128, 3_600_000), 6))

@@ -41,6 +41,20 @@ impl Ledger {
         if quantity <= 0 {
             v.push(Code::QuantityNotPositive, Some("quantity"), "a transfer's quantity must be positive");
         }
+        // The claimed view rides beside the physical booking: its parts cover the transfer exactly.
+        if let Some(c) = &r.claim {
+            let parts: i64 = c.lines.iter().map(|l| l.quantity).sum();
+            if parts != quantity || c.lines.iter().any(|l| l.quantity <= 0) {
+                v.push(
+                    Code::TransferInvalid,
+                    Some("claim"),
+                    format!(
+                        "transfer `{}`: the claim's parts ({parts}) are not the transfer's quantity ({quantity})",
+                        r.transfer
+                    ),
+                );
+            }
+        }
         let (content_role, attributed_role) = inventory_roles(item.category);
         let lot = self.lot_for(item, &r.lot, &op.id);
         let origin = Origin::of_category(item.category).unwrap_or(Origin::RawMaterials);

@@ -31,5 +31,5 @@ pub use intensity::{
     product_intensity, BySpecies, GasBySpecies, IntensityLine, ProductIntensity, ProductIntensityStatement,
 };
 pub use ledger_statement::{ledger_statement, LedgerRow, LedgerStatement};
-pub use purchased::{purchased_goods, PurchasedGoods};
+pub use purchased::{purchased_goods, ClaimedPurchase, PurchasedGoods};
 pub use scope::Scope;

@@ -17,6 +17,30 @@ pub struct PurchasedGoods {
     pub data_gaps: Vec<(String, String)>,
     /// Certificates received in the period: (certificate, from, units, pool). Instruments, not emissions.
     pub certificates: Vec<(String, String, i64, String)>,
+    /// Received transfers that carry a seller's pool claim (issue 8), one line per supplier, claim
+    /// type, pool, period and part (claimed or residual); they are not in `lines`.
+    pub claimed: Vec<ClaimedPurchase>,
+}
+
+/// Purchased goods received with a seller's pool claim: the physical footprint booked (the
+/// receive's share by quantity, exact) beside the claimed view (the pool's factor x quantity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedPurchase {
+    pub supplier: String,
+    pub claim_type: &'static str,
+    pub pool: String,
+    pub period: u32,
+    pub method: crate::coc::Method,
+    pub attribution: crate::coc::Attribution,
+    pub kind: crate::coc::SaleKind,
+    /// Whether the seller's pool period was closed when received (else the residual is provisional).
+    pub closed: bool,
+    /// Seller's base units.
+    pub quantity: i64,
+    /// The physical footprint of the part, exact grams of gas by species.
+    pub physical: GasBySpecies,
+    /// g CO2e of the claimed view.
+    pub claimed_g: i64,
 }
 
 /// The claim type a purchase carries: what its custody model lets the buyer claim.
@@ -33,6 +57,7 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
     let mut lines: BTreeMap<(String, &'static str), GasBySpecies> = BTreeMap::new();
     let ratios = ledger.entity().ratios;
     let mut data_gaps = Vec::new();
+    let mut claimed: BTreeMap<ClaimKey, ClaimedPurchase> = BTreeMap::new();
     for tx in
         ledger.transactions().iter().filter(|t| scope.is_activity(t) && effective_kind(ledger, t) == TxKind::Purchase)
     {
@@ -45,6 +70,10 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
                 }
             });
             data_gaps.push((supplier.unwrap_or_else(|| "(no supplier named)".into()), tx.id.clone()));
+        }
+        if let Some(c) = ledger.received_claim(&original(ledger, tx).0.id) {
+            claimed_lines(ledger, tx, kind, c, &mut claimed);
+            continue;
         }
         for p in tx.postings.iter().filter(|p| p.account == *in_attr) {
             let supplier = p.dims.counterparty.clone().unwrap_or_else(|| "(no supplier named)".into());
@@ -75,5 +104,56 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
         lines: lines.into_iter().map(|((s, k), m)| (s, k, m)).collect(),
         data_gaps,
         certificates,
+        claimed: claimed.into_values().collect(),
+    }
+}
+
+type ClaimKey = (String, &'static str, String, u32, crate::coc::SaleKind);
+
+/// A received transfer's parts: its attributed postings split by each part's quantity (exact), beside
+/// the part's claimed grams; a reversal's with the opposite sign.
+fn claimed_lines(
+    ledger: &Ledger,
+    tx: &Transaction,
+    claim_type: &'static str,
+    c: &crate::coc::ReceivedClaim,
+    out: &mut BTreeMap<ClaimKey, ClaimedPurchase>,
+) {
+    let in_attr = &ledger.chart().by_role(Role::InAttributed).code;
+    let ratios = ledger.entity().ratios;
+    let sign: i64 = if tx.kind == TxKind::Reversal { -1 } else { 1 };
+    let total: i64 = c.lines.iter().map(|l| l.quantity).sum();
+    let postings: Vec<&Posting> = tx.postings.iter().filter(|p| p.account == *in_attr).collect();
+    let supplier = postings
+        .iter()
+        .find_map(|p| p.dims.counterparty.clone())
+        .or_else(|| match ledger.op(&original(ledger, tx).0.id).map(|o| &o.body) {
+            Some(crate::ops::Operation::Receive(r)) => r.supplier.clone(),
+            _ => None,
+        })
+        .unwrap_or_else(|| "(no supplier named)".into());
+    for l in &c.lines {
+        let share = crate::exact::Q::new(l.quantity as i128, total.max(1) as i128);
+        let e = out.entry((supplier.clone(), claim_type, c.pool.clone(), c.period, l.kind)).or_insert_with(|| {
+            ClaimedPurchase {
+                supplier: supplier.clone(),
+                claim_type,
+                pool: c.pool.clone(),
+                period: c.period,
+                method: c.method,
+                attribution: c.attribution,
+                kind: l.kind,
+                closed: c.closed,
+                quantity: 0,
+                physical: GasBySpecies::new(),
+                claimed_g: 0,
+            }
+        });
+        e.quantity += sign * l.quantity;
+        e.claimed_g += sign * l.co2e_g;
+        e.closed &= c.closed;
+        for p in &postings {
+            *e.physical.entry(p.species).or_insert_with(|| crate::exact::q(0)) += p.gas_grams(ratios) * share;
+        }
     }
 }

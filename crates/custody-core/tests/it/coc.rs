@@ -154,6 +154,8 @@ fn run(p: Policy, steps: &[Step]) -> Result<Ledger, TestCaseError> {
                 output: outputs.get(pick % outputs.len().max(1)).cloned(),
                 quantity: t(*qty),
                 factor: factor_dt.map(|f| Q::new(f as i128, 10)),
+                sale: None,
+                customer: None,
             },
             Step::Close => CustodyOp::PoolClose { pool: "p".into(), period: None },
             Step::Issue { units } => CustodyOp::CertificateIssue {
@@ -315,7 +317,14 @@ fn asi_percentage_method_allows_the_input_share() {
         custody(
             id,
             21,
-            CustodyOp::PoolClaim { pool: "p".into(), output: Some("out".into()), quantity: t(q), factor: None },
+            CustodyOp::PoolClaim {
+                pool: "p".into(),
+                output: Some("out".into()),
+                quantity: t(q),
+                factor: None,
+                sale: None,
+                customer: None,
+            },
         )
     };
     let err = l.apply(claim("too-much", 451)).unwrap_err();
@@ -383,14 +392,28 @@ fn iscc_three_month_period_never_ends_negative() {
     l.apply(custody(
         "c1",
         45,
-        CustodyOp::PoolClaim { pool: "p".into(), output: Some("out".into()), quantity: t(60), factor: None },
+        CustodyOp::PoolClaim {
+            pool: "p".into(),
+            output: Some("out".into()),
+            quantity: t(60),
+            factor: None,
+            sale: None,
+            customer: None,
+        },
     ))
     .unwrap();
     let err = l
         .apply(custody(
             "c2",
             80,
-            CustodyOp::PoolClaim { pool: "p".into(), output: Some("out".into()), quantity: t(50), factor: None },
+            CustodyOp::PoolClaim {
+                pool: "p".into(),
+                output: Some("out".into()),
+                quantity: t(50),
+                factor: None,
+                sale: None,
+                customer: None,
+            },
         ))
         .unwrap_err();
     assert_eq!(err.code().as_str(), "claim_exceeds_balance");
@@ -405,7 +428,14 @@ fn iscc_three_month_period_never_ends_negative() {
         .apply(custody(
             "late",
             60,
-            CustodyOp::PoolClaim { pool: "p".into(), output: Some("out".into()), quantity: t(1), factor: None },
+            CustodyOp::PoolClaim {
+                pool: "p".into(),
+                output: Some("out".into()),
+                quantity: t(1),
+                factor: None,
+                sale: None,
+                customer: None,
+            },
         ))
         .unwrap_err();
     assert_eq!(late.code().as_str(), "pool_period_closed");

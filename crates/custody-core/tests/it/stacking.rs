@@ -185,6 +185,8 @@ proptest! {
                     output: outputs.get(i % outputs.len().max(1)).cloned(),
                     quantity: t(*qty),
                     factor: Some(Q::new(*factor_ct as i128, 100)),
+                    sale: None,
+                    customer: None,
                 },
             };
             let before = l.pool("p").cloned();
@@ -239,7 +241,14 @@ fn the_line_is_exact() {
     let claim = |id: &str, q, f| {
         op(
             id.into(),
-            CustodyOp::PoolClaim { pool: "p".into(), output: Some("out".into()), quantity: t(q), factor: Some(f) },
+            CustodyOp::PoolClaim {
+                pool: "p".into(),
+                output: Some("out".into()),
+                quantity: t(q),
+                factor: Some(f),
+                sale: None,
+                customer: None,
+            },
         )
     };
     let err = l.apply(claim("c0", 1, Q::new(139, 100))).unwrap_err();

@@ -3,8 +3,8 @@
 
 use super::lexer::Line;
 use super::reader::{
-    arg, at, choice, decimal, id_and_name, ident, life, month, one_measure, only, opt_value, options, word, Block,
-    Field, R,
+    arg, at, choice, decimal, enum_arg, id_and_name, ident, life, month, one_measure, only, opt_value, options, word,
+    Block, Field, R,
 };
 use custody_core::exact::{self, Q};
 use custody_core::model::*;
@@ -175,8 +175,10 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
             let output = b.one("output", word("a pool output id"))?;
             let quantity = b.one("quantity", one_measure)?;
             let factor = b.one("factor", co2e_intensity)?;
+            let sale = b.one("sale", word("a sale id"))?;
+            let customer = b.one("customer", word("a counterparty id"))?;
             b.finish()?;
-            C::PoolClaim { pool, output, quantity: b.required(quantity, "quantity", kind)?, factor }
+            C::PoolClaim { pool, output, quantity: b.required(quantity, "quantity", kind)?, factor, sale, customer }
         }
         "pool-close" => {
             let pool = pool(b)?;
@@ -312,4 +314,82 @@ fn sites(f: &Field) -> R<Vec<String>> {
         out.push(part.to_string());
     }
     Ok(out)
+}
+
+/// A receive's claimed view (filled by a registry from the seller's pool; docs/journal.md):
+/// `claim POOL PERIOD METHOD ATTRIBUTION open|closed site|wide LOWEST-N/D|-`, `claim-line claimed|residual QTY N/D G
+/// [CLAIM]` (base units, g CO2e per base unit as an exact fraction, g CO2e), `claim-verifier
+/// "NAME"`, `claim-certificate ID`.
+pub(super) fn received_claim(b: &mut Block) -> R<Option<custody_core::coc::ReceivedClaim>> {
+    use custody_core::coc::{Attribution, Method, ReceivedClaim, ReceivedLine, SaleKind};
+    let int = |f: &Field, i: usize, what: &str| -> R<i64> {
+        let t = arg(f, i, what)?;
+        t.text.parse::<i64>().or_else(|_| at(f, Some(t), format!("`{}` is not {what}", t.text)))
+    };
+    let head = b.one("claim", |f| {
+        let pool = ident(f, 0, "a pool id")?;
+        let period = int(f, 1, "a pool period number")?;
+        let method = enum_arg(f, 2, "a pool method", &Method::names(), Method::parse)?;
+        let attribution = enum_arg(f, 3, "an attribution", &Attribution::names(), Attribution::parse)?;
+        let closed = enum_arg(f, 4, "open or closed", "open, closed", |s| match s {
+            "open" => Some(false),
+            "closed" => Some(true),
+            _ => None,
+        })?;
+        let site_level = enum_arg(f, 5, "site or wide", "site, wide", |s| match s {
+            "site" => Some(true),
+            "wide" => Some(false),
+            _ => None,
+        })?;
+        let lt = arg(f, 6, "the lowest input N/D or -")?;
+        let lowest = match lt.text.as_str() {
+            "-" => None,
+            t => match fraction(t) {
+                Some(q) => Some(q),
+                None => return at(f, Some(lt), "the lowest input is an exact fraction N/D, or -"),
+            },
+        };
+        only(f, 7)?;
+        Ok((pool, period, method, attribution, closed, site_level, lowest))
+    })?;
+    let lines = b.many("claim-line", |f| {
+        let kind = enum_arg(f, 0, "claimed or residual", &SaleKind::names(), SaleKind::parse)?;
+        let quantity = int(f, 1, "a quantity in base units")?;
+        let ft = arg(f, 2, "a factor N/D (g CO2e per base unit)")?;
+        let factor = fraction(&ft.text);
+        let Some(factor) = factor else { return at(f, Some(ft), "a factor is an exact fraction N/D") };
+        let co2e_g = int(f, 3, "grams of CO2e")?;
+        let claim = f.args.get(4).map(|t| t.text.clone());
+        only(f, 5)?;
+        Ok(ReceivedLine { kind, quantity, factor, co2e_g, claim })
+    })?;
+    let verifier = b.one("claim-verifier", |f| quoted(f, "a verifier"))?;
+    let certificates = b.many("claim-certificate", word("a certificate id"))?;
+    match head {
+        None if lines.is_empty() && verifier.is_none() && certificates.is_empty() => Ok(None),
+        None => at_header(b, "`claim-line`, `claim-verifier` and `claim-certificate` follow a `claim` line"),
+        Some((pool, period, method, attribution, closed, site_level, lowest_input)) => Ok(Some(ReceivedClaim {
+            pool,
+            period: u32::try_from(period).unwrap_or(u32::MAX),
+            method,
+            attribution,
+            closed,
+            verifier,
+            site_level,
+            lowest_input,
+            certificates,
+            lines,
+        })),
+    }
+}
+
+/// An exact fraction `N/D` (D > 0).
+fn fraction(t: &str) -> Option<Q> {
+    let (n, d) = t.split_once('/')?;
+    let (n, d) = (n.parse::<i128>().ok()?, d.parse::<i128>().ok()?);
+    (d > 0).then(|| Q::new(n, d))
+}
+
+fn at_header<T>(b: &Block, msg: &str) -> R<T> {
+    Err((b.header.no, 1, msg.to_string()))
 }

@@ -1,7 +1,7 @@
 //! Dated operations: opening, purchase, capitalise, consume, emit, capture, produce, depreciate,
 //! sell, reverse, obtain, receive, return and raw `txn` (postings and movements).
 
-use super::coc::{custody_model, parse_custody};
+use super::coc::{custody_model, parse_custody, received_claim};
 use super::reader::{
     arg, at, choice, decimal, enum_arg, ident, measure, one_intensity, one_measure, one_species_mass, only, opt_value,
     options, species_mass, word, Block, Field, R,
@@ -251,7 +251,9 @@ pub(super) fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
                     |q| Ok((q, measure)),
                 )
             })?;
+            let claim = received_claim(b)?;
             let r = Receive {
+                claim,
                 transfer: String::new(),
                 item: String::new(),
                 supplier: b.one("supplier", word("a counterparty id"))?,

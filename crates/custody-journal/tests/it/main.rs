@@ -2,8 +2,10 @@
 //! and malformed input that must never panic.
 
 mod cbam;
+mod claim_rejections;
 mod physics;
 mod pools;
 mod rejections;
 mod roundtrip;
+mod sale_claims;
 mod syntax;

@@ -1,0 +1,207 @@
+//! End to end through the binary (issue 8): a seller's pool claim on a sale travels through the
+//! registry to the buyer; `report pool` lists the period's sales with claimed and residual factors,
+//! `report purchased-goods` shows physical beside claimed, and `--view claimed` gives the
+//! market-based entity emissions and product intensity without touching the physical view.
+
+use std::process::{Command, Output};
+
+fn custody(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_custody")).args(args).output().expect("the binary runs")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+const SELLER: &str = r#"entity s "DRI plant"
+  ratios efi
+  gwp ar6
+counterparty sup "Supplier"
+counterparty auto "Automaker"
+counterparty other "Other customer"
+item green "Green DRI"
+  category raw-material
+item grey "Grey iron"
+  category raw-material
+item coil "Coil"
+  category product
+period 2025 2025-01-01 2025-12-31
+pool sa "Site pool"
+  attribute emission-intensity
+  method credit
+  eligible green
+  start 2025-01
+  period 3 months
+  boundary site s1
+  group flat coil
+  attribution non-proportional
+  output updated-factor
+  claim "Scope 3 category 1, mass-balance chain of custody"
+  conversion 1
+  verified-by "Verifier GmbH"
+2025-01-02 purchase pg
+  supplier sup
+  item green
+  quantity 100 t
+  site s1
+  factor 500 kgCO2/t
+2025-01-02 purchase py
+  supplier sup
+  item grey
+  quantity 300 t
+  site s1
+  factor 2200 kgCO2/t
+2025-01-03 consume use
+  use green 100 t
+  use grey 300 t
+  site s1
+2025-01-03 produce make
+  output coil 400 t
+  site s1
+2025-01-04 pool-input in-g
+  pool sa
+  item green
+  operation pg
+  site s1
+2025-01-04 pool-input in-y
+  pool sa
+  item grey
+  operation py
+  site s1
+2025-01-04 pool-output out
+  pool sa
+  item coil
+  operation make
+  site s1
+2025-02-01 sell s1
+  item coil
+  quantity 100 t
+  site s1
+  customer auto share 100%
+  custody mass-balance
+2025-02-01 sell s2
+  item coil
+  quantity 300 t
+  site s1
+  customer other share 100%
+  custody mass-balance
+"#;
+
+const CLAIM: &str = "2025-02-02 pool-claim k1\n  pool sa\n  sale s1\n  quantity 100 t\n  factor 0.5 tCO2e/t\n";
+const CLOSE: &str = "2025-04-01 pool-close c1\n  pool sa\n";
+
+const BUYER: &str = r#"entity auto "Automaker"
+  ratios efi
+  gwp ar6
+counterparty s "DRI plant"
+item coil "Coil"
+  category raw-material
+period 2025 2025-01-01 2025-12-31
+"#;
+
+const RECEIVE: &str = "2025-04-02 receive r1\n  transfer s/s1/auto\n  item coil\n";
+
+#[test]
+fn a_claim_travels_from_the_sellers_pool_to_the_buyers_reports() {
+    let dir = std::env::temp_dir().join(format!("custody-cli-{}-sale-claims", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("ledger.db").display());
+    let seller = dir.join("1-seller.journal");
+    let buyer = dir.join("2-buyer.journal");
+    std::fs::write(&seller, format!("{SELLER}{CLAIM}{CLOSE}")).unwrap();
+    std::fs::write(&buyer, format!("{BUYER}{RECEIVE}")).unwrap();
+    for f in [&seller, &buyer] {
+        let o = custody(&["import", f.to_str().unwrap(), "--database-url", &url]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let report = |args: &[&str]| {
+        let mut a = vec!["report"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--database-url", &url, "--format", "json", "--period", "2025"]);
+        json(&custody(&a))
+    };
+    // The pool's sales: the automaker's 100 t at the claimed 0.5, the other 300 t at the residual
+    // (710 - 50) / 300 = 2.2 tCO2e/t.
+    let pool = report(&["pool", "--entity", "s"]);
+    let sales = pool["pools"][0]["periods"][0]["sales"].as_array().unwrap().clone();
+    let pick = |c: &str| sales.iter().find(|s| s["customer"] == c).unwrap().clone();
+    let auto = pick("auto");
+    assert_eq!((auto["kind"].as_str(), auto["factor_tCO2e_per_t"].to_string().as_str()), (Some("claimed"), "0.5"));
+    assert_eq!((auto["sale"].as_str(), auto["quantity"].to_string().as_str()), (Some("s1"), "100"));
+    let other = pick("other");
+    assert_eq!((other["kind"].as_str(), other["factor_tCO2e_per_t"].to_string().as_str()), (Some("residual"), "2.2"));
+    // The buyer: physical 100 t x 710/400 = 177.5 tCO2e, claimed 50 tCO2e, with the claim named.
+    let pg = report(&["purchased-goods", "--entity", "auto"]);
+    let line = &pg["lines"][0];
+    assert_eq!(line["physical_tCO2e"].to_string(), "177.5");
+    assert_eq!(line["claimed_tCO2e"].to_string(), "50");
+    assert_eq!(line["claim"]["supplier"], "s");
+    assert_eq!(line["claim"]["pool"], "sa");
+    assert_eq!(line["claim"]["period"], 0);
+    assert_eq!(line["claim"]["method"], "credit");
+    assert_eq!(line["claim"]["attribution"], "non-proportional");
+    assert_eq!(line["claim"]["kind"], "claimed");
+    // Two views, never mixed: the physical view is as posted, the claimed one adjusts by -127.5.
+    let physical = report(&["entity-emissions", "--entity", "auto"]);
+    assert_eq!(physical["total_tCO2e"].to_string(), "177.5");
+    assert!(physical.get("view").is_none());
+    let claimed = report(&["entity-emissions", "--entity", "auto", "--view", "claimed"]);
+    assert_eq!(claimed["view"], "claimed");
+    assert_eq!(claimed["total_tCO2e"].to_string(), "50");
+    assert_eq!(claimed["physical_total_tCO2e"].to_string(), "177.5");
+    // The seller's coil passes its pool's claims on: per sale 0.5 and 2.2 kgCO2e/kg, and over all
+    // its sales the pool's emissions, 710 / 400 = 1.775.
+    let pi = report(&["product-intensity", "--entity", "s", "--view", "claimed"]);
+    let coil = &pi["products"][0];
+    assert_eq!(coil["claimed_source"], "pool sa");
+    assert_eq!(coil["claimed_kgCO2e_per_kg"].to_string(), "1.775");
+    assert_eq!(coil["claimed_sales"].as_array().unwrap().len(), 2);
+    // The buyer assesses what it received on the claim the transfer carries, not a typed one.
+    let a =
+        json(&custody(&["assess", "--received", "r1", "--entity", "auto", "--database-url", &url, "--format", "json"]));
+    assert_eq!(a["physical_intensity_tCO2e_per_t"].to_string(), "1.775");
+    assert_eq!(a["claim"]["kind"], "mass-balance-chain-of-custody");
+    assert_eq!(a["claim"]["claimed_tCO2e_per_t"].to_string(), "0.5");
+    // Only those two statements have a claimed view.
+    let o = custody(&["report", "ledger", "--entity", "s", "--database-url", &url, "--view", "claimed"]);
+    assert!(!o.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_claims_chain_example_carries_seed_002s_factors() {
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/claims-chain");
+    let dir = std::env::temp_dir().join(format!("custody-cli-{}-claims-chain", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("chain.db").display());
+    for f in ["1-dri-plant.journal", "2-automaker.journal"] {
+        let o = custody(&["import", &format!("{ex}/{f}"), "--database-url", &url]);
+        assert!(o.status.success(), "{f}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let report = |args: &[&str]| {
+        let mut a = vec!["report"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--database-url", &url, "--format", "json", "--period", "2025"]);
+        json(&custody(&a))
+    };
+    let pool = report(&["pool", "--entity", "dri-plant"]);
+    let period = &pool["pools"][0]["periods"][0];
+    // E = 100,000 x 0.7 + 300,000 x 2.2 = 730,000 t; residual (730,000 - 70,005.5) / 285,000.
+    assert_eq!(period["emissions_tCO2e"].to_string(), "730000");
+    let sales = period["sales"].as_array().unwrap();
+    assert_eq!(sales.len(), 2);
+    assert_eq!(sales[0]["factor_tCO2e_per_t"].to_string(), "0.7369");
+    assert_eq!(sales[0]["tCO2e"].to_string(), "70005.5");
+    assert_eq!(sales[1]["kind"], "residual");
+    assert_eq!(sales[1]["factor_tCO2e_per_t"].to_string(), "2.31577"); // 659,994.5 / 285,000, 6 places
+    assert_eq!(sales[1]["tCO2e"].to_string(), "659994.5");
+    // The automaker: physical 95,000 t x 730,000 / 380,000 = 182,500 t beside claimed 70,005.5 t.
+    let pg = report(&["purchased-goods", "--entity", "automaker"]);
+    assert_eq!(pg["lines"][0]["physical_tCO2e"].to_string(), "182500");
+    assert_eq!(pg["lines"][0]["claimed_tCO2e"].to_string(), "70005.5");
+    assert_eq!(pg["lines"][0]["claim"]["pool"], "site-a");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,200 @@
+//! A claim travels with its sale from the seller's pool into the buyer's books (issue 8), across
+//! two entities of one registry: the buyer's receive records the claimed view beside the physical
+//! booking; the physical ledgers of both are the same as without the claim; the claim cannot be
+//! typed, and a received claimed sale is neither returned nor reversed (E045).
+
+use custody_core::coc::SaleKind;
+use custody_core::exact::Q;
+use custody_journal::{parse, Entry, Source};
+use custody_store::{MemoryStore, Registry, SubmitError};
+
+fn entries(text: &str) -> Vec<Entry> {
+    let (e, d) = parse(&[Source { name: "t".into(), text: text.into() }]);
+    assert!(d.is_empty(), "{d:?}");
+    e.into_iter().map(|s| s.entry).collect()
+}
+
+/// 100 t green at 0.5 t/t (eligible) and 300 t grey at 2.2 t/t make 400 t of coil: E = 710 t.
+const SELLER: &str = r#"entity s "DRI plant"
+  ratios efi
+  gwp ar6
+counterparty sup "Supplier"
+counterparty auto "Automaker"
+counterparty other "Other customer"
+item green "Green DRI"
+  category raw-material
+item grey "Grey iron"
+  category raw-material
+item coil "Coil"
+  category product
+period 2025 2025-01-01 2025-12-31
+pool sa "Site pool"
+  attribute emission-intensity
+  method credit
+  eligible green
+  start 2025-01
+  period 3 months
+  boundary site s1
+  group flat coil
+  attribution non-proportional
+  output updated-factor
+  claim "Scope 3 category 1, mass-balance chain of custody"
+  conversion 1
+  verified-by "Verifier GmbH"
+2025-01-02 purchase pg
+  supplier sup
+  item green
+  quantity 100 t
+  site s1
+  factor 500 kgCO2/t
+2025-01-02 purchase py
+  supplier sup
+  item grey
+  quantity 300 t
+  site s1
+  factor 2200 kgCO2/t
+2025-01-03 consume use
+  use green 100 t
+  use grey 300 t
+  site s1
+2025-01-03 produce make
+  output coil 400 t
+  site s1
+2025-01-04 pool-input in-g
+  pool sa
+  item green
+  operation pg
+  site s1
+2025-01-04 pool-input in-y
+  pool sa
+  item grey
+  operation py
+  site s1
+2025-01-04 pool-output out
+  pool sa
+  item coil
+  operation make
+  site s1
+2025-02-01 sell s1
+  item coil
+  quantity 100 t
+  site s1
+  customer auto share 100%
+  custody mass-balance
+2025-02-01 sell s2
+  item coil
+  quantity 300 t
+  site s1
+  customer other share 100%
+  custody mass-balance
+"#;
+
+const CLAIM: &str = "2025-02-02 pool-claim k1\n  pool sa\n  sale s1\n  quantity 100 t\n  factor 0.5 tCO2e/t\n";
+const CLOSE: &str = "2025-04-01 pool-close c1\n  pool sa\n";
+
+const BUYER: &str = r#"entity auto "Automaker"
+  ratios efi
+  gwp ar6
+counterparty s "DRI plant"
+item coil "Coil"
+  category raw-material
+period 2025 2025-01-01 2025-12-31
+"#;
+
+const RECEIVE: &str = "2025-04-02 receive r1\n  transfer s/s1/auto\n  item coil\n";
+
+async fn submit(r: &Registry<MemoryStore>, text: &str) -> Result<(), SubmitError> {
+    let all = entries(text);
+    let Entry::Entity(e) = &all[0] else { unreachable!() };
+    r.ensure(e).await.unwrap();
+    r.submit(&e.id, all[1..].to_vec()).await.map(|_| ())
+}
+
+async fn more(r: &Registry<MemoryStore>, entity: &str, text: &str) -> Result<(), SubmitError> {
+    r.submit(entity, entries(text)).await.map(|_| ())
+}
+
+fn codes(e: SubmitError) -> Vec<&'static str> {
+    match e {
+        SubmitError::Rejected { rejection, .. } => rejection.codes().iter().map(|c| c.as_str()).collect(),
+        other => panic!("not a rejection: {other:?}"),
+    }
+}
+
+async fn registry(with_claim: bool) -> Registry<MemoryStore> {
+    let r = Registry::new(MemoryStore::new());
+    let seller = if with_claim { format!("{SELLER}{CLAIM}{CLOSE}") } else { format!("{SELLER}{CLOSE}") };
+    submit(&r, &seller).await.unwrap();
+    submit(&r, BUYER).await.unwrap();
+    more(&r, "auto", RECEIVE).await.unwrap();
+    r
+}
+
+#[tokio::test]
+async fn the_buyer_books_the_physical_footprint_and_records_the_claim_beside_it() {
+    let r = registry(true).await;
+    let buyer = r.ledger("auto").await.unwrap();
+    let c = buyer.received_claim("r1").expect("the receive records the seller's claim").clone();
+    assert_eq!((c.pool.as_str(), c.period, c.closed), ("sa", 0, true));
+    assert_eq!(c.verifier.as_deref(), Some("Verifier GmbH"));
+    // The whole 100 t is claimed at 0.5 t/t: 50 t CO2e, computed here, not read back.
+    assert_eq!(c.lines.len(), 1);
+    assert_eq!((c.lines[0].kind, c.lines[0].quantity), (SaleKind::Claimed, 100_000_000));
+    assert_eq!(c.lines[0].factor, Q::new(1, 2));
+    assert_eq!(c.co2e_g(), 50_000_000);
+    // The other customer's sale carries the residual: (710 - 50) / 300 = 2.2 t/t exactly.
+    let seller = r.ledger("s").await.unwrap();
+    let (lines, unsold) = seller.pool_sales("sa", 0);
+    let other: Vec<_> = lines.iter().filter(|l| l.customer == "other").collect();
+    assert_eq!(other.len(), 1);
+    assert_eq!((other[0].kind, other[0].factor), (SaleKind::Residual, Some(Q::new(22, 10))));
+    assert_eq!(other[0].co2e_g, Some(660_000_000));
+    assert_eq!(unsold, Some(0));
+    // The verified store replays the stored receive, claim lines included.
+    r.verify("auto").await.unwrap();
+    // Physical ledgers: the same with and without the claim, on both sides.
+    let plain = registry(false).await;
+    for e in ["s", "auto"] {
+        let a = format!("{:?}", r.ledger(e).await.unwrap().transactions());
+        let b = format!("{:?}", plain.ledger(e).await.unwrap().transactions());
+        assert_eq!(a, b, "{e}'s physical ledger changed with the claim");
+    }
+    // Without the claim, the automaker's coil carries the residual, which is the pool average.
+    let c = plain.ledger("auto").await.unwrap().received_claim("r1").cloned().unwrap();
+    assert_eq!((c.lines[0].kind, c.lines[0].factor), (SaleKind::Residual, Q::new(710, 400)));
+    // Purchased goods: physical (the ledger's 100 t share) beside claimed (50 t).
+    let pg = custody_core::statements::purchased_goods(
+        &buyer,
+        &custody_core::statements::Scope::resolve(&buyer, None).unwrap(),
+    );
+    assert_eq!(pg.claimed.len(), 1);
+    assert_eq!(pg.claimed[0].claimed_g, 50_000_000);
+    assert!(pg.lines.is_empty(), "a claimed receive is not counted twice");
+}
+
+#[tokio::test]
+async fn a_claim_is_not_typed_and_a_received_claimed_sale_is_not_undone() {
+    let r = Registry::new(MemoryStore::new());
+    submit(&r, &format!("{SELLER}{CLAIM}")).await.unwrap();
+    submit(&r, BUYER).await.unwrap();
+    // A receive typing a cleaner claim than the pool gives is refused.
+    let typed = format!(
+        "{RECEIVE}  claim sa 0 credit non-proportional open site 1/2\n  claim-line claimed 100000000 1/10 10000000 k1\n"
+    );
+    assert_eq!(codes(more(&r, "auto", &typed).await.unwrap_err()), ["transfer_invalid"]);
+    more(&r, "auto", RECEIVE).await.unwrap();
+    // Once received, the claimed sale is neither returned nor reversed: E045 names the claim.
+    let e = more(&r, "s", "2025-03-01 return rt\n  sale s1\n  customer auto\n").await.unwrap_err();
+    assert_eq!(codes(e), ["claimed_sale_undone"]);
+    let e = more(&r, "s", "2025-03-01 reverse rv\n  of s1\n").await.unwrap_err();
+    assert!(codes(e).contains(&"claimed_sale_undone"));
+    // No claim after the goods were received: what travelled with them stands.
+    let late = "2025-03-02 pool-claim k2\n  pool sa\n  sale s1\n  quantity 1 t\n  factor 0.5 tCO2e/t\n";
+    assert!(codes(more(&r, "s", late).await.unwrap_err()).contains(&"transfer_settled"));
+    // The same receive again is a no-op, even once the seller's pool period is closed.
+    more(&r, "s", CLOSE).await.unwrap();
+    more(&r, "auto", RECEIVE).await.unwrap();
+    // Booked by one buyer once: a second receive of the same transfer is refused.
+    let again = "2025-04-03 receive r2\n  transfer s/s1/auto\n  item coil\n";
+    assert_eq!(codes(more(&r, "auto", again).await.unwrap_err()), ["transfer_invalid"]);
+}
