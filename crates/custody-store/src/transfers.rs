@@ -34,6 +34,28 @@ impl TransferStatus {
 /// one; see `Posting::gas`).
 pub type Amounts = Vec<(TransferForm, Species, i64, Option<i64>)>;
 
+/// Whether the pool claim the buyer booked with a transfer is the one the seller's pool gives its
+/// sale: the claimed parts (pool, period, claim ids, quantities, factors) always, and every part
+/// once the buyer booked it from a closed pool period (an open period's residual is provisional).
+fn same_claim(seller: &Ledger, buyer: &Ledger, transfer: &str, sale: &str, customer: &str) -> bool {
+    let receive = buyer.transactions().iter().find(|t| {
+        t.kind == TxKind::Receive
+            && t.meta.get(custody_core::ledger::TRANSFER_META).map(String::as_str) == Some(transfer)
+    });
+    let booked = receive.and_then(|r| buyer.received_claim(&r.id));
+    let now = seller.claim_view(sale, customer);
+    let claimed = |c: &custody_core::coc::ReceivedClaim| {
+        let parts: Vec<_> = c.lines.iter().filter(|l| l.claim.is_some()).cloned().collect();
+        (c.pool.clone(), c.period, parts)
+    };
+    match (booked, &now) {
+        (None, None) => true,
+        (Some(b), Some(n)) if b.closed => b.lines == n.lines && claimed(b) == claimed(n),
+        (Some(b), Some(n)) => claimed(b) == claimed(n),
+        _ => false,
+    }
+}
+
 /// Whether a receive's typed amounts are the seller's: the same carbon, and the same stated gas
 /// wherever the receive states one (a journal written before gas was kept states none).
 fn same_amounts(given: &Amounts, sent: &Amounts) -> bool {
@@ -179,7 +201,9 @@ impl<S: Store> Registry<S> {
                     t.status = TransferStatus::Received;
                 }
                 let mismatch = match t.status {
-                    TransferStatus::Received => received != t.amounts,
+                    TransferStatus::Received => {
+                        received != t.amounts || !same_claim(seller, buyer, &t.id, &t.sale, &t.buyer)
+                    }
                     // Booked by a buyer although it was returned, or booked nothing yet.
                     TransferStatus::Returned | TransferStatus::Pending => !received.is_empty(),
                 };

@@ -152,6 +152,9 @@ async fn the_buyer_books_the_physical_footprint_and_records_the_claim_beside_it(
     assert_eq!(unsold, Some(0));
     // The verified store replays the stored receive, claim lines included.
     r.verify("auto").await.unwrap();
+    // Reconciliation checks the claim both sides hold, beside the amounts (issue 13 item 1).
+    let rows = r.reconcile().await.unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|x| !x.mismatch), "{rows:?}");
     // Physical ledgers: the same with and without the claim, on both sides.
     let plain = registry(false).await;
     for e in ["s", "auto"] {
