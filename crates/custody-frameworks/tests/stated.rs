@@ -246,3 +246,23 @@ fn a_figure_below_one_gram_of_carbon_is_refused_not_dropped() {
     ));
     assert!(l.transaction("p").unwrap().postings.iter().all(|p| p.gas.map(i64::abs) == Some(4)));
 }
+
+/// Emissions stated as CO or VOC (no GWP100) count in an assessed footprint as the CO2 they become
+/// once oxidised, so they cannot pass a threshold as zero (found by a breaker: 10 tCO read 0).
+#[test]
+fn co_and_voc_count_as_their_co2_in_an_assessed_footprint() {
+    let l = ledger(&format!(
+        "{}2025-05-05 purchase buy\n  supplier sup\n  item ore\n  quantity 1 t\n  attributed 10 tCO\n  attributed 1 tVOC\n\
+         2025-05-31 consume use\n  use ore 1 t\n2025-05-31 produce cast\n  output ingot 1 t\n\
+         2025-05-31 sell ship\n  item ingot\n  customer c1 1 t\n",
+        head("molar")
+    ));
+    let scope = Scope::resolve(&l, Some("p")).unwrap();
+    let fp = footprint_from_ledger(&l, &scope, "ingot", "aluminium").unwrap();
+    // Carbon, rounded once per figure: CO 10 t x 12.011/28.010, VOC 1 t x 0.85; then as CO2.
+    let co_c = exact::round_half_even(Q::new(10_000_000 * 12_011, 28_010));
+    let voc_c = 850_000i128;
+    let expected = Q::new((co_c + voc_c) * 44_009, 12_011) / Q::from_integer(1_000_000);
+    assert_eq!(fp.intensity, expected);
+    assert!(fp.intensity > exact::q(15), "{}", fp.intensity);
+}

@@ -157,7 +157,7 @@ pub(crate) fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             .collect::<Vec<_>>();
         let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join("; "));
         let fields = vec![
-            ("footprint_per_tonne", field(fp.as_ref().map(|f| format!("{} tCO2e/t cradle-to-gate ({} GWP100; transport to customers excluded)", exact::format_decimal(f.intensity, 4), ledger.entity().gwp.as_str().to_uppercase())), "the product was not sold in the period")),
+            ("footprint_per_tonne", field(fp.as_ref().map(|f| format!("{} tCO2e/t cradle-to-gate ({} GWP100; CO and VOC as the CO2 they become; transport to customers excluded)", exact::format_decimal(f.intensity, 4), ledger.entity().gwp.as_str().to_uppercase())), "the product was not sold in the period")),
             ("scrap_share", field(share(ScrapDefinition::MetallicInput).map(|m| format!("{m} of metallic input; {} of ferrous charge mass", share(ScrapDefinition::ChargeMass).unwrap_or_default())), "no consumed input is tagged `ferrous scrap|primary`")),
             ("standard_followed", field(Some(format!("dual-sided carbon ledger (EFI Foundation method), {} carbon ratios, IPCC {} GWP100, ISO 14044 allocation hierarchy", ledger.entity().ratios.as_str(), ledger.entity().gwp.as_str().to_uppercase())), "")),
             ("technology_or_low_carbon_input", field(join(technology), "no mass-balance pool with eligible inputs covers this product")),

@@ -7,6 +7,7 @@ use crate::exact::{self, Q};
 use crate::ledger::Ledger;
 use crate::model::*;
 use crate::statements::{product_intensity, Scope};
+use crate::units::Species;
 
 /// The gases a ledger footprint covers, by the names frameworks use.
 const LEDGER_GASES: [&str; 7] = ["CO2", "CH4", "N2O", "SF6", "PFCs", "CF4", "C2F6"];
@@ -36,12 +37,19 @@ pub fn footprint_of(
     p: &crate::statements::ProductIntensity,
     material: &str,
 ) -> Footprint {
-    let gwp = ledger.entity().gwp;
+    let (gwp, ratios) = (ledger.entity().gwp, ledger.entity().ratios);
     let mut co2e = exact::q(0);
     for line in p.lines.iter().filter(|l| l.origin != Origin::Transport) {
         for (sp, grams) in &line.gas {
             if let Some(f) = gwp.factor(*sp) {
                 co2e += *grams * f;
+            } else if matches!(sp, Species::CO | Species::VOC) {
+                // CO and VOC have no GWP100; a footprint assessed against a threshold counts
+                // their carbon as the CO2 it becomes once oxidised, so emissions stated as CO or
+                // VOC never make a product look cleaner than its carbon (the conservative rule of
+                // the IPCC 2006 Guidelines, vol. 1 ch. 7: indirect CO2 from CO and NMVOC).
+                let carbon = line.by_species.get(sp).copied().unwrap_or(0);
+                co2e += ratios.gas_grams(Species::CO2, carbon);
             }
         }
     }
@@ -70,7 +78,7 @@ pub fn footprint_of(
         gases: LEDGER_GASES.iter().map(|g| g.to_string()).collect(),
         quantity: Some(p.sold),
         boundary_note: format!(
-            "cradle-to-gate of the ledger of {}, {} GWP100; transport to customers excluded; downstream processing on site not separated",
+            "cradle-to-gate of the ledger of {}, {} GWP100, CO and VOC counted as the CO2 they become once oxidised; transport to customers excluded; downstream processing on site not separated",
             ledger.entity().id,
             gwp.as_str().to_uppercase()
         ),
