@@ -217,6 +217,7 @@ fn two_goods_share_the_installation_by_the_allocation_key_and_add_their_precurso
         assert_eq!(ps[1]["item"], "pig");
         assert_eq!(ps[1]["values"], "default");
         assert_eq!(ps[1]["suppliers"], serde_json::json!(["pig-co"]));
+
         close("pig t/t", q_of(&ps[1]["quantity_t_per_t"]), pig_t);
         close("femn t/t", q_of(&ps[0]["quantity_t_per_t"]), femn_t);
     }
@@ -383,4 +384,17 @@ proptest::proptest! {
             proptest::prop_assert!(custody_core::exact::abs_q(g.share - want) < Q::new(1, 1_000), "share {} vs {want}", g.share);
         }
     }
+}
+
+#[test]
+fn a_precursor_bought_with_a_stated_zero_still_names_its_supplier() {
+    // Found by a breaker: the suppliers came from postings, and a stated zero posts nothing.
+    let text = TWO_GOODS.replace(
+        "  item femn\n  quantity 10 t\n  site hh\n  factor 2000 kgCO2/t\n",
+        "  item femn\n  quantity 10 t\n  site hh\n  attributed 0 tCO2\n",
+    );
+    assert_ne!(text, TWO_GOODS, "the fixture changed under the test");
+    let v = json(&load("two.journal", &text), "hh", "2025");
+    let femn = &v["goods"][0]["precursors"][0];
+    assert_eq!((femn["item"].as_str(), femn["suppliers"].clone()), (Some("femn"), serde_json::json!(["alloy-co"])));
 }

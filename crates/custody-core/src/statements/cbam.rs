@@ -285,9 +285,18 @@ fn installation_missing(s: &Site) -> Vec<Missing> {
 fn suppliers(ledger: &Ledger, item: &str) -> Vec<String> {
     let mut out = BTreeSet::new();
     for tx in ledger.transactions() {
-        if effective_kind(ledger, tx) == TxKind::Purchase && tx.movements.iter().any(|m| m.item == item) {
-            out.extend(tx.postings.iter().filter_map(|p| p.dims.counterparty.clone()));
+        let kind = effective_kind(ledger, tx);
+        if !matches!(kind, TxKind::Purchase | TxKind::Receive) || !tx.movements.iter().any(|m| m.item == item) {
+            continue;
         }
+        // The operation names its supplier even when it posted nothing (a stated zero).
+        let named = match ledger.op(&tx.id).map(|o| &o.body) {
+            Some(crate::ops::Operation::Purchase(r)) => r.counterparty.clone(),
+            Some(crate::ops::Operation::Receive(r)) => r.supplier.clone(),
+            _ => None,
+        };
+        out.extend(named);
+        out.extend(tx.postings.iter().filter_map(|p| p.dims.counterparty.clone()));
     }
     out.into_iter().collect()
 }
