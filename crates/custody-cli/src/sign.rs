@@ -125,9 +125,7 @@ pub async fn proof(entry: &str, entity: Option<String>, db: &Db, key: &Path) -> 
         eprintln!("error: entity `{id}` has no entry `{entry}` (give an operation id, or #SEQ for any entry)");
         return Ok(ExitCode::from(1));
     };
-    let hashes = hashes(&entries);
-    let leaves = custody_proof::leaves(&hashes)?;
-    let path = custody_proof::merkle::inclusion_proof(index, &leaves).expect("index is a leaf");
+    let (audit_path, head) = custody_proof::audit(&key, &id, &hashes(&entries), index)?;
     let e = &entries[index];
     let proof = InclusionProof {
         format: PROOF_FORMAT.into(),
@@ -139,8 +137,8 @@ pub async fn proof(entry: &str, entity: Option<String>, db: &Db, key: &Path) -> 
         tx_text: e.tx_text.clone(),
         hash: e.hash.clone(),
         leaf_index: index as u64,
-        audit_path: path.iter().map(hex_of).collect(),
-        head: key.sign_head(&id, leaves.len() as u64, &custody_proof::merkle::root(&leaves)),
+        audit_path,
+        head,
     };
     println!("{}", serde_json::to_string_pretty(&proof)?);
     Ok(ExitCode::SUCCESS)
@@ -177,10 +175,6 @@ fn entry_is_one_operation(text: &str) -> Result<(), custody_proof::ProofError> {
         }
     }
     Ok(())
-}
-
-fn hex_of(h: &custody_proof::merkle::Hash) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `custody verify-statement FILE [--public-key KEY]`: exit 0 when valid, 1 when not, naming

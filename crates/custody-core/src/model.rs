@@ -163,6 +163,31 @@ pub struct Item {
     pub ghg_split: Option<(GhgClass, crate::exact::Q)>,
 }
 
+impl Item {
+    /// An item held by mass with no optional facts: carbon content, energy, density, ferrous
+    /// share, CBAM and GHG data all absent (set the fields to add them). Name = id.
+    pub fn new(id: &str, category: Category, costing: Costing) -> Item {
+        Item {
+            id: id.into(),
+            name: id.into(),
+            category,
+            measure: Dimension::Mass,
+            costing,
+            carbon_content: None,
+            energy_content: None,
+            volumetric_energy: None,
+            density: None,
+            ferrous: None,
+            cbam: Default::default(),
+            ghg: None,
+            grid_factors: Vec::new(),
+            end_of_life_oxidised: None,
+            market_boundary: None,
+            ghg_split: None,
+        }
+    }
+}
+
 impl GhgClass {
     /// The default place of a purchase of an item of this category: electricity to Scope 2
     /// (Scope 2 Guidance ch. 5), fuels to category 3 (their upstream extraction, production and
@@ -319,11 +344,6 @@ pub struct Posting {
 }
 
 impl Posting {
-    /// A posting whose gas is its carbon converted (no stated figure).
-    pub fn new(account: impl Into<String>, species: Species, amount: i64, dims: Dims) -> Posting {
-        Posting { account: account.into(), species, amount, dims, gas: None }
-    }
-
     /// Grams of the species' gas this posting stands for: the stated figure when there is one,
     /// otherwise the carbon converted exactly (grams of gas for non-carbon species).
     pub fn gas_grams(&self, ratios: crate::units::CarbonRatios) -> crate::exact::Q {

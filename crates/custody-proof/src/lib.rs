@@ -19,6 +19,21 @@ pub fn head_of(key: &SecretKey, entity: &str, chain_hashes: &[String]) -> Result
     Ok(key.sign_head(entity, leaves.len() as u64, &merkle::root(&leaves)))
 }
 
+/// The audit path (hex, from the leaf up) of entry `index` of a journal whose entries have these
+/// chain hashes, and the signed head of the whole journal it leads to.
+pub fn audit(
+    key: &SecretKey,
+    entity: &str,
+    chain_hashes: &[String],
+    index: usize,
+) -> Result<(Vec<String>, SignedHead), ProofError> {
+    let leaves = leaves(chain_hashes)?;
+    let path = merkle::inclusion_proof(index, &leaves)
+        .ok_or_else(|| ProofError::Unreadable(format!("entry {index} is not in a journal of {}", leaves.len())))?;
+    let head = key.sign_head(entity, leaves.len() as u64, &merkle::root(&leaves));
+    Ok((path.iter().map(hex::encode).collect(), head))
+}
+
 /// The Merkle leaves of a journal's chain hashes.
 pub fn leaves(chain_hashes: &[String]) -> Result<Vec<merkle::Hash>, ProofError> {
     chain_hashes

@@ -3,23 +3,21 @@
 //! model carried into the receive, a buyer's reject that cannot choose the seller's return, and
 //! errors that tell one tenant nothing of another's books.
 
-use custody_journal::{parse, Entry, Source};
+use custody_journal::Entry;
 use custody_store::{MemoryStore, Registry, Store};
 
-fn journal(text: &str) -> Vec<Entry> {
-    let (entries, diags) = parse(&[Source { name: "x".into(), text: text.into() }]);
-    assert!(diags.is_empty(), "{diags:#?}");
-    entries.into_iter().map(|e| e.entry).collect()
-}
+mod common;
+use common::entries as journal;
 
+/// Imports a journal; the fixtures are shared by several entities, and a company is never its
+/// own counterparty, so its own id is left out of its counterparties.
 async fn import<S: Store + 'static>(registry: &Registry<S>, text: &str) -> String {
-    let entries = journal(text);
-    let Entry::Entity(e) = &entries[0] else { panic!("a journal starts with its entity") };
-    registry.ensure(e).await.unwrap();
-    // The fixtures are shared by several entities: a company is never its own counterparty.
-    let rest = entries[1..].iter().filter(|x| !matches!(x, Entry::Counterparty(c) if c.id == e.id)).cloned().collect();
-    registry.submit(&e.id, rest).await.unwrap();
-    e.id.clone()
+    let own = match journal(text).first() {
+        Some(Entry::Entity(e)) => e.id.clone(),
+        _ => panic!("a journal starts with its entity"),
+    };
+    let all = journal(text).into_iter().filter(|x| !matches!(x, Entry::Counterparty(c) if c.id == own)).collect();
+    common::submit_entries(registry, all).await.unwrap()
 }
 
 fn issuer(id: &str, pool: &str) -> String {

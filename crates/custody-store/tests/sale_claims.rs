@@ -5,35 +5,13 @@
 
 use custody_core::coc::SaleKind;
 use custody_core::exact::Q;
-use custody_journal::{parse, Entry, Source};
-use custody_store::{MemoryStore, Registry, SubmitError};
+use custody_store::{MemoryStore, Registry};
 
-fn entries(text: &str) -> Vec<Entry> {
-    let (e, d) = parse(&[Source { name: "t".into(), text: text.into() }]);
-    assert!(d.is_empty(), "{d:?}");
-    e.into_iter().map(|s| s.entry).collect()
-}
+mod common;
+use common::{codes, more, submit};
 
-/// 100 t green at 0.5 t/t (eligible) and 300 t grey at 2.2 t/t make 400 t of coil: E = 710 t.
+// 100 t green at 0.5 t/t (eligible) and 300 t grey at 2.2 t/t make 400 t of coil: E = 710 t.
 include!("fixtures/sale_claims.rs");
-
-async fn submit(r: &Registry<MemoryStore>, text: &str) -> Result<(), SubmitError> {
-    let all = entries(text);
-    let Entry::Entity(e) = &all[0] else { unreachable!() };
-    r.ensure(e).await.unwrap();
-    r.submit(&e.id, all[1..].to_vec()).await.map(|_| ())
-}
-
-async fn more(r: &Registry<MemoryStore>, entity: &str, text: &str) -> Result<(), SubmitError> {
-    r.submit(entity, entries(text)).await.map(|_| ())
-}
-
-fn codes(e: SubmitError) -> Vec<&'static str> {
-    match e {
-        SubmitError::Rejected { rejection, .. } => rejection.codes().iter().map(|c| c.as_str()).collect(),
-        other => panic!("not a rejection: {other:?}"),
-    }
-}
 
 async fn registry(with_claim: bool) -> Registry<MemoryStore> {
     let r = Registry::new(MemoryStore::new());

@@ -2,14 +2,10 @@
 //! cannot be reversed, a receive cannot be reversed, a purchase from an entity of the registry is
 //! refused (its deliveries are receives), and a transfer is booked only into an item of its measure.
 
-use custody_journal::{parse, Entry, Source};
-use custody_store::{MemoryStore, Registry, SubmitError};
+mod common;
 
-fn entries(text: &str) -> Vec<Entry> {
-    let (e, d) = parse(&[Source { name: "t".into(), text: text.into() }]);
-    assert!(d.is_empty(), "{d:?}");
-    e.into_iter().map(|s| s.entry).collect()
-}
+use common::{codes, more, submit};
+use custody_store::{MemoryStore, Registry};
 
 const SELLER: &str =
     "entity s \"Seller\"\n  ratios efi\n  gwp ar6\ncounterparty grid \"Grid\"\ncounterparty b \"Buyer\"\n\
@@ -22,24 +18,6 @@ const SELLER: &str =
 const BUYER: &str = "entity b \"Buyer\"\n  ratios efi\n  gwp ar6\ncounterparty s \"Seller\"\n\
     item widgets \"Widgets\"\n  category raw-material\nitem power \"Power\"\n  category electricity\n\
     period 2025 2025-01-01 2025-12-31\n";
-
-async fn submit(r: &Registry<MemoryStore>, text: &str) -> Result<(), SubmitError> {
-    let all = entries(text);
-    let Entry::Entity(e) = &all[0] else { unreachable!() };
-    r.ensure(e).await.unwrap();
-    r.submit(&e.id, all[1..].to_vec()).await.map(|_| ())
-}
-
-async fn more(r: &Registry<MemoryStore>, entity: &str, text: &str) -> Result<(), SubmitError> {
-    r.submit(entity, entries(text)).await.map(|_| ())
-}
-
-fn codes(e: SubmitError) -> Vec<&'static str> {
-    match e {
-        SubmitError::Rejected { rejection, .. } => rejection.codes().iter().map(|c| c.as_str()).collect(),
-        other => panic!("not a rejection: {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn a_received_sale_and_a_receive_are_not_reversed() {

@@ -6,22 +6,10 @@
 use custody_core::exact;
 use custody_core::statements::{product_intensity, purchased_goods, Scope};
 use custody_core::units::Species;
-use custody_journal::{parse, Entry, Source};
-use custody_store::{MemoryStore, Registry, Store};
+use custody_store::{MemoryStore, Registry};
 
-fn journal(text: &str) -> Vec<Entry> {
-    let (entries, diags) = parse(&[Source { name: "x".into(), text: text.into() }]);
-    assert!(diags.is_empty(), "{diags:#?}");
-    entries.into_iter().map(|e| e.entry).collect()
-}
-
-async fn import<S: Store + 'static>(registry: &Registry<S>, text: &str) -> String {
-    let entries = journal(text);
-    let Entry::Entity(e) = &entries[0] else { panic!("a journal starts with its entity") };
-    registry.ensure(e).await.unwrap();
-    registry.submit(&e.id, entries[1..].to_vec()).await.unwrap();
-    e.id.clone()
-}
+mod common;
+use common::{entries as journal, submit};
 
 const SELLER: &str = "entity smelter \"Smelter\"\n  ratios molar\n  gwp ar6\n\
     counterparty refinery \"Refinery\"\ncounterparty maker \"Maker\"\n\
@@ -39,8 +27,8 @@ const BUYER: &str = "entity maker \"Maker\"\n  ratios efi\n  gwp ar6\ncounterpar
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stated_figure_reaches_the_buyer_as_stated() {
     let registry = Registry::new(MemoryStore::new());
-    import(&registry, SELLER).await;
-    let maker = import(&registry, BUYER).await;
+    submit(&registry, SELLER).await.unwrap();
+    let maker = submit(&registry, BUYER).await.unwrap();
     let receive = "2025-06-01 receive in\n  transfer smelter/ship/maker\n  item ingot\n\
         2025-06-02 consume use\n  use ingot 1 t\n2025-06-02 produce make\n  output part 1 t\n\
         2025-06-03 sell out\n  item part\n  customer oem 1 t\n";

@@ -2,7 +2,7 @@
 //! and the field checks planners share (counterparty, item, quantity, carbon amount, species).
 
 use super::state::{Ledger, PosKey, QtyKey};
-use crate::exact::{self, Q};
+use crate::exact::{self, Overflow, Q};
 use crate::model::*;
 use crate::reject::{Code, Violations};
 use crate::units::{Dimension, Measure, Species, SpeciesMass};
@@ -146,36 +146,30 @@ impl Ledger {
         field: &'static str,
         v: &mut Violations,
     ) -> Option<(i64, Option<i64>)> {
-        match self.entity.ratios.stated(sm.species, sm.grams) {
-            Ok(a) => self.resolvable(a, field, &sm.to_string(), v),
-            Err(_) => {
-                v.push(Code::Overflow, Some(field), format!("{sm} out of range"));
-                None
-            }
-        }
+        self.stated_gas(sm.species, Ok(sm.grams), field, &sm.to_string(), v)
     }
 
-    /// A stated gas figure whose carbon rounds to 0 gC would vanish from every statement: refused
-    /// (E021, out of the ledger's range: its resolution is 1 gC) instead of booked as nothing.
-    pub(super) fn resolvable(
+    /// `grams` of gas of `species` as a ledger amount and the gas kept as stated: every stated
+    /// figure goes through here. Refused with E021 when out of range, and when its carbon rounds
+    /// to 0 gC, so that it cannot vanish from every statement (the ledger's resolution is 1 gC).
+    pub(super) fn stated_gas(
         &self,
-        (amount, gas): (i64, Option<i64>),
+        species: Species,
+        grams: Result<Q, Overflow>,
         field: &'static str,
         what: &str,
         v: &mut Violations,
     ) -> Option<(i64, Option<i64>)> {
-        if amount == 0 && gas.is_some_and(|g| g != 0) {
-            v.push(
+        match grams.and_then(|g| self.entity.ratios.stated(species, g)) {
+            Err(_) => v.push(Code::Overflow, Some(field), format!("{what} out of range")),
+            Ok((0, Some(gas))) if gas != 0 => v.push(
                 Code::Overflow,
                 Some(field),
-                format!(
-                    "{what} is {} g of gas, less than the ledger's resolution of 1 gC: state it aggregated with others",
-                    gas.unwrap_or(0)
-                ),
-            );
-            return None;
+                format!("{what} is {gas} g of gas, less than the ledger's resolution of 1 gC: state it aggregated with others"),
+            ),
+            Ok(stated) => return Some(stated),
         }
-        Some((amount, gas))
+        None
     }
 
     pub(super) fn no_duplicate_species(

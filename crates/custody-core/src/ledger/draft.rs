@@ -63,28 +63,21 @@ impl Draft<'_> {
             self.postings.push(Posting { account: account.to_string(), species, amount, dims, gas });
         }
     }
-    /// Gas this draft already posted to one position: (grams, whether any of it was stated).
-    pub(super) fn pending_gas(&self, key: &PosKey, ratios: CarbonRatios) -> (i64, bool) {
-        let mut sum = 0i64;
-        let mut stated = false;
+    /// What this draft already posted to one position, in one pass: (base units, grams of gas,
+    /// whether any of that gas was stated).
+    pub(super) fn pending(&self, key: &PosKey, ratios: CarbonRatios) -> (i64, i64, bool) {
+        let (mut amount, mut gas, mut stated) = (0i64, 0i64, false);
         for p in self.postings.iter().filter(|p| p.account == key.0 && p.species == key.1 && p.dims == key.2) {
+            amount += p.amount;
             stated |= p.gas.is_some();
-            sum += p.gas.unwrap_or_else(|| ratios.gas_rounded(p.species, p.amount));
+            gas += p.gas.unwrap_or_else(|| ratios.gas_rounded(p.species, p.amount));
         }
-        (sum, stated)
+        (amount, gas, stated)
     }
     /// Quantity this draft already moved for an item holding (draws within one operation see
     /// the stock as it changes, line by line and lot by lot).
     pub(super) fn pending_qty(&self, item: &str, site: &Option<String>, lot: &Option<String>) -> i64 {
         self.movements.iter().filter(|m| m.item == item && m.site == *site && m.lot == *lot).map(|m| m.quantity).sum()
-    }
-    /// Amount this draft already posted to one position.
-    pub(super) fn pending_amount(&self, account: &str, species: Species, dims: &Dims) -> i64 {
-        self.postings
-            .iter()
-            .filter(|p| p.account == account && p.species == species && p.dims == *dims)
-            .map(|p| p.amount)
-            .sum()
     }
     pub(super) fn movement(&mut self, item: &str, site: &Option<String>, lot: Option<String>, quantity: i64) {
         if quantity != 0 {

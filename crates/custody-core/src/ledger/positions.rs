@@ -119,16 +119,19 @@ impl Ledger {
     /// Grams of gas a position holds as `pending` leaves it, when any of it was stated: `None`
     /// when its gas is only its carbon converted. `committed` is the position's amount in the map.
     pub(super) fn position_gas(&self, key: &PosKey, committed: i64, pending: &super::draft::Draft) -> Option<i64> {
-        if !CarbonRatios::keeps_gas(key.1) {
-            return None;
-        }
+        self.position(key, committed, pending).1
+    }
+
+    /// A position as `pending` leaves it: its amount, and its gas when any of it was stated.
+    fn position(&self, key: &PosKey, committed: i64, pending: &super::draft::Draft) -> (i64, Option<i64>) {
         let ratios = self.entity.ratios;
-        let (pending_gas, pending_stated) = pending.pending_gas(key, ratios);
+        let (amount, pending_gas, pending_stated) = pending.pending(key, ratios);
         let held = self.gas.get(key).copied();
-        if held.is_none() && !pending_stated {
-            return None;
+        if !CarbonRatios::keeps_gas(key.1) || (held.is_none() && !pending_stated) {
+            return (committed + amount, None);
         }
-        Some(held.unwrap_or_else(|| ratios.gas_rounded(key.1, committed)).saturating_add(pending_gas))
+        let gas = held.unwrap_or_else(|| ratios.gas_rounded(key.1, committed)).saturating_add(pending_gas);
+        (committed + amount, Some(gas))
     }
 
     /// Positions of an item's inventory at a site and lot, as `pending` (the operation planned so
@@ -152,9 +155,8 @@ impl Ledger {
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out.into_iter()
             .map(|(k, v)| {
-                let p = pending.pending_amount(&k.0, k.1, &k.2);
-                let gas = self.position_gas(&k, v, pending);
-                (k, v + p, gas)
+                let (amount, gas) = self.position(&k, v, pending);
+                (k, amount, gas)
             })
             .filter(|(_, v, _)| *v != 0)
             .collect()

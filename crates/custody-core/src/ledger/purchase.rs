@@ -82,13 +82,8 @@ impl Ledger {
                 continue;
             };
             let gas = f.grams_per_base().and_then(|g| exact::mul(in_dim, g));
-            match gas.and_then(|g| self.entity.ratios.stated(f.species, g)) {
-                Ok(a) => {
-                    if let Some(a) = self.resolvable(a, "factor", &format!("{f} x quantity"), v) {
-                        book(d, f.species, a, false)
-                    }
-                }
-                Err(_) => v.push(Code::Overflow, Some("factor"), format!("{f} x quantity out of range")),
+            if let Some(a) = self.stated_gas(f.species, gas, "factor", &format!("{f} x quantity"), v) {
+                book(d, f.species, a, false)
             }
         }
         for a in &r.attributed {

@@ -107,15 +107,9 @@ impl Ledger {
                     );
                     continue;
                 };
-                let Ok(stated) = t
-                    .grams_per_base()
-                    .and_then(|g| exact::mul(in_dim, g))
-                    .and_then(|g| self.entity.ratios.stated(t.species, g))
+                let grams = t.grams_per_base().and_then(|g| exact::mul(in_dim, g));
+                let Some((amount, gas)) = self.stated_gas(t.species, grams, "transport", &format!("transport {t}"), v)
                 else {
-                    v.push(Code::Overflow, Some("transport"), "transport emissions out of range");
-                    continue;
-                };
-                let Some((amount, gas)) = self.resolvable(stated, "transport", &format!("transport {t}"), v) else {
                     continue;
                 };
                 let base = dims(Some(&item.id), None, &s.site, Some(Origin::Transport));

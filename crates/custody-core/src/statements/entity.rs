@@ -76,22 +76,21 @@ pub fn entity_emissions(ledger: &Ledger, scope: &Scope) -> EntityEmissions {
             biogenic_uptake_gco2 += super::scope::original(ledger, tx).1 * g;
         }
         for p in &tx.postings {
+            // The line a posting counts on, and the sign it counts with (depreciation leaves PPE).
             let line = match (kind, p.dims.origin) {
-                (TxKind::Emit, _) if p.account == wip_direct => Some((EntityLineKind::DirectGross, p.amount)),
-                (TxKind::Capture, _) if p.account == wip_direct => Some((EntityLineKind::CcsAbated, p.amount)),
+                (TxKind::Emit, _) if p.account == wip_direct => Some((EntityLineKind::DirectGross, 1)),
+                (TxKind::Capture, _) if p.account == wip_direct => Some((EntityLineKind::CcsAbated, 1)),
                 (TxKind::Purchase, Some(Origin::RawMaterials)) if p.account == in_attr => {
-                    Some((EntityLineKind::AttributedRawMaterials, p.amount))
+                    Some((EntityLineKind::AttributedRawMaterials, 1))
                 }
                 (TxKind::Purchase, Some(Origin::Electricity)) if p.account == in_attr => {
-                    Some((EntityLineKind::AttributedElectricity, p.amount))
+                    Some((EntityLineKind::AttributedElectricity, 1))
                 }
                 (TxKind::Purchase, Some(Origin::Fuels)) if p.account == in_attr => {
-                    Some((EntityLineKind::AttributedFuels, p.amount))
+                    Some((EntityLineKind::AttributedFuels, 1))
                 }
-                (TxKind::Depreciate, _) if p.account == ppe_dep => Some((EntityLineKind::AttributedPpe, -p.amount)),
-                (TxKind::Sell, Some(Origin::Transport)) if p.account == in_attr => {
-                    Some((EntityLineKind::Transport, p.amount))
-                }
+                (TxKind::Depreciate, _) if p.account == ppe_dep => Some((EntityLineKind::AttributedPpe, -1)),
+                (TxKind::Sell, Some(Origin::Transport)) if p.account == in_attr => Some((EntityLineKind::Transport, 1)),
                 (TxKind::Capital, _) if p.account == in_attr => {
                     *capitalised.entry(p.species).or_default() += p.amount;
                     *capitalised_gas.entry(p.species).or_insert_with(zero) += p.gas_grams(ratios);
@@ -99,10 +98,9 @@ pub fn entity_emissions(ledger: &Ledger, scope: &Scope) -> EntityEmissions {
                 }
                 _ => None,
             };
-            if let Some((k, a)) = line {
-                *lines.entry(k).or_default().entry(p.species).or_default() += a;
-                // The line's sign follows the carbon's: the gas turns with it.
-                let g = if a == p.amount { p.gas_grams(ratios) } else { -p.gas_grams(ratios) };
+            if let Some((k, sign)) = line {
+                *lines.entry(k).or_default().entry(p.species).or_default() += sign * p.amount;
+                let g = p.gas_grams(ratios) * crate::exact::q(sign as i128);
                 *gas.entry(k).or_default().entry(p.species).or_insert_with(zero) += g;
             }
         }

@@ -5,7 +5,7 @@ use custody_core::exact::{self, Q};
 use custody_core::model::*;
 use custody_core::ops::*;
 use custody_core::statements::{self, Scope};
-use custody_core::units::{CarbonRatios, Dimension, Gwp, Intensity, Measure, SpeciesMass};
+use custody_core::units::{CarbonRatios, Gwp, Intensity, Measure, SpeciesMass};
 use custody_core::{Entity, Ledger};
 use proptest::prelude::*;
 use std::collections::VecDeque;
@@ -27,24 +27,7 @@ fn op(id: impl ToString, day: u32, body: Operation) -> Op {
 }
 
 fn item(id: &str, category: Category, costing: Costing) -> Item {
-    Item {
-        id: id.into(),
-        name: id.into(),
-        category,
-        measure: Dimension::Mass,
-        costing,
-        carbon_content: None,
-        energy_content: None,
-        volumetric_energy: None,
-        density: None,
-        ferrous: None,
-        cbam: Default::default(),
-        ghg: None,
-        grid_factors: Vec::new(),
-        end_of_life_oxidised: None,
-        market_boundary: None,
-        ghg_split: None,
-    }
+    Item::new(id, category, costing)
 }
 
 pub(super) const ITEMS: [&str; 3] = ["ore", "lump", "chip"];

@@ -3,31 +3,13 @@
 
 use custody_core::model::*;
 use custody_core::ops::*;
-use custody_core::units::{CarbonRatios, Dimension, Gwp, Measure, SpeciesMass};
+use custody_core::units::{CarbonRatios, Gwp, Measure, SpeciesMass};
 use custody_core::{Entity, Ledger};
 
 fn mill(costing: Costing) -> Ledger {
     let mut l = Ledger::new(Entity { id: "m".into(), name: "M".into(), ratios: CarbonRatios::Efi, gwp: Gwp::Ar6 });
     for (id, category) in [("ore", Category::RawMaterial), ("steel", Category::Product)] {
-        l.add_item(Item {
-            id: id.into(),
-            name: id.into(),
-            category,
-            measure: Dimension::Mass,
-            costing: if id == "ore" { costing } else { Costing::Mwa },
-            carbon_content: None,
-            energy_content: None,
-            volumetric_energy: None,
-            density: None,
-            ferrous: None,
-            cbam: Default::default(),
-            ghg: None,
-            grid_factors: Vec::new(),
-            end_of_life_oxidised: None,
-            market_boundary: None,
-            ghg_split: None,
-        })
-        .unwrap();
+        l.add_item(Item::new(id, category, if id == "ore" { costing } else { Costing::Mwa })).unwrap();
     }
     for cp in ["sup", "cust"] {
         l.add_counterparty(Counterparty { id: cp.into(), name: cp.into() }).unwrap();

@@ -67,16 +67,15 @@ fn run_ledger(steps: &[Step]) -> Result<(), (usize, String)> {
         let before_q = if deep { l.quantities().clone() } else { Default::default() };
         // What the model expects a simple draw to do: accepted exactly when enough is held.
         let expected_draw = match s {
-            Step::Use { item, qty, .. } if *item != 2 => Some(m.held(ITEMS[*item]) >= *qty as i64 * 1_000_000),
+            Step::Use { item, qty, .. } if *item != 2 => {
+                Some((ITEMS[*item], m.held(ITEMS[*item]) >= *qty as i64 * 1_000_000))
+            }
             _ => None,
         };
         match l.apply(o.clone()) {
             Ok(Applied::Posted(ix)) => {
-                if expected_draw == Some(false) {
-                    return fail(format!(
-                        "{s:?} accepted with {} g on hand",
-                        m.held(ITEMS[usize::from(matches!(s, Step::Use { item: 1, .. }))])
-                    ));
+                if let Some((item, false)) = expected_draw {
+                    return fail(format!("{s:?} accepted with {} g of {item} on hand", m.held(item)));
                 }
                 let tx = &l.transactions()[ix];
                 // What the operation says it moves, independently of the ledger.
@@ -117,7 +116,7 @@ fn run_ledger(steps: &[Step]) -> Result<(), (usize, String)> {
             }
             Ok(other) => return fail(format!("a new operation was {other:?}")),
             Err(r) => {
-                if expected_draw == Some(true) {
+                if matches!(expected_draw, Some((_, true))) {
                     return fail(format!("{s:?} refused with enough on hand: {r:?}"));
                 }
                 if r.violations.is_empty() {
@@ -165,7 +164,7 @@ fn run_ledger(steps: &[Step]) -> Result<(), (usize, String)> {
             }
         }
         if i % 50 == 0 {
-            physical(&l).or_else(|why| fail(why))?;
+            physical(&l).or_else(fail)?;
         }
     }
     l.verify().map_err(|e| (steps.len(), format!("verify: {e}")))

@@ -8,7 +8,7 @@ use custody_core::coc::*;
 use custody_core::exact::{self, Q};
 use custody_core::model::*;
 use custody_core::ops::{CustodyOp, Op, Operation};
-use custody_core::units::{CarbonRatios, Dimension, Gwp, Measure};
+use custody_core::units::{CarbonRatios, Gwp, Measure};
 use custody_core::{Entity, Ledger};
 use proptest::prelude::*;
 
@@ -20,25 +20,7 @@ fn pool_ledger(conversion: Q) -> Ledger {
     let mut l =
         Ledger::new(Entity { id: "mill".into(), name: "Mill".into(), ratios: CarbonRatios::Efi, gwp: Gwp::Ar6 });
     for (id, cat) in [("green", Category::RawMaterial), ("grey", Category::RawMaterial), ("steel", Category::Product)] {
-        l.add_item(Item {
-            id: id.into(),
-            name: id.into(),
-            category: cat,
-            measure: Dimension::Mass,
-            costing: Costing::Mwa,
-            carbon_content: None,
-            energy_content: None,
-            volumetric_energy: None,
-            density: None,
-            ferrous: None,
-            cbam: Default::default(),
-            ghg: None,
-            grid_factors: Vec::new(),
-            end_of_life_oxidised: None,
-            market_boundary: None,
-            ghg_split: None,
-        })
-        .unwrap();
+        l.add_item(Item::new(id, cat, Costing::Mwa)).unwrap();
     }
     let day = |m, d| Date::from_calendar_date(2025, m, d).unwrap();
     l.add_period(Period {
