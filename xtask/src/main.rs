@@ -13,6 +13,8 @@
 //!   `custody import` with SIGKILL N times (default 200 on SQLite, 50 on PostgreSQL) and proves
 //!   after each restart that nothing acknowledged was lost or doubled (crates/custody-cli/tests/crash.rs).
 
+mod mill;
+
 use anyhow::{bail, Context};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -273,6 +275,22 @@ fn soak(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `cargo xtask gen --ops N -o FILE`: writes the benchmark mill's journal.
+fn gen(args: &[String]) -> anyhow::Result<()> {
+    let (mut ops, mut out) = (100_000u64, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--ops" => ops = it.next().context("--ops needs a number")?.parse()?,
+            "-o" => out = Some(PathBuf::from(it.next().context("-o needs a file")?)),
+            other => bail!("unknown option {other}"),
+        }
+    }
+    let out = out.context("gen needs -o FILE")?;
+    std::fs::write(&out, mill::mill_journal(ops))?;
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = root();
@@ -282,6 +300,7 @@ fn main() -> anyhow::Result<()> {
             run("cargo", &["test", "--workspace", "--locked"], &root)
         }
         Some("bench") => bench(&args[1..]),
+        Some("gen") => gen(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         Some("crash") => crash(&args[1..]),
         Some("soak") => soak(&args[1..]),

@@ -44,8 +44,9 @@ pub async fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
 
 fn summary(ledger: &Ledger) -> String {
     format!(
-        "{} transactions, {} items, {} periods; stocks = flows = {} tC",
+        "{} transactions, {} postings, {} items, {} periods; stocks = flows = {} tC",
         ledger.transactions().len(),
+        ledger.transactions().iter().map(|t| t.postings.len()).sum::<usize>(),
         ledger.items().count(),
         ledger.periods().len(),
         custody_core::units::grams_to_tonnes_string(

@@ -193,6 +193,61 @@ pub async fn settles_an_exclusive_key_once_across_entities<S: Store>(store: S) {
     assert_eq!(store.head("seller").await.unwrap(), Head::genesis(), "nothing of the refused append stays");
 }
 
+/// A batch larger than one SQL statement holds (the SQL store writes rows in multi-row statements
+/// of a few hundred parameters): every entry, posting and balance lands, in order; a batch whose
+/// 1,500th entry repeats a stored operation writes nothing and names that operation.
+pub async fn writes_a_large_batch_whole<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    let mut batch = Vec::new();
+    let mut prev = GENESIS.to_string();
+    let (n, items) = (2_000i64, ["ore", "coal", "gas"]);
+    for i in 1..=n {
+        let item = items[i as usize % 3];
+        let e = entry(&prev, i, vec![posting("raw.content", i, Some(item)), posting("in.content", i, None)]);
+        prev = e.hash.clone();
+        batch.push(e);
+    }
+    let head = store.append("a", &Head::genesis(), &batch).await.unwrap();
+    assert_eq!(head, Head { seq: n, hash: prev.clone() });
+    let rows = store.entries("a", 0, n + 10).await.unwrap();
+    assert_eq!(rows.len() as i64, n);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!((r.seq, &r.hash), (i as i64 + 1, &batch[i].hash), "entry {} out of place", i + 1);
+        let expected_prev = if i == 0 { GENESIS } else { batch[i - 1].hash.as_str() };
+        assert_eq!(r.prev_hash, expected_prev);
+    }
+    let postings = store.postings("a", 1, n).await.unwrap();
+    assert_eq!(postings.len() as i64, 2 * n);
+    assert!(postings.windows(2).all(|w| (w[0].seq, w[0].idx) < (w[1].seq, w[1].idx)));
+    // The reference: each balance summed posting by posting, independently of the store.
+    let mut expected: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for e in &batch {
+        for p in &e.postings {
+            *expected.entry((p.account.clone(), dims_key(&p.dims))).or_insert(0) += p.amount;
+        }
+    }
+    let balances = store.balances("a").await.unwrap();
+    assert_eq!(balances.len(), expected.len());
+    for b in &balances {
+        let key = (b.account.clone(), b.dims.clone());
+        assert_eq!(Some(&b.amount), expected.get(&key), "balance of {} {}", b.account, b.dims);
+    }
+    let mut again = Vec::new();
+    let mut prev2 = head.hash.clone();
+    for i in 1..=1_600i64 {
+        let mut e = entry(&prev2, n + i, vec![posting("raw.content", 1, None), posting("in.content", 1, None)]);
+        if i == 1_500 {
+            e.op_id = Some("op-7".into());
+        }
+        prev2 = e.hash.clone();
+        again.push(e);
+    }
+    assert_eq!(store.append("a", &head, &again).await, Err(StoreError::DuplicateOperation("op-7".into())));
+    assert_eq!(store.head("a").await.unwrap(), head, "nothing of the refused batch stays");
+    assert_eq!(store.postings("a", 1, 10 * n).await.unwrap().len() as i64, 2 * n);
+    assert_eq!(store.balances("a").await.unwrap(), balances);
+}
+
 /// Runs every check, each on a fresh store from `make`.
 pub async fn check_all<S, F, Fut>(make: F)
 where
@@ -209,6 +264,7 @@ where
     pages_without_gaps_or_repeats(make().await).await;
     keeps_keys_hashed_and_revocable(make().await).await;
     settles_an_exclusive_key_once_across_entities(make().await).await;
+    writes_a_large_batch_whole(make().await).await;
     one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
 }
 

@@ -252,59 +252,71 @@ impl SqlStore {
             tx.rollback().await.map_err(backend)?;
             return Err(StoreError::Conflict);
         }
+        // Rows are written in multi-row statements (issue 12 item 3: import at the store's speed),
+        // and the balances take one upsert per position the batch moved, not one per posting.
+        let per_statement = if self.sqlite { SQLITE_PARAMS_PER_STATEMENT } else { POSTGRES_PARAMS_PER_STATEMENT };
         let mut prev = expected.hash.clone();
-        let insert_entry = self.sql(
-            "INSERT INTO entries (entity, seq, op_id, body, tx_body, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        );
-        let insert_posting = self.sql(
-            "INSERT INTO postings (entity, seq, idx, account, species, amount, item, lot, site, origin, counterparty) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        );
-        let upsert_balance = self.sql(
-            "INSERT INTO balances (entity, account, species, dims, amount) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (entity, account, species, dims) DO UPDATE SET amount = balances.amount + excluded.amount",
-        );
+        let mut entry_rows = Vec::with_capacity(entries.len());
+        let mut posting_rows = Vec::new();
+        let mut deltas: std::collections::BTreeMap<(&str, &'static str, String), i64> = Default::default();
         for (i, e) in entries.iter().enumerate() {
             let seq = expected.seq + i as i64 + 1;
-            let inserted = sqlx::query(&insert_entry)
-                .bind(entity)
-                .bind(seq)
-                .bind(&e.op_id)
-                .bind(&e.text)
-                .bind(&e.tx_text)
-                .bind(&prev)
-                .bind(&e.hash)
-                .execute(&mut *tx)
-                .await;
-            match inserted {
+            entry_rows.push((seq, e, std::mem::replace(&mut prev, e.hash.clone())));
+            for (idx, p) in e.postings.iter().enumerate() {
+                posting_rows.push((seq, idx as i64, p));
+                *deltas.entry((p.account.as_str(), p.species.as_str(), dims_key(&p.dims))).or_insert(0) += p.amount;
+            }
+        }
+        for chunk in entry_rows.chunks(per_statement / 7) {
+            let text = self.sql(&multi_row(
+                "INSERT INTO entries (entity, seq, op_id, body, tx_body, prev_hash, hash) VALUES ",
+                7,
+                chunk.len(),
+            ));
+            let mut q = sqlx::query(&text);
+            for (seq, e, prev) in chunk {
+                q = q.bind(entity).bind(*seq).bind(&e.op_id).bind(&e.text).bind(&e.tx_text).bind(prev).bind(&e.hash);
+            }
+            match q.execute(&mut *tx).await {
                 Ok(_) => {}
                 Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
                     tx.rollback().await.map_err(backend)?;
-                    return Err(StoreError::DuplicateOperation(e.op_id.clone().unwrap_or_default()));
+                    let ids = chunk.iter().filter_map(|(_, e, _)| e.op_id.as_deref());
+                    let id = self.first_stored_op(&mut *conn, entity, ids).await?;
+                    return Err(StoreError::DuplicateOperation(id));
                 }
                 Err(other) => return Err(backend(other)),
             }
-            if let Some(key) = &e.exclusive {
-                let res = sqlx::query(&self.sql("INSERT INTO exclusive_keys (key, entity, seq) VALUES ($1, $2, $3)"))
-                    .bind(key)
-                    .bind(entity)
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await;
-                match res {
-                    Ok(_) => {}
-                    Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-                        tx.rollback().await.map_err(backend)?;
-                        return Err(StoreError::ExclusiveTaken(key.clone()));
-                    }
-                    Err(other) => return Err(backend(other)),
+        }
+        for (seq, e, _) in &entry_rows {
+            let Some(key) = &e.exclusive else { continue };
+            let res = sqlx::query(&self.sql("INSERT INTO exclusive_keys (key, entity, seq) VALUES ($1, $2, $3)"))
+                .bind(key)
+                .bind(entity)
+                .bind(*seq)
+                .execute(&mut *tx)
+                .await;
+            match res {
+                Ok(_) => {}
+                Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                    tx.rollback().await.map_err(backend)?;
+                    return Err(StoreError::ExclusiveTaken(key.clone()));
                 }
+                Err(other) => return Err(backend(other)),
             }
-            for (idx, p) in e.postings.iter().enumerate() {
-                sqlx::query(&insert_posting)
+        }
+        for chunk in posting_rows.chunks(per_statement / 11) {
+            let text = self.sql(&multi_row(
+                "INSERT INTO postings (entity, seq, idx, account, species, amount, item, lot, site, origin, counterparty) VALUES ",
+                11,
+                chunk.len(),
+            ));
+            let mut q = sqlx::query(&text);
+            for (seq, idx, p) in chunk {
+                q = q
                     .bind(entity)
-                    .bind(seq)
-                    .bind(idx as i64)
+                    .bind(*seq)
+                    .bind(*idx)
                     .bind(&p.account)
                     .bind(p.species.as_str())
                     .bind(p.amount)
@@ -312,21 +324,21 @@ impl SqlStore {
                     .bind(&p.dims.lot)
                     .bind(&p.dims.site)
                     .bind(p.dims.origin.map(|o| o.as_str()))
-                    .bind(&p.dims.counterparty)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                sqlx::query(&upsert_balance)
-                    .bind(entity)
-                    .bind(&p.account)
-                    .bind(p.species.as_str())
-                    .bind(dims_key(&p.dims))
-                    .bind(p.amount)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+                    .bind(&p.dims.counterparty);
             }
-            prev = e.hash.clone();
+            q.execute(&mut *tx).await.map_err(backend)?;
+        }
+        let deltas: Vec<_> = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
+        for chunk in deltas.chunks(per_statement / 5) {
+            let text = self.sql(&format!(
+                "{} ON CONFLICT (entity, account, species, dims) DO UPDATE SET amount = balances.amount + excluded.amount",
+                multi_row("INSERT INTO balances (entity, account, species, dims, amount) VALUES ", 5, chunk.len())
+            ));
+            let mut q = sqlx::query(&text);
+            for ((account, species, dims), amount) in chunk {
+                q = q.bind(entity).bind(*account).bind(*species).bind(dims.as_str()).bind(*amount);
+            }
+            q.execute(&mut *tx).await.map_err(backend)?;
         }
         sqlx::query(&self.sql("DELETE FROM balances WHERE entity = $1 AND amount = 0"))
             .bind(entity)
@@ -336,6 +348,56 @@ impl SqlStore {
         tx.commit().await.map_err(backend)?;
         Ok(Head { seq: new_seq, hash: new_hash })
     }
+}
+
+impl SqlStore {
+    /// The first of `ids` already in the entity's journal (the one a refused multi-row insert
+    /// collided with), or the first of them.
+    async fn first_stored_op<'a>(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        entity: &str,
+        ids: impl Iterator<Item = &'a str>,
+    ) -> Result<String, StoreError> {
+        let mut first = None;
+        for id in ids {
+            first.get_or_insert(id);
+            let found = sqlx::query(&self.sql("SELECT 1 FROM entries WHERE entity = $1 AND op_id = $2"))
+                .bind(entity)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(backend)?;
+            if found.is_some() {
+                return Ok(id.to_string());
+            }
+        }
+        Ok(first.unwrap_or_default().to_string())
+    }
+}
+
+/// Bound parameters per multi-row INSERT on SQLite. Far under its limit (32,766): sqlx's SQLite
+/// driver looks each parameter's name up among all of the statement's, so binding grows with the
+/// square of a statement's parameters (measured on a 10k-operation import: 90% of the time in
+/// `sqlite3_bind_parameter_name` at 11,000 parameters, 45% at 704; 256 was fastest of 128-512).
+const SQLITE_PARAMS_PER_STATEMENT: usize = 256;
+
+/// The same on PostgreSQL (limit 65,535), which binds in linear time.
+const POSTGRES_PARAMS_PER_STATEMENT: usize = 8192;
+
+/// `head` followed by `rows` tuples of `columns` numbered placeholders: `($1, $2), ($3, $4)`.
+fn multi_row(head: &str, columns: usize, rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(head.len() + rows * columns * 6);
+    out.push_str(head);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            let _ = write!(out, "{}${}", if c == 0 { "" } else { ", " }, r * columns + c + 1);
+        }
+        out.push(')');
+    }
+    out
 }
 
 /// Closes a connection that met a storage error instead of returning it to the pool.
