@@ -228,16 +228,21 @@ impl Ledger {
             if mine.is_empty() {
                 continue;
             }
-            let mut parts = Vec::new();
-            for l in mine {
-                parts.push(ReceivedLine {
-                    kind: l.kind,
-                    quantity: l.quantity,
-                    factor: l.factor?,
-                    co2e_g: l.co2e_g?,
-                    claim: l.claim,
-                });
-            }
+            // A pool without a factor to give (no emission intensity) gives no claimed view;
+            // another pool of the same sale may.
+            let parts: Option<Vec<ReceivedLine>> = mine
+                .into_iter()
+                .map(|l| {
+                    Some(ReceivedLine {
+                        kind: l.kind,
+                        quantity: l.quantity,
+                        factor: l.factor?,
+                        co2e_g: l.co2e_g?,
+                        claim: l.claim,
+                    })
+                })
+                .collect();
+            let Some(parts) = parts else { continue };
             let me = &self.entity.id;
             let certificates = self
                 .certificates
