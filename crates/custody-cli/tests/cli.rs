@@ -241,7 +241,7 @@ fn assess_the_efi_steel_and_the_aluminium_smelter() {
 
 #[test]
 fn a_mass_balance_claim_and_a_credit_are_assessed_for_what_they_are() {
-    let mb = format!("{}/../../examples/mass-balance-dri", env!("CARGO_MANIFEST_DIR"));
+    let mb = format!("{}/../../examples/mass-balance-dri/1-transition-steel.journal", env!("CARGO_MANIFEST_DIR"));
     let dir = temp_dir("assess-import");
     // A footprint file as a supplier would send it, with the pool's claim.
     let fp = dir.join("coil.json");

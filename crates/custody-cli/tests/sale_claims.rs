@@ -182,3 +182,48 @@ fn a_claim_from_an_open_period_is_provisional_until_the_seller_closes_it() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_mass_balance_example_delivers_the_claim_to_the_automaker() {
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mass-balance-dri");
+    let dir = std::env::temp_dir().join(format!("custody-cli-{}-mass-balance", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("mb.db").display());
+    let o = custody(&["import", ex, "--database-url", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pg = json(&custody(&[
+        "report",
+        "purchased-goods",
+        "--entity",
+        "automaker",
+        "--database-url",
+        &url,
+        "--format",
+        "json",
+    ]));
+    // 95,000 of the 380,000 t rolled from 730,000 tCO2e: 182,500 t physical; claimed at 0.7369.
+    let line = &pg["lines"][0];
+    assert_eq!(pg["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(line["physical_tCO2e"].to_string(), "182500");
+    assert_eq!(line["claimed_tCO2e"].to_string(), "70005.5");
+    assert_eq!(
+        (line["claim"]["kind"].as_str(), line["claim"]["provisional"].as_bool()),
+        (Some("claimed"), Some(false))
+    );
+    let a = json(&custody(&[
+        "assess",
+        "--received",
+        "coil-in",
+        "--entity",
+        "automaker",
+        "--database-url",
+        &url,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(a["claim"]["claimed_tCO2e_per_t"].to_string(), "0.7369");
+    let o = custody(&["verify", "--database-url", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,7 +4,7 @@ use custody_report::{render, Format};
 use serde_json::Value;
 
 fn example() -> custody_core::Ledger {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mass-balance-dri/transition-steel.journal");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mass-balance-dri/1-transition-steel.journal");
     let text = std::fs::read_to_string(path).unwrap();
     custody_journal::load(&[custody_journal::Source { name: "mb".into(), text }]).unwrap()
 }
@@ -59,7 +59,7 @@ fn certificates_and_credits_leave_the_physical_ledger_alone() {
     let ledger = example();
     // The same journal without any pool, claim, certificate or avoided-emission entry: each block
     // starts at a line that is not indented; a chain-of-custody block is dropped whole.
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mass-balance-dri/transition-steel.journal");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mass-balance-dri/1-transition-steel.journal");
     let text = std::fs::read_to_string(path).unwrap();
     let (mut plain, mut keep) = (String::new(), true);
     for line in text.lines() {

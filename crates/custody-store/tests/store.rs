@@ -327,7 +327,7 @@ async fn a_refused_delivery_returns_to_the_sellers_inventory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn certificates_move_between_entities_and_retire_once() {
     let registry = Registry::new(MemoryStore::new());
-    let path = format!("{}/../../examples/mass-balance-dri/transition-steel.journal", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../examples/mass-balance-dri/1-transition-steel.journal", env!("CARGO_MANIFEST_DIR"));
     let (entries, diags) = parse(&[Source { name: "mb".into(), text: std::fs::read_to_string(path).unwrap() }]);
     assert!(diags.is_empty());
     let seller = import_all(&registry, entries.into_iter().map(|e| e.entry).collect()).await;
