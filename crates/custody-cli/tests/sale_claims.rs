@@ -164,6 +164,22 @@ fn a_claim_from_an_open_period_is_provisional_until_the_seller_closes_it() {
             "--format",
             "json",
         ]));
+        // The market-based entity emissions flag the same parts.
+        let ee = json(&custody(&[
+            "report",
+            "entity-emissions",
+            "--entity",
+            "auto",
+            "--view",
+            "claimed",
+            "--database-url",
+            &url,
+            "--format",
+            "json",
+        ]));
+        let ee_flags: Vec<bool> =
+            ee["claims"].as_array().unwrap().iter().map(|c| c["provisional"].as_bool().unwrap()).collect();
+        assert_eq!(ee_flags, flags);
         (residual, flags, a["claim"]["provisional"].as_bool().unwrap())
     };
     // E = 710 t; the residual as booked: 50 t of (710 - 25) t over 350 t = 97.857143 t.
