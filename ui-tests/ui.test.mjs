@@ -1,7 +1,7 @@
 // End-to-end tests of the web interface in headless Debian chromium (docs/ui.md), driven by
 // playwright-core. Run by crates/custody-cli/tests/ui.rs, which starts the servers and passes:
 // CUSTODY_UI_EFI (base URL serving examples/efi-h2-dri-eaf) and CUSTODY_UI_EFI_KEY (its read-only
-// key); CUSTODY_UI_TT, CUSTODY_UI_TT_KEY (examples/three-tier, read-only key for its three
+// key); CUSTODY_UI_TT, CUSTODY_UI_TT_KEY (examples/three-tier, read-only key for its four
 // entities), CUSTODY_UI_MINE_KEY and CUSTODY_UI_MILL_KEY (member keys); CUSTODY_UI_SHOTS (where
 // screenshots go); CUSTODY_CHROMIUM (the browser, default /usr/bin/chromium).
 import { test, before, after } from 'node:test';

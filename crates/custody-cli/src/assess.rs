@@ -123,6 +123,7 @@ pub fn imported(path: &Path) -> anyhow::Result<(Footprint, Option<Claim>)> {
                 quantity: tonnes_opt(c, "quantity_t")?,
                 residual: None,
                 declared_inputs: Vec::new(),
+                provisional: None,
             })
         }
     };

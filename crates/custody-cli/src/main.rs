@@ -396,7 +396,8 @@ async fn ledger_from(
     let registry = db.reader().await?;
     let id = pick_entity(&registry, entity).await?;
     let _spinner = progress::Spinner::start(&format!("reading the ledger of {id}"));
-    Ok(Some(registry.ledger(&id).await?))
+    // For statements: received claims settled once the seller's pool period closed.
+    Ok(Some(registry.ledger_for_statements(&id).await?))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -201,7 +201,7 @@ fn a_rejected_operation_names_its_line_and_its_batch_is_not_written() {
 fn three_tier_chain_imports_and_reconciles() {
     let dir = temp_dir("three-tier");
     let url = db_url(&dir);
-    for f in ["1-mine.journal", "2-mill.journal", "3-transformer-co.journal"] {
+    for f in ["1-mine.journal", "2-mill.journal", "2-transition-steel.journal", "3-transformer-co.journal"] {
         let path = format!("{}/../../examples/three-tier/{f}", env!("CARGO_MANIFEST_DIR"));
         let o = custody(&["import", &path, "--database-url", &url]);
         assert!(o.status.success(), "{f}: {}", stderr(&o));
@@ -210,10 +210,10 @@ fn three_tier_chain_imports_and_reconciles() {
     assert!(o.status.success(), "{}", stdout(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["mismatches"], 0);
-    assert_eq!(v["transfers"].as_array().unwrap().len(), 2);
+    assert_eq!(v["transfers"].as_array().unwrap().len(), 3);
     assert!(v["transfers"].as_array().unwrap().iter().all(|t| t["status"] == "received" && t["sent"] == t["booked"]));
     let o = custody(&["report", "balances", "--database-url", &url]);
-    assert_eq!(o.status.code(), Some(2), "three entities: --entity is required");
+    assert_eq!(o.status.code(), Some(2), "four entities: --entity is required");
     assert!(stderr(&o).contains("name one with --entity"));
 }
 
@@ -241,7 +241,7 @@ fn assess_the_efi_steel_and_the_aluminium_smelter() {
 
 #[test]
 fn a_mass_balance_claim_and_a_credit_are_assessed_for_what_they_are() {
-    let mb = format!("{}/../../examples/mass-balance-dri", env!("CARGO_MANIFEST_DIR"));
+    let mb = format!("{}/../../examples/mass-balance-dri/1-transition-steel.journal", env!("CARGO_MANIFEST_DIR"));
     let dir = temp_dir("assess-import");
     // A footprint file as a supplier would send it, with the pool's claim.
     let fp = dir.join("coil.json");
@@ -267,16 +267,27 @@ fn a_mass_balance_claim_and_a_credit_are_assessed_for_what_they_are() {
     assert_eq!(verdict("steelzero")["claim_recognised"], true);
     assert_eq!(verdict("sbti-carbon-bank")["claim_recognised"], false, "non-proportional is cross-product averaging");
     // The avoided-emission certificate of the example is a credit: refused by SteelZero and FMC.
-    let ledger_claim = custody(&["assess", &mb, "--product", "coil", "--avoided", "rep-2025"]);
-    assert_eq!(ledger_claim.status.code(), Some(2), "the example sells no coil: {}", stderr(&ledger_claim));
-    assert!(stderr(&ledger_claim).contains("was not sold"));
+    let o = custody(&["assess", &mb, "--product", "coil", "--avoided", "rep-2025", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for f in ["steelzero", "fmc-steel"] {
+        let x = v["verdicts"].as_array().unwrap().iter().find(|x| x["framework"] == f).unwrap();
+        assert_eq!(x["claim_recognised"], false, "{f}: an avoided-emission certificate is a credit");
+    }
+    // The coil's physical footprint: the pool's 730,000 tCO2e over its 380,000 t.
+    let phys = v["physical_intensity_tCO2e_per_t"].as_f64().unwrap();
+    assert!((phys - 730_000.0 / 380_000.0).abs() < 1e-4, "{phys}");
+    // A product the example never sold is named as such.
+    let o = custody(&["assess", &mb, "--product", "dri-steel", "--avoided", "rep-2025"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("was not sold"), "{}", stderr(&o));
 }
 
 #[test]
 fn buyers_see_purchased_goods_by_claim_type_and_their_target() {
     let dir = temp_dir("buyer");
     let url = db_url(&dir);
-    for f in ["1-mine.journal", "2-mill.journal", "3-transformer-co.journal"] {
+    for f in ["1-mine.journal", "2-mill.journal", "2-transition-steel.journal", "3-transformer-co.journal"] {
         let path = format!("{}/../../examples/three-tier/{f}", env!("CARGO_MANIFEST_DIR"));
         assert!(custody(&["import", &path, "--database-url", &url]).status.success());
     }
@@ -292,7 +303,13 @@ fn buyers_see_purchased_goods_by_claim_type_and_their_target() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["by_claim_type"]["mass-balance-chain-of-custody"], serde_json::json!(38000));
+    // The structural steel: 20,000 of the pool's 380,000 t, whose 730,000 tCO2e it carries by mass.
+    let plate = v["by_claim_type"]["mass-balance-chain-of-custody"].as_f64().unwrap();
+    assert!((plate - 730_000.0 * 20_000.0 / 380_000.0).abs() < 1e-6, "{plate}");
+    let pl = v["lines"].as_array().unwrap().iter().find(|l| l["supplier"] == "transition-steel").unwrap();
+    assert_eq!(pl["claim"]["kind"], "residual");
+    let claimed = (730_000.0 - 95_000.0 * 0.7369) / 285_000.0 * 20_000.0;
+    assert!((pl["claimed_tCO2e"].as_f64().unwrap() - claimed).abs() < 1e-5, "{pl}");
     assert!(v["lines"].as_array().unwrap().iter().any(|l| l["supplier"] == "mill" && l["claim_type"] == "physical"));
     assert_eq!(v["targets"][0]["on_track"], true);
     // Disclosure: what the ledger lacks is listed as missing, never filled in.

@@ -229,7 +229,7 @@ fn folders_take_journals_and_csv_in_order_and_several_entities_as_several_ledger
     let o = custody(&["check", &example("three-tier")]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
-    assert_eq!(out.lines().filter(|l| l.contains(": ok: ")).count(), 3, "{out}");
+    assert_eq!(out.lines().filter(|l| l.contains(": ok: ")).count(), 4, "{out}");
 
     let o = custody(&["check", &example("efi-h2-dri-eaf")]);
     assert!(o.status.success());
@@ -278,5 +278,5 @@ fn a_report_on_a_folder_of_several_entities_names_them_instead_of_mixing_them() 
     let o = custody(&["report", "entity-emissions", &example("three-tier")]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("3 entities") && err.contains("mine (") && err.contains("--entity"), "{err}");
+    assert!(err.contains("4 entities") && err.contains("mine (") && err.contains("--entity"), "{err}");
 }

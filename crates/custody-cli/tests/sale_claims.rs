@@ -119,3 +119,127 @@ fn the_claims_chain_example_carries_seed_002s_factors() {
     assert_eq!(pg["lines"][0]["claim"]["pool"], "site-a");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_claim_from_an_open_period_is_provisional_until_the_seller_closes_it() {
+    let dir = std::env::temp_dir().join(format!("custody-cli-{}-provisional", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("ledger.db").display());
+    let write = |name: &str, text: String| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    // Half of the automaker's 100 t claimed at 0.5; the period stays open when it receives.
+    let k1 = "2025-02-02 pool-claim k1\n  pool sa\n  sale s1\n  quantity 50 t\n  factor 0.5 tCO2e/t\n";
+    let seller = write("1-seller.journal", format!("{SELLER}{k1}"));
+    let buyer = write("2-buyer.journal", format!("{BUYER}{RECEIVE}"));
+    for f in [&seller, &buyer] {
+        let o = custody(&["import", f, "--database-url", &url]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let view = || {
+        let pg = json(&custody(&[
+            "report",
+            "purchased-goods",
+            "--entity",
+            "auto",
+            "--database-url",
+            &url,
+            "--format",
+            "json",
+        ]));
+        let lines = pg["lines"].as_array().unwrap().clone();
+        let residual = lines.iter().find(|l| l["claim"]["kind"] == "residual").unwrap()["claimed_tCO2e"].to_string();
+        let flags: Vec<bool> = lines.iter().map(|l| l["claim"]["provisional"].as_bool().unwrap()).collect();
+        let a = json(&custody(&[
+            "assess",
+            "--received",
+            "r1",
+            "--entity",
+            "auto",
+            "--database-url",
+            &url,
+            "--format",
+            "json",
+        ]));
+        // The market-based entity emissions flag the same parts.
+        let ee = json(&custody(&[
+            "report",
+            "entity-emissions",
+            "--entity",
+            "auto",
+            "--view",
+            "claimed",
+            "--database-url",
+            &url,
+            "--format",
+            "json",
+        ]));
+        let ee_flags: Vec<bool> =
+            ee["claims"].as_array().unwrap().iter().map(|c| c["provisional"].as_bool().unwrap()).collect();
+        assert_eq!(ee_flags, flags);
+        (residual, flags, a["claim"]["provisional"].as_bool().unwrap())
+    };
+    // E = 710 t; the residual as booked: 50 t of (710 - 25) t over 350 t = 97.857143 t.
+    assert_eq!(view(), ("97.857143".to_string(), vec![true, true], true));
+    let text = custody(&["assess", "--received", "r1", "--entity", "auto", "--database-url", &url]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("PROVISIONAL: pool sa period 0"));
+    // The seller claims 30 t of the other sale at 0.6 and closes the period: the final residual,
+    // 50 t of (710 - 25 - 18) t over 320 t = 104.21875 t, is what the statements show.
+    let k2 = "2025-02-03 pool-claim k2\n  pool sa\n  sale s2\n  quantity 30 t\n  factor 0.6 tCO2e/t\n";
+    let more = write("3-close.journal", format!("{k2}{CLOSE}"));
+    let o = custody(&["import", &more, "--entity", "s", "--database-url", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(view(), ("104.21875".to_string(), vec![false, false], false));
+    // The receive as booked is unchanged: the database verifies.
+    let o = custody(&["verify", "--database-url", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_mass_balance_example_delivers_the_claim_to_the_automaker() {
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mass-balance-dri");
+    let dir = std::env::temp_dir().join(format!("custody-cli-{}-mass-balance", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("mb.db").display());
+    let o = custody(&["import", ex, "--database-url", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pg = json(&custody(&[
+        "report",
+        "purchased-goods",
+        "--entity",
+        "automaker",
+        "--database-url",
+        &url,
+        "--format",
+        "json",
+    ]));
+    // 95,000 of the 380,000 t rolled from 730,000 tCO2e: 182,500 t physical; claimed at 0.7369.
+    let line = &pg["lines"][0];
+    assert_eq!(pg["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(line["physical_tCO2e"].to_string(), "182500");
+    assert_eq!(line["claimed_tCO2e"].to_string(), "70005.5");
+    assert_eq!(
+        (line["claim"]["kind"].as_str(), line["claim"]["provisional"].as_bool()),
+        (Some("claimed"), Some(false))
+    );
+    let a = json(&custody(&[
+        "assess",
+        "--received",
+        "coil-in",
+        "--entity",
+        "automaker",
+        "--database-url",
+        &url,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(a["claim"]["claimed_tCO2e_per_t"].to_string(), "0.7369");
+    let o = custody(&["verify", "--database-url", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -131,6 +131,7 @@ fn claim(kind: ClaimKind, claimed: &str) -> Claim {
         quantity: None,
         residual: None,
         declared_inputs: Vec::new(),
+        provisional: None,
     }
 }
 

@@ -68,7 +68,7 @@ pub(crate) fn claimed(
                         .map(|c| {
                             json!({"supplier": c.supplier, "pool": c.pool, "period": c.period, "kind": c.kind.as_str(),
                             "physical_tCO2e": num(co2e_of_gas(ledger, &c.physical) / exact::q(1_000_000), 6),
-                            "claimed_tCO2e": num(Q::new(c.claimed_g as i128, 1_000_000), 6)})
+                            "claimed_tCO2e": num(Q::new(c.claimed_g as i128, 1_000_000), 6), "provisional": !c.closed})
                         })
                         .collect(),
                 ),
@@ -80,6 +80,12 @@ pub(crate) fn claimed(
                 exact::format_decimal(total + adj, 3),
                 exact::format_decimal(total, 3)
             );
+            if pg.claimed.iter().any(|c| !c.closed) {
+                let _ = writeln!(
+                    text,
+                    "PROVISIONAL: part of it comes from a supplier's pool period still open; its residual changes until the period closes."
+                );
+            }
         }
         "product-intensity" => {
             let products = m.get_mut("products").and_then(|p| p.as_array_mut()).ok_or("no products")?;

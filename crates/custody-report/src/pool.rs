@@ -136,18 +136,25 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             let amount = |g: i64, u: (&str, i128)| num(Q::new(g as i128, u.1), 6);
             let (sales, unsold) = ledger.pool_sales(&p.id, st.period);
             for s in &sales {
+                // A pool without an emission intensity (a certificate pool) gives its sales no factor.
+                let carries = match s.factor {
+                    Some(f) => format!(
+                        "at {} tCO2e/t ({}{})",
+                        exact::format_decimal(f, 4),
+                        s.kind.as_str(),
+                        s.claim.as_ref().map(|c| format!(", claim {c}")).unwrap_or_default()
+                    ),
+                    None => "(no factor: the pool states no emission intensity)".to_string(),
+                };
                 let _ = writeln!(
                     text,
-                    "  period {}: sale {} to {}: {} {} {} at {} tCO2e/t ({}{})",
+                    "  period {}: sale {} to {}: {} {} {} {carries}",
                     st.period,
                     s.sale,
                     s.customer,
                     show(s.quantity, unit_of(&s.item)),
                     unit_of(&s.item).0,
                     s.item,
-                    s.factor.map(|f| exact::format_decimal(f, 4)).unwrap_or_else(|| "-".into()),
-                    s.kind.as_str(),
-                    s.claim.as_ref().map(|c| format!(", claim {c}")).unwrap_or_default()
                 );
             }
             periods.push(json!({

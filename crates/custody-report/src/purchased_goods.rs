@@ -51,7 +51,7 @@ pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value)
                 c.kind.as_str(),
                 c.pool,
                 c.period,
-                if c.closed { "" } else { ", open" }
+                if c.closed { "" } else { ", provisional: period open" }
             ),
             fmt_amount(t(gas_in(&c.physical, Species::CO2)), 2),
             format!("{} (claimed {})", fmt_amount(t(e), 2), fmt_amount(t(claimed), 2)),
@@ -60,7 +60,8 @@ pub(crate) fn purchased_goods(ledger: &Ledger, scope: &Scope) -> (String, Value)
             "tCO2e": num(t(e), 6), "physical_tCO2e": num(t(e), 6), "claimed_tCO2e": num(t(claimed), 6),
             "quantity_t": num(Q::new(c.quantity as i128, 1_000_000), 6),
             "claim": {"supplier": c.supplier, "pool": c.pool, "period": c.period, "method": c.method.as_str(),
-                "attribution": c.attribution.as_str(), "kind": c.kind.as_str(), "closed": c.closed}}));
+                "attribution": c.attribution.as_str(), "kind": c.kind.as_str(), "closed": c.closed,
+                "provisional": !c.closed}}));
     }
     rows.push(vec!["Total purchased goods".into(), String::new(), String::new(), fmt_amount(t(total), 2)]);
     if !pg.claimed.is_empty() {

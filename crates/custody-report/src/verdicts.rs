@@ -26,9 +26,10 @@ pub fn render_verdicts(
             if let Some(c) = claim {
                 let _ = writeln!(
                     t,
-                    "Claim: {} at {} tCO2e/t",
+                    "Claim: {} at {} tCO2e/t{}",
                     c.kind.as_str(),
-                    exact::format_decimal(c.claimed_intensity, 4)
+                    exact::format_decimal(c.claimed_intensity, 4),
+                    c.provisional.as_ref().map(|w| format!(" (PROVISIONAL: {w})")).unwrap_or_default()
                 );
             }
             // One line per applicable framework first: the level reached, the next one and the gap.
@@ -81,7 +82,8 @@ pub fn render_verdicts(
                 "product": footprint.product, "material": footprint.material,
                 "physical_intensity_tCO2e_per_t": num(footprint.intensity, 6),
                 "boundary": footprint.boundary_note,
-                "claim": claim.map(|c| json!({"kind": c.kind.as_str(), "claimed_tCO2e_per_t": num(c.claimed_intensity, 6)})),
+                "claim": claim.map(|c| json!({"kind": c.kind.as_str(), "claimed_tCO2e_per_t": num(c.claimed_intensity, 6),
+                    "provisional": c.provisional.is_some()})),
                 "verdicts": verdicts,
             });
             if format == Format::Csv {

@@ -316,9 +316,10 @@ async fn report<S: Store>(
         Some(v) => custody_report::View::parse(v)
             .ok_or_else(|| ApiError::bad_request(format!("view `{v}` is not one of: physical, claimed")))?,
     };
+    // Statements show a received claim's final view once the seller's pool period closed.
     let text = state
         .registry
-        .read(&id, |l| match (q.year, q.period.as_deref()) {
+        .read_statements(&id, |l| match (q.year, q.period.as_deref()) {
             (Some(_), Some(_)) => Err("give either `period` or `year`, not both".to_string()),
             (Some(_), None) if view != custody_report::View::default() => {
                 Err("`view=claimed` is per period: give `period`".to_string())

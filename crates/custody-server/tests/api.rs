@@ -423,3 +423,45 @@ async fn a_reject_cannot_choose_the_sellers_return_and_probes_read_alike() {
     assert_eq!(s1, s2);
     assert_eq!(v1.to_string().replace("NOPE", "<ID>"), v2.to_string().replace('X', "<ID>"));
 }
+
+// The two-entity claims fixture (issue 8): a DRI plant's site pool and the automaker.
+include!("../../custody-store/tests/fixtures/sale_claims.rs");
+
+/// A journal's text without its entity block (the entity is made through `POST /entities`).
+fn body(journal: &str) -> String {
+    journal.lines().skip(3).map(|l| format!("{l}\n")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_received_claim_is_provisional_over_http_until_the_seller_closes_its_period() {
+    let (api, state) = Api::start(MemoryStore::new()).await;
+    let root = admin(&state).await;
+    let mut keys = std::collections::BTreeMap::new();
+    for id in ["s", "auto"] {
+        let (s, _) = api.call("POST", "/entities", Some(&root), Some(json!({"id": id, "name": id}))).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (_, v) = api.call("POST", "/keys", Some(&root), Some(json!({"role": "member", "entity": id}))).await;
+        keys.insert(id, v["secret"].as_str().unwrap().to_string());
+    }
+    // Half the automaker's 100 t claimed at 0.5 (CLAIM claims all of it); the period stays open.
+    let half = CLAIM.replace("quantity 100 t", "quantity 50 t");
+    let (s, v) = api.journal("s", &keys["s"], &(body(SELLER) + &half)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api.journal("auto", &keys["auto"], &(body(BUYER) + RECEIVE)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let view = || async {
+        let (s, v) = api.call("GET", "/entities/auto/reports/purchased-goods", Some(&keys["auto"]), None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let lines = v["lines"].as_array().unwrap().clone();
+        let residual = lines.iter().find(|l| l["claim"]["kind"] == "residual").unwrap()["claimed_tCO2e"].clone();
+        (residual, lines.iter().map(|l| l["claim"]["provisional"].clone()).collect::<Vec<_>>())
+    };
+    // E = 710 t: as booked, 50 t of (710 - 25) t over 350 t.
+    assert_eq!(view().await, (json!(97.857143), vec![json!(true), json!(true)]));
+    // Another claim (30 t of the other sale at 0.6) and the close: 50 t of 667 t over 320 t.
+    let k2 = "2025-02-03 pool-claim k2\n  pool sa\n  sale s2\n  quantity 30 t\n  factor 0.6 tCO2e/t\n";
+    let (s, v) = api.journal("s", &keys["s"], &format!("{k2}{CLOSE}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(view().await, (json!(104.21875), vec![json!(false), json!(false)]));
+    assert_eq!(api.call("GET", "/entities/auto/verify", Some(&keys["auto"]), None).await.1["ok"], true);
+}

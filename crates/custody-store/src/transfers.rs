@@ -42,7 +42,7 @@ fn same_claim(seller: &Ledger, buyer: &Ledger, transfer: &str, sale: &str, custo
         t.kind == TxKind::Receive
             && t.meta.get(custody_core::ledger::TRANSFER_META).map(String::as_str) == Some(transfer)
     });
-    let booked = receive.and_then(|r| buyer.received_claim(&r.id));
+    let booked = receive.and_then(|r| buyer.recorded_claim(&r.id));
     let now = seller.claim_view(sale, customer);
     let claimed = |c: &custody_core::coc::ReceivedClaim| {
         let parts: Vec<_> = c.lines.iter().filter(|l| l.claim.is_some()).cloned().collect();
@@ -272,7 +272,7 @@ impl<S: Store> Registry<S> {
                     .find(|x| {
                         x.kind == TxKind::Receive && x.meta.get(custody_core::ledger::TRANSFER_META) == Some(&transfer)
                     })
-                    .map(|x| l.received_claim(&x.id).cloned())
+                    .map(|x| l.recorded_claim(&x.id).cloned())
             })
             .await
             .map_err(|e| e.to_string())?;
@@ -532,5 +532,38 @@ impl<S: Store> Registry<S> {
             return Err(format!("transfer `{id}` was already received by `{customer}`: it cannot be returned"));
         }
         Ok(())
+    }
+}
+
+impl<S: Store> Registry<S> {
+    /// Replaces in `ledger` (a copy, for statements) each receive's provisional claimed view,
+    /// booked while the seller's pool period was open, with the seller's final view once that
+    /// period is closed (`Ledger::settle_received_claim`; docs/custody.md "Provisional until the
+    /// period closes"). A seller this registry does not hold, a period still open, or a final view
+    /// that changes more than the residual (reconcile flags that) leaves the view provisional.
+    pub async fn settle_claims(&self, ledger: &mut Ledger) {
+        for (receive, transfer) in ledger.provisional_claims() {
+            let Some((seller, sale, customer)) = split_transfer_id(&transfer) else { continue };
+            let Ok(Some(now)) = self.read(seller, |l| l.claim_view(sale, customer)).await else { continue };
+            if now.closed {
+                let _ = ledger.settle_received_claim(&receive, now);
+            }
+        }
+    }
+
+    /// The entity's ledger for statements: a copy with its provisional claimed views settled.
+    pub async fn ledger_for_statements(&self, entity: &str) -> Result<Ledger, SubmitError> {
+        let mut ledger = self.ledger(entity).await?;
+        self.settle_claims(&mut ledger).await;
+        Ok(ledger)
+    }
+
+    /// Like `read`, for statements: when the ledger holds provisional claimed views, `f` reads a
+    /// copy with those settled (`ledger_for_statements`), else the stored ledger itself.
+    pub async fn read_statements<R>(&self, entity: &str, f: impl FnOnce(&Ledger) -> R) -> Result<R, SubmitError> {
+        if self.read(entity, |l| l.provisional_claims().is_empty()).await? {
+            return self.read(entity, f).await;
+        }
+        Ok(f(&self.ledger_for_statements(entity).await?))
     }
 }

@@ -259,7 +259,7 @@ fn three_tier(name: &str) -> Vec<Entry> {
 async fn three_tier_category1_is_the_suppliers_transferred_footprints() {
     let r = Registry::new(MemoryStore::new());
     let mut ids = Vec::new();
-    for f in ["1-mine.journal", "2-mill.journal", "3-transformer-co.journal"] {
+    for f in ["1-mine.journal", "2-mill.journal", "2-transition-steel.journal", "3-transformer-co.journal"] {
         let all = three_tier(f);
         let Entry::Entity(e) = &all[0] else { panic!("a journal starts with its entity") };
         r.ensure(e).await.unwrap();
@@ -267,10 +267,15 @@ async fn three_tier_category1_is_the_suppliers_transferred_footprints() {
         ids.push(e.id.clone());
     }
     let mill = r.ledger(&ids[1]).await.unwrap();
-    let maker = r.ledger(&ids[2]).await.unwrap();
-    // The suppliers' transferred footprints: the mill's sale to the maker (from the mill's own
-    // ledger), and what each outside supplier stated on its delivery (the purchases' postings).
-    let mut want = transferred(&mill, &ids[2]);
+    let plant = r.ledger(&ids[2]).await.unwrap();
+    let maker = r.ledger(&ids[3]).await.unwrap();
+    // The suppliers' transferred footprints: the mill's and the DRI plant's sales to the maker
+    // (from their own ledgers), and what each outside supplier stated on its delivery (the
+    // purchases' postings).
+    let mut want = transferred(&mill, &ids[3]);
+    for (sp, a) in transferred(&plant, &ids[3]) {
+        *want.entry(sp).or_default() += a;
+    }
     for tx in maker.transactions().iter().filter(|t| t.kind == TxKind::Purchase) {
         for p in tx.postings.iter().filter(|p| p.account == "in.attributed") {
             *want.entry(p.species).or_default() += p.amount;
@@ -278,8 +283,8 @@ async fn three_tier_category1_is_the_suppliers_transferred_footprints() {
     }
     let g = inventory(&maker);
     assert_eq!(cat(&g, 1), want);
-    assert!(!transferred(&mill, &ids[2]).is_empty());
-    for l in [&r.ledger(&ids[0]).await.unwrap(), &mill, &maker] {
+    assert!(!transferred(&mill, &ids[3]).is_empty() && !transferred(&plant, &ids[3]).is_empty());
+    for l in [&r.ledger(&ids[0]).await.unwrap(), &mill, &plant, &maker] {
         assert_eq!(inventory(l).difference_gc(), 0);
     }
     // The supply-chain target shows the same progress as `report purchased-goods`.

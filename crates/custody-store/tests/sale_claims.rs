@@ -93,3 +93,82 @@ async fn a_claim_is_not_typed_and_a_received_claimed_sale_is_not_undone() {
     let again = "2025-04-03 receive r2\n  transfer s/s1/auto\n  item coil\n";
     assert_eq!(codes(more(&r, "auto", again).await.unwrap_err()), ["transfer_invalid"]);
 }
+
+/// What the automaker's statements show of `r1`: (closed, residual factor, claimed view g CO2e),
+/// and the purchased-goods JSON's `provisional` flags.
+async fn buyer_view(r: &Registry<MemoryStore>) -> (bool, Q, i64, Vec<serde_json::Value>) {
+    let l = r.ledger_for_statements("auto").await.unwrap();
+    let c = l.received_claim("r1").unwrap().clone();
+    let residual = c.lines.iter().find(|x| x.kind == SaleKind::Residual).unwrap().factor;
+    let json = r
+        .read_statements("auto", |l| {
+            custody_report::render(l, "purchased-goods", None, custody_report::Format::Json).unwrap()
+        })
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let flags = v["lines"].as_array().unwrap().iter().map(|x| x["claim"]["provisional"].clone()).collect();
+    (c.closed, residual, c.co2e_g(), flags)
+}
+
+#[tokio::test]
+async fn a_claim_received_from_an_open_period_is_provisional_until_the_seller_closes_it() {
+    let r = Registry::new(MemoryStore::new());
+    // The automaker's sale: 50 t claimed at 0.5 t/t, 50 t at the residual; the period is open.
+    submit(
+        &r,
+        &format!("{SELLER}2025-02-02 pool-claim k1\n  pool sa\n  sale s1\n  quantity 50 t\n  factor 0.5 tCO2e/t\n"),
+    )
+    .await
+    .unwrap();
+    submit(&r, BUYER).await.unwrap();
+    more(&r, "auto", RECEIVE).await.unwrap();
+    // E = 100 x 0.5 + 300 x 2.2 = 710 t; residual (710 - 25) / 350 t, as booked.
+    let booked = Q::new(685, 350);
+    let (closed, residual, g, flags) = buyer_view(&r).await;
+    assert_eq!((closed, residual), (false, booked));
+    // 685 t over 350 t by largest remainder: 50 t's share, 97,857,142.86 g, rounds up.
+    assert_eq!(g, 25_000_000 + 97_857_143);
+    assert_eq!(flags, [serde_json::json!(true), serde_json::json!(true)], "both parts provisional");
+    let buyer = r.ledger_for_statements("auto").await.unwrap();
+    let (_, claim) = custody_core::claims::received_from_ledger(&buyer, "r1", "steel").unwrap();
+    assert!(claim.unwrap().provisional.unwrap().contains("pool sa period 0"), "assess says so");
+
+    // The seller claims 30 t of the other customer's sale at 0.6 t/t: the residual moves.
+    let k2 = "2025-02-03 pool-claim k2\n  pool sa\n  sale s2\n  quantity 30 t\n  factor 0.6 tCO2e/t\n";
+    more(&r, "s", k2).await.unwrap();
+    let (closed, residual, _, _) = buyer_view(&r).await;
+    assert_eq!((closed, residual), (false, booked), "open: the statements show the booked view, flagged");
+
+    // Closed: the final residual (710 - 25 - 18) / 320 t is what the statements show.
+    more(&r, "s", CLOSE).await.unwrap();
+    let (closed, residual, g, flags) = buyer_view(&r).await;
+    assert_eq!((closed, residual), (true, Q::new(667, 320)));
+    assert_eq!(g, 25_000_000 + 104_218_750, "50 t of the 320 t left carry 50/320 of 667 t");
+    assert_eq!(flags, [serde_json::json!(false), serde_json::json!(false)]);
+    let buyer = r.ledger_for_statements("auto").await.unwrap();
+    let (_, claim) = custody_core::claims::received_from_ledger(&buyer, "r1", "steel").unwrap();
+    let claim = claim.unwrap();
+    assert_eq!((claim.provisional, claim.residual), (None, Some(Q::new(667, 320))));
+    // The seller's sales agree with the final view, and all of E is carried.
+    let (lines, unsold) = r.ledger("s").await.unwrap().pool_sales("sa", 0);
+    let auto_g: i64 = lines.iter().filter(|x| x.customer == "auto").map(|x| x.co2e_g.unwrap()).sum();
+    assert_eq!(auto_g, g);
+    assert_eq!(lines.iter().map(|x| x.co2e_g.unwrap()).sum::<i64>() + unsold.unwrap(), 710_000_000);
+
+    // Nothing stored changed: the receive as booked is the record, verify replays it.
+    let stored = r.ledger("auto").await.unwrap();
+    assert_eq!(
+        stored.received_claim("r1").unwrap().lines.iter().find(|x| x.kind == SaleKind::Residual).unwrap().factor,
+        booked
+    );
+    r.verify("auto").await.unwrap();
+    let rows = r.reconcile().await.unwrap();
+    assert!(rows.iter().all(|x| !x.mismatch), "{rows:?}");
+    // A final view that changes the claimed part is refused: only the residual may move.
+    let mut forged = buyer.received_claim("r1").unwrap().clone();
+    forged.lines.iter_mut().filter(|x| x.kind == SaleKind::Claimed).for_each(|x| x.factor = Q::new(1, 10));
+    let mut copy = r.ledger("auto").await.unwrap();
+    let err = copy.settle_received_claim("r1", forged).unwrap_err();
+    assert!(err.contains("claimed parts"), "{err}");
+}

@@ -202,9 +202,12 @@ async fn three_tier_chain_counts_each_footprint_once() {
     let registry = Registry::new(MemoryStore::new());
     let mine = import_all(&registry, three_tier("1-mine.journal")).await;
     let mill = import_all(&registry, three_tier("2-mill.journal")).await;
+    let plant = import_all(&registry, three_tier("2-transition-steel.journal")).await;
     let maker = import_all(&registry, three_tier("3-transformer-co.journal")).await;
 
-    // The transformer's footprint, species by species, is the three companies' own emissions.
+    // The transformer's footprint, species by species, is the ore's, the mill's and its own
+    // companies' own emissions, plus the structural steel's share of the DRI plant's, which the
+    // plant's ledger sent with its sale to the maker (the plant sells to other customers too).
     let ledgers = [
         registry.ledger(&mine).await.unwrap(),
         registry.ledger(&mill).await.unwrap(),
@@ -216,6 +219,27 @@ async fn three_tier_chain_counts_each_footprint_once() {
             *want.entry(sp).or_insert(0) += a;
         }
     }
+    let plant_ledger = registry.ledger(&plant).await.unwrap();
+    let mut plate = std::collections::BTreeMap::new();
+    let mut all_sales = std::collections::BTreeMap::new();
+    for tx in plant_ledger.transactions().iter().filter(|t| t.kind == custody_core::model::TxKind::Sell) {
+        for p in tx.postings.iter().filter(|p| p.account == "out.emissions") {
+            *all_sales.entry(p.species).or_insert(0) -= p.amount;
+            if p.dims.counterparty.as_deref() == Some(maker.as_str()) {
+                *plate.entry(p.species).or_insert(0) -= p.amount;
+            }
+        }
+    }
+    // 20,000 of the 380,000 t the plant rolled from 730,000 tCO2 (efi: 0.273 gC per g CO2).
+    let plate_c = plate[&custody_core::units::Species::CO2];
+    let plant_c: i128 = 730_000_000_000 * 273 / 1000;
+    assert_eq!(plate_c as i128, (plant_c * 20_000 * 2 + 380_000) / (2 * 380_000), "its share, rounded once");
+    // The plant's sales carry its Q1 production's emissions whole (all of Q1 sold; Q2's DRI
+    // steel is in stock): the other customers carry the rest, nothing is counted twice.
+    assert_eq!(all_sales[&custody_core::units::Species::CO2] as i128, plant_c);
+    for (sp, a) in plate {
+        *want.entry(sp).or_insert(0) += a;
+    }
     let mut sold = std::collections::BTreeMap::new();
     for tx in ledgers[2].transactions().iter().filter(|t| t.kind == custody_core::model::TxKind::Sell) {
         for p in tx.postings.iter().filter(|p| p.account == "out.emissions") {
@@ -226,7 +250,7 @@ async fn three_tier_chain_counts_each_footprint_once() {
 
     // Both transfers were received with the seller's amounts.
     let recon = registry.reconcile().await.unwrap();
-    assert_eq!(recon.len(), 2);
+    assert_eq!(recon.len(), 3);
     assert!(
         recon.iter().all(|r| r.transfer.status == custody_store::TransferStatus::Received && !r.mismatch),
         "{recon:#?}"
@@ -255,7 +279,7 @@ async fn three_tier_chain_counts_each_footprint_once() {
     .0;
     let err = registry.submit(&mine, vec![ret[0].entry.clone()]).await.unwrap_err();
     assert!(err.to_string().contains("already received"), "{err}");
-    for id in [&mine, &mill, &maker] {
+    for id in [&mine, &mill, &plant, &maker] {
         registry.verify(id).await.unwrap();
     }
 }
@@ -303,7 +327,7 @@ async fn a_refused_delivery_returns_to_the_sellers_inventory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn certificates_move_between_entities_and_retire_once() {
     let registry = Registry::new(MemoryStore::new());
-    let path = format!("{}/../../examples/mass-balance-dri/transition-steel.journal", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../examples/mass-balance-dri/1-transition-steel.journal", env!("CARGO_MANIFEST_DIR"));
     let (entries, diags) = parse(&[Source { name: "mb".into(), text: std::fs::read_to_string(path).unwrap() }]);
     assert!(diags.is_empty());
     let seller = import_all(&registry, entries.into_iter().map(|e| e.entry).collect()).await;

@@ -156,6 +156,10 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
                 ),
             );
         }
+        if let Some(why) = &c.provisional {
+            // A flag, not a refusal: the residual the rest carries may still change.
+            push("provisional", false, format!("provisional: {why}"));
+        }
         // A claim is bound to its product: never used for an item it was not made for.
         if !c.items.is_empty() {
             let fine = c.items.contains(&fp.product);

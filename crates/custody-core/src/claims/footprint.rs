@@ -70,4 +70,8 @@ pub struct Claim {
     /// Pool inputs the claim rests on that were declared, not taken from a ledger (ids): shown in
     /// every verdict as such (issue 8: declared material is flagged wherever it is used).
     pub declared_inputs: Vec<String>,
+    /// Set when the claim was read from a pool period still open (a received claim booked before
+    /// the seller closed the period): what is provisional, shown in every verdict. The claimed
+    /// parts stand; the residual changes with the seller's later claims until the period closes.
+    pub provisional: Option<String>,
 }

@@ -123,6 +123,7 @@ pub fn claim_from_pool(ledger: &Ledger, pool: &str, claim: &str) -> Result<Claim
         items,
         quantity: Some(c.quantity),
         residual: pool.statements().into_iter().find(|s| s.period == period).and_then(|s| s.residual_factor),
+        provisional: None,
         declared_inputs: p.inputs.iter().filter(|i| i.source() != "ledger").map(|i| i.id.clone()).collect(),
     })
 }
@@ -155,6 +156,7 @@ pub fn claim_from_avoided(ledger: &Ledger, id: &str) -> Result<Claim, String> {
         quantity: Some(a.quantity),
         residual: None,
         declared_inputs: Vec::new(),
+        provisional: None,
     })
 }
 
@@ -253,6 +255,12 @@ pub fn received_from_ledger(
         quantity: Some(q),
         residual: rc.lines.iter().find(|l| l.kind == crate::coc::SaleKind::Residual).map(|l| l.factor),
         declared_inputs: Vec::new(),
+        provisional: (!rc.closed).then(|| {
+            format!(
+                "pool {} period {} of the supplier was open when received: the residual may change until it closes",
+                rc.pool, rc.period
+            )
+        }),
     };
     Ok((fp, Some(claim)))
 }

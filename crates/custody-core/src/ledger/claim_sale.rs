@@ -228,16 +228,21 @@ impl Ledger {
             if mine.is_empty() {
                 continue;
             }
-            let mut parts = Vec::new();
-            for l in mine {
-                parts.push(ReceivedLine {
-                    kind: l.kind,
-                    quantity: l.quantity,
-                    factor: l.factor?,
-                    co2e_g: l.co2e_g?,
-                    claim: l.claim,
-                });
-            }
+            // A pool without a factor to give (no emission intensity) gives no claimed view;
+            // another pool of the same sale may.
+            let parts: Option<Vec<ReceivedLine>> = mine
+                .into_iter()
+                .map(|l| {
+                    Some(ReceivedLine {
+                        kind: l.kind,
+                        quantity: l.quantity,
+                        factor: l.factor?,
+                        co2e_g: l.co2e_g?,
+                        claim: l.claim,
+                    })
+                })
+                .collect();
+            let Some(parts) = parts else { continue };
             let me = &self.entity.id;
             let certificates = self
                 .certificates
@@ -270,11 +275,74 @@ impl Ledger {
         None
     }
 
-    /// The claimed view a receive recorded beside its physical booking, if any.
+    /// The claimed view of a receive as the statements show it: the final one once settled
+    /// (`settle_received_claim`), else the one the receive recorded beside its physical booking
+    /// (provisional while its `closed` is false). None when the receive carries no claim.
     pub fn received_claim(&self, receive: &str) -> Option<&crate::coc::ReceivedClaim> {
+        self.settled_claims.get(receive).or_else(|| self.recorded_claim(receive))
+    }
+
+    /// The claimed view the receive recorded when it was booked, as stored.
+    pub fn recorded_claim(&self, receive: &str) -> Option<&crate::coc::ReceivedClaim> {
         match self.ops.get(receive).map(|o| &o.body) {
             Some(Operation::Receive(r)) => r.claim.as_ref(),
             _ => None,
+        }
+    }
+
+    /// Receives whose recorded claimed view came from an open pool period (provisional: the
+    /// residual changes with the seller's later claims) and is not settled yet: (receive, transfer).
+    pub fn provisional_claims(&self) -> Vec<(String, String)> {
+        self.txs
+            .iter()
+            .filter(|t| t.kind == TxKind::Receive && !self.settled_claims.contains_key(&t.id))
+            .filter_map(|t| match self.ops.get(&t.id).map(|o| &o.body) {
+                Some(Operation::Receive(r)) if r.claim.as_ref().is_some_and(|c| !c.closed) => {
+                    Some((t.id.clone(), r.transfer.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Replaces, for statements only, a provisional claimed view with the seller's final one,
+    /// read from the seller's pool period once closed (docs/custody.md "Provisional until the
+    /// period closes"). The final view must be of the same pool and period, closed, for the same
+    /// quantity, with the same claimed parts (claim ids, quantities, factors): only the residual
+    /// may differ. Nothing is stored or posted: the receive as booked stays the record, and
+    /// `verify` replays it unchanged. Errors name what differs.
+    pub fn settle_received_claim(&mut self, receive: &str, fin: crate::coc::ReceivedClaim) -> Result<(), String> {
+        let Some(rec) = self.recorded_claim(receive) else {
+            return Err(format!("`{receive}` is not a receive that recorded a claim"));
+        };
+        let claimed = |c: &crate::coc::ReceivedClaim| {
+            c.lines
+                .iter()
+                .filter(|l| l.claim.is_some())
+                .map(|l| (l.claim.clone(), l.quantity, l.factor))
+                .collect::<Vec<_>>()
+        };
+        let total = |c: &crate::coc::ReceivedClaim| c.lines.iter().map(|l| l.quantity).sum::<i64>();
+        let why = if rec.closed {
+            Some("its claim came from a closed period: it is final as booked".to_string())
+        } else if !fin.closed {
+            Some(format!("pool `{}` period {} is still open", fin.pool, fin.period))
+        } else if (rec.pool.as_str(), rec.period) != (fin.pool.as_str(), fin.period) {
+            Some(format!(
+                "booked from pool `{}` period {}, not `{}` period {}",
+                rec.pool, rec.period, fin.pool, fin.period
+            ))
+        } else if total(rec) != total(&fin) || claimed(rec) != claimed(&fin) {
+            Some("the final view changes the claimed parts or the quantity, not only the residual".to_string())
+        } else {
+            None
+        };
+        match why {
+            Some(w) => Err(format!("receive `{receive}`: {w}")),
+            None => {
+                self.settled_claims.insert(receive.to_string(), fin);
+                Ok(())
+            }
         }
     }
 }

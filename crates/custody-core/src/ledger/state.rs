@@ -48,6 +48,10 @@ pub struct Ledger {
     pub(super) received: BTreeSet<String>,
     /// (sale, customer) pairs undone by `return`.
     pub(super) returned: BTreeSet<(String, String)>,
+    /// Final claimed views of receives booked from an open pool period, read from the seller's
+    /// closed period when a statement is made (`Ledger::settle_received_claim`): never stored,
+    /// never posted, never part of the journal.
+    pub(super) settled_claims: BTreeMap<String, crate::coc::ReceivedClaim>,
     pub(super) pools: BTreeMap<String, crate::coc::Pool>,
     pub(super) certificates: crate::coc::CertificateBook,
     pub(super) avoided: Vec<crate::coc::AvoidedCertificate>,
@@ -170,6 +174,7 @@ impl Ledger {
             instruments: Vec::new(),
             received: BTreeSet::new(),
             returned: BTreeSet::new(),
+            settled_claims: BTreeMap::new(),
             pools: BTreeMap::new(),
             certificates: crate::coc::CertificateBook::default(),
             avoided: Vec::new(),

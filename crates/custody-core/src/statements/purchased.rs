@@ -33,7 +33,9 @@ pub struct ClaimedPurchase {
     pub method: crate::coc::Method,
     pub attribution: crate::coc::Attribution,
     pub kind: crate::coc::SaleKind,
-    /// Whether the seller's pool period was closed when received (else the residual is provisional).
+    /// Whether the claimed view is final: the seller's pool period was closed when received, or
+    /// the view was settled from the closed period since (`Ledger::settle_received_claim`). Else
+    /// provisional: the residual changes with the seller's later claims until the period closes.
     pub closed: bool,
     /// Seller's base units.
     pub quantity: i64,

@@ -394,6 +394,7 @@ fn case_72_unknown_facts_never_help_the_claimant() {
         quantity: None,
         residual: None,
         declared_inputs: Vec::new(),
+        provisional: None,
     };
     let known = Footprint { scrap_share: Some(custody_core::exact::q(1)), ..fp };
     let v = claims::assess(&f, &known, Some(&unknown));

@@ -167,6 +167,7 @@ proptest! {
             items: vec![if claim_for_rail { "rail" } else { "coil" }.into()], quantity: Some(claim_t * 1_000_000),
             residual: residual_dt.map(|r| Q::new(r as i128, 10)),
             declared_inputs: Vec::new(),
+            provisional: None,
         };
         let v = claims::assess(&lenient(), &fp, Some(&claim));
         let credited = (physical - v.intensity) * exact::q(product_t as i128);

@@ -65,7 +65,7 @@ fn printing_an_entry_parses_back_to_the_same_entry() {
 
 #[test]
 fn chain_of_custody_entries_print_and_export_round_trip() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mass-balance-dri/transition-steel.journal");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/mass-balance-dri/1-transition-steel.journal");
     let text = std::fs::read_to_string(path).unwrap();
     let (entries, diags) = custody_journal::parse(&[Source { name: "mb".into(), text: text.clone() }]);
     assert!(diags.is_empty(), "{diags:#?}");

@@ -5,7 +5,10 @@
 //!   grams each line carries;
 //! - the residual factor is the model's `(E - claimed) / (outputs - claimed quantity)`;
 //! - the physical ledger is the same with and without the claims;
-//! - a returned sale's claim goes back to the pool (claimed total and balance as if never made).
+//! - a returned sale's claim goes back to the pool (claimed total and balance as if never made),
+//!   and the returned sale takes no claim again (E045);
+//! - no claim is booked twice: a claim beyond what a sale sold and earlier claims left is refused
+//!   (E044), and the refused journal writes nothing.
 
 use custody_core::coc::SaleKind;
 use custody_core::exact::Q;
@@ -85,6 +88,8 @@ struct Model {
     claims: Vec<(String, i64, Q)>,
     /// Sales still standing: (sale id, customer, grams).
     sales: Vec<(String, String, i64)>,
+    /// The returned sale, if any.
+    returned: Option<String>,
 }
 
 fn build(c: &Case) -> Model {
@@ -157,8 +162,10 @@ fn build(c: &Case) -> Model {
         credit -= q;
         claims.push((sales[si].0.clone(), q, Q::new(f_kg as i128, 1000)));
     }
+    let mut returned = None;
     if let Some(r) = c.returned.filter(|r| *r < sales.len()) {
         let (id, cust, _) = sales[r].clone();
+        returned = Some(id.clone());
         let line = format!("2025-02-03 return ret\n  sale {id}\n  customer {cust}\n");
         j.push_str(&line);
         phys_tail.push_str(&line);
@@ -174,6 +181,17 @@ fn build(c: &Case) -> Model {
         output_g: out as i64 * 1_000_000,
         claims,
         sales,
+        returned,
+    }
+}
+
+/// The rejection codes a journal gets when `extra` is booked just before the pool closes.
+fn refused(journal: &str, extra: &str) -> Vec<String> {
+    let at = journal.find("2025-04-01 pool-close").unwrap();
+    let text = format!("{}{extra}{}", &journal[..at], &journal[at..]);
+    match load(&[Source { name: "t.journal".into(), text }]) {
+        Ok(_) => Vec::new(),
+        Err((_, d)) => d.iter().map(|x| x.message.clone()).collect(),
     }
 }
 
@@ -231,5 +249,28 @@ proptest! {
         // The physical ledger is the same with and without the claims.
         let p = ledger(&m.physical);
         prop_assert_eq!(format!("{:?}", p.transactions()), format!("{:?}", l.transactions()));
+    }
+
+    #[test]
+    fn no_claim_is_booked_twice_nor_on_a_returned_sale(c in case()) {
+        let m = build(&c);
+        // One tonne more than the sale sold and the model's claims left of it: refused, whichever
+        // customer, so a quantity goes with one buyer once.
+        for (id, _, q) in &m.sales {
+            let claimed: i64 = m.claims.iter().filter(|k| &k.0 == id).map(|k| k.1).sum();
+            let t = (q - claimed) / 1_000_000 + 1;
+            let extra = format!("2025-02-04 pool-claim again\n  pool sa\n  sale {id}\n  quantity {t} t\n  factor {} kgCO2e/t\n", c.grey.1);
+            let d = refused(&m.journal, &extra);
+            prop_assert!(d.iter().any(|x| x.contains("claim_beyond_sale")), "{id}: {d:?}");
+        }
+        // The returned sale's claim went back; a new claim on it is refused.
+        if let Some(id) = &m.returned {
+            let l = ledger(&m.journal);
+            let st = &l.pool("sa").unwrap().statements()[0];
+            prop_assert_eq!(st.claimed, m.claims.iter().map(|x| x.1).sum::<i64>());
+            let extra = format!("2025-02-04 pool-claim late\n  pool sa\n  sale {id}\n  quantity 1 t\n  factor {} kgCO2e/t\n", c.grey.1);
+            let d = refused(&m.journal, &extra);
+            prop_assert!(d.iter().any(|x| x.contains("claimed_sale_undone")), "{id}: {d:?}");
+        }
     }
 }
