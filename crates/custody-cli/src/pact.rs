@@ -13,6 +13,51 @@ pub enum PactAction {
         #[command(subcommand)]
         action: ClientAction,
     },
+    /// Customers' PACT hosts: `peer add` (where footprints and deliveries of sales to that
+    /// customer are sent), `peer list`.
+    Peer {
+        #[command(subcommand)]
+        action: PeerAction,
+    },
+    /// Fetch a supplier's footprints from its PACT host and book them as purchases.
+    #[command(
+        after_help = "Example:\n  custody pact pull https://mill.example:8443 --client-id pact_... --client-secret pcs_... \\\n    \
+        --product bar --entity maker --supplier mill --item bar --quantity '500 t' --date 2025-05-02"
+    )]
+    Pull(crate::pact_pull::Pull),
+}
+
+#[derive(clap::Subcommand)]
+pub enum PeerAction {
+    /// Add a customer's PACT host and the client credentials it issued to the entity.
+    #[command(
+        after_help = "Example:\n  custody pact peer add --entity mill --customer maker --url https://maker.example:8443 \\\n    \
+        --client-id pact_... --client-secret pcs_..."
+    )]
+    Add {
+        /// The selling entity.
+        #[arg(long)]
+        entity: String,
+        /// The customer (a counterparty id of the entity's sales).
+        #[arg(long)]
+        customer: String,
+        /// `https://HOST[:PORT]` of the customer's `custody serve`.
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        client_secret: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// The entity's peers (secrets not shown).
+    List {
+        #[arg(long)]
+        entity: String,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(clap::Subcommand)]
@@ -33,7 +78,11 @@ pub enum ClientAction {
 }
 
 pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
-    let PactAction::Client { action: ClientAction::Create { entity, format, db } } = action;
+    let (entity, format, db) = match action {
+        PactAction::Client { action: ClientAction::Create { entity, format, db } } => (entity, format, db),
+        PactAction::Peer { action } => return peer(action).await,
+        PactAction::Pull(p) => return crate::pact_pull::run(p).await,
+    };
     if format != "text" && format != "json" {
         bail!("--format is `text` or `json`");
     }
@@ -46,6 +95,32 @@ pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::json!({"client_id": id, "client_secret": secret}));
     } else {
         println!("{id} {secret}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn peer(action: PeerAction) -> anyhow::Result<ExitCode> {
+    use custody_server::pact_versions::{add_peer, peers, Peer};
+    match action {
+        PeerAction::Add { entity, customer, url, client_id, client_secret, db } => {
+            if !url.starts_with("https://") {
+                bail!("--url must be https://HOST[:PORT]: PACT hosts are reached over HTTPS only");
+            }
+            let registry = db.registry().await?;
+            custody_store::Store::head(registry.store(), &entity).await.with_context(|| format!("entity `{entity}`"))?;
+            let url = url.trim_end_matches('/').to_string();
+            let peer = Peer { customer: customer.clone(), url, client_id, client_secret };
+            if !add_peer(registry.store(), &entity, &peer).await? {
+                bail!("`{entity}` has a peer for customer `{customer}` already (peers are never changed)");
+            }
+            println!("peer {customer} of {entity}: {}", peer.url);
+        }
+        PeerAction::List { entity, db } => {
+            let registry = db.registry().await?;
+            for p in peers(registry.store(), &entity).await? {
+                println!("{} {} {}", p.customer, p.url, p.client_id);
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -104,11 +179,16 @@ impl ServeTls {
         let Some((id, secret)) = creds.split_once(':') else {
             bail!("--pact-callback-credentials is ID:SECRET");
         };
-        let ca_pem = match &self.pact_ca_cert {
-            Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
-            None => None,
-        };
+        let ca_pem = self.ca_pem()?;
         Ok(Some(custody_server::pact_send::Callback { client_id: id.into(), client_secret: secret.into(), ca_pem }))
+    }
+
+    /// The `--pact-ca-cert` file's PEM, if given.
+    pub fn ca_pem(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        match &self.pact_ca_cert {
+            Some(p) => Ok(Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?)),
+            None => Ok(None),
+        }
     }
 
     /// The rustls configuration, if HTTPS was asked for.

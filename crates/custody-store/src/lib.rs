@@ -17,6 +17,7 @@ mod memory;
 mod open;
 mod registry;
 mod sql;
+mod sql_records;
 mod transfers;
 
 pub use cert_settle::CertificateSettlement;
@@ -203,4 +204,16 @@ pub trait Store: Send + Sync {
     fn list_keys(&self) -> impl Future<Output = Result<Vec<KeyInfo>, StoreError>> + Send;
     /// Records a use of the key at `now` (Unix seconds); kept to the minute, so most calls write nothing.
     fn touch_key(&self, id: &str, now: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Appends a record of `kind` under `key` for `entity` (the PACT host's published footprint
+    /// versions and peers: `custody_server::pact_versions`, docs/pact.md). Records are never
+    /// updated or deleted: `Ok(false)` when (entity, kind, key) exists, and nothing is written.
+    fn put_record(
+        &self,
+        entity: &str,
+        kind: &str,
+        key: &str,
+        body: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The records of `kind` for `entity` as `(key, body)`, in the order written.
+    fn records(&self, entity: &str, kind: &str) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
 }

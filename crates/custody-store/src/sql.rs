@@ -72,6 +72,16 @@ CREATE TABLE exclusive_keys (
 ALTER TABLE api_keys ADD COLUMN created BIGINT;
 ALTER TABLE api_keys ADD COLUMN last_used BIGINT
 "#,
+    r#"
+CREATE TABLE records (
+    entity TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (entity, kind, key)
+)
+"#,
 ];
 
 /// The schema version this build writes.
@@ -122,7 +132,7 @@ impl SqlStore {
     }
 
     /// The SQL for this backend.
-    fn sql(&self, text: &str) -> String {
+    pub(crate) fn sql(&self, text: &str) -> String {
         if !self.sqlite {
             return text.to_string();
         }
@@ -520,6 +530,14 @@ impl Store for SqlStore {
             .await
             .map_err(backend)?;
         Ok(res.rows_affected() == 1)
+    }
+
+    async fn put_record(&self, entity: &str, kind: &str, key: &str, body: &str) -> Result<bool, StoreError> {
+        crate::sql_records::put(self, entity, kind, key, body).await
+    }
+
+    async fn records(&self, entity: &str, kind: &str) -> Result<Vec<(String, String)>, StoreError> {
+        crate::sql_records::list(self, entity, kind).await
     }
 }
 
