@@ -107,7 +107,9 @@ async fn peer(action: PeerAction) -> anyhow::Result<ExitCode> {
                 bail!("--url must be https://HOST[:PORT]: PACT hosts are reached over HTTPS only");
             }
             let registry = db.registry().await?;
-            custody_store::Store::head(registry.store(), &entity).await.with_context(|| format!("entity `{entity}`"))?;
+            custody_store::Store::head(registry.store(), &entity)
+                .await
+                .with_context(|| format!("entity `{entity}`"))?;
             let url = url.trim_end_matches('/').to_string();
             let peer = Peer { customer: customer.clone(), url, client_id, client_secret };
             if !add_peer(registry.store(), &entity, &peer).await? {
@@ -137,6 +139,10 @@ pub struct ServeTls {
     /// Serve HTTPS with a certificate made now for localhost and 127.0.0.1 (trials and tests).
     #[arg(long, conflicts_with = "tls_cert")]
     pub tls_self_signed: bool,
+    /// With --tls-self-signed: write the certificate made (PEM) here, for clients to trust
+    /// (`custody pact pull --ca-cert FILE`, a peer's `--pact-ca-cert FILE`).
+    #[arg(long, requires = "tls_self_signed")]
+    pub tls_cert_out: Option<PathBuf>,
     /// The domain in the URNs of served footprints: urn:pact:DOMAIN:product-id:ITEM.
     #[arg(long, default_value = "custody.invalid")]
     pub pact_issuer: String,
@@ -204,6 +210,9 @@ impl ServeTls {
         if self.tls_self_signed {
             let ck = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
                 .context("cannot make a self-signed certificate")?;
+            if let Some(out) = &self.tls_cert_out {
+                std::fs::write(out, ck.cert.pem()).with_context(|| format!("cannot write {}", out.display()))?;
+            }
             let cfg = RustlsConfig::from_pem(ck.cert.pem().into_bytes(), ck.key_pair.serialize_pem().into_bytes())
                 .await
                 .context("cannot use the self-signed certificate")?;

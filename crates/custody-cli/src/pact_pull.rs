@@ -47,6 +47,9 @@ pub struct Pull {
     /// Trust this PEM certificate (or bundle) for the host, e.g. a test's self-signed one.
     #[arg(long)]
     pub ca_cert: Option<PathBuf>,
+    /// Footprints asked for per page (`limit`); further pages follow the `Link` header.
+    #[arg(long, default_value_t = 100)]
+    pub page_size: usize,
     /// `text` (default) or `json`.
     #[arg(long, default_value = "text")]
     pub format: String,
@@ -99,8 +102,14 @@ fn next_link(v: &str) -> Option<String> {
     })
 }
 
-async fn fetch(http: &reqwest::Client, base: &str, token: &str, product: Option<&str>) -> anyhow::Result<Vec<Value>> {
-    let mut url = format!("{base}/3/footprints?limit=100");
+async fn fetch(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    product: Option<&str>,
+    limit: usize,
+) -> anyhow::Result<Vec<Value>> {
+    let mut url = format!("{base}/3/footprints?limit={limit}");
     if let Some(p) = product.filter(|p| p.to_ascii_lowercase().starts_with("urn:")) {
         url.push_str(&format!("&productId={}", p.replace(':', "%3A")));
     }
@@ -187,7 +196,7 @@ pub async fn run(p: Pull) -> anyhow::Result<ExitCode> {
     let host = base.trim_start_matches("https://").to_string();
     let http = http(&p.ca_cert)?;
     let token = token(&http, &base, &p.client_id, &p.client_secret).await?;
-    let all = fetch(&http, &base, &token, p.product.as_deref()).await?;
+    let all = fetch(&http, &base, &token, p.product.as_deref(), p.page_size).await?;
     let mut active: Vec<&Value> = all
         .iter()
         .filter(|pf| pf["status"] == "Active")
@@ -207,17 +216,30 @@ pub async fn run(p: Pull) -> anyhow::Result<ExitCode> {
     let mut journal = String::new();
     for (n, pf) in active.iter().enumerate() {
         let id = pf["id"].as_str().unwrap_or_default().to_string();
-        let preceding: Vec<String> =
-            pf["precedingPfIds"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+        let preceding: Vec<String> = pf["precedingPfIds"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
         if booked_ids.contains(&id) {
             push(&mut report, "alreadyBooked", json!({"id": id, "purchase": format!("pact:{id}")}));
         } else if let Some(old) = preceding.iter().find(|x| booked_ids.contains(x)) {
             push(&mut report, "newerVersions", json!({"id": id, "replaces": old, "booked": format!("pact:{old}")}));
         } else if n > 0 {
-            push(&mut report, "notBooked", json!({"id": id, "reason": "one purchase per pull: the Active footprint with the latest reference period is booked"}));
+            push(
+                &mut report,
+                "notBooked",
+                json!({"id": id, "reason": "one purchase per pull: the Active footprint with the latest reference period is booked"}),
+            );
         } else {
             journal.push_str(&purchase(pf, &format!("pact:{id}"), &host, &p)?);
-            push(&mut report, "booked", json!({"id": id, "purchase": format!("pact:{id}"), "version": preceding.len() + 1}));
+            push(
+                &mut report,
+                "booked",
+                json!({"id": id, "purchase": format!("pact:{id}"), "version": preceding.len() + 1}),
+            );
         }
     }
     if !journal.is_empty() {
@@ -234,9 +256,18 @@ pub async fn run(p: Pull) -> anyhow::Result<ExitCode> {
     if p.format == "json" {
         println!("{report}");
     } else {
-        for (k, what) in [("booked", "booked"), ("alreadyBooked", "already booked"), ("newerVersions", "newer version, not booked"), ("notBooked", "not booked (an earlier period or another product)")] {
+        for (k, what) in [
+            ("booked", "booked"),
+            ("alreadyBooked", "already booked"),
+            ("newerVersions", "newer version, not booked"),
+            ("notBooked", "not booked (an earlier period or another product)"),
+        ] {
             for v in report[k].as_array().into_iter().flatten() {
-                println!("{what}: {} {}", v["id"].as_str().unwrap_or_default(), v.get("replaces").and_then(Value::as_str).map(|r| format!("(replaces {r})")).unwrap_or_default());
+                println!(
+                    "{what}: {} {}",
+                    v["id"].as_str().unwrap_or_default(),
+                    v.get("replaces").and_then(Value::as_str).map(|r| format!("(replaces {r})")).unwrap_or_default()
+                );
             }
         }
     }

@@ -9,14 +9,16 @@
 //! Each new version is announced in a `PublishedEvent.3` to the entity's peers
 //! (`custody pact peer add`, [`PEER`] records).
 //!
-//! A product and period whose generated id is already published (also as an earlier version)
-//! publishes nothing: an id is published once.
+//! A new version's id is the name-based UUID of the generated footprint's id and the ids it
+//! replaces, so content that returns to an earlier version's is a new footprint too; a product
+//! and period whose latest version was generated with the same id publishes nothing.
 
 use custody_pact::Generated;
 use custody_store::{Store, StoreError};
 use serde_json::{json, Value};
 
-/// Record kind of a published footprint: body `{"item", "period", "footprint"}`.
+/// Record kind of a published footprint: body `{"item", "period", "generated", "footprint"}`
+/// (`generated`: the id of the footprint as generated, before versioning).
 pub const PUBLISHED: &str = "pact-published";
 /// Record kind of a peer (a customer's PACT host): body [`Peer`] as JSON.
 pub const PEER: &str = "pact-peer";
@@ -76,43 +78,55 @@ pub async fn publish<S: Store>(
     base: &str,
     current: Vec<Generated>,
 ) -> Result<Versions, StoreError> {
-    let mut stored: Vec<(String, String, String, Value)> = Vec::new(); // (id, item, period, footprint)
-    let read = |key: &str, body: &str| -> Result<(String, String, String, Value), StoreError> {
-        let v: Value = serde_json::from_str(body)
-            .map_err(|e| StoreError::Backend(format!("published footprint `{key}`: {e}")))?;
+    // (id, item, period, generated id, footprint), in order of publication.
+    let mut stored: Vec<(String, String, String, String, Value)> = Vec::new();
+    let read = |key: &str, body: &str| -> Result<(String, String, String, String, Value), StoreError> {
+        let v: Value =
+            serde_json::from_str(body).map_err(|e| StoreError::Backend(format!("published footprint `{key}`: {e}")))?;
         let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-        Ok((key.to_string(), s("item"), s("period"), v["footprint"].clone()))
+        Ok((key.to_string(), s("item"), s("period"), s("generated"), v["footprint"].clone()))
     };
     for (key, body) in store.records(entity, PUBLISHED).await? {
         stored.push(read(&key, &body)?);
     }
     let mut new_versions = Vec::new();
     for g in current.into_iter().filter(Generated::complete) {
-        let id = g.id().to_string();
-        if stored.iter().any(|(x, ..)| *x == id) {
+        let generated = g.id().to_string();
+        let preceding: Vec<String> =
+            stored.iter().filter(|(_, i, p, ..)| *i == g.item && *p == g.period).map(|(x, ..)| x.clone()).collect();
+        let last = stored.iter().rev().find(|(_, i, p, ..)| *i == g.item && *p == g.period);
+        if last.is_some_and(|(.., gen, _)| *gen == generated) {
             continue;
         }
-        let preceding: Vec<String> =
-            stored.iter().filter(|(_, i, p, _)| *i == g.item && *p == g.period).map(|(x, ..)| x.clone()).collect();
         let mut doc = g.footprint.clone();
-        if !preceding.is_empty() {
-            if let Some(m) = doc.as_object_mut() {
+        // A new version's id also hashes the versions it replaces: content that returns to an
+        // earlier version's is still a new footprint with a new id.
+        let id = if preceding.is_empty() {
+            generated.clone()
+        } else {
+            custody_pact::uuid_of(&format!("custody-pact-version|{generated}|{}", preceding.join(",")))
+        };
+        if let Some(m) = doc.as_object_mut() {
+            m.insert("id".into(), json!(id));
+            if !preceding.is_empty() {
                 m.insert("precedingPfIds".into(), json!(preceding));
             }
         }
-        let body = json!({"item": g.item, "period": g.period, "footprint": doc}).to_string();
+        let body = json!({"item": g.item, "period": g.period, "generated": generated, "footprint": doc}).to_string();
         if store.put_record(entity, PUBLISHED, &id, &body).await? && !preceding.is_empty() {
             new_versions.push(id.clone());
         }
         // Another request may have published it first: read what is stored.
         let rows = store.records(entity, PUBLISHED).await?;
         if let Some((k, b)) = rows.iter().find(|(k, _)| *k == id) {
-            stored.push(read(k, b)?);
+            if !stored.iter().any(|(x, ..)| x == k) {
+                stored.push(read(k, b)?);
+            }
         }
     }
     let mut all = Vec::with_capacity(stored.len());
-    for (n, (_, item, period, doc)) in stored.iter().enumerate() {
-        let later = stored[n + 1..].iter().any(|(_, i, p, _)| i == item && p == period);
+    for (n, (_, item, period, _, doc)) in stored.iter().enumerate() {
+        let later = stored[n + 1..].iter().any(|(_, i, p, ..)| i == item && p == period);
         let mut doc = doc.clone();
         doc["status"] = json!(if later { "Deprecated" } else { "Active" });
         schema_url(&mut doc, base);

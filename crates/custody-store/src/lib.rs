@@ -215,5 +215,9 @@ pub trait Store: Send + Sync {
         body: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// The records of `kind` for `entity` as `(key, body)`, in the order written.
-    fn records(&self, entity: &str, kind: &str) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
+    fn records(
+        &self,
+        entity: &str,
+        kind: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
 }

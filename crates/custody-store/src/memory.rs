@@ -172,6 +172,10 @@ impl Store for MemoryStore {
 
     async fn records(&self, entity: &str, kind: &str) -> Result<Vec<(String, String)>, StoreError> {
         let all = self.records.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
-        Ok(all.iter().filter(|(e, k, _, _)| e == entity && k == kind).map(|(_, _, x, b)| (x.clone(), b.clone())).collect())
+        Ok(all
+            .iter()
+            .filter(|(e, k, _, _)| e == entity && k == kind)
+            .map(|(_, _, x, b)| (x.clone(), b.clone()))
+            .collect())
     }
 }

@@ -1,0 +1,180 @@
+//! PACT between `custody serve` processes (docs/pact.md): published footprint versions, `custody
+//! pact pull`. Real servers over HTTPS with their own self-signed certificates.
+
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[path = "pact/requester.rs"]
+mod requester;
+#[path = "pact/server.rs"]
+mod server;
+use server::{ok, Server};
+
+/// The seller of the conformance suite: bar sold in two closed months. 2025-04: 1000 t of ore at
+/// 120 kgCO2/t (20 tC) made 500 t of bar, all sold: 0.24 kgCO2e/kg, 0.04 kgC/kg.
+const SELLER: &str = "entity seller \"Seller\"\n  ratios efi\n  gwp ar6\n\
+period 2025-03 2025-03-01 2025-03-31\nperiod 2025-04 2025-04-01 2025-04-30\n\
+site works \"Works\"\n  country DE\n  default\n\
+counterparty ore-co \"Ore\"\ncounterparty buyer \"Buyer\"\n\
+item ore \"Ore\"\n  category raw-material\nitem bar \"Bar\"\n  category product\n  cn-code 72142000\n\
+2025-03-02 purchase p1\n  supplier ore-co\n  item ore\n  quantity 1000 t\n  factor 100 kgCO2/t\n  content 20 tC\n\
+2025-03-03 consume c1\n  use ore 1000 t\n2025-03-04 produce m1\n  output bar 500 t content 20 tC\n\
+2025-03-05 sell s1\n  item bar\n  customer buyer share 100%\nclose 2025-03\n\
+2025-04-02 purchase p2\n  supplier ore-co\n  item ore\n  quantity 1000 t\n  factor 120 kgCO2/t\n  content 20 tC\n\
+2025-04-03 consume c2\n  use ore 1000 t\n2025-04-04 produce m2\n  output bar 500 t content 20 tC\n\
+2025-04-05 sell s2\n  item bar\n  customer buyer share 100%\nclose 2025-04\n";
+
+const BUYER: &str = "entity buyer \"Buyer\"\n  ratios efi\n  gwp ar6\nperiod 2025-05 2025-05-01 2025-05-31\n\
+counterparty seller \"Seller\"\nitem bar \"Bar\"\n  category raw-material\n";
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("custody-pact-exchange-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn db(dir: &std::path::Path, name: &str, journal: &str) -> String {
+    let file = dir.join(format!("{name}.journal"));
+    std::fs::write(&file, journal).unwrap();
+    let db = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
+    ok(&["import", file.to_str().unwrap(), "--database-url", &db]);
+    db
+}
+
+fn client(db: &str, entity: &str) -> (String, String) {
+    let c: Value = serde_json::from_str(&ok(&[
+        "pact",
+        "client",
+        "create",
+        "--entity",
+        entity,
+        "--format",
+        "json",
+        "--database-url",
+        db,
+    ]))
+    .unwrap();
+    (c["client_id"].as_str().unwrap().into(), c["client_secret"].as_str().unwrap().into())
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap()
+}
+
+async fn token(base: &str, (id, secret): &(String, String)) -> String {
+    let r = http()
+        .post(format!("{base}/auth/token"))
+        .basic_auth(id, Some(secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
+    r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+}
+
+async fn get(base: &str, path: &str, token: &str) -> (u16, Value) {
+    let r = http().get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+fn period(pf: &Value) -> &str {
+    pf["extensions"][0]["data"]["period"].as_str().unwrap()
+}
+
+const SERVE: [&str; 4] = ["--pact-issuer", "seller.example", "--pact-standard", "GHGP-Product"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_footprint_is_a_new_version_and_the_old_one_stays_readable() {
+    let d = dir("versions");
+    let db = db(&d, "seller", SELLER);
+    let creds = client(&db, "seller");
+    let (requester, received) = requester::requester(&d.join("requester.pem"));
+    ok(&[
+        "pact",
+        "peer",
+        "add",
+        "--entity",
+        "seller",
+        "--customer",
+        "buyer",
+        "--url",
+        &requester,
+        "--client-id",
+        "test_client_id",
+        "--client-secret",
+        "test_client_secret",
+        "--database-url",
+        &db,
+    ]);
+    let ca = d.join("requester.pem");
+    let args = |exempted: &'static str| -> Vec<String> {
+        let mut a: Vec<String> = SERVE.iter().map(|s| s.to_string()).collect();
+        a.extend(["--pact-exempted".into(), exempted.into(), "--pact-ca-cert".into(), ca.display().to_string()]);
+        a
+    };
+    let start = |exempted: &'static str| {
+        let a = args(exempted);
+        Server::start(&d, "seller", &db, &a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+
+    let s = start("0");
+    let t = token(&s.base, &creds).await;
+    let (_, v1) = get(&s.base, "/3/footprints", &t).await;
+    let v1 = v1["data"].as_array().unwrap().clone();
+    assert_eq!(v1.len(), 2, "bar in 2025-03 and 2025-04: {v1:#?}");
+    assert!(v1.iter().all(|pf| pf["status"] == "Active" && pf.get("precedingPfIds").is_none()));
+    s.stop();
+
+    // The owner corrects a declaration: every footprint states something new.
+    let s = start("1.5");
+    let t = token(&s.base, &creds).await;
+    let (_, all) = get(&s.base, "/3/footprints", &t).await;
+    let all = all["data"].as_array().unwrap().clone();
+    assert_eq!(all.len(), 4, "two versions of each: {all:#?}");
+    for old in &v1 {
+        let id = old["id"].as_str().unwrap();
+        let (status, one) = get(&s.base, &format!("/3/footprints/{id}"), &t).await;
+        assert_eq!(status, 200);
+        assert_eq!(one["data"]["status"], "Deprecated");
+        assert_eq!(one["data"]["pcf"]["exemptedEmissionsPercent"], "0", "published content never changes");
+        let new: Vec<&Value> = all.iter().filter(|pf| pf["status"] == "Active" && period(pf) == period(old)).collect();
+        assert_eq!(new.len(), 1);
+        assert_eq!(new[0]["precedingPfIds"], serde_json::json!([id]));
+        assert_eq!(new[0]["pcf"]["exemptedEmissionsPercent"], "1.5");
+        assert_ne!(new[0]["id"], old["id"]);
+    }
+    let new_ids: Vec<String> =
+        all.iter().filter(|pf| pf["status"] == "Active").map(|pf| pf["id"].as_str().unwrap().to_string()).collect();
+    // The peer is told, in a PublishedEvent.
+    let mut event = None;
+    for _ in 0..100 {
+        event = received.lock().unwrap().iter().find(|e| e["type"] == custody_pact::events::PUBLISHED).cloned();
+        if event.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let event = event.expect("a PublishedEvent reached the peer");
+    let mut got: Vec<String> =
+        event["data"]["pfIds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    got.sort();
+    let mut want = new_ids.clone();
+    want.sort();
+    assert_eq!(got, want);
+    s.stop();
+
+    // Back to the first declaration: a third version (a new id), not the first one revived.
+    let s = start("0");
+    let t = token(&s.base, &creds).await;
+    let (_, all) = get(&s.base, "/3/footprints?status=Active", &t).await;
+    let active = all["data"].as_array().unwrap();
+    assert_eq!(active.len(), 2);
+    for pf in active {
+        assert_eq!(pf["precedingPfIds"].as_array().unwrap().len(), 2);
+        assert!(v1.iter().all(|o| o["id"] != pf["id"]));
+        assert_eq!(pf["pcf"]["exemptedEmissionsPercent"], "0");
+    }
+    s.stop();
+}
