@@ -178,3 +178,112 @@ async fn a_changed_footprint_is_a_new_version_and_the_old_one_stays_readable() {
     }
     s.stop();
 }
+
+fn pull(s: &Server, creds: &(String, String), db: &str) -> Value {
+    let out = ok(&[
+        "pact",
+        "pull",
+        &s.base,
+        "--client-id",
+        &creds.0,
+        "--client-secret",
+        &creds.1,
+        "--product",
+        "bar",
+        "--entity",
+        "buyer",
+        "--supplier",
+        "seller",
+        "--item",
+        "bar",
+        "--quantity",
+        "100 t",
+        "--date",
+        "2025-05-02",
+        "--ca-cert",
+        s.cert.to_str().unwrap(),
+        "--page-size",
+        "1",
+        "--format",
+        "json",
+        "--database-url",
+        db,
+    ]);
+    serde_json::from_str(&out).unwrap()
+}
+
+fn ids(report: &Value, key: &str) -> Vec<String> {
+    report[key].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// The buyer's ledger statement of May as JSON.
+fn purchases(db: &str) -> Value {
+    serde_json::from_str(&ok(&[
+        "report",
+        "ledger",
+        "--entity",
+        "buyer",
+        "--period",
+        "2025-05",
+        "--format",
+        "json",
+        "--database-url",
+        db,
+    ]))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pull_books_the_suppliers_footprint_once_and_reports_a_newer_version() {
+    let d = dir("pull");
+    let seller = db(&d, "seller", SELLER);
+    let buyer = db(&d, "buyer", BUYER);
+    let creds = client(&seller, "seller");
+    let serve = |exempted: &'static str| {
+        let mut a: Vec<&str> = SERVE.to_vec();
+        a.extend(["--pact-exempted", exempted]);
+        Server::start(&d, "seller", &seller, &a)
+    };
+    let s = serve("0");
+    // Pages of one footprint: the Link header is followed; 2025-04 is the latest period.
+    let first = pull(&s, &creds, &buyer);
+    let t = token(&s.base, &creds).await;
+    let (_, list) = get(&s.base, "/3/footprints?productId=urn:pact:seller.example:product-id:bar", &t).await;
+    let april = list["data"].as_array().unwrap().iter().find(|pf| period(pf) == "2025-04").unwrap().clone();
+    let april_id = april["id"].as_str().unwrap().to_string();
+    assert_eq!(ids(&first, "booked"), vec![april_id.clone()], "{first:#}");
+    assert_eq!(ids(&first, "notBooked").len(), 1, "March is not booked: {first:#}");
+    assert_eq!(first["booked"][0]["version"], 1);
+    let ledger = purchases(&buyer);
+    // 100 t at the April footprint, 0.24 kgCO2e/kg and 0.04 kgC/kg: 24 t CO2e and 4 tC.
+    let row = ledger["rows"].as_array().unwrap().iter().find(|r| r["kind"] == "purchase").unwrap();
+    let posted = |account: &str, species: &str| -> i64 {
+        row["postings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["account"] == account && p["species"] == species)
+            .map(|p| p["amount_gC"].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!(posted("raw.attributed", "CO2e"), 100_000_000 * 24 / 100, "{row:#}");
+    assert_eq!(row["amounts_tC"]["raw.content"], 4, "{row:#}");
+    let text = ledger.to_string();
+    assert!(text.contains(&format!("pact:{april_id}")), "the purchase is in the buyer's ledger: {ledger:#}");
+    assert!(text.contains(&format!("PACT footprint {april_id} version 1 from 127.0.0.1:")), "provenance: {ledger:#}");
+
+    // Again: booked once.
+    let again = pull(&s, &creds, &buyer);
+    assert_eq!(ids(&again, "alreadyBooked"), vec![april_id.clone()]);
+    assert!(again["booked"].as_array().unwrap().is_empty());
+    assert_eq!(purchases(&buyer), ledger, "nothing more was booked");
+    s.stop();
+
+    // The seller publishes a new version: reported, not booked.
+    let s = serve("2");
+    let newer = pull(&s, &creds, &buyer);
+    assert!(newer["booked"].as_array().unwrap().is_empty(), "{newer:#}");
+    assert_eq!(newer["newerVersions"][0]["replaces"], april_id.as_str());
+    assert_eq!(purchases(&buyer), ledger, "nothing more was booked");
+    s.stop();
+}
