@@ -25,6 +25,11 @@ pub enum PactAction {
         --product bar --entity maker --supplier mill --item bar --quantity '500 t' --date 2025-05-02"
     )]
     Pull(crate::pact_pull::Pull),
+    /// Send the entity's sales to customers on other servers (peers) as signed deliveries.
+    #[command(
+        after_help = "Example:\n  custody pact deliver --entity mill --signing-key mill.key --source https://mill.example:8443"
+    )]
+    Deliver(crate::pact_deliver::Deliver),
 }
 
 #[derive(clap::Subcommand)]
@@ -82,6 +87,7 @@ pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
         PactAction::Client { action: ClientAction::Create { entity, format, db } } => (entity, format, db),
         PactAction::Peer { action } => return peer(action).await,
         PactAction::Pull(p) => return crate::pact_pull::run(p).await,
+        PactAction::Deliver(d) => return crate::pact_deliver::run(d).await,
     };
     if format != "text" && format != "json" {
         bail!("--format is `text` or `json`");
@@ -143,6 +149,10 @@ pub struct ServeTls {
     /// (`custody pact pull --ca-cert FILE`, a peer's `--pact-ca-cert FILE`).
     #[arg(long, requires = "tls_self_signed")]
     pub tls_cert_out: Option<PathBuf>,
+    /// The entity signing key (`custody signing-key create`): its public half is published at
+    /// /.well-known/custody-signing-key, for buyers checking this server's deliveries.
+    #[arg(long)]
+    pub signing_key: Option<PathBuf>,
     /// The domain in the URNs of served footprints: urn:pact:DOMAIN:product-id:ITEM.
     #[arg(long, default_value = "custody.invalid")]
     pub pact_issuer: String,
@@ -187,6 +197,11 @@ impl ServeTls {
         };
         let ca_pem = self.ca_pem()?;
         Ok(Some(custody_server::pact_send::Callback { client_id: id.into(), client_secret: secret.into(), ca_pem }))
+    }
+
+    /// The public half of --signing-key, if given.
+    pub fn signing_public(&self) -> anyhow::Result<Option<String>> {
+        self.signing_key.as_deref().map(|p| Ok(crate::sign::read_key(p)?.public_hex())).transpose()
     }
 
     /// The `--pact-ca-cert` file's PEM, if given.

@@ -57,7 +57,7 @@ pub struct Pull {
     pub db: Db,
 }
 
-fn http(ca: &Option<PathBuf>) -> anyhow::Result<reqwest::Client> {
+pub fn http(ca: &Option<PathBuf>) -> anyhow::Result<reqwest::Client> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut b = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30));
     if let Some(p) = ca {

@@ -287,3 +287,153 @@ async fn pull_books_the_suppliers_footprint_once_and_reports_a_newer_version() {
     assert_eq!(purchases(&buyer), ledger, "nothing more was booked");
     s.stop();
 }
+
+const RECEIVE: &str = "2025-05-02 receive bar-in\n  transfer seller/s2/buyer\n  item bar\n";
+
+/// A one-registry run of the same journals: the reference the servers must match.
+fn one_registry(d: &std::path::Path, journals: &[(&str, &str)]) -> String {
+    let db = format!("sqlite://{}", d.join("one.db").display());
+    for (name, text) in journals {
+        let f = d.join(format!("one-{name}.journal"));
+        std::fs::write(&f, text).unwrap();
+        ok(&["import", f.to_str().unwrap(), "--database-url", &db]);
+    }
+    db
+}
+
+fn report(db: &str, entity: &str, kind: &str, period: &str) -> Value {
+    serde_json::from_str(&ok(&[
+        "report",
+        kind,
+        "--entity",
+        entity,
+        "--period",
+        period,
+        "--format",
+        "json",
+        "--database-url",
+        db,
+    ]))
+    .unwrap()
+}
+
+async fn post_event(base: &str, token: &str, event: &Value) -> (u16, Value) {
+    let r = http()
+        .post(format!("{base}/3/events"))
+        .bearer_auth(token)
+        .header("content-type", "application/cloudevents+json")
+        .body(event.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sale_to_another_server_is_delivered_signed_and_received_with_the_sellers_amounts() {
+    let d = dir("deliver");
+    let seller = db(&d, "seller", SELLER);
+    let buyer = db(&d, "buyer", BUYER);
+    let key = d.join("seller.key");
+    let wrong = d.join("other.key");
+    ok(&["signing-key", "create", "-o", key.to_str().unwrap()]);
+    ok(&["signing-key", "create", "-o", wrong.to_str().unwrap()]);
+    let buyer_creds = client(&buyer, "buyer");
+    let s = Server::start(&d, "seller", &seller, &["--signing-key", key.to_str().unwrap()]);
+    let b = Server::start(&d, "buyer", &buyer, &["--pact-ca-cert", s.cert.to_str().unwrap()]);
+    ok(&[
+        "pact",
+        "peer",
+        "add",
+        "--entity",
+        "seller",
+        "--customer",
+        "buyer",
+        "--url",
+        &b.base,
+        "--client-id",
+        &buyer_creds.0,
+        "--client-secret",
+        &buyer_creds.1,
+        "--database-url",
+        &seller,
+    ]);
+    let deliver = |key: &std::path::Path| {
+        server::custody(&[
+            "pact",
+            "deliver",
+            "--entity",
+            "seller",
+            "--signing-key",
+            key.to_str().unwrap(),
+            "--source",
+            &s.base,
+            "--ca-cert",
+            b.cert.to_str().unwrap(),
+            "--format",
+            "json",
+            "--database-url",
+            &seller,
+        ])
+    };
+
+    // Signed with a key the seller's server does not publish: refused, and the seller sees why.
+    let o = deliver(&wrong);
+    assert_eq!(o.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["refused"].as_array().unwrap().len(), 2, "{r:#}");
+    assert_eq!(r["refused"][0]["status"], 400);
+    assert_eq!(r["refused"][0]["body"]["code"], "BadRequest");
+    assert!(r["refused"][0]["body"]["message"].as_str().unwrap().starts_with("V002 key_mismatch"), "{r:#}");
+
+    // With the seller's key: both sales accepted; again: nothing sent twice.
+    let o = deliver(&key);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(o.status.success(), "{r:#}");
+    let mut accepted = ids(&r, "accepted");
+    accepted.sort();
+    assert_eq!(accepted, vec!["seller/s1/buyer", "seller/s2/buyer"]);
+    let r: Value = serde_json::from_slice(&deliver(&key).stdout).unwrap();
+    assert_eq!(ids(&r, "alreadyAccepted").len(), 2);
+    assert!(r["accepted"].as_array().unwrap().is_empty());
+
+    // The buyer books its receive: resolved from the delivered transfer, exactly the seller's amounts.
+    let f = d.join("receive.journal");
+    std::fs::write(&f, RECEIVE).unwrap();
+    ok(&["import", f.to_str().unwrap(), "--entity", "buyer", "--database-url", &buyer]);
+    let one = one_registry(&d, &[("seller", SELLER), ("buyer", &format!("{BUYER}{RECEIVE}"))]);
+    for kind in ["ledger", "balances"] {
+        assert_eq!(report(&buyer, "buyer", kind, "2025-05"), report(&one, "buyer", kind, "2025-05"), "{kind}");
+    }
+    // Reconciliation on the buyer's server: the seller's signed amounts against the receive.
+    let rec: Value = serde_json::from_str(&ok(&["reconcile", "--format", "json", "--database-url", &buyer])).unwrap();
+    assert_eq!(rec["mismatches"], 0, "{rec:#}");
+    let rows = rec["transfers"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let s2 = rows.iter().find(|t| t["id"] == "seller/s2/buyer").unwrap();
+    assert_eq!(s2["status"], "received", "{s2:#}");
+
+    // A tampered delivery and one signed by a stranger are refused, as PACT errors.
+    let store = custody_store::SqlStore::connect(&buyer).await.unwrap();
+    let (_, body) = custody_store::Store::records(&store, "buyer", custody_store::delivered::DELIVERED)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(k, _)| k == "seller/s1/buyer")
+        .unwrap();
+    let mut signed: Value = serde_json::from_str::<Value>(&body).unwrap()["signed"].clone();
+    let amount = signed["document"]["transfer"]["amounts"][0]["amount"].as_i64().unwrap();
+    signed["document"]["transfer"]["amounts"][0]["amount"] = (amount + 1).into();
+    let event = |data: Value| {
+        serde_json::json!({"type": "org.custody.TransferDelivered.1", "specversion": "1.0", "id": "e-1",
+                           "source": s.base, "time": "2025-05-02T00:00:00Z", "data": data})
+    };
+    let t = token(&b.base, &buyer_creds).await;
+    let (status, body) = post_event(&b.base, &t, &event(signed)).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("BadRequest")), "{body}");
+    assert!(body["message"].as_str().unwrap().starts_with("V005 digest_mismatch"), "{body}");
+    let (status, body) = post_event(&b.base, "not-a-token", &event(Value::Null)).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("BadRequest")), "{body}");
+    s.stop();
+    b.stop();
+}

@@ -46,12 +46,15 @@ pub struct PactConfig {
     pub callback: Option<crate::pact_send::Callback>,
     /// Extra trusted roots (PEM) for peers' and requesters' hosts (`--pact-ca-cert`).
     pub ca_pem: Option<Vec<u8>>,
+    /// The entity signing key's public half (64 hex digits), published at
+    /// `/.well-known/custody-signing-key` (`serve --signing-key FILE`).
+    pub signing_public: Option<String>,
     tokens: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl PactConfig {
     pub fn new(tls: bool, options: Options) -> PactConfig {
-        PactConfig { tls, options, callback: None, ca_pem: None, tokens: Mutex::default() }
+        PactConfig { tls, options, callback: None, ca_pem: None, signing_public: None, tokens: Mutex::default() }
     }
 }
 
@@ -103,6 +106,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/3/footprints", get(list::<S>))
         .route("/3/footprints/{id}", get(one::<S>))
         .route("/3/events", post(event::<S>))
+        .route(crate::pact_receive::KEY_PATH, get(signing_key::<S>))
         .route(custody_pact::EXTENSION_PATH, get(extension_schema))
         .with_state(state)
 }
@@ -152,6 +156,19 @@ async fn openid<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap)
         "id_token_signing_alg_values_supported": ["none"],
         "scopes_supported": ["footprint:list", "footprint:read"],
     }))
+}
+
+/// The entity signing key's public half, as text (`serve --signing-key`); else 404.
+async fn signing_key<S: Store>(State(state): Shared<S>) -> Response {
+    if let Err(r) = https_only(&state) {
+        return r;
+    }
+    match &state.pact.signing_public {
+        Some(k) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], format!("{k}\n")).into_response(),
+        None => {
+            pact_error(StatusCode::NOT_FOUND, "NotFound", "this server publishes no signing key (serve --signing-key)")
+        }
+    }
 }
 
 /// No signing keys: access tokens are opaque random strings checked by this server.
@@ -362,6 +379,12 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
         Ok(v) => v,
         Err(e) => return pact_error(StatusCode::BAD_REQUEST, "BadRequest", format!("the body is not JSON: {e}")),
     };
+    if v["type"] == crate::pact_receive::DELIVERY_EVENT {
+        return match crate::pact_receive::accept(&state, &entity, &v).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(m) => pact_error(StatusCode::BAD_REQUEST, "BadRequest", m),
+        };
+    }
     match events::parse(&v) {
         Ok(events::Event::RequestCreated { id, source, filter }) => {
             let base = base_url(&headers, &uri);

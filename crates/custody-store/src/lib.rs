@@ -13,6 +13,7 @@
 mod admit;
 mod cert_settle;
 pub mod conformance;
+pub mod delivered;
 mod memory;
 mod open;
 mod registry;
@@ -24,7 +25,7 @@ pub use cert_settle::CertificateSettlement;
 pub use memory::MemoryStore;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
 pub use sql::SqlStore;
-pub use transfers::{Amounts, Reconciliation, Transfer, TransferStatus};
+pub use transfers::{sales_of, Amounts, Reconciliation, Transfer, TransferStatus};
 
 use custody_core::model::Posting;
 use sha2::{Digest, Sha256};

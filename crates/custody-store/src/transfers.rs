@@ -114,7 +114,7 @@ pub struct Reconciliation {
 }
 
 /// The transfers a seller's ledger made to `buyer` (or to any entity in `entities`).
-fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transfer> {
+pub fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transfer> {
     let out_content = seller.chart().by_role(Role::OutContent).code.clone();
     let out_emissions = seller.chart().by_role(Role::OutEmissions).code.clone();
     let mut out = Vec::new();
@@ -210,6 +210,23 @@ impl<S: Store> Registry<S> {
                 rows.push(Reconciliation { transfer: t, received, mismatch });
             }
         }
+        // Transfers delivered from sellers on other servers, compared with what the buyer booked.
+        for (buyer_id, buyer) in &ledgers {
+            for mut t in crate::delivered::delivered(self.store(), buyer_id).await? {
+                if ledgers.contains_key(&t.seller) {
+                    continue;
+                }
+                let received = booked(buyer, &t.id);
+                if buyer.has_received(&t.id) {
+                    t.status = TransferStatus::Received;
+                }
+                let mismatch = match t.status {
+                    TransferStatus::Received => received != t.amounts,
+                    TransferStatus::Returned | TransferStatus::Pending => !received.is_empty(),
+                };
+                rows.push(Reconciliation { transfer: t, received, mismatch });
+            }
+        }
         Ok(rows)
     }
 
@@ -278,6 +295,8 @@ impl<S: Store> Registry<S> {
             .map_err(|e| e.to_string())?;
         let claim = match recorded {
             Some(c) => c,
+            // A seller on another server delivers no pool claim (`pact deliver` refuses such sales).
+            None if !self.store().entity_ids().await.map_err(|e| e.to_string())?.iter().any(|i| i == seller) => None,
             None => self.read(seller, |l| l.claim_view(&sale, buyer)).await.map_err(|e| e.to_string())?,
         };
         if r.claim.is_some() && r.claim != claim {
@@ -312,7 +331,9 @@ impl<S: Store> Registry<S> {
     async fn sent_to(&self, seller: &str, buyer: &str, id: &str) -> Result<Option<Transfer>, String> {
         let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
         if !ids.iter().any(|i| i == seller) {
-            return Ok(None);
+            // A seller on another server: the transfer it delivered, signed (`delivered`).
+            let from_afar = crate::delivered::delivered(self.store(), buyer).await.map_err(|e| e.to_string())?;
+            return Ok(from_afar.into_iter().find(|t| t.id == id && t.seller == seller));
         }
         // Read in place: one transfer, never a copy of the seller's whole ledger.
         self.read(seller, |l| sales_of(seller, l, &[buyer.to_string()]).into_iter().find(|t| t.id == id))
