@@ -30,6 +30,16 @@ pub enum PactAction {
         after_help = "Example:\n  custody pact deliver --entity mill --signing-key mill.key --source https://mill.example:8443"
     )]
     Deliver(crate::pact_deliver::Deliver),
+    /// What `pact deliver` sent and how each peer answered: accepted and refused deliveries.
+    Deliveries {
+        #[arg(long)]
+        entity: String,
+        /// `text` (default) or `json`: `{"accepted": [{id, to, at}], "refused": [{id, to, at, status, body}]}`.
+        #[arg(long, default_value = "text")]
+        format: String,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(clap::Subcommand)]
@@ -88,6 +98,7 @@ pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
         PactAction::Peer { action } => return peer(action).await,
         PactAction::Pull(p) => return crate::pact_pull::run(p).await,
         PactAction::Deliver(d) => return crate::pact_deliver::run(d).await,
+        PactAction::Deliveries { entity, format, db } => return crate::pact_deliver::list(&entity, &format, &db).await,
     };
     if format != "text" && format != "json" {
         bail!("--format is `text` or `json`");

@@ -148,3 +148,47 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
     let refused = !report["refused"].as_array().is_none_or(Vec::is_empty);
     Ok(if refused { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
+
+/// `custody pact deliveries --entity E`: the answers kept by [`run`].
+pub async fn list(entity: &str, format: &str, db: &Db) -> anyhow::Result<ExitCode> {
+    if format != "text" && format != "json" {
+        bail!("--format is `text` or `json`");
+    }
+    let registry = db.reader().await?;
+    let read = |rows: Vec<(String, String)>, with_id: bool| -> anyhow::Result<Vec<Value>> {
+        rows.into_iter()
+            .map(|(k, b)| {
+                let mut v: Value = serde_json::from_str(&b)?;
+                if with_id {
+                    v["id"] = json!(k);
+                }
+                Ok(v)
+            })
+            .collect()
+    };
+    let accepted = read(registry.store().records(entity, SENT).await?, true)?;
+    let refused = read(registry.store().records(entity, REFUSED).await?, false)?;
+    if format == "json" {
+        println!("{}", json!({"accepted": accepted, "refused": refused}));
+    } else {
+        for v in &accepted {
+            println!(
+                "accepted {} by {} at {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["to"].as_str().unwrap_or_default(),
+                v["at"].as_str().unwrap_or_default()
+            );
+        }
+        for v in &refused {
+            println!(
+                "refused  {} by {} at {}: HTTP {} {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["to"].as_str().unwrap_or_default(),
+                v["at"].as_str().unwrap_or_default(),
+                v["status"],
+                v["body"]
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -437,3 +437,130 @@ async fn a_sale_to_another_server_is_delivered_signed_and_received_with_the_sell
     s.stop();
     b.stop();
 }
+
+/// The journal's `entity` entry alone (its first lines up to the first blank line after it).
+fn entity_entry(journal: &str) -> String {
+    let start = journal.find("\nentity ").map_or(0, |i| i + 1);
+    let rest = &journal[start..];
+    rest[..rest.find("\n\n").map_or(rest.len(), |i| i + 1)].to_string()
+}
+
+/// The acceptance test of issue 9: examples/three-tier split over three servers, each company
+/// with its own database and process, gives the statements of one registry to the gram.
+#[tokio::test(flavor = "multi_thread")]
+async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
+    let d = dir("three-tier");
+    let ex = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/three-tier"));
+    let read = |f: &str| std::fs::read_to_string(ex.join(f)).unwrap();
+    let (mine_j, mill_j, maker_j) = (read("1-mine.journal"), read("2-mill.journal"), read("3-transformer-co.journal"));
+    // Each company its own database: the mine's whole journal; the buyers only their entity
+    // until their suppliers' deliveries have arrived.
+    let mine = db(&d, "mine", &mine_j);
+    let mill = db(&d, "mill", &entity_entry(&mill_j));
+    let maker = db(&d, "transformer-co", &entity_entry(&maker_j));
+    let key = |name: &str| {
+        let k = d.join(format!("{name}.key"));
+        ok(&["signing-key", "create", "-o", k.to_str().unwrap()]);
+        k
+    };
+    let (mine_key, mill_key) = (key("mine"), key("mill"));
+    let mill_creds = client(&mill, "mill");
+    let maker_creds = client(&maker, "transformer-co");
+    let mine_s = Server::start(&d, "mine", &mine, &["--signing-key", mine_key.to_str().unwrap()]);
+    let mill_s = Server::start(
+        &d,
+        "mill",
+        &mill,
+        &["--signing-key", mill_key.to_str().unwrap(), "--pact-ca-cert", mine_s.cert.to_str().unwrap()],
+    );
+    let maker_s = Server::start(&d, "transformer-co", &maker, &["--pact-ca-cert", mill_s.cert.to_str().unwrap()]);
+    let deliver = |entity: &str,
+                   db: &str,
+                   k: &std::path::Path,
+                   from: &Server,
+                   to: &Server,
+                   customer: &str,
+                   creds: &(String, String)| {
+        ok(&[
+            "pact",
+            "peer",
+            "add",
+            "--entity",
+            entity,
+            "--customer",
+            customer,
+            "--url",
+            &to.base,
+            "--client-id",
+            &creds.0,
+            "--client-secret",
+            &creds.1,
+            "--database-url",
+            db,
+        ]);
+        let r: Value = serde_json::from_str(&ok(&[
+            "pact",
+            "deliver",
+            "--entity",
+            entity,
+            "--signing-key",
+            k.to_str().unwrap(),
+            "--source",
+            &from.base,
+            "--ca-cert",
+            to.cert.to_str().unwrap(),
+            "--format",
+            "json",
+            "--database-url",
+            db,
+        ]))
+        .unwrap();
+        assert_eq!(r["accepted"].as_array().unwrap().len(), 1, "{r:#}");
+    };
+    deliver("mine", &mine, &mine_key, &mine_s, &mill_s, "mill", &mill_creds);
+    let write = |name: &str, text: &str| {
+        let f = d.join(format!("{name}-full.journal"));
+        std::fs::write(&f, text).unwrap();
+        f
+    };
+    ok(&["import", write("mill", &mill_j).to_str().unwrap(), "--database-url", &mill]);
+    deliver("mill", &mill, &mill_key, &mill_s, &maker_s, "transformer-co", &maker_creds);
+    ok(&["import", write("maker", &maker_j).to_str().unwrap(), "--database-url", &maker]);
+
+    let one = one_registry(&d, &[("mine", &mine_j), ("mill", &mill_j), ("maker", &maker_j)]);
+    let kinds =
+        ["ledger", "balances", "product-intensity", "entity-emissions", "eledger", "carbon-balance", "purchased-goods"];
+    for (entity, db) in [("mine", &mine), ("mill", &mill), ("transformer-co", &maker)] {
+        for kind in kinds {
+            assert_eq!(report(db, entity, kind, "2025-03"), report(&one, entity, kind, "2025-03"), "{entity} {kind}");
+        }
+    }
+    // Each buyer reconciles what its supplier signed against what it booked.
+    for db in [&mill, &maker] {
+        let rec: Value = serde_json::from_str(&ok(&["reconcile", "--format", "json", "--database-url", db])).unwrap();
+        assert_eq!(rec["mismatches"], 0, "{rec:#}");
+        assert_eq!(rec["transfers"][0]["status"], "received", "{rec:#}");
+    }
+    // Every server's journal replays to what it stored; the sellers see their deliveries accepted.
+    for db in [&mine, &mill, &maker] {
+        ok(&["verify", "--database-url", db]);
+    }
+    for (entity, db) in [("mine", &mine), ("mill", &mill)] {
+        let sent: Value = serde_json::from_str(&ok(&[
+            "pact",
+            "deliveries",
+            "--entity",
+            entity,
+            "--format",
+            "json",
+            "--database-url",
+            db,
+        ]))
+        .unwrap();
+        assert_eq!(sent["accepted"].as_array().unwrap().len(), 1, "{sent:#}");
+        assert!(sent["refused"].as_array().unwrap().is_empty(), "{sent:#}");
+    }
+    mine_s.stop();
+    mill_s.stop();
+    maker_s.stop();
+}
