@@ -99,8 +99,7 @@ fn operation(method: &str, path: &str, summary: &str) -> Value {
         }
     };
     if path == "/.well-known/custody-signing-key" {
-        responses["200"] =
-            json!({"description": "OK", "content": {"text/plain": {"schema": {"type": "string", "pattern": "^[0-9a-f]{64}\\n?$"}}}});
+        responses["200"] = json!({"description": "OK", "content": {"text/plain": {"schema": {"type": "string", "pattern": "^[0-9a-f]{64}\\n?$"}}}});
         responses["404"] = error("No signing key is published");
     }
     if path.ends_with("schema.json") {

@@ -10,7 +10,7 @@
 //! (model or null), "amounts": [{"form": "content"|"emissions", "species", "amount" (gC),
 //! "gas" (grams of gas as stated, or null)}]}`.
 
-use crate::transfers::{Transfer, TransferStatus};
+use crate::transfer_model::{Transfer, TransferStatus};
 use crate::{Registry, Store, StoreError};
 use custody_core::model::{format_date, parse_date};
 use custody_core::ops::TransferForm;

@@ -19,6 +19,7 @@ mod open;
 mod registry;
 mod sql;
 mod sql_records;
+mod transfer_model;
 mod transfers;
 
 pub use cert_settle::CertificateSettlement;

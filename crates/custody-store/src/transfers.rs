@@ -13,26 +13,7 @@ use custody_core::units::Species;
 use custody_core::Ledger;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TransferStatus {
-    Pending,
-    Received,
-    Returned,
-}
-
-impl TransferStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TransferStatus::Pending => "pending",
-            TransferStatus::Received => "received",
-            TransferStatus::Returned => "returned",
-        }
-    }
-}
-
-/// Amounts by form and species: (form, species, base units, gas as stated where the postings kept
-/// one; see `Posting::gas`).
-pub type Amounts = Vec<(TransferForm, Species, i64, Option<i64>)>;
+pub use crate::transfer_model::{Amounts, Transfer, TransferStatus};
 
 /// Whether the pool claim the buyer booked with a transfer is the one the seller's pool gives its
 /// sale: the claimed parts (pool, period, claim ids, quantities, factors) always, and every part
@@ -82,25 +63,6 @@ fn sum_amounts<'a>(
         .filter(|(_, (a, _, _))| *a != 0)
         .map(|((f, s), (a, g, stated))| (f, s, a, stated.then_some(g)))
         .collect()
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transfer {
-    pub id: String,
-    pub seller: String,
-    pub sale: String,
-    pub buyer: String,
-    pub item: String,
-    pub date: custody_core::model::Date,
-    /// Seller's base units (g or kJ).
-    pub quantity: i64,
-    /// What the seller's item is held by: the unit of `quantity`.
-    pub measure: Option<custody_core::units::Dimension>,
-    /// What the seller transferred out, by form and species.
-    pub amounts: Amounts,
-    pub status: TransferStatus,
-    /// The chain-of-custody model the sale declared.
-    pub custody: Option<custody_core::coc::CustodyModel>,
 }
 
 /// One transfer with both sides, for reconciliation.
