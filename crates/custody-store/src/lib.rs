@@ -18,7 +18,6 @@ mod memory;
 mod open;
 mod registry;
 mod sql;
-mod sql_records;
 mod transfer_model;
 mod transfers;
 

@@ -132,7 +132,7 @@ impl SqlStore {
     }
 
     /// The SQL for this backend.
-    pub(crate) fn sql(&self, text: &str) -> String {
+    fn sql(&self, text: &str) -> String {
         if !self.sqlite {
             return text.to_string();
         }
@@ -533,11 +533,33 @@ impl Store for SqlStore {
     }
 
     async fn put_record(&self, entity: &str, kind: &str, key: &str, body: &str) -> Result<bool, StoreError> {
-        crate::sql_records::put(self, entity, kind, key, body).await
+        if self.read_only {
+            return Err(StoreError::Backend("the database was opened read-only".into()));
+        }
+        let res = sqlx::query(&self.sql(
+            "INSERT INTO records (entity, kind, key, n, body) \
+             SELECT $1, $2, $3, COALESCE(MAX(n), 0) + 1, $4 FROM records WHERE entity = $1 AND kind = $2 \
+             ON CONFLICT (entity, kind, key) DO NOTHING",
+        ))
+        .bind(entity)
+        .bind(kind)
+        .bind(key)
+        .bind(body)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(res.rows_affected() == 1)
     }
 
     async fn records(&self, entity: &str, kind: &str) -> Result<Vec<(String, String)>, StoreError> {
-        crate::sql_records::list(self, entity, kind).await
+        let rows =
+            sqlx::query(&self.sql("SELECT key, body FROM records WHERE entity = $1 AND kind = $2 ORDER BY n, key"))
+                .bind(entity)
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter().map(|r| Ok((r.try_get("key").map_err(backend)?, r.try_get("body").map_err(backend)?))).collect()
     }
 }
 
