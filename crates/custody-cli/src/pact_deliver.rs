@@ -39,6 +39,12 @@ pub struct Deliver {
     /// The domain in the footprints' URNs.
     #[arg(long, default_value = "custody.invalid")]
     pub pact_issuer: String,
+    /// crossSectoralStandards of the sales' footprints (repeat), as `serve --pact-standard`.
+    #[arg(long = "pact-standard")]
+    pub pact_standards: Vec<String>,
+    /// exemptedEmissionsPercent (0 to 100) of the sales' footprints, as `serve --pact-exempted`.
+    #[arg(long)]
+    pub pact_exempted: Option<String>,
     /// `text` (default) or `json`.
     #[arg(long, default_value = "text")]
     pub format: String,
