@@ -9,6 +9,8 @@ mod db;
 mod import;
 mod keys;
 mod pact;
+mod pact_deliver;
+mod pact_pull;
 mod progress;
 mod reconcile;
 mod serve;

@@ -13,6 +13,66 @@ pub enum PactAction {
         #[command(subcommand)]
         action: ClientAction,
     },
+    /// Customers' PACT hosts: `peer add` (where footprints and deliveries of sales to that
+    /// customer are sent), `peer list`.
+    Peer {
+        #[command(subcommand)]
+        action: PeerAction,
+    },
+    /// Fetch a supplier's footprints from its PACT host and book them as purchases.
+    #[command(
+        after_help = "Example:\n  custody pact pull https://mill.example:8443 --client-id pact_... --client-secret pcs_... \\\n    \
+        --product bar --entity maker --supplier mill --item bar --quantity '500 t' --date 2025-05-02"
+    )]
+    Pull(crate::pact_pull::Pull),
+    /// Send the entity's sales to customers on other servers (peers) as signed deliveries.
+    #[command(
+        after_help = "Example:\n  custody pact deliver --entity mill --signing-key mill.key --source https://mill.example:8443"
+    )]
+    Deliver(crate::pact_deliver::Deliver),
+    /// What `pact deliver` sent and how each peer answered: accepted and refused deliveries.
+    Deliveries {
+        #[arg(long)]
+        entity: String,
+        /// `text` (default) or `json`: `{"accepted": [{id, to, at}], "refused": [{id, to, at, status, body}]}`.
+        #[arg(long, default_value = "text")]
+        format: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum PeerAction {
+    /// Add a customer's PACT host and the client credentials it issued to the entity.
+    #[command(
+        after_help = "Example:\n  custody pact peer add --entity mill --customer maker --url https://maker.example:8443 \\\n    \
+        --client-id pact_... --client-secret pcs_..."
+    )]
+    Add {
+        /// The selling entity.
+        #[arg(long)]
+        entity: String,
+        /// The customer (a counterparty id of the entity's sales).
+        #[arg(long)]
+        customer: String,
+        /// `https://HOST[:PORT]` of the customer's `custody serve`.
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        client_secret: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// The entity's peers (secrets not shown).
+    List {
+        #[arg(long)]
+        entity: String,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(clap::Subcommand)]
@@ -33,7 +93,13 @@ pub enum ClientAction {
 }
 
 pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
-    let PactAction::Client { action: ClientAction::Create { entity, format, db } } = action;
+    let (entity, format, db) = match action {
+        PactAction::Client { action: ClientAction::Create { entity, format, db } } => (entity, format, db),
+        PactAction::Peer { action } => return peer(action).await,
+        PactAction::Pull(p) => return crate::pact_pull::run(p).await,
+        PactAction::Deliver(d) => return crate::pact_deliver::run(d).await,
+        PactAction::Deliveries { entity, format, db } => return crate::pact_deliver::list(&entity, &format, &db).await,
+    };
     if format != "text" && format != "json" {
         bail!("--format is `text` or `json`");
     }
@@ -50,6 +116,34 @@ pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn peer(action: PeerAction) -> anyhow::Result<ExitCode> {
+    use custody_server::pact_versions::{add_peer, peers, Peer};
+    match action {
+        PeerAction::Add { entity, customer, url, client_id, client_secret, db } => {
+            if !url.starts_with("https://") {
+                bail!("--url must be https://HOST[:PORT]: PACT hosts are reached over HTTPS only");
+            }
+            let registry = db.registry().await?;
+            custody_store::Store::head(registry.store(), &entity)
+                .await
+                .with_context(|| format!("entity `{entity}`"))?;
+            let url = url.trim_end_matches('/').to_string();
+            let peer = Peer { customer: customer.clone(), url, client_id, client_secret };
+            if !add_peer(registry.store(), &entity, &peer).await? {
+                bail!("`{entity}` has a peer for customer `{customer}` already (peers are never changed)");
+            }
+            println!("peer {customer} of {entity}: {}", peer.url);
+        }
+        PeerAction::List { entity, db } => {
+            let registry = db.registry().await?;
+            for p in peers(registry.store(), &entity).await? {
+                println!("{} {} {}", p.customer, p.url, p.client_id);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// HTTPS and what the data owner declares for its PACT footprints.
 #[derive(clap::Args, Clone, Default)]
 pub struct ServeTls {
@@ -62,6 +156,14 @@ pub struct ServeTls {
     /// Serve HTTPS with a certificate made now for localhost and 127.0.0.1 (trials and tests).
     #[arg(long, conflicts_with = "tls_cert")]
     pub tls_self_signed: bool,
+    /// With --tls-self-signed: write the certificate made (PEM) here, for clients to trust
+    /// (`custody pact pull --ca-cert FILE`, a peer's `--pact-ca-cert FILE`).
+    #[arg(long, requires = "tls_self_signed")]
+    pub tls_cert_out: Option<PathBuf>,
+    /// The entity signing key (`custody signing-key create`): its public half is published at
+    /// /.well-known/custody-signing-key, for buyers checking this server's deliveries.
+    #[arg(long)]
+    pub signing_key: Option<PathBuf>,
     /// The domain in the URNs of served footprints: urn:pact:DOMAIN:product-id:ITEM.
     #[arg(long, default_value = "custody.invalid")]
     pub pact_issuer: String,
@@ -104,11 +206,21 @@ impl ServeTls {
         let Some((id, secret)) = creds.split_once(':') else {
             bail!("--pact-callback-credentials is ID:SECRET");
         };
-        let ca_pem = match &self.pact_ca_cert {
-            Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
-            None => None,
-        };
+        let ca_pem = self.ca_pem()?;
         Ok(Some(custody_server::pact_send::Callback { client_id: id.into(), client_secret: secret.into(), ca_pem }))
+    }
+
+    /// The public half of --signing-key, if given.
+    pub fn signing_public(&self) -> anyhow::Result<Option<String>> {
+        self.signing_key.as_deref().map(|p| Ok(crate::sign::read_key(p)?.public_hex())).transpose()
+    }
+
+    /// The `--pact-ca-cert` file's PEM, if given.
+    pub fn ca_pem(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        match &self.pact_ca_cert {
+            Some(p) => Ok(Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?)),
+            None => Ok(None),
+        }
     }
 
     /// The rustls configuration, if HTTPS was asked for.
@@ -124,6 +236,9 @@ impl ServeTls {
         if self.tls_self_signed {
             let ck = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
                 .context("cannot make a self-signed certificate")?;
+            if let Some(out) = &self.tls_cert_out {
+                std::fs::write(out, ck.cert.pem()).with_context(|| format!("cannot write {}", out.display()))?;
+            }
             let cfg = RustlsConfig::from_pem(ck.cert.pem().into_bytes(), ck.key_pair.serialize_pem().into_bytes())
                 .await
                 .context("cannot use the self-signed certificate")?;

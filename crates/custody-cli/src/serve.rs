@@ -73,6 +73,8 @@ pub async fn serve(listen: &str, load: &[PathBuf], tls: &crate::pact::ServeTls, 
     }
     let mut state = custody_server::AppState::new(registry);
     state.pact = custody_server::pact::PactConfig::new(rustls.is_some(), options);
+    state.pact.ca_pem = tls.ca_pem()?;
+    state.pact.signing_public = tls.signing_public()?;
     state.pact.callback = callback;
     let app = custody_server::app(std::sync::Arc::new(state));
     match rustls {

@@ -68,7 +68,7 @@ async fn all_entries<S: Store>(registry: &Registry<S>, entity: &str, upto: i64) 
 }
 
 /// The entity's entries and ledger at one head: read again if a writer moved the head meanwhile.
-async fn snapshot<S: Store>(
+pub(crate) async fn snapshot<S: Store>(
     registry: &Registry<S>,
     entity: &str,
 ) -> anyhow::Result<(Vec<EntryRow>, custody_core::Ledger)> {
@@ -83,7 +83,7 @@ async fn snapshot<S: Store>(
     bail!("entity `{entity}` is being written to: try again")
 }
 
-fn hashes(entries: &[EntryRow]) -> Vec<String> {
+pub(crate) fn hashes(entries: &[EntryRow]) -> Vec<String> {
     entries.iter().map(|e| e.hash.clone()).collect()
 }
 

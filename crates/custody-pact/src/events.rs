@@ -79,3 +79,10 @@ pub fn answer(request_id: &str, pfs: Vec<Value>, id: &str, source: &str, time: &
                "data": {"requestEventId": request_id, "pfs": pfs}})
     }
 }
+
+/// A `PublishedEvent.3` announcing `pf_ids` (new footprints, or new versions of earlier ones).
+/// `id`, `source` and `time` are the caller's.
+pub fn published(pf_ids: &[String], id: &str, source: &str, time: &str) -> Value {
+    json!({"type": PUBLISHED, "specversion": "1.0", "id": id, "source": source, "time": time,
+           "data": {"pfIds": pf_ids}})
+}

@@ -3,6 +3,7 @@
 //! ([`events`]). Pure, like `custody-journal`: no I/O, no clock. The HTTP routes are in
 //! `custody-server` (`pact`); docs/pact.md has the mapping.
 
+pub mod delivery;
 pub mod events;
 pub mod filter;
 pub mod footprint;

@@ -10,7 +10,9 @@ mod journal;
 mod openapi;
 pub mod pact;
 pub mod pact_doc;
+pub mod pact_receive;
 pub mod pact_send;
+pub mod pact_versions;
 pub mod ui;
 pub mod wire;
 

@@ -44,12 +44,17 @@ pub struct PactConfig {
     /// Credentials to answer requests at the requesters' hosts; without them requests are
     /// accepted and their answers not sent (logged).
     pub callback: Option<crate::pact_send::Callback>,
+    /// Extra trusted roots (PEM) for peers' and requesters' hosts (`--pact-ca-cert`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// The entity signing key's public half (64 hex digits), published at
+    /// `/.well-known/custody-signing-key` (`serve --signing-key FILE`).
+    pub signing_public: Option<String>,
     tokens: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl PactConfig {
     pub fn new(tls: bool, options: Options) -> PactConfig {
-        PactConfig { tls, options, callback: None, tokens: Mutex::default() }
+        PactConfig { tls, options, callback: None, ca_pem: None, signing_public: None, tokens: Mutex::default() }
     }
 }
 
@@ -101,6 +106,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>) -> Router {
         .route("/3/footprints", get(list::<S>))
         .route("/3/footprints/{id}", get(one::<S>))
         .route("/3/events", post(event::<S>))
+        .route(crate::pact_receive::KEY_PATH, get(signing_key::<S>))
         .route(custody_pact::EXTENSION_PATH, get(extension_schema))
         .with_state(state)
 }
@@ -150,6 +156,19 @@ async fn openid<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap)
         "id_token_signing_alg_values_supported": ["none"],
         "scopes_supported": ["footprint:list", "footprint:read"],
     }))
+}
+
+/// The entity signing key's public half, as text (`serve --signing-key`); else 404.
+async fn signing_key<S: Store>(State(state): Shared<S>) -> Response {
+    if let Err(r) = https_only(&state) {
+        return r;
+    }
+    match &state.pact.signing_public {
+        Some(k) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], format!("{k}\n")).into_response(),
+        None => {
+            pact_error(StatusCode::NOT_FOUND, "NotFound", "this server publishes no signing key (serve --signing-key)")
+        }
+    }
 }
 
 /// No signing keys: access tokens are opaque random strings checked by this server.
@@ -248,16 +267,42 @@ fn bearer<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<String, 
     }
 }
 
-/// The complete footprints of `entity`, as served.
+/// Every published footprint version of `entity`, as served at `base` (`crate::pact_versions`):
+/// the complete footprints generated now are published first, and each new version of an earlier
+/// one is announced to the entity's peers in a `PublishedEvent.3`.
 async fn served<S: Store>(state: &AppState<S>, entity: &str, base: String) -> Result<Vec<Value>, Response> {
+    let internal = |e: String| pact_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e);
     let mut opts = state.pact.options.clone();
-    opts.base_url = base;
-    let all = state
+    opts.base_url = base.clone();
+    let current = state
         .registry
         .read(entity, |l| custody_pact::footprints(l, &opts))
         .await
-        .map_err(|e| pact_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e.to_string()))?;
-    Ok(all.into_iter().filter(|g| g.complete()).map(|g| g.footprint).collect())
+        .map_err(|e| internal(e.to_string()))?;
+    let store = state.registry.store();
+    let v = crate::pact_versions::publish(store, entity, &base, current).await.map_err(|e| internal(e.to_string()))?;
+    if !v.new_versions.is_empty() {
+        let peers = crate::pact_versions::peers(store, entity).await.map_err(|e| internal(e.to_string()))?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        let event = events::published(
+            &v.new_versions,
+            &crate::pact_send::random_uuid(),
+            &base,
+            &crate::pact_send::rfc3339(now),
+        );
+        if peers.is_empty() {
+            tracing::info!(ids = ?v.new_versions, "new footprint versions published; the entity has no peers to tell");
+        }
+        for p in peers {
+            let cb = crate::pact_send::Callback {
+                client_id: p.client_id,
+                client_secret: p.client_secret,
+                ca_pem: state.pact.ca_pem.clone(),
+            };
+            crate::pact_send::spawn(p.url, event.clone(), cb);
+        }
+    }
+    Ok(v.all)
 }
 
 async fn list<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
@@ -334,6 +379,12 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
         Ok(v) => v,
         Err(e) => return pact_error(StatusCode::BAD_REQUEST, "BadRequest", format!("the body is not JSON: {e}")),
     };
+    if v["type"] == crate::pact_receive::DELIVERY_EVENT {
+        return match crate::pact_receive::accept(&state, &entity, &v).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(m) => pact_error(StatusCode::BAD_REQUEST, "BadRequest", m),
+        };
+    }
     match events::parse(&v) {
         Ok(events::Event::RequestCreated { id, source, filter }) => {
             let base = base_url(&headers, &uri);

@@ -5,13 +5,14 @@
 use serde_json::{json, Value};
 
 /// (method, path, summary) of every PACT route, in the router's order.
-pub const PACT_ROUTES: [(&str, &str, &str); 7] = [
+pub const PACT_ROUTES: [(&str, &str, &str); 8] = [
     ("post", "/auth/token", "PACT: an access token for client credentials (HTTP Basic, grant_type=client_credentials)"),
     ("get", "/.well-known/openid-configuration", "PACT: OpenID Connect discovery (token_endpoint)"),
     ("get", "/.well-known/jwks.json", "PACT: no signing keys (tokens are opaque)"),
     ("get", "/3/footprints", "PACT ListFootprints: the client's entity's footprints, filtered, Link-paginated"),
     ("get", "/3/footprints/{id}", "PACT GetFootprint"),
-    ("post", "/3/events", "PACT events (CloudEvents 1.0): requests are answered at the requester's /3/events"),
+    ("post", "/3/events", "PACT events (CloudEvents 1.0): requests are answered at the requester's /3/events; custody's org.custody.TransferDelivered.1 delivers a signed sale from another server"),
+    ("get", "/.well-known/custody-signing-key", "The entity signing key's public half (64 hex digits, text/plain; 404 without serve --signing-key)"),
     ("get", "/pact/extensions/custody/1.0.0/schema.json", "The custody extension's JSON schema"),
 ];
 
@@ -97,6 +98,10 @@ fn operation(method: &str, path: &str, summary: &str) -> Value {
             r
         }
     };
+    if path == "/.well-known/custody-signing-key" {
+        responses["200"] = json!({"description": "OK", "content": {"text/plain": {"schema": {"type": "string", "pattern": "^[0-9a-f]{64}\\n?$"}}}});
+        responses["404"] = error("No signing key is published");
+    }
     if path.ends_with("schema.json") {
         responses.as_object_mut().map(|m| m.remove("403"));
         responses["200"] =

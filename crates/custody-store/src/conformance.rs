@@ -248,6 +248,18 @@ pub async fn writes_a_large_batch_whole<S: Store>(store: S) {
     assert_eq!(store.balances("a").await.unwrap(), balances);
 }
 
+pub async fn keeps_records_append_only_in_order<S: Store>(store: S) {
+    assert!(store.put_record("e", "published", "b", "one").await.unwrap());
+    assert!(store.put_record("e", "published", "a", "two").await.unwrap());
+    assert!(!store.put_record("e", "published", "b", "changed").await.unwrap(), "a key is written once");
+    assert!(store.put_record("e", "peer", "b", "other kind").await.unwrap());
+    assert!(store.put_record("f", "published", "b", "other entity").await.unwrap());
+    let got = store.records("e", "published").await.unwrap();
+    assert_eq!(got, vec![("b".to_string(), "one".to_string()), ("a".to_string(), "two".to_string())]);
+    assert_eq!(store.records("e", "peer").await.unwrap().len(), 1);
+    assert!(store.records("g", "published").await.unwrap().is_empty());
+}
+
 /// Runs every check, each on a fresh store from `make`.
 pub async fn check_all<S, F, Fut>(make: F)
 where
@@ -265,6 +277,7 @@ where
     keeps_keys_hashed_and_revocable(make().await).await;
     settles_an_exclusive_key_once_across_entities(make().await).await;
     writes_a_large_batch_whole(make().await).await;
+    keeps_records_append_only_in_order(make().await).await;
     one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
 }
 

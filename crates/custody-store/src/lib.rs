@@ -13,17 +13,19 @@
 mod admit;
 mod cert_settle;
 pub mod conformance;
+pub mod delivered;
 mod memory;
 mod open;
 mod registry;
 mod sql;
+mod transfer_model;
 mod transfers;
 
 pub use cert_settle::CertificateSettlement;
 pub use memory::MemoryStore;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
 pub use sql::SqlStore;
-pub use transfers::{Amounts, Reconciliation, Transfer, TransferStatus};
+pub use transfers::{sales_of, Amounts, Reconciliation, Transfer, TransferStatus};
 
 use custody_core::model::Posting;
 use sha2::{Digest, Sha256};
@@ -203,4 +205,20 @@ pub trait Store: Send + Sync {
     fn list_keys(&self) -> impl Future<Output = Result<Vec<KeyInfo>, StoreError>> + Send;
     /// Records a use of the key at `now` (Unix seconds); kept to the minute, so most calls write nothing.
     fn touch_key(&self, id: &str, now: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Appends a record of `kind` under `key` for `entity` (the PACT host's published footprint
+    /// versions and peers: `custody_server::pact_versions`, docs/pact.md). Records are never
+    /// updated or deleted: `Ok(false)` when (entity, kind, key) exists, and nothing is written.
+    fn put_record(
+        &self,
+        entity: &str,
+        kind: &str,
+        key: &str,
+        body: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The records of `kind` for `entity` as `(key, body)`, in the order written.
+    fn records(
+        &self,
+        entity: &str,
+        kind: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
 }

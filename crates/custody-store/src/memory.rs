@@ -16,6 +16,8 @@ pub struct MemoryStore {
     journals: Mutex<BTreeMap<String, Journal>>,
     keys: Mutex<Vec<KeyInfo>>,
     exclusive: Mutex<std::collections::BTreeSet<String>>,
+    /// `(entity, kind, key, body)` in the order written.
+    records: Mutex<Vec<(String, String, String, String)>>,
 }
 
 impl MemoryStore {
@@ -157,5 +159,23 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    async fn put_record(&self, entity: &str, kind: &str, key: &str, body: &str) -> Result<bool, StoreError> {
+        let mut all = self.records.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        if all.iter().any(|(e, k, x, _)| e == entity && k == kind && x == key) {
+            return Ok(false);
+        }
+        all.push((entity.into(), kind.into(), key.into(), body.into()));
+        Ok(true)
+    }
+
+    async fn records(&self, entity: &str, kind: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let all = self.records.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        Ok(all
+            .iter()
+            .filter(|(e, k, _, _)| e == entity && k == kind)
+            .map(|(_, _, x, b)| (x.clone(), b.clone()))
+            .collect())
     }
 }

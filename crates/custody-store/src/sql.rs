@@ -72,6 +72,16 @@ CREATE TABLE exclusive_keys (
 ALTER TABLE api_keys ADD COLUMN created BIGINT;
 ALTER TABLE api_keys ADD COLUMN last_used BIGINT
 "#,
+    r#"
+CREATE TABLE records (
+    entity TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (entity, kind, key)
+)
+"#,
 ];
 
 /// The schema version this build writes.
@@ -582,6 +592,36 @@ impl Store for SqlStore {
             .await
             .map_err(backend)?;
         Ok(res.rows_affected() == 1)
+    }
+
+    async fn put_record(&self, entity: &str, kind: &str, key: &str, body: &str) -> Result<bool, StoreError> {
+        if self.read_only {
+            return Err(StoreError::Backend("the database was opened read-only".into()));
+        }
+        let res = sqlx::query(&self.sql(
+            "INSERT INTO records (entity, kind, key, n, body) \
+             SELECT $1, $2, $3, COALESCE(MAX(n), 0) + 1, $4 FROM records WHERE entity = $1 AND kind = $2 \
+             ON CONFLICT (entity, kind, key) DO NOTHING",
+        ))
+        .bind(entity)
+        .bind(kind)
+        .bind(key)
+        .bind(body)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    async fn records(&self, entity: &str, kind: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows =
+            sqlx::query(&self.sql("SELECT key, body FROM records WHERE entity = $1 AND kind = $2 ORDER BY n, key"))
+                .bind(entity)
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter().map(|r| Ok((r.try_get("key").map_err(backend)?, r.try_get("body").map_err(backend)?))).collect()
     }
 }
 

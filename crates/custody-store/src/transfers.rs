@@ -13,26 +13,7 @@ use custody_core::units::Species;
 use custody_core::Ledger;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TransferStatus {
-    Pending,
-    Received,
-    Returned,
-}
-
-impl TransferStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TransferStatus::Pending => "pending",
-            TransferStatus::Received => "received",
-            TransferStatus::Returned => "returned",
-        }
-    }
-}
-
-/// Amounts by form and species: (form, species, base units, gas as stated where the postings kept
-/// one; see `Posting::gas`).
-pub type Amounts = Vec<(TransferForm, Species, i64, Option<i64>)>;
+pub use crate::transfer_model::{Amounts, Transfer, TransferStatus};
 
 /// Whether the pool claim the buyer booked with a transfer is the one the seller's pool gives its
 /// sale: the claimed parts (pool, period, claim ids, quantities, factors) always, and every part
@@ -84,25 +65,6 @@ fn sum_amounts<'a>(
         .collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transfer {
-    pub id: String,
-    pub seller: String,
-    pub sale: String,
-    pub buyer: String,
-    pub item: String,
-    pub date: custody_core::model::Date,
-    /// Seller's base units (g or kJ).
-    pub quantity: i64,
-    /// What the seller's item is held by: the unit of `quantity`.
-    pub measure: Option<custody_core::units::Dimension>,
-    /// What the seller transferred out, by form and species.
-    pub amounts: Amounts,
-    pub status: TransferStatus,
-    /// The chain-of-custody model the sale declared.
-    pub custody: Option<custody_core::coc::CustodyModel>,
-}
-
 /// One transfer with both sides, for reconciliation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconciliation {
@@ -114,7 +76,7 @@ pub struct Reconciliation {
 }
 
 /// The transfers a seller's ledger made to `buyer` (or to any entity in `entities`).
-fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transfer> {
+pub fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Transfer> {
     let out_content = seller.chart().by_role(Role::OutContent).code.clone();
     let out_emissions = seller.chart().by_role(Role::OutEmissions).code.clone();
     let mut out = Vec::new();
@@ -210,6 +172,23 @@ impl<S: Store> Registry<S> {
                 rows.push(Reconciliation { transfer: t, received, mismatch });
             }
         }
+        // Transfers delivered from sellers on other servers, compared with what the buyer booked.
+        for (buyer_id, buyer) in &ledgers {
+            for mut t in crate::delivered::delivered(self.store(), buyer_id).await? {
+                if ledgers.contains_key(&t.seller) {
+                    continue;
+                }
+                let received = booked(buyer, &t.id);
+                if buyer.has_received(&t.id) {
+                    t.status = TransferStatus::Received;
+                }
+                let mismatch = match t.status {
+                    TransferStatus::Received => received != t.amounts,
+                    TransferStatus::Returned | TransferStatus::Pending => !received.is_empty(),
+                };
+                rows.push(Reconciliation { transfer: t, received, mismatch });
+            }
+        }
         Ok(rows)
     }
 
@@ -278,6 +257,8 @@ impl<S: Store> Registry<S> {
             .map_err(|e| e.to_string())?;
         let claim = match recorded {
             Some(c) => c,
+            // A seller on another server delivers no pool claim (`pact deliver` refuses such sales).
+            None if !self.store().entity_ids().await.map_err(|e| e.to_string())?.iter().any(|i| i == seller) => None,
             None => self.read(seller, |l| l.claim_view(&sale, buyer)).await.map_err(|e| e.to_string())?,
         };
         if r.claim.is_some() && r.claim != claim {
@@ -312,7 +293,9 @@ impl<S: Store> Registry<S> {
     async fn sent_to(&self, seller: &str, buyer: &str, id: &str) -> Result<Option<Transfer>, String> {
         let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
         if !ids.iter().any(|i| i == seller) {
-            return Ok(None);
+            // A seller on another server: the transfer it delivered, signed (`delivered`).
+            let from_afar = crate::delivered::delivered(self.store(), buyer).await.map_err(|e| e.to_string())?;
+            return Ok(from_afar.into_iter().find(|t| t.id == id && t.seller == seller));
         }
         // Read in place: one transfer, never a copy of the seller's whole ledger.
         self.read(seller, |l| sales_of(seller, l, &[buyer.to_string()]).into_iter().find(|t| t.id == id))

@@ -1,0 +1,200 @@
+//! `custody pact deliver`: the seller's side of company-to-company delivery (docs/pact.md
+//! "Company to company"). Every sale of the entity to a customer with a peer (`pact peer add`)
+//! that the peer has not yet accepted is sent as a signed document (`custody-signed-v1`, kind
+//! `pact-delivery`: the transfer's exact amounts and the sale's footprint) in a CloudEvent
+//! `org.custody.TransferDelivered.1` to the peer's `/3/events`. The answer is kept in the
+//! seller's database: accepted (record `pact-sent`, keyed by transfer id: never sent again) or
+//! refused (record `pact-refused`, with the peer's status and body).
+//!
+//! Sales not sent: returned ones, and those carrying a pool claim (a claimed view does not travel
+//! between servers yet).
+
+use crate::db::Db;
+use anyhow::bail;
+use custody_server::pact_receive::{DELIVERY_EVENT, DELIVERY_KIND};
+use custody_store::Store;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Record kinds of the seller's answers.
+pub const SENT: &str = "pact-sent";
+pub const REFUSED: &str = "pact-refused";
+
+#[derive(clap::Args)]
+pub struct Deliver {
+    /// The selling entity.
+    #[arg(long)]
+    pub entity: String,
+    /// The entity signing key (`custody signing-key create`); its public half must be what this
+    /// entity's server publishes (`serve --signing-key`).
+    #[arg(long)]
+    pub signing_key: PathBuf,
+    /// This entity's PACT host, `https://HOST[:PORT]`: buyers read the signing key there.
+    #[arg(long)]
+    pub source: String,
+    /// Trust this PEM certificate (or bundle) for the peers' hosts.
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+    /// The domain in the footprints' URNs.
+    #[arg(long, default_value = "custody.invalid")]
+    pub pact_issuer: String,
+    /// crossSectoralStandards of the sales' footprints (repeat), as `serve --pact-standard`.
+    #[arg(long = "pact-standard")]
+    pub pact_standards: Vec<String>,
+    /// exemptedEmissionsPercent (0 to 100) of the sales' footprints, as `serve --pact-exempted`.
+    #[arg(long)]
+    pub pact_exempted: Option<String>,
+    /// `text` (default) or `json`.
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    #[command(flatten)]
+    pub db: Db,
+}
+
+fn now() -> (i64, String) {
+    let t = custody_store::unix_now();
+    (t, custody_server::pact_send::rfc3339(t))
+}
+
+pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
+    if d.format != "text" && d.format != "json" {
+        bail!("--format is `text` or `json`");
+    }
+    if !d.source.starts_with("https://") {
+        bail!("--source must be https://HOST[:PORT]");
+    }
+    let key = crate::sign::read_key(&d.signing_key)?;
+    let registry = d.db.registry().await?;
+    let store = registry.store();
+    let peers = custody_server::pact_versions::peers(store, &d.entity).await?;
+    let (entries, ledger) = crate::sign::snapshot(&registry, &d.entity).await?;
+    let sent: Vec<String> = store.records(&d.entity, SENT).await?.into_iter().map(|(k, _)| k).collect();
+    let http = crate::pact_pull::http(&d.ca_cert)?;
+    let opts =
+        custody_pact::Options { issuer: d.pact_issuer.clone(), base_url: d.source.clone(), ..Default::default() };
+    let mut report = json!({"accepted": [], "alreadyAccepted": [], "refused": [], "notSent": []});
+    let push = |r: &mut Value, k: &str, v: Value| r[k].as_array_mut().expect("an array").push(v);
+    for peer in &peers {
+        let mut token: Option<String> = None;
+        for t in custody_store::sales_of(&d.entity, &ledger, std::slice::from_ref(&peer.customer)) {
+            if sent.contains(&t.id) {
+                push(&mut report, "alreadyAccepted", json!({"id": t.id}));
+                continue;
+            }
+            if t.status == custody_store::TransferStatus::Returned {
+                push(&mut report, "notSent", json!({"id": t.id, "reason": "returned"}));
+                continue;
+            }
+            if ledger.claim_view(&t.sale, &t.buyer).is_some() {
+                push(
+                    &mut report,
+                    "notSent",
+                    json!({"id": t.id, "reason": "the sale carries a pool claim, which does not travel between servers yet"}),
+                );
+                continue;
+            }
+            let transfer = custody_store::delivered::transfer_json(&t);
+            let lines: Vec<custody_pact::delivery::Line> =
+                t.amounts.iter().map(|(f, s, a, g)| (f.as_str().to_string(), *s, *a, *g)).collect();
+            let footprint = ledger.item(&t.item).and_then(|item| {
+                custody_pact::delivery::footprint(
+                    ledger.entity(),
+                    item,
+                    t.date,
+                    t.quantity,
+                    &lines,
+                    transfer.clone(),
+                    &opts,
+                )
+            });
+            let head = custody_proof::head_of(&key, &d.entity, &crate::sign::hashes(&entries))?;
+            let signed = key.sign_document(DELIVERY_KIND, json!({"transfer": transfer, "footprint": footprint}), head);
+            let (_, time) = now();
+            let event = json!({"type": DELIVERY_EVENT, "specversion": "1.0", "id": custody_server::pact_send::random_uuid(),
+                               "source": d.source, "time": time, "data": serde_json::to_value(&signed)?});
+            if token.is_none() {
+                token = Some(crate::pact_pull::token(&http, &peer.url, &peer.client_id, &peer.client_secret).await?);
+            }
+            let r = http
+                .post(format!("{}/3/events", peer.url))
+                .bearer_auth(token.as_deref().unwrap_or_default())
+                .header("content-type", "application/cloudevents+json; charset=UTF-8")
+                .body(event.to_string())
+                .send()
+                .await?;
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            let (unix, time) = now();
+            if status == 200 {
+                store.put_record(&d.entity, SENT, &t.id, &json!({"to": peer.url, "at": time}).to_string()).await?;
+                push(&mut report, "accepted", json!({"id": t.id, "to": peer.url}));
+            } else {
+                let rec = json!({"id": t.id, "to": peer.url, "at": time, "status": status, "body": body});
+                store
+                    .put_record(&d.entity, REFUSED, &format!("{} {unix} {}", t.id, event["id"]), &rec.to_string())
+                    .await?;
+                push(&mut report, "refused", rec);
+            }
+        }
+    }
+    if d.format == "json" {
+        println!("{report}");
+    } else {
+        for k in ["accepted", "alreadyAccepted", "refused", "notSent"] {
+            for v in report[k].as_array().into_iter().flatten() {
+                println!(
+                    "{k}: {} {}",
+                    v["id"].as_str().unwrap_or_default(),
+                    v.get("body").map(Value::to_string).unwrap_or_default()
+                );
+            }
+        }
+    }
+    let refused = !report["refused"].as_array().is_none_or(Vec::is_empty);
+    Ok(if refused { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `custody pact deliveries --entity E`: the answers kept by [`run`].
+pub async fn list(entity: &str, format: &str, db: &Db) -> anyhow::Result<ExitCode> {
+    if format != "text" && format != "json" {
+        bail!("--format is `text` or `json`");
+    }
+    let registry = db.reader().await?;
+    let read = |rows: Vec<(String, String)>, with_id: bool| -> anyhow::Result<Vec<Value>> {
+        rows.into_iter()
+            .map(|(k, b)| {
+                let mut v: Value = serde_json::from_str(&b)?;
+                if with_id {
+                    v["id"] = json!(k);
+                }
+                Ok(v)
+            })
+            .collect()
+    };
+    let accepted = read(registry.store().records(entity, SENT).await?, true)?;
+    let refused = read(registry.store().records(entity, REFUSED).await?, false)?;
+    if format == "json" {
+        println!("{}", json!({"accepted": accepted, "refused": refused}));
+    } else {
+        for v in &accepted {
+            println!(
+                "accepted {} by {} at {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["to"].as_str().unwrap_or_default(),
+                v["at"].as_str().unwrap_or_default()
+            );
+        }
+        for v in &refused {
+            println!(
+                "refused  {} by {} at {}: HTTP {} {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["to"].as_str().unwrap_or_default(),
+                v["at"].as_str().unwrap_or_default(),
+                v["status"],
+                v["body"]
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,566 @@
+//! PACT between `custody serve` processes (docs/pact.md): published footprint versions, `custody
+//! pact pull`. Real servers over HTTPS with their own self-signed certificates.
+
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[path = "pact/requester.rs"]
+mod requester;
+#[path = "pact/server.rs"]
+mod server;
+use server::{ok, Server};
+
+/// The seller of the conformance suite: bar sold in two closed months. 2025-04: 1000 t of ore at
+/// 120 kgCO2/t (20 tC) made 500 t of bar, all sold: 0.24 kgCO2e/kg, 0.04 kgC/kg.
+const SELLER: &str = "entity seller \"Seller\"\n  ratios efi\n  gwp ar6\n\
+period 2025-03 2025-03-01 2025-03-31\nperiod 2025-04 2025-04-01 2025-04-30\n\
+site works \"Works\"\n  country DE\n  default\n\
+counterparty ore-co \"Ore\"\ncounterparty buyer \"Buyer\"\n\
+item ore \"Ore\"\n  category raw-material\nitem bar \"Bar\"\n  category product\n  cn-code 72142000\n\
+2025-03-02 purchase p1\n  supplier ore-co\n  item ore\n  quantity 1000 t\n  factor 100 kgCO2/t\n  content 20 tC\n\
+2025-03-03 consume c1\n  use ore 1000 t\n2025-03-04 produce m1\n  output bar 500 t content 20 tC\n\
+2025-03-05 sell s1\n  item bar\n  customer buyer share 100%\nclose 2025-03\n\
+2025-04-02 purchase p2\n  supplier ore-co\n  item ore\n  quantity 1000 t\n  factor 120 kgCO2/t\n  content 20 tC\n\
+2025-04-03 consume c2\n  use ore 1000 t\n2025-04-04 produce m2\n  output bar 500 t content 20 tC\n\
+2025-04-05 sell s2\n  item bar\n  customer buyer share 100%\nclose 2025-04\n";
+
+const BUYER: &str = "entity buyer \"Buyer\"\n  ratios efi\n  gwp ar6\nperiod 2025-05 2025-05-01 2025-05-31\n\
+counterparty seller \"Seller\"\nitem bar \"Bar\"\n  category raw-material\n";
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("custody-pact-exchange-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn db(dir: &std::path::Path, name: &str, journal: &str) -> String {
+    let file = dir.join(format!("{name}.journal"));
+    std::fs::write(&file, journal).unwrap();
+    let db = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
+    ok(&["import", file.to_str().unwrap(), "--database-url", &db]);
+    db
+}
+
+fn client(db: &str, entity: &str) -> (String, String) {
+    let c: Value = serde_json::from_str(&ok(&[
+        "pact",
+        "client",
+        "create",
+        "--entity",
+        entity,
+        "--format",
+        "json",
+        "--database-url",
+        db,
+    ]))
+    .unwrap();
+    (c["client_id"].as_str().unwrap().into(), c["client_secret"].as_str().unwrap().into())
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap()
+}
+
+async fn token(base: &str, (id, secret): &(String, String)) -> String {
+    let r = http()
+        .post(format!("{base}/auth/token"))
+        .basic_auth(id, Some(secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
+    r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+}
+
+async fn get(base: &str, path: &str, token: &str) -> (u16, Value) {
+    let r = http().get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+fn period(pf: &Value) -> &str {
+    pf["extensions"][0]["data"]["period"].as_str().unwrap()
+}
+
+const SERVE: [&str; 4] = ["--pact-issuer", "seller.example", "--pact-standard", "GHGP-Product"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_footprint_is_a_new_version_and_the_old_one_stays_readable() {
+    let d = dir("versions");
+    let db = db(&d, "seller", SELLER);
+    let creds = client(&db, "seller");
+    let (requester, received) = requester::requester(&d.join("requester.pem"));
+    ok(&[
+        "pact",
+        "peer",
+        "add",
+        "--entity",
+        "seller",
+        "--customer",
+        "buyer",
+        "--url",
+        &requester,
+        "--client-id",
+        "test_client_id",
+        "--client-secret",
+        "test_client_secret",
+        "--database-url",
+        &db,
+    ]);
+    let ca = d.join("requester.pem");
+    let args = |exempted: &'static str| -> Vec<String> {
+        let mut a: Vec<String> = SERVE.iter().map(|s| s.to_string()).collect();
+        a.extend(["--pact-exempted".into(), exempted.into(), "--pact-ca-cert".into(), ca.display().to_string()]);
+        a
+    };
+    let start = |exempted: &'static str| {
+        let a = args(exempted);
+        Server::start(&d, "seller", &db, &a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+
+    let s = start("0");
+    let t = token(&s.base, &creds).await;
+    let (_, v1) = get(&s.base, "/3/footprints", &t).await;
+    let v1 = v1["data"].as_array().unwrap().clone();
+    assert_eq!(v1.len(), 2, "bar in 2025-03 and 2025-04: {v1:#?}");
+    assert!(v1.iter().all(|pf| pf["status"] == "Active" && pf.get("precedingPfIds").is_none()));
+    s.stop();
+
+    // The owner corrects a declaration: every footprint states something new.
+    let s = start("1.5");
+    let t = token(&s.base, &creds).await;
+    let (_, all) = get(&s.base, "/3/footprints", &t).await;
+    let all = all["data"].as_array().unwrap().clone();
+    assert_eq!(all.len(), 4, "two versions of each: {all:#?}");
+    for old in &v1 {
+        let id = old["id"].as_str().unwrap();
+        let (status, one) = get(&s.base, &format!("/3/footprints/{id}"), &t).await;
+        assert_eq!(status, 200);
+        assert_eq!(one["data"]["status"], "Deprecated");
+        assert_eq!(one["data"]["pcf"]["exemptedEmissionsPercent"], "0", "published content never changes");
+        let new: Vec<&Value> = all.iter().filter(|pf| pf["status"] == "Active" && period(pf) == period(old)).collect();
+        assert_eq!(new.len(), 1);
+        assert_eq!(new[0]["precedingPfIds"], serde_json::json!([id]));
+        assert_eq!(new[0]["pcf"]["exemptedEmissionsPercent"], "1.5");
+        assert_ne!(new[0]["id"], old["id"]);
+    }
+    let new_ids: Vec<String> =
+        all.iter().filter(|pf| pf["status"] == "Active").map(|pf| pf["id"].as_str().unwrap().to_string()).collect();
+    // The peer is told, in a PublishedEvent.
+    let mut event = None;
+    for _ in 0..100 {
+        event = received.lock().unwrap().iter().find(|e| e["type"] == custody_pact::events::PUBLISHED).cloned();
+        if event.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let event = event.expect("a PublishedEvent reached the peer");
+    let mut got: Vec<String> =
+        event["data"]["pfIds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    got.sort();
+    let mut want = new_ids.clone();
+    want.sort();
+    assert_eq!(got, want);
+    s.stop();
+
+    // Back to the first declaration: a third version (a new id), not the first one revived.
+    let s = start("0");
+    let t = token(&s.base, &creds).await;
+    let (_, all) = get(&s.base, "/3/footprints?status=Active", &t).await;
+    let active = all["data"].as_array().unwrap();
+    assert_eq!(active.len(), 2);
+    for pf in active {
+        assert_eq!(pf["precedingPfIds"].as_array().unwrap().len(), 2);
+        assert!(v1.iter().all(|o| o["id"] != pf["id"]));
+        assert_eq!(pf["pcf"]["exemptedEmissionsPercent"], "0");
+    }
+    s.stop();
+}
+
+fn pull(s: &Server, creds: &(String, String), db: &str) -> Value {
+    let out = ok(&[
+        "pact",
+        "pull",
+        &s.base,
+        "--client-id",
+        &creds.0,
+        "--client-secret",
+        &creds.1,
+        "--product",
+        "bar",
+        "--entity",
+        "buyer",
+        "--supplier",
+        "seller",
+        "--item",
+        "bar",
+        "--quantity",
+        "100 t",
+        "--date",
+        "2025-05-02",
+        "--ca-cert",
+        s.cert.to_str().unwrap(),
+        "--page-size",
+        "1",
+        "--format",
+        "json",
+        "--database-url",
+        db,
+    ]);
+    serde_json::from_str(&out).unwrap()
+}
+
+fn ids(report: &Value, key: &str) -> Vec<String> {
+    report[key].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// The buyer's ledger statement of May as JSON.
+fn purchases(db: &str) -> Value {
+    serde_json::from_str(&ok(&[
+        "report",
+        "ledger",
+        "--entity",
+        "buyer",
+        "--period",
+        "2025-05",
+        "--format",
+        "json",
+        "--database-url",
+        db,
+    ]))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pull_books_the_suppliers_footprint_once_and_reports_a_newer_version() {
+    let d = dir("pull");
+    let seller = db(&d, "seller", SELLER);
+    let buyer = db(&d, "buyer", BUYER);
+    let creds = client(&seller, "seller");
+    let serve = |exempted: &'static str| {
+        let mut a: Vec<&str> = SERVE.to_vec();
+        a.extend(["--pact-exempted", exempted]);
+        Server::start(&d, "seller", &seller, &a)
+    };
+    let s = serve("0");
+    // Pages of one footprint: the Link header is followed; 2025-04 is the latest period.
+    let first = pull(&s, &creds, &buyer);
+    let t = token(&s.base, &creds).await;
+    let (_, list) = get(&s.base, "/3/footprints?productId=urn:pact:seller.example:product-id:bar", &t).await;
+    let april = list["data"].as_array().unwrap().iter().find(|pf| period(pf) == "2025-04").unwrap().clone();
+    let april_id = april["id"].as_str().unwrap().to_string();
+    assert_eq!(ids(&first, "booked"), vec![april_id.clone()], "{first:#}");
+    assert_eq!(ids(&first, "notBooked").len(), 1, "March is not booked: {first:#}");
+    assert_eq!(first["booked"][0]["version"], 1);
+    let ledger = purchases(&buyer);
+    // 100 t at the April footprint, 0.24 kgCO2e/kg and 0.04 kgC/kg: 24 t CO2e and 4 tC.
+    let row = ledger["rows"].as_array().unwrap().iter().find(|r| r["kind"] == "purchase").unwrap();
+    let posted = |account: &str, species: &str| -> i64 {
+        row["postings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["account"] == account && p["species"] == species)
+            .map(|p| p["amount_gC"].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!(posted("raw.attributed", "CO2e"), 100_000_000 * 24 / 100, "{row:#}");
+    assert_eq!(row["amounts_tC"]["raw.content"], 4, "{row:#}");
+    let text = ledger.to_string();
+    assert!(text.contains(&format!("pact:{april_id}")), "the purchase is in the buyer's ledger: {ledger:#}");
+    assert!(text.contains(&format!("PACT footprint {april_id} version 1 from 127.0.0.1:")), "provenance: {ledger:#}");
+
+    // Again: booked once.
+    let again = pull(&s, &creds, &buyer);
+    assert_eq!(ids(&again, "alreadyBooked"), vec![april_id.clone()]);
+    assert!(again["booked"].as_array().unwrap().is_empty());
+    assert_eq!(purchases(&buyer), ledger, "nothing more was booked");
+    s.stop();
+
+    // The seller publishes a new version: reported, not booked.
+    let s = serve("2");
+    let newer = pull(&s, &creds, &buyer);
+    assert!(newer["booked"].as_array().unwrap().is_empty(), "{newer:#}");
+    assert_eq!(newer["newerVersions"][0]["replaces"], april_id.as_str());
+    assert_eq!(purchases(&buyer), ledger, "nothing more was booked");
+    s.stop();
+}
+
+const RECEIVE: &str = "2025-05-02 receive bar-in\n  transfer seller/s2/buyer\n  item bar\n";
+
+/// A one-registry run of the same journals: the reference the servers must match.
+fn one_registry(d: &std::path::Path, journals: &[(&str, &str)]) -> String {
+    let db = format!("sqlite://{}", d.join("one.db").display());
+    for (name, text) in journals {
+        let f = d.join(format!("one-{name}.journal"));
+        std::fs::write(&f, text).unwrap();
+        ok(&["import", f.to_str().unwrap(), "--database-url", &db]);
+    }
+    db
+}
+
+fn report(db: &str, entity: &str, kind: &str, period: &str) -> Value {
+    serde_json::from_str(&ok(&[
+        "report",
+        kind,
+        "--entity",
+        entity,
+        "--period",
+        period,
+        "--format",
+        "json",
+        "--database-url",
+        db,
+    ]))
+    .unwrap()
+}
+
+async fn post_event(base: &str, token: &str, event: &Value) -> (u16, Value) {
+    let r = http()
+        .post(format!("{base}/3/events"))
+        .bearer_auth(token)
+        .header("content-type", "application/cloudevents+json")
+        .body(event.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sale_to_another_server_is_delivered_signed_and_received_with_the_sellers_amounts() {
+    let d = dir("deliver");
+    let seller = db(&d, "seller", SELLER);
+    let buyer = db(&d, "buyer", BUYER);
+    let key = d.join("seller.key");
+    let wrong = d.join("other.key");
+    ok(&["signing-key", "create", "-o", key.to_str().unwrap()]);
+    ok(&["signing-key", "create", "-o", wrong.to_str().unwrap()]);
+    let buyer_creds = client(&buyer, "buyer");
+    let s = Server::start(&d, "seller", &seller, &["--signing-key", key.to_str().unwrap()]);
+    let b = Server::start(&d, "buyer", &buyer, &["--pact-ca-cert", s.cert.to_str().unwrap()]);
+    ok(&[
+        "pact",
+        "peer",
+        "add",
+        "--entity",
+        "seller",
+        "--customer",
+        "buyer",
+        "--url",
+        &b.base,
+        "--client-id",
+        &buyer_creds.0,
+        "--client-secret",
+        &buyer_creds.1,
+        "--database-url",
+        &seller,
+    ]);
+    let deliver = |key: &std::path::Path| {
+        server::custody(&[
+            "pact",
+            "deliver",
+            "--entity",
+            "seller",
+            "--signing-key",
+            key.to_str().unwrap(),
+            "--source",
+            &s.base,
+            "--ca-cert",
+            b.cert.to_str().unwrap(),
+            "--format",
+            "json",
+            "--database-url",
+            &seller,
+        ])
+    };
+
+    // Signed with a key the seller's server does not publish: refused, and the seller sees why.
+    let o = deliver(&wrong);
+    assert_eq!(o.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["refused"].as_array().unwrap().len(), 2, "{r:#}");
+    assert_eq!(r["refused"][0]["status"], 400);
+    assert_eq!(r["refused"][0]["body"]["code"], "BadRequest");
+    assert!(r["refused"][0]["body"]["message"].as_str().unwrap().starts_with("V002 key_mismatch"), "{r:#}");
+
+    // With the seller's key: both sales accepted; again: nothing sent twice.
+    let o = deliver(&key);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(o.status.success(), "{r:#}");
+    let mut accepted = ids(&r, "accepted");
+    accepted.sort();
+    assert_eq!(accepted, vec!["seller/s1/buyer", "seller/s2/buyer"]);
+    let r: Value = serde_json::from_slice(&deliver(&key).stdout).unwrap();
+    assert_eq!(ids(&r, "alreadyAccepted").len(), 2);
+    assert!(r["accepted"].as_array().unwrap().is_empty());
+
+    // The buyer books its receive: resolved from the delivered transfer, exactly the seller's amounts.
+    let f = d.join("receive.journal");
+    std::fs::write(&f, RECEIVE).unwrap();
+    ok(&["import", f.to_str().unwrap(), "--entity", "buyer", "--database-url", &buyer]);
+    let one = one_registry(&d, &[("seller", SELLER), ("buyer", &format!("{BUYER}{RECEIVE}"))]);
+    for kind in ["ledger", "balances"] {
+        assert_eq!(report(&buyer, "buyer", kind, "2025-05"), report(&one, "buyer", kind, "2025-05"), "{kind}");
+    }
+    // Reconciliation on the buyer's server: the seller's signed amounts against the receive.
+    let rec: Value = serde_json::from_str(&ok(&["reconcile", "--format", "json", "--database-url", &buyer])).unwrap();
+    assert_eq!(rec["mismatches"], 0, "{rec:#}");
+    let rows = rec["transfers"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let s2 = rows.iter().find(|t| t["id"] == "seller/s2/buyer").unwrap();
+    assert_eq!(s2["status"], "received", "{s2:#}");
+
+    // A tampered delivery and one signed by a stranger are refused, as PACT errors.
+    let store = custody_store::SqlStore::connect(&buyer).await.unwrap();
+    let (_, body) = custody_store::Store::records(&store, "buyer", custody_store::delivered::DELIVERED)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(k, _)| k == "seller/s1/buyer")
+        .unwrap();
+    let mut signed: Value = serde_json::from_str::<Value>(&body).unwrap()["signed"].clone();
+    let amount = signed["document"]["transfer"]["amounts"][0]["amount"].as_i64().unwrap();
+    signed["document"]["transfer"]["amounts"][0]["amount"] = (amount + 1).into();
+    let event = |data: Value| {
+        serde_json::json!({"type": "org.custody.TransferDelivered.1", "specversion": "1.0", "id": "e-1",
+                           "source": s.base, "time": "2025-05-02T00:00:00Z", "data": data})
+    };
+    let t = token(&b.base, &buyer_creds).await;
+    let (status, body) = post_event(&b.base, &t, &event(signed)).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("BadRequest")), "{body}");
+    assert!(body["message"].as_str().unwrap().starts_with("V005 digest_mismatch"), "{body}");
+    let (status, body) = post_event(&b.base, "not-a-token", &event(Value::Null)).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("BadRequest")), "{body}");
+    s.stop();
+    b.stop();
+}
+
+/// The journal's `entity` entry alone (its first lines up to the first blank line after it).
+fn entity_entry(journal: &str) -> String {
+    let start = journal.find("\nentity ").map_or(0, |i| i + 1);
+    let rest = &journal[start..];
+    rest[..rest.find("\n\n").map_or(rest.len(), |i| i + 1)].to_string()
+}
+
+/// The acceptance test of issue 9: examples/three-tier split over three servers, each company
+/// with its own database and process, gives the statements of one registry to the gram.
+#[tokio::test(flavor = "multi_thread")]
+async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
+    let d = dir("three-tier");
+    let ex = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/three-tier"));
+    let read = |f: &str| std::fs::read_to_string(ex.join(f)).unwrap();
+    let (mine_j, mill_j, maker_j) = (read("1-mine.journal"), read("2-mill.journal"), read("3-transformer-co.journal"));
+    // Each company its own database: the mine's whole journal; the buyers only their entity
+    // until their suppliers' deliveries have arrived.
+    let mine = db(&d, "mine", &mine_j);
+    let mill = db(&d, "mill", &entity_entry(&mill_j));
+    let maker = db(&d, "transformer-co", &entity_entry(&maker_j));
+    let key = |name: &str| {
+        let k = d.join(format!("{name}.key"));
+        ok(&["signing-key", "create", "-o", k.to_str().unwrap()]);
+        k
+    };
+    let (mine_key, mill_key) = (key("mine"), key("mill"));
+    let mill_creds = client(&mill, "mill");
+    let maker_creds = client(&maker, "transformer-co");
+    let mine_s = Server::start(&d, "mine", &mine, &["--signing-key", mine_key.to_str().unwrap()]);
+    let mill_s = Server::start(
+        &d,
+        "mill",
+        &mill,
+        &["--signing-key", mill_key.to_str().unwrap(), "--pact-ca-cert", mine_s.cert.to_str().unwrap()],
+    );
+    let maker_s = Server::start(&d, "transformer-co", &maker, &["--pact-ca-cert", mill_s.cert.to_str().unwrap()]);
+    let deliver = |entity: &str,
+                   db: &str,
+                   k: &std::path::Path,
+                   from: &Server,
+                   to: &Server,
+                   customer: &str,
+                   creds: &(String, String)| {
+        ok(&[
+            "pact",
+            "peer",
+            "add",
+            "--entity",
+            entity,
+            "--customer",
+            customer,
+            "--url",
+            &to.base,
+            "--client-id",
+            &creds.0,
+            "--client-secret",
+            &creds.1,
+            "--database-url",
+            db,
+        ]);
+        let r: Value = serde_json::from_str(&ok(&[
+            "pact",
+            "deliver",
+            "--entity",
+            entity,
+            "--signing-key",
+            k.to_str().unwrap(),
+            "--source",
+            &from.base,
+            "--ca-cert",
+            to.cert.to_str().unwrap(),
+            "--format",
+            "json",
+            "--database-url",
+            db,
+        ]))
+        .unwrap();
+        assert_eq!(r["accepted"].as_array().unwrap().len(), 1, "{r:#}");
+    };
+    deliver("mine", &mine, &mine_key, &mine_s, &mill_s, "mill", &mill_creds);
+    let write = |name: &str, text: &str| {
+        let f = d.join(format!("{name}-full.journal"));
+        std::fs::write(&f, text).unwrap();
+        f
+    };
+    ok(&["import", write("mill", &mill_j).to_str().unwrap(), "--database-url", &mill]);
+    deliver("mill", &mill, &mill_key, &mill_s, &maker_s, "transformer-co", &maker_creds);
+    ok(&["import", write("maker", &maker_j).to_str().unwrap(), "--database-url", &maker]);
+
+    let one = one_registry(&d, &[("mine", &mine_j), ("mill", &mill_j), ("maker", &maker_j)]);
+    let kinds =
+        ["ledger", "balances", "product-intensity", "entity-emissions", "eledger", "carbon-balance", "purchased-goods"];
+    for (entity, db) in [("mine", &mine), ("mill", &mill), ("transformer-co", &maker)] {
+        for kind in kinds {
+            assert_eq!(report(db, entity, kind, "2025-03"), report(&one, entity, kind, "2025-03"), "{entity} {kind}");
+        }
+    }
+    // Each buyer reconciles what its supplier signed against what it booked.
+    for db in [&mill, &maker] {
+        let rec: Value = serde_json::from_str(&ok(&["reconcile", "--format", "json", "--database-url", db])).unwrap();
+        assert_eq!(rec["mismatches"], 0, "{rec:#}");
+        assert_eq!(rec["transfers"][0]["status"], "received", "{rec:#}");
+    }
+    // Every server's journal replays to what it stored; the sellers see their deliveries accepted.
+    for db in [&mine, &mill, &maker] {
+        ok(&["verify", "--database-url", db]);
+    }
+    for (entity, db) in [("mine", &mine), ("mill", &mill)] {
+        let sent: Value = serde_json::from_str(&ok(&[
+            "pact",
+            "deliveries",
+            "--entity",
+            entity,
+            "--format",
+            "json",
+            "--database-url",
+            db,
+        ]))
+        .unwrap();
+        assert_eq!(sent["accepted"].as_array().unwrap().len(), 1, "{sent:#}");
+        assert!(sent["refused"].as_array().unwrap().is_empty(), "{sent:#}");
+    }
+    mine_s.stop();
+    mill_s.stop();
+    maker_s.stop();
+}

@@ -1,0 +1,89 @@
+//! The buyer's side of company-to-company delivery (docs/pact.md "Company to company"): a seller
+//! on another `custody serve` POSTs each sale to this entity as a CloudEvent of type
+//! [`DELIVERY_EVENT`] to `/3/events`, authenticated with PACT client credentials this server
+//! issued to the buyer entity (`custody pact client create --entity BUYER`, handed to the
+//! seller). `data` is a `custody-signed-v1` document (`custody_proof`, docs/proofs.md) of kind
+//! [`DELIVERY_KIND`] whose `document.transfer` is the transfer (`custody_store::delivered`) and
+//! `document.footprint` the footprint of the sale.
+//!
+//! Checks, in order (each failure is `400 {"code": "BadRequest", "message"}` naming it, and
+//! nothing is kept): `source` is https; the seller's public key, read from
+//! `{source}/.well-known/custody-signing-key` ([`KEY_PATH`]), is the one pinned for that seller
+//! (the first key seen for a seller entity is pinned: trust on first use); the document's
+//! signature and digest verify with it (`custody_proof::verify_file`, V00x codes); the signer
+//! is the transfer's seller and the buyer is the token's entity; a transfer of that id delivered
+//! before states the same. Then the transfer is kept, and `receive` resolves it like a local one.
+
+use crate::AppState;
+use custody_store::Store;
+use serde_json::Value;
+use std::time::Duration;
+
+/// The CloudEvents `type` of a delivered sale (custody's own: PACT v3 has no event for it).
+pub const DELIVERY_EVENT: &str = "org.custody.TransferDelivered.1";
+/// The signed document kind of a delivery.
+pub const DELIVERY_KIND: &str = "pact-delivery";
+/// Where a server publishes its entity signing key (64 hex digits, `text/plain`).
+pub const KEY_PATH: &str = "/.well-known/custody-signing-key";
+/// Record kind of a seller's pinned public key, keyed by the seller's entity id.
+pub const SELLER_KEY: &str = "pact-seller-key";
+
+/// A refusal: the message of a `400 BadRequest`.
+pub type Refusal = String;
+
+async fn seller_key(source: &str, ca_pem: Option<&[u8]>) -> Result<String, Refusal> {
+    let mut b = reqwest::Client::builder().timeout(Duration::from_secs(10));
+    if let Some(pem) = ca_pem {
+        for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("the CA file: {e}"))? {
+            b = b.add_root_certificate(cert);
+        }
+    }
+    let http = b.build().map_err(|e| e.to_string())?;
+    let url = format!("{}{KEY_PATH}", source.trim_end_matches('/'));
+    let r = http.get(&url).send().await.map_err(|e| format!("the seller's signing key at {url}: {e}"))?;
+    if !r.status().is_success() {
+        return Err(format!("the seller's signing key at {url}: HTTP {}", r.status()));
+    }
+    r.text().await.map(|t| t.trim().to_string()).map_err(|e| format!("the seller's signing key at {url}: {e}"))
+}
+
+/// Checks and keeps a delivery to `buyer` (module docs).
+pub async fn accept<S: Store>(state: &AppState<S>, buyer: &str, event: &Value) -> Result<(), Refusal> {
+    let source = event["source"].as_str().unwrap_or_default();
+    if !source.starts_with("https://") {
+        return Err(format!("the delivery's `source` `{source}` is not an https URL"));
+    }
+    let signed = &event["data"];
+    if signed["kind"] != DELIVERY_KIND {
+        return Err(format!("`data` must be a signed document of kind `{DELIVERY_KIND}`"));
+    }
+    let seller = signed["entity"].as_str().ok_or("`data.entity` is missing")?.to_string();
+    let key_hex = seller_key(source, state.pact.ca_pem.as_deref()).await?;
+    let key = custody_proof::parse_public_key(&key_hex).map_err(|e| format!("the seller's signing key: {e}"))?;
+    let store = state.registry.store();
+    let pinned = store.records(buyer, SELLER_KEY).await.map_err(|e| e.to_string())?;
+    if let Some((_, k)) = pinned.iter().find(|(s, _)| *s == seller) {
+        if *k != key_hex {
+            return Err(format!(
+                "V002 key_mismatch: `{seller}` publishes key {key_hex} at {source}, but {k} was pinned at its first delivery"
+            ));
+        }
+    }
+    custody_proof::verify_file(&signed.to_string(), Some(&key)).map_err(|e| e.to_string())?;
+    let t = custody_store::delivered::transfer_from_json(&signed["document"]["transfer"])
+        .map_err(|e| format!("`data.document.transfer`: {e}"))?;
+    if t.seller != seller {
+        return Err(format!("the transfer's seller `{}` is not the signer `{seller}`", t.seller));
+    }
+    if t.buyer != buyer {
+        return Err(format!("the transfer is addressed to `{}`, not to `{buyer}`", t.buyer));
+    }
+    if store.entity_ids().await.map_err(|e| e.to_string())?.contains(&seller) {
+        return Err(format!("`{seller}` is an entity of this server: its transfers need no delivery"));
+    }
+    store.put_record(buyer, SELLER_KEY, &seller, &key_hex).await.map_err(|e| e.to_string())?;
+    if !state.registry.keep_delivered(buyer, &t, signed).await.map_err(|e| e.to_string())? {
+        return Err(format!("transfer `{}` was delivered before with other content", t.id));
+    }
+    Ok(())
+}

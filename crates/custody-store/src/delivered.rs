@@ -1,0 +1,100 @@
+//! Transfers delivered from another server (docs/pact.md "Company to company"): a seller on
+//! another `custody serve` sends each sale to this registry's entity as a signed document; the
+//! PACT host checks the signature and keeps the transfer as a store record of kind [`DELIVERED`]
+//! (keyed by the transfer id, never changed). A `receive` naming a transfer whose seller is not
+//! an entity here is resolved from that record, exactly like one from a local seller; and
+//! `reconcile` compares it with what the buyer booked.
+//!
+//! JSON of a transfer (`transfer_json`): `{"id", "seller", "sale", "buyer", "item", "date"
+//! (YYYY-MM-DD), "quantity" (base units, g or kJ), "measure" (`mass`|`energy`|null), "custody"
+//! (model or null), "amounts": [{"form": "content"|"emissions", "species", "amount" (gC),
+//! "gas" (grams of gas as stated, or null)}]}`.
+
+use crate::transfer_model::{Transfer, TransferStatus};
+use crate::{Registry, Store, StoreError};
+use custody_core::model::{format_date, parse_date};
+use custody_core::ops::TransferForm;
+use custody_core::units::{Dimension, Species};
+use serde_json::{json, Value};
+
+/// Record kind of a delivered transfer: body `{"transfer": TRANSFER, "signed": SIGNED DOCUMENT}`.
+pub const DELIVERED: &str = "pact-delivered";
+
+/// The transfer as JSON (module docs).
+pub fn transfer_json(t: &Transfer) -> Value {
+    json!({
+        "id": t.id, "seller": t.seller, "sale": t.sale, "buyer": t.buyer, "item": t.item,
+        "date": format_date(t.date), "quantity": t.quantity,
+        "measure": t.measure.map(|m| m.as_str()),
+        "custody": t.custody.map(|m| m.as_str()),
+        "amounts": t.amounts.iter().map(|(f, s, a, g)| json!({"form": f.as_str(), "species": s.as_str(), "amount": a, "gas": g})).collect::<Vec<_>>(),
+    })
+}
+
+/// Reads [`transfer_json`] back; the error names the field.
+pub fn transfer_from_json(v: &Value) -> Result<Transfer, String> {
+    let s = |k: &str| v[k].as_str().map(str::to_string).ok_or(format!("`{k}` must be a string"));
+    let measure = match v["measure"].as_str() {
+        None => None,
+        Some("mass") => Some(Dimension::Mass),
+        Some("energy") => Some(Dimension::Energy),
+        Some(m) => return Err(format!("`measure` `{m}` is not mass or energy")),
+    };
+    let custody = match v["custody"].as_str() {
+        None => None,
+        Some(m) => Some(custody_core::coc::CustodyModel::parse(m).ok_or(format!("`custody` `{m}` is unknown"))?),
+    };
+    let mut amounts = Vec::new();
+    for (n, a) in v["amounts"].as_array().ok_or("`amounts` must be an array")?.iter().enumerate() {
+        let form = a["form"].as_str().and_then(TransferForm::parse).ok_or(format!("`amounts[{n}].form`"))?;
+        let species = a["species"]
+            .as_str()
+            .and_then(|x| Species::ALL.iter().copied().find(|s| s.as_str() == x))
+            .ok_or(format!("`amounts[{n}].species`"))?;
+        let amount = a["amount"].as_i64().ok_or(format!("`amounts[{n}].amount` must be an integer"))?;
+        let gas = match &a["gas"] {
+            Value::Null => None,
+            g => Some(g.as_i64().ok_or(format!("`amounts[{n}].gas` must be an integer or null"))?),
+        };
+        amounts.push((form, species, amount, gas));
+    }
+    Ok(Transfer {
+        id: s("id")?,
+        seller: s("seller")?,
+        sale: s("sale")?,
+        buyer: s("buyer")?,
+        item: s("item")?,
+        date: parse_date(&s("date")?).ok_or("`date` must be YYYY-MM-DD")?,
+        quantity: v["quantity"].as_i64().ok_or("`quantity` must be an integer")?,
+        measure,
+        amounts,
+        status: TransferStatus::Pending,
+        custody,
+    })
+}
+
+/// The transfers delivered to `buyer` from other servers, in the order they arrived.
+pub async fn delivered<S: Store>(store: &S, buyer: &str) -> Result<Vec<Transfer>, StoreError> {
+    let mut out = Vec::new();
+    for (key, body) in store.records(buyer, DELIVERED).await? {
+        let v: Value =
+            serde_json::from_str(&body).map_err(|e| StoreError::Backend(format!("delivery `{key}`: {e}")))?;
+        out.push(
+            transfer_from_json(&v["transfer"]).map_err(|e| StoreError::Backend(format!("delivery `{key}`: {e}")))?,
+        );
+    }
+    Ok(out)
+}
+
+impl<S: Store> Registry<S> {
+    /// Keeps a transfer delivered (signature already checked) to `buyer`. `Ok(true)` when new or
+    /// the same transfer again; `Ok(false)` when a transfer of that id was delivered with other
+    /// content (nothing is written).
+    pub async fn keep_delivered(&self, buyer: &str, t: &Transfer, signed: &Value) -> Result<bool, StoreError> {
+        let body = json!({"transfer": transfer_json(t), "signed": signed}).to_string();
+        if self.store().put_record(buyer, DELIVERED, &t.id, &body).await? {
+            return Ok(true);
+        }
+        Ok(delivered(self.store(), buyer).await?.iter().any(|d| d == t))
+    }
+}
