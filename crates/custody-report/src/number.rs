@@ -2,7 +2,7 @@
 //! the report's thousands-separated amounts, and gas masses and CO2e through the ledger's tables.
 
 use custody_core::exact::{self, Q};
-use custody_core::statements::{BySpecies, GasBySpecies};
+use custody_core::statements::GasBySpecies;
 use custody_core::units::Species;
 use custody_core::Ledger;
 use serde_json::Value;
@@ -47,17 +47,6 @@ pub(crate) fn fmt_amount(x: Q, places: u32) -> String {
 
 pub(crate) fn fmt_tc(grams: i64) -> String {
     fmt_amount(tonnes(grams), 0)
-}
-
-/// Gas mass (grams) of a species for a ledger amount.
-pub(crate) fn gas(ledger: &Ledger, species: Species, amount: i64) -> Q {
-    ledger.entity().ratios.gas_grams(species, amount)
-}
-
-/// Grams CO2e of ledger amounts by species, converted from carbon (CO and VOC have no GWP100).
-/// Statements that keep stated gas use [`co2e_of_gas`] instead.
-pub(crate) fn co2e(ledger: &Ledger, m: &BySpecies) -> Q {
-    m.iter().filter_map(|(sp, a)| ledger.entity().gwp.factor(*sp).map(|f| gas(ledger, *sp, *a) * f)).sum()
 }
 
 /// Grams of one gas in exact gas amounts (see `statements::GasBySpecies`).

@@ -161,6 +161,7 @@ async fn create_entity<S: Store + 'static>(State(state): Shared<S>, headers: Hea
         gwp: Gwp::parse(&e.gwp).ok_or_else(|| ApiError::bad_request("gwp is `ar5` or `ar6`"))?,
         id: e.id,
         name: e.name,
+        co_voc: Default::default(),
     };
     let created = entity.clone();
     detached(&state, |st| async move { st.registry.create(&created).await }).await??;

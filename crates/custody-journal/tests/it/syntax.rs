@@ -124,7 +124,7 @@ fn ghg_item_fields_are_checked_where_written() {
     let e = errors(&item("  category raw-material\n  ghg scope3-16\n"));
     assert!(e[0].starts_with("j.journal:6:7: `scope3-16` is not a GHG Protocol place"), "{e:?}");
     let e = errors(&item("  category raw-material\n  grid-factor 1 gCO2/kWh \"s\"\n"));
-    assert_eq!(e, ["j.journal:4:1: item `x`: a grid factor or market boundary is for Scope 2 items (electricity, or `ghg scope2`)"]);
+    assert_eq!(e, ["j.journal:4:1: item `x`: a grid factor, residual mix or market boundary is for Scope 2 items (electricity, or `ghg scope2`)"]);
     let e = errors(&item("  category electricity\n  grid-factor 1 gCO2/kWh source\n"));
     assert!(e[0].contains("a grid factor's source is a quoted, non-empty text"), "{e:?}");
     let e = errors(&item("  category electricity\n  grid-factor 1 gCO2/kWh \"a\"\n  grid-factor 2 gCO2/kWh \"b\"\n"));
