@@ -389,7 +389,7 @@ fn ghg_inventory_by_year_in_every_format() {
     // A year without periods, and a period with a year, are usage errors.
     let o = custody(&["report", "ghg-inventory", &example(), "--year", "1999"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no period of the ledger starts in 1999"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no period of the ledger lies in 1999"), "{}", stderr(&o));
     let o = custody(&["report", "ghg-inventory", &example(), "--year", "2025", "--period", "2025-01"]);
     assert!(!o.status.success());
 }

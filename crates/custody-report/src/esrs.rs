@@ -170,8 +170,25 @@ pub(crate) fn esrs_e1_6(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     for m in &missing {
         text.push_str(&format!("  {m}\n"));
     }
+    // Reversals of earlier periods' operations lower these figures: named, never silent.
+    let restatements: Vec<Value> = g
+        .restatements
+        .iter()
+        .map(|r| {
+            let e = grams_to_tonnes(inventory_co2e(ledger, &r.by_species, &r.gas));
+            text.push_str(&format!(
+                "Restatement: {} reverses `{}` of period {}: {} tCO2e in these figures\n",
+                r.reversal,
+                r.reverses,
+                r.original_period.as_deref().unwrap_or("none"),
+                fmt_amount(e, 2)
+            ));
+            json!({"reversal": r.reversal, "reverses": r.reverses, "original_period": r.original_period, "tCO2e": num(e, 6)})
+        })
+        .collect();
     let mut m = base(ledger, scope, "esrs-e1-6");
     m.insert("rows".into(), Value::Array(jrows));
+    m.insert("restatements".into(), Value::Array(restatements));
     m.insert("missing".into(), json!(missing));
     (text, Value::Object(m))
 }

@@ -94,6 +94,7 @@ fn write(text: String, value: &Value, format: Format) -> String {
         Format::Text => text,
         Format::Json => serde_json::to_string_pretty(value).expect("JSON values serialize") + "\n",
         Format::Csv if value["statement"] == "ghg-inventory" => ghg_inventory::csv(value),
+        Format::Csv if value["statement"] == "esrs-e1-6" => output::to_csv(&value["rows"]),
         Format::Csv => output::to_csv(value),
     }
 }

@@ -284,7 +284,7 @@ async fn list_entries<S: Store>(
 #[derive(Deserialize)]
 struct ReportQuery {
     period: Option<String>,
-    /// A calendar year instead of a period (`?year=2025`): the periods that start in it, summed.
+    /// A calendar year instead of a period (`?year=2025`): the periods that lie in it, summed (a period spanning two years is refused).
     year: Option<i32>,
     /// `json` (default), `text` or `csv`: the same rendering as `custody report --format`.
     format: Option<String>,
