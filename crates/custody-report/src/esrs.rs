@@ -3,8 +3,7 @@
 //! `docs/ghg-inventory.md`), read from the GHG inventory. A datapoint the ledger does not hold is
 //! a row with `value: null` and `status: "missing"`, and listed in `missing`: never invented.
 
-use crate::ghg_inventory::inventory_co2e;
-use crate::number::{fmt_amount, grams_to_tonnes, num};
+use crate::number::{fmt_amount, grams_to_tonnes, inventory_co2e, num};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
 use custody_core::statements::{self as st, Scope};

@@ -1,7 +1,7 @@
 //! The corporate GHG inventory (`report ghg-inventory`): text, JSON (the contract of issue 20,
 //! `docs/reports.md`) and CSV (one row per figure). Rules and sources: `docs/ghg-inventory.md`.
 
-use crate::number::{co2e_of_gas, fmt_amount, gas_in, grams_to_tonnes, num};
+use crate::number::{co2e_of_gas, fmt_amount, gas_in, grams_to_tonnes, inventory_co2e, num};
 use crate::purchased_goods::{purchased_total, target_progress};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
@@ -36,19 +36,6 @@ fn gas_t(m: &GasBySpecies, species: &[Species]) -> Q {
 fn co2e_of(ledger: &Ledger, m: &GasBySpecies, species: &[Species]) -> Q {
     let sub: GasBySpecies = m.iter().filter(|(s, _)| species.contains(s)).map(|(s, a)| (*s, *a)).collect();
     co2e_of_gas(ledger, &sub)
-}
-
-/// Grams CO2e of an inventory figure under the entity's CO and VOC rule: the gases with a GWP100
-/// from their exact gas mass, and, when the rule is `oxidised`, the carbon of CO and VOC as the
-/// CO2 it becomes (IPCC 2006 vol. 1 ch. 7; the rule of `claims::from_ledger`).
-pub(crate) fn inventory_co2e(ledger: &Ledger, carbon: &BySpecies, gas: &GasBySpecies) -> Q {
-    let mut e = co2e_of_gas(ledger, gas);
-    if ledger.entity().co_voc == CoVocRule::Oxidised {
-        for s in [Species::CO, Species::VOC] {
-            e += ledger.entity().ratios.gas_grams(Species::CO2, carbon.get(&s).copied().unwrap_or(0));
-        }
-    }
-    e
 }
 
 /// `[{gas, t, tCO2e}]` for the gases with a GWP (every row, zeros included).

@@ -4,8 +4,7 @@
 //! (the rule `report purchased-goods` uses for seed 000's supply-chain target).
 
 use crate::esrs::revenue;
-use crate::ghg_inventory::inventory_co2e;
-use crate::number::{fmt_amount, grams_to_tonnes, num};
+use crate::number::{fmt_amount, grams_to_tonnes, inventory_co2e, num};
 use custody_core::exact::{self, Q};
 use custody_core::model::{Target, TargetMeasure};
 use custody_core::statements::{self as st, Scope};

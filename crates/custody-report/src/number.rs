@@ -2,7 +2,8 @@
 //! the report's thousands-separated amounts, and gas masses and CO2e through the ledger's tables.
 
 use custody_core::exact::{self, Q};
-use custody_core::statements::GasBySpecies;
+use custody_core::model::CoVocRule;
+use custody_core::statements::{BySpecies, GasBySpecies};
 use custody_core::units::Species;
 use custody_core::Ledger;
 use serde_json::Value;
@@ -67,4 +68,17 @@ pub(crate) fn factor(q: Q) -> Value {
 /// Grams (of a gas or of CO2e) as tonnes.
 pub(crate) fn grams_to_tonnes(g: Q) -> Q {
     g / exact::q(1_000_000)
+}
+
+/// Grams CO2e of an inventory figure under the entity's CO and VOC rule: the gases with a GWP100
+/// from their exact gas mass, and, when the rule is `oxidised`, the carbon of CO and VOC as the
+/// CO2 it becomes (IPCC 2006 vol. 1 ch. 7; the rule of `claims::from_ledger`).
+pub(crate) fn inventory_co2e(ledger: &Ledger, carbon: &BySpecies, gas: &GasBySpecies) -> Q {
+    let mut e = co2e_of_gas(ledger, gas);
+    if ledger.entity().co_voc == CoVocRule::Oxidised {
+        for s in [Species::CO, Species::VOC] {
+            e += ledger.entity().ratios.gas_grams(Species::CO2, carbon.get(&s).copied().unwrap_or(0));
+        }
+    }
+    e
 }

@@ -259,7 +259,10 @@ fn a_reversal_in_a_later_period_is_listed_as_a_restatement_of_the_earlier_one() 
     let e = json(&l, "esrs-e1-6", "q2");
     let csv = render(&l, "esrs-e1-6", Some("q2"), Format::Csv).unwrap();
     assert_eq!(csv.lines().next(), Some("datapoint,value,unit,status,note"), "the CSV stays the rows");
-    assert_eq!((e["restatements"][0]["reverses"].as_str(), e["restatements"][0]["tCO2e"].as_f64()), (Some("p1"), Some(-3.0)));
+    assert_eq!(
+        (e["restatements"][0]["reverses"].as_str(), e["restatements"][0]["tCO2e"].as_f64()),
+        (Some("p1"), Some(-3.0))
+    );
     // Q1 as it stands and the year (which holds both) list none: nothing there is restated.
     assert_eq!(json(&l, "ghg-inventory", "q1")["restatements"], serde_json::json!([]));
     let y: Value = serde_json::from_str(&render_year(&l, "ghg-inventory", 2025, Format::Json).unwrap()).unwrap();
