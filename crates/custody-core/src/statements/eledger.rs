@@ -85,19 +85,23 @@ pub fn eledger(ledger: &Ledger, scope: &Scope) -> ELedger {
             match kind {
                 TxKind::Purchase if p.account == in_attr => {
                     let e = purchases.entry(p.dims.item.clone().unwrap_or_default()).or_insert((0, zero()));
-                    (e.0 += p.amount, e.1 += gas);
+                    e.0 += p.amount;
+                    e.1 += gas;
                 }
                 TxKind::Produce | TxKind::Depreciate if role.is_some_and(|r| product_roles.contains(&r)) => {
                     let e = allocated.entry(p.dims.item.clone().unwrap_or_default()).or_insert((0, zero()));
-                    (e.0 += p.amount, e.1 += gas);
+                    e.0 += p.amount;
+                    e.1 += gas;
                 }
                 TxKind::Sell if p.account == out_em => {
                     let c =
                         cust.entry(p.dims.counterparty.clone().unwrap_or_default()).or_insert((0, 0, zero(), zero()));
                     if p.dims.origin == Some(Origin::Transport) {
-                        (c.1 -= p.amount, c.3 -= gas);
+                        c.1 -= p.amount;
+                        c.3 -= gas;
                     } else {
-                        (c.0 -= p.amount, c.2 -= gas);
+                        c.0 -= p.amount;
+                        c.2 -= gas;
                     }
                 }
                 _ => {}
