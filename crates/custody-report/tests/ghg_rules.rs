@@ -302,3 +302,51 @@ fn a_year_sums_the_periods_inside_it_and_refuses_a_period_across_two_years() {
         .unwrap_err()
         .contains("no period of the ledger lies in 2027"));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+    /// Market-based Scope 2 against a small reference model: purchases with or without the
+    /// supplier's figure, one certificate covering part (or more than all) of the consumption.
+    /// Certificates cover the consumption pro rata; the uncovered share of the supplier figures
+    /// stays, the uncovered share of the energy without a figure takes the 600 g/kWh residual
+    /// mix, the covered energy the certificate's rate. Exact in grams of CO2.
+    #[test]
+    fn market_based_scope2_matches_the_reference_model(
+        buys in proptest::collection::vec((1i64..50, proptest::option::of(0i64..20)), 1..6),
+        cert in proptest::option::of((1i64..120, 0i64..500)),
+    ) {
+        let mut text = "entity m \"M\"\n  ratios molar\n  gwp ar6\ncounterparty grid \"Grid\"\n\
+            item power \"Power\"\n  category electricity\n  market-boundary DE\n  grid-factor 300 gCO2/kWh \"test grid\"\n\
+            residual-mix 600 gCO2/kWh \"AIB\"\nperiod 2025 2025-01-01 2025-12-31\n".replace("\nresidual-mix", "\n  residual-mix");
+        for (i, (mwh, t)) in buys.iter().enumerate() {
+            text += &format!("2025-02-{:02} purchase b{i}\n  supplier grid\n  item power\n  quantity {mwh} MWh\n", i + 1);
+            if let Some(t) = t {
+                text += &format!("  attributed {t} tCO2\n");
+            }
+        }
+        if let Some((mwh, rate)) = cert {
+            text += &format!("2025-03-01 obtain c1\n  instrument eac\n  quantity 1 tCO2e\n  certificate GO-1\n  against power\n  covers {mwh} MWh\n  generated 2025-01-01 2025-01-31\n  boundary DE\n  rate {rate} gCO2/kWh\n");
+        }
+        let l = load(&text);
+        let v = json(&l, "ghg-inventory", "2025");
+        // Reference, in grams of CO2 as exact fractions n / d with d = total MWh.
+        let total: i64 = buys.iter().map(|b| b.0).sum();
+        let covered = cert.map(|c| c.0.min(total)).unwrap_or(0);
+        let supplier_g: i64 = buys.iter().filter_map(|b| b.1).sum::<i64>() * 1_000_000;
+        let gap_mwh: i64 = buys.iter().filter(|b| b.1.is_none()).map(|b| b.0).sum();
+        let uncovered = total - covered;
+        // share x (supplier + gap x 600 kg/MWh) + covered x rate kg/MWh
+        let n = uncovered as i128 * (supplier_g as i128 + gap_mwh as i128 * 600_000)
+            + total as i128 * covered as i128 * cert.map(|c| c.1).unwrap_or(0) as i128 * 1_000;
+        let expected_t = n as f64 / total as f64 / 1e6;
+        let shown = v["scope2"]["market_based_tCO2e"].as_f64().unwrap();
+        proptest::prop_assert!((shown - expected_t).abs() <= 6e-7, "shown {shown}, expected {expected_t}");
+        let location = v["scope2"]["location_based_tCO2e"].as_f64().unwrap();
+        proptest::prop_assert!((location - total as f64 * 0.3).abs() <= 6e-7, "{location}");
+        proptest::prop_assert_eq!(v["reconciliation"]["difference_gC"].as_i64(), Some(0));
+        proptest::prop_assert_eq!(
+            v["missing"].to_string().contains("residual-mix factor"),
+            false
+        );
+    }
+}
