@@ -158,6 +158,20 @@ fn market_based_scope2_uses_the_declared_residual_mix_for_energy_without_a_suppl
         + "2025-03-01 obtain c1\n  instrument eac\n  quantity 1 tCO2e\n  certificate GO-1\n  against power\n  covers 15 MWh\n  generated 2025-01-01 2025-01-31\n  boundary DE\n  rate 0 gCO2/kWh\n";
     let c = json(&load(&text), "ghg-inventory", "2025");
     assert_eq!(c["scope2"]["market_based_tCO2e"].as_f64(), Some(7.5), "{}", c["scope2"]);
+    // The purchase without a figure reversed: its energy leaves the residual mix with it.
+    let text = residual(true) + "2025-03-01 reverse r1\n  of e2\n";
+    let r = json(&load(&text), "ghg-inventory", "2025");
+    assert_eq!(r["scope2"]["items"][0]["without_supplier_figure_kJ"], 0);
+    assert_eq!(r["scope2"]["market_based_tCO2e"].as_f64(), Some(3.0), "{}", r["scope2"]);
+    assert_eq!(r["scope2"]["location_based_tCO2e"].as_f64(), Some(3.0));
+    // 5 MWh of it returned to the supplier from its own lot (FIFO): 15 MWh are left for the
+    // residual mix, 3 + 15 x 0.6 = 12 t; location 25 MWh x 0.3 = 7.5 t.
+    let text = residual(true).replace("  market-boundary DE\n", "  costing fifo\n  market-boundary DE\n")
+        + "2025-03-01 return r1\n  purchase e2\n  quantity 5 MWh\n";
+    let r = json(&load(&text), "ghg-inventory", "2025");
+    assert_eq!(r["scope2"]["items"][0]["without_supplier_figure_kJ"], 54_000_000);
+    assert_eq!(r["scope2"]["market_based_tCO2e"].as_f64(), Some(12.0), "{}", r["scope2"]);
+    assert_eq!(r["scope2"]["location_based_tCO2e"].as_f64(), Some(7.5));
     // The declaration round-trips through export.
     let l = load(&residual(true));
     assert_eq!(load(&custody_journal::export(&l)).item("power"), l.item("power"));

@@ -313,7 +313,13 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
                 booked_here.entry(m.item.clone()).or_default();
             }
         }
-        let gap = original(ledger, tx).0.meta.contains_key(crate::ledger::DATA_GAP_META);
+        // A data gap is the purchase's: a reversal or a return to the supplier reads the purchase's.
+        let bought = original(ledger, tx).0;
+        let bought = match bought.meta.get(crate::ledger::RETURNED_PURCHASE_META) {
+            Some(id) if bought.kind == TxKind::Return => ledger.transaction(id).unwrap_or(bought),
+            _ => bought,
+        };
+        let gap = bought.meta.contains_key(crate::ledger::DATA_GAP_META);
         for (item_id, booked) in booked_here {
             let quantity: i64 = tx.movements.iter().filter(|m| m.item == item_id).map(|m| m.quantity).sum();
             let entry = s2_items.entry(item_id.clone()).or_insert_with(|| Scope2Item::new(&item_id));
