@@ -104,7 +104,7 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     text.push_str(&table(&rows));
     let _ = writeln!(
         text,
-        "CO and VOC released (carbon mass; {}): {} tC CO, {} tC VOC",
+        "CO and VOC released ({}): {} tC CO, {} tC VOC",
         co_voc_rule(ledger),
         fmt_amount(grams_to_tonnes(Q::from_integer(*s1.released.get(&Species::CO).unwrap_or(&0) as i128)), 2),
         fmt_amount(grams_to_tonnes(Q::from_integer(*s1.released.get(&Species::VOC).unwrap_or(&0) as i128)), 2)
