@@ -109,7 +109,7 @@ enum Command {
         /// The period to report (default: the latest period with activity, named in the output).
         #[arg(long)]
         period: Option<String>,
-        /// A calendar year instead of a period: the ledger's periods that start in it, summed.
+        /// A calendar year instead of a period: the ledger's periods that lie in it, summed (a period spanning two years is refused).
         #[arg(long, conflicts_with = "period")]
         year: Option<i32>,
         /// The entity, when reading from a database that holds several.

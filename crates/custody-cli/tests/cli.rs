@@ -406,7 +406,18 @@ fn ghg_inventory_by_year_in_every_format() {
     // A year without periods, and a period with a year, are usage errors.
     let o = custody(&["report", "ghg-inventory", &example(), "--year", "1999"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no period of the ledger starts in 1999"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no period of the ledger lies in 1999"), "{}", stderr(&o));
     let o = custody(&["report", "ghg-inventory", &example(), "--year", "2025", "--period", "2025-01"]);
     assert!(!o.status.success());
+    // A fiscal year from July to June lies in no calendar year: --year is refused, naming it.
+    let dir = temp_dir("fiscal");
+    let path = dir.join("fy.journal");
+    let text = std::fs::read_to_string(example() + "/efi.journal").unwrap().replace(
+        "period 2025-01 2025-01-01 2025-01-31",
+        "period 2025-01 2025-01-01 2025-01-31\nperiod fy 2025-07-01 2026-06-30",
+    );
+    std::fs::write(&path, text).unwrap();
+    let o = custody(&["report", "ghg-inventory", path.to_str().unwrap(), "--year", "2025"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("period `fy` (2025-07-01 to 2026-06-30) spans two calendar years"), "{}", stderr(&o));
 }

@@ -117,4 +117,17 @@ pub struct Site {
     pub coordinates: Option<(crate::exact::Q, crate::exact::Q)>,
     /// Operations that name no site take place here.
     pub default: bool,
+    /// Whether a regulated emission trading scheme covers the site's direct emissions, declared
+    /// (`ets "EU ETS"` or `ets none`); `None` when undeclared (ESRS E1-6 then lists the share of
+    /// Scope 1 under an ETS as missing).
+    pub ets: Option<Ets>,
+}
+
+/// A site's emission trading coverage, as declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ets {
+    /// Covered by the named scheme (e.g. `EU ETS`, `UK ETS`).
+    Scheme(String),
+    /// Declared not covered by any scheme.
+    NotCovered,
 }

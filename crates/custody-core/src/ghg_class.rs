@@ -36,3 +36,57 @@ impl GhgClass {
         (1..=15).contains(&n).then_some(GhgClass::Scope3(n))
     }
 }
+
+/// How the GHG inventory counts CO and VOC, which have no GWP100 in the AR5 or AR6 tables: chosen
+/// per entity (`co-voc excluded|oxidised` on the entity; default `excluded`). Either way they are
+/// shown in carbon mass beside Scope 1.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CoVocRule {
+    /// Not in tCO2e: no GWP100 (the IPCC tables' own treatment).
+    #[default]
+    Excluded,
+    /// Counted as the CO2 their carbon becomes once oxidised in the atmosphere (IPCC 2006
+    /// Guidelines, vol. 1 ch. 7, indirect CO2 from CO and NMVOC): gC x 44/12 by the entity's ratios.
+    Oxidised,
+}
+
+impl CoVocRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoVocRule::Excluded => "excluded",
+            CoVocRule::Oxidised => "oxidised",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CoVocRule> {
+        match s {
+            "excluded" => Some(CoVocRule::Excluded),
+            "oxidised" => Some(CoVocRule::Oxidised),
+            _ => None,
+        }
+    }
+}
+
+/// The declared downstream fate of a product's carbon content: the share oxidised to CO2 by
+/// customers processing it (`processing oxidised F`, Scope 3 category 10), in its use (`use
+/// oxidised F`, category 11: e.g. a fuel burnt) and at its end of life (`end-of-life oxidised F`,
+/// category 12). Each is a fraction between 0 and 1; `None` when undeclared (the category is then
+/// not covered for the product, never zero). The three together are at most 1 (carbon is
+/// conserved: content cannot be burnt twice).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SoldFate {
+    pub processing: Option<crate::exact::Q>,
+    pub use_phase: Option<crate::exact::Q>,
+    pub end_of_life: Option<crate::exact::Q>,
+}
+
+impl SoldFate {
+    /// The declared share for Scope 3 category 10, 11 or 12.
+    pub fn share(&self, category: u8) -> Option<crate::exact::Q> {
+        match category {
+            10 => self.processing,
+            11 => self.use_phase,
+            12 => self.end_of_life,
+            _ => None,
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use custody_core::{Ledger, Entity, units::{CarbonRatios, Gwp}};
-//! let ledger = Ledger::new(Entity { id: "mill".into(), name: "Mill".into(), ratios: CarbonRatios::Efi, gwp: Gwp::Ar5 });
+//! let ledger = Ledger::new(Entity { id: "mill".into(), name: "Mill".into(), ratios: CarbonRatios::Efi, gwp: Gwp::Ar5, co_voc: Default::default() });
 //! assert_eq!(ledger.transactions().len(), 0);
 //! ```
 

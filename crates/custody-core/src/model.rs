@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use crate::cbam_model::*;
-pub use crate::ghg_class::{GhgClass, GridFactor};
+pub use crate::ghg_class::{CoVocRule, GhgClass, GridFactor, SoldFate};
 
 pub use time::Date;
 
@@ -151,9 +151,12 @@ pub struct Item {
     /// Location-based grid-average factors for a Scope 2 item, each with its source
     /// (`grid-factor 675.28 gCO2/kWh "source"`): one per species.
     pub grid_factors: Vec<GridFactor>,
-    /// For a product: the share of its carbon content oxidised to CO2 at end of life, declared
-    /// (`end-of-life oxidised 10%`); it estimates Scope 3 category 12 from content sold.
-    pub end_of_life_oxidised: Option<crate::exact::Q>,
+    /// Market-based residual-mix factors of a Scope 2 item's market, each with its source
+    /// (`residual-mix 620 gCO2/kWh "AIB 2024, DE"`), for energy bought without a supplier figure.
+    pub residual_mix: Vec<GridFactor>,
+    /// For a product: the declared shares of its carbon content oxidised to CO2 downstream, which
+    /// estimate Scope 3 categories 10, 11 and 12 from content sold ([`SoldFate`]).
+    pub fate: SoldFate,
     /// For a Scope 2 item: the market boundary its consumption is in (`market-boundary MISO`);
     /// an energy attribute certificate applies only within it (Scope 2 Guidance ch. 7).
     pub market_boundary: Option<String>,
@@ -181,7 +184,8 @@ impl Item {
             cbam: Default::default(),
             ghg: None,
             grid_factors: Vec::new(),
-            end_of_life_oxidised: None,
+            residual_mix: Vec::new(),
+            fate: SoldFate::default(),
             market_boundary: None,
             ghg_split: None,
         }

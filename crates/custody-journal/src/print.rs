@@ -60,6 +60,9 @@ pub fn print_entry(entry: &Entry) -> String {
             let _ = writeln!(o, "entity {} {}", e.id, quote(&e.name));
             line(&mut o, "ratios", e.ratios.as_str());
             line(&mut o, "gwp", e.gwp.as_str());
+            if e.co_voc != Default::default() {
+                line(&mut o, "co-voc", e.co_voc.as_str());
+            }
         }
         Entry::Counterparty(c) => {
             let _ = writeln!(o, "counterparty {} {}", c.id, quote(&c.name));
@@ -99,8 +102,15 @@ pub fn print_entry(entry: &Entry) -> String {
             for g in &it.grid_factors {
                 line(&mut o, "grid-factor", format!("{} {}", g.factor, quote(&g.source)));
             }
-            if let Some(f) = it.end_of_life_oxidised {
-                line(&mut o, "end-of-life", format!("oxidised {}", dec(f)));
+            for g in &it.residual_mix {
+                line(&mut o, "residual-mix", format!("{} {}", g.factor, quote(&g.source)));
+            }
+            for (key, f) in
+                [("processing", it.fate.processing), ("use", it.fate.use_phase), ("end-of-life", it.fate.end_of_life)]
+            {
+                if let Some(f) = f {
+                    line(&mut o, key, format!("oxidised {}", dec(f)));
+                }
             }
             opt_line(&mut o, "market-boundary", &it.market_boundary);
             if let Some((place, share)) = it.ghg_split {
@@ -119,6 +129,11 @@ pub fn print_entry(entry: &Entry) -> String {
             }
             if s.default {
                 let _ = writeln!(o, "  default");
+            }
+            match &s.ets {
+                Some(Ets::Scheme(x)) => line(&mut o, "ets", quote(x)),
+                Some(Ets::NotCovered) => line(&mut o, "ets", "none"),
+                None => {}
             }
         }
         Entry::Asset(a) => {

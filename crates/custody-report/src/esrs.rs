@@ -3,7 +3,7 @@
 //! `docs/ghg-inventory.md`), read from the GHG inventory. A datapoint the ledger does not hold is
 //! a row with `value: null` and `status: "missing"`, and listed in `missing`: never invented.
 
-use crate::number::{co2e, fmt_amount, grams_to_tonnes, num};
+use crate::number::{fmt_amount, grams_to_tonnes, inventory_co2e, num};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
 use custody_core::statements::{self as st, Scope};
@@ -47,8 +47,24 @@ pub(crate) fn revenue(ledger: &Ledger, scope: &Scope) -> Result<(Q, String), Str
 
 pub(crate) fn esrs_e1_6(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     let g = st::ghg_inventory(ledger, scope);
-    let t = |m: &st::BySpecies| grams_to_tonnes(co2e(ledger, m));
-    let (s1, loc, mkt) = (t(&g.scope1.released), t(&g.scope2.location), t(&g.scope2.market));
+    let t = |m: &st::BySpecies, gas: &st::GasBySpecies| grams_to_tonnes(inventory_co2e(ledger, m, gas));
+    let (s1, loc, mkt) = (
+        t(&g.scope1.released, &g.scope1.released_gas),
+        t(&g.scope2.location, &g.scope2.location_gas),
+        t(&g.scope2.market, &g.scope2.market_gas),
+    );
+    let ets = match st::ets_coverage(ledger, &g) {
+        Ok(_) if s1 == exact::q(0) => Err("no gross Scope 1 emissions in the scope: no share".to_string()),
+        Ok(((c, gas), schemes)) => Ok((
+            t(&c, &gas) / s1 * exact::q(100),
+            match schemes.as_slice() {
+                [] => "no site with Scope 1 emissions is covered by an emission trading scheme (declared `ets none`)"
+                    .into(),
+                _ => format!("Scope 1 released at sites covered by {} (declared per site)", schemes.join(", ")),
+            },
+        )),
+        Err(why) => Err(why.join("; ")),
+    };
     let row = |datapoint: &str, value: Option<Q>, note: &str| Row {
         datapoint: datapoint.into(),
         unit: "tCO2e",
@@ -64,8 +80,11 @@ pub(crate) fn esrs_e1_6(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         ),
         row(
             "Percentage of Scope 1 GHG emissions from regulated emission trading schemes",
-            None,
-            "the ledger does not record which sources an ETS covers",
+            ets.as_ref().ok().map(|(v, _)| *v),
+            match &ets {
+                Ok((_, note)) => note,
+                Err(why) => why,
+            },
         ),
         row("Gross location-based Scope 2 GHG emissions", Some(loc), "grid-average factors declared on the items"),
         row(
@@ -84,7 +103,7 @@ pub(crate) fn esrs_e1_6(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             }
             _ if c.by_species.is_empty() => {}
             status => {
-                let e = t(&c.by_species);
+                let e = t(&c.by_species, &c.gas);
                 s3 += e;
                 rows.push(row(&format!("Scope 3 category {}: {}", c.category, c.name), Some(e), status.as_str()));
             }
@@ -150,8 +169,25 @@ pub(crate) fn esrs_e1_6(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     for m in &missing {
         text.push_str(&format!("  {m}\n"));
     }
+    // Reversals of earlier periods' operations lower these figures: named, never silent.
+    let restatements: Vec<Value> = g
+        .restatements
+        .iter()
+        .map(|r| {
+            let e = grams_to_tonnes(inventory_co2e(ledger, &r.by_species, &r.gas));
+            text.push_str(&format!(
+                "Restatement: {} reverses `{}` of period {}: {} tCO2e in these figures\n",
+                r.reversal,
+                r.reverses,
+                r.original_period.as_deref().unwrap_or("none"),
+                fmt_amount(e, 2)
+            ));
+            json!({"reversal": r.reversal, "reverses": r.reverses, "original_period": r.original_period, "tCO2e": num(e, 6)})
+        })
+        .collect();
     let mut m = base(ledger, scope, "esrs-e1-6");
     m.insert("rows".into(), Value::Array(jrows));
+    m.insert("restatements".into(), Value::Array(restatements));
     m.insert("missing".into(), json!(missing));
     (text, Value::Object(m))
 }

@@ -1,11 +1,12 @@
 //! The corporate GHG inventory (`report ghg-inventory`): text, JSON (the contract of issue 20,
 //! `docs/reports.md`) and CSV (one row per figure). Rules and sources: `docs/ghg-inventory.md`.
 
-use crate::number::{co2e, fmt_amount, gas, grams_to_tonnes, num};
+use crate::number::{co2e_of_gas, fmt_amount, gas_in, grams_to_tonnes, inventory_co2e, num};
 use crate::purchased_goods::{purchased_total, target_progress};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
-use custody_core::statements::{self as st, BySpecies, Scope};
+use custody_core::model::CoVocRule;
+use custody_core::statements::{self as st, BySpecies, GasBySpecies, Scope};
 use custody_core::units::Species;
 use custody_core::Ledger;
 use serde_json::{json, Map, Value};
@@ -27,35 +28,50 @@ fn t(g: Q) -> Value {
     num(grams_to_tonnes(g), 6)
 }
 
-fn gas_t(ledger: &Ledger, m: &BySpecies, species: &[Species]) -> Q {
-    species.iter().map(|s| m.get(s).map(|a| gas(ledger, *s, *a)).unwrap_or_else(|| exact::q(0))).sum()
+/// Grams of gas of the species summed (exact, stated figures as stated).
+fn gas_t(m: &GasBySpecies, species: &[Species]) -> Q {
+    species.iter().map(|s| gas_in(m, *s)).sum()
 }
 
-fn co2e_of(ledger: &Ledger, m: &BySpecies, species: &[Species]) -> Q {
-    let sub: BySpecies = m.iter().filter(|(s, _)| species.contains(s)).map(|(s, a)| (*s, *a)).collect();
-    co2e(ledger, &sub)
+fn co2e_of(ledger: &Ledger, m: &GasBySpecies, species: &[Species]) -> Q {
+    let sub: GasBySpecies = m.iter().filter(|(s, _)| species.contains(s)).map(|(s, a)| (*s, *a)).collect();
+    co2e_of_gas(ledger, &sub)
 }
 
 /// `[{gas, t, tCO2e}]` for the gases with a GWP (every row, zeros included).
-fn by_gas(ledger: &Ledger, m: &BySpecies) -> Value {
+fn by_gas(ledger: &Ledger, m: &GasBySpecies) -> Value {
     Value::Array(
         GAS_ROWS
             .iter()
             .filter(|(g, sp)| *g != "CO2e" || sp.iter().any(|s| m.contains_key(s)))
-            .map(|(g, sp)| json!({"gas": g, "t": t(gas_t(ledger, m, sp)), "tCO2e": t(co2e_of(ledger, m, sp))}))
+            .map(|(g, sp)| json!({"gas": g, "t": t(gas_t(m, sp)), "tCO2e": t(co2e_of(ledger, m, sp))}))
             .collect(),
     )
 }
 
-/// CO and VOC: carbon mass, never in tCO2e (no GWP100 in AR5/AR6); the rule is stated.
-fn co_voc(ledger: &Ledger, m: &BySpecies) -> Value {
+/// The rule CO and VOC follow in this inventory, in words.
+fn co_voc_rule(ledger: &Ledger) -> &'static str {
+    match ledger.entity().co_voc {
+        CoVocRule::Excluded => "excluded from tCO2e: no GWP100 in the ledger's table; shown in carbon mass",
+        CoVocRule::Oxidised => {
+            "counted in tCO2e as the CO2 its carbon becomes once oxidised (IPCC 2006 vol. 1 ch. 7); shown in carbon mass"
+        }
+    }
+}
+
+/// CO and VOC: carbon mass and gas mass, and the entity's rule with the tCO2e it counts.
+fn co_voc(ledger: &Ledger, m: &BySpecies, g: &GasBySpecies) -> Value {
     Value::Array(
         [Species::CO, Species::VOC]
             .iter()
             .map(|s| {
                 let a = m.get(s).copied().unwrap_or(0);
-                json!({"gas": s.as_str(), "tC": t(Q::from_integer(a as i128)), "t": t(gas(ledger, *s, a)),
-                       "rule": "excluded from tCO2e: no GWP100 in the ledger's table; shown in carbon mass"})
+                let counted = match ledger.entity().co_voc {
+                    CoVocRule::Excluded => exact::q(0),
+                    CoVocRule::Oxidised => ledger.entity().ratios.gas_grams(Species::CO2, a),
+                };
+                json!({"gas": s.as_str(), "tC": t(Q::from_integer(a as i128)), "t": t(gas_in(g, *s)),
+                       "tCO2e": t(counted), "rule": co_voc_rule(ledger)})
             })
             .collect(),
     )
@@ -69,32 +85,34 @@ fn species_map(m: &BySpecies) -> Value {
 pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     let g = st::ghg_inventory(ledger, scope);
     let tt = |x: Q| fmt_amount(grams_to_tonnes(x), 2);
-    let co2 = |m: &BySpecies| gas_t(ledger, m, &[Species::CO2]);
+    let co2 = |m: &GasBySpecies| gas_in(m, Species::CO2);
+    let e = |c: &BySpecies, gas: &GasBySpecies| inventory_co2e(ledger, c, gas);
     let mut text = header(ledger, scope, "Corporate GHG inventory (GHG Protocol scopes), from the ledger");
     let s1 = &g.scope1;
-    let abated = s1.abated();
-    let s1_e = co2e(ledger, &s1.released);
+    let abated = s1.abated_gas();
+    let s1_e = e(&s1.released, &s1.released_gas);
     let mut rows = vec![vec!["Scope 1".to_string(), "t gas".into(), "tCO2e".into()]];
-    rows.push(vec!["CO2 generated".into(), tt(co2(&s1.generated)), String::new()]);
-    rows.push(vec!["CO2 captured and sent to storage, gross".into(), tt(co2(&s1.captured)), String::new()]);
-    rows.push(vec!["CO2 of the capture process (in Scope 1)".into(), tt(co2(&s1.capture_process)), String::new()]);
+    rows.push(vec!["CO2 generated".into(), tt(co2(&s1.generated_gas)), String::new()]);
+    rows.push(vec!["CO2 captured and sent to storage, gross".into(), tt(co2(&s1.captured_gas)), String::new()]);
+    rows.push(vec!["CO2 of the capture process (in Scope 1)".into(), tt(co2(&s1.capture_process_gas)), String::new()]);
     rows.push(vec!["CO2 abated by capture (captured less process)".into(), tt(co2(&abated)), String::new()]);
     for (name, sp) in GAS_ROWS.iter().filter(|(n, sp)| *n != "CO2e" || sp.iter().any(|s| s1.released.contains_key(s))) {
         let label = format!("{name} released");
-        rows.push(vec![label, tt(gas_t(ledger, &s1.released, sp)), tt(co2e_of(ledger, &s1.released, sp))]);
+        rows.push(vec![label, tt(gas_t(&s1.released_gas, sp)), tt(co2e_of(ledger, &s1.released_gas, sp))]);
     }
     rows.push(vec!["Scope 1 total".into(), String::new(), tt(s1_e)]);
     text.push_str(&table(&rows));
     let _ = writeln!(
         text,
-        "CO and VOC released (carbon mass, excluded from tCO2e): {} tC CO, {} tC VOC",
+        "CO and VOC released ({}): {} tC CO, {} tC VOC",
+        co_voc_rule(ledger),
         fmt_amount(grams_to_tonnes(Q::from_integer(*s1.released.get(&Species::CO).unwrap_or(&0) as i128)), 2),
         fmt_amount(grams_to_tonnes(Q::from_integer(*s1.released.get(&Species::VOC).unwrap_or(&0) as i128)), 2)
     );
-    let (loc_e, mkt_e) = (co2e(ledger, &g.scope2.location), co2e(ledger, &g.scope2.market));
+    let (loc_e, mkt_e) = (e(&g.scope2.location, &g.scope2.location_gas), e(&g.scope2.market, &g.scope2.market_gas));
     let mut rows = vec![vec!["Scope 2".to_string(), "tCO2".into(), "tCO2e".into()]];
-    rows.push(vec!["Location-based".into(), tt(co2(&g.scope2.location)), tt(loc_e)]);
-    rows.push(vec!["Market-based".into(), tt(co2(&g.scope2.market)), tt(mkt_e)]);
+    rows.push(vec!["Location-based".into(), tt(co2(&g.scope2.location_gas)), tt(loc_e)]);
+    rows.push(vec!["Market-based".into(), tt(co2(&g.scope2.market_gas)), tt(mkt_e)]);
     text.push('\n');
     text.push_str(&table(&rows));
     for i in &g.scope2.instruments {
@@ -106,20 +124,20 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     let mut s3_total = exact::q(0);
     for c in &g.scope3 {
         let covered = c.status != st::Status::NotCovered;
-        let e = co2e(ledger, &c.by_species);
+        let ce = e(&c.by_species, &c.gas);
         if covered {
-            s3_total += e;
+            s3_total += ce;
         }
         rows.push(vec![
             format!("{:>2} {}", c.category, c.name),
             c.status.as_str().into(),
-            if covered { tt(co2(&c.by_species)) } else { "n/a".into() },
-            if covered { tt(e) } else { "n/a".into() },
+            if covered { tt(co2(&c.gas)) } else { "n/a".into() },
+            if covered { tt(ce) } else { "n/a".into() },
         ]);
         s3_json.push(json!({
             "category": c.category, "name": c.name, "status": c.status.as_str(),
-            "tCO2e": if covered { t(e) } else { Value::Null },
-            "by_gas": if covered { by_gas(ledger, &c.by_species) } else { json!([]) },
+            "tCO2e": if covered { t(ce) } else { Value::Null },
+            "by_gas": if covered { by_gas(ledger, &c.gas) } else { json!([]) },
         }));
     }
     text.push('\n');
@@ -130,9 +148,9 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     let mut lines = Vec::new();
     for l in &g.reconciliation {
         let gc: i64 = l.by_species.iter().filter(|(s, _)| s.is_carbon()).map(|(_, a)| *a).sum();
-        rows.push(vec![l.label.clone(), l.side.as_str().into(), gc.to_string(), tt(co2(&l.by_species))]);
+        rows.push(vec![l.label.clone(), l.side.as_str().into(), gc.to_string(), tt(co2(&l.gas))]);
         lines.push(json!({"key": l.key, "label": l.label, "side": l.side.as_str(), "gC": gc,
-                          "tCO2": t(co2(&l.by_species)), "tCO2e": t(co2e(ledger, &l.by_species)), "by_species": species_map(&l.by_species)}));
+                          "tCO2": t(co2(&l.gas)), "tCO2e": t(e(&l.by_species, &l.gas)), "by_species": species_map(&l.by_species)}));
     }
     rows.push(vec![
         "Difference (inventory less ledger)".into(),
@@ -157,10 +175,11 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     m.insert(
         "scope1".into(),
         json!({
-            "tCO2e": t(s1_e), "by_gas": by_gas(ledger, &s1.released),
-            "generated_tCO2": t(co2(&s1.generated)), "captured_tCO2": t(co2(&abated)),
-            "captured_gross_tCO2": t(co2(&s1.captured)), "capture_process_tCO2": t(co2(&s1.capture_process)),
-            "released_tCO2": t(co2(&s1.released)), "co_voc": co_voc(ledger, &s1.released),
+            "tCO2e": t(s1_e), "by_gas": by_gas(ledger, &s1.released_gas),
+            "generated_tCO2": t(co2(&s1.generated_gas)), "captured_tCO2": t(co2(&abated)),
+            "captured_gross_tCO2": t(co2(&s1.captured_gas)), "capture_process_tCO2": t(co2(&s1.capture_process_gas)),
+            "released_tCO2": t(co2(&s1.released_gas)), "co_voc": co_voc(ledger, &s1.released, &s1.released_gas),
+            "co_voc_rule": ledger.entity().co_voc.as_str(),
             "biogenic_tCO2": Value::Null, "biogenic_uptake_tCO2": t(Q::from_integer(g.biogenic_uptake_gco2 as i128)),
         }),
     );
@@ -169,9 +188,10 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         .items
         .iter()
         .map(|i| {
-            json!({"item": i.item, "quantity": i.quantity, "location_tCO2e": t(co2e(ledger, &i.location)),
-                   "booked_tCO2e": t(co2e(ledger, &i.booked)), "market_tCO2e": t(co2e(ledger, &i.market)),
-                   "covered_by_certificates_kJ": i.covered_kj, "grid_sources": i.grid_sources})
+            json!({"item": i.item, "quantity": i.quantity, "location_tCO2e": t(e(&i.location, &i.location_gas)),
+                   "booked_tCO2e": t(e(&i.booked, &i.booked_gas)), "market_tCO2e": t(e(&i.market, &i.market_gas)),
+                   "covered_by_certificates_kJ": i.covered_kj, "grid_sources": i.grid_sources,
+                   "without_supplier_figure_kJ": i.gap_quantity, "residual_mix_sources": i.residual_sources})
         })
         .collect();
     let instruments: Vec<Value> = g
@@ -187,7 +207,7 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         "scope2".into(),
         json!({
             "location_based_tCO2e": t(loc_e), "market_based_tCO2e": t(mkt_e),
-            "location_by_gas": by_gas(ledger, &g.scope2.location), "market_by_gas": by_gas(ledger, &g.scope2.market),
+            "location_by_gas": by_gas(ledger, &g.scope2.location_gas), "market_by_gas": by_gas(ledger, &g.scope2.market_gas),
             "items": items, "instruments": instruments,
         }),
     );
@@ -198,6 +218,34 @@ pub(crate) fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> (String, Value) {
         json!({"lines": lines, "difference_gC": g.difference_gc(), "difference_by_species": species_map(&g.difference)}),
     );
     m.insert("targets".into(), Value::Array(targets));
+    let restatements: Vec<Value> = g
+        .restatements
+        .iter()
+        .map(|r| {
+            json!({"reversal": r.reversal, "date": custody_core::model::format_date(r.date), "reverses": r.reverses,
+                   "reversed_date": custody_core::model::format_date(r.reversed_date), "original_period": r.original_period,
+                   "tCO2e": t(e(&r.by_species, &r.gas)), "by_gas": by_gas(ledger, &r.gas)})
+        })
+        .collect();
+    if !g.restatements.is_empty() {
+        let _ = writeln!(
+            text,
+            "\nRestatements (reversals of operations of earlier periods: those periods' figures are restated):"
+        );
+        for r in &g.restatements {
+            let _ = writeln!(
+                text,
+                "  {} on {} reverses `{}` of {} (period {}): {} tCO2e in this scope",
+                r.reversal,
+                custody_core::model::format_date(r.date),
+                r.reverses,
+                custody_core::model::format_date(r.reversed_date),
+                r.original_period.as_deref().unwrap_or("none"),
+                tt(e(&r.by_species, &r.gas))
+            );
+        }
+    }
+    m.insert("restatements".into(), Value::Array(restatements));
     m.insert("missing".into(), json!(missing));
     (text, Value::Object(m))
 }

@@ -4,7 +4,7 @@
 //! (the rule `report purchased-goods` uses for seed 000's supply-chain target).
 
 use crate::esrs::revenue;
-use crate::number::{co2e, fmt_amount, grams_to_tonnes, num};
+use crate::number::{fmt_amount, grams_to_tonnes, inventory_co2e, num};
 use custody_core::exact::{self, Q};
 use custody_core::model::{Target, TargetMeasure};
 use custody_core::statements::{self as st, Scope};
@@ -16,10 +16,14 @@ use std::fmt::Write;
 /// with the currency), or why it cannot be known.
 fn measured(ledger: &Ledger, scope: &Scope, t: &Target) -> Result<(Q, Option<String>), String> {
     let g = st::ghg_inventory(ledger, scope);
-    let e = |m: &st::BySpecies| co2e(ledger, m);
-    let (s1, loc, mkt) = (e(&g.scope1.released), e(&g.scope2.location), e(&g.scope2.market));
+    let e = |m: &st::BySpecies, gas: &st::GasBySpecies| inventory_co2e(ledger, m, gas);
+    let (s1, loc, mkt) = (
+        e(&g.scope1.released, &g.scope1.released_gas),
+        e(&g.scope2.location, &g.scope2.location_gas),
+        e(&g.scope2.market, &g.scope2.market_gas),
+    );
     let covered = |c: &&st::Scope3Category| c.status != st::Status::NotCovered;
-    let s3: Q = g.scope3.iter().filter(covered).map(|c| e(&c.by_species)).sum();
+    let s3: Q = g.scope3.iter().filter(covered).map(|c| e(&c.by_species, &c.gas)).sum();
     let value = match t.measure.expect("only scope targets are measured here") {
         TargetMeasure::Scope1 => s1,
         TargetMeasure::Scope2Location => loc,
@@ -32,7 +36,7 @@ fn measured(ledger: &Ledger, scope: &Scope, t: &Target) -> Result<(Q, Option<Str
             if c.status == st::Status::NotCovered {
                 return Err(format!("Scope 3 category {n} is not covered by the ledger"));
             }
-            e(&c.by_species)
+            e(&c.by_species, &c.gas)
         }
         TargetMeasure::TotalLocation => s1 + loc + s3,
         TargetMeasure::TotalMarket => s1 + mkt + s3,

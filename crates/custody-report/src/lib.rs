@@ -94,17 +94,21 @@ fn write(text: String, value: &Value, format: Format) -> String {
         Format::Text => text,
         Format::Json => serde_json::to_string_pretty(value).expect("JSON values serialize") + "\n",
         Format::Csv if value["statement"] == "ghg-inventory" => ghg_inventory::csv(value),
+        Format::Csv if value["statement"] == "esrs-e1-6" => output::to_csv(&value["rows"]),
         Format::Csv => output::to_csv(value),
     }
 }
 
-/// Renders statement `kind` over calendar year `year`: the span of the ledger's periods that
-/// start in it ([`Scope::year`]), its activity summed. JSON names `year` instead of `period`.
+/// Renders statement `kind` over calendar year `year`: the ledger's periods that lie in it
+/// ([`Scope::year`]; a period spanning two years is refused), their activity summed. JSON names
+/// `year` instead of `period`, and the summed `periods`.
 pub fn render_year(ledger: &Ledger, kind: &str, year: i32, format: Format) -> Result<String, String> {
-    let (text, mut value) = statement(ledger, kind, &Scope::year(ledger, year)?)?;
+    let scope = Scope::year(ledger, year)?;
+    let (text, mut value) = statement(ledger, kind, &scope)?;
     if let Some(m) = value.as_object_mut() {
         m.remove("period");
         m.insert("year".into(), serde_json::json!(year));
+        m.insert("periods".into(), serde_json::json!(scope.periods(ledger)));
     }
     Ok(write(text, &value, format))
 }

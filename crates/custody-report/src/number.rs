@@ -2,6 +2,7 @@
 //! the report's thousands-separated amounts, and gas masses and CO2e through the ledger's tables.
 
 use custody_core::exact::{self, Q};
+use custody_core::model::CoVocRule;
 use custody_core::statements::{BySpecies, GasBySpecies};
 use custody_core::units::Species;
 use custody_core::Ledger;
@@ -49,17 +50,6 @@ pub(crate) fn fmt_tc(grams: i64) -> String {
     fmt_amount(tonnes(grams), 0)
 }
 
-/// Gas mass (grams) of a species for a ledger amount.
-pub(crate) fn gas(ledger: &Ledger, species: Species, amount: i64) -> Q {
-    ledger.entity().ratios.gas_grams(species, amount)
-}
-
-/// Grams CO2e of ledger amounts by species, converted from carbon (CO and VOC have no GWP100).
-/// Statements that keep stated gas use [`co2e_of_gas`] instead.
-pub(crate) fn co2e(ledger: &Ledger, m: &BySpecies) -> Q {
-    m.iter().filter_map(|(sp, a)| ledger.entity().gwp.factor(*sp).map(|f| gas(ledger, *sp, *a) * f)).sum()
-}
-
 /// Grams of one gas in exact gas amounts (see `statements::GasBySpecies`).
 pub(crate) fn gas_in(m: &GasBySpecies, species: Species) -> Q {
     m.get(&species).copied().unwrap_or_else(|| exact::q(0))
@@ -78,4 +68,17 @@ pub(crate) fn factor(q: Q) -> Value {
 /// Grams (of a gas or of CO2e) as tonnes.
 pub(crate) fn grams_to_tonnes(g: Q) -> Q {
     g / exact::q(1_000_000)
+}
+
+/// Grams CO2e of an inventory figure under the entity's CO and VOC rule: the gases with a GWP100
+/// from their exact gas mass, and, when the rule is `oxidised`, the carbon of CO and VOC as the
+/// CO2 it becomes (IPCC 2006 vol. 1 ch. 7; the rule of `claims::from_ledger`).
+pub(crate) fn inventory_co2e(ledger: &Ledger, carbon: &BySpecies, gas: &GasBySpecies) -> Q {
+    let mut e = co2e_of_gas(ledger, gas);
+    if ledger.entity().co_voc == CoVocRule::Oxidised {
+        for s in [Species::CO, Species::VOC] {
+            e += ledger.entity().ratios.gas_grams(Species::CO2, carbon.get(&s).copied().unwrap_or(0));
+        }
+    }
+    e
 }

@@ -163,6 +163,7 @@ async fn create_entity<S: Store + 'static>(State(state): Shared<S>, headers: Hea
         gwp: Gwp::parse(&e.gwp).ok_or_else(|| ApiError::bad_request("gwp is `ar5` or `ar6`"))?,
         id: e.id,
         name: e.name,
+        co_voc: Default::default(),
     };
     let created = entity.clone();
     detached(&state, |st| async move { st.registry.create(&created).await }).await??;
@@ -285,7 +286,7 @@ async fn list_entries<S: Store>(
 #[derive(Deserialize)]
 struct ReportQuery {
     period: Option<String>,
-    /// A calendar year instead of a period (`?year=2025`): the periods that start in it, summed.
+    /// A calendar year instead of a period (`?year=2025`): the periods that lie in it, summed (a period spanning two years is refused).
     year: Option<i32>,
     /// `json` (default), `text` or `csv`: the same rendering as `custody report --format`.
     format: Option<String>,

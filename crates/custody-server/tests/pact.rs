@@ -31,6 +31,7 @@ async fn start(tls: bool) -> (String, Arc<AppState<MemoryStore>>) {
             name: format!("Entity {e}"),
             ratios: custody_core::units::CarbonRatios::parse("efi").unwrap(),
             gwp: custody_core::units::Gwp::parse("ar6").unwrap(),
+            co_voc: Default::default(),
         };
         state.registry.create(&entity).await.unwrap();
         let text = if e == "a" { JOURNAL.to_string() } else { JOURNAL.replace("factor 100", "factor 300") };

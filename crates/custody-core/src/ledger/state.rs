@@ -14,6 +14,8 @@ pub struct Entity {
     pub name: String,
     pub ratios: CarbonRatios,
     pub gwp: Gwp,
+    /// How the GHG inventory counts CO and VOC (`co-voc` on the entity; default excluded).
+    pub co_voc: CoVocRule,
 }
 
 /// Key of a position: account, species, dimensions.

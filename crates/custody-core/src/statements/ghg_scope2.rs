@@ -2,10 +2,12 @@
 //! location-based from the items' grid-average factors, market-based from the supplier-specific
 //! footprints booked, with energy attribute certificates applied to the energy they cover, each
 //! once, within its boundary and year (checked when obtained: `ledger::eac`), never beyond the
-//! consumption. Amounts are ledger base units by species; each product of a factor and a
-//! quantity is rounded once, half to even.
+//! consumption, and the item's declared residual mix for energy bought without a supplier figure
+//! (Scope 2 Guidance ch. 6, the market-based hierarchy). Amounts are ledger base units by
+//! species, each product of a factor and a quantity rounded once, half to even; beside them the
+//! exact grams of gas the reports show.
 
-use super::intensity::BySpecies;
+use super::intensity::{BySpecies, GasBySpecies};
 use super::scope::Scope;
 use crate::exact::{self, Q};
 use crate::ledger::Ledger;
@@ -27,6 +29,17 @@ pub struct Scope2Item {
     pub market: BySpecies,
     /// Energy covered by certificates, kJ (at most `quantity`).
     pub covered_kj: i64,
+    /// Energy bought without a supplier-specific figure (purchases with a data gap), kJ: the
+    /// part certificates leave of it takes the residual mix.
+    pub gap_quantity: i64,
+    /// The residual-mix figure of that energy (zero when none is declared: listed as missing).
+    pub residual: BySpecies,
+    /// The sources of the residual-mix factors used.
+    pub residual_sources: Vec<String>,
+    /// `booked`, `location` and `market` as exact grams of gas (stated figures as stated).
+    pub booked_gas: GasBySpecies,
+    pub location_gas: GasBySpecies,
+    pub market_gas: GasBySpecies,
     /// The sources of the grid factors used; empty when the item declares none.
     pub grid_sources: Vec<String>,
 }
@@ -41,6 +54,12 @@ impl Scope2Item {
             market: BySpecies::new(),
             covered_kj: 0,
             grid_sources: Vec::new(),
+            gap_quantity: 0,
+            residual: BySpecies::new(),
+            residual_sources: Vec::new(),
+            booked_gas: GasBySpecies::new(),
+            location_gas: GasBySpecies::new(),
+            market_gas: GasBySpecies::new(),
         }
     }
 }
@@ -65,11 +84,38 @@ pub struct Scope2 {
     pub items: Vec<Scope2Item>,
     pub location: BySpecies,
     pub market: BySpecies,
+    /// `location` and `market` as exact grams of gas.
+    pub location_gas: GasBySpecies,
+    pub market_gas: GasBySpecies,
     pub instruments: Vec<InstrumentUse>,
 }
 
 fn add(m: &mut BySpecies, s: Species, a: i64) {
     *m.entry(s).or_default() += a;
+}
+
+fn add_gas(m: &mut GasBySpecies, s: Species, g: Q) {
+    *m.entry(s).or_insert_with(|| exact::q(0)) += g;
+}
+
+/// Each factor x `quantity` of the item: exact grams of gas and the ledger amount (rounded once),
+/// by species; `None` when a factor cannot be applied to the item's quantity.
+fn apply_factors(
+    ledger: &Ledger,
+    item_id: &str,
+    factors: &[GridFactor],
+    quantity: Q,
+) -> Option<(BySpecies, GasBySpecies)> {
+    let item = ledger.item(item_id)?;
+    let mut out = (BySpecies::new(), GasBySpecies::new());
+    for g in factors {
+        let q = ledger.quantity_in(item, quantity, g.factor.per.dimension)?;
+        let grams = g.factor.grams_per_base().and_then(|f| exact::mul(q, f)).ok()?;
+        let a = ledger.entity().ratios.ledger_amount(g.factor.species, grams).ok()?;
+        add(&mut out.0, g.factor.species, a);
+        add_gas(&mut out.1, g.factor.species, grams);
+    }
+    Some(out)
 }
 
 /// Location-based Scope 2 of one purchase: each grid factor x the quantity, rounded once; an
@@ -78,50 +124,50 @@ pub(super) fn location_based(
     ledger: &Ledger,
     item_id: &str,
     quantity: i64,
-    booked: &BySpecies,
+    booked: (&BySpecies, &GasBySpecies),
     entry: &mut Scope2Item,
     missing: &mut BTreeSet<String>,
 ) {
-    let item = ledger.item(item_id);
-    let factors = item.map(|i| i.grid_factors.as_slice()).unwrap_or(&[]);
-    let mut computed = BySpecies::new();
-    let mut usable = !factors.is_empty();
+    let factors = ledger.item(item_id).map(|i| i.grid_factors.as_slice()).unwrap_or(&[]);
     for g in factors {
-        let q = item.and_then(|i| ledger.quantity_in(i, Q::from_integer(quantity as i128), g.factor.per.dimension));
-        let amount = q
-            .ok_or(())
-            .and_then(|q| g.factor.grams_per_base().and_then(|f| exact::mul(q, f)).map_err(|_| ()))
-            .and_then(|grams| ledger.entity().ratios.ledger_amount(g.factor.species, grams).map_err(|_| ()));
-        match amount {
-            Ok(a) => add(&mut computed, g.factor.species, a),
-            Err(()) => usable = false,
-        }
         if !entry.grid_sources.contains(&g.source) {
             entry.grid_sources.push(g.source.clone());
         }
     }
-    if usable {
-        for (s, a) in computed {
-            add(&mut entry.location, s, a);
+    let computed = match factors {
+        [] => None,
+        _ => apply_factors(ledger, item_id, factors, Q::from_integer(quantity as i128)),
+    };
+    let (carbon, gas) = match &computed {
+        Some((c, g)) => (c, g),
+        None => {
+            missing.insert(format!(
+                "grid factor for Scope 2 item `{item_id}` (none declared, or not convertible to its quantity): location-based uses the supplier-specific figure"
+            ));
+            booked
         }
-    } else {
-        missing.insert(format!(
-            "grid factor for Scope 2 item `{item_id}` (none declared, or not convertible to its quantity): location-based uses the supplier-specific figure"
-        ));
-        for (s, a) in booked {
-            add(&mut entry.location, *s, *a);
-        }
+    };
+    for (s, a) in carbon {
+        add(&mut entry.location, *s, *a);
+    }
+    for (s, g) in gas {
+        add_gas(&mut entry.location_gas, *s, *g);
     }
 }
 
 /// Scope 2 of the scope: the items' figures summed, certificates of the scope applied in date
 /// order to their item's consumption until it is covered.
-pub(super) fn scope2_of(ledger: &Ledger, scope: &Scope, mut items: BTreeMap<String, Scope2Item>) -> Scope2 {
+pub(super) fn scope2_of(
+    ledger: &Ledger,
+    scope: &Scope,
+    mut items: BTreeMap<String, Scope2Item>,
+    missing: &mut BTreeSet<String>,
+) -> Scope2 {
     let mut instruments = Vec::new();
     let mut eacs: Vec<&Instrument> =
         ledger.instruments().iter().filter(|i| i.date >= scope.start && i.date <= scope.end).collect();
     eacs.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
-    let mut certified: BTreeMap<String, BySpecies> = BTreeMap::new();
+    let mut certified: BTreeMap<String, BTreeMap<Species, (i64, Q)>> = BTreeMap::new();
     for i in eacs {
         let mut use_ = InstrumentUse {
             id: i.id.clone(),
@@ -141,11 +187,14 @@ pub(super) fn scope2_of(ledger: &Ledger, scope: &Scope, mut items: BTreeMap<Stri
                     let left = (it.quantity - it.covered_kj).max(0);
                     let take = e.covers_kj.min(left);
                     let grams = e.rate.grams_per_base().and_then(|g| exact::mul(g, Q::from_integer(take as i128)));
-                    match grams.and_then(|g| ledger.entity().ratios.ledger_amount(e.rate.species, g)) {
+                    let amount = grams.and_then(|g| Ok((ledger.entity().ratios.ledger_amount(e.rate.species, g)?, g)));
+                    match amount {
                         Ok(_) if take == 0 => format!("the consumption of `{}` is already covered", e.item),
-                        Ok(a) => {
+                        Ok((a, g)) => {
                             it.covered_kj += take;
-                            add(certified.entry(e.item.clone()).or_default(), e.rate.species, a);
+                            let c = certified.entry(e.item.clone()).or_default().entry(e.rate.species).or_insert((0, exact::q(0)));
+                            c.0 += a;
+                            c.1 += g;
                             use_.applied = true;
                             use_.covered_kj = take;
                             if take < e.covers_kj {
@@ -163,27 +212,81 @@ pub(super) fn scope2_of(ledger: &Ledger, scope: &Scope, mut items: BTreeMap<Stri
     }
     let mut s2 = Scope2 { instruments, ..Scope2::default() };
     for it in items.values_mut() {
-        // The energy no certificate covers keeps its supplier-specific footprint, pro rata.
+        // The energy no certificate covers keeps its supplier-specific footprint, pro rata; the
+        // part of it bought without a supplier figure takes the residual mix.
         let uncovered = it.quantity - it.covered_kj;
+        let share = if it.quantity == 0 { exact::q(1) } else { Q::new(uncovered as i128, it.quantity as i128) };
         for (s, a) in &it.booked {
-            let part = if it.covered_kj == 0 || it.quantity == 0 {
+            let part = if it.covered_kj == 0 {
                 *a
             } else {
-                exact::round_i64(Q::new(*a as i128 * uncovered as i128, it.quantity as i128)).unwrap_or(*a)
+                exact::round_i64(Q::from_integer(*a as i128) * share).unwrap_or(*a)
             };
             add(&mut it.market, *s, part);
         }
-        for (s, a) in certified.get(&it.item).into_iter().flatten() {
+        for (s, g) in &it.booked_gas {
+            add_gas(&mut it.market_gas, *s, *g * share);
+        }
+        residual_mix(ledger, it, share, missing);
+        for (s, a) in it.residual.clone() {
+            add(&mut it.market, s, a);
+        }
+        for (s, (a, g)) in certified.get(&it.item).into_iter().flatten() {
             add(&mut it.market, *s, *a);
+            add_gas(&mut it.market_gas, *s, *g);
         }
         it.market.retain(|_, a| *a != 0);
+        it.market_gas.retain(|_, g| *g != exact::q(0));
         for (s, a) in &it.market {
             add(&mut s2.market, *s, *a);
+        }
+        for (s, g) in &it.market_gas {
+            add_gas(&mut s2.market_gas, *s, *g);
         }
         for (s, a) in &it.location {
             add(&mut s2.location, *s, *a);
         }
+        for (s, g) in &it.location_gas {
+            add_gas(&mut s2.location_gas, *s, *g);
+        }
     }
     s2.items = items.into_values().collect();
     s2
+}
+
+/// The residual mix of the energy bought without a supplier-specific figure that certificates
+/// left uncovered (its `share` of the consumption, pro rata): the item's `residual-mix` factors x
+/// that energy, rounded once per species. Without a declared factor nothing is invented: the
+/// energy is listed in `missing` and adds nothing.
+fn residual_mix(ledger: &Ledger, it: &mut Scope2Item, share: Q, missing: &mut BTreeSet<String>) {
+    if it.gap_quantity == 0 {
+        return;
+    }
+    let energy = Q::from_integer(it.gap_quantity as i128) * share;
+    let factors = ledger.item(&it.item).map(|i| i.residual_mix.as_slice()).unwrap_or(&[]);
+    let boundary =
+        ledger.item(&it.item).and_then(|i| i.market_boundary.clone()).unwrap_or_else(|| "none declared".into());
+    match factors {
+        [] => {
+            missing.insert(format!(
+                "residual-mix factor for Scope 2 item `{}` (market boundary {boundary}): {} kJ bought without a supplier-specific figure have no market-based figure",
+                it.item, it.gap_quantity
+            ));
+        }
+        _ => match apply_factors(ledger, &it.item, factors, energy) {
+            Some((c, g)) => {
+                it.residual = c;
+                for (s, x) in g {
+                    add_gas(&mut it.market_gas, s, x);
+                }
+                it.residual_sources = factors.iter().map(|f| f.source.clone()).collect();
+            }
+            None => {
+                missing.insert(format!(
+                    "residual-mix factor for Scope 2 item `{}` cannot be applied to its quantity",
+                    it.item
+                ));
+            }
+        },
+    }
 }

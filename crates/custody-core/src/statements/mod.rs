@@ -11,6 +11,7 @@ mod eledger;
 mod entity;
 mod ghg_inventory;
 mod ghg_scope2;
+mod ghg_scope3;
 mod intensity;
 mod ledger_statement;
 mod purchased;
@@ -21,12 +22,11 @@ pub use crate::model::SOLD_TO_PREFIX;
 pub use balances::{balances, Balances};
 pub use carbon_balance::{carbon_balance, CarbonBalance};
 pub use cbam::{cbam, CbamError, CbamGoodLine, CbamPrecursor, CbamStatement, CbamTotals, Missing};
-pub use eledger::{eledger, ELedger, ELedgerCustomer};
+pub use eledger::{eledger, ELedger, ELedgerCustomer, ELedgerGas};
 pub use entity::{entity_emissions, EntityEmissions, EntityLineKind};
-pub use ghg_inventory::{
-    ghg_inventory, GhgInventory, ReconLine, ReconSide, Scope1, Scope3Category, Status, SCOPE3_NAMES,
-};
+pub use ghg_inventory::{ets_coverage, ghg_inventory, GhgInventory, ReconLine, ReconSide, Restatement, Scope1};
 pub use ghg_scope2::{InstrumentUse, Scope2, Scope2Item};
+pub use ghg_scope3::{Scope3Category, Status, SCOPE3_NAMES};
 pub use intensity::{
     product_intensity, BySpecies, GasBySpecies, IntensityLine, ProductIntensity, ProductIntensityStatement,
 };

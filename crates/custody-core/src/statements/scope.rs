@@ -29,14 +29,37 @@ impl Scope {
         Ok(Scope { period: p.id.clone(), start: p.start, end: p.end })
     }
 
-    /// A calendar year as the span of the ledger's periods that start in it: from the first one's
-    /// start to the last one's end, named `YYYY`. Errors when no period starts in the year.
+    /// A calendar year as the sum of the ledger's periods that lie in it (start and end inside
+    /// the year), named `YYYY`: from the first one's start to the last one's end. Periods never
+    /// overlap and every operation lies in a period, so that span holds exactly their activity.
+    /// Errors when no period lies in the year, or when a period spans two calendar years (it
+    /// overlaps the year without lying in it: its activity cannot be split by date without a
+    /// rule the ledger does not have, so the year is refused, naming the period; report that
+    /// period with `--period`). Rule: `docs/ghg-inventory.md`, "A year".
     pub fn year(ledger: &Ledger, year: i32) -> Result<Scope, String> {
+        if let Some(p) = ledger
+            .periods()
+            .iter()
+            .find(|p| p.start.year() <= year && p.end.year() >= year && p.start.year() != p.end.year())
+        {
+            return Err(format!(
+                "period `{}` ({} to {}) spans two calendar years: --year {year} sums only whole periods that lie in the year; report that period with --period {}",
+                p.id,
+                format_date(p.start),
+                format_date(p.end),
+                p.id
+            ));
+        }
         let ps: Vec<&Period> = ledger.periods().iter().filter(|p| p.start.year() == year).collect();
         let (Some(start), Some(end)) = (ps.iter().map(|p| p.start).min(), ps.iter().map(|p| p.end).max()) else {
-            return Err(format!("no period of the ledger starts in {year}"));
+            return Err(format!("no period of the ledger lies in {year}"));
         };
         Ok(Scope { period: year.to_string(), start, end })
+    }
+
+    /// The ids of the ledger's periods that lie inside the scope, in date order.
+    pub fn periods(&self, ledger: &Ledger) -> Vec<String> {
+        ledger.periods().iter().filter(|p| p.start >= self.start && p.end <= self.end).map(|p| p.id.clone()).collect()
     }
 
     /// The default period's id and the rule that chose it, in words.

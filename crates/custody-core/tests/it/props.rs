@@ -33,7 +33,13 @@ fn item(id: &str, category: Category, costing: Costing) -> Item {
 pub(super) const ITEMS: [&str; 3] = ["ore", "lump", "chip"];
 
 pub(super) fn setup() -> Ledger {
-    let mut l = Ledger::new(Entity { id: "e".into(), name: "E".into(), ratios: CarbonRatios::Efi, gwp: Gwp::Ar6 });
+    let mut l = Ledger::new(Entity {
+        id: "e".into(),
+        name: "E".into(),
+        ratios: CarbonRatios::Efi,
+        gwp: Gwp::Ar6,
+        co_voc: Default::default(),
+    });
     l.add_item(item("ore", Category::RawMaterial, Costing::Mwa)).unwrap();
     l.add_item(item("lump", Category::Fuel, Costing::Fifo)).unwrap();
     l.add_item(item("chip", Category::RawMaterial, Costing::Specific)).unwrap();

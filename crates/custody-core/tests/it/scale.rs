@@ -7,7 +7,13 @@ use custody_core::units::{CarbonRatios, Gwp, Measure, SpeciesMass};
 use custody_core::{Entity, Ledger};
 
 fn mill(costing: Costing) -> Ledger {
-    let mut l = Ledger::new(Entity { id: "m".into(), name: "M".into(), ratios: CarbonRatios::Efi, gwp: Gwp::Ar6 });
+    let mut l = Ledger::new(Entity {
+        id: "m".into(),
+        name: "M".into(),
+        ratios: CarbonRatios::Efi,
+        gwp: Gwp::Ar6,
+        co_voc: Default::default(),
+    });
     for (id, category) in [("ore", Category::RawMaterial), ("steel", Category::Product)] {
         l.add_item(Item::new(id, category, if id == "ore" { costing } else { Costing::Mwa })).unwrap();
     }

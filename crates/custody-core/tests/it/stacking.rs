@@ -17,8 +17,13 @@ fn t(x: u32) -> Measure {
 }
 
 fn pool_ledger(conversion: Q) -> Ledger {
-    let mut l =
-        Ledger::new(Entity { id: "mill".into(), name: "Mill".into(), ratios: CarbonRatios::Efi, gwp: Gwp::Ar6 });
+    let mut l = Ledger::new(Entity {
+        id: "mill".into(),
+        name: "Mill".into(),
+        ratios: CarbonRatios::Efi,
+        gwp: Gwp::Ar6,
+        co_voc: Default::default(),
+    });
     for (id, cat) in [("green", Category::RawMaterial), ("grey", Category::RawMaterial), ("steel", Category::Product)] {
         l.add_item(Item::new(id, cat, Costing::Mwa)).unwrap();
     }

@@ -4,7 +4,7 @@
 use super::lexer::Line;
 use super::reader::{arg, at, decimal, id_and_name, only, Block, Field, R};
 use custody_core::exact;
-use custody_core::model::{CbamGood, Embedded, GoodsCategory, Site};
+use custody_core::model::{CbamGood, Embedded, Ets, GoodsCategory, Site};
 
 /// A field holding one quoted (or single-word) text.
 fn text(f: &Field, what: &str) -> R<String> {
@@ -60,7 +60,8 @@ pub(super) fn item_cbam(b: &mut Block) -> R<CbamGood> {
     Ok(CbamGood { cn_code, category, embedded: embedded.map(Box::new) })
 }
 
-/// `site ID "Name"` with `city`, `country`, `unlocode`, `coordinates LAT LON` and `default`.
+/// `site ID "Name"` with `city`, `country`, `unlocode`, `coordinates LAT LON`, `default` and
+/// `ets "SCHEME"|none`.
 pub(super) fn parse_site(header: &Line, b: &mut Block) -> R<Site> {
     let (id, name) = id_and_name(header)?;
     let city = b.one("city", |f| text(f, "a city"))?;
@@ -73,6 +74,15 @@ pub(super) fn parse_site(header: &Line, b: &mut Block) -> R<Site> {
         Ok((lat, lon))
     })?;
     let default = b.one("default", |f| only(f, 0))?.is_some();
+    let ets = b.one("ets", |f| {
+        let t = arg(f, 0, "the emission trading scheme covering the site, quoted (\"EU ETS\"), or none")?;
+        only(f, 1)?;
+        match (t.quoted, t.text.trim()) {
+            (false, "none") => Ok(Ets::NotCovered),
+            (_, "") => at(f, Some(t), "an emission trading scheme's name must not be empty"),
+            _ => Ok(Ets::Scheme(t.text.clone())),
+        }
+    })?;
     b.finish()?;
-    Ok(Site { id, name, city, country, unlocode, coordinates, default })
+    Ok(Site { id, name, city, country, unlocode, coordinates, default, ets })
 }

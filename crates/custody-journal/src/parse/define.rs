@@ -53,6 +53,24 @@ fn grid_factor(f: &Field) -> R<GridFactor> {
     Ok(GridFactor { factor, source: source.text.clone() })
 }
 
+/// `oxidised F`: the share of a product's carbon content oxidised to CO2 in a downstream stage.
+fn oxidised(f: &Field, stage: &str) -> R<Q> {
+    let what = arg(f, 0, "`oxidised` and a fraction such as 10%")?;
+    if what.text != "oxidised" {
+        return at(
+            f,
+            Some(what),
+            format!("the {stage} fate is `oxidised F` (the share of carbon content burnt to CO2)"),
+        );
+    }
+    let q = decimal(f, 1, "a fraction such as 10%")?;
+    only(f, 2)?;
+    if q < exact::q(0) || q > exact::q(1) {
+        return at(f, f.args.get(1), "an oxidised share is between 0 and 1");
+    }
+    Ok(q)
+}
+
 fn item_property(f: &Field) -> R<Property> {
     let p = property(f, 0)?;
     only(f, 2)?;
@@ -67,12 +85,14 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             let (id, name) = id_and_name(header)?;
             let ratios = b.one("ratios", choice("a ratio table", "efi, molar", CarbonRatios::parse))?;
             let gwp = b.one("gwp", choice("a GWP table", "ar5, ar6", Gwp::parse))?;
+            let co_voc = b.one("co-voc", choice("a CO and VOC rule", "excluded, oxidised", CoVocRule::parse))?;
             b.finish()?;
             Entry::Entity(Entity {
                 id,
                 name,
                 ratios: b.required(ratios, "ratios", "an entity")?,
                 gwp: b.required(gwp, "gwp", "an entity")?,
+                co_voc: co_voc.unwrap_or_default(),
             })
         }
         "counterparty" => {
@@ -136,6 +156,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             let cbam = item_cbam(&mut b)?;
             let ghg = b.one("ghg", choice("a GHG Protocol place", "scope2, scope3-1 .. scope3-15", GhgClass::parse))?;
             let grid_factors = b.many("grid-factor", grid_factor)?;
+            let residual_mix = b.many("residual-mix", grid_factor)?;
             let market_boundary = b.one("market-boundary", word("a market boundary such as MISO"))?;
             let ghg_split = b.one("ghg-split", |f| {
                 let place = enum_arg(f, 0, "a GHG Protocol place", "scope2, scope3-1 .. scope3-15", GhgClass::parse)?;
@@ -146,18 +167,11 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 }
                 Ok((place, share))
             })?;
-            let end_of_life_oxidised = b.one("end-of-life", |f| {
-                let what = arg(f, 0, "`oxidised` and a fraction such as 10%")?;
-                if what.text != "oxidised" {
-                    return at(f, Some(what), "the end-of-life fate is `oxidised F` (the share of carbon content burnt to CO2)");
-                }
-                let q = decimal(f, 1, "a fraction such as 10%")?;
-                only(f, 2)?;
-                if q < exact::q(0) || q > exact::q(1) {
-                    return at(f, f.args.get(1), "an oxidised share is between 0 and 1");
-                }
-                Ok(q)
-            })?;
+            let fate = SoldFate {
+                processing: b.one("processing", |f| oxidised(f, "processing"))?,
+                use_phase: b.one("use", |f| oxidised(f, "use"))?,
+                end_of_life: b.one("end-of-life", |f| oxidised(f, "end-of-life"))?,
+            };
             b.finish()?;
             let per = |d: Dimension| {
                 let mut it = energy.iter().filter(|p| p.den.dimension == d);
@@ -169,18 +183,24 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 }
             };
             let category = b.required(category, "category", "an item")?;
-            if (!grid_factors.is_empty() || market_boundary.is_some())
+            let shares = [fate.processing, fate.use_phase, fate.end_of_life];
+            if shares.iter().flatten().copied().sum::<Q>() > exact::q(1) {
+                return Err((header.no, head.col, format!("item `{id}`: the shares oxidised in processing, use and end of life sum to more than 100% of its carbon")));
+            }
+            if (!grid_factors.is_empty() || !residual_mix.is_empty() || market_boundary.is_some())
                 && ghg.unwrap_or_else(|| GhgClass::default_for(category)) != GhgClass::Scope2
             {
-                return Err((header.no, head.col, format!("item `{id}`: a grid factor or market boundary is for Scope 2 items (electricity, or `ghg scope2`)")));
+                return Err((header.no, head.col, format!("item `{id}`: a grid factor, residual mix or market boundary is for Scope 2 items (electricity, or `ghg scope2`)")));
             }
             if ghg_split.is_some_and(|(p, _)| p == ghg.unwrap_or_else(|| GhgClass::default_for(category))) {
                 return Err((header.no, head.col, format!("item `{id}`: a split moves part of the footprint to another place")));
             }
-            let mut species: Vec<_> = grid_factors.iter().map(|g| g.factor.species).collect();
-            species.sort();
-            if species.windows(2).any(|w| w[0] == w[1]) {
-                return Err((header.no, head.col, format!("item `{id}` gives two grid factors for one species")));
+            for (list, what) in [(&grid_factors, "grid factors"), (&residual_mix, "residual-mix factors")] {
+                let mut species: Vec<_> = list.iter().map(|g| g.factor.species).collect();
+                species.sort();
+                if species.windows(2).any(|w| w[0] == w[1]) {
+                    return Err((header.no, head.col, format!("item `{id}` gives two {what} for one species")));
+                }
             }
             Entry::Item(Box::new(Item {
                 measure: measure_dim.unwrap_or(if category == Category::Electricity {
@@ -198,7 +218,8 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
                 cbam,
                 ghg,
                 grid_factors,
-                end_of_life_oxidised,
+                residual_mix,
+                fate,
                 market_boundary,
                 ghg_split,
                 id,

@@ -33,6 +33,7 @@ fn sites_and_cbam_fields_read_and_round_trip_through_export() {
             unlocode: Some("DEHAM".into()),
             coordinates: Some((parse_decimal("53.5511").unwrap(), parse_decimal("-9.9937").unwrap())),
             default: true,
+            ets: None,
         }
     );
     assert_eq!(l.site("bare").unwrap().city, None);

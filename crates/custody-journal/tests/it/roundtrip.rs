@@ -103,7 +103,7 @@ fn ghg_item_fields_print_parse_and_export_round_trip() {
     assert_eq!(steam.grid_factors[0].source, "district heat \"average\"");
     assert_eq!(steam.ghg_split, Some((custody_core::model::GhgClass::Scope3(3), custody_core::exact::Q::new(2, 25))));
     assert_eq!(l.item("plant-parts").unwrap().ghg_class(), custody_core::model::GhgClass::Scope3(2));
-    assert_eq!(l.item("steel").unwrap().end_of_life_oxidised, Some(custody_core::exact::Q::new(1, 40)));
+    assert_eq!(l.item("steel").unwrap().fate.end_of_life, Some(custody_core::exact::Q::new(1, 40)));
     assert_eq!(l.item("electricity").unwrap().grid_factors.len(), 2);
     assert_eq!(l.period("2025-01").unwrap().revenue.as_ref().map(|r| r.currency.as_str()), Some("EUR"));
     let exported = export(&l);

@@ -124,7 +124,7 @@ fn ghg_item_fields_are_checked_where_written() {
     let e = errors(&item("  category raw-material\n  ghg scope3-16\n"));
     assert!(e[0].starts_with("j.journal:6:7: `scope3-16` is not a GHG Protocol place"), "{e:?}");
     let e = errors(&item("  category raw-material\n  grid-factor 1 gCO2/kWh \"s\"\n"));
-    assert_eq!(e, ["j.journal:4:1: item `x`: a grid factor or market boundary is for Scope 2 items (electricity, or `ghg scope2`)"]);
+    assert_eq!(e, ["j.journal:4:1: item `x`: a grid factor, residual mix or market boundary is for Scope 2 items (electricity, or `ghg scope2`)"]);
     let e = errors(&item("  category electricity\n  grid-factor 1 gCO2/kWh source\n"));
     assert!(e[0].contains("a grid factor's source is a quoted, non-empty text"), "{e:?}");
     let e = errors(&item("  category electricity\n  grid-factor 1 gCO2/kWh \"a\"\n  grid-factor 2 gCO2/kWh \"b\"\n"));
@@ -135,6 +135,22 @@ fn ghg_item_fields_are_checked_where_written() {
     assert!(e[0].contains("a split share is above 0 and below 100%"), "{e:?}");
     let e = errors(&item("  category product\n  end-of-life oxidised 120%\n"));
     assert!(e[0].contains("an oxidised share is between 0 and 1"), "{e:?}");
+    let e = errors(&item("  category product\n  processing burnt 10%\n"));
+    assert!(e[0].contains("the processing fate is `oxidised F`"), "{e:?}");
+    let e = errors(&item(
+        "  category product\n  processing oxidised 40%\n  use oxidised 40%\n  end-of-life oxidised 30%\n",
+    ));
+    assert_eq!(e, ["j.journal:4:1: item `x`: the shares oxidised in processing, use and end of life sum to more than 100% of its carbon"]);
+    let e = errors(&item("  category raw-material\n  residual-mix 600 gCO2/kWh \"AIB\"\n"));
+    assert!(e[0].contains("a grid factor, residual mix or market boundary is for Scope 2 items"), "{e:?}");
+    let e = errors(&item("  category electricity\n  residual-mix 600 gCO2/kWh AIB\n"));
+    assert!(e[0].contains("a grid factor's source is a quoted, non-empty text"), "{e:?}");
+    let e = errors(&item("  category electricity\n  residual-mix 1 gCO2/kWh \"a\"\n  residual-mix 2 gCO2/kWh \"b\"\n"));
+    assert_eq!(e, ["j.journal:4:1: item `x` gives two residual-mix factors for one species"]);
+    let e = errors("entity e \"E\"\n  ratios efi\n  gwp ar5\n  co-voc burnt\n");
+    assert_eq!(e, ["j.journal:4:10: `burnt` is not a CO and VOC rule (one of: excluded, oxidised)"]);
+    let e = errors("entity e \"E\"\n  ratios efi\n  gwp ar5\nsite s \"S\"\n  ets \"\"\n");
+    assert!(e[0].starts_with("j.journal:5:7: an emission trading scheme's name must not be empty"), "{e:?}");
     let e = errors("entity e \"E\"\n  ratios efi\n  gwp ar5\nperiod p 2025-01-01 2025-01-31\n  revenue 10 euros\n");
     assert!(e[0].contains("three-letter ISO 4217 code"), "{e:?}");
     let target = |body: &str| {
