@@ -19,6 +19,7 @@ pub mod ghg_class;
 pub mod id;
 pub mod ledger;
 pub mod model;
+pub mod name;
 pub mod ops;
 pub mod reject;
 pub mod statements;

@@ -8,6 +8,7 @@ use std::fmt;
 pub use crate::cbam_model::*;
 pub use crate::ghg_class::{CoVocRule, GhgClass, GridFactor, SoldFate};
 
+pub use crate::name::Name;
 pub use time::Date;
 
 /// Parses `YYYY-MM-DD`.
@@ -323,17 +324,18 @@ impl Origin {
 /// The dimensions of a position: which item, lot, site, origin and counterparty it belongs to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Dims {
-    pub item: Option<String>,
-    pub lot: Option<String>,
-    pub site: Option<String>,
+    pub item: Option<Name>,
+    pub lot: Option<Name>,
+    pub site: Option<Name>,
     pub origin: Option<Origin>,
-    pub counterparty: Option<String>,
+    pub counterparty: Option<Name>,
 }
 
 /// One line of a transaction: an integer amount of a species on an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posting {
-    pub account: String,
+    /// Interned (`Name`): postings are the ledger's bulk (issue 12 item 2).
+    pub account: Name,
     pub species: Species,
     /// Base units: gC for carbon species, grams of gas for N2O and SF6.
     pub amount: i64,
@@ -361,9 +363,9 @@ impl Posting {
 /// A change of an item's quantity on hand (base units: g or kJ).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Movement {
-    pub item: String,
-    pub lot: Option<String>,
-    pub site: Option<String>,
+    pub item: Name,
+    pub lot: Option<Name>,
+    pub site: Option<Name>,
     pub quantity: i64,
 }
 

@@ -118,7 +118,7 @@ fn countries(ledger: &Ledger, period: &Period, item: &str) -> Vec<String> {
             continue;
         }
         for m in t.movements.iter().filter(|m| m.item == item) {
-            let site = m.site.clone().or_else(|| ledger.sites().find(|s| s.default).map(|s| s.id.clone()));
+            let site = m.site.map(String::from).or_else(|| ledger.sites().find(|s| s.default).map(|s| s.id.clone()));
             sites.push(site);
         }
     }

@@ -28,7 +28,7 @@ pub(crate) fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     let mut consumed: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
     for t in activity.iter().filter(|t| t.kind == TxKind::Consume) {
         for m in &t.movements {
-            *consumed.entry(m.item.clone()).or_default() -= m.quantity;
+            *consumed.entry(m.item.to_string()).or_default() -= m.quantity;
         }
     }
     let allocation: Vec<String> = activity
@@ -40,7 +40,7 @@ pub(crate) fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                 .postings
                 .iter()
                 .filter(|p| p.account == ledger.chart().by_role(custody_core::chart::Role::ByproductContent).code)
-                .filter_map(|p| p.dims.item.clone())
+                .filter_map(|p| p.dims.item.map(String::from))
                 .collect();
             format!(
                 "{}: WIP allocated by {key}{}",

@@ -39,9 +39,9 @@ pub(crate) fn ledger_statement(ledger: &Ledger, scope: &Scope) -> (String, Value
             .iter()
             .map(|p| {
                 json!({
-                    "account": p.account, "species": p.species.as_str(), "amount_gC": p.amount,
-                    "item": p.dims.item, "lot": p.dims.lot, "site": p.dims.site,
-                    "origin": p.dims.origin.map(|o| o.as_str()), "counterparty": p.dims.counterparty,
+                    "account": p.account.as_str(), "species": p.species.as_str(), "amount_gC": p.amount,
+                    "item": p.dims.item.as_deref(), "lot": p.dims.lot.as_deref(), "site": p.dims.site.as_deref(),
+                    "origin": p.dims.origin.map(|o| o.as_str()), "counterparty": p.dims.counterparty.as_deref(),
                 })
             })
             .collect();

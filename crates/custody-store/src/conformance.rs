@@ -11,7 +11,7 @@ fn posting(account: &str, amount: i64, item: Option<&str>) -> Posting {
         account: account.into(),
         species: Species::C,
         amount,
-        dims: Dims { item: item.map(str::to_string), ..Dims::default() },
+        dims: Dims { item: item.map(Into::into), ..Dims::default() },
         gas: None,
     }
 }
@@ -223,7 +223,7 @@ pub async fn writes_a_large_batch_whole<S: Store>(store: S) {
     let mut expected: std::collections::BTreeMap<(String, String), i64> = Default::default();
     for e in &batch {
         for p in &e.postings {
-            *expected.entry((p.account.clone(), dims_key(&p.dims))).or_insert(0) += p.amount;
+            *expected.entry((p.account.to_string(), dims_key(&p.dims))).or_insert(0) += p.amount;
         }
     }
     let balances = store.balances("a").await.unwrap();

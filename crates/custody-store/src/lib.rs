@@ -18,6 +18,7 @@ mod memory;
 mod open;
 mod registry;
 mod sql;
+mod sql_write;
 mod transfer_model;
 mod transfers;
 

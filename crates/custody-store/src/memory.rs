@@ -90,7 +90,7 @@ impl Store for MemoryStore {
                 seq += 1;
                 for (idx, p) in e.postings.iter().enumerate() {
                     j.postings.push(PostingRow { seq, idx: idx as i64, posting: p.clone() });
-                    let key = (p.account.clone(), p.species.as_str().to_string(), dims_key(&p.dims));
+                    let key = (p.account.to_string(), p.species.as_str().to_string(), dims_key(&p.dims));
                     *j.balances.entry(key).or_default() += p.amount;
                 }
                 j.entries.push(EntryRow {

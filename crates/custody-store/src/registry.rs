@@ -141,7 +141,7 @@ fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
 fn counterparties_of(body: &Operation) -> Vec<String> {
     match body {
         Operation::Purchase(r) | Operation::Opening(r) => r.counterparty.iter().cloned().collect(),
-        Operation::Raw(r) => r.postings.iter().filter_map(|p| p.dims.counterparty.clone()).collect(),
+        Operation::Raw(r) => r.postings.iter().filter_map(|p| p.dims.counterparty.map(String::from)).collect(),
         _ => Vec::new(),
     }
 }
@@ -557,7 +557,7 @@ impl<S: Store> Registry<S> {
             .positions()
             .iter()
             .map(|((account, species, dims), amount)| BalanceRow {
-                account: account.clone(),
+                account: account.to_string(),
                 species: species.as_str().to_string(),
                 dims: dims_key(dims),
                 amount: *amount,

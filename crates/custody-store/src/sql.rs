@@ -132,7 +132,7 @@ impl SqlStore {
     }
 
     /// The SQL for this backend.
-    fn sql(&self, text: &str) -> String {
+    pub(crate) fn sql(&self, text: &str) -> String {
         if !self.sqlite {
             return text.to_string();
         }
@@ -212,202 +212,22 @@ fn posting_row(r: &AnyRow) -> Result<PostingRow, StoreError> {
         seq: r.try_get("seq").map_err(backend)?,
         idx: r.try_get("idx").map_err(backend)?,
         posting: custody_core::model::Posting {
-            account: r.try_get("account").map_err(backend)?,
+            account: r.try_get::<String, _>("account").map_err(backend)?.into(),
             species: species.parse::<Species>().map_err(|_| StoreError::Backend(format!("bad species `{species}`")))?,
             amount: r.try_get("amount").map_err(backend)?,
             dims: Dims {
-                item: get("item")?,
-                lot: get("lot")?,
-                site: get("site")?,
+                item: custody_core::name::opt(&get("item")?),
+                lot: custody_core::name::opt(&get("lot")?),
+                site: custody_core::name::opt(&get("site")?),
                 origin: match origin {
                     Some(o) => Some(Origin::parse(&o).ok_or_else(|| StoreError::Backend(format!("bad origin `{o}`")))?),
                     None => None,
                 },
-                counterparty: get("counterparty")?,
+                counterparty: custody_core::name::opt(&get("counterparty")?),
             },
             gas: None,
         },
     })
-}
-
-impl SqlStore {
-    /// The append, on one connection: every entry, posting and balance in one transaction that
-    /// is committed before this returns `Ok`.
-    async fn append_on(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        entity: &str,
-        expected: &Head,
-        entries: &[NewEntry],
-    ) -> Result<Head, StoreError> {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(backend)?;
-
-        let new_seq = expected.seq + entries.len() as i64;
-        let new_hash = entries.last().map(|e| e.hash.clone()).unwrap_or_else(|| expected.hash.clone());
-        // Taking the entity row first serializes writers of one journal (a row lock in PostgreSQL,
-        // the write lock in SQLite); a writer that read an older head changes no row.
-        let moved = sqlx::query(&self.sql(
-            "UPDATE entities SET head_seq = $1, head_hash = $2 WHERE id = $3 AND head_seq = $4 AND head_hash = $5",
-        ))
-        .bind(new_seq)
-        .bind(&new_hash)
-        .bind(entity)
-        .bind(expected.seq)
-        .bind(&expected.hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        if moved.rows_affected() != 1 {
-            // The caller tells a moved head from a missing entity, on another connection.
-            tx.rollback().await.map_err(backend)?;
-            return Err(StoreError::Conflict);
-        }
-        // Rows are written in multi-row statements (issue 12 item 3: import at the store's speed),
-        // and the balances take one upsert per position the batch moved, not one per posting.
-        let per_statement = if self.sqlite { SQLITE_PARAMS_PER_STATEMENT } else { POSTGRES_PARAMS_PER_STATEMENT };
-        let mut prev = expected.hash.clone();
-        let mut entry_rows = Vec::with_capacity(entries.len());
-        let mut posting_rows = Vec::new();
-        let mut deltas: std::collections::BTreeMap<(&str, &'static str, String), i64> = Default::default();
-        for (i, e) in entries.iter().enumerate() {
-            let seq = expected.seq + i as i64 + 1;
-            entry_rows.push((seq, e, std::mem::replace(&mut prev, e.hash.clone())));
-            for (idx, p) in e.postings.iter().enumerate() {
-                posting_rows.push((seq, idx as i64, p));
-                *deltas.entry((p.account.as_str(), p.species.as_str(), dims_key(&p.dims))).or_insert(0) += p.amount;
-            }
-        }
-        for chunk in entry_rows.chunks(per_statement / 7) {
-            let text = self.sql(&multi_row(
-                "INSERT INTO entries (entity, seq, op_id, body, tx_body, prev_hash, hash) VALUES ",
-                7,
-                chunk.len(),
-            ));
-            let mut q = sqlx::query(&text);
-            for (seq, e, prev) in chunk {
-                q = q.bind(entity).bind(*seq).bind(&e.op_id).bind(&e.text).bind(&e.tx_text).bind(prev).bind(&e.hash);
-            }
-            match q.execute(&mut *tx).await {
-                Ok(_) => {}
-                Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-                    tx.rollback().await.map_err(backend)?;
-                    let ids = chunk.iter().filter_map(|(_, e, _)| e.op_id.as_deref());
-                    let id = self.first_stored_op(&mut *conn, entity, ids).await?;
-                    return Err(StoreError::DuplicateOperation(id));
-                }
-                Err(other) => return Err(backend(other)),
-            }
-        }
-        for (seq, e, _) in &entry_rows {
-            let Some(key) = &e.exclusive else { continue };
-            let res = sqlx::query(&self.sql("INSERT INTO exclusive_keys (key, entity, seq) VALUES ($1, $2, $3)"))
-                .bind(key)
-                .bind(entity)
-                .bind(*seq)
-                .execute(&mut *tx)
-                .await;
-            match res {
-                Ok(_) => {}
-                Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-                    tx.rollback().await.map_err(backend)?;
-                    return Err(StoreError::ExclusiveTaken(key.clone()));
-                }
-                Err(other) => return Err(backend(other)),
-            }
-        }
-        for chunk in posting_rows.chunks(per_statement / 11) {
-            let text = self.sql(&multi_row(
-                "INSERT INTO postings (entity, seq, idx, account, species, amount, item, lot, site, origin, counterparty) VALUES ",
-                11,
-                chunk.len(),
-            ));
-            let mut q = sqlx::query(&text);
-            for (seq, idx, p) in chunk {
-                q = q
-                    .bind(entity)
-                    .bind(*seq)
-                    .bind(*idx)
-                    .bind(&p.account)
-                    .bind(p.species.as_str())
-                    .bind(p.amount)
-                    .bind(&p.dims.item)
-                    .bind(&p.dims.lot)
-                    .bind(&p.dims.site)
-                    .bind(p.dims.origin.map(|o| o.as_str()))
-                    .bind(&p.dims.counterparty);
-            }
-            q.execute(&mut *tx).await.map_err(backend)?;
-        }
-        let deltas: Vec<_> = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
-        for chunk in deltas.chunks(per_statement / 5) {
-            let text = self.sql(&format!(
-                "{} ON CONFLICT (entity, account, species, dims) DO UPDATE SET amount = balances.amount + excluded.amount",
-                multi_row("INSERT INTO balances (entity, account, species, dims, amount) VALUES ", 5, chunk.len())
-            ));
-            let mut q = sqlx::query(&text);
-            for ((account, species, dims), amount) in chunk {
-                q = q.bind(entity).bind(*account).bind(*species).bind(dims.as_str()).bind(*amount);
-            }
-            q.execute(&mut *tx).await.map_err(backend)?;
-        }
-        sqlx::query(&self.sql("DELETE FROM balances WHERE entity = $1 AND amount = 0"))
-            .bind(entity)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(Head { seq: new_seq, hash: new_hash })
-    }
-}
-
-impl SqlStore {
-    /// The first of `ids` already in the entity's journal (the one a refused multi-row insert
-    /// collided with), or the first of them.
-    async fn first_stored_op<'a>(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        entity: &str,
-        ids: impl Iterator<Item = &'a str>,
-    ) -> Result<String, StoreError> {
-        let mut first = None;
-        for id in ids {
-            first.get_or_insert(id);
-            let found = sqlx::query(&self.sql("SELECT 1 FROM entries WHERE entity = $1 AND op_id = $2"))
-                .bind(entity)
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(backend)?;
-            if found.is_some() {
-                return Ok(id.to_string());
-            }
-        }
-        Ok(first.unwrap_or_default().to_string())
-    }
-}
-
-/// Bound parameters per multi-row INSERT on SQLite. Far under its limit (32,766): sqlx's SQLite
-/// driver looks each parameter's name up among all of the statement's, so binding grows with the
-/// square of a statement's parameters (measured on a 10k-operation import: 90% of the time in
-/// `sqlite3_bind_parameter_name` at 11,000 parameters, 45% at 704; 256 was fastest of 128-512).
-const SQLITE_PARAMS_PER_STATEMENT: usize = 256;
-
-/// The same on PostgreSQL (limit 65,535), which binds in linear time.
-const POSTGRES_PARAMS_PER_STATEMENT: usize = 8192;
-
-/// `head` followed by `rows` tuples of `columns` numbered placeholders: `($1, $2), ($3, $4)`.
-fn multi_row(head: &str, columns: usize, rows: usize) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(head.len() + rows * columns * 6);
-    out.push_str(head);
-    for r in 0..rows {
-        out.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..columns {
-            let _ = write!(out, "{}${}", if c == 0 { "" } else { ", " }, r * columns + c + 1);
-        }
-        out.push(')');
-    }
-    out
 }
 
 /// Closes a connection that met a storage error instead of returning it to the pool.

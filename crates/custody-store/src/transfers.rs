@@ -102,7 +102,7 @@ pub fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Tr
                 seller: seller_id.to_string(),
                 sale: tx.id.clone(),
                 buyer: customer.to_string(),
-                item: tx.movements.first().map(|m| m.item.clone()).unwrap_or_default(),
+                item: tx.movements.first().map(|m| m.item.to_string()).unwrap_or_default(),
                 date: tx.date,
                 quantity: q.parse().unwrap_or(0),
                 measure: tx.movements.first().and_then(|m| seller.item(&m.item)).map(|i| i.measure),

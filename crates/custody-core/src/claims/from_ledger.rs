@@ -214,7 +214,7 @@ pub fn received_from_ledger(
         .filter(|p| p.account == *in_attr)
         .filter_map(|p| gwp.factor(p.species).map(|f| p.gas_grams(ratios) * f))
         .sum();
-    let item = tx.movements.first().map(|m| m.item.clone()).unwrap_or_default();
+    let item = tx.movements.first().map(|m| m.item.to_string()).unwrap_or_default();
     let quantity: i64 = tx.movements.iter().map(|m| m.quantity).sum();
     if quantity <= 0 {
         return Err(format!("receive `{receive}` brought in no quantity"));

@@ -15,7 +15,7 @@ impl Ledger {
         self.no_duplicate_species(c.captured.iter().map(|x| x.species), "captured", v);
         self.no_duplicate_species(c.process.iter().map(|x| x.species), "process", v);
         let wip = dims(None, None, &c.site, Some(Origin::Ccs));
-        let flow = Dims { counterparty: op, ..wip.clone() };
+        let flow = Dims { counterparty: op.as_deref().map(Name::new), ..wip.clone() };
         for (list, sign, field) in [(&c.captured, -1i64, "captured"), (&c.process, 1, "process")] {
             for x in list {
                 if !x.species.is_carbon() || x.species == Species::C {

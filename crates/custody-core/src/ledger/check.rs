@@ -47,10 +47,10 @@ impl Ledger {
         }
         let mut qty: BTreeMap<QtyKey, i128> = BTreeMap::new();
         for m in &tx.movements {
-            if !self.items.contains_key(&m.item) {
+            if !self.items.contains_key(m.item.as_str()) {
                 v.push(Code::ItemUnknown, Some("move"), format!("item `{}` is not defined", m.item));
             }
-            *qty.entry((m.item.clone(), m.site.clone(), m.lot.clone())).or_default() += m.quantity as i128;
+            *qty.entry((m.item, m.site, m.lot)).or_default() += m.quantity as i128;
         }
         for (key, add) in qty {
             let now = *self.quantities.get(&key).unwrap_or(&0) as i128;
@@ -58,7 +58,13 @@ impl Ledger {
                 v.push(
                     Code::InsufficientQuantity,
                     Some("quantity"),
-                    format!("item `{}`{}: {} on hand, {} drawn", key.0, lot_suffix(&key.2), now, -add),
+                    format!(
+                        "item `{}`{}: {} on hand, {} drawn",
+                        key.0,
+                        lot_suffix(&crate::name::text(&key.2)),
+                        now,
+                        -add
+                    ),
                 );
             } else if i64::try_from(now + add).is_err() {
                 v.push(Code::Overflow, Some("quantity"), format!("item `{}` quantity out of range", key.0));

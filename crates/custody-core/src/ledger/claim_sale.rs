@@ -98,7 +98,7 @@ impl Ledger {
             );
             return None;
         }
-        let item = tx.movements.first().map(|m| m.item.clone()).unwrap_or_default();
+        let item = tx.movements.first().map(|m| m.item.to_string()).unwrap_or_default();
         let site = tx.movements.first().and_then(|m| m.site.as_deref());
         let mut bad = |field, why: String| v.push(Code::ClaimSaleMismatch, Some(field), format!("`{}`: {why}", op.id));
         if pool.policy.group_of(&item).is_none() {
@@ -149,7 +149,7 @@ impl Ledger {
                 if self.returned.contains(&(tx.id.clone(), customer.to_string())) {
                     continue;
                 }
-                sold.push((tx.id.clone(), customer.to_string(), m.item.clone(), q.parse().unwrap_or(0)));
+                sold.push((tx.id.clone(), customer.to_string(), m.item.to_string(), q.parse().unwrap_or(0)));
             }
         }
         crate::coc::price_sales(&pool.statement_of(period, p), &p.claims, &sold)

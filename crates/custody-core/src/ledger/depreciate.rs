@@ -40,7 +40,7 @@ impl Ledger {
         let held = [cap_code, dep_code].into_iter().flat_map(|c| self.positions_at(c, &asset_item, &None, None));
         for (key, a) in held {
             let gas = self.position_gas(&key, a, d);
-            let k = (key.1, key.2.site.clone());
+            let k = (key.1, key.2.site.map(String::from));
             *stated.entry(k.clone()).or_default() |= gas.is_some();
             let gas = gas.unwrap_or_else(|| self.entity.ratios.gas_rounded(key.1, a));
             let e = by_species.entry(k).or_default();

@@ -60,7 +60,7 @@ impl Draft<'_> {
     pub(super) fn post_code_gas(&mut self, account: &str, species: Species, amount: i64, gas: Option<i64>, dims: Dims) {
         if amount != 0 {
             let gas = gas.filter(|_| CarbonRatios::keeps_gas(species));
-            self.postings.push(Posting { account: account.to_string(), species, amount, dims, gas });
+            self.postings.push(Posting { account: Name::new(account), species, amount, dims, gas });
         }
     }
     /// What this draft already posted to one position, in one pass: (base units, grams of gas,
@@ -77,20 +77,29 @@ impl Draft<'_> {
     /// Quantity this draft already moved for an item holding (draws within one operation see
     /// the stock as it changes, line by line and lot by lot).
     pub(super) fn pending_qty(&self, item: &str, site: &Option<String>, lot: &Option<String>) -> i64 {
-        self.movements.iter().filter(|m| m.item == item && m.site == *site && m.lot == *lot).map(|m| m.quantity).sum()
+        self.movements
+            .iter()
+            .filter(|m| m.item == item && m.site.as_deref() == site.as_deref() && m.lot.as_deref() == lot.as_deref())
+            .map(|m| m.quantity)
+            .sum()
     }
     pub(super) fn movement(&mut self, item: &str, site: &Option<String>, lot: Option<String>, quantity: i64) {
         if quantity != 0 {
-            self.movements.push(Movement { item: item.to_string(), lot, site: site.clone(), quantity });
+            self.movements.push(Movement {
+                item: Name::new(item),
+                lot: crate::name::opt(&lot),
+                site: crate::name::opt(site),
+                quantity,
+            });
         }
     }
 }
 
 pub(super) fn dims(item: Option<&str>, lot: Option<&str>, site: &Option<String>, origin: Option<Origin>) -> Dims {
     Dims {
-        item: item.map(str::to_string),
-        lot: lot.map(str::to_string),
-        site: site.clone(),
+        item: item.map(Name::new),
+        lot: lot.map(Name::new),
+        site: site.as_deref().map(Name::new),
         origin,
         counterparty: None,
     }

@@ -54,7 +54,7 @@ impl Ledger {
         v: &mut Violations,
     ) -> Option<Vec<(Option<String>, i64, i64)>> {
         let on_hand = |l: &Option<String>| {
-            *self.quantities.get(&(item.id.clone(), site.clone(), l.clone())).unwrap_or(&0)
+            *self.quantities.get(&(Name::new(&item.id), crate::name::opt(site), crate::name::opt(l))).unwrap_or(&0)
                 + pending.pending_qty(&item.id, site, l)
         };
         // FIFO walks the active lots lazily, oldest first, and stops once the draw is covered.
@@ -75,7 +75,7 @@ impl Ledger {
                 );
                 return None;
             }
-            (Costing::Fifo, None) => match self.lot_order.get(&(item.id.clone(), site.clone())) {
+            (Costing::Fifo, None) => match self.lot_order.get(&(Name::new(&item.id), crate::name::opt(site))) {
                 Some(ls) => Box::new(ls.active().map(|l| {
                     self.work.add(1);
                     Some(l.clone())

@@ -48,7 +48,7 @@ impl Ledger {
         // Only a purchase goes back to a supplier.
         let returned = if tx.kind == TxKind::Purchase { self.returned_to_supplier(&tx.id, item) } else { 0 };
         let q = (bought - returned).max(0);
-        let site = tx.movements.iter().find(|m| m.item == item).and_then(|m| m.site.clone());
+        let site = tx.movements.iter().find(|m| m.item == item).and_then(|m| crate::name::text(&m.site));
         let (gwp, ratios) = (self.entity.gwp, self.entity.ratios);
         let mut co2e = exact::q(0);
         for p in tx.postings.iter().filter(|p| p.dims.item.as_deref() == Some(item)) {

@@ -48,7 +48,7 @@ impl Ledger {
                 *first = (*first).min(tx.date);
             }
             if let Some(lot) = &m.lot {
-                self.lot_order.entry((m.item.clone(), m.site.clone())).or_default().set(lot, on_hand);
+                self.lot_order.entry((m.item, m.site)).or_default().set(lot, on_hand);
             }
         }
         if let Some(target) = &tx.reverses {
@@ -85,7 +85,7 @@ impl Ledger {
         let mut out = Vec::new();
         if let Some(site) = site {
             // One holding: its open positions come from the holding index.
-            let h = (item.clone(), lot.clone(), site.clone());
+            let h = (item.as_deref().map(Name::new), lot.as_deref().map(Name::new), site.as_deref().map(Name::new));
             for key in self.by_holding.get(&h).into_iter().flatten().filter(|k| k.0 == account) {
                 self.work.add(1);
                 out.push((key.clone(), self.positions[key]));
@@ -94,23 +94,23 @@ impl Ledger {
         }
         for species in Species::ALL {
             let from = Dims {
-                item: item.clone(),
-                lot: lot.clone(),
-                site: site.cloned().unwrap_or(None),
+                item: item.as_deref().map(Name::new),
+                lot: lot.as_deref().map(Name::new),
+                site: site.cloned().unwrap_or(None).as_deref().map(Name::new),
                 origin: None,
                 counterparty: None,
             };
-            for ((a, sp, dm), amount) in self.positions.range((account.to_string(), species, from)..) {
+            for ((a, sp, dm), amount) in self.positions.range((Name::new(account), species, from)..) {
                 self.work.add(1);
                 if a != account
                     || *sp != species
-                    || dm.item != *item
-                    || dm.lot != *lot
-                    || site.is_some_and(|s| dm.site != *s)
+                    || dm.item.as_deref() != item.as_deref()
+                    || dm.lot.as_deref() != lot.as_deref()
+                    || site.is_some_and(|s| dm.site.as_deref() != s.as_deref())
                 {
                     break;
                 }
-                out.push(((a.clone(), *sp, dm.clone()), *amount));
+                out.push(((*a, *sp, dm.clone()), *amount));
             }
         }
         out

@@ -43,7 +43,7 @@ impl Ledger {
         let lot = self.lot_for(item, &r.lot, &op.id);
         let stock_dims = dims(Some(&item.id), lot.as_deref(), &r.site, Some(origin));
         let mut flow_dims = stock_dims.clone();
-        flow_dims.counterparty = r.counterparty.clone();
+        flow_dims.counterparty = crate::name::opt(&r.counterparty);
         let book = |d: &mut Draft, species: Species, (amount, gas): (i64, Option<i64>), content: bool| {
             let (role, sd, fd) = if content {
                 (content_role, Dims { origin: None, ..stock_dims.clone() }, Dims { origin: None, ..flow_dims.clone() })
@@ -153,7 +153,7 @@ impl Ledger {
                 continue;
             };
             let sd = dims(Some(&asset.id), None, &c.site, Some(Origin::Ppe));
-            let fd = Dims { counterparty: c.counterparty.clone(), ..sd.clone() };
+            let fd = Dims { counterparty: crate::name::opt(&c.counterparty), ..sd.clone() };
             d.post_gas(Role::PpeAttributed, a.species, amount, gas, sd.clone());
             d.post_gas(Role::InAttributed, a.species, amount, gas, fd);
             if elapsed > 0 {

@@ -13,7 +13,7 @@ use crate::model::*;
 use crate::reject::{Code, Violations};
 use std::collections::BTreeSet;
 
-type Holding = (String, Option<String>, Option<String>);
+type Holding = (Name, Option<Name>, Option<Name>);
 
 /// Roles whose positions a later operation draws on: inventory, and an asset's PPE (depreciation).
 fn is_held(role: Role) -> bool {
@@ -97,9 +97,9 @@ impl Ledger {
         }
         // Holdings and work-in-process sites this transaction put carbon or quantity into.
         let mut put: BTreeSet<Holding> = BTreeSet::new();
-        let mut wip_sites: BTreeSet<Option<String>> = BTreeSet::new();
+        let mut wip_sites: BTreeSet<Option<Name>> = BTreeSet::new();
         for m in t.movements.iter().filter(|m| m.quantity > 0) {
-            put.insert((m.item.clone(), m.lot.clone(), m.site.clone()));
+            put.insert((m.item, m.lot, m.site));
         }
         for p in &t.postings {
             let Some(role) = self.chart.get(&p.account).map(|a| a.role) else { continue };
@@ -107,7 +107,7 @@ impl Ledger {
                 wip_sites.insert(p.dims.site.clone());
             } else if is_held(role) && p.amount > 0 {
                 if let Some(item) = &p.dims.item {
-                    put.insert((item.clone(), p.dims.lot.clone(), p.dims.site.clone()));
+                    put.insert((*item, p.dims.lot, p.dims.site));
                 }
             }
         }
@@ -119,19 +119,17 @@ impl Ledger {
             if later.kind == TxKind::Reversal || self.reversed.contains(&later.id) {
                 continue;
             }
-            let draws_held = later
-                .movements
-                .iter()
-                .any(|m| m.quantity < 0 && put.contains(&(m.item.clone(), m.lot.clone(), m.site.clone())));
+            let draws_held = later.movements.iter().any(|m| m.quantity < 0 && put.contains(&(m.item, m.lot, m.site)));
             let draws = draws_held
                 || later.postings.iter().any(|p| {
                     p.amount < 0
                         && self.chart.get(&p.account).is_some_and(|a| {
                             (is_wip_role(a.role) && wip_sites.contains(&p.dims.site))
                                 || (is_held(a.role)
-                                    && p.dims.item.as_ref().is_some_and(|i| {
-                                        put.contains(&(i.clone(), p.dims.lot.clone(), p.dims.site.clone()))
-                                    }))
+                                    && p.dims
+                                        .item
+                                        .as_ref()
+                                        .is_some_and(|i| put.contains(&(*i, p.dims.lot, p.dims.site))))
                         })
                 });
             if draws {

@@ -25,9 +25,9 @@ impl Ledger {
         }
         let on_hand: i64 = self
             .quantities
-            .range((item.id.clone(), s.site.clone(), None)..)
-            .take_while(|((it, site, _), _)| *it == item.id && *site == s.site)
-            .filter(|((_, _, lot), _)| s.lot.is_none() || *lot == s.lot)
+            .range((Name::new(&item.id), crate::name::opt(&s.site), None)..)
+            .take_while(|((it, site, _), _)| *it == item.id && site.as_deref() == s.site.as_deref())
+            .filter(|((_, _, lot), _)| s.lot.is_none() || lot.as_deref() == s.lot.as_deref())
             .map(|(_, q)| *q)
             .sum();
         let total = match &s.quantity {
@@ -90,7 +90,7 @@ impl Ledger {
             };
             for (line, part) in s.lines.iter().zip(taken.allocate(&weights)?) {
                 let part = part.neg();
-                let to = Dims { counterparty: Some(line.customer.clone()), ..dm.clone() };
+                let to = Dims { counterparty: Some(Name::new(&line.customer)), ..dm.clone() };
                 d.post_gas(out_role, *species, part.carbon, part.gas, to);
             }
             Some(())
@@ -113,9 +113,9 @@ impl Ledger {
                     continue;
                 };
                 let base = dims(Some(&item.id), None, &s.site, Some(Origin::Transport));
-                let carrier = Dims { counterparty: s.carrier.clone(), ..base.clone() };
+                let carrier = Dims { counterparty: crate::name::opt(&s.carrier), ..base.clone() };
                 d.post_gas(Role::InAttributed, t.species, amount, gas, carrier);
-                let to = Dims { counterparty: Some(line.customer.clone()), ..base };
+                let to = Dims { counterparty: Some(Name::new(&line.customer)), ..base };
                 d.post_gas(Role::OutEmissions, t.species, -amount, gas.map(|g| -g), to);
             }
         }

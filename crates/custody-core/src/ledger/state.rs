@@ -19,10 +19,10 @@ pub struct Entity {
 }
 
 /// Key of a position: account, species, dimensions.
-pub type PosKey = (String, Species, Dims);
+pub type PosKey = (Name, Species, Dims);
 
 /// Key of an on-hand quantity: item, site, lot.
-pub type QtyKey = (String, Option<String>, Option<String>);
+pub type QtyKey = (Name, Option<Name>, Option<Name>);
 
 #[derive(Debug, Clone)]
 pub struct Ledger {
@@ -44,7 +44,7 @@ pub struct Ledger {
     pub(super) gas: HashMap<PosKey, i64>,
     pub(super) quantities: BTreeMap<QtyKey, i64>,
     /// Lots of each (item, site) in order of arrival, for FIFO; only lots with stock are active.
-    pub(super) lot_order: BTreeMap<(String, Option<String>), LotQueue>,
+    pub(super) lot_order: BTreeMap<(Name, Option<Name>), LotQueue>,
     pub(super) instruments: Vec<Instrument>,
     /// Transfers booked by `receive`, by transfer id.
     pub(super) received: BTreeSet<String>,
@@ -74,7 +74,7 @@ pub struct Ledger {
 }
 
 /// A holding: item (none for work in process), lot, site.
-pub type Holding = (Option<String>, Option<String>, Option<String>);
+pub type Holding = (Option<Name>, Option<Name>, Option<Name>);
 
 /// The lots of one item at one site in order of first arrival. A lot drawn to zero leaves the
 /// active set (so FIFO draws never walk exhausted lots) and comes back at its own place if stock

@@ -25,7 +25,7 @@ impl Ledger {
             v.push(Code::TransferInvalid, Some("purchase"), format!("purchase `{}` was reversed", r.purchase));
             return None;
         }
-        let bought_from = purchase.postings.iter().find_map(|p| p.dims.counterparty.clone());
+        let bought_from = purchase.postings.iter().find_map(|p| crate::name::text(&p.dims.counterparty));
         if r.supplier.is_some() && r.supplier != bought_from {
             v.push(
                 Code::TransferInvalid,
@@ -69,21 +69,30 @@ impl Ledger {
             );
             return None;
         }
-        self.draw_stock(item, &m.site, &m.lot, q, d, "quantity", v, |d, role, (_, species, dm), taken| {
-            let (flow, origin) = match role.form() {
-                Form::Content => (Role::InContent, None),
-                Form::Emissions => (Role::InAttributed, dm.origin),
-            };
-            let back = taken.neg();
-            d.post_gas(
-                flow,
-                *species,
-                back.carbon,
-                back.gas,
-                Dims { origin, counterparty: bought_from.clone(), ..dm.clone() },
-            );
-            Some(())
-        })?;
+        self.draw_stock(
+            item,
+            &crate::name::text(&m.site),
+            &crate::name::text(&m.lot),
+            q,
+            d,
+            "quantity",
+            v,
+            |d, role, (_, species, dm), taken| {
+                let (flow, origin) = match role.form() {
+                    Form::Content => (Role::InContent, None),
+                    Form::Emissions => (Role::InAttributed, dm.origin),
+                };
+                let back = taken.neg();
+                d.post_gas(
+                    flow,
+                    *species,
+                    back.carbon,
+                    back.gas,
+                    Dims { origin, counterparty: crate::name::opt(&bought_from), ..dm.clone() },
+                );
+                Some(())
+            },
+        )?;
         // Never more carbon back than the purchase brought in for that quantity (a moving-average
         // stock can hold other suppliers' goods at a higher footprint).
         let carbon = |t: &Transaction, sign: i64| -> i128 {
@@ -146,7 +155,13 @@ impl Ledger {
         }
         let drawn =
             self.draw_stock(item, &m.from, &m.lot, q, d, "quantity", v, |d, _, (acc, species, dm), taken| {
-                d.post_code_gas(acc, *species, taken.carbon, taken.gas, Dims { site: m.to.clone(), ..dm.clone() });
+                d.post_code_gas(
+                    acc,
+                    *species,
+                    taken.carbon,
+                    taken.gas,
+                    Dims { site: crate::name::opt(&m.to), ..dm.clone() },
+                );
                 Some(())
             })?;
         for (lot, take) in drawn {

@@ -69,7 +69,7 @@ impl Ledger {
             };
             let sd = dims(Some(&item.id), lot.as_deref(), &r.site, origin);
             d.post_gas(stock, *species, *amount, *gas, sd.clone());
-            d.post_gas(flow, *species, *amount, *gas, Dims { counterparty: r.supplier.clone(), ..sd });
+            d.post_gas(flow, *species, *amount, *gas, Dims { counterparty: crate::name::opt(&r.supplier), ..sd });
         }
         d.movement(&item.id, &r.site, lot, quantity);
         d.meta.insert(TRANSFER_META.into(), r.transfer.clone());
@@ -137,12 +137,12 @@ impl Ledger {
                     _ => Role::ProductAttributed,
                 }
             };
-            let back = Dims { counterparty: None, lot: lot.clone(), ..p.dims.clone() };
+            let back = Dims { counterparty: None, lot: crate::name::opt(&lot), ..p.dims.clone() };
             let gas = p.gas.map(|g| -g);
             d.post_gas(stock, p.species, -p.amount, gas, back);
             d.post_code_gas(&p.account, p.species, -p.amount, gas, p.dims.clone());
         }
-        d.movement(&item.id, &sale.movements[0].site, lot, quantity);
+        d.movement(&item.id, &crate::name::text(&sale.movements[0].site), lot, quantity);
         d.meta.insert(key, (-quantity).to_string());
         d.meta.insert("sale".into(), r.sale.clone());
         d.meta.insert("customer".into(), r.customer.clone());

@@ -30,7 +30,7 @@ pub fn balances(ledger: &Ledger, scope: &Scope) -> Balances {
     let mut gases: BTreeMap<(String, Species), i64> = BTreeMap::new();
     for t in &txs {
         for p in t.postings.iter().filter(|p| !p.species.is_carbon()) {
-            *gases.entry((p.account.clone(), p.species)).or_default() += p.amount;
+            *gases.entry((p.account.to_string(), p.species)).or_default() += p.amount;
         }
     }
     let mut b = Balances {

@@ -119,7 +119,7 @@ fn cbam_co2e(ledger: &Ledger, p: &Posting) -> Q {
 /// Computes the CBAM statement of `site` for `scope`.
 pub fn cbam(ledger: &Ledger, scope: &Scope, site: &str) -> Result<CbamStatement, CbamError> {
     let s = ledger.site(site).ok_or_else(|| CbamError::SiteUnknown(site.into()))?;
-    let here = |x: &Option<String>| x.as_deref() == Some(site) || (x.is_none() && s.default);
+    let here = |x: &Option<Name>| x.as_deref() == Some(site) || (x.is_none() && s.default);
     let code = |r: Role| ledger.chart().by_role(r).code.clone();
     let (wip_direct, wip_attr) = (code(Role::WipDirect), code(Role::WipAttributed));
     let (prod_direct, prod_attr) = (code(Role::ProductDirect), code(Role::ProductAttributed));
@@ -147,7 +147,7 @@ pub fn cbam(ledger: &Ledger, scope: &Scope, site: &str) -> Result<CbamStatement,
                     if item.category == Category::Electricity {
                         t.electricity_kj -= m.quantity as i128;
                     } else if item.cbam.cn_code.is_some() || item.cbam.category.is_some() {
-                        *consumed.entry(m.item.clone()).or_default() -= m.quantity as i128;
+                        *consumed.entry(m.item.to_string()).or_default() -= m.quantity as i128;
                     }
                 }
                 for p in tx.postings.iter().filter(|p| p.account == wip_attr && here(&p.dims.site)) {
@@ -158,12 +158,12 @@ pub fn cbam(ledger: &Ledger, scope: &Scope, site: &str) -> Result<CbamStatement,
             }
             TxKind::Produce => {
                 for m in tx.movements.iter().filter(|m| here(&m.site)) {
-                    produced.entry(m.item.clone()).or_default().0 += m.quantity;
+                    produced.entry(m.item.to_string()).or_default().0 += m.quantity;
                 }
                 for p in tx.postings.iter().filter(|p| here(&p.dims.site)) {
                     let Some(item) = &p.dims.item else { continue };
                     if (p.account == prod_direct || p.account == prod_attr) && p.species != Species::C {
-                        produced.entry(item.clone()).or_default().1 += sign as i128 * (p.amount as i128).abs();
+                        produced.entry(item.to_string()).or_default().1 += sign as i128 * (p.amount as i128).abs();
                     }
                 }
             }
@@ -296,7 +296,7 @@ fn suppliers(ledger: &Ledger, item: &str) -> Vec<String> {
             _ => None,
         };
         out.extend(named);
-        out.extend(tx.postings.iter().filter_map(|p| p.dims.counterparty.clone()));
+        out.extend(tx.postings.iter().filter_map(|p| crate::name::text(&p.dims.counterparty)));
     }
     out.into_iter().collect()
 }

@@ -84,18 +84,22 @@ pub fn eledger(ledger: &Ledger, scope: &Scope) -> ELedger {
             let gas = p.gas_grams(ratios);
             match kind {
                 TxKind::Purchase if p.account == in_attr => {
-                    let e = purchases.entry(p.dims.item.clone().unwrap_or_default()).or_insert((0, zero()));
+                    let e = purchases.entry(p.dims.item.map(String::from).unwrap_or_default()).or_insert((0, zero()));
                     e.0 += p.amount;
                     e.1 += gas;
                 }
                 TxKind::Produce | TxKind::Depreciate if role.is_some_and(|r| product_roles.contains(&r)) => {
-                    let e = allocated.entry(p.dims.item.clone().unwrap_or_default()).or_insert((0, zero()));
+                    let e = allocated.entry(p.dims.item.map(String::from).unwrap_or_default()).or_insert((0, zero()));
                     e.0 += p.amount;
                     e.1 += gas;
                 }
                 TxKind::Sell if p.account == out_em => {
-                    let c =
-                        cust.entry(p.dims.counterparty.clone().unwrap_or_default()).or_insert((0, 0, zero(), zero()));
+                    let c = cust.entry(p.dims.counterparty.map(String::from).unwrap_or_default()).or_insert((
+                        0,
+                        0,
+                        zero(),
+                        zero(),
+                    ));
                     if p.dims.origin == Some(Origin::Transport) {
                         c.1 -= p.amount;
                         c.3 -= gas;

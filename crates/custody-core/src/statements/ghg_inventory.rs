@@ -245,7 +245,7 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
             let Some(acc) = chart.get(&p.account) else { continue };
             let gas = p.gas_grams(ratios);
             if acc.role == Role::WipDirect && matches!(kind, TxKind::Emit | TxKind::Capture) {
-                let site = p.dims.site.clone().or_else(|| default_site.clone());
+                let site = crate::name::text(&p.dims.site).or_else(|| default_site.clone());
                 add_both(s1_sites.entry(site).or_default(), ledger, p, 1);
             }
             match (acc.role, kind) {
@@ -272,7 +272,7 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
                     for (class, amount, gas) in placed(ledger, kind, p) {
                         let m = match class {
                             GhgClass::Scope2 => booked_here
-                                .entry(p.dims.item.clone().unwrap_or_else(|| "(no item)".into()))
+                                .entry(p.dims.item.map(String::from).unwrap_or_else(|| "(no item)".into()))
                                 .or_default(),
                             GhgClass::Scope3(n) => cats.entry(n).or_default(),
                         };
@@ -290,7 +290,7 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
                 }
                 Role::OutContent => {
                     if let Some(item) = &p.dims.item {
-                        *content_sold.entry(item.clone()).or_default() -= p.amount;
+                        *content_sold.entry(item.to_string()).or_default() -= p.amount;
                     }
                 }
                 r if acc.side == Side::Stock && r.form() == Form::Emissions => {
@@ -310,7 +310,7 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
             for m in
                 tx.movements.iter().filter(|m| ledger.item(&m.item).is_some_and(|i| i.ghg_class() == GhgClass::Scope2))
             {
-                booked_here.entry(m.item.clone()).or_default();
+                booked_here.entry(m.item.to_string()).or_default();
             }
         }
         // A data gap is the purchase's: a reversal or a return to the supplier reads the purchase's.

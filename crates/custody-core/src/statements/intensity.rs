@@ -82,7 +82,7 @@ pub fn product_intensity(ledger: &Ledger, scope: &Scope) -> ProductIntensityStat
             entry.sold -= m.quantity;
             for (k, v) in &tx.meta {
                 if let (Some(c), Ok(q)) = (k.strip_prefix(SOLD_TO_PREFIX), v.parse::<i64>()) {
-                    *customers.entry((m.item.clone(), c.to_string())).or_default() += sign * q;
+                    *customers.entry((m.item.to_string(), c.to_string())).or_default() += sign * q;
                 }
             }
         }
@@ -92,7 +92,7 @@ pub fn product_intensity(ledger: &Ledger, scope: &Scope) -> ProductIntensityStat
                 product_entry(ledger, &mut products, item).content -= p.amount;
             } else if p.account == *out_emissions {
                 let origin = p.dims.origin.unwrap_or(Origin::Direct);
-                let (carbon, gas) = by_origin.entry((item.clone(), origin)).or_default();
+                let (carbon, gas) = by_origin.entry((item.to_string(), origin)).or_default();
                 *carbon.entry(p.species).or_default() -= p.amount;
                 *gas.entry(p.species).or_insert_with(|| crate::exact::q(0)) -= p.gas_grams(ratios);
             }

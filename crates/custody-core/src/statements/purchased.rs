@@ -65,7 +65,7 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
     {
         let kind = claim_type(original(ledger, tx).0);
         if tx.meta.contains_key(crate::ledger::DATA_GAP_META) {
-            let supplier = tx.postings.iter().find_map(|p| p.dims.counterparty.clone()).or_else(|| {
+            let supplier = tx.postings.iter().find_map(|p| crate::name::text(&p.dims.counterparty)).or_else(|| {
                 match ledger.op(&tx.id).map(|o| &o.body) {
                     Some(crate::ops::Operation::Purchase(r)) => r.counterparty.clone(),
                     _ => None,
@@ -78,7 +78,7 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
             continue;
         }
         for p in tx.postings.iter().filter(|p| p.account == *in_attr) {
-            let supplier = p.dims.counterparty.clone().unwrap_or_else(|| "(no supplier named)".into());
+            let supplier = p.dims.counterparty.map(String::from).unwrap_or_else(|| "(no supplier named)".into());
             *lines.entry((supplier, kind)).or_default().entry(p.species).or_insert_with(|| crate::exact::q(0)) +=
                 p.gas_grams(ratios);
         }
@@ -128,7 +128,7 @@ fn claimed_lines(
     let postings: Vec<&Posting> = tx.postings.iter().filter(|p| p.account == *in_attr).collect();
     let supplier = postings
         .iter()
-        .find_map(|p| p.dims.counterparty.clone())
+        .find_map(|p| crate::name::text(&p.dims.counterparty))
         .or_else(|| match ledger.op(&original(ledger, tx).0.id).map(|o| &o.body) {
             Some(crate::ops::Operation::Receive(r)) => r.supplier.clone(),
             _ => None,

@@ -124,7 +124,7 @@ pub(super) fn carbon_by_account<'a>(txs: impl Iterator<Item = &'a Transaction>) 
     let mut m: BTreeMap<String, i64> = BTreeMap::new();
     for tx in txs {
         for p in tx.postings.iter().filter(|p| p.species.is_carbon()) {
-            *m.entry(p.account.clone()).or_default() += p.amount;
+            *m.entry(p.account.to_string()).or_default() += p.amount;
         }
     }
     m

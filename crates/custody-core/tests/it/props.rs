@@ -281,7 +281,9 @@ pub(super) fn physical(l: &Ledger) -> Result<(), String> {
             _ => continue,
         };
         let gas = (!species.is_carbon()).then(|| species.to_string());
-        *sums.entry((holding_item, dims.lot.clone(), dims.site.clone(), kind, gas)).or_default() += *amount as i128;
+        let text = |n: &Option<custody_core::name::Name>| n.map(String::from);
+        *sums.entry((text(&holding_item), text(&dims.lot), text(&dims.site), kind, gas)).or_default() +=
+            *amount as i128;
     }
     if let Some((k, v)) = sums.iter().find(|(_, v)| **v < 0) {
         return Err(format!("holding {k:?} holds {v}"));

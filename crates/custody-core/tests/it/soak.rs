@@ -54,7 +54,7 @@ fn run_ledger(steps: &[Step]) -> Result<(), (usize, String)> {
     let mut l: Ledger = setup();
     let mut m = Model::default();
     for (item, q) in l.quantities() {
-        *m.on_hand.entry(item.0.clone()).or_default() += q;
+        *m.on_hand.entry(item.0.to_string()).or_default() += q;
     }
     let (mut chips, mut posted, mut ops): (Vec<String>, Vec<String>, Vec<Op>) = (Vec::new(), Vec::new(), Vec::new());
     for (i, s) in steps.iter().enumerate() {
@@ -93,8 +93,8 @@ fn run_ledger(steps: &[Step]) -> Result<(), (usize, String)> {
                 }
                 let mut moved = Vec::new();
                 for mv in &tx.movements {
-                    *m.on_hand.entry(mv.item.clone()).or_default() += mv.quantity;
-                    moved.push((mv.item.clone(), mv.quantity));
+                    *m.on_hand.entry(mv.item.to_string()).or_default() += mv.quantity;
+                    moved.push((mv.item.to_string(), mv.quantity));
                 }
                 m.moved.insert(o.id.clone(), moved);
                 posted.push(o.id.clone());
@@ -107,7 +107,7 @@ fn run_ledger(steps: &[Step]) -> Result<(), (usize, String)> {
                 // A reversal puts back exactly what its target moved.
                 if let Operation::Reverse { of } = &o.body {
                     let undone: Vec<(String, i64)> =
-                        tx.movements.iter().map(|x| (x.item.clone(), -x.quantity)).collect();
+                        tx.movements.iter().map(|x| (x.item.to_string(), -x.quantity)).collect();
                     if m.moved.get(of) != Some(&undone) {
                         return fail(format!("reversal of {of} moved {undone:?}, the original {:?}", m.moved.get(of)));
                     }
@@ -136,7 +136,7 @@ fn run_ledger(steps: &[Step]) -> Result<(), (usize, String)> {
             if *q < 0 {
                 return fail(format!("{item} holds {q}"));
             }
-            *held.entry(item.clone()).or_default() += q;
+            *held.entry(item.to_string()).or_default() += q;
         }
         held.retain(|_, q| *q != 0);
         let mut want = m.on_hand.clone();

@@ -418,16 +418,17 @@ fn parse_posting(f: &Field) -> R<Posting> {
         },
         None => None,
     };
+    let name = |k: &str| opt_value(&o, k).as_deref().map(custody_core::name::Name::new);
     Ok(Posting {
-        account,
+        account: account.into(),
         species,
         amount,
         dims: Dims {
-            item: opt_value(&o, "item"),
-            lot: opt_value(&o, "lot"),
-            site: opt_value(&o, "site"),
+            item: name("item"),
+            lot: name("lot"),
+            site: name("site"),
             origin,
-            counterparty: opt_value(&o, "counterparty"),
+            counterparty: name("counterparty"),
         },
         gas: None,
     })
@@ -445,5 +446,6 @@ fn parse_movement(f: &Field) -> R<Movement> {
         _ => 2,
     };
     let o = options(f, from, &["lot", "site"])?;
-    Ok(Movement { item, lot: opt_value(&o, "lot"), site: opt_value(&o, "site"), quantity })
+    let name = |k: &str| opt_value(&o, k).as_deref().map(custody_core::name::Name::new);
+    Ok(Movement { item: item.into(), lot: name("lot"), site: name("site"), quantity })
 }

@@ -217,23 +217,23 @@ impl From<&Transaction> for TransactionJson {
                 .postings
                 .iter()
                 .map(|p| PostingJson {
-                    account: p.account.clone(),
+                    account: p.account.to_string(),
                     species: p.species.as_str().into(),
                     amount_gc: p.amount,
-                    item: p.dims.item.clone(),
-                    lot: p.dims.lot.clone(),
-                    site: p.dims.site.clone(),
+                    item: p.dims.item.map(String::from),
+                    lot: p.dims.lot.map(String::from),
+                    site: p.dims.site.map(String::from),
                     origin: p.dims.origin.map(|o| o.as_str().into()),
-                    counterparty: p.dims.counterparty.clone(),
+                    counterparty: p.dims.counterparty.map(String::from),
                 })
                 .collect(),
             movements: tx
                 .movements
                 .iter()
                 .map(|m| MovementJson {
-                    item: m.item.clone(),
-                    lot: m.lot.clone(),
-                    site: m.site.clone(),
+                    item: m.item.to_string(),
+                    lot: m.lot.map(String::from),
+                    site: m.site.map(String::from),
                     quantity: m.quantity,
                 })
                 .collect(),

@@ -1,0 +1,230 @@
+//! Interned names: the accounts, items, lots, sites and counterparties that postings and positions
+//! carry (issue 12 item 2, compact postings).
+//!
+//! A [`Name`] is one pointer (8 bytes, `Copy`) to a string kept once for the life of the process:
+//! a posting's five names cost 40 bytes and no allocation instead of five `String`s, and two
+//! names are equal exactly when their pointers are (each text is stored once), so comparing
+//! position keys no longer compares bytes. Order and hash are the text's, so maps keyed by names
+//! iterate and look up (by `&str`, through `Borrow<str>`) exactly as they did with `String`s.
+//!
+//! Bound: the table holds every distinct name the process has ever seen (accounts, items, lots,
+//! sites, counterparties: bounded by the data's vocabulary, not by its number of operations). A
+//! name seen once stays, even if the operation that carried it was refused.
+
+use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+
+/// An interned name. See the module documentation.
+#[derive(Clone, Copy)]
+pub struct Name(&'static String);
+
+static TABLE: Mutex<Option<HashMap<&'static str, &'static String>>> = Mutex::new(None);
+
+thread_local! {
+    /// This thread's view of the table, so that most lookups take no lock.
+    static LOCAL: RefCell<HashMap<&'static str, &'static String>> = RefCell::new(HashMap::new());
+}
+
+impl Name {
+    /// The interned name for `s`: the same pointer for the same text, process-wide.
+    pub fn new(s: &str) -> Name {
+        if let Some(n) = LOCAL.with(|l| l.borrow().get(s).copied()) {
+            return Name(n);
+        }
+        let interned = {
+            let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
+            let table = table.get_or_insert_with(HashMap::new);
+            match table.get(s) {
+                Some(n) => *n,
+                None => {
+                    let leaked: &'static String = Box::leak(Box::new(s.to_string()));
+                    table.insert(leaked.as_str(), leaked);
+                    leaked
+                }
+            }
+        };
+        LOCAL.with(|l| l.borrow_mut().insert(interned.as_str(), interned));
+        Name(interned)
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0.as_str()
+    }
+}
+
+impl Default for Name {
+    fn default() -> Name {
+        Name::new("")
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.0.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.0.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == other.0.as_str()
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == other.0.as_str()
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        self == other.0
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        if std::ptr::eq(self.0, other.0) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.0.as_str().cmp(other.0.as_str())
+        }
+    }
+}
+
+impl Hash for Name {
+    /// The text's hash, as `Borrow<str>` requires.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.as_str().hash(state)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.0.as_str(), f)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0.as_str(), f)
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Name {
+        Name::new(s)
+    }
+}
+
+impl From<&String> for Name {
+    fn from(s: &String) -> Name {
+        Name::new(s)
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Name {
+        Name::new(&s)
+    }
+}
+
+impl From<&Name> for Name {
+    fn from(s: &Name) -> Name {
+        *s
+    }
+}
+
+impl From<Name> for String {
+    fn from(n: Name) -> String {
+        n.0.clone()
+    }
+}
+
+/// The interned name of an optional text.
+pub fn opt(s: &Option<String>) -> Option<Name> {
+    s.as_deref().map(Name::new)
+}
+
+/// The owned text of an optional name.
+pub fn text(n: &Option<Name>) -> Option<String> {
+    n.map(String::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pointer_per_text_and_the_texts_order() {
+        let a = Name::new("raw.content");
+        let b = Name::from(String::from("raw.content"));
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        assert_eq!(a, b);
+        assert_eq!(a, "raw.content");
+        assert_ne!(a, Name::new("raw.contents"));
+        let mut v = vec![Name::new("b"), Name::new("a"), Name::new("c"), Name::new("a")];
+        v.sort();
+        assert_eq!(v.iter().map(|n| n.as_str()).collect::<Vec<_>>(), ["a", "a", "b", "c"]);
+        let mut m = std::collections::HashMap::new();
+        m.insert(Name::new("coal"), 1);
+        assert_eq!(m.get("coal"), Some(&1));
+        assert_eq!(std::mem::size_of::<Option<Name>>(), 8);
+    }
+
+    #[test]
+    fn threads_share_the_table() {
+        let here = Name::new("lot-7");
+        let there = std::thread::spawn(|| Name::new("lot-7").as_str().as_ptr() as usize).join().unwrap();
+        assert_eq!(here.as_str().as_ptr() as usize, there);
+    }
+}
