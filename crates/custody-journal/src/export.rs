@@ -40,7 +40,7 @@ pub fn export(ledger: &Ledger) -> String {
         match ledger.op(&tx.id) {
             Some(op) => {
                 o.push('\n');
-                o.push_str(&print_entry(&Entry::Op(op.clone())));
+                o.push_str(&print_entry(&Entry::Op(Box::new(op.clone()))));
             }
             None => {
                 let _ = writeln!(o, "\n{} txn {} {}", format_date(tx.date), tx.id, quote(&tx.description));
@@ -57,7 +57,7 @@ pub fn export(ledger: &Ledger) -> String {
     // submitted, in order, after the transactions they may refer to.
     for op in ledger.recorded() {
         o.push('\n');
-        o.push_str(&print_entry(&Entry::Op(op.clone())));
+        o.push_str(&print_entry(&Entry::Op(Box::new(op.clone()))));
     }
     let closed: Vec<&Period> = ledger.periods().iter().filter(|p| p.closed).collect();
     if !closed.is_empty() {

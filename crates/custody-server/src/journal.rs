@@ -91,7 +91,7 @@ fn operations(ops: Vec<Value>) -> Result<Vec<Entry>, ApiError> {
             }
             err
         })?;
-        out.push(Entry::Op(op));
+        out.push(Entry::Op(Box::new(op)));
     }
     Ok(out)
 }

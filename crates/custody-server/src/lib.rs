@@ -427,7 +427,8 @@ async fn accept_transfer<S: Store + 'static>(
             ..Receive::default()
         }),
     };
-    let outcomes = detached(&state, |st| async move { st.registry.submit(&id, vec![Entry::Op(op)]).await }).await??;
+    let outcomes =
+        detached(&state, |st| async move { st.registry.submit(&id, vec![Entry::Op(Box::new(op))]).await }).await??;
     Ok(json_response(StatusCode::OK, outcomes_json(&outcomes)))
 }
 

@@ -79,12 +79,12 @@ pub struct VerifyReport {
 
 /// The canonical text of a posted transaction.
 pub fn transaction_text(tx: &Transaction) -> String {
-    print_entry(&Entry::Op(Op {
+    print_entry(&Entry::Op(Box::new(Op {
         id: tx.id.clone(),
         date: tx.date,
         memo: tx.description.clone(),
         body: Operation::Raw(Raw::from(tx)),
-    }))
+    })))
 }
 
 /// Applies one entry to a ledger: `Ok(Some(tx index))` for a posted transaction, `Ok(None)` for a
@@ -98,7 +98,7 @@ fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<Option<Appl
         (Entry::Entity(e), Some(l)) if l.entity() == e => Ok(Some(Applied::Duplicate)),
         (Entry::Entity(_), Some(_)) => Err(SubmitErrorKind::Refused("the entity is already defined".into())),
         (_, None) => Err(SubmitErrorKind::Refused("the journal must start with an `entity` entry".into())),
-        (Entry::Op(op), Some(l)) => l.apply(op.clone()).map(Some).map_err(SubmitErrorKind::Rejected),
+        (Entry::Op(op), Some(l)) => l.apply((**op).clone()).map(Some).map_err(SubmitErrorKind::Rejected),
         (e, Some(l)) if is_already_defined(l, e) => Ok(Some(Applied::Duplicate)),
         (e, Some(l)) => {
             let res = match e {

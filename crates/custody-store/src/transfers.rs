@@ -370,7 +370,7 @@ impl<S: Store> Registry<S> {
                 customer: buyer.to_string(),
             }),
         };
-        self.submit(seller, vec![custody_journal::Entry::Op(op)]).await
+        self.submit(seller, vec![custody_journal::Entry::Op(Box::new(op))]).await
     }
 
     /// Refuses the reversal of a sale whose delivery a buyer of this registry already received:

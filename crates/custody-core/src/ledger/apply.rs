@@ -15,7 +15,7 @@ impl Ledger {
     /// with every violation found. A rejection changes nothing.
     pub fn apply(&mut self, op: Op) -> Result<Applied, Rejection> {
         if let Some(prev) = self.ops.get(&op.id) {
-            if *prev == op {
+            if **prev == op {
                 return Ok(Applied::Duplicate);
             }
             let mut v = Violations::default();
@@ -56,7 +56,7 @@ impl Ledger {
                 eac,
             });
             self.recorded.push(op.clone());
-            self.ops.insert(op.id.clone(), op);
+            self.ops.insert(op.id.clone(), Box::new(op));
             return Ok(Applied::Recorded);
         }
         if let Operation::Custody(c) = &op.body {
@@ -67,7 +67,7 @@ impl Ledger {
                 return Err(v.into_rejection(&op.id));
             }
             self.recorded.push(op.clone());
-            self.ops.insert(op.id.clone(), op);
+            self.ops.insert(op.id.clone(), Box::new(op));
             return Ok(Applied::Recorded);
         }
         super::signs::check_signs(&op, &mut v);
@@ -89,7 +89,7 @@ impl Ledger {
         }
         let idx = self.post(tx);
         self.release_claims(&op);
-        self.ops.insert(op.id.clone(), op);
+        self.ops.insert(op.id.clone(), Box::new(op));
         Ok(Applied::Posted(idx))
     }
 
@@ -168,8 +168,17 @@ impl Ledger {
             date: op.date,
             kind,
             description,
-            postings: d.postings,
-            movements: d.movements,
+            // Exactly as long as they are: a ledger holds every transaction (issue 12 item 2).
+            postings: {
+                let mut p = d.postings;
+                p.shrink_to_fit();
+                p
+            },
+            movements: {
+                let mut m = d.movements;
+                m.shrink_to_fit();
+                m
+            },
             reverses,
             meta: d.meta,
         })

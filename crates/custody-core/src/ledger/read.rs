@@ -88,7 +88,7 @@ impl Ledger {
     }
     /// The operation as applied (a receive as the registry resolved it), by id.
     pub fn op(&self, id: &str) -> Option<&crate::ops::Op> {
-        self.ops.get(id)
+        self.ops.get(id).map(|o| &**o)
     }
     pub fn transaction(&self, id: &str) -> Option<&Transaction> {
         self.tx_index.get(id).map(|i| &self.txs[*i])

@@ -36,7 +36,8 @@ pub struct Ledger {
     pub(super) txs: Vec<Transaction>,
     /// Position of each transaction in `txs`, by id.
     pub(super) tx_index: HashMap<String, usize>,
-    pub(super) ops: HashMap<String, Op>,
+    /// Boxed: the map's spare capacity then costs a pointer per slot, not an operation.
+    pub(super) ops: HashMap<String, Box<Op>>,
     pub(super) reversed: BTreeSet<String>,
     pub(super) positions: BTreeMap<PosKey, i64>,
     /// Grams of gas held by the positions that took any stated gas figure (see `Posting::gas`);

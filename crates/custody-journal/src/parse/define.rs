@@ -30,7 +30,9 @@ pub enum Entry {
     Close(String),
     Pool(custody_core::coc::Policy),
     Target(Target),
-    Op(Op),
+    /// Boxed: an operation is the largest entry, and a journal holds one per line of work, so a
+    /// parsed journal costs a pointer per entry beside its operations (issue 12 item 2).
+    Op(Box<Op>),
 }
 
 fn carbon_fraction(f: &Field) -> R<Q> {
@@ -339,7 +341,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             let memo = header_name(header, 3)?;
             header_only(header, 4)?;
             let body = parse_op(&mut b, &kind)?;
-            Entry::Op(Op { id, date, memo, body })
+            Entry::Op(Box::new(Op { id, date, memo, body }))
         }
         other => {
             return Err((

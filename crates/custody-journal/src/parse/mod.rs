@@ -135,7 +135,7 @@ pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnosti
             Entry::Target(t) => l.add_target(t).map_err(|x| x.to_string()),
             Entry::Op(op) => {
                 let id = op.id.clone();
-                l.apply(op).map(|_| ()).map_err(|r| {
+                l.apply(*op).map(|_| ()).map_err(|r| {
                     let parts: Vec<String> = r
                         .violations
                         .iter()
