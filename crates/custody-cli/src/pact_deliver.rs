@@ -6,8 +6,10 @@
 //! seller's database: accepted (record `pact-sent`, keyed by transfer id: never sent again) or
 //! refused (record `pact-refused`, with the peer's status and body).
 //!
-//! Sales not sent: returned ones, and those carrying a pool claim (a claimed view does not travel
-//! between servers yet).
+//! A sale of a pool's group carries its claimed view (`document.claim`, docs/pact.md "Claims
+//! between servers"): `provisional` while the seller's pool period is open, and then sent once
+//! more with the final view after the period closed (record `pact-sent-final`). Returned sales are
+//! not sent.
 
 use crate::db::Db;
 use anyhow::bail;
@@ -20,6 +22,8 @@ use std::process::ExitCode;
 /// Record kinds of the seller's answers.
 pub const SENT: &str = "pact-sent";
 pub const REFUSED: &str = "pact-refused";
+/// Record kind of an accepted final claimed view sent after a provisional one, keyed by transfer id.
+pub const SENT_FINAL: &str = "pact-sent-final";
 
 #[derive(clap::Args)]
 pub struct Deliver {
@@ -69,7 +73,17 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
     let store = registry.store();
     let peers = custody_server::pact_versions::peers(store, &d.entity).await?;
     let (entries, ledger) = crate::sign::snapshot(&registry, &d.entity).await?;
-    let sent: Vec<String> = store.records(&d.entity, SENT).await?.into_iter().map(|(k, _)| k).collect();
+    // Accepted before: (transfer id, whether its claimed view was provisional).
+    let sent: Vec<(String, bool)> = store
+        .records(&d.entity, SENT)
+        .await?
+        .into_iter()
+        .map(|(k, b)| {
+            let provisional = serde_json::from_str::<Value>(&b).is_ok_and(|v| v["claim"] == "provisional");
+            (k, provisional)
+        })
+        .collect();
+    let finals: Vec<String> = store.records(&d.entity, SENT_FINAL).await?.into_iter().map(|(k, _)| k).collect();
     let http = crate::pact_pull::http(&d.ca_cert)?;
     let opts =
         custody_pact::Options { issuer: d.pact_issuer.clone(), base_url: d.source.clone(), ..Default::default() };
@@ -78,22 +92,26 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
     for peer in &peers {
         let mut token: Option<String> = None;
         for t in custody_store::sales_of(&d.entity, &ledger, std::slice::from_ref(&peer.customer)) {
-            if sent.contains(&t.id) {
-                push(&mut report, "alreadyAccepted", json!({"id": t.id}));
-                continue;
+            let claim = ledger.claim_view(&t.sale, &t.buyer);
+            // Sent with a provisional claimed view, and the seller's pool period has closed since:
+            // sent again with the final view (once).
+            let mut final_again = false;
+            if let Some((_, provisional)) = sent.iter().find(|(k, _)| *k == t.id) {
+                final_again = *provisional && !finals.contains(&t.id) && claim.as_ref().is_some_and(|c| c.closed);
+                if !final_again {
+                    push(&mut report, "alreadyAccepted", json!({"id": t.id}));
+                    continue;
+                }
             }
             if t.status == custody_store::TransferStatus::Returned {
                 push(&mut report, "notSent", json!({"id": t.id, "reason": "returned"}));
                 continue;
             }
-            if ledger.claim_view(&t.sale, &t.buyer).is_some() {
-                push(
-                    &mut report,
-                    "notSent",
-                    json!({"id": t.id, "reason": "the sale carries a pool claim, which does not travel between servers yet"}),
-                );
-                continue;
-            }
+            let view = match &claim {
+                None => Value::Null,
+                Some(c) if c.closed => json!("final"),
+                Some(_) => json!("provisional"),
+            };
             let transfer = custody_store::delivered::transfer_json(&t);
             let lines: Vec<custody_pact::delivery::Line> =
                 t.amounts.iter().map(|(f, s, a, g)| (f.as_str().to_string(), *s, *a, *g)).collect();
@@ -109,7 +127,7 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
                 )
             });
             let head = custody_proof::head_of(&key, &d.entity, &crate::sign::hashes(&entries))?;
-            let signed = key.sign_document(DELIVERY_KIND, json!({"transfer": transfer, "footprint": footprint}), head);
+            let signed = key.sign_document(DELIVERY_KIND, json!({"transfer": transfer, "claim": claim.as_ref().map(custody_store::delivered_claim::claim_json), "footprint": footprint}), head);
             let (_, time) = now();
             let event = json!({"type": DELIVERY_EVENT, "specversion": "1.0", "id": custody_server::pact_send::random_uuid(),
                                "source": d.source, "time": time, "data": serde_json::to_value(&signed)?});
@@ -127,8 +145,13 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
             let body: Value = r.json().await.unwrap_or(Value::Null);
             let (unix, time) = now();
             if status == 200 {
-                store.put_record(&d.entity, SENT, &t.id, &json!({"to": peer.url, "at": time}).to_string()).await?;
-                push(&mut report, "accepted", json!({"id": t.id, "to": peer.url}));
+                let rec = json!({"to": peer.url, "at": time, "claim": view}).to_string();
+                store.put_record(&d.entity, if final_again { SENT_FINAL } else { SENT }, &t.id, &rec).await?;
+                let mut row = json!({"id": t.id, "to": peer.url});
+                if !view.is_null() {
+                    row["claim"] = view;
+                }
+                push(&mut report, "accepted", row);
             } else {
                 let rec = json!({"id": t.id, "to": peer.url, "at": time, "status": status, "body": body});
                 store
@@ -172,7 +195,15 @@ pub async fn list(entity: &str, format: &str, db: &Db) -> anyhow::Result<ExitCod
             })
             .collect()
     };
-    let accepted = read(registry.store().records(entity, SENT).await?, true)?;
+    let mut accepted = read(registry.store().records(entity, SENT).await?, true)?;
+    // A final claimed view accepted after a provisional one: the row says when.
+    for (id, body) in registry.store().records(entity, SENT_FINAL).await? {
+        let v: Value = serde_json::from_str(&body)?;
+        if let Some(row) = accepted.iter_mut().find(|a| a["id"] == id.as_str()) {
+            row["claim"] = json!("final");
+            row["finalAt"] = v["at"].clone();
+        }
+    }
     let refused = read(registry.store().records(entity, REFUSED).await?, false)?;
     if format == "json" {
         println!("{}", json!({"accepted": accepted, "refused": refused}));

@@ -445,17 +445,20 @@ fn entity_entry(journal: &str) -> String {
     rest[..rest.find("\n\n").map_or(rest.len(), |i| i + 1)].to_string()
 }
 
-/// The acceptance test of issue 9: examples/three-tier split over three servers, each company
-/// with its own database and process, gives the statements of one registry to the gram.
+/// The acceptance test of issue 9: examples/three-tier split over servers, each company (the mine,
+/// the mill, the DRI plant whose pool sells structural steel, the transformer maker) with its own
+/// database and process, gives the statements of one registry to the gram.
 #[tokio::test(flavor = "multi_thread")]
 async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
     let d = dir("three-tier");
     let ex = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/three-tier"));
     let read = |f: &str| std::fs::read_to_string(ex.join(f)).unwrap();
     let (mine_j, mill_j, maker_j) = (read("1-mine.journal"), read("2-mill.journal"), read("3-transformer-co.journal"));
+    let ts_j = read("2-transition-steel.journal");
     // Each company its own database: the mine's whole journal; the buyers only their entity
     // until their suppliers' deliveries have arrived.
     let mine = db(&d, "mine", &mine_j);
+    let ts = db(&d, "transition-steel", &ts_j);
     let mill = db(&d, "mill", &entity_entry(&mill_j));
     let maker = db(&d, "transformer-co", &entity_entry(&maker_j));
     let key = |name: &str| {
@@ -463,7 +466,7 @@ async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
         ok(&["signing-key", "create", "-o", k.to_str().unwrap()]);
         k
     };
-    let (mine_key, mill_key) = (key("mine"), key("mill"));
+    let (mine_key, mill_key, ts_key) = (key("mine"), key("mill"), key("transition-steel"));
     let mill_creds = client(&mill, "mill");
     let maker_creds = client(&maker, "transformer-co");
     let mine_s = Server::start(&d, "mine", &mine, &["--signing-key", mine_key.to_str().unwrap()]);
@@ -473,7 +476,12 @@ async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
         &mill,
         &["--signing-key", mill_key.to_str().unwrap(), "--pact-ca-cert", mine_s.cert.to_str().unwrap()],
     );
-    let maker_s = Server::start(&d, "transformer-co", &maker, &["--pact-ca-cert", mill_s.cert.to_str().unwrap()]);
+    let ts_s = Server::start(&d, "transition-steel", &ts, &["--signing-key", ts_key.to_str().unwrap()]);
+    // The maker trusts both of its suppliers' hosts: one PEM bundle.
+    let bundle = d.join("suppliers.pem");
+    let pems = [&mill_s.cert, &ts_s.cert].map(|c| std::fs::read_to_string(c).unwrap());
+    std::fs::write(&bundle, pems.concat()).unwrap();
+    let maker_s = Server::start(&d, "transformer-co", &maker, &["--pact-ca-cert", bundle.to_str().unwrap()]);
     let deliver = |entity: &str,
                    db: &str,
                    k: &std::path::Path,
@@ -525,9 +533,10 @@ async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
     };
     ok(&["import", write("mill", &mill_j).to_str().unwrap(), "--database-url", &mill]);
     deliver("mill", &mill, &mill_key, &mill_s, &maker_s, "transformer-co", &maker_creds);
+    deliver("transition-steel", &ts, &ts_key, &ts_s, &maker_s, "transformer-co", &maker_creds);
     ok(&["import", write("maker", &maker_j).to_str().unwrap(), "--database-url", &maker]);
 
-    let one = one_registry(&d, &[("mine", &mine_j), ("mill", &mill_j), ("maker", &maker_j)]);
+    let one = one_registry(&d, &[("mine", &mine_j), ("mill", &mill_j), ("ts", &ts_j), ("maker", &maker_j)]);
     let kinds =
         ["ledger", "balances", "product-intensity", "entity-emissions", "eledger", "carbon-balance", "purchased-goods"];
     for (entity, db) in [("mine", &mine), ("mill", &mill), ("transformer-co", &maker)] {
@@ -535,17 +544,49 @@ async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
             assert_eq!(report(db, entity, kind, "2025-03"), report(&one, entity, kind, "2025-03"), "{entity} {kind}");
         }
     }
+    // The structural steel's claimed view travelled signed with the delivery: the maker's claimed
+    // purchased goods and the assessment of the received plate are the one registry's.
+    let claimed = |db: &str, kind: &str| {
+        let args = ["report", kind, "--entity", "transformer-co", "--period", "2025-03"];
+        serde_json::from_str::<Value>(&ok(&[
+            &args[..],
+            &["--view", "claimed", "--format", "json", "--database-url", db],
+        ]
+        .concat()))
+        .unwrap()
+    };
+    for kind in ["entity-emissions", "product-intensity"] {
+        assert_eq!(claimed(&maker, kind), claimed(&one, kind), "{kind} --view claimed");
+    }
+    let pg = report(&maker, "transformer-co", "purchased-goods", "2025-03");
+    assert!(pg.to_string().contains("\"residual\""), "the plate's residual view is shown: {pg:#}");
+    let assess = |db: &str| {
+        let args = ["assess", "--entity", "transformer-co", "--received", "plate-in", "--period", "2025-03"];
+        serde_json::from_str::<Value>(&ok(&[&args[..], &["--format", "json", "--database-url", db]].concat())).unwrap()
+    };
+    assert_eq!(assess(&maker), assess(&one), "assess --received plate-in");
+    // What travelled: the residual (730,000 - 95,000 x 0.7369) / 285,000 t/t, as an exact fraction.
+    let store = custody_store::SqlStore::connect(&maker).await.unwrap();
+    let rows =
+        custody_store::Store::records(&store, "transformer-co", custody_store::delivered::DELIVERED).await.unwrap();
+    let (_, body) = rows.iter().find(|(k, _)| k.starts_with("transition-steel/")).unwrap();
+    let line = &serde_json::from_str::<Value>(body).unwrap()["signed"]["document"]["claim"]["lines"][0];
+    let (n, d) = (7_300_000_000i64 - 95_000 * 7369, 2_850_000_000i64); // both x 10^4
+    let g = gcd(n, d);
+    assert_eq!(line["factor"], format!("{}/{}", n / g, d / g), "{line:#}");
+    assert_eq!(line["kind"], "residual");
     // Each buyer reconciles what its supplier signed against what it booked.
     for db in [&mill, &maker] {
         let rec: Value = serde_json::from_str(&ok(&["reconcile", "--format", "json", "--database-url", db])).unwrap();
         assert_eq!(rec["mismatches"], 0, "{rec:#}");
-        assert_eq!(rec["transfers"][0]["status"], "received", "{rec:#}");
+        let transfers = rec["transfers"].as_array().unwrap();
+        assert!(!transfers.is_empty() && transfers.iter().all(|t| t["status"] == "received"), "{rec:#}");
     }
     // Every server's journal replays to what it stored; the sellers see their deliveries accepted.
-    for db in [&mine, &mill, &maker] {
+    for db in [&mine, &mill, &ts, &maker] {
         ok(&["verify", "--database-url", db]);
     }
-    for (entity, db) in [("mine", &mine), ("mill", &mill)] {
+    for (entity, db) in [("mine", &mine), ("mill", &mill), ("transition-steel", &ts)] {
         let sent: Value = serde_json::from_str(&ok(&[
             "pact",
             "deliveries",
@@ -562,5 +603,176 @@ async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
     }
     mine_s.stop();
     mill_s.stop();
+    ts_s.stop();
     maker_s.stop();
+}
+
+/// The structural steel's buyer alone (examples/three-tier/3-transformer-co.journal, cut down).
+const PLATE_BUYER: &str = "entity transformer-co \"Power transformer maker\"\n  ratios efi\n  gwp ar6\n\
+counterparty transition-steel \"Transition Steel\"\nitem plate \"Structural steel plate\"\n  category raw-material\n\
+period 2025-03 2025-03-01 2025-03-31\n";
+const PLATE_IN: &str =
+    "2025-03-31 receive plate-in\n  transfer transition-steel/coil-transformer/transformer-co\n  item plate\n";
+
+/// A claimed view between two servers (docs/pact.md "Claims between servers"): delivered while
+/// the seller's pool period is open, it is provisional on the buyer's server as in one registry;
+/// a tampered claim is refused (V005); after the seller claims another sale and closes the period,
+/// `pact deliver` sends the final view once, and the buyer's statements show it, equal to one
+/// registry's to the gram.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claimed_view_travels_provisional_then_final() {
+    let d = dir("claim-view");
+    let ex = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/three-tier"));
+    let ts_j = std::fs::read_to_string(ex.join("2-transition-steel.journal")).unwrap();
+    // Before: every sale of the quarter, the period open and no claim yet. After: the automaker's
+    // claim, the close and the rest.
+    let cut = ts_j.find("# The automaker's coil gets the DRI factor").unwrap();
+    let (before, after) = ts_j.split_at(cut);
+    let ts = db(&d, "transition-steel", before);
+    let maker = db(&d, "transformer-co", PLATE_BUYER);
+    let key = d.join("ts.key");
+    ok(&["signing-key", "create", "-o", key.to_str().unwrap()]);
+    let creds = client(&maker, "transformer-co");
+    let ts_s = Server::start(&d, "transition-steel", &ts, &["--signing-key", key.to_str().unwrap()]);
+    let maker_s = Server::start(&d, "transformer-co", &maker, &["--pact-ca-cert", ts_s.cert.to_str().unwrap()]);
+    ok(&[
+        "pact",
+        "peer",
+        "add",
+        "--entity",
+        "transition-steel",
+        "--customer",
+        "transformer-co",
+        "--url",
+        &maker_s.base,
+        "--client-id",
+        &creds.0,
+        "--client-secret",
+        &creds.1,
+        "--database-url",
+        &ts,
+    ]);
+    let deliver = || -> Value {
+        serde_json::from_str(&ok(&[
+            "pact",
+            "deliver",
+            "--entity",
+            "transition-steel",
+            "--signing-key",
+            key.to_str().unwrap(),
+            "--source",
+            &ts_s.base,
+            "--ca-cert",
+            maker_s.cert.to_str().unwrap(),
+            "--format",
+            "json",
+            "--database-url",
+            &ts,
+        ]))
+        .unwrap()
+    };
+    let r = deliver();
+    assert_eq!(
+        r["accepted"],
+        serde_json::json!([{"id": "transition-steel/coil-transformer/transformer-co", "to": maker_s.base, "claim": "provisional"}]),
+        "{r:#}"
+    );
+    let imp = |db: &str, name: &str, text: &str, entity: &str| {
+        let f = d.join(format!("{name}.journal"));
+        std::fs::write(&f, text).unwrap();
+        ok(&["import", f.to_str().unwrap(), "--entity", entity, "--database-url", db]);
+    };
+    imp(&maker, "plate-in", PLATE_IN, "transformer-co");
+    let one = one_registry(&d, &[("ts-before", before), ("maker", &format!("{PLATE_BUYER}{PLATE_IN}"))]);
+    // The claimed views: purchased goods (physical beside claimed) and the claimed entity emissions.
+    let claimed = |db: &str| -> Value {
+        let view = |kind: &str, extra: &[&str]| -> Value {
+            let args = ["report", kind, "--entity", "transformer-co", "--period", "2025-03", "--format", "json"];
+            serde_json::from_str(&ok(&[&args[..], extra, &["--database-url", db]].concat())).unwrap()
+        };
+        serde_json::json!([view("purchased-goods", &[]), view("entity-emissions", &["--view", "claimed"])])
+    };
+    let assess = |db: &str| -> Value {
+        serde_json::from_str(&ok(&[
+            "assess",
+            "--entity",
+            "transformer-co",
+            "--received",
+            "plate-in",
+            "--period",
+            "2025-03",
+            "--format",
+            "json",
+            "--database-url",
+            db,
+        ]))
+        .unwrap()
+    };
+    let provisional = claimed(&maker);
+    assert_eq!(provisional, claimed(&one));
+    assert_eq!(assess(&maker), assess(&one));
+    assert!(provisional.to_string().contains("\"provisional\":true"), "{provisional:#}");
+
+    // The claimed factor changed in the signed document: the digest no longer matches.
+    let store = custody_store::SqlStore::connect(&maker).await.unwrap();
+    let (_, body) = custody_store::Store::records(&store, "transformer-co", custody_store::delivered::DELIVERED)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let mut signed: Value = serde_json::from_str::<Value>(&body).unwrap()["signed"].clone();
+    let line = &mut signed["document"]["claim"]["lines"][0];
+    // The pool average before any claim: 730,000 t CO2e over 380,000 t, in g per g.
+    assert_eq!(line["factor"], "73/38", "{line:#}");
+    line["factor"] = "1/2".into();
+    let event = serde_json::json!({"type": "org.custody.TransferDelivered.1", "specversion": "1.0", "id": "e-claim",
+                                   "source": ts_s.base, "time": "2025-05-02T00:00:00Z", "data": signed});
+    let (status, body) = post_event(&maker_s.base, &token(&maker_s.base, &creds).await, &event).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("BadRequest")), "{body}");
+    assert!(body["message"].as_str().unwrap().starts_with("V005 digest_mismatch"), "{body}");
+    assert_eq!(claimed(&maker), provisional, "nothing kept from the refused delivery");
+
+    // Still open: nothing to send again.
+    let r = deliver();
+    assert_eq!(r["alreadyAccepted"].as_array().unwrap().len(), 1, "{r:#}");
+    // The seller claims the automaker's coil and closes the quarter: the final view, sent once.
+    imp(&ts, "ts-after", after, "transition-steel");
+    imp(&one, "one-ts-after", after, "transition-steel");
+    let r = deliver();
+    assert_eq!(r["accepted"][0]["claim"], "final", "{r:#}");
+    let r = deliver();
+    assert!(
+        r["accepted"].as_array().unwrap().is_empty() && r["alreadyAccepted"].as_array().unwrap().len() == 1,
+        "{r:#}"
+    );
+    let fin = claimed(&maker);
+    assert_ne!(fin, provisional);
+    assert_eq!(fin, claimed(&one));
+    assert!(fin.to_string().contains("\"provisional\":false"), "{fin:#}");
+    assert_eq!(assess(&maker), assess(&one));
+    let rec: Value = serde_json::from_str(&ok(&["reconcile", "--format", "json", "--database-url", &maker])).unwrap();
+    assert_eq!(rec["mismatches"], 0, "{rec:#}");
+    ok(&["verify", "--database-url", &maker]);
+    let sent: Value = serde_json::from_str(&ok(&[
+        "pact",
+        "deliveries",
+        "--entity",
+        "transition-steel",
+        "--format",
+        "json",
+        "--database-url",
+        &ts,
+    ]))
+    .unwrap();
+    assert_eq!(sent["accepted"][0]["claim"], "final", "{sent:#}");
+    ts_s.stop();
+    maker_s.stop();
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }

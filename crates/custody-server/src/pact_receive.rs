@@ -3,7 +3,8 @@
 //! [`DELIVERY_EVENT`] to `/3/events`, authenticated with PACT client credentials this server
 //! issued to the buyer entity (`custody pact client create --entity BUYER`, handed to the
 //! seller). `data` is a `custody-signed-v1` document (`custody_proof`, docs/proofs.md) of kind
-//! [`DELIVERY_KIND`] whose `document.transfer` is the transfer (`custody_store::delivered`) and
+//! [`DELIVERY_KIND`] whose `document.transfer` is the transfer (`custody_store::delivered`),
+//! `document.claim` the sale's claimed view or null (`custody_store::delivered_claim`) and
 //! `document.footprint` the footprint of the sale.
 //!
 //! Checks, in order (each failure is `400 {"code": "BadRequest", "message"}` naming it, and
@@ -11,8 +12,10 @@
 //! `{source}/.well-known/custody-signing-key` ([`KEY_PATH`]), is the one pinned for that seller
 //! (the first key seen for a seller entity is pinned: trust on first use); the document's
 //! signature and digest verify with it (`custody_proof::verify_file`, V00x codes); the signer
-//! is the transfer's seller and the buyer is the token's entity; a transfer of that id delivered
-//! before states the same. Then the transfer is kept, and `receive` resolves it like a local one.
+//! is the transfer's seller and the buyer is the token's entity; the claimed view's parts add up to
+//! the transfer's quantity; a transfer of that id delivered before states the same, with the same
+//! claimed view or the final one after a provisional one (`Registry::keep_delivered`). Then the
+//! transfer is kept, and `receive` resolves it, with its claimed view, like a local one.
 
 use crate::AppState;
 use custody_store::Store;
@@ -81,9 +84,20 @@ pub async fn accept<S: Store>(state: &AppState<S>, buyer: &str, event: &Value) -
     if store.entity_ids().await.map_err(|e| e.to_string())?.contains(&seller) {
         return Err(format!("`{seller}` is an entity of this server: its transfers need no delivery"));
     }
-    store.put_record(buyer, SELLER_KEY, &seller, &key_hex).await.map_err(|e| e.to_string())?;
-    if !state.registry.keep_delivered(buyer, &t, signed).await.map_err(|e| e.to_string())? {
-        return Err(format!("transfer `{}` was delivered before with other content", t.id));
+    let claim = custody_store::delivered_claim::claim_from_json(&signed["document"]["claim"])
+        .map_err(|e| format!("`data.document.{}", e.trim_start_matches('`')))?;
+    if let Some(c) = &claim {
+        let parts: i64 = c.lines.iter().map(|l| l.quantity).sum();
+        if parts != t.quantity {
+            return Err(format!(
+                "`data.document.claim.lines`: the parts add up to {parts} base units, not the transfer's {}",
+                t.quantity
+            ));
+        }
     }
-    Ok(())
+    store.put_record(buyer, SELLER_KEY, &seller, &key_hex).await.map_err(|e| e.to_string())?;
+    match state.registry.keep_delivered(buyer, &t, claim.as_ref(), signed).await.map_err(|e| e.to_string())? {
+        custody_store::delivered::Kept::Differs(why) => Err(why),
+        _ => Ok(()),
+    }
 }

@@ -10,14 +10,17 @@
 //! (model or null), "amounts": [{"form": "content"|"emissions", "species", "amount" (gC),
 //! "gas" (grams of gas as stated, or null)}]}`.
 
+use crate::delivered_claim::{claim_from_json, claim_json, why_not_final, FINAL};
 use crate::transfer_model::{Transfer, TransferStatus};
 use crate::{Registry, Store, StoreError};
+use custody_core::coc::ReceivedClaim;
 use custody_core::model::{format_date, parse_date};
 use custody_core::ops::TransferForm;
 use custody_core::units::{Dimension, Species};
 use serde_json::{json, Value};
 
-/// Record kind of a delivered transfer: body `{"transfer": TRANSFER, "signed": SIGNED DOCUMENT}`.
+/// Record kind of a delivered transfer: body `{"transfer": TRANSFER, "claim": CLAIM or null,
+/// "signed": SIGNED DOCUMENT}` (`claim`: the sale's claimed view, `crate::delivered_claim`).
 pub const DELIVERED: &str = "pact-delivered";
 
 /// The transfer as JSON (module docs).
@@ -86,15 +89,70 @@ pub async fn delivered<S: Store>(store: &S, buyer: &str) -> Result<Vec<Transfer>
     Ok(out)
 }
 
+/// The claimed view delivered with transfer `id` to `buyer`, the latest: the final one
+/// (`delivered_claim::FINAL`) when one followed, else the one delivered with the transfer. None
+/// when no such transfer was delivered or its sale carries no claim.
+pub async fn delivered_claim<S: Store>(store: &S, buyer: &str, id: &str) -> Result<Option<ReceivedClaim>, StoreError> {
+    let read = |key: &str, body: &str| -> Result<Option<ReceivedClaim>, StoreError> {
+        let v: Value = serde_json::from_str(body).map_err(|e| StoreError::Backend(format!("delivery `{key}`: {e}")))?;
+        claim_from_json(&v["claim"]).map_err(|e| StoreError::Backend(format!("delivery `{key}`: {e}")))
+    };
+    if let Some((k, b)) = store.records(buyer, FINAL).await?.into_iter().find(|(k, _)| k == id) {
+        return read(&k, &b);
+    }
+    match store.records(buyer, DELIVERED).await?.into_iter().find(|(k, _)| k == id) {
+        Some((k, b)) => read(&k, &b),
+        None => Ok(None),
+    }
+}
+
+/// What [`Registry::keep_delivered`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    /// A transfer not delivered before: kept.
+    New,
+    /// The same transfer and claimed view again: nothing written.
+    Same,
+    /// The final claimed view of a transfer delivered before with a provisional one: kept beside it.
+    Final,
+    /// Refused, nothing written: why.
+    Differs(String),
+}
+
 impl<S: Store> Registry<S> {
-    /// Keeps a transfer delivered (signature already checked) to `buyer`. `Ok(true)` when new or
-    /// the same transfer again; `Ok(false)` when a transfer of that id was delivered with other
-    /// content (nothing is written).
-    pub async fn keep_delivered(&self, buyer: &str, t: &Transfer, signed: &Value) -> Result<bool, StoreError> {
-        let body = json!({"transfer": transfer_json(t), "signed": signed}).to_string();
+    /// Keeps a transfer delivered (signature already checked) to `buyer`, with the sale's claimed
+    /// view (`claim`). A transfer of that id delivered before must state the same transfer; its
+    /// claimed view the same, or the final view after a provisional one that differs only in the
+    /// residual (`delivered_claim::why_not_final`), which is kept as a record of kind `FINAL`.
+    pub async fn keep_delivered(
+        &self,
+        buyer: &str,
+        t: &Transfer,
+        claim: Option<&ReceivedClaim>,
+        signed: &Value,
+    ) -> Result<Kept, StoreError> {
+        let view = claim.map(claim_json).unwrap_or(Value::Null);
+        let body = json!({"transfer": transfer_json(t), "claim": view, "signed": signed}).to_string();
         if self.store().put_record(buyer, DELIVERED, &t.id, &body).await? {
-            return Ok(true);
+            return Ok(Kept::New);
         }
-        Ok(delivered(self.store(), buyer).await?.iter().any(|d| d == t))
+        if !delivered(self.store(), buyer).await?.iter().any(|d| d == t) {
+            return Ok(Kept::Differs(format!("transfer `{}` was delivered before with other content", t.id)));
+        }
+        let before = delivered_claim(self.store(), buyer, &t.id).await?;
+        if before.as_ref() == claim {
+            return Ok(Kept::Same);
+        }
+        let why = match (&before, claim) {
+            (Some(first), Some(fin)) => why_not_final(first, fin),
+            (None, Some(_)) => Some("it was delivered before without a claimed view".into()),
+            (_, None) => Some("it was delivered before with a claimed view".into()),
+        };
+        if let Some(w) = why {
+            return Ok(Kept::Differs(format!("transfer `{}`: {w}", t.id)));
+        }
+        let body = json!({"claim": view, "signed": signed}).to_string();
+        self.store().put_record(buyer, FINAL, &t.id, &body).await?;
+        Ok(Kept::Final)
     }
 }

@@ -14,6 +14,7 @@ mod admit;
 mod cert_settle;
 pub mod conformance;
 pub mod delivered;
+pub mod delivered_claim;
 mod memory;
 mod open;
 mod registry;

@@ -15,21 +15,21 @@ use std::collections::BTreeMap;
 
 pub use crate::transfer_model::{Amounts, Transfer, TransferStatus};
 
-/// Whether the pool claim the buyer booked with a transfer is the one the seller's pool gives its
-/// sale: the claimed parts (pool, period, claim ids, quantities, factors) always, and every part
-/// once the buyer booked it from a closed pool period (an open period's residual is provisional).
-fn same_claim(seller: &Ledger, buyer: &Ledger, transfer: &str, sale: &str, customer: &str) -> bool {
+/// Whether the pool claim the buyer booked with a transfer is the one the seller gives its sale
+/// (`now`: read from the seller's pool, or the view a seller on another server delivered): the
+/// claimed parts (pool, period, claim ids, quantities, factors) always, and every part once the
+/// buyer booked it from a closed pool period (an open period's residual is provisional).
+fn same_claim(buyer: &Ledger, transfer: &str, now: Option<&custody_core::coc::ReceivedClaim>) -> bool {
     let receive = buyer.transactions().iter().find(|t| {
         t.kind == TxKind::Receive
             && t.meta.get(custody_core::ledger::TRANSFER_META).map(String::as_str) == Some(transfer)
     });
     let booked = receive.and_then(|r| buyer.recorded_claim(&r.id));
-    let now = seller.claim_view(sale, customer);
     let claimed = |c: &custody_core::coc::ReceivedClaim| {
         let parts: Vec<_> = c.lines.iter().filter(|l| l.claim.is_some()).cloned().collect();
         (c.pool.clone(), c.period, parts)
     };
-    match (booked, &now) {
+    match (booked, now) {
         (None, None) => true,
         (Some(b), Some(n)) if b.closed => b.lines == n.lines && claimed(b) == claimed(n),
         (Some(b), Some(n)) => claimed(b) == claimed(n),
@@ -164,7 +164,8 @@ impl<S: Store> Registry<S> {
                 }
                 let mismatch = match t.status {
                     TransferStatus::Received => {
-                        received != t.amounts || !same_claim(seller, buyer, &t.id, &t.sale, &t.buyer)
+                        received != t.amounts
+                            || !same_claim(buyer, &t.id, seller.claim_view(&t.sale, &t.buyer).as_ref())
                     }
                     // Booked by a buyer although it was returned, or booked nothing yet.
                     TransferStatus::Returned | TransferStatus::Pending => !received.is_empty(),
@@ -182,8 +183,9 @@ impl<S: Store> Registry<S> {
                 if buyer.has_received(&t.id) {
                     t.status = TransferStatus::Received;
                 }
+                let sent = crate::delivered::delivered_claim(self.store(), buyer_id, &t.id).await?;
                 let mismatch = match t.status {
-                    TransferStatus::Received => received != t.amounts,
+                    TransferStatus::Received => received != t.amounts || !same_claim(buyer, &t.id, sent.as_ref()),
                     TransferStatus::Returned | TransferStatus::Pending => !received.is_empty(),
                 };
                 rows.push(Reconciliation { transfer: t, received, mismatch });
@@ -257,8 +259,11 @@ impl<S: Store> Registry<S> {
             .map_err(|e| e.to_string())?;
         let claim = match recorded {
             Some(c) => c,
-            // A seller on another server delivers no pool claim (`pact deliver` refuses such sales).
-            None if !self.store().entity_ids().await.map_err(|e| e.to_string())?.iter().any(|i| i == seller) => None,
+            // A seller on another server: the view it signed with the delivery, the final one
+            // when it followed (`delivered::delivered_claim`).
+            None if !self.store().entity_ids().await.map_err(|e| e.to_string())?.iter().any(|i| i == seller) => {
+                crate::delivered::delivered_claim(self.store(), buyer, &r.transfer).await.map_err(|e| e.to_string())?
+            }
             None => self.read(seller, |l| l.claim_view(&sale, buyer)).await.map_err(|e| e.to_string())?,
         };
         if r.claim.is_some() && r.claim != claim {
@@ -522,12 +527,20 @@ impl<S: Store> Registry<S> {
     /// Replaces in `ledger` (a copy, for statements) each receive's provisional claimed view,
     /// booked while the seller's pool period was open, with the seller's final view once that
     /// period is closed (`Ledger::settle_received_claim`; docs/custody.md "Provisional until the
-    /// period closes"). A seller this registry does not hold, a period still open, or a final view
+    /// period closes"); for a seller on another server, the final view it delivered (docs/pact.md
+    /// "Claims between servers"). No final view yet, a period still open, or a final view
     /// that changes more than the residual (reconcile flags that) leaves the view provisional.
     pub async fn settle_claims(&self, ledger: &mut Ledger) {
         for (receive, transfer) in ledger.provisional_claims() {
             let Some((seller, sale, customer)) = split_transfer_id(&transfer) else { continue };
-            let Ok(Some(now)) = self.read(seller, |l| l.claim_view(sale, customer)).await else { continue };
+            let here = self.store().entity_ids().await.is_ok_and(|ids| ids.iter().any(|i| i == seller));
+            let now = if here {
+                self.read(seller, |l| l.claim_view(sale, customer)).await.ok().flatten()
+            } else {
+                // A seller on another server: the final view it delivered after the provisional one.
+                crate::delivered::delivered_claim(self.store(), customer, &transfer).await.ok().flatten()
+            };
+            let Some(now) = now else { continue };
             if now.closed {
                 let _ = ledger.settle_received_claim(&receive, now);
             }
