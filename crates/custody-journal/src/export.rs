@@ -26,7 +26,7 @@ pub fn export(ledger: &Ledger) -> String {
     }
     for p in ledger.pools() {
         o.push('\n');
-        o.push_str(&print_entry(&Entry::Pool(p.policy.clone())));
+        o.push_str(&print_entry(&Entry::Pool(Box::new(p.policy.clone()))));
     }
     o.push('\n');
     for p in ledger.periods() {

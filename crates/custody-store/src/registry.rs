@@ -109,7 +109,7 @@ fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<Option<Appl
                 Entry::Asset(a) => l.add_asset(a.clone()),
                 Entry::Period(p) => l.add_period(p.clone()),
                 Entry::Close(id) => l.close_period(id),
-                Entry::Pool(p) => l.add_pool(p.clone()),
+                Entry::Pool(p) => l.add_pool((**p).clone()),
                 Entry::Target(t) => l.add_target(t.clone()),
                 Entry::Entity(_) | Entry::Op(_) => unreachable!("matched above"),
             };
@@ -130,7 +130,7 @@ fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
             l.period(&p.id).is_some_and(|x| x.start == p.start && x.end == p.end && x.revenue == p.revenue)
         }
         Entry::Close(id) => l.period(id).is_some_and(|p| p.closed),
-        Entry::Pool(p) => l.pool(&p.id).is_some_and(|x| x.policy == *p),
+        Entry::Pool(p) => l.pool(&p.id).is_some_and(|x| x.policy == **p),
         Entry::Target(t) => l.targets().contains(t),
         Entry::Entity(_) | Entry::Op(_) => false,
     }

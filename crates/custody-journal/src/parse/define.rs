@@ -28,7 +28,8 @@ pub enum Entry {
     Asset(Asset),
     Period(Period),
     Close(String),
-    Pool(custody_core::coc::Policy),
+    /// Boxed, as `Item` and `Op`: a pool's policy is large and rare.
+    Pool(Box<custody_core::coc::Policy>),
     Target(Target),
     /// Boxed: an operation is the largest entry, and a journal holds one per line of work, so a
     /// parsed journal costs a pointer per entry beside its operations (issue 12 item 2).
@@ -261,7 +262,7 @@ pub(super) fn parse_block(header: &Line, body: &[Line]) -> R<Entry> {
             b.finish()?;
             Entry::Period(Period { id, start, end, closed: false, revenue })
         }
-        "pool" => Entry::Pool(parse_pool(header, &mut b)?),
+        "pool" => Entry::Pool(Box::new(parse_pool(header, &mut b)?)),
         "target" => {
             let (id, name) = id_and_name(header)?;
             let baseline = b.one("baseline", |f| {

@@ -131,7 +131,7 @@ pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnosti
             Entry::Asset(a) => l.add_asset(a).map_err(|x| x.to_string()),
             Entry::Period(p) => l.add_period(p).map_err(|x| x.to_string()),
             Entry::Close(id) => l.close_period(&id).map_err(|x| x.to_string()),
-            Entry::Pool(p) => l.add_pool(p).map_err(|x| x.to_string()),
+            Entry::Pool(p) => l.add_pool(*p).map_err(|x| x.to_string()),
             Entry::Target(t) => l.add_target(t).map_err(|x| x.to_string()),
             Entry::Op(op) => {
                 let id = op.id.clone();
