@@ -167,9 +167,15 @@ fn exclusive_key(entity: &str, entry: &Entry) -> Option<String> {
                 None => Some(format!("certificate:{from}/{certificate}")),
             }
         }
+        // An energy attribute certificate's serial is used once in the whole registry, not once
+        // per entity (E041; Scope 2 Guidance ch. 7, Quality Criterion 2: no double claiming).
+        Operation::Obtain(o) => o.eac.as_ref().map(|e| format!("{EAC_KEY_PREFIX}{}", e.serial)),
         _ => None,
     }
 }
+
+/// The exclusive key an energy attribute certificate's serial holds.
+const EAC_KEY_PREFIX: &str = "eac:";
 
 /// Refuses an entity whose definition the store could not give back, before its journal exists.
 fn admit_entity(entity: &custody_core::Entity) -> Result<(), SubmitError> {
@@ -431,11 +437,18 @@ impl<S: Store> Registry<S> {
                         _ => String::new(),
                     };
                     let mut v = custody_core::reject::Violations::default();
-                    v.push(
-                        custody_core::Code::TransferInvalid,
-                        Some("transfer"),
-                        format!("`{key}` was already settled by another entry"),
-                    );
+                    match key.strip_prefix(EAC_KEY_PREFIX) {
+                        Some(serial) => v.push(
+                            custody_core::Code::CertificateReused,
+                            Some("certificate"),
+                            format!("certificate `{serial}` was already obtained by an entity of this registry"),
+                        ),
+                        None => v.push(
+                            custody_core::Code::TransferInvalid,
+                            Some("transfer"),
+                            format!("`{key}` was already settled by another entry"),
+                        ),
+                    }
                     return Err(SubmitError::Rejected { index, rejection: v.into_rejection(&op_id) });
                 }
                 Err(e) => {

@@ -157,6 +157,12 @@ impl SqlStore {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
+        if !self.sqlite {
+            // Processes migrating one new database at once take turns (the lock ends with the
+            // transaction): without it, two `CREATE TABLE IF NOT EXISTS` race in PostgreSQL's
+            // catalog and one fails (pg_type_typname_nsp_index). SQLite's write lock serializes.
+            sqlx::query("SELECT pg_advisory_xact_lock(7461636)").execute(&mut *tx).await.map_err(backend)?;
+        }
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
             .execute(&mut *tx)
             .await

@@ -246,3 +246,47 @@ async fn certificate_transfers_are_reconciled_both_sides() {
     );
     assert!(rows.iter().all(|r| r.mismatch.is_none()), "{rows:?}");
 }
+
+/// An entity buying 1 GWh of power and retiring energy attribute certificate `serial` against it.
+fn eac_holder(id: &str, serial: &str) -> String {
+    format!(
+        "entity {id} \"{id}\"\n  ratios efi\n  gwp ar6\ncounterparty grid \"G\"\ncounterparty broker \"B\"\n\
+         item power \"P\"\n  category electricity\n  market-boundary DE\n  grid-factor 400 gCO2/kWh \"grid\"\n\
+         period 2025 2025-01-01 2025-12-31\n\
+         2025-01-05 purchase p1\n  supplier grid\n  item power\n  quantity 1 GWh\n  factor 400 gCO2/kWh\n\
+         2025-01-31 obtain rec-1\n  instrument eac\n  quantity 0.001 tCO2e\n  counterparty broker\n  \
+         certificate {serial}\n  against power\n  covers 1 GWh\n  generated 2025-01-01 2025-01-31\n  boundary DE\n  \
+         rate 0 gCO2/kWh\n"
+    )
+}
+
+/// The breaker's case (a serial obtained by two entities of one database, each applying it to its
+/// own Scope 2) and its kind: a serial is used once in the whole registry, whichever entity holds
+/// it, on every store; other serials and the same entity's repeated import still pass.
+async fn one_serial_once_across_entities<S: Store + 'static>(registry: Registry<S>) {
+    import(&registry, &eac_holder("a", "GO-2025-1")).await;
+    // The same import again is idempotent, not a second use.
+    import(&registry, &eac_holder("a", "GO-2025-1")).await;
+    for (entity, serial) in [("b", "GO-2025-1"), ("c", "GO-2025-1")] {
+        let all = journal(&eac_holder(entity, serial));
+        match common::submit_entries(&registry, all).await {
+            Err(custody_store::SubmitError::Rejected { rejection, .. }) => {
+                assert_eq!(rejection.code().as_str(), "certificate_reused", "{entity}: {rejection}");
+                assert!(rejection.to_string().contains("GO-2025-1"), "{rejection}");
+            }
+            other => panic!("{entity}: a second use of one serial was accepted: {other:?}"),
+        }
+        // Nothing of the refused batch was written.
+        assert_eq!(registry.read(entity, |l| l.transactions().len()).await.unwrap(), 0);
+    }
+    import(&registry, &eac_holder("d", "GO-2025-2")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_eac_serial_is_used_once_across_the_registry() {
+    one_serial_once_across_entities(Registry::new(MemoryStore::new())).await;
+    let path = std::env::temp_dir().join(format!("custody-eac-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let url = format!("sqlite://{}", path.display());
+    one_serial_once_across_entities(Registry::new(custody_store::SqlStore::connect(&url).await.unwrap())).await;
+}
