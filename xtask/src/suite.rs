@@ -10,7 +10,7 @@
 //!   `custody-bench plain-insert` of the same rows in the same batches; rows/s and their ratio.
 //! - verify: `custody verify` and `custody report balances` from the imported database, entries/s.
 //! - http: `custody serve` against the bare axum server of `custody-bench http`: batched journal
-//!   writes (one mill day, about 104 entries, per request) and statement reads at each concurrency.
+//!   writes (one mill day, 104 entries, per request; see `same_day`) and statement reads at each concurrency.
 
 use crate::mill;
 use anyhow::{bail, Context};
@@ -108,6 +108,29 @@ pub fn with_database(url: &str, name: &str) -> String {
     let mut out = format!("{}/{name}", &base[..host_end]);
     if let Some(q) = query {
         let _ = write!(out, "?{q}");
+    }
+    out
+}
+
+/// The mill's operations for the HTTP writes: every entry dated `date` and the month-end
+/// depreciations dropped, so that each day (`mill::OPS_PER_DAY` entries, buying what it uses)
+/// may be written in any order: the ledger refuses a consumption dated before its purchase, and
+/// concurrent requests arrive in any order.
+pub fn same_day(ops: &str, date: &str) -> String {
+    let mut out = String::with_capacity(ops.len());
+    let mut skip = false;
+    for line in ops.split_inclusive('\n') {
+        if line.starts_with([' ', '\t']) || line.trim().is_empty() {
+            if !skip {
+                out.push_str(line);
+            }
+            continue;
+        }
+        skip = line.split_whitespace().nth(1) == Some("depreciate");
+        if !skip {
+            out.push_str(date);
+            out.push_str(line.get(10..).unwrap_or(""));
+        }
     }
     out
 }
@@ -397,7 +420,7 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
     let cut = text.find("2025-01-01 purchase").context("the mill's first purchase")?;
     let (header, ops) = (work.join("http-header.journal"), work.join("http-ops.journal"));
     std::fs::write(&header, &text[..cut])?;
-    std::fs::write(&ops, &text[cut..])?;
+    std::fs::write(&ops, same_day(&text[cut..], "2025-01-01"))?;
     let url = fresh_db(bench, work, "sqlite", "bench_http")?;
     timed(custody, &["import", header.to_str().context("path")?, "--database-url", &url])?;
     let key = timed(custody, &["key", "create", "--role", "member", "--entity", "mill", "--database-url", &url])?;
@@ -419,6 +442,7 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
     }
     let body = work.join("http-report.json");
     let (batches, reads) = (o.http_batches.to_string(), o.http_reads.to_string());
+    let per_day = mill::OPS_PER_DAY.to_string();
     let common = |target: &str| -> Vec<String> {
         [
             "http",
@@ -431,7 +455,7 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
             "--journal",
             ops.to_str().unwrap_or(""),
             "--batch",
-            "day",
+            &per_day,
             "--concurrency",
             &o.concurrency,
             "--write-batches",
@@ -477,8 +501,9 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
     let bytes = kv_num(&ours, "read bytes", "bytes").unwrap_or(0.0);
     let _ = writeln!(
         table,
-        "\nA read answers the balances statement as JSON ({} bytes); a write posts one mill day.",
-        thousands(bytes)
+        "\nA read answers the balances statement as JSON ({} bytes); a write posts one mill day ({} entries).",
+        thousands(bytes),
+        mill::OPS_PER_DAY
     );
     println!("{table}");
     Ok(())
@@ -571,6 +596,21 @@ mod tests {
         );
         assert_eq!(with_database("postgres://localhost", "b"), "postgres://localhost/b");
         assert_eq!(with_database("postgres://h/db?sslmode=disable", "b"), "postgres://h/b?sslmode=disable");
+    }
+
+    #[test]
+    fn http_days_share_one_date_without_depreciation() {
+        let ops = "2025-01-31 purchase p-30\n  item ore\n2025-01-31 depreciate dep-30\n  asset plant\n2025-02-01 emit e-31\n  emission 1 tCO2\n";
+        assert_eq!(
+            same_day(ops, "2025-01-01"),
+            "2025-01-01 purchase p-30\n  item ore\n2025-01-01 emit e-31\n  emission 1 tCO2\n"
+        );
+        let text = mill::mill_journal(u64::from(mill::OPS_PER_DAY) * 40);
+        let cut = text.find("2025-01-01 purchase").unwrap();
+        let days = same_day(&text[cut..], "2025-01-01");
+        let entries = days.lines().filter(|l| !l.starts_with(' ')).count();
+        assert_eq!(entries, 40 * mill::OPS_PER_DAY as usize);
+        assert!(days.lines().filter(|l| !l.starts_with(' ')).all(|l| l.starts_with("2025-01-01 ")));
     }
 
     #[test]
