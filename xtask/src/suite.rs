@@ -69,13 +69,15 @@ pub fn check_counts(stdout: &str) -> Option<(u64, u64)> {
     Some((t, words.next()?.parse().ok()?))
 }
 
-/// A ratio as the table prints it: two decimals under 10, one under 100, none above; `-` when
+/// A ratio as the table prints it: four decimals under 0.01, two under 10, one under 100, none above; `-` when
 /// either side is missing or zero.
 pub fn ratio(num: Option<f64>, den: Option<f64>) -> String {
     match (num, den) {
         (Some(n), Some(d)) if d > 0.0 && n > 0.0 => {
             let r = n / d;
-            if r < 10.0 {
+            if r < 0.01 {
+                format!("{r:.4}x")
+            } else if r < 10.0 {
                 format!("{r:.2}x")
             } else if r < 100.0 {
                 format!("{r:.1}x")
@@ -571,6 +573,7 @@ mod tests {
         assert_eq!(ratio(Some(1.0), Some(3.0)), "0.33x");
         assert_eq!(ratio(Some(250.0), Some(10.0)), "25.0x");
         assert_eq!(ratio(Some(2500.0), Some(2.0)), "1250x");
+        assert_eq!(ratio(Some(15.0), Some(29851.0)), "0.0005x");
         assert_eq!(ratio(None, Some(2.0)), "-");
         assert_eq!(ratio(Some(1.0), Some(0.0)), "-");
         assert_eq!(thousands(1234567.4), "1,234,567");
