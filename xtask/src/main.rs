@@ -24,6 +24,7 @@
 
 mod mill;
 mod suite;
+mod table;
 
 use anyhow::{bail, Context};
 use std::fmt::Write as _;
