@@ -1,9 +1,18 @@
 //! Chores.
 //!
 //! - `cargo xtask ci`: what CI runs (formatting, then every test).
-//! - `cargo xtask bench [--baseline REV] [--days N] [--runs N]`: times `custody check` and
-//!   `custody report` on a generated journal of a year of daily operations, for this tree and, with
-//!   `--baseline`, for another revision built side by side in a git worktree; prints the ratios.
+//! - `cargo xtask bench [--sizes 10000,100000] [--only check,import,verify,http]
+//!   [--concurrency 1,8,64] [--http-batches N] [--http-reads N]`: the benchmark suite (suite.rs,
+//!   BENCHMARKS.md): check + report against ledger-cli, hledger and beancount at each size of the
+//!   generated mill (1000000 takes minutes), import into SQLite and PostgreSQL (when DATABASE_URL is
+//!   set) against a plain insert of the same rows, verify and load from the database, and HTTP
+//!   writes and reads of `custody serve` against a bare axum handler at each concurrency (64
+//!   batches of one mill day and 400 reads per level by default). Prints markdown tables of ratios
+//!   measured in the same run. Never run by CI or the tests.
+//! - `cargo xtask bench --baseline REV [--days N] [--runs N]` (or only `--days`/`--runs`): times
+//!   `custody check`, `custody report` and `custody import` on a generated journal of a year of
+//!   daily operations, for this tree and for another revision built side by side in a git
+//!   worktree; prints the ratios.
 //! - `cargo xtask fuzz [--secs N] [--target journal|csv|catenax|api|batch|proof] [--seed S] [--release]`: runs
 //!   the fuzz targets (docs/fuzzing.md) for N seconds each (default 60), one after the other,
 //!   writing minimised failures into `fuzz/corpus/TARGET/`; prints executions per target.
@@ -14,6 +23,8 @@
 //!   after each restart that nothing acknowledged was lost or doubled (crates/custody-cli/tests/crash.rs).
 
 mod mill;
+mod suite;
+mod table;
 
 use anyhow::{bail, Context};
 use std::fmt::Write as _;
@@ -31,6 +42,11 @@ fn run(cmd: &str, args: &[&str], dir: &Path) -> anyhow::Result<()> {
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+}
+
+/// Cargo's target directory: $CARGO_TARGET_DIR, else `target/` in the workspace.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 /// A journal of `days` days: purchases of four inputs, consumption, emissions, capture,
@@ -102,6 +118,10 @@ fn median_time(bin_idx: usize, bin: &Path, args: &[&str], runs: u32) -> anyhow::
 }
 
 fn bench(args: &[String]) -> anyhow::Result<()> {
+    if !args.iter().any(|a| matches!(a.as_str(), "--baseline" | "--days" | "--runs")) {
+        let root = root();
+        return suite::run(args, &root, &target_dir(&root));
+    }
     let mut baseline = None;
     let (mut days, mut runs) = (365u32, 5u32);
     let mut it = args.iter();
@@ -114,12 +134,12 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         }
     }
     let root = root();
-    let work = root.join("target/bench");
+    let work = target_dir(&root).join("bench");
     std::fs::create_dir_all(&work)?;
     let journal = work.join("year.journal");
     std::fs::write(&journal, synthetic_journal(days))?;
     run("cargo", &["build", "--release", "-p", "custody-cli"], &root)?;
-    let mut bins = vec![("this tree".to_string(), root.join("target/release/custody"))];
+    let mut bins = vec![("this tree".to_string(), target_dir(&root).join("release/custody"))];
     if let Some(rev) = &baseline {
         let tree = work.join("baseline");
         let _ = Command::new("git").args(["worktree", "remove", "--force"]).arg(&tree).current_dir(&root).status();
@@ -305,7 +325,9 @@ fn main() -> anyhow::Result<()> {
         Some("crash") => crash(&args[1..]),
         Some("soak") => soak(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask ci | cargo xtask bench [--baseline REV] [--days N] [--runs N] | \
+            "usage: cargo xtask ci | cargo xtask bench [--sizes N,N] [--only check,import,verify,http] \
+             [--concurrency 1,8,64] [--http-batches N] [--http-reads N] | \
+             cargo xtask bench --baseline REV [--days N] [--runs N] | \
              cargo xtask fuzz [--secs N] [--target T] [--seed S] [--release] | \
              cargo xtask crash [--cycles N] [--pg-cycles N] [--seed S] | cargo xtask soak [--ops N] [--seed S]"
         ),
