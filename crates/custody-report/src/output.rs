@@ -30,6 +30,22 @@ impl Format {
     }
 }
 
+/// A text cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return) gets a leading `'`, so it is shown as the text it is (OWASP, "CSV
+/// Injection"). Numbers written as text (`-0.5`) are left alone: they are data, not formulas.
+pub fn defuse_formula(s: &str) -> String {
+    let number = {
+        let t = s.strip_prefix(['-', '+']).unwrap_or(s);
+        !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.') && t.chars().any(|c| c.is_ascii_digit())
+    };
+    // A lone dash is the statements' "none", not a formula.
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && !number && s != "-" {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// A JSON statement as CSV (see [`Format::Csv`]).
 pub fn to_csv(value: &serde_json::Value) -> String {
     use serde_json::Value;
@@ -61,7 +77,7 @@ pub fn to_csv(value: &serde_json::Value) -> String {
     let cell = |v: Option<&Value>| -> String {
         let raw = match v {
             None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) => defuse_formula(s),
             Some(other) => other.to_string(),
         };
         if raw.contains([',', '"', '\n', '\r']) {
@@ -77,4 +93,29 @@ pub fn to_csv(value: &serde_json::Value) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_defused_and_numbers_kept() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("+cmd", "'+cmd"),
+            ("-2+3", "'-2+3"),
+            ("\tx", "'\tx"),
+            ("-0.5", "-0.5"),
+            ("+12", "+12"),
+            ("-", "-"),
+            ("steel", "steel"),
+            ("", ""),
+        ] {
+            assert_eq!(defuse_formula(cell), want, "{cell:?}");
+        }
+        let csv = to_csv(&serde_json::json!([{"name": "=1+1", "t": -3}]));
+        assert_eq!(csv, "name,t\n'=1+1,-3\n");
+    }
 }

@@ -317,6 +317,39 @@ fn a_year_sums_the_periods_inside_it_and_refuses_a_period_across_two_years() {
         .contains("no period of the ledger lies in 2027"));
 }
 
+/// The breaker's case (a year with only an H1 period reported as the whole year) and its kind:
+/// every day of the year outside the periods is named in `missing`, at the start, in the middle
+/// and at the end; a year fully covered names none.
+#[test]
+fn a_year_only_partly_covered_by_periods_lists_the_uncovered_days_as_missing() {
+    let head =
+        "entity m \"M\"\n  ratios efi\n  gwp ar6\ncounterparty s \"S\"\nitem ore \"Ore\"\n  category raw-material\n";
+    let gaps = |periods: &str| -> Vec<String> {
+        let l = load(&format!("{head}{periods}"));
+        let y: Value = serde_json::from_str(&render_year(&l, "ghg-inventory", 2025, Format::Json).unwrap()).unwrap();
+        y["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m.as_str())
+            .filter(|m| m.contains("no period of the ledger covers"))
+            .map(|m| m.split(':').next().unwrap().to_string())
+            .collect()
+    };
+    let cases: [(&str, &[&str]); 4] = [
+        ("period h1 2025-01-01 2025-06-30\n", &["2025-07-01 to 2025-12-31"]),
+        (
+            "period q2 2025-04-01 2025-06-30\nperiod q4 2025-10-01 2025-12-31\n",
+            &["2025-01-01 to 2025-03-31", "2025-07-01 to 2025-09-30"],
+        ),
+        ("period m2 2025-02-01 2025-02-28\n", &["2025-01-01 to 2025-01-31", "2025-03-01 to 2025-12-31"]),
+        ("period h1 2025-01-01 2025-06-30\nperiod h2 2025-07-01 2025-12-31\n", &[]),
+    ];
+    for (periods, want) in cases {
+        assert_eq!(gaps(periods), want.iter().map(|w| w.to_string()).collect::<Vec<_>>(), "{periods}");
+    }
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
     /// Market-based Scope 2 against a small reference model: purchases with or without the

@@ -13,6 +13,7 @@ pub mod pact_doc;
 pub mod pact_receive;
 pub mod pact_send;
 pub mod pact_versions;
+pub mod report_cache;
 pub mod ui;
 pub mod wire;
 
@@ -43,13 +44,15 @@ pub const DEFAULT_PAGE: usize = 100;
 
 pub struct AppState<S: Store> {
     pub registry: Registry<S>,
+    /// Statements rendered at the current journal head ([`report_cache`]).
+    pub reports: report_cache::ReportCache,
     /// The PACT host's settings and tokens ([`pact`]); by default no TLS, so PACT routes refuse.
     pub pact: pact::PactConfig,
 }
 
 impl<S: Store> AppState<S> {
     pub fn new(registry: Registry<S>) -> AppState<S> {
-        AppState { registry, pact: pact::PactConfig::default() }
+        AppState { registry, reports: Default::default(), pact: pact::PactConfig::default() }
     }
 }
 
@@ -319,6 +322,14 @@ async fn report<S: Store>(
         Some(v) => custody_report::View::parse(v)
             .ok_or_else(|| ApiError::bad_request(format!("view `{v}` is not one of: physical, claimed")))?,
     };
+    let view_name = if view == custody_report::View::Physical { "physical" } else { "claimed" };
+    let key = (id.clone(), kind.clone(), q.period.clone(), q.year, format.content_type(), view_name);
+    let head = state.registry.store().head(&id).await?;
+    if let Some(text) = state.reports.get(&key, &head) {
+        return Ok(([(header::CONTENT_TYPE, format.content_type())], text.to_string()).into_response());
+    }
+    // A statement that shows a provisional received claim depends on the seller's pool too.
+    let cacheable = state.registry.read(&id, |l| l.provisional_claims().is_empty()).await?;
     // Statements show a received claim's final view once the seller's pool period closed.
     let text = state
         .registry
@@ -332,6 +343,9 @@ async fn report<S: Store>(
         })
         .await?
         .map_err(ApiError::not_found)?;
+    if cacheable && state.registry.store().head(&id).await? == head {
+        state.reports.put(key, head, text.as_str().into());
+    }
     Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())
 }
 

@@ -228,6 +228,14 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
     let mut cats: BTreeMap<u8, Both> = BTreeMap::new();
     let mut ledger_lines: BTreeMap<&'static str, (&'static str, Both)> = BTreeMap::new();
     let mut missing: BTreeSet<String> = BTreeSet::new();
+    for (from, to) in scope.uncovered_days(ledger) {
+        missing.insert(format!(
+            "{} to {}: no period of the ledger covers these days of {}, so the year is reported from its periods only",
+            format_date(from),
+            format_date(to),
+            scope.period
+        ));
+    }
     let mut restatements = Vec::new();
     let mut s1_sites: BTreeMap<Option<String>, Both> = BTreeMap::new();
     let default_site = ledger.sites().find(|s| s.default).map(|s| s.id.clone());

@@ -57,6 +57,43 @@ impl Scope {
         Ok(Scope { period: year.to_string(), start, end })
     }
 
+    /// For a year (`Scope::year`): the days of that calendar year no period of the ledger covers,
+    /// as date ranges. A year reported from periods that cover only part of it says so (the
+    /// inventory lists these under `missing`), rather than passing for the whole year. Empty for
+    /// a scope that is not a calendar year.
+    pub fn uncovered_days(&self, ledger: &Ledger) -> Vec<(Date, Date)> {
+        let Ok(year) = self.period.parse::<i32>() else { return Vec::new() };
+        let (Ok(first), Ok(last)) = (
+            Date::from_calendar_date(year, time::Month::January, 1),
+            Date::from_calendar_date(year, time::Month::December, 31),
+        ) else {
+            return Vec::new();
+        };
+        if self.start.year() != year {
+            return Vec::new();
+        }
+        let mut covered: Vec<(Date, Date)> =
+            ledger.periods().iter().filter(|p| p.end >= first && p.start <= last).map(|p| (p.start, p.end)).collect();
+        covered.sort();
+        let mut gaps = Vec::new();
+        let mut next = first;
+        for (start, end) in covered {
+            if start > next {
+                gaps.push((next, start.previous_day().unwrap_or(start)));
+            }
+            if end >= next {
+                next = match end.next_day() {
+                    Some(d) => d,
+                    None => return gaps,
+                };
+            }
+        }
+        if next <= last {
+            gaps.push((next, last));
+        }
+        gaps
+    }
+
     /// The ids of the ledger's periods that lie inside the scope, in date order.
     pub fn periods(&self, ledger: &Ledger) -> Vec<String> {
         ledger.periods().iter().filter(|p| p.start >= self.start && p.end <= self.end).map(|p| p.id.clone()).collect()
