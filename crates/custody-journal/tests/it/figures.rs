@@ -91,7 +91,8 @@ fn the_ledger_refuses_negative_item_factors_from_any_source() {
     };
     let f = custody_core::units::Intensity::parse("400", "gCO2/kWh").unwrap();
     let half = custody_core::exact::Q::new(1, 2);
-    let cases: [(&str, Box<dyn Fn(&mut custody_core::model::Item)>); 5] = [
+    type Bend = Box<dyn Fn(&mut custody_core::model::Item)>;
+    let cases: [(&str, Bend); 5] = [
         ("grid-factor", Box::new(|i| i.grid_factors = vec![neg(f)])),
         ("residual-mix", Box::new(|i| i.residual_mix = vec![neg(f)])),
         ("processing", Box::new(|i| i.fate.processing = Some(-half))),
