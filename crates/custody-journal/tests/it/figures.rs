@@ -91,7 +91,7 @@ fn the_ledger_refuses_negative_item_factors_from_any_source() {
     };
     let f = custody_core::units::Intensity::parse("400", "gCO2/kWh").unwrap();
     let half = custody_core::exact::Q::new(1, 2);
-    type Bend = Box<dyn Fn(&mut custody_core::model::Item)>;
+    type Bend<'a> = Box<dyn Fn(&mut custody_core::model::Item) + 'a>;
     let cases: [(&str, Bend); 5] = [
         ("grid-factor", Box::new(|i| i.grid_factors = vec![neg(f)])),
         ("residual-mix", Box::new(|i| i.residual_mix = vec![neg(f)])),
