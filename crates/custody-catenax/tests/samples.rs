@@ -18,8 +18,34 @@ fn catenax_dir() -> Option<PathBuf> {
     }
 }
 
-/// (version dir, sample, schema) for every version directory holding both.
+/// (version dir, sample, schema) for every version directory holding both, each sample made
+/// physical: the published samples declare more carbon than product (0.52 or 2.5 kgC in 0.456 kg
+/// per liter), which the ledger refuses (E046, `published_samples_carry_more_carbon_than_mass`),
+/// so their `productMassPerDeclaredUnit` is set to 3 kg per liter here.
 fn samples() -> Vec<(String, Value, Value)> {
+    published()
+        .into_iter()
+        .map(|(n, mut sample, schema)| {
+            use custody_catenax::paths::{path, set, Field};
+            let p = path(Version::detect(&sample).unwrap(), Field::MassPerDeclaredUnit).unwrap();
+            set(&mut sample, &p, Value::from(3));
+            (n, sample, schema)
+        })
+        .collect()
+}
+
+#[test]
+fn published_samples_carry_more_carbon_than_mass() {
+    for (name, sample, _) in published() {
+        let fp = read(&sample).unwrap();
+        let text = format!("{HEAD}{}", to_journal(&fp, &booking()).unwrap().0);
+        let e = custody_journal::load(&[custody_journal::Source { name: "c.journal".into(), text }]).unwrap_err().1;
+        assert!(e[0].message.contains("E046 content_exceeds_mass"), "{name}: {e:#?}");
+    }
+}
+
+/// The samples as published.
+fn published() -> Vec<(String, Value, Value)> {
     let Some(dir) = catenax_dir() else { return Vec::new() };
     let mut out = Vec::new();
     let mut dirs: Vec<PathBuf> =
@@ -147,10 +173,10 @@ fn a_9_0_0_sample_books_the_values_by_hand() {
     let Some((_, sample, _)) = samples().into_iter().find(|(n, ..)| n == "9.0.0") else { return };
     let (journal, warnings) = to_journal(&read(&sample).unwrap(), &booking()).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
-    // The sample: 2.9 kgCO2e, -1 kgCO2 uptake and 0.52 kgC per 1 liter of 0.456 kg.
+    // The sample: 2.9 kgCO2e, -1 kgCO2 uptake and 0.52 kgC per 1 liter of 3 kg (made physical).
     for line in [
         "counterparty urn:BPNL000000000DWF \"My Corp\"",
-        "  density 456 kg/m3",
+        "  density 3000 kg/m3",
         "  lot 3893bb5d-da16-4dc1-9185-11d97476c254",
         "  factor 2.9 kgCO2e/L",
         "  biogenic-uptake -1 kgCO2/L",

@@ -169,6 +169,12 @@ fn purchase(pf: &Value, id: &str, host: &str, p: &Pull) -> anyhow::Result<String
         .map_err(range)?;
     let content =
         exact::mul(dec(&pf["pcf"]["fossilCarbonContent"], "pcf.fossilCarbonContent")?, units).map_err(range)?;
+    // Written with 18 decimals: a nonzero figure finer than that would be booked as zero.
+    for (x, field) in [(factor, "pcfExcludingBiogenicUptake"), (content, "fossilCarbonContent")] {
+        if x != exact::q(0) && parse_decimal(&format_decimal(x, 18)) == Some(exact::q(0)) {
+            bail!("`pcf.{field}` {} is not zero but below the precision custody books: not booked", pf["pcf"][field]);
+        }
+    }
     let version = pf["precedingPfIds"].as_array().map_or(0, Vec::len) + 1;
     let name = pf["productNameCompany"].as_str().unwrap_or_default().replace(['"', '\\', '\n'], " ");
     let pf_id = pf["id"].as_str().unwrap_or_default();
@@ -272,4 +278,69 @@ pub async fn run(p: Pull) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        p: Pull,
+    }
+
+    /// The purchase text a footprint with these figures books as 1 t, loaded into a small ledger.
+    fn book(pcf: &str, content: &str) -> anyhow::Result<Result<usize, String>> {
+        let t = T::parse_from([
+            "t",
+            "https://h",
+            "--client-id",
+            "i",
+            "--client-secret",
+            "s",
+            "--entity",
+            "b",
+            "--supplier",
+            "sup",
+            "--item",
+            "bar",
+            "--quantity",
+            "1 t",
+            "--date",
+            "2025-05-02",
+        ]);
+        let pf = json!({"id": "f1", "pcf": {"declaredUnitOfMeasurement": "kilogram", "declaredUnitAmount": "1",
+            "pcfExcludingBiogenicUptake": pcf, "fossilCarbonContent": content}});
+        let text = purchase(&pf, "pact:f1", "h", &t.p)?;
+        let head = "entity b \"B\"\n  ratios efi\n  gwp ar6\ncounterparty sup \"S\"\nitem bar \"Bar\"\n  category raw-material\n\
+            period 2025-05 2025-05-01 2025-05-31\n";
+        let src = custody_journal::Source { name: "pull.journal".into(), text: format!("{head}{text}") };
+        Ok(custody_journal::load(&[src])
+            .map(|l| l.transactions().len())
+            .map_err(|(_, d)| d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")))
+    }
+
+    #[test]
+    fn a_pulled_footprint_is_physical_or_not_booked() {
+        // (pcf kgCO2e/kg, fossilCarbonContent kgC/kg, the code refusing it; none: booked).
+        for (pcf, content, code) in [
+            ("1.5", "0.04", None),
+            ("1.5", "1", None),
+            ("0", "0", None),
+            ("1.5", "2", Some("E046 content_exceeds_mass")),
+            ("0.0000000001", "0", Some("E021 overflow")),
+            ("1.5", "0.0000001", Some("E021 overflow")),
+        ] {
+            match (book(pcf, content).unwrap(), code) {
+                (Ok(n), None) => assert_eq!(n, 1),
+                (Err(e), Some(c)) => assert!(e.contains(c), "{pcf} {content}: {e}"),
+                (r, c) => panic!("{pcf} {content}: {r:?}, want {c:?}"),
+            }
+        }
+        // Finer than the 18 decimals the purchase is written with: refused before booking.
+        let e = book("0.0000000000000000001", "0").unwrap_err().to_string();
+        assert!(e.contains("pcfExcludingBiogenicUptake") && e.contains("not booked"), "{e}");
+    }
 }

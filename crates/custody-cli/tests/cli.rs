@@ -357,11 +357,22 @@ fn import_catenax_writes_a_purchase_and_export_catenax_gives_it_back() {
         return;
     }
     let dir = temp_dir("catenax");
+    // The published sample declares 0.52 kgC in 0.456 kg per liter, which the ledger refuses
+    // (E046): booked here with 3 kg per liter.
+    let sample = std::fs::read_to_string(shared).unwrap();
+    assert!(sample.contains("\"productMassPerDeclaredUnit\" : 0.456"), "the 9.0.0 sample changed");
+    let physical = temp_dir("catenax-src").join("pcf-physical.json");
+    std::fs::write(
+        &physical,
+        sample.replace("\"productMassPerDeclaredUnit\" : 0.456", "\"productMassPerDeclaredUnit\" : 3"),
+    )
+    .unwrap();
+    let physical = physical.to_str().unwrap();
     let journal = dir.join("2-pcf.journal");
     let o = custody(&[
         "import",
         "catenax",
-        shared,
+        physical,
         "--quantity",
         "1000 L",
         "--date",

@@ -102,10 +102,13 @@ pub enum Code {
     /// A claim on a sale already returned or reversed; a return or reversal of a claimed sale
     /// whose pool period is closed, or whose buyer already received the claim.
     ClaimedSaleUndone = 45,
+    /// More carbon content than the mass of the material that holds it (a purchase's, an
+    /// opening's or an output's `content` above its quantity in grams).
+    ContentExceedsMass = 46,
 }
 
 impl Code {
-    pub const ALL: [Code; 45] = [
+    pub const ALL: [Code; 46] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -151,6 +154,7 @@ impl Code {
         Code::ClaimSaleMismatch,
         Code::ClaimBeyondSale,
         Code::ClaimedSaleUndone,
+        Code::ContentExceedsMass,
     ];
 
     pub fn number(self) -> u16 {
@@ -204,6 +208,7 @@ impl Code {
             Code::ClaimSaleMismatch => "claim_sale_mismatch",
             Code::ClaimBeyondSale => "claim_beyond_sale",
             Code::ClaimedSaleUndone => "claimed_sale_undone",
+            Code::ContentExceedsMass => "content_exceeds_mass",
         }
     }
 }

@@ -32,6 +32,7 @@ impl Ledger {
         }
         if let Operation::Obtain(o) = &op.body {
             self.check_counterparty(&o.counterparty, "counterparty", &mut v);
+            super::signs::check_signs(&op, &mut v);
             let co2e_g = match exact::round_i64(o.co2e_grams) {
                 Ok(g) if g > 0 => g,
                 Ok(_) => {

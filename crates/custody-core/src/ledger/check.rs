@@ -135,12 +135,46 @@ impl Ledger {
         Some((exact_q, rounded))
     }
 
+    /// A stated carbon mass (`content`, an output's content) in gC, rounded once. Refused with E021
+    /// when out of range, and when it is not zero but rounds to 0 gC (below the ledger's
+    /// resolution: issue 16, "missing is not zero" and "stated amounts are exact").
     pub(super) fn carbon_or(&self, sm: &SpeciesMass, field: &'static str, v: &mut Violations) -> Option<i64> {
         match self.entity.ratios.ledger_amount(sm.species, sm.grams) {
+            Ok(0) if sm.grams != exact::q(0) => {
+                v.push(Code::Overflow, Some(field), below_resolution(&sm.to_string(), sm.species));
+                None
+            }
             Ok(a) => Some(a),
             Err(_) => {
                 v.push(Code::Overflow, Some(field), format!("{sm} out of range"));
                 None
+            }
+        }
+    }
+
+    /// Refuses (E046) carbon content above the mass of the material holding it: `content_g`
+    /// grams of carbon in `quantity` (exact, the item's base unit) of `item`. Items without a
+    /// mass (energy held with no energy content or density) are not checked.
+    pub(super) fn content_within_mass(
+        &self,
+        item: &Item,
+        quantity: Q,
+        content_g: Q,
+        field: &'static str,
+        v: &mut Violations,
+    ) {
+        if let Some(mass) = self.exact_in(item, quantity, Dimension::Mass) {
+            if content_g > mass {
+                v.push(
+                    Code::ContentExceedsMass,
+                    Some(field),
+                    format!(
+                        "{} gC of carbon in {} g of `{}`: carbon content cannot exceed the material's mass",
+                        exact::format_decimal(content_g, 6),
+                        exact::format_decimal(mass, 6),
+                        item.id
+                    ),
+                );
             }
         }
     }
@@ -155,9 +189,12 @@ impl Ledger {
         self.stated_gas(sm.species, Ok(sm.grams), field, &sm.to_string(), v)
     }
 
-    /// `grams` of gas of `species` as a ledger amount and the gas kept as stated: every stated
-    /// figure goes through here. Refused with E021 when out of range, and when its carbon rounds
-    /// to 0 gC, so that it cannot vanish from every statement (the ledger's resolution is 1 gC).
+    /// `grams` of gas of `species` (exact) as a ledger amount and the gas kept as stated: every
+    /// stated emission figure goes through here (attributed, factor x quantity, emission,
+    /// captured, process, capitalised amount, transport). Refused with E021 when out of range,
+    /// and when the exact figure is not zero but its ledger amount rounds to 0 (carbon species:
+    /// 0 gC; N2O, SF6, CO2e: 0 g of gas), so that no stated figure silently becomes zero and
+    /// vanishes from every statement (the ledger's resolution is 1 gC or 1 g; issue 16).
     pub(super) fn stated_gas(
         &self,
         species: Species,
@@ -166,14 +203,11 @@ impl Ledger {
         what: &str,
         v: &mut Violations,
     ) -> Option<(i64, Option<i64>)> {
-        match grams.and_then(|g| self.entity.ratios.stated(species, g)) {
+        let stated = grams.and_then(|g| Ok((g, self.entity.ratios.stated(species, g)?)));
+        match stated {
             Err(_) => v.push(Code::Overflow, Some(field), format!("{what} out of range")),
-            Ok((0, Some(gas))) if gas != 0 => v.push(
-                Code::Overflow,
-                Some(field),
-                format!("{what} is {gas} g of gas, less than the ledger's resolution of 1 gC: state it aggregated with others"),
-            ),
-            Ok(stated) => return Some(stated),
+            Ok((g, (0, _))) if g != exact::q(0) => v.push(Code::Overflow, Some(field), below_resolution(what, species)),
+            Ok((_, stated)) => return Some(stated),
         }
         None
     }
@@ -215,6 +249,12 @@ fn convert(item: &Item, x: Q, from: Dimension, to: Dimension) -> Option<Q> {
         return None;
     }
     exact::mul(x, factor).ok()
+}
+
+/// The message of a nonzero figure below the ledger's resolution.
+fn below_resolution(what: &str, species: Species) -> String {
+    let unit = if species.is_carbon() { "1 gC" } else { "1 g" };
+    format!("{what} is not zero but rounds to 0, less than the ledger's resolution of {unit}: state it aggregated with others")
 }
 
 pub(super) fn lot_suffix(lot: &Option<String>) -> String {

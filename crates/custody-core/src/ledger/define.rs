@@ -80,6 +80,23 @@ impl Ledger {
         if item.carbon_content.is_some_and(|c| c < crate::exact::q(0) || c > crate::exact::q(1)) {
             return Err(DefineError(format!("item `{}`: carbon content is a fraction from 0 to 1", item.id)));
         }
+        // Every physical figure is non-negative (docs/ghg-inventory.md): a negative grid factor or
+        // residual mix would make Scope 2 an emission removal.
+        for (name, list) in [("grid-factor", &item.grid_factors), ("residual-mix", &item.residual_mix)] {
+            if let Some(g) = list.iter().find(|g| g.factor.value < crate::exact::q(0)) {
+                return Err(DefineError(format!("item `{}`: {name} {} is negative", item.id, g.factor)));
+            }
+        }
+        let fates = [
+            ("processing", item.fate.processing),
+            ("use", item.fate.use_phase),
+            ("end-of-life", item.fate.end_of_life),
+        ];
+        for (name, share) in fates {
+            if share.is_some_and(|s| s < crate::exact::q(0) || s > crate::exact::q(1)) {
+                return Err(DefineError(format!("item `{}`: the {name} share oxidised is between 0 and 1", item.id)));
+            }
+        }
         self.items.insert(item.id.clone(), item);
         Ok(())
     }

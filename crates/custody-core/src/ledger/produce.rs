@@ -37,7 +37,10 @@ impl Ledger {
                     v.push(Code::UnitMismatch, Some("output"), "an output's content is carbon (`tC`)");
                     continue;
                 }
-                Some(c) => self.carbon_or(c, "output", v)?,
+                Some(c) => {
+                    self.content_within_mass(item, exact_q, c.grams, "output", v);
+                    self.carbon_or(c, "output", v)?
+                }
                 None => 0,
             };
             outs.push((o, item, exact_q, q, measured));

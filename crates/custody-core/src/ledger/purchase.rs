@@ -101,6 +101,9 @@ impl Ledger {
                     v.push(Code::UnitMismatch, Some("content"), format!("content is carbon (`tC`), not {}", c.species));
                     None
                 } else {
+                    if let Some((exact_q, _)) = quantity {
+                        self.content_within_mass(item, exact_q, c.grams, "content", v);
+                    }
                     self.carbon_or(c, "content", v)
                 }
             }

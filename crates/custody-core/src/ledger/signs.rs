@@ -1,5 +1,5 @@
-//! Signs: no physical operation carries a negative amount of emissions, content, factor or
-//! transport. Only reversal postings carry the opposite sign; removals, offsets and credits are
+//! Signs: no physical operation carries a negative amount of emissions, content, factor,
+//! transport or certificate emission rate (an EAC's `rate`). Only reversal postings carry the opposite sign; removals, offsets and credits are
 //! instruments beside the ledger (`obtain`), never negative emissions inside it.
 //!
 //! Rule source: GHG Protocol Product Standard ch. 9 (removals reported separately from emissions)
@@ -62,10 +62,14 @@ pub(super) fn check_signs(op: &Op, v: &mut Violations) {
                 }
             }
         }
+        Operation::Obtain(o) => {
+            if let Some(t) = &o.eac {
+                rate(std::slice::from_ref(&t.rate), "rate", v);
+            }
+        }
         Operation::Consume(_)
         | Operation::Raw(_)
         | Operation::Reverse { .. }
-        | Operation::Obtain(_)
         | Operation::Custody(_)
         | Operation::Return(_)
         | Operation::SupplierReturn(_)

@@ -48,6 +48,9 @@ fn carbon_fraction(f: &Field) -> R<Q> {
 /// `grid-factor 675.28 gCO2/kWh "source"`: a location-based factor and where it comes from.
 fn grid_factor(f: &Field) -> R<GridFactor> {
     let factor = intensity(f, 0)?;
+    if factor.value < exact::q(0) {
+        return at(f, f.args.first(), format!("`{}` is negative: an emission factor is never below zero", f.key.text));
+    }
     let source = arg(f, 2, "its source, quoted (\"eGRID 2023, MROW\")")?;
     if !source.quoted || source.text.trim().is_empty() {
         return at(f, Some(source), "a grid factor's source is a quoted, non-empty text");

@@ -3,6 +3,7 @@
 
 mod cbam;
 mod claim_rejections;
+mod figures;
 mod physics;
 mod pools;
 mod rejections;
