@@ -18,6 +18,7 @@ pub mod delivered_claim;
 mod memory;
 mod open;
 mod registry;
+mod registry_verify;
 mod sql;
 mod sql_write;
 mod transfer_model;
