@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Record kinds of the seller's answers.
-pub const SENT: &str = "pact-sent";
+pub const SENT: &str = custody_store::DELIVERY_ACCEPTED;
 pub const REFUSED: &str = "pact-refused";
 /// Record kind of an accepted final claimed view sent after a provisional one, keyed by transfer id.
 pub const SENT_FINAL: &str = "pact-sent-final";

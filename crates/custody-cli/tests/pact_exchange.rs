@@ -397,6 +397,18 @@ async fn a_sale_to_another_server_is_delivered_signed_and_received_with_the_sell
     assert_eq!(ids(&r, "alreadyAccepted").len(), 2);
     assert!(r["accepted"].as_array().unwrap().is_empty());
 
+    // The buyer's server holds the delivered carbon: the seller can neither reverse nor return
+    // the sale on its own server any more (E034, as for a buyer in its registry), nothing written.
+    for (id, undo) in [("undo", "reverse undo\n  of s2\n"), ("back", "return back\n  sale s2\n  customer buyer\n")] {
+        let f = d.join(format!("{id}.journal"));
+        std::fs::write(&f, format!("period 2025-05 2025-05-01 2025-05-31\n2025-05-10 {undo}")).unwrap();
+        let o = server::custody(&["import", f.to_str().unwrap(), "--entity", "seller", "--database-url", &seller]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{id}: a delivered sale was undone");
+        assert!(err.contains("E034") || err.contains("E022"), "{id}: {err}");
+        assert!(err.contains("accepted by the buyer's server"), "{id}: {err}");
+    }
+
     // The buyer books its receive: resolved from the delivered transfer, exactly the seller's amounts.
     let f = d.join("receive.journal");
     std::fs::write(&f, RECEIVE).unwrap();

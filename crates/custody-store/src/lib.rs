@@ -28,7 +28,7 @@ pub use cert_settle::CertificateSettlement;
 pub use memory::MemoryStore;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
 pub use sql::SqlStore;
-pub use transfers::{sales_of, Amounts, Reconciliation, Transfer, TransferStatus};
+pub use transfers::{sales_of, Amounts, Reconciliation, Transfer, TransferStatus, DELIVERY_ACCEPTED};
 
 use custody_core::model::Posting;
 use sha2::{Digest, Sha256};

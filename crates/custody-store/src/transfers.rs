@@ -394,6 +394,9 @@ impl<S: Store> Registry<S> {
         if customers.is_empty() {
             return Ok(());
         }
+        for customer in &customers {
+            self.not_delivered(seller, &transfer_id(seller, of, customer)).await?;
+        }
         let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
         for customer in customers.iter().filter(|c| ids.contains(c)) {
             let id = transfer_id(seller, of, customer);
@@ -510,7 +513,22 @@ impl<S: Store> Registry<S> {
     }
 
     /// Refuses a return of a delivery the buyer already booked.
+    /// Refuses to undo a sale whose transfer a buyer's server on another server accepted
+    /// (`custody pact deliver` keeps that answer as a [`DELIVERY_ACCEPTED`] record): the buyer
+    /// holds its carbon, so a reversal or return here would count it twice (E022/E034, as for a
+    /// buyer in this registry).
+    pub(crate) async fn not_delivered(&self, seller: &str, transfer: &str) -> Result<(), String> {
+        let sent = self.store().records(seller, DELIVERY_ACCEPTED).await.map_err(|e| e.to_string())?;
+        if sent.iter().any(|(k, _)| k == transfer) {
+            return Err(format!(
+                "transfer `{transfer}` of `{seller}` was delivered to and accepted by the buyer's server: the sale is settled there and cannot be undone here"
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) async fn check_return(&self, seller: &str, sale: &str, customer: &str) -> Result<(), String> {
+        self.not_delivered(seller, &transfer_id(seller, sale, customer)).await?;
         let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
         if !ids.iter().any(|i| i == customer) {
             return Ok(());
@@ -522,6 +540,9 @@ impl<S: Store> Registry<S> {
         Ok(())
     }
 }
+
+/// Record kind (the seller's, keyed by transfer id) of a transfer a buyer's server accepted.
+pub const DELIVERY_ACCEPTED: &str = "pact-sent";
 
 impl<S: Store> Registry<S> {
     /// Replaces in `ledger` (a copy, for statements) each receive's provisional claimed view,
