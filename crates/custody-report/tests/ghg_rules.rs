@@ -262,8 +262,11 @@ fn a_reversal_in_a_later_period_is_listed_as_a_restatement_of_the_earlier_one() 
         2025-05-01 reverse r1\n  of p1\n";
     let l = load(text);
     let q2 = json(&l, "ghg-inventory", "q2");
-    // Q2's category 1 is its own 2 t less the 3 t reversed: -1 t, and the reversal is named.
-    assert_eq!(q2["scope3"][0]["tCO2e"].as_f64(), Some(-1.0));
+    // Q2's category 1 is its own 2 t: the reversal corrects Q1 and is listed as its restatement,
+    // not netted into Q2; the reconciliation names it and still holds to the gram.
+    assert_eq!(q2["scope3"][0]["tCO2e"].as_f64(), Some(2.0));
+    assert_eq!(q2["reconciliation"]["difference_gC"], 0, "{}", q2["reconciliation"]);
+    assert!(q2["reconciliation"]["lines"].as_array().unwrap().iter().any(|l| l["key"] == "restatements"));
     let r = &q2["restatements"].as_array().unwrap()[..];
     assert_eq!(r.len(), 1, "{r:?}");
     assert_eq!((r[0]["reversal"].as_str(), r[0]["reverses"].as_str()), (Some("r1"), Some("p1")));
@@ -315,6 +318,45 @@ fn a_year_sums_the_periods_inside_it_and_refuses_a_period_across_two_years() {
     assert!(render_year(&l, "ghg-inventory", 2027, Format::Json)
         .unwrap_err()
         .contains("no period of the ledger lies in 2027"));
+}
+
+/// The breaker's case (a 2025 reversal of a 2024 power purchase without a supplier figure wiped
+/// out 2025's Scope 2 and made gross figures negative) and its kind: a reversal of any earlier
+/// period's purchase, emission or capture leaves this period's scopes as its own operations make
+/// them, is listed as a restatement, and the reconciliation still holds to the gram.
+#[test]
+fn reversals_of_earlier_periods_are_restatements_not_this_periods_reductions() {
+    let head = "entity m \"M\"\n  ratios efi\n  gwp ar6\ncounterparty grid \"G\"\ncounterparty sup \"S\"\n\
+        item power \"P\"\n  category electricity\n  residual-mix 600 gCO2/kWh \"AIB\"\n  grid-factor 400 gCO2/kWh \"grid\"\n\
+        item ore \"Ore\"\n  category raw-material\n  carbon-content 10%\n\
+        period 2024 2024-01-01 2024-12-31\nperiod 2025 2025-01-01 2025-12-31\n\
+        2024-05-01 purchase oc\n  supplier sup\n  item ore\n  quantity 100 t\n  factor 1 tCO2/t\n\
+        2024-05-02 consume c1\n  use ore 100 t\n";
+    let earlier = [
+        ("p1", "purchase p1\n  supplier grid\n  item power\n  quantity 3 GWh\n"),
+        ("o1", "purchase o1\n  supplier sup\n  item ore\n  quantity 100 t\n  factor 1 tCO2/t\n"),
+        ("e1", "emit e1\n  emission 30 tCO2\n"),
+    ];
+    let this_year = "2025-03-01 purchase p2\n  supplier grid\n  item power\n  quantity 1 GWh\n\
+        2025-03-02 purchase o2\n  supplier sup\n  item ore\n  quantity 10 t\n  factor 1 tCO2/t\n\
+        2025-03-03 emit e2\n  emission 5 tCO2\n";
+    let base: String = earlier.iter().map(|(_, op)| format!("2024-06-01 {op}")).collect();
+    let without = json(&load(&format!("{head}{base}{this_year}")), "ghg-inventory", "2025");
+    for n in 0..=earlier.len() {
+        let reversals: String =
+            earlier[..n].iter().map(|(id, _)| format!("2025-02-01 reverse rv-{id}\n  of {id}\n")).collect();
+        let with = json(&load(&format!("{head}{base}{reversals}{this_year}")), "ghg-inventory", "2025");
+        for path in [&["scope1", "tCO2e"][..], &["scope2", "location_based_tCO2e"], &["scope2", "market_based_tCO2e"]] {
+            let get = |v: &Value| path.iter().fold(v.clone(), |v, k| v[*k].clone());
+            assert_eq!(get(&with), get(&without), "{n} reversals: {path:?}");
+        }
+        assert_eq!(with["scope3"][0]["tCO2e"], without["scope3"][0]["tCO2e"], "{n} reversals: category 1");
+        assert_eq!(with["restatements"].as_array().unwrap().len(), n);
+        assert_eq!(with["reconciliation"]["difference_gC"], 0, "{n}: {}", with["reconciliation"]);
+    }
+    // This year's own figures: 1 GWh at 400 and 600 g/kWh, 10 t of ore, 5 t emitted.
+    assert_eq!(without["scope2"]["location_based_tCO2e"].as_f64(), Some(400.0));
+    assert_eq!(without["scope2"]["market_based_tCO2e"].as_f64(), Some(600.0));
 }
 
 /// The breaker's case (a year with only an H1 period reported as the whole year) and its kind:

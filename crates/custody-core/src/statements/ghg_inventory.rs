@@ -241,10 +241,29 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
     let default_site = ledger.sites().find(|s| s.default).map(|s| s.id.clone());
     let mut biogenic_uptake_gco2 = 0i64;
     let mut content_sold: BTreeMap<String, i64> = BTreeMap::new();
+    let mut restated_effect = Both::default();
     for tx in ledger.transactions().iter().filter(|t| scope.is_activity(t)) {
         let kind = effective_kind(ledger, tx);
         let sign = original(ledger, tx).1;
-        if let Some(g) = tx.meta.get(crate::ledger::BIOGENIC_META).and_then(|g| g.parse::<i64>().ok()) {
+        // A reversal of an operation of an earlier period corrects that period: it is listed as a
+        // restatement and kept out of this period's scopes (GHG Protocol Corporate Standard ch. 5,
+        // "Recalculating base year emissions": errors are corrected where they were made), so a
+        // correction never passes for this period's reduction nor makes a gross figure negative.
+        // The reconciliation names it on a line of its own, so it still holds to the gram.
+        let restated = is_restatement(ledger, scope, tx);
+        if restated {
+            for p in &tx.postings {
+                let Some(acc) = chart.get(&p.account) else { continue };
+                let scoped = acc.role == Role::InAttributed
+                    || (acc.role == Role::WipDirect && matches!(kind, TxKind::Emit | TxKind::Capture));
+                if scoped {
+                    add_both(&mut restated_effect, ledger, p, 1);
+                }
+            }
+        }
+        if let Some(g) =
+            tx.meta.get(crate::ledger::BIOGENIC_META).and_then(|g| g.parse::<i64>().ok()).filter(|_| !restated)
+        {
             biogenic_uptake_gco2 += sign * g;
         }
         let mut booked_here: BTreeMap<String, Both> = BTreeMap::new();
@@ -252,11 +271,12 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
         for p in &tx.postings {
             let Some(acc) = chart.get(&p.account) else { continue };
             let gas = p.gas_grams(ratios);
-            if acc.role == Role::WipDirect && matches!(kind, TxKind::Emit | TxKind::Capture) {
+            if acc.role == Role::WipDirect && matches!(kind, TxKind::Emit | TxKind::Capture) && !restated {
                 let site = crate::name::text(&p.dims.site).or_else(|| default_site.clone());
                 add_both(s1_sites.entry(site).or_default(), ledger, p, 1);
             }
             match (acc.role, kind) {
+                (Role::WipDirect, TxKind::Emit | TxKind::Capture) if restated => add_both(&mut effect, ledger, p, 1),
                 (Role::WipDirect, TxKind::Emit) => {
                     add(&mut s1.generated, p.species, p.amount);
                     add_gas(&mut s1.generated_gas, p.species, gas);
@@ -277,7 +297,7 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
             match acc.role {
                 Role::InAttributed => {
                     add_both(&mut effect, ledger, p, 1);
-                    for (class, amount, gas) in placed(ledger, kind, p) {
+                    for (class, amount, gas) in placed(ledger, kind, p).into_iter().filter(|_| !restated) {
                         let m = match class {
                             GhgClass::Scope2 => booked_here
                                 .entry(p.dims.item.map(String::from).unwrap_or_else(|| "(no item)".into()))
@@ -296,7 +316,7 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
                     };
                     add_both(&mut ledger_lines.entry(key).or_insert((label, Both::default())).1, ledger, p, -1);
                 }
-                Role::OutContent => {
+                Role::OutContent if !restated => {
                     if let Some(item) = &p.dims.item {
                         *content_sold.entry(item.to_string()).or_default() -= p.amount;
                     }
@@ -314,7 +334,7 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
         }
         // Scope 2 items bought: by their postings, and by their movements (a purchase without
         // an emission figure posts nothing but still consumed energy).
-        if kind == TxKind::Purchase {
+        if kind == TxKind::Purchase && !restated {
             for m in
                 tx.movements.iter().filter(|m| ledger.item(&m.item).is_some_and(|i| i.ghg_class() == GhgClass::Scope2))
             {
@@ -369,6 +389,14 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
         for (s, g) in &i.booked_gas {
             add_gas(&mut booked.1, *s, *g);
         }
+    }
+    if !restated_effect.0.values().all(|a| *a == 0) {
+        reconciliation.push(inv(
+            "restatements".into(),
+            "Reversals of earlier periods' operations (restated there, outside this period's scopes)".into(),
+            &restated_effect.0,
+            &restated_effect.1,
+        ));
     }
     reconciliation.push(inv(
         "scope2_booked".into(),
@@ -436,6 +464,12 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
         biogenic_uptake_gco2,
         missing: missing.into_iter().collect(),
     }
+}
+
+/// Whether `tx` is a reversal of an operation dated before the scope starts.
+fn is_restatement(ledger: &Ledger, scope: &Scope, tx: &Transaction) -> bool {
+    tx.kind == TxKind::Reversal
+        && tx.reverses.as_deref().and_then(|r| ledger.transaction(r)).is_some_and(|r| r.date < scope.start)
 }
 
 /// The restatement a transaction of the scope makes, if it is a reversal of an operation dated
