@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
 pub enum PactAction {
-    /// PACT client credentials: `client create --entity ID` (the client reads that entity's footprints).
+    /// PACT client credentials: `client create --entity ID [--peer SELLER]` (the client reads that
+    /// entity's footprints; with `--peer`, SELLER may deliver transfers to ID with it).
     Client {
         #[command(subcommand)]
         action: ClientAction,
