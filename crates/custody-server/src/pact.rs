@@ -30,10 +30,7 @@ use std::time::{Duration, Instant};
 
 /// The role stored with a PACT client's credentials (an API key row; the main API refuses it).
 pub const CLIENT_ROLE: &str = "pact-client";
-/// Record kind binding a client to the one seller entity it was issued for (docs/pact.md
-/// "Company to company"): scope the buyer entity, key the client id, body the seller's entity id.
-/// Only a bound client may deliver transfers, and only as that seller (`pact_receive::accept`).
-pub const CLIENT_PEER: &str = "pact-client-peer";
+pub use crate::pact_receive::CLIENT_PEER;
 /// Lifetime of an access token, seconds.
 pub const TOKEN_SECONDS: u64 = 3600;
 /// Largest `limit` of ListFootprints, and the page size when none is asked for.

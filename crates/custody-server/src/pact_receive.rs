@@ -10,7 +10,7 @@
 //! Checks, in order (each failure is `400 {"code": "BadRequest", "message"}` naming it, and
 //! nothing is kept): `source` is https; the token's client is bound to the signing seller
 //! (`custody pact client create --entity BUYER --peer SELLER`, record kind
-//! [`crate::pact::CLIENT_PEER`]) and not revoked: an unbound client may read footprints but
+//! [`CLIENT_PEER`]) and not revoked: an unbound client may read footprints but
 //! deliver nothing, so one credential cannot deliver as any other seller; the seller's public key, read from
 //! `{source}/.well-known/custody-signing-key` ([`KEY_PATH`]), is the one pinned for that seller
 //! (the first key seen for a seller entity is pinned: trust on first use); the document's
@@ -34,6 +34,12 @@ pub const KEY_PATH: &str = "/.well-known/custody-signing-key";
 /// Record kind of a seller's pinned public key, keyed by the seller's entity id.
 pub const SELLER_KEY: &str = "pact-seller-key";
 
+/// Record kind binding a PACT client to the one seller entity it was issued for (docs/pact.md
+/// "Company to company"): scope the buyer entity, key the client id, body the seller's entity id;
+/// written by `pact::create_client`. Only a bound client may deliver transfers, and only as that
+/// seller ([`accept`]).
+pub const CLIENT_PEER: &str = "pact-client-peer";
+
 /// A refusal: the message of a `400 BadRequest`.
 pub type Refusal = String;
 
@@ -55,7 +61,7 @@ async fn seller_key(source: &str, ca_pem: Option<&[u8]>) -> Result<String, Refus
 
 /// Refuses unless the client `client` of `buyer` is bound to `seller` and not revoked.
 pub async fn bound_to<S: Store>(store: &S, buyer: &str, client: &str, seller: &str) -> Result<(), Refusal> {
-    let bound = store.records(buyer, crate::pact::CLIENT_PEER).await.map_err(|e| e.to_string())?;
+    let bound = store.records(buyer, CLIENT_PEER).await.map_err(|e| e.to_string())?;
     match bound.iter().find(|(id, _)| id == client) {
         None => {
             return Err(format!(
@@ -71,7 +77,7 @@ pub async fn bound_to<S: Store>(store: &S, buyer: &str, client: &str, seller: &s
         Some(_) => {}
     }
     let keys = store.list_keys().await.map_err(|e| e.to_string())?;
-    if !keys.iter().any(|k| k.key.id == client && k.key.role == crate::pact::CLIENT_ROLE && !k.key.revoked) {
+    if !keys.iter().any(|k| k.key.id == client && !k.key.revoked) {
         return Err(format!("the credential `{client}` has been revoked"));
     }
     Ok(())
