@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
 pub enum PactAction {
-    /// PACT client credentials: `client create --entity ID` (the client reads that entity's footprints).
+    /// PACT client credentials: `client create --entity ID [--peer SELLER]` (the client reads that
+    /// entity's footprints; with `--peer`, SELLER may deliver transfers to ID with it).
     Client {
         #[command(subcommand)]
         action: ClientAction,
@@ -78,12 +79,18 @@ pub enum PeerAction {
 #[derive(clap::Subcommand)]
 pub enum ClientAction {
     /// Create a client: prints `CLIENT_ID CLIENT_SECRET`, or with `--format json`
-    /// `{"client_id": ..., "client_secret": ...}`. The secret is shown once; only its hash is stored.
-    #[command(after_help = "Example:\n  custody pact client create --entity steel-producer --format json")]
+    /// `{"client_id": ..., "client_secret": ...}` (and `"peer"` when bound). The secret is shown
+    /// once; only its hash is stored.
+    #[command(after_help = "Example:\n  custody pact client create --entity steel-producer --format json\n  \
+                      custody pact client create --entity automaker --peer dri-plant --format json")]
     Create {
         /// The entity whose footprints the client may read.
         #[arg(long)]
         entity: String,
+        /// The one seller entity that may deliver transfers to ENTITY with this client (docs/pact.md
+        /// "Company to company"); without it the client may read footprints but deliver nothing.
+        #[arg(long)]
+        peer: Option<String>,
         /// `text` (default) or `json`.
         #[arg(long, default_value = "text")]
         format: String,
@@ -93,8 +100,8 @@ pub enum ClientAction {
 }
 
 pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
-    let (entity, format, db) = match action {
-        PactAction::Client { action: ClientAction::Create { entity, format, db } } => (entity, format, db),
+    let (entity, peer, format, db) = match action {
+        PactAction::Client { action: ClientAction::Create { entity, peer, format, db } } => (entity, peer, format, db),
         PactAction::Peer { action } => return peer(action).await,
         PactAction::Pull(p) => return crate::pact_pull::run(p).await,
         PactAction::Deliver(d) => return crate::pact_deliver::run(d).await,
@@ -105,11 +112,15 @@ pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
     }
     let registry = db.registry().await?;
     custody_store::Store::head(registry.store(), &entity).await.with_context(|| format!("entity `{entity}`"))?;
-    let (id, secret) = custody_server::pact::create_client(registry.store(), &entity)
+    let (id, secret) = custody_server::pact::create_client(registry.store(), &entity, peer.as_deref())
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
     if format == "json" {
-        println!("{}", serde_json::json!({"client_id": id, "client_secret": secret}));
+        let mut out = serde_json::json!({"client_id": id, "client_secret": secret});
+        if let Some(p) = &peer {
+            out["peer"] = p.as_str().into();
+        }
+        println!("{out}");
     } else {
         println!("{id} {secret}");
     }

@@ -42,19 +42,15 @@ fn db(dir: &std::path::Path, name: &str, journal: &str) -> String {
     db
 }
 
-fn client(db: &str, entity: &str) -> (String, String) {
-    let c: Value = serde_json::from_str(&ok(&[
-        "pact",
-        "client",
-        "create",
-        "--entity",
-        entity,
-        "--format",
-        "json",
-        "--database-url",
-        db,
-    ]))
-    .unwrap();
+/// PACT client credentials of `entity`; with `peer`, bound to that seller (only then may they
+/// deliver transfers, as that seller only).
+fn client(db: &str, entity: &str, peer: Option<&str>) -> (String, String) {
+    let mut args = vec!["pact", "client", "create", "--entity", entity, "--format", "json", "--database-url", db];
+    if let Some(p) = peer {
+        args.extend(["--peer", p]);
+    }
+    let c: Value = serde_json::from_str(&ok(&args)).unwrap();
+    assert_eq!(c["peer"].as_str(), peer, "{c}");
     (c["client_id"].as_str().unwrap().into(), c["client_secret"].as_str().unwrap().into())
 }
 
@@ -89,7 +85,7 @@ const SERVE: [&str; 4] = ["--pact-issuer", "seller.example", "--pact-standard", 
 async fn a_changed_footprint_is_a_new_version_and_the_old_one_stays_readable() {
     let d = dir("versions");
     let db = db(&d, "seller", SELLER);
-    let creds = client(&db, "seller");
+    let creds = client(&db, "seller", None);
     let (requester, received) = requester::requester(&d.join("requester.pem"));
     ok(&[
         "pact",
@@ -238,7 +234,7 @@ async fn pull_books_the_suppliers_footprint_once_and_reports_a_newer_version() {
     let d = dir("pull");
     let seller = db(&d, "seller", SELLER);
     let buyer = db(&d, "buyer", BUYER);
-    let creds = client(&seller, "seller");
+    let creds = client(&seller, "seller", None);
     let serve = |exempted: &'static str| {
         let mut a: Vec<&str> = SERVE.to_vec();
         a.extend(["--pact-exempted", exempted]);
@@ -338,7 +334,7 @@ async fn a_sale_to_another_server_is_delivered_signed_and_received_with_the_sell
     let wrong = d.join("other.key");
     ok(&["signing-key", "create", "-o", key.to_str().unwrap()]);
     ok(&["signing-key", "create", "-o", wrong.to_str().unwrap()]);
-    let buyer_creds = client(&buyer, "buyer");
+    let buyer_creds = client(&buyer, "buyer", Some("seller"));
     let s = Server::start(&d, "seller", &seller, &["--signing-key", key.to_str().unwrap()]);
     let b = Server::start(&d, "buyer", &buyer, &["--pact-ca-cert", s.cert.to_str().unwrap()]);
     ok(&[
@@ -450,6 +446,132 @@ async fn a_sale_to_another_server_is_delivered_signed_and_received_with_the_sell
     b.stop();
 }
 
+/// The hostile tester's case (docs/pact.md "Company to company"): the buyer issues one credential
+/// for its supplier `seller`; another party with its own server, key and entity `green-mill`
+/// delivers with it and is refused, nothing kept and no key pinned for `green-mill`; then the
+/// supplier's own delivery with it is accepted. An unbound credential delivers nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credential_delivers_only_as_the_seller_it_was_issued_for() {
+    let d = dir("peerbind");
+    let seller = db(&d, "seller", SELLER);
+    let evil = db(&d, "evil", &SELLER.replace("entity seller \"Seller\"", "entity green-mill \"Green\""));
+    let buyer = db(&d, "buyer", BUYER);
+    let (key, evil_key) = (d.join("seller.key"), d.join("evil.key"));
+    ok(&["signing-key", "create", "-o", key.to_str().unwrap()]);
+    ok(&["signing-key", "create", "-o", evil_key.to_str().unwrap()]);
+    let creds = client(&buyer, "buyer", Some("seller"));
+    let unbound = client(&buyer, "buyer", None);
+    let s = Server::start(&d, "seller", &seller, &["--signing-key", key.to_str().unwrap()]);
+    let e = Server::start(&d, "evil", &evil, &["--signing-key", evil_key.to_str().unwrap()]);
+    let bundle = d.join("sellers.pem");
+    let pems = [&s.cert, &e.cert].map(|c| std::fs::read_to_string(c).unwrap());
+    std::fs::write(&bundle, pems.concat()).unwrap();
+    let b = Server::start(&d, "buyer", &buyer, &["--pact-ca-cert", bundle.to_str().unwrap()]);
+    // Each seller's server keeps the buyer's URL and the one credential (peers are never changed).
+    for (entity, db) in [("green-mill", &evil), ("seller", &seller)] {
+        ok(&[
+            "pact",
+            "peer",
+            "add",
+            "--entity",
+            entity,
+            "--customer",
+            "buyer",
+            "--url",
+            &b.base,
+            "--client-id",
+            &creds.0,
+            "--client-secret",
+            &creds.1,
+            "--database-url",
+            db,
+        ]);
+    }
+    let deliver = |entity: &str, db: &str, k: &std::path::Path, from: &Server| {
+        let o = server::custody(&[
+            "pact",
+            "deliver",
+            "--entity",
+            entity,
+            "--signing-key",
+            k.to_str().unwrap(),
+            "--source",
+            &from.base,
+            "--ca-cert",
+            b.cert.to_str().unwrap(),
+            "--format",
+            "json",
+            "--database-url",
+            db,
+        ]);
+        let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+        (o.status.code(), r)
+    };
+    let kept = |kind: &'static str| {
+        let buyer = buyer.clone();
+        async move {
+            let store = custody_store::SqlStore::connect(&buyer).await.unwrap();
+            let mut k: Vec<String> = custody_store::Store::records(&store, "buyer", kind)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            k.sort();
+            k
+        }
+    };
+    const PINNED: &str = custody_server::pact_receive::SELLER_KEY;
+    const DELIVERED: &str = custody_store::delivered::DELIVERED;
+
+    // green-mill with the credential issued for `seller`: both sales refused, as PACT errors.
+    let (code, r) = deliver("green-mill", &evil, &evil_key, &e);
+    assert_eq!(code, Some(1), "{r:#}");
+    let refused = r["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 2, "{r:#}");
+    for x in refused {
+        assert_eq!((x["status"].as_u64(), x["body"]["code"].as_str()), (Some(400), Some("BadRequest")), "{r:#}");
+        let m = x["body"]["message"].as_str().unwrap();
+        let want = format!("the credential `{}` was issued for the seller `seller`, not `green-mill`", creds.0);
+        assert!(m.starts_with(&want), "{m}");
+    }
+    assert!(kept(PINNED).await.is_empty(), "no key pinned");
+    assert!(kept(DELIVERED).await.is_empty(), "nothing kept");
+
+    // The supplier with the credential issued for it: accepted, its key pinned, not green-mill's.
+    let (code, r) = deliver("seller", &seller, &key, &s);
+    assert_eq!(code, Some(0), "{r:#}");
+    assert_eq!(ids(&r, "accepted").len(), 2, "{r:#}");
+    assert_eq!(kept(PINNED).await, vec!["seller"]);
+    assert_eq!(kept(DELIVERED).await, vec!["seller/s1/buyer", "seller/s2/buyer"]);
+
+    // The supplier's own signed delivery, sent again with an unbound credential of the buyer:
+    // refused (before any check of it), the buyer told to issue a bound one.
+    let store = custody_store::SqlStore::connect(&buyer).await.unwrap();
+    let (_, body) = custody_store::Store::records(&store, "buyer", DELIVERED).await.unwrap().remove(0);
+    let signed = serde_json::from_str::<Value>(&body).unwrap()["signed"].clone();
+    let event = serde_json::json!({"type": "org.custody.TransferDelivered.1", "specversion": "1.0", "id": "e-1",
+                                   "source": s.base, "time": "2025-05-02T00:00:00Z", "data": signed});
+    let t = token(&b.base, &unbound).await;
+    let (status, body) = post_event(&b.base, &t, &event).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("BadRequest")), "{body}");
+    let m = body["message"].as_str().unwrap();
+    assert!(m.contains(&format!("`{}` is bound to no seller", unbound.0)) && m.contains("--peer seller"), "{m}");
+    // The unbound credential still reads the buyer's footprints (PACT data owner access).
+    assert_eq!(get(&b.base, "/3/footprints", &t).await.0, 200);
+    // The bound one, with the same event: accepted again (idempotent).
+    let t = token(&b.base, &creds).await;
+    assert_eq!(post_event(&b.base, &t, &event).await.0, 200);
+
+    // green-mill again, now that the seller is pinned: still refused, still nothing of its own kept.
+    let (code, _) = deliver("green-mill", &evil, &evil_key, &e);
+    assert_eq!(code, Some(1));
+    assert_eq!(kept(PINNED).await, vec!["seller"]);
+    s.stop();
+    e.stop();
+    b.stop();
+}
+
 /// The journal's `entity` entry alone (its first lines up to the first blank line after it).
 fn entity_entry(journal: &str) -> String {
     let start = journal.find("\nentity ").map_or(0, |i| i + 1);
@@ -479,8 +601,10 @@ async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
         k
     };
     let (mine_key, mill_key, ts_key) = (key("mine"), key("mill"), key("transition-steel"));
-    let mill_creds = client(&mill, "mill");
-    let maker_creds = client(&maker, "transformer-co");
+    let mill_creds = client(&mill, "mill", Some("mine"));
+    // One credential per supplier: each is bound to the seller it was issued for.
+    let maker_creds = client(&maker, "transformer-co", Some("mill"));
+    let maker_ts_creds = client(&maker, "transformer-co", Some("transition-steel"));
     let mine_s = Server::start(&d, "mine", &mine, &["--signing-key", mine_key.to_str().unwrap()]);
     let mill_s = Server::start(
         &d,
@@ -545,7 +669,7 @@ async fn three_tier_over_three_servers_gives_the_statements_of_one_registry() {
     };
     ok(&["import", write("mill", &mill_j).to_str().unwrap(), "--database-url", &mill]);
     deliver("mill", &mill, &mill_key, &mill_s, &maker_s, "transformer-co", &maker_creds);
-    deliver("transition-steel", &ts, &ts_key, &ts_s, &maker_s, "transformer-co", &maker_creds);
+    deliver("transition-steel", &ts, &ts_key, &ts_s, &maker_s, "transformer-co", &maker_ts_creds);
     ok(&["import", write("maker", &maker_j).to_str().unwrap(), "--database-url", &maker]);
 
     let one = one_registry(&d, &[("mine", &mine_j), ("mill", &mill_j), ("ts", &ts_j), ("maker", &maker_j)]);
@@ -644,7 +768,7 @@ async fn a_claimed_view_travels_provisional_then_final() {
     let maker = db(&d, "transformer-co", PLATE_BUYER);
     let key = d.join("ts.key");
     ok(&["signing-key", "create", "-o", key.to_str().unwrap()]);
-    let creds = client(&maker, "transformer-co");
+    let creds = client(&maker, "transformer-co", Some("transition-steel"));
     let ts_s = Server::start(&d, "transition-steel", &ts, &["--signing-key", key.to_str().unwrap()]);
     let maker_s = Server::start(&d, "transformer-co", &maker, &["--pact-ca-cert", ts_s.cert.to_str().unwrap()]);
     ok(&[

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 /// The role stored with a PACT client's credentials (an API key row; the main API refuses it).
 pub const CLIENT_ROLE: &str = "pact-client";
+pub use crate::pact_receive::CLIENT_PEER;
 /// Lifetime of an access token, seconds.
 pub const TOKEN_SECONDS: u64 = 3600;
 /// Largest `limit` of ListFootprints, and the page size when none is asked for.
@@ -49,7 +50,8 @@ pub struct PactConfig {
     /// The entity signing key's public half (64 hex digits), published at
     /// `/.well-known/custody-signing-key` (`serve --signing-key FILE`).
     pub signing_public: Option<String>,
-    tokens: Mutex<HashMap<String, (String, Instant)>>,
+    /// Live tokens: `(entity, client id, expiry)`.
+    tokens: Mutex<HashMap<String, (String, String, Instant)>>,
 }
 
 impl PactConfig {
@@ -82,7 +84,13 @@ fn random_hex(n: usize) -> Result<String, Response> {
 }
 
 /// Creates a client for `entity`: `(client_id, client_secret)`; only the secret's SHA-256 is stored.
-pub async fn create_client<S: Store>(store: &S, entity: &str) -> Result<(String, String), crate::error::ApiError> {
+/// With `peer`, the client is bound to that seller entity ([`CLIENT_PEER`]): it may deliver
+/// transfers as that seller only; without, it may read footprints but deliver nothing.
+pub async fn create_client<S: Store>(
+    store: &S,
+    entity: &str,
+    peer: Option<&str>,
+) -> Result<(String, String), crate::error::ApiError> {
     let hex = |n| random_hex(n).map_err(|_| crate::error::ApiError::bad_request("no randomness"));
     let (id, secret) = (format!("pact_{}", hex(8)?), format!("pcs_{}", hex(24)?));
     let key = ApiKey {
@@ -93,6 +101,15 @@ pub async fn create_client<S: Store>(store: &S, entity: &str) -> Result<(String,
         grants: vec![],
         revoked: false,
     };
+    if let Some(peer) = peer {
+        if peer.is_empty() || peer == entity {
+            return Err(crate::error::ApiError::bad_request(format!(
+                "--peer `{peer}`: the seller must be another entity than the buyer `{entity}`"
+            )));
+        }
+        // The binding is written before the key: a key never exists without its binding.
+        store.put_record(entity, CLIENT_PEER, &id, peer).await?;
+    }
     store.put_key(&key).await?;
     Ok((id, secret))
 }
@@ -245,13 +262,18 @@ async fn token<S: Store>(State(state): Shared<S>, headers: HeaderMap, body: Byte
     };
     let expires = Instant::now() + Duration::from_secs(TOKEN_SECONDS);
     let mut tokens = state.pact.tokens.lock().unwrap_or_else(|e| e.into_inner());
-    tokens.retain(|_, (_, exp)| *exp > Instant::now());
-    tokens.insert(token.clone(), (entity, expires));
+    tokens.retain(|_, (_, _, exp)| *exp > Instant::now());
+    tokens.insert(token.clone(), (entity, client_id, expires));
     json_ok(json!({"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_SECONDS}))
 }
 
 /// The entity whose footprints the bearer token's client may read.
 fn bearer<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<String, Response> {
+    bearer_client(state, headers).map(|(entity, _)| entity)
+}
+
+/// The bearer token's `(entity, client id)`.
+fn bearer_client<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<(String, String), Response> {
     https_only(state)?;
     let bad = |m: &str| pact_error(StatusCode::UNAUTHORIZED, "BadRequest", m);
     let v = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| bad("no bearer token"))?;
@@ -261,7 +283,7 @@ fn bearer<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<String, 
         .ok_or_else(|| bad("the Authorization header must be `Bearer TOKEN`"))?;
     let tokens = state.pact.tokens.lock().unwrap_or_else(|e| e.into_inner());
     match tokens.get(t) {
-        Some((entity, exp)) if *exp > Instant::now() => Ok(entity.clone()),
+        Some((entity, client, exp)) if *exp > Instant::now() => Ok((entity.clone(), client.clone())),
         Some(_) => Err(pact_error(StatusCode::UNAUTHORIZED, "TokenExpired", "the access token has expired")),
         None => Err(bad("unknown access token")),
     }
@@ -371,7 +393,7 @@ async fn one<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, Pa
 }
 
 async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let entity = match bearer(&state, &headers) {
+    let (entity, client) = match bearer_client(&state, &headers) {
         Ok(e) => e,
         Err(r) => return r,
     };
@@ -380,7 +402,7 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
         Err(e) => return pact_error(StatusCode::BAD_REQUEST, "BadRequest", format!("the body is not JSON: {e}")),
     };
     if v["type"] == crate::pact_receive::DELIVERY_EVENT {
-        return match crate::pact_receive::accept(&state, &entity, &v).await {
+        return match crate::pact_receive::accept(&state, &entity, &client, &v).await {
             Ok(()) => StatusCode::OK.into_response(),
             Err(m) => pact_error(StatusCode::BAD_REQUEST, "BadRequest", m),
         };

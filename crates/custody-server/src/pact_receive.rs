@@ -8,7 +8,10 @@
 //! `document.footprint` the footprint of the sale.
 //!
 //! Checks, in order (each failure is `400 {"code": "BadRequest", "message"}` naming it, and
-//! nothing is kept): `source` is https; the seller's public key, read from
+//! nothing is kept): `source` is https; the token's client is bound to the signing seller
+//! (`custody pact client create --entity BUYER --peer SELLER`, record kind
+//! [`CLIENT_PEER`]) and not revoked: an unbound client may read footprints but
+//! deliver nothing, so one credential cannot deliver as any other seller; the seller's public key, read from
 //! `{source}/.well-known/custody-signing-key` ([`KEY_PATH`]), is the one pinned for that seller
 //! (the first key seen for a seller entity is pinned: trust on first use); the document's
 //! signature and digest verify with it (`custody_proof::verify_file`, V00x codes); the signer
@@ -31,6 +34,12 @@ pub const KEY_PATH: &str = "/.well-known/custody-signing-key";
 /// Record kind of a seller's pinned public key, keyed by the seller's entity id.
 pub const SELLER_KEY: &str = "pact-seller-key";
 
+/// Record kind binding a PACT client to the one seller entity it was issued for (docs/pact.md
+/// "Company to company"): scope the buyer entity, key the client id, body the seller's entity id;
+/// written by `pact::create_client`. Only a bound client may deliver transfers, and only as that
+/// seller ([`accept`]).
+pub const CLIENT_PEER: &str = "pact-client-peer";
+
 /// A refusal: the message of a `400 BadRequest`.
 pub type Refusal = String;
 
@@ -50,8 +59,33 @@ async fn seller_key(source: &str, ca_pem: Option<&[u8]>) -> Result<String, Refus
     r.text().await.map(|t| t.trim().to_string()).map_err(|e| format!("the seller's signing key at {url}: {e}"))
 }
 
+/// Refuses unless the client `client` of `buyer` is bound to `seller` and not revoked.
+pub async fn bound_to<S: Store>(store: &S, buyer: &str, client: &str, seller: &str) -> Result<(), Refusal> {
+    let bound = store.records(buyer, CLIENT_PEER).await.map_err(|e| e.to_string())?;
+    match bound.iter().find(|(id, _)| id == client) {
+        None => {
+            return Err(format!(
+                "the credential `{client}` is bound to no seller and may not deliver transfers (here as `{seller}`): \
+                 the buyer issues one with `custody pact client create --entity {buyer} --peer {seller}`"
+            ))
+        }
+        Some((_, peer)) if peer != seller => {
+            return Err(format!(
+                "the credential `{client}` was issued for the seller `{peer}`, not `{seller}`: refused"
+            ))
+        }
+        Some(_) => {}
+    }
+    let keys = store.list_keys().await.map_err(|e| e.to_string())?;
+    if !keys.iter().any(|k| k.key.id == client && !k.key.revoked) {
+        return Err(format!("the credential `{client}` has been revoked"));
+    }
+    Ok(())
+}
+
 /// Checks and keeps a delivery to `buyer` (module docs).
-pub async fn accept<S: Store>(state: &AppState<S>, buyer: &str, event: &Value) -> Result<(), Refusal> {
+/// `client` is the id of the client whose token carried the event.
+pub async fn accept<S: Store>(state: &AppState<S>, buyer: &str, client: &str, event: &Value) -> Result<(), Refusal> {
     let source = event["source"].as_str().unwrap_or_default();
     if !source.starts_with("https://") {
         return Err(format!("the delivery's `source` `{source}` is not an https URL"));
@@ -61,6 +95,7 @@ pub async fn accept<S: Store>(state: &AppState<S>, buyer: &str, event: &Value) -
         return Err(format!("`data` must be a signed document of kind `{DELIVERY_KIND}`"));
     }
     let seller = signed["entity"].as_str().ok_or("`data.entity` is missing")?.to_string();
+    bound_to(state.registry.store(), buyer, client, &seller).await?;
     let key_hex = seller_key(source, state.pact.ca_pem.as_deref()).await?;
     let key = custody_proof::parse_public_key(&key_hex).map_err(|e| format!("the seller's signing key: {e}"))?;
     let store = state.registry.store();

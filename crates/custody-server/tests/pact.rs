@@ -59,7 +59,7 @@ async fn token(base: &str, id: &str, secret: &str) -> (u16, Value) {
 #[tokio::test]
 async fn without_tls_every_pact_route_is_refused_with_a_pact_error() {
     let (base, state) = start(false).await;
-    let (id, secret) = create_client(state.registry.store(), "a").await.unwrap();
+    let (id, secret) = create_client(state.registry.store(), "a", None).await.unwrap();
     let (s, v) = token(&base, &id, &secret).await;
     assert_eq!((s, v["code"].as_str()), (403, Some("AccessDenied")));
     assert!(v.get("access_token").is_none());
@@ -73,8 +73,8 @@ async fn without_tls_every_pact_route_is_refused_with_a_pact_error() {
 #[tokio::test]
 async fn a_client_sees_only_its_entitys_footprints_and_nothing_else() {
     let (base, state) = start(true).await;
-    let (a_id, a_secret) = create_client(state.registry.store(), "a").await.unwrap();
-    let (b_id, b_secret) = create_client(state.registry.store(), "b").await.unwrap();
+    let (a_id, a_secret) = create_client(state.registry.store(), "a", None).await.unwrap();
+    let (b_id, b_secret) = create_client(state.registry.store(), "b", None).await.unwrap();
     let list = |t: String| {
         let base = base.clone();
         async move {
@@ -147,4 +147,40 @@ async fn the_router_serves_every_documented_pact_route() {
             assert_eq!(body["code"], "AccessDenied", "{method} {path}");
         }
     }
+}
+
+/// A credential delivers transfers only as the one seller it was issued for (docs/pact.md
+/// "Company to company"): the kinds of credential against a delivery signed by `dri-plant`.
+#[tokio::test]
+async fn only_a_credential_bound_to_the_seller_may_deliver_as_it() {
+    let store = MemoryStore::new();
+    let (to_seller, _) = create_client(&store, "automaker", Some("dri-plant")).await.unwrap();
+    let (to_other, _) = create_client(&store, "automaker", Some("green-mill")).await.unwrap();
+    let (unbound, _) = create_client(&store, "automaker", None).await.unwrap();
+    let (revoked, _) = create_client(&store, "automaker", Some("dri-plant")).await.unwrap();
+    assert!(store.revoke_key(&revoked).await.unwrap());
+    // Bound to the buyer itself: refused at creation, nothing stored.
+    assert!(create_client(&store, "automaker", Some("automaker")).await.is_err());
+    let cases: [(&str, &str, Option<&str>); 5] = [
+        ("bound to the seller", &to_seller, None),
+        ("bound to another seller", &to_other, Some("issued for the seller `green-mill`, not `dri-plant`")),
+        ("unbound", &unbound, Some("is bound to no seller")),
+        ("revoked", &revoked, Some("has been revoked")),
+        ("unknown", "pact_0000", Some("is bound to no seller")),
+    ];
+    for (kind, client, refusal) in cases {
+        let r = custody_server::pact_receive::bound_to(&store, "automaker", client, "dri-plant").await;
+        match refusal {
+            None => assert_eq!(r, Ok(()), "{kind}"),
+            Some(m) => {
+                let e = r.expect_err(kind);
+                assert!(e.contains(m) && e.contains(client), "{kind}: {e}");
+            }
+        }
+    }
+    // A binding holds for its buyer only: the same client id under another buyer is unbound.
+    assert!(custody_server::pact_receive::bound_to(&store, "b", &to_seller, "dri-plant").await.is_err());
+    // The bound client's binding is one record per client.
+    let bound = store.records("automaker", custody_server::pact::CLIENT_PEER).await.unwrap();
+    assert_eq!(bound.len(), 3, "{bound:?}");
 }
