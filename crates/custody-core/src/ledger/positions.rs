@@ -43,6 +43,11 @@ impl Ledger {
             let e = self.quantities.entry(key.clone()).or_default();
             *e += m.quantity;
             let on_hand = *e;
+            if on_hand == 0 {
+                // An emptied holding leaves the working set (issue 12 item 1); reads take a
+                // missing holding as none on hand.
+                self.quantities.remove(&key);
+            }
             if m.quantity > 0 {
                 let first = self.first_in.entry(key.clone()).or_insert(tx.date);
                 *first = (*first).min(tx.date);
