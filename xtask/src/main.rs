@@ -52,19 +52,12 @@ fn target_dir(root: &Path) -> PathBuf {
 /// A journal of `days` days: purchases of four inputs, consumption, emissions, capture,
 /// production, depreciation and a sale split across three customers, every day.
 fn synthetic_journal(days: u32) -> String {
-    let mut j = String::from(
-        "entity bench \"Benchmark mill\"\n  ratios efi\n  gwp ar6\n\
-         counterparty sup \"Supplier\"\ncounterparty a \"A\"\ncounterparty b \"B\"\ncounterparty c \"C\"\n\
-         counterparty store \"Store\"\ncounterparty rail \"Rail\"\n\
-         item ore \"Ore\"\n  category raw-material\n  carbon-content 0.01\n\
-         item coal \"Coal\"\n  category fuel\n  costing fifo\n  carbon-content 0.75\n\
-         item gas \"Gas\"\n  category fuel\n  carbon-content 0.722\n  energy-content 47.14 MJ/kg\n  density 0.75 kg/m3\n\
-         item power \"Power\"\n  category electricity\n\
-         item steel \"Steel\"\n  category product\n\
-         item slag \"Slag\"\n  category byproduct\n\
+    let mut j = format!(
+        "entity bench \"Benchmark mill\"\n  ratios efi\n  gwp ar6\n{}\
          asset plant \"Plant\"\n  in-service 2020-01\n  life 40 years\n\
          period y 2025-01-01 2025-12-31\n\
          2025-01-01 capitalise cap\n  asset plant\n  amount 250000 tCO2\n",
+        mill::PARTIES_AND_ITEMS
     );
     for day in 0..days {
         let (date, month_end) = {

@@ -13,6 +13,17 @@ pub const HEATS: u32 = 20;
 /// Operations one day of the mill writes (the monthly depreciation aside).
 pub const OPS_PER_DAY: u32 = 4 + 5 * HEATS;
 
+/// The counterparties and items of both benchmark journals (this mill and `bench`'s year).
+pub const PARTIES_AND_ITEMS: &str =
+    "counterparty sup \"Supplier\"\ncounterparty a \"A\"\ncounterparty b \"B\"\ncounterparty c \"C\"\n\
+     counterparty store \"Store\"\ncounterparty rail \"Rail\"\n\
+     item ore \"Ore\"\n  category raw-material\n  carbon-content 0.01\n\
+     item coal \"Coal\"\n  category fuel\n  costing fifo\n  carbon-content 0.75\n\
+     item gas \"Gas\"\n  category fuel\n  carbon-content 0.722\n  energy-content 47.14 MJ/kg\n  density 0.75 kg/m3\n\
+     item power \"Power\"\n  category electricity\n\
+     item steel \"Steel\"\n  category product\n\
+     item slag \"Slag\"\n  category byproduct\n";
+
 /// Civil date of `day` days after 2025-01-01 (proleptic Gregorian), and whether it ends a month.
 fn date_of(day: u32) -> (String, bool, i32) {
     let (mut y, mut d) = (2025i32, day);
@@ -37,17 +48,9 @@ fn date_of(day: u32) -> (String, bool, i32) {
 pub fn mill_journal(ops: u64) -> String {
     let days = ops.div_ceil(u64::from(OPS_PER_DAY)).max(1) as u32;
     let last_year = date_of(days - 1).2;
-    let mut j = String::from(
-        "entity mill \"Benchmark mill\"\n  ratios efi\n  gwp ar6\n\
-         counterparty sup \"Supplier\"\ncounterparty a \"A\"\ncounterparty b \"B\"\ncounterparty c \"C\"\n\
-         counterparty store \"Store\"\ncounterparty rail \"Rail\"\n\
-         item ore \"Ore\"\n  category raw-material\n  carbon-content 0.01\n\
-         item coal \"Coal\"\n  category fuel\n  costing fifo\n  carbon-content 0.75\n\
-         item gas \"Gas\"\n  category fuel\n  carbon-content 0.722\n  energy-content 47.14 MJ/kg\n  density 0.75 kg/m3\n\
-         item power \"Power\"\n  category electricity\n\
-         item steel \"Steel\"\n  category product\n\
-         item slag \"Slag\"\n  category byproduct\n\
-         asset plant \"Plant\"\n  in-service 2024-12\n  life 900 years\n",
+    let mut j = format!(
+        "entity mill \"Benchmark mill\"\n  ratios efi\n  gwp ar6\n{PARTIES_AND_ITEMS}\
+         asset plant \"Plant\"\n  in-service 2024-12\n  life 900 years\n"
     );
     for y in 2025..=last_year {
         let _ = writeln!(j, "period y{y} {y}-01-01 {y}-12-31");

@@ -328,21 +328,23 @@ async fn report<S: Store>(
     if let Some(text) = state.reports.get(&key, &head) {
         return Ok(([(header::CONTENT_TYPE, format.content_type())], text.to_string()).into_response());
     }
-    // A statement that shows a provisional received claim depends on the seller's pool too.
-    let cacheable = state.registry.read(&id, |l| l.provisional_claims().is_empty()).await?;
-    // Statements show a received claim's final view once the seller's pool period closed.
-    let text = state
+    // Statements show a received claim's final view once the seller's pool period closed; one
+    // that still shows a provisional claim depends on the seller's pool too, and is not kept.
+    let (cacheable, text) = state
         .registry
-        .read_statements(&id, |l| match (q.year, q.period.as_deref()) {
-            (Some(_), Some(_)) => Err("give either `period` or `year`, not both".to_string()),
-            (Some(_), None) if view != custody_report::View::default() => {
-                Err("`view=claimed` is per period: give `period`".to_string())
-            }
-            (Some(y), None) => custody_report::render_year(l, &kind, y, format),
-            (None, p) => custody_report::render_view(l, &kind, p, format, view),
+        .read_statements(&id, |l| {
+            let text = match (q.year, q.period.as_deref()) {
+                (Some(_), Some(_)) => Err("give either `period` or `year`, not both".to_string()),
+                (Some(_), None) if view != custody_report::View::default() => {
+                    Err("`view=claimed` is per period: give `period`".to_string())
+                }
+                (Some(y), None) => custody_report::render_year(l, &kind, y, format),
+                (None, p) => custody_report::render_view(l, &kind, p, format, view),
+            };
+            (l.provisional_claims().is_empty(), text)
         })
-        .await?
-        .map_err(ApiError::not_found)?;
+        .await?;
+    let text = text.map_err(ApiError::not_found)?;
     if cacheable && state.registry.store().head(&id).await? == head {
         state.reports.put(key, head, text.as_str().into());
     }

@@ -241,7 +241,6 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
     let default_site = ledger.sites().find(|s| s.default).map(|s| s.id.clone());
     let mut biogenic_uptake_gco2 = 0i64;
     let mut content_sold: BTreeMap<String, i64> = BTreeMap::new();
-    let mut restated_effect = Both::default();
     for tx in ledger.transactions().iter().filter(|t| scope.is_activity(t)) {
         let kind = effective_kind(ledger, tx);
         let sign = original(ledger, tx).1;
@@ -251,16 +250,6 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
         // correction never passes for this period's reduction nor makes a gross figure negative.
         // The reconciliation names it on a line of its own, so it still holds to the gram.
         let restated = is_restatement(ledger, scope, tx);
-        if restated {
-            for p in &tx.postings {
-                let Some(acc) = chart.get(&p.account) else { continue };
-                let scoped = acc.role == Role::InAttributed
-                    || (acc.role == Role::WipDirect && matches!(kind, TxKind::Emit | TxKind::Capture));
-                if scoped {
-                    add_both(&mut restated_effect, ledger, p, 1);
-                }
-            }
-        }
         if let Some(g) =
             tx.meta.get(crate::ledger::BIOGENIC_META).and_then(|g| g.parse::<i64>().ok()).filter(|_| !restated)
         {
@@ -388,6 +377,16 @@ pub fn ghg_inventory(ledger: &Ledger, scope: &Scope) -> GhgInventory {
         }
         for (s, g) in &i.booked_gas {
             add_gas(&mut booked.1, *s, *g);
+        }
+    }
+    // What the restatements would have added to this period's inventory side: their own effects.
+    let mut restated_effect = Both::default();
+    for r in &restatements {
+        for (s, a) in &r.by_species {
+            add(&mut restated_effect.0, *s, *a);
+        }
+        for (s, g) in &r.gas {
+            add_gas(&mut restated_effect.1, *s, *g);
         }
     }
     if !restated_effect.0.values().all(|a| *a == 0) {
