@@ -8,7 +8,8 @@
 //!   relative to ledger-cli (ledger seconds / seconds: above 1 is faster) and growth between sizes.
 //! - import: `custody import` into SQLite (and PostgreSQL when DATABASE_URL is set) against
 //!   `custody-bench plain-insert` of the same rows in the same batches; rows/s and their ratio.
-//! - verify: `custody verify` and `custody report balances` from the imported database, entries/s.
+//! - verify: `custody verify` and `custody report balances` from the imported database (from the
+//!   snapshot `import` ends with, then with it deleted: by replay), entries/s.
 //! - http: `custody serve` against the bare axum server of `custody-bench http`: batched journal
 //!   writes (one mill day, 104 entries, per request; see `same_day`) and statement reads at each concurrency.
 
@@ -262,7 +263,7 @@ fn import_section(
         "\n## import\n\n| ops | backend | entries | postings | custody import s | rows/s | plain insert s | rows/s | ratio |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     let mut ver = String::from(
-        "\n## verify and load\n\n| ops | backend | entries | custody verify s | entries/s | load (report balances) s | entries/s |\n|---|---|---|---|---|---|---|\n",
+        "\n## verify and load\n\n| ops | backend | entries | custody verify s | entries/s | load from snapshot s | entries/s | load by replay s | entries/s | snapshot vs replay |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (size, j, _, _) in journals {
         for backend in &backends {
@@ -290,16 +291,24 @@ fn import_section(
             }
             if o.runs("verify") {
                 let verify = timed(custody, &["verify", "--database-url", &url])?;
-                let load = timed(custody, &["report", "balances", "--database-url", &url, "--entity", "mill"])?;
+                // `import` ends with a snapshot at the head: the load starts from it. Then the
+                // same load with the snapshot deleted replays every entry.
+                let balances = ["report", "balances", "--database-url", &url, "--entity", "mill"];
+                let load = timed(custody, &balances)?;
+                timed(bench, &["drop-snapshots", "--url", &url])?;
+                let replay = timed(custody, &balances)?;
                 let _ = writeln!(
                     ver,
-                    "| {} | {backend} | {} | {:.2} | {} | {:.2} | {} |",
+                    "| {} | {backend} | {} | {:.2} | {} | {:.2} | {} | {:.2} | {} | {} |",
                     thousands(*size as f64),
                     thousands(entries),
                     verify.secs,
                     thousands(entries / verify.secs),
                     load.secs,
                     thousands(entries / load.secs),
+                    replay.secs,
+                    thousands(entries / replay.secs),
+                    ratio(Some(replay.secs), Some(load.secs)),
                 );
             }
             println!("measured import/verify at {size} operations on {backend}");

@@ -18,6 +18,8 @@
 //!   transaction; its report route answers the bytes of `--read-body` (a statement fetched once
 //!   from `custody serve`).
 //! - `custody-bench createdb --url POSTGRES_URL --name NAME`: drops and creates database NAME.
+//! - `custody-bench drop-snapshots --url URL`: deletes the stored snapshots, so that the next load
+//!   replays the whole journal (the suite's "load by replay" column).
 
 mod args;
 mod http;
@@ -41,6 +43,17 @@ async fn createdb(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Deletes every stored snapshot (`snapshots` table; docs/import.md "Snapshots").
+async fn drop_snapshots(args: &[String]) -> anyhow::Result<()> {
+    let f = flags(args, &["url"])?;
+    sqlx::any::install_default_drivers();
+    let db = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(f.get("url").context("--url URL")?).await?;
+    let n = sqlx::query("DELETE FROM snapshots").execute(&db).await?.rows_affected();
+    db.close().await;
+    println!("drop-snapshots deleted={n}");
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -48,6 +61,7 @@ fn main() -> anyhow::Result<()> {
         Some("plain-insert") => rt.block_on(insert::run(&args[1..])),
         Some("http") => rt.block_on(http::run(&args[1..])),
         Some("createdb") => rt.block_on(createdb(&args[1..])),
+        Some("drop-snapshots") => rt.block_on(drop_snapshots(&args[1..])),
         _ => bail!("usage: custody-bench plain-insert ... | custody-bench http ... (see the module docs)"),
     }
 }

@@ -142,6 +142,7 @@ pub async fn run<S: Store + 'static>(
             }
         }
         bar.finish_and_clear();
+        registry.snapshot_now(&entity_id, custody_store::IMPORT_SNAPSHOT_MIN).await?;
     }
     if !quiet {
         println!("imported: {} entries written, {} already present", totals.0, totals.1);

@@ -15,6 +15,7 @@ mod progress;
 mod reconcile;
 mod serve;
 mod sign;
+mod verify;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -294,6 +295,16 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
+    /// Keep a snapshot of each ledger at its head: later loads replay only the entries after it
+    /// (`import` and the server write them on their own; docs/import.md "Snapshots").
+    #[command(after_help = "Example:\n  custody snapshot --entity steel-producer")]
+    Snapshot {
+        /// One entity (default: all).
+        #[arg(long)]
+        entity: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 /// Expands directories into their `*.journal` files, sorted by name.
@@ -399,7 +410,7 @@ async fn ledger_from(
     let id = pick_entity(&registry, entity).await?;
     let _spinner = progress::Spinner::start(&format!("reading the ledger of {id}"));
     // For statements: received claims settled once the seller's pool period closed.
-    Ok(Some(registry.ledger_for_statements(&id).await?))
+    Ok(Some(registry.take_ledger_for_statements(&id).await?))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -539,37 +550,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Reconcile { format, db } => reconcile::run(format, &db).await,
-        Command::Verify { entity, db } => {
-            let registry = db.reader().await?;
-            let ids = match entity {
-                Some(e) => vec![e],
-                None => registry.store().entity_ids().await?,
-            };
-            if ids.is_empty() {
-                eprintln!("error: no entity in the database {}: nothing to verify", db.url());
-                return Ok(ExitCode::from(1));
-            }
-            let mut failed = false;
-            for id in ids {
-                let spinner = progress::Spinner::start(&format!("verifying {id}"));
-                let result = registry.verify(&id).await;
-                drop(spinner);
-                match result {
-                    Ok(r) => println!(
-                        "{id}: ok, {} entries, {} transactions, {} balances, head {}",
-                        r.entries,
-                        r.transactions,
-                        r.balances,
-                        &r.head_hash[..16]
-                    ),
-                    Err(e) => {
-                        failed = true;
-                        println!("{id}: DIFFERS at {e}");
-                    }
-                }
-            }
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
-        }
+        Command::Verify { entity, db } => verify::verify(entity, &db).await,
+        Command::Snapshot { entity, db } => verify::snapshot(entity, &db).await,
     }
 }
 

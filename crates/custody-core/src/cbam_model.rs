@@ -3,7 +3,7 @@
 
 /// The aggregated goods categories of the EU CBAM (Implementing Regulation (EU) 2023/1773, Annex
 /// II, section 2, table 1), written as the regulation names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum GoodsCategory {
     CalcinedClay,
     CementClinker,
@@ -82,7 +82,7 @@ impl GoodsCategory {
 
 /// Specific embedded emissions of a purchased precursor, tCO2e per tonne (= gCO2e per g), as its
 /// producer communicated them (`actual`) or the Commission's default values (`default`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Embedded {
     pub direct: crate::exact::Q,
     pub indirect: crate::exact::Q,
@@ -92,7 +92,7 @@ pub struct Embedded {
 /// What the EU CBAM needs to know about an item: its CN code (Regulation (EU) 2023/956, Annex I),
 /// its aggregated goods category, and for a purchased precursor its embedded emissions. All
 /// optional: what is not declared is reported as missing, never guessed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CbamGood {
     /// Combined Nomenclature code: 4, 6 or 8 digits, no spaces.
     pub cn_code: Option<String>,
@@ -104,7 +104,7 @@ pub struct CbamGood {
 /// A site of the company and, for the EU CBAM, its installation data (Implementing Regulation
 /// (EU) 2023/1773, Annex IV, section 1: name, address, UN/LOCODE, coordinates). Postings name a
 /// site in their dimensions; a site declared `default` also stands for operations naming none.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Site {
     pub id: String,
     pub name: String,
@@ -124,7 +124,7 @@ pub struct Site {
 }
 
 /// A site's emission trading coverage, as declared.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Ets {
     /// Covered by the named scheme (e.g. `EU ETS`, `UK ETS`).
     Scheme(String),

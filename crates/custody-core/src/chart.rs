@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Side {
     Stock,
     Flow,
@@ -23,7 +23,7 @@ impl Side {
 }
 
 /// What an account is for. Operations and statements work with roles, never with codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Role {
     PpeAttributed,
     PpeDepreciation,
@@ -52,7 +52,7 @@ pub enum Role {
 }
 
 /// The form of carbon an account holds, for statements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Form {
     Content,
     Emissions,
@@ -102,7 +102,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub code: String,
     pub name: String,
@@ -136,7 +136,7 @@ const TEMPLATE: &[(&str, Side, Role, &str)] = &[
 ];
 
 /// A chart: accounts in display order, stock accounts first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Chart {
     accounts: Vec<Account>,
 }
@@ -201,7 +201,7 @@ impl Chart {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChartError {
     Duplicate(String),
     RoleTaken(String, &'static str),

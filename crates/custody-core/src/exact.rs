@@ -13,7 +13,7 @@ use num_traits::{CheckedDiv, CheckedMul, Signed, Zero};
 pub type Q = Ratio<i128>;
 
 /// Arithmetic left the range of `i128` (or of `i64` for ledger amounts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Overflow;
 
 pub fn q(n: i128) -> Q {

@@ -4,7 +4,7 @@
 use crate::units::Intensity;
 
 /// A grid-average emission factor with its source, for location-based Scope 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GridFactor {
     pub factor: Intensity,
     pub source: String,
@@ -13,7 +13,7 @@ pub struct GridFactor {
 /// A place in the GHG Protocol inventory for a purchase: Scope 2 (purchased electricity, steam,
 /// heat, cooling; Scope 2 Guidance ch. 5) or a Scope 3 category 1..=15 (Scope 3 Standard
 /// table 5.3). Scope 1 is never a purchase: it is what the company's own `emit` releases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum GhgClass {
     Scope2,
     Scope3(u8),
@@ -40,7 +40,7 @@ impl GhgClass {
 /// How the GHG inventory counts CO and VOC, which have no GWP100 in the AR5 or AR6 tables: chosen
 /// per entity (`co-voc excluded|oxidised` on the entity; default `excluded`). Either way they are
 /// shown in carbon mass beside Scope 1.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CoVocRule {
     /// Not in tCO2e: no GWP100 (the IPCC tables' own treatment).
     #[default]
@@ -72,7 +72,7 @@ impl CoVocRule {
 /// category 12). Each is a fraction between 0 and 1; `None` when undeclared (the category is then
 /// not covered for the product, never zero). The three together are at most 1 (carbon is
 /// conserved: content cannot be burnt twice).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SoldFate {
     pub processing: Option<crate::exact::Q>,
     pub use_phase: Option<crate::exact::Q>,

@@ -28,7 +28,7 @@ pub const ID_PUNCTUATION: &str = "-_.:@+";
 pub const GRAMMAR: &str = "1 to 128 characters of A-Z a-z 0-9 - _ . : @ +, not `.` or `..`";
 
 /// The rule an id breaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IdError {
     /// The id is empty.
     Empty,

@@ -27,7 +27,7 @@ pub fn format_date(d: Date) -> String {
 }
 
 /// A calendar month as a running index (`year * 12 + month - 1`), for depreciation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct MonthIndex(pub i32);
 
 impl MonthIndex {
@@ -55,7 +55,7 @@ impl fmt::Display for MonthIndex {
 }
 
 /// What kind of thing an item is; decides the accounts its carbon sits in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Category {
     RawMaterial,
     Fuel,
@@ -94,7 +94,7 @@ impl Category {
 }
 
 /// How consumption takes carbon out of an item's inventory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Costing {
     /// Moving weighted average: one pool per item and site; every draw takes the same share of
     /// every position in the pool.
@@ -125,7 +125,7 @@ impl Costing {
 }
 
 /// A material, energy carrier or product the ledger holds quantities of.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     pub id: String,
     pub name: String,
@@ -215,7 +215,7 @@ impl Item {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Ferrous {
     Scrap,
     Primary,
@@ -238,7 +238,7 @@ impl Ferrous {
 }
 
 /// Plant, property or equipment whose capitalised emissions are depreciated straight-line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Asset {
     pub id: String,
     pub name: String,
@@ -247,13 +247,13 @@ pub struct Asset {
 }
 
 /// Another company: supplier, customer, storage operator, carrier.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counterparty {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Period {
     pub id: String,
     pub start: Date,
@@ -265,14 +265,14 @@ pub struct Period {
 }
 
 /// An amount of money in a currency (ISO 4217 code as written), exact.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Revenue {
     pub amount: crate::exact::Q,
     pub currency: String,
 }
 
 /// Where carbon in a product came from; carried from purchase to sale for intensity statements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     RawMaterials,
     Electricity,
@@ -322,7 +322,7 @@ impl Origin {
 }
 
 /// The dimensions of a position: which item, lot, site, origin and counterparty it belongs to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Dims {
     pub item: Option<Name>,
     pub lot: Option<Name>,
@@ -332,7 +332,7 @@ pub struct Dims {
 }
 
 /// One line of a transaction: an integer amount of a species on an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Posting {
     /// Interned (`Name`): postings are the ledger's bulk (issue 12 item 2).
     pub account: Name,
@@ -361,7 +361,7 @@ impl Posting {
 }
 
 /// A change of an item's quantity on hand (base units: g or kJ).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Movement {
     pub item: Name,
     pub lot: Option<Name>,
@@ -370,7 +370,7 @@ pub struct Movement {
 }
 
 /// What produced a transaction; statements read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TxKind {
     Opening,
     Capital,
@@ -432,7 +432,7 @@ impl TxKind {
 }
 
 /// A posted, immutable, balanced transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Transaction {
     pub id: String,
     pub date: Date,
@@ -450,7 +450,7 @@ pub struct Transaction {
 pub const SOLD_TO_PREFIX: &str = "sold_to.";
 
 /// Totals of a set of postings by side, in the carbon balance class and per non-carbon gas.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SideTotals {
     pub stock_carbon: i128,
     pub flow_carbon: i128,
@@ -480,7 +480,7 @@ impl SideTotals {
 }
 
 /// A reduction target for purchased goods (seed 000: 30% less supply-chain emissions by 2030).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     pub id: String,
     pub name: String,
@@ -502,7 +502,7 @@ pub struct Target {
 }
 
 /// What a GHG-inventory target measures, in tCO2e.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TargetMeasure {
     Scope1,
     Scope2Location,
@@ -552,7 +552,7 @@ impl TargetMeasure {
 
 /// A market instrument obtained (carbon removal or environmental attribute certificate). It is
 /// recorded beside the physical ledger and never netted into it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Instrument {
     pub id: String,
     pub date: Date,
@@ -566,7 +566,7 @@ pub struct Instrument {
 }
 
 /// An energy attribute certificate as recorded: the energy it covers in kJ, exact.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EacRecord {
     pub serial: String,
     pub item: String,
@@ -576,7 +576,7 @@ pub struct EacRecord {
     pub rate: Intensity,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum InstrumentKind {
     Removal,
     Eac,

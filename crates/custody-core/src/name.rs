@@ -228,3 +228,79 @@ mod tests {
         assert_eq!(here.as_str().as_ptr() as usize, there);
     }
 }
+
+/// How names are (de)serialized on this thread: as their text (the default, e.g. JSON), or as
+/// indexes into a table written once ([`with_table`], [`with_names`]: the ledger's snapshot, where
+/// millions of postings carry a few hundred distinct names).
+enum Codec {
+    Encode { index: HashMap<*const String, u32>, names: Vec<Name> },
+    Decode(Vec<Name>),
+}
+
+thread_local! {
+    static CODEC: RefCell<Option<Codec>> = const { RefCell::new(None) };
+}
+
+/// Resets the thread's codec when dropped (also when `f` panics).
+struct CodecGuard;
+
+impl Drop for CodecGuard {
+    fn drop(&mut self) {
+        CODEC.with(|c| c.borrow_mut().take());
+    }
+}
+
+/// Runs `f` with every name it serializes written as a `u32` index; answers `f`'s result and the
+/// names in index order (the table [`with_names`] needs to read them back).
+pub fn with_table<R>(f: impl FnOnce() -> R) -> (R, Vec<Name>) {
+    CODEC.with(|c| *c.borrow_mut() = Some(Codec::Encode { index: HashMap::new(), names: Vec::new() }));
+    let guard = CodecGuard;
+    let out = f();
+    let names = match CODEC.with(|c| c.borrow_mut().take()) {
+        Some(Codec::Encode { names, .. }) => names,
+        _ => Vec::new(),
+    };
+    drop(guard);
+    (out, names)
+}
+
+/// Runs `f` with every name it deserializes read as an index into `names` (written by
+/// [`with_table`]); an index outside the table is a deserialization error.
+pub fn with_names<R>(names: Vec<Name>, f: impl FnOnce() -> R) -> R {
+    CODEC.with(|c| *c.borrow_mut() = Some(Codec::Decode(names)));
+    let _guard = CodecGuard;
+    f()
+}
+
+impl serde::Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let index = CODEC.with(|c| match c.borrow_mut().as_mut() {
+            Some(Codec::Encode { index, names }) => Some(*index.entry(self.0 as *const String).or_insert_with(|| {
+                names.push(*self);
+                (names.len() - 1) as u32
+            })),
+            _ => None,
+        });
+        match index {
+            Some(i) => s.serialize_u32(i),
+            None => s.serialize_str(self.0),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Name, D::Error> {
+        let tabled = CODEC.with(|c| matches!(c.borrow().as_ref(), Some(Codec::Decode(_))));
+        if !tabled {
+            let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+            return Ok(Name::new(&text));
+        }
+        let i = u32::deserialize(d)?;
+        CODEC
+            .with(|c| match c.borrow().as_ref() {
+                Some(Codec::Decode(names)) => names.get(i as usize).copied(),
+                _ => None,
+            })
+            .ok_or_else(|| serde::de::Error::custom(format!("name index {i} is outside the snapshot's table")))
+    }
+}

@@ -8,7 +8,7 @@ use crate::units::{Intensity, Measure, SpeciesMass};
 use std::collections::BTreeMap;
 
 /// An operation with its idempotency id and date.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Op {
     pub id: String,
     pub date: Date,
@@ -16,7 +16,7 @@ pub struct Op {
     pub body: Operation,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Operation {
     /// Inventory on hand when the ledger starts, with its carbon.
     Opening(Receipt),
@@ -55,7 +55,7 @@ pub enum Operation {
 }
 
 /// Operations on pools and certificates. None of them posts to the physical ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CustodyOp {
     /// An input to a pool. With `operation` (a produce, purchase or receive of this ledger) the
     /// quantity (default: what the operation left unpooled) and the intensity come from the ledger;
@@ -190,7 +190,7 @@ impl Operation {
 
 /// Carbon that arrives with an item: its quantity plus either the supplier's footprint
 /// (`attributed`, `content`) or emission factors times quantity (`factors`), species by species.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
     /// Biogenic CO2 taken up by the material, per quantity, as the supplier's footprint states
     /// it (PACT v3 `biogenicCarbonWithdrawal`): a removal, zero or negative, held beside the
@@ -209,7 +209,7 @@ pub struct Receipt {
     pub custody: Option<crate::coc::CustodyModel>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Capitalise {
     pub asset: String,
     pub counterparty: Option<String>,
@@ -217,26 +217,26 @@ pub struct Capitalise {
     pub amounts: Vec<SpeciesMass>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Use {
     pub item: String,
     pub quantity: Measure,
     pub lot: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Consume {
     pub site: Option<String>,
     pub uses: Vec<Use>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Emit {
     pub site: Option<String>,
     pub emissions: Vec<SpeciesMass>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Capture {
     pub site: Option<String>,
     pub operator: String,
@@ -246,7 +246,7 @@ pub struct Capture {
 }
 
 /// The physical or economic key that splits work in process across outputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum AllocationKey {
     #[default]
     Mass,
@@ -275,7 +275,7 @@ impl AllocationKey {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Output {
     pub item: String,
     pub quantity: Measure,
@@ -287,14 +287,14 @@ pub struct Output {
     pub cut_off: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Produce {
     pub site: Option<String>,
     pub key: AllocationKey,
     pub outputs: Vec<Output>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Depreciate {
     pub asset: String,
     pub site: Option<String>,
@@ -302,7 +302,7 @@ pub struct Depreciate {
     pub to: Vec<(String, Q)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SaleLine {
     pub customer: String,
     /// Share of the sale's quantity; either this or `quantity`.
@@ -310,7 +310,7 @@ pub struct SaleLine {
     pub quantity: Option<Measure>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Sell {
     pub item: String,
     pub site: Option<String>,
@@ -339,7 +339,7 @@ impl From<&crate::model::Transaction> for Raw {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Raw {
     pub kind: TxKind,
     pub description: String,
@@ -349,7 +349,7 @@ pub struct Raw {
     pub meta: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Obtain {
     pub kind: InstrumentKind,
     /// Grams of CO2e, exact as written.
@@ -362,7 +362,7 @@ pub struct Obtain {
 /// What an energy attribute certificate conveys (Scope 2 Guidance ch. 7, Quality Criteria):
 /// a unique serial, the energy it covers, its generation period, its market boundary and the
 /// emission rate it carries; and the Scope 2 item it is retired against.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EacTerms {
     /// The issuing registry's serial: one serial is obtained once (E041).
     pub serial: String,
@@ -379,7 +379,7 @@ pub struct EacTerms {
 }
 
 /// The form of carbon a transferred amount has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TransferForm {
     Content,
     Emissions,
@@ -414,7 +414,7 @@ pub fn split_transfer_id(id: &str) -> Option<(&str, &str, &str)> {
 
 /// A transfer booked by the buyer. The registry fills `supplier`, `quantity` and `amounts` from
 /// the seller's ledger before the ledger applies it; a receive without them is refused.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Receive {
     pub transfer: String,
     pub supplier: Option<String>,
@@ -439,7 +439,7 @@ pub struct Receive {
 /// Goods sent back to a supplier: `quantity` of what `purchase` brought in, valued at the share of
 /// the holding's carbon that quantity is (the lot's own for FIFO and specific lots, the average for
 /// a moving-average stock), so a return never takes out more carbon than the stock holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SupplierReturn {
     pub purchase: String,
     /// The supplier, if given: it must be the purchase's.
@@ -449,7 +449,7 @@ pub struct SupplierReturn {
 
 /// Stock moved from one site to another, lot by lot, carrying exactly the carbon the moved share
 /// of each lot holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Move {
     pub item: String,
     pub lot: Option<String>,
@@ -459,7 +459,7 @@ pub struct Move {
 }
 
 /// The seller's side of a refused delivery.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Return {
     /// The sale transaction.
     pub sale: String,

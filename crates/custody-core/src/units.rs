@@ -18,7 +18,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// What a ledger amount is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Species {
     /// Carbon content of a material (carbon atoms, not a gas).
     C,
@@ -118,7 +118,7 @@ impl FromStr for Species {
 }
 
 /// A table of carbon mass ratios (grams of carbon per gram of gas), chosen per ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CarbonRatios {
     /// The EFI report's Table 3: CO2 0.273, CH4 0.750, CO 0.429, VOC 0.85. PFCs are not in the
     /// report; they use their molar ratios.
@@ -201,7 +201,7 @@ impl CarbonRatios {
 }
 
 /// GWP100 tables for CO2e views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Gwp {
     /// IPCC AR5 WG1 Table 8.A.1, without climate-carbon feedbacks.
     Ar5,
@@ -247,7 +247,7 @@ impl Gwp {
 }
 
 /// The physical dimension of a quantity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Dimension {
     /// Base unit: gram.
     Mass,
@@ -274,10 +274,15 @@ impl Dimension {
     }
 }
 
+/// A unit's name, one of [`Unit::parse`]'s table (an alias, so that serde does not borrow it
+/// from the input).
+pub type UnitName = &'static str;
+
 /// A unit of quantity: its dimension and its size in base units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
-    pub name: &'static str,
+    #[serde(with = "unit_name")]
+    pub name: UnitName,
     pub dimension: Dimension,
     pub base: Q,
 }
@@ -334,7 +339,7 @@ impl Unit {
 }
 
 /// A quantity as written: an exact number and its unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Measure {
     pub value: Q,
     pub unit: Unit,
@@ -359,12 +364,13 @@ impl fmt::Display for Measure {
 
 /// A mass of one species as written, e.g. `401 tCO2` or `3334 tC`: exact grams of the gas (or of
 /// carbon, for `C`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SpeciesMass {
     pub species: Species,
     pub grams: Q,
     /// The mass unit it was written in, kept for round-trip display.
-    pub unit: &'static str,
+    #[serde(with = "unit_name")]
+    pub unit: UnitName,
 }
 
 fn parse_mass_prefix(s: &str) -> Option<(Unit, &str)> {
@@ -399,11 +405,12 @@ impl fmt::Display for SpeciesMass {
 
 /// An emission intensity as written, e.g. `675.28 gCO2/kWh`: exact grams of gas per base unit
 /// of the denominator's dimension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Intensity {
     pub species: Species,
     pub value: Q,
-    pub mass_unit: &'static str,
+    #[serde(with = "unit_name")]
+    pub mass_unit: UnitName,
     pub per: Unit,
 }
 
@@ -434,7 +441,7 @@ impl fmt::Display for Intensity {
 
 /// A physical property of an item written as `NUMBER NUM/DEN` (`47.14 MJ/kg`, `0.7517 kg/m3`):
 /// exact base units of `NUM` per base unit of `DEN`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Property {
     pub value: Q,
     pub num: Unit,
@@ -515,5 +522,20 @@ mod tests {
         assert_eq!(CarbonRatios::Molar.ledger_amount(Species::SF6, Q::from_integer(5)).unwrap(), 5);
         assert!(Species::CF4.is_carbon());
         assert!(!Species::SF6.is_carbon());
+    }
+}
+
+/// Serde for a unit's name held as `&'static str`: written as its text, read back as the same
+/// name of [`Unit::parse`]'s table (a name not in the table is an error).
+mod unit_name {
+    pub fn serialize<S: serde::Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(name)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        super::Unit::parse(&text)
+            .map(|u| u.name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown unit `{text}`")))
     }
 }

@@ -363,6 +363,7 @@ async fn verify<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(id):
                 transactions: r.transactions,
                 balances: r.balances,
                 head_hash: r.head_hash,
+                snapshot_seq: r.snapshot_seq,
             },
         )),
         Err(e) => Err(ApiError {

@@ -260,6 +260,39 @@ pub async fn keeps_records_append_only_in_order<S: Store>(store: S) {
     assert!(store.records("g", "published").await.unwrap().is_empty());
 }
 
+/// A snapshot names an entry of its journal by seq and hash, replaces the entity's earlier one,
+/// and comes back byte for byte (binary bodies included).
+pub async fn keeps_one_snapshot_per_entity_naming_its_entry<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    store.create_entity("b").await.unwrap();
+    let head = fill(&store, "a", 3).await;
+    assert_eq!(store.snapshot("a").await.unwrap(), None);
+    let body: Vec<u8> = (0..=255u8).chain([0, 0, 255]).collect();
+    let first = SnapshotRow {
+        seq: 2,
+        entry_hash: store.entries("a", 1, 1).await.unwrap()[0].hash.clone(),
+        digest: snapshot_digest(&body),
+        body,
+    };
+    store.put_snapshot("a", &first).await.unwrap();
+    assert_eq!(store.snapshot("a").await.unwrap(), Some(first.clone()));
+    let wrong = SnapshotRow { seq: 3, entry_hash: "not the hash of entry 3".into(), ..first.clone() };
+    assert_eq!(store.put_snapshot("a", &wrong).await, Err(StoreError::Conflict), "a snapshot names a real entry");
+    let beyond = SnapshotRow { seq: 4, entry_hash: head.hash.clone(), ..first.clone() };
+    assert_eq!(store.put_snapshot("a", &beyond).await, Err(StoreError::Conflict), "no entry 4 yet");
+    assert_eq!(store.put_snapshot("b", &first).await, Err(StoreError::Conflict), "another entity's entry");
+    assert_eq!(store.snapshot("a").await.unwrap(), Some(first), "refused snapshots change nothing");
+    let second = SnapshotRow {
+        seq: 3,
+        entry_hash: head.hash.clone(),
+        digest: snapshot_digest(b"later"),
+        body: b"later".to_vec(),
+    };
+    store.put_snapshot("a", &second).await.unwrap();
+    assert_eq!(store.snapshot("a").await.unwrap(), Some(second), "the later snapshot replaces the earlier");
+    assert_eq!(store.snapshot("b").await.unwrap(), None);
+}
+
 /// Runs every check, each on a fresh store from `make`.
 pub async fn check_all<S, F, Fut>(make: F)
 where
@@ -278,6 +311,7 @@ where
     settles_an_exclusive_key_once_across_entities(make().await).await;
     writes_a_large_batch_whole(make().await).await;
     keeps_records_append_only_in_order(make().await).await;
+    keeps_one_snapshot_per_entity_naming_its_entry(make().await).await;
     one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
 }
 

@@ -18,8 +18,10 @@ pub mod delivered_claim;
 mod memory;
 mod open;
 mod registry;
+mod registry_snapshot;
 mod registry_verify;
 mod sql;
+mod sql_snapshot;
 mod sql_write;
 mod transfer_model;
 mod transfers;
@@ -224,4 +226,36 @@ pub trait Store: Send + Sync {
         entity: &str,
         kind: &str,
     ) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
+    /// Keeps `snapshot` as the entity's snapshot, replacing any earlier one, when the entity's
+    /// entry `snapshot.seq` has the hash `snapshot.entry_hash` (else [`StoreError::Conflict`]:
+    /// a snapshot always names an entry of the journal it was taken of).
+    fn put_snapshot(&self, entity: &str, snapshot: &SnapshotRow)
+        -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The entity's snapshot, if one was kept.
+    fn snapshot(&self, entity: &str) -> impl Future<Output = Result<Option<SnapshotRow>, StoreError>> + Send;
+}
+
+/// A stored snapshot of an entity's ledger (`custody_core::Ledger::snapshot`), taken right after
+/// entry `seq` (whose chain hash is `entry_hash`); `digest` is the SHA-256 of `body`, in hex.
+/// Loading starts from it and replays the entries after `seq`; `verify` replays everything and
+/// checks that the replay at `seq` snapshots to `digest` (docs/import.md "Snapshots").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotRow {
+    pub seq: i64,
+    pub entry_hash: String,
+    pub digest: String,
+    pub body: Vec<u8>,
+}
+
+/// Entries between automatic snapshots, at least (`Registry::with_snapshot_every`).
+pub const SNAPSHOT_EVERY: i64 = 10_000;
+
+/// Entries an import must leave after the last snapshot for it to end with a new one (a short
+/// journal replays faster than a snapshot is written and read).
+pub const IMPORT_SNAPSHOT_MIN: i64 = 1_000;
+
+/// The SHA-256 of a snapshot's bytes, in hex.
+pub fn snapshot_digest(body: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
 }

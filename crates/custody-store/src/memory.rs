@@ -18,6 +18,7 @@ pub struct MemoryStore {
     exclusive: Mutex<std::collections::BTreeSet<String>>,
     /// `(entity, kind, key, body)` in the order written.
     records: Mutex<Vec<(String, String, String, String)>>,
+    snapshots: Mutex<BTreeMap<String, SnapshotRow>>,
 }
 
 impl MemoryStore {
@@ -177,5 +178,21 @@ impl Store for MemoryStore {
             .filter(|(e, k, _, _)| e == entity && k == kind)
             .map(|(_, _, x, b)| (x.clone(), b.clone()))
             .collect())
+    }
+
+    async fn put_snapshot(&self, entity: &str, snapshot: &SnapshotRow) -> Result<(), StoreError> {
+        let named = self
+            .with(entity, |j| Ok(j.entries.iter().any(|e| e.seq == snapshot.seq && e.hash == snapshot.entry_hash)))?;
+        if !named {
+            return Err(StoreError::Conflict);
+        }
+        let mut all = self.snapshots.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        all.insert(entity.to_string(), snapshot.clone());
+        Ok(())
+    }
+
+    async fn snapshot(&self, entity: &str) -> Result<Option<SnapshotRow>, StoreError> {
+        let all = self.snapshots.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
+        Ok(all.get(entity).cloned())
     }
 }

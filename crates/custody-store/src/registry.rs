@@ -22,9 +22,11 @@ pub(crate) const PAGE: i64 = 1_000;
 /// Times a submission is retried after another writer moved the journal.
 const MAX_RETRIES: usize = 8;
 
-struct Cached {
-    ledger: Option<Ledger>,
-    head: Head,
+pub(crate) struct Cached {
+    pub(crate) ledger: Option<Ledger>,
+    pub(crate) head: Head,
+    /// The seq of the stored snapshot this process knows of (0: none).
+    pub(crate) snapshot_seq: i64,
 }
 
 pub struct Registry<S: Store> {
@@ -34,6 +36,8 @@ pub struct Registry<S: Store> {
     /// the other ledger until it is written, so that a receive and a return of one transfer
     /// never both succeed in this process.
     transfers: Mutex<()>,
+    /// Entries between automatic snapshots (at least; see `registry_snapshot`).
+    pub(crate) snapshot_every: i64,
 }
 
 /// What one submitted entry did.
@@ -75,6 +79,8 @@ pub struct VerifyReport {
     pub transactions: usize,
     pub head_hash: String,
     pub balances: usize,
+    /// The entry the stored snapshot was taken at, checked against the replay there.
+    pub snapshot_seq: Option<i64>,
 }
 
 /// The canonical text of a posted transaction.
@@ -185,26 +191,52 @@ pub(crate) enum SubmitErrorKind {
 
 impl<S: Store> Registry<S> {
     pub fn new(store: S) -> Registry<S> {
-        Registry { store, entities: std::sync::Mutex::new(HashMap::new()), transfers: Mutex::new(()) }
+        Registry {
+            store,
+            entities: std::sync::Mutex::new(HashMap::new()),
+            transfers: Mutex::new(()),
+            snapshot_every: SNAPSHOT_EVERY,
+        }
     }
 
     pub fn store(&self) -> &S {
         &self.store
     }
 
-    fn slot(&self, entity: &str) -> Arc<Mutex<Cached>> {
+    pub(crate) fn slot(&self, entity: &str) -> Arc<Mutex<Cached>> {
         let mut all = self.entities.lock().expect("the registry lock is never held across a panic");
         all.entry(entity.to_string())
             .or_insert_with(|| {
-                Arc::new(Mutex::new(Cached { ledger: None, head: Head { seq: -1, hash: String::new() } }))
+                Arc::new(Mutex::new(Cached {
+                    ledger: None,
+                    head: Head { seq: -1, hash: String::new() },
+                    snapshot_seq: 0,
+                }))
             })
             .clone()
     }
 
-    /// Replays an entity's stored journal into a ledger.
-    async fn load(&self, entity: &str) -> Result<(Option<Ledger>, Head), SubmitError> {
-        let mut ledger = None;
-        let mut head = Head::genesis();
+    /// The entity's ledger as stored: from its snapshot (when one is kept and checks out) and
+    /// the entries after it, else by replaying the whole journal. Answers the snapshot's seq too.
+    pub(crate) async fn load(&self, entity: &str) -> Result<(Option<Ledger>, Head, i64), SubmitError> {
+        if let Some((ledger, head)) = self.restore(entity).await? {
+            let seq = head.seq;
+            let (ledger, head) = self.replay_from(entity, Some(ledger), head).await?;
+            if self.balances_agree(entity, ledger.as_ref()).await? {
+                return Ok((ledger, head, seq));
+            }
+        }
+        let (ledger, head) = self.replay_from(entity, None, Head::genesis()).await?;
+        Ok((ledger, head, 0))
+    }
+
+    /// Applies the stored entries after `head` to `ledger`.
+    async fn replay_from(
+        &self,
+        entity: &str,
+        mut ledger: Option<Ledger>,
+        mut head: Head,
+    ) -> Result<(Option<Ledger>, Head), SubmitError> {
         loop {
             let page = self.store.entries(entity, head.seq, PAGE).await?;
             if page.is_empty() {
@@ -345,9 +377,8 @@ impl<S: Store> Registry<S> {
         for _ in 0..MAX_RETRIES {
             let stored_head = self.store.head(entity).await?;
             if cached.head != stored_head || (cached.ledger.is_none() && stored_head.seq > 0) {
-                let (ledger, head) = self.load(entity).await?;
-                cached.ledger = ledger;
-                cached.head = head;
+                let (ledger, head, snapshot_seq) = self.load(entity).await?;
+                (cached.ledger, cached.head, cached.snapshot_seq) = (ledger, head, snapshot_seq);
             }
             // Applied in place: a single rejected operation changes nothing (the core's apply is
             // atomic); a batch refused after some entries applied, or a failed write, drops the
@@ -414,6 +445,7 @@ impl<S: Store> Registry<S> {
                 Ok(head) => {
                     cached.ledger = ledger;
                     cached.head = head;
+                    self.snapshot_if_due(entity, &mut cached).await;
                     return Ok(outcomes);
                 }
                 Err(StoreError::Conflict) => {
@@ -461,9 +493,8 @@ impl<S: Store> Registry<S> {
         let mut cached = slot.lock().await;
         let stored_head = self.store.head(entity).await?;
         if cached.head != stored_head || cached.ledger.is_none() {
-            let (ledger, head) = self.load(entity).await?;
-            cached.ledger = ledger;
-            cached.head = head;
+            let (ledger, head, snapshot_seq) = self.load(entity).await?;
+            (cached.ledger, cached.head, cached.snapshot_seq) = (ledger, head, snapshot_seq);
         }
         cached
             .ledger

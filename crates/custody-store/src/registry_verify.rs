@@ -13,6 +13,22 @@ fn verify_failure(seq: i64, op_id: &Option<String>, what: String) -> VerifyError
     VerifyError { seq, op_id: op_id.clone(), what }
 }
 
+/// The ledger's positions as the store's running balances, sorted (what `Store::balances` answers).
+pub(crate) fn balance_rows(ledger: &Ledger) -> Vec<BalanceRow> {
+    let mut rows: Vec<BalanceRow> = ledger
+        .positions()
+        .iter()
+        .map(|((account, species, dims), amount)| BalanceRow {
+            account: account.to_string(),
+            species: species.as_str().to_string(),
+            dims: dims_key(dims),
+            amount: *amount,
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
 impl<S: Store> Registry<S> {
     /// Replays and checks one page of stored entries against their posting rows (`verify`).
     fn verify_page(
@@ -21,6 +37,7 @@ impl<S: Store> Registry<S> {
         seq_out: &mut i64,
         page: Vec<EntryRow>,
         rows: Vec<PostingRow>,
+        snapshot: Option<&(i64, String, String)>,
         fail: &dyn Fn(i64, &Option<String>, String) -> VerifyError,
     ) -> Result<(), VerifyError> {
         let (mut seq, mut prev) = (*seq_out, std::mem::take(prev_out));
@@ -85,6 +102,16 @@ impl<S: Store> Registry<S> {
                     ),
                 ));
             }
+            if let Some((_, entry_hash, digest)) = snapshot.filter(|s| s.0 == seq) {
+                let replayed = ledger.as_ref().map(|l| snapshot_digest(&l.snapshot())).unwrap_or_default();
+                if *entry_hash != row.hash || replayed != *digest {
+                    return Err(fail(
+                        seq,
+                        &row.op_id,
+                        format!("the stored snapshot taken here is not the replay's ledger (digest {digest}, replay {replayed})"),
+                    ));
+                }
+            }
         }
         if let Some((s, _)) = stored_postings.into_iter().next() {
             return Err(fail(s, &None, "posting rows without a journal entry".into()));
@@ -110,6 +137,14 @@ impl<S: Store> Registry<S> {
             );
             Ok::<_, StoreError>((page?, rows?))
         };
+        // The stored snapshot, checked where the replay reaches the entry it names.
+        let snapshot = match self.store().snapshot(entity).await.map_err(store_err)? {
+            Some(s) if snapshot_digest(&s.body) != s.digest => {
+                return Err(fail(s.seq, &None, "the stored snapshot's bytes do not match its digest".into()))
+            }
+            Some(s) => Some((s.seq, s.entry_hash, s.digest)),
+            None => None,
+        };
         let mut next = fetch(0).await;
         loop {
             let (page, rows) = next.map_err(store_err)?;
@@ -119,8 +154,9 @@ impl<S: Store> Registry<S> {
             let last_seq = page[page.len() - 1].seq;
             // The replay runs on a blocking thread, so this task reads the next page meanwhile.
             let (mut l, mut p, mut s) = (ledger.take(), std::mem::take(&mut prev), seq);
+            let snap = snapshot.clone();
             let replay = tokio::task::spawn_blocking(move || {
-                let r = Self::verify_page(&mut l, &mut p, &mut s, page, rows, &verify_failure);
+                let r = Self::verify_page(&mut l, &mut p, &mut s, page, rows, snap.as_ref(), &verify_failure);
                 (l, p, s, r)
             });
             let (fetched, replayed) = tokio::join!(fetch(last_seq), replay);
@@ -133,21 +169,15 @@ impl<S: Store> Registry<S> {
         if head.seq != seq || head.hash != prev {
             return Err(fail(head.seq, &None, "the entity's head does not match the last entry".into()));
         }
+        let snapshot_seq = snapshot.map(|s| s.0);
+        if let Some(s) = snapshot_seq.filter(|s| *s > seq || *s < 1) {
+            return Err(fail(s, &None, "the stored snapshot names an entry that is not in the journal".into()));
+        }
         let Some(ledger) = ledger else {
-            return Ok(VerifyReport { entries: seq, transactions: 0, head_hash: prev, balances: 0 });
+            return Ok(VerifyReport { entries: seq, transactions: 0, head_hash: prev, balances: 0, snapshot_seq });
         };
         ledger.verify().map_err(|e| fail(seq, &None, e))?;
-        let mut want: Vec<BalanceRow> = ledger
-            .positions()
-            .iter()
-            .map(|((account, species, dims), amount)| BalanceRow {
-                account: account.to_string(),
-                species: species.as_str().to_string(),
-                dims: dims_key(dims),
-                amount: *amount,
-            })
-            .collect();
-        want.sort();
+        let want = balance_rows(&ledger);
         let stored = self.store().balances(entity).await.map_err(store_err)?;
         if stored != want {
             let at = stored.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(stored.len().min(want.len()));
@@ -175,6 +205,7 @@ impl<S: Store> Registry<S> {
             transactions: ledger.transactions().len(),
             head_hash: prev,
             balances: want.len(),
+            snapshot_seq,
         })
     }
 }

@@ -82,6 +82,16 @@ CREATE TABLE records (
     PRIMARY KEY (entity, kind, key)
 )
 "#,
+    // {blob}: BLOB on SQLite, BYTEA on PostgreSQL (see `migrate`).
+    r#"
+CREATE TABLE snapshots (
+    entity TEXT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    entry_hash TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    body {blob} NOT NULL
+)
+"#,
 ];
 
 /// The schema version this build writes.
@@ -171,6 +181,7 @@ impl SqlStore {
             sqlx::query("SELECT MAX(version) AS v FROM schema_version").fetch_one(&mut *tx).await.map_err(backend)?;
         let current: i64 = row.try_get::<Option<i64>, _>("v").map_err(backend)?.unwrap_or(0);
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let migration = migration.replace("{blob}", if self.sqlite { "BLOB" } else { "BYTEA" });
             for statement in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 sqlx::query(statement).execute(&mut *tx).await.map_err(backend)?;
             }
@@ -448,6 +459,14 @@ impl Store for SqlStore {
                 .await
                 .map_err(backend)?;
         rows.iter().map(|r| Ok((r.try_get("key").map_err(backend)?, r.try_get("body").map_err(backend)?))).collect()
+    }
+
+    async fn put_snapshot(&self, entity: &str, snapshot: &SnapshotRow) -> Result<(), StoreError> {
+        self.write_snapshot(entity, snapshot).await
+    }
+
+    async fn snapshot(&self, entity: &str) -> Result<Option<SnapshotRow>, StoreError> {
+        self.read_snapshot(entity).await
     }
 }
 

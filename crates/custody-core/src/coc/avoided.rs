@@ -10,7 +10,7 @@ named_enum!(
 
 /// An avoided-emission certificate (worldsteel / JISF style): a reduction against a stated
 /// baseline, pooled at company level. It is a market instrument, never a physical footprint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AvoidedCertificate {
     pub id: String,
     pub date: Date,

@@ -31,7 +31,7 @@ pub fn certificate_unit(attribute: Attribute) -> i64 {
 }
 
 /// Where a unit's number counts: the issuing entity, its pool and the pool period.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SerialSpace {
     pub issuer: String,
     pub pool: String,
@@ -46,7 +46,7 @@ impl SerialSpace {
 }
 
 /// A block of serial-numbered certificate units: numbers `first..=last` of one serial space.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Certificate {
     pub id: String,
     /// The entity that issued the units (part of every serial).
@@ -82,7 +82,7 @@ impl Certificate {
 }
 
 /// What a received certificate is: its serial block and origin, as the sender's book holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CertificateBlock {
     pub issuer: String,
     pub pool: String,
@@ -111,7 +111,7 @@ impl Certificate {
 }
 
 /// Disjoint closed ranges of serial numbers, keyed by their first number.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ranges(BTreeMap<u64, u64>);
 
 impl Ranges {
@@ -143,7 +143,7 @@ impl Ranges {
 pub type CertKey = (String, String);
 
 /// The certificate units of a ledger and their life.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CertificateBook {
     /// By issuer and id: ids are the issuer's names, so two issuers may use the same one.
     pub certificates: BTreeMap<CertKey, Certificate>,

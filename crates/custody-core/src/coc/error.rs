@@ -1,7 +1,7 @@
 //! Why a chain-of-custody operation is refused.
 
 /// Why a chain-of-custody operation is refused (mapped to rejection codes by the ledger).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CocError {
     PoolUnknown(String),
     PeriodClosed(String),

@@ -43,7 +43,7 @@ named_enum!(OutputForm {
 named_enum!(GroupKey { Mass => "mass", Energy => "energy", Carbon => "carbon" });
 
 /// Transfer boundary: where inputs and outputs may be to share one pool.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Boundary {
     Batch(String),
     Process(String),
@@ -77,7 +77,7 @@ impl Boundary {
 }
 
 /// How much of a period's unclaimed balance may move to the next period.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CarryOver {
     /// At most this share of the period's eligible inputs (after conversion).
     pub max_share: Q,
@@ -86,7 +86,7 @@ pub struct CarryOver {
 }
 
 /// The seven decisions of a mass-balance pool, stored with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     pub id: String,
     pub name: String,
@@ -160,7 +160,7 @@ impl Policy {
 
 /// One step of a period's stacking line: an eligible input, its factor per unit of output
 /// (intensity / conversion) and the output it supports (quantity x conversion).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LineStep {
     pub input: String,
     pub factor: Q,

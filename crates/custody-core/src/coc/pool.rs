@@ -8,7 +8,7 @@ use crate::model::*;
 use crate::units::Dimension;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolInput {
     pub id: String,
     pub date: Date,
@@ -42,7 +42,7 @@ impl PoolInput {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolOutput {
     pub id: String,
     pub date: Date,
@@ -55,7 +55,7 @@ pub struct PoolOutput {
     pub dimension: Option<Dimension>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolClaim {
     pub id: String,
     pub date: Date,
@@ -71,7 +71,7 @@ pub struct PoolClaim {
     pub sale: Option<(String, String)>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolPeriod {
     pub inputs: Vec<PoolInput>,
     pub outputs: Vec<PoolOutput>,
@@ -85,7 +85,7 @@ pub struct PoolPeriod {
 }
 
 /// A pool period's statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolStatement {
     pub period: u32,
     pub first_month: MonthIndex,
@@ -125,7 +125,7 @@ pub struct PoolStatement {
     pub flags: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pool {
     pub policy: Policy,
     pub periods: BTreeMap<u32, PoolPeriod>,

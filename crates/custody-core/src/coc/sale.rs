@@ -15,7 +15,7 @@ use crate::exact::{self, Q};
 named_enum!(SaleKind { Claimed => "claimed", Residual => "residual" });
 
 /// One line of a pool period's sales: a sale to one customer, or the claimed part of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolSale {
     pub sale: String,
     pub customer: String,
@@ -97,7 +97,7 @@ pub fn price_sales(st: &PoolStatement, claims: &[PoolClaim], sold: &[SaleLine]) 
 /// The claimed view a receive records beside its physical booking (issue 8, "The buyer's
 /// books"): the seller's pool claim as the registry read it from the seller's pool statement when
 /// the buyer received the transfer. Never posted: the physical balances are the transfer's amounts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReceivedClaim {
     pub pool: String,
     /// The seller's pool period (0 is the first).
@@ -118,7 +118,7 @@ pub struct ReceivedClaim {
 }
 
 /// One part of a received claim: the seller's sale line, in the seller's base units.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReceivedLine {
     pub kind: SaleKind,
     pub quantity: i64,

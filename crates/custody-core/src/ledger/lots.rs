@@ -11,7 +11,7 @@ use crate::reject::{Code, Violations};
 
 /// What a draw took from one position: its carbon (base units) and, when the position held a
 /// stated gas figure, the same share of that gas (grams).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Taken {
     pub(super) carbon: i64,
     pub(super) gas: Option<i64>,

@@ -32,6 +32,7 @@ mod read;
 mod reverse;
 mod sell;
 mod signs;
+mod snapshot;
 mod state;
 mod stock;
 mod stock_moves;
@@ -39,6 +40,7 @@ mod transfer;
 mod verify;
 
 pub use purchase::BIOGENIC_META;
+pub use snapshot::{SnapshotError, SNAPSHOT_FORMAT};
 pub use state::{
     Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_META, RETURNED_PURCHASE_META,
     TRANSFER_META,

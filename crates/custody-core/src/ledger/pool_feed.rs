@@ -13,7 +13,7 @@ use crate::exact::{self, Q};
 use crate::model::*;
 
 /// Where a pool flow's quantity comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Feed {
     /// (operation, quantity) drawn; empty when declared.
     pub sources: Vec<(String, i64)>,
@@ -27,7 +27,7 @@ pub(super) struct Feed {
 }
 
 /// Which side of a pool a flow is on; each side has its own budget per operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) enum FlowSide {
     Input,
     Output,

@@ -8,7 +8,7 @@ use crate::units::{CarbonRatios, Gwp, Species};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The company whose books these are, and the tables it reports with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entity {
     pub id: String,
     pub name: String,
@@ -24,7 +24,7 @@ pub type PosKey = (Name, Species, Dims);
 /// Key of an on-hand quantity: item, site, lot.
 pub type QtyKey = (Name, Option<Name>, Option<Name>);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Ledger {
     pub(super) entity: Entity,
     pub(super) chart: Chart,
@@ -35,13 +35,16 @@ pub struct Ledger {
     pub(super) periods: Vec<Period>,
     pub(super) txs: Vec<Transaction>,
     /// Position of each transaction in `txs`, by id.
+    #[serde(serialize_with = "sorted")]
     pub(super) tx_index: HashMap<String, usize>,
     /// Boxed: the map's spare capacity then costs a pointer per slot, not an operation.
+    #[serde(serialize_with = "sorted")]
     pub(super) ops: HashMap<String, Box<Op>>,
     pub(super) reversed: BTreeSet<String>,
     pub(super) positions: BTreeMap<PosKey, i64>,
     /// Grams of gas held by the positions that took any stated gas figure (see `Posting::gas`);
     /// the others' gas is their carbon converted.
+    #[serde(serialize_with = "sorted")]
     pub(super) gas: HashMap<PosKey, i64>,
     pub(super) quantities: BTreeMap<QtyKey, i64>,
     /// Lots of each (item, site) in order of arrival, for FIFO; only lots with stock are active.
@@ -54,6 +57,7 @@ pub struct Ledger {
     /// Final claimed views of receives booked from an open pool period, read from the seller's
     /// closed period when a statement is made (`Ledger::settle_received_claim`): never stored,
     /// never posted, never part of the journal.
+    #[serde(skip)]
     pub(super) settled_claims: BTreeMap<String, crate::coc::ReceivedClaim>,
     pub(super) pools: BTreeMap<String, crate::coc::Pool>,
     pub(super) certificates: crate::coc::CertificateBook,
@@ -65,12 +69,15 @@ pub struct Ledger {
     /// the positions so that conservation is checked in O(1) after each post.
     pub(super) totals: SideTotals,
     /// Entries visited by position and lot lookups (work, not time: tests guard linear growth).
+    #[serde(skip)]
     pub(super) work: WorkCounter,
     /// The open positions of each holding (item, lot, site), so a holding's carbon is read
     /// without searching the whole position map. Derived from `positions` in `post`.
+    #[serde(serialize_with = "sorted")]
     pub(super) by_holding: HashMap<Holding, BTreeSet<PosKey>>,
     /// The date each item holding (item, site, lot) first received quantity: nothing is drawn
     /// from a holding before it held anything.
+    #[serde(serialize_with = "sorted")]
     pub(super) first_in: HashMap<QtyKey, Date>,
 }
 
@@ -80,8 +87,9 @@ pub type Holding = (Option<Name>, Option<Name>, Option<Name>);
 /// The lots of one item at one site in order of first arrival. A lot drawn to zero leaves the
 /// active set (so FIFO draws never walk exhausted lots) and comes back at its own place if stock
 /// returns to it (a reversal, a return).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LotQueue {
+    #[serde(serialize_with = "sorted")]
     seq: HashMap<String, u64>,
     active: BTreeMap<u64, String>,
 }
@@ -135,7 +143,7 @@ pub const RETURNED_PURCHASE_META: &str = "purchase";
 pub const TRANSFER_META: &str = "transfer";
 
 /// What applying an operation did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Applied {
     /// A new transaction was posted (its index in the journal).
     Posted(usize),
@@ -189,4 +197,14 @@ impl Ledger {
             first_in: HashMap::new(),
         }
     }
+}
+
+/// Serializes a hash map in key order, so that equal ledgers have equal snapshots.
+fn sorted<K: serde::Serialize + Ord, V: serde::Serialize, S: serde::Serializer>(
+    m: &HashMap<K, V>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut entries: Vec<(&K, &V)> = m.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    s.collect_map(entries)
 }

@@ -5,6 +5,7 @@ mod instruments;
 mod instruments_props;
 mod props;
 mod scale;
+mod snapshot;
 mod soak;
 mod stacking;
 mod tidy;

@@ -250,6 +250,10 @@ pub struct Verified {
     pub transactions: usize,
     pub balances: usize,
     pub head_hash: String,
+    /// The entry at which the stored snapshot was taken and checked against the replay (absent:
+    /// no snapshot is kept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_seq: Option<i64>,
 }
 
 /// An amount a transfer carries, by form and species.

@@ -1,0 +1,83 @@
+//! A ledger's snapshot (issue 12 item 3): what a snapshot restores is the same ledger (the same
+//! snapshot, the same statements), a damaged or foreign snapshot is refused rather than misread,
+//! and a change to the ledger's state shape cannot slip by without a new format number.
+
+use crate::instruments::journal;
+use custody_core::statements::{balances, entity_emissions, ledger_statement, product_intensity, Scope};
+use custody_core::{Ledger, SnapshotError, SNAPSHOT_FORMAT};
+
+fn example(path: &str) -> String {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/");
+    std::fs::read_to_string(format!("{root}{path}")).expect("example journal")
+}
+
+/// Every statement the snapshot's users read, for every period and the whole journal.
+fn statements(l: &Ledger) -> String {
+    let mut out = String::new();
+    let mut periods: Vec<Option<String>> = vec![None];
+    periods.extend(l.periods().iter().map(|p| Some(p.id.clone())));
+    for p in periods {
+        let scope = Scope::resolve(l, p.as_deref()).expect("scope");
+        out += &format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n",
+            ledger_statement(l, &scope),
+            balances(l, &scope),
+            product_intensity(l, &scope),
+            entity_emissions(l, &scope)
+        );
+    }
+    out
+}
+
+const EXAMPLES: [&str; 3] =
+    ["efi-h2-dri-eaf/efi.journal", "mass-balance-dri/1-transition-steel.journal", "aluminium/smelter.journal"];
+
+#[test]
+fn a_restored_ledger_is_the_same_ledger() {
+    for path in EXAMPLES {
+        let ledger = journal(&example(path));
+        let bytes = ledger.snapshot();
+        let restored = Ledger::from_snapshot(&bytes).expect("restores");
+        assert_eq!(restored.snapshot(), bytes, "{path}: the restored ledger's snapshot differs");
+        assert_eq!(statements(&restored), statements(&ledger), "{path}: statements differ");
+        assert_eq!(ledger.clone().snapshot(), bytes, "{path}: a clone snapshots the same");
+    }
+}
+
+#[test]
+fn a_damaged_or_foreign_snapshot_is_refused() {
+    let ledger = journal(&example("efi-h2-dri-eaf/efi.journal"));
+    let bytes = ledger.snapshot();
+    for cut in [0, 1, 5, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            matches!(Ledger::from_snapshot(&bytes[..cut]), Err(SnapshotError::Decode(_))),
+            "a snapshot cut at {cut} of {} bytes must not decode",
+            bytes.len()
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(Ledger::from_snapshot(&longer).is_err(), "trailing bytes are refused");
+    // The first byte is the format number (a postcard varint below 128).
+    let mut other = bytes.clone();
+    other[0] = (SNAPSHOT_FORMAT + 1) as u8;
+    match Ledger::from_snapshot(&other) {
+        Err(SnapshotError::Format { format, .. }) => assert_eq!(format, SNAPSHOT_FORMAT + 1),
+        other => panic!("another format must be refused as such, got {:?}", other.map(|_| ())),
+    }
+}
+
+/// FNV-1a (64 bits): a digest fixed by its definition, unlike the standard library's hasher.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The EFI example's snapshot, byte for byte. When this fails because the ledger's state (or
+/// a type it holds) changed shape, bump `SNAPSHOT_FORMAT` and update the digest: stored snapshots
+/// of the old shape must be refused, not misread.
+#[test]
+fn snapshot_golden() {
+    let bytes = journal(&example("efi-h2-dri-eaf/efi.journal")).snapshot();
+    let digest = format!("format {SNAPSHOT_FORMAT}, {} bytes, fnv {:016x}", bytes.len(), fnv(&bytes));
+    expect_test::expect!["format 1, 14228 bytes, fnv 68fae1a1e516f9e8"].assert_eq(&digest);
+}

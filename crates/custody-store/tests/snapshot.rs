@@ -1,0 +1,186 @@
+//! Snapshots (issue 12 item 3): a registry restarted over a database loads from the entity's
+//! snapshot and the entries after it, and holds exactly the ledger a full replay gives (the whole
+//! state, compared as snapshot bytes), also after more entries; a snapshot that is damaged,
+//! decodes to another state or names another entry is passed over at load and named by verify.
+
+use custody_journal::{parse, Entry, Source};
+use custody_store::{conformance, snapshot_digest, MemoryStore, Registry, SnapshotRow, SqlStore, Store};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn temp_sqlite_url() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("custody-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("t{n}.db"));
+    let _ = std::fs::remove_file(&path);
+    format!("sqlite://{}", path.display())
+}
+
+/// A fresh PostgreSQL database's URL, or None (with a visible SKIPPED line) without DATABASE_URL.
+async fn fresh_postgres(test: &str) -> Option<String> {
+    let url = conformance::postgres_url(test)?;
+    let name = format!("custody_snap_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let admin = SqlStore::connect(&url).await.expect("DATABASE_URL connects");
+    admin.execute_raw(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
+    admin.execute_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin.close().await;
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
+    Some(format!("{base}/{name}"))
+}
+
+const EXAMPLES: [&str; 3] =
+    ["efi-h2-dri-eaf/efi.journal", "mass-balance-dri/1-transition-steel.journal", "aluminium/smelter.journal"];
+
+fn entries(path: &str) -> Vec<Entry> {
+    let file = format!("{}/../../examples/{path}", env!("CARGO_MANIFEST_DIR"));
+    let (entries, diags) = parse(&[Source { name: path.into(), text: std::fs::read_to_string(file).unwrap() }]);
+    assert!(diags.is_empty(), "{diags:?}");
+    entries.into_iter().map(|e| e.entry).collect()
+}
+
+async fn submit<S: Store + 'static>(registry: &Registry<S>, id: &str, entries: &[Entry]) {
+    for batch in entries.chunks(4) {
+        registry.submit(id, batch.to_vec()).await.unwrap();
+    }
+}
+
+/// The ledger of `entries` replayed in memory, no snapshot anywhere: the reference.
+async fn replayed(entries: &[Entry]) -> custody_core::Ledger {
+    let registry = Registry::new(MemoryStore::new()).with_snapshot_every(i64::MAX);
+    let Entry::Entity(entity) = &entries[0] else { panic!("a journal starts with its entity") };
+    registry.create(entity).await.unwrap();
+    submit(&registry, &entity.id, &entries[1..]).await;
+    registry.ledger(&entity.id).await.unwrap()
+}
+
+async fn loads_from_snapshots_as_replay_does(url: &str) {
+    for path in EXAMPLES {
+        let all = entries(path);
+        let Entry::Entity(entity) = &all[0] else { panic!() };
+        let half = all.len() / 2;
+        for every in [1, 3, 7, half as i64] {
+            let url = format!("{url}{}", if url.starts_with("sqlite") { format!("-{every}") } else { String::new() });
+            let writer = Registry::new(SqlStore::connect(&url).await.unwrap()).with_snapshot_every(every);
+            if writer.store().entity_ids().await.unwrap().contains(&entity.id) {
+                panic!("{url}: fresh database expected");
+            }
+            writer.create(entity).await.unwrap();
+            submit(&writer, &entity.id, &all[1..half]).await;
+            writer.store().close().await;
+
+            // A restarted process: loads from the snapshot and the entries after it.
+            let reader = Registry::new(SqlStore::connect(&url).await.unwrap()).with_snapshot_every(every);
+            let snap = reader.store().snapshot(&entity.id).await.unwrap().expect("a snapshot was written");
+            assert!(snap.seq > 1, "{path} every {every}: snapshot at {}", snap.seq);
+            let reference = replayed(&all[..half]).await;
+            let loaded = reader.ledger(&entity.id).await.unwrap();
+            assert_eq!(loaded.snapshot(), reference.snapshot(), "{path} every {every}: loaded state differs");
+            assert_eq!(
+                reader.loaded_snapshot_seq(&entity.id).await,
+                snap.seq,
+                "{path} every {every}: not loaded from it"
+            );
+
+            // ... and goes on exactly as a replayed ledger does.
+            submit(&reader, &entity.id, &all[half..]).await;
+            let reference = replayed(&all).await;
+            assert_eq!(
+                reader.ledger(&entity.id).await.unwrap().snapshot(),
+                reference.snapshot(),
+                "{path} every {every}"
+            );
+            let report = reader.verify(&entity.id).await.unwrap();
+            assert!(report.snapshot_seq.is_some_and(|s| s > snap.seq || every > 1), "{path} every {every}: {report:?}");
+            reader.store().close().await;
+            drop(reader);
+            // The last snapshot also loads what replay loads.
+            let third = Registry::new(SqlStore::connect(&url).await.unwrap());
+            assert_eq!(
+                third.ledger(&entity.id).await.unwrap().snapshot(),
+                reference.snapshot(),
+                "{path} every {every}"
+            );
+            third.store().close().await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_loads_from_snapshots_as_replay_does() {
+    loads_from_snapshots_as_replay_does(&temp_sqlite_url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_loads_from_snapshots_as_replay_does() {
+    let mut urls = Vec::new();
+    for _ in 0..4 * EXAMPLES.len() {
+        let Some(url) = fresh_postgres("postgres_loads_from_snapshots_as_replay_does").await else { return };
+        urls.push(url);
+    }
+    // One fresh database per (example, interval): the check takes URLs in that order.
+    for (i, path) in EXAMPLES.iter().enumerate() {
+        let all = entries(path);
+        let Entry::Entity(entity) = &all[0] else { panic!() };
+        for (j, every) in [1i64, 5].into_iter().enumerate() {
+            let url = &urls[i * 4 + j];
+            let writer = Registry::new(SqlStore::connect(url).await.unwrap()).with_snapshot_every(every);
+            writer.create(entity).await.unwrap();
+            submit(&writer, &entity.id, &all[1..]).await;
+            writer.store().close().await;
+            let reader = Registry::new(SqlStore::connect(url).await.unwrap());
+            assert!(reader.store().snapshot(&entity.id).await.unwrap().is_some());
+            assert_eq!(reader.ledger(&entity.id).await.unwrap().snapshot(), replayed(&all).await.snapshot(), "{path}");
+            assert!(reader.loaded_snapshot_seq(&entity.id).await > 0, "{path}: loaded from the snapshot");
+            assert!(reader.verify(&entity.id).await.unwrap().snapshot_seq.is_some());
+            reader.store().close().await;
+        }
+    }
+}
+
+/// Writes `body` as the entity's snapshot at its head, with a digest that matches it.
+async fn plant(store: &SqlStore, id: &str, body: Vec<u8>) {
+    let head = store.head(id).await.unwrap();
+    let row = SnapshotRow { seq: head.seq, entry_hash: head.hash, digest: snapshot_digest(&body), body };
+    store.put_snapshot(id, &row).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_snapshot_is_passed_over_at_load_and_named_by_verify() {
+    let all = entries(EXAMPLES[0]);
+    let Entry::Entity(entity) = &all[0] else { panic!() };
+    let id = entity.id.as_str();
+    let reference = replayed(&all).await;
+    let earlier = replayed(&all[..all.len() / 2]).await.snapshot();
+    for case in ["digest", "earlier state", "garbage", "format"] {
+        let url = temp_sqlite_url();
+        let writer = Registry::new(SqlStore::connect(&url).await.unwrap()).with_snapshot_every(1);
+        writer.create(entity).await.unwrap();
+        submit(&writer, id, &all[1..]).await;
+        let store = writer.store();
+        match case {
+            "digest" => {
+                store.execute_raw("UPDATE snapshots SET digest = 'ab'").await.unwrap();
+            }
+            "earlier state" => plant(store, id, earlier.clone()).await,
+            "garbage" => plant(store, id, vec![1, 2, 3]).await,
+            _ => {
+                let mut other = reference.snapshot();
+                other[0] = (custody_core::SNAPSHOT_FORMAT + 1) as u8;
+                plant(store, id, other).await;
+            }
+        }
+        store.close().await;
+        let reader = Registry::new(SqlStore::connect(&url).await.unwrap());
+        assert_eq!(reader.ledger(id).await.unwrap().snapshot(), reference.snapshot(), "{case}: load replays instead");
+        assert_eq!(reader.loaded_snapshot_seq(id).await, 0, "{case}: the bad snapshot was used");
+        let err = reader.verify(id).await.expect_err(case);
+        assert!(err.what.contains("snapshot"), "{case}: {err}");
+        // `custody snapshot` writes a good one again (the load did not use the bad one), and
+        // verify passes.
+        assert_eq!(reader.snapshot_now(id, 1).await.unwrap(), all.len() as i64);
+        assert_eq!(reader.verify(id).await.unwrap().snapshot_seq, Some(all.len() as i64), "{case}");
+        reader.store().close().await;
+    }
+}
