@@ -218,6 +218,10 @@ enum Command {
         /// Journals to import before serving (idempotent); a read-only key for them is printed.
         #[arg(long)]
         load: Vec<PathBuf>,
+        /// Transactions the ledgers kept in memory hold together, at most; past it the least
+        /// recently used are dropped and reloaded from their snapshots when next used.
+        #[arg(long, default_value_t = custody_store::CACHE_OPERATIONS)]
+        cache_operations: usize,
         #[command(flatten)]
         tls: pact::ServeTls,
         #[command(flatten)]
@@ -503,7 +507,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let registry = db.registry().await?;
             import::run(&registry, &paths, entity.as_deref(), batch.max(1), false).await
         }
-        Command::Serve { listen, load, tls, db } => serve::serve(&listen, &load, &tls, &db).await,
+        Command::Serve { listen, load, cache_operations, tls, db } => {
+            serve::serve(&listen, &load, cache_operations, &tls, &db).await
+        }
         Command::Pact { action } => pact::run(action).await,
         Command::Key { action } => keys::run(action).await,
         Command::Assess {

@@ -9,7 +9,13 @@ use custody_store::Store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub async fn serve(listen: &str, load: &[PathBuf], tls: &crate::pact::ServeTls, db: &Db) -> anyhow::Result<ExitCode> {
+pub async fn serve(
+    listen: &str,
+    load: &[PathBuf],
+    cache_operations: usize,
+    tls: &crate::pact::ServeTls,
+    db: &Db,
+) -> anyhow::Result<ExitCode> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -23,7 +29,7 @@ pub async fn serve(listen: &str, load: &[PathBuf], tls: &crate::pact::ServeTls, 
     let options = tls.options()?;
     let callback = tls.callback()?;
     let scheme = if rustls.is_some() { "https" } else { "http" };
-    let registry = db.registry().await?;
+    let registry = db.registry().await?.with_cache_limit(cache_operations);
     let mut loaded = Vec::new();
     for path in load {
         let code = import::run(&registry, std::slice::from_ref(path), None, 500, false).await?;

@@ -18,6 +18,7 @@ pub mod delivered_claim;
 mod memory;
 mod open;
 mod registry;
+mod registry_cache;
 mod registry_snapshot;
 mod registry_verify;
 mod sql;
@@ -253,6 +254,10 @@ pub const SNAPSHOT_EVERY: i64 = 10_000;
 /// Entries an import must leave after the last snapshot for it to end with a new one (a short
 /// journal replays faster than a snapshot is written and read).
 pub const IMPORT_SNAPSHOT_MIN: i64 = 1_000;
+
+/// Transactions the registry's cached ledgers hold together, at most (about 3.7 KB each in
+/// memory: some 15 GB); `Registry::with_cache_limit`, `custody serve --cache-operations`.
+pub const CACHE_OPERATIONS: usize = 4_000_000;
 
 /// The SHA-256 of a snapshot's bytes, in hex.
 pub fn snapshot_digest(body: &[u8]) -> String {

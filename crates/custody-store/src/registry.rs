@@ -7,6 +7,7 @@
 //! conflicting append reloads the ledger from the store and tries again.
 
 use crate::admit::parse_one;
+use crate::registry_cache::Slot;
 use crate::*;
 use custody_core::model::Transaction;
 use custody_core::ops::{Op, Operation, Raw};
@@ -14,7 +15,6 @@ use custody_core::Code;
 use custody_core::{Applied, Ledger, Rejection};
 use custody_journal::{print_entry, Entry};
 use std::collections::HashMap;
-use std::sync::Arc;
 use tokio::sync::Mutex;
 
 /// Entries read per page when loading or verifying a journal.
@@ -22,22 +22,19 @@ pub(crate) const PAGE: i64 = 1_000;
 /// Times a submission is retried after another writer moved the journal.
 const MAX_RETRIES: usize = 8;
 
-pub(crate) struct Cached {
-    pub(crate) ledger: Option<Ledger>,
-    pub(crate) head: Head,
-    /// The seq of the stored snapshot this process knows of (0: none).
-    pub(crate) snapshot_seq: i64,
-}
-
 pub struct Registry<S: Store> {
     store: S,
-    entities: std::sync::Mutex<HashMap<String, Arc<Mutex<Cached>>>>,
+    pub(crate) entities: std::sync::Mutex<HashMap<String, Slot>>,
     /// Held by every submission that receives or returns a transfer, from resolving it against
     /// the other ledger until it is written, so that a receive and a return of one transfer
     /// never both succeed in this process.
     transfers: Mutex<()>,
     /// Entries between automatic snapshots (at least; see `registry_snapshot`).
     pub(crate) snapshot_every: i64,
+    /// Operations the cached ledgers may hold together (`registry_cache`).
+    pub(crate) cache_limit: usize,
+    /// A clock of slot uses, for least-recently-used eviction.
+    pub(crate) uses: std::sync::atomic::AtomicU64,
 }
 
 /// What one submitted entry did.
@@ -196,24 +193,13 @@ impl<S: Store> Registry<S> {
             entities: std::sync::Mutex::new(HashMap::new()),
             transfers: Mutex::new(()),
             snapshot_every: SNAPSHOT_EVERY,
+            cache_limit: CACHE_OPERATIONS,
+            uses: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
     pub fn store(&self) -> &S {
         &self.store
-    }
-
-    pub(crate) fn slot(&self, entity: &str) -> Arc<Mutex<Cached>> {
-        let mut all = self.entities.lock().expect("the registry lock is never held across a panic");
-        all.entry(entity.to_string())
-            .or_insert_with(|| {
-                Arc::new(Mutex::new(Cached {
-                    ledger: None,
-                    head: Head { seq: -1, hash: String::new() },
-                    snapshot_seq: 0,
-                }))
-            })
-            .clone()
     }
 
     /// The entity's ledger as stored: from its snapshot (when one is kept and checks out) and
@@ -375,11 +361,7 @@ impl<S: Store> Registry<S> {
         let slot = self.slot(entity);
         let mut cached = slot.lock().await;
         for _ in 0..MAX_RETRIES {
-            let stored_head = self.store.head(entity).await?;
-            if cached.head != stored_head || (cached.ledger.is_none() && stored_head.seq > 0) {
-                let (ledger, head, snapshot_seq) = self.load(entity).await?;
-                (cached.ledger, cached.head, cached.snapshot_seq) = (ledger, head, snapshot_seq);
-            }
+            self.fresh(entity, &mut cached).await?;
             // Applied in place: a single rejected operation changes nothing (the core's apply is
             // atomic); a batch refused after some entries applied, or a failed write, drops the
             // cached ledger so the next request replays it from the store.
@@ -445,6 +427,7 @@ impl<S: Store> Registry<S> {
                 Ok(head) => {
                     cached.ledger = ledger;
                     cached.head = head;
+                    self.held(entity, &cached);
                     self.snapshot_if_due(entity, &mut cached).await;
                     return Ok(outcomes);
                 }
@@ -491,11 +474,7 @@ impl<S: Store> Registry<S> {
     pub async fn read<R>(&self, entity: &str, f: impl FnOnce(&Ledger) -> R) -> Result<R, SubmitError> {
         let slot = self.slot(entity);
         let mut cached = slot.lock().await;
-        let stored_head = self.store.head(entity).await?;
-        if cached.head != stored_head || cached.ledger.is_none() {
-            let (ledger, head, snapshot_seq) = self.load(entity).await?;
-            (cached.ledger, cached.head, cached.snapshot_seq) = (ledger, head, snapshot_seq);
-        }
+        self.fresh(entity, &mut cached).await?;
         cached
             .ledger
             .as_ref()

@@ -9,7 +9,7 @@
 //! length, and a load replays at most a fifth of it); and on demand ([`Registry::snapshot_now`]:
 //! the end of `custody import`, `custody snapshot`). One snapshot per entity is kept.
 
-use crate::registry::{Cached, SubmitError};
+use crate::registry_cache::Cached;
 use crate::*;
 use custody_core::Ledger;
 
@@ -89,11 +89,7 @@ impl<S: Store> Registry<S> {
     pub async fn snapshot_now(&self, entity: &str, at_least: i64) -> Result<i64, SubmitError> {
         let slot = self.slot(entity);
         let mut cached = slot.lock().await;
-        let stored_head = self.store().head(entity).await?;
-        if cached.head != stored_head || cached.ledger.is_none() {
-            let (ledger, head, snapshot_seq) = self.load(entity).await?;
-            (cached.ledger, cached.head, cached.snapshot_seq) = (ledger, head, snapshot_seq);
-        }
+        self.fresh(entity, &mut cached).await?;
         if cached.ledger.is_some() && cached.head.seq - cached.snapshot_seq >= at_least.max(1) {
             self.put_snapshot_of(entity, &mut cached).await?;
         }
@@ -108,16 +104,13 @@ impl<S: Store> Registry<S> {
     pub async fn take_ledger_for_statements(&self, entity: &str) -> Result<Ledger, SubmitError> {
         let slot = self.slot(entity);
         let mut cached = slot.lock().await;
-        let stored_head = self.store().head(entity).await?;
-        if cached.head != stored_head || cached.ledger.is_none() {
-            let (ledger, head, snapshot_seq) = self.load(entity).await?;
-            (cached.ledger, cached.head, cached.snapshot_seq) = (ledger, head, snapshot_seq);
-        }
+        self.fresh(entity, &mut cached).await?;
         cached.head = Head { seq: -1, hash: String::new() };
         let mut ledger = cached
             .ledger
             .take()
             .ok_or_else(|| SubmitError::Corrupt(format!("entity `{entity}` has no entity entry")))?;
+        self.held(entity, &cached);
         drop(cached);
         self.settle_claims(&mut ledger).await;
         Ok(ledger)

@@ -184,3 +184,51 @@ async fn a_bad_snapshot_is_passed_over_at_load_and_named_by_verify() {
         reader.store().close().await;
     }
 }
+
+/// The registry's cache holds at most its limit of transactions across entities: reading one
+/// entity after another drops the least recently used ledgers (never the one in use), and a
+/// dropped ledger comes back exactly as it was on its next use (issue 12 item 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_cache_is_bounded_and_reloads_exactly() {
+    let url = temp_sqlite_url();
+    let writer = Registry::new(SqlStore::connect(&url).await.unwrap()).with_snapshot_every(5);
+    let mut ids = Vec::new();
+    let mut weights = std::collections::BTreeMap::new();
+    let mut states = std::collections::BTreeMap::new();
+    for path in EXAMPLES {
+        let all = entries(path);
+        let Entry::Entity(entity) = &all[0] else { panic!() };
+        writer.create(entity).await.unwrap();
+        submit(&writer, &entity.id, &all[1..]).await;
+        let ledger = writer.ledger(&entity.id).await.unwrap();
+        weights.insert(entity.id.clone(), ledger.transactions().len() + 1);
+        states.insert(entity.id.clone(), ledger.snapshot());
+        ids.push(entity.id.clone());
+    }
+    writer.store().close().await;
+    let largest = *weights.values().max().unwrap();
+    let limit = largest + 1;
+    let reader = Registry::new(SqlStore::connect(&url).await.unwrap()).with_cache_limit(limit);
+    for round in 0..3 {
+        for id in ids.iter().chain(ids.iter().rev()) {
+            let state = reader.read(id, |l| l.snapshot()).await.unwrap();
+            assert_eq!(&state, &states[id], "round {round}: {id} reloaded differently");
+            let held = reader.cached_entities();
+            assert!(held.contains(id), "round {round}: the ledger just used is held: {held:?}");
+            let total: usize = held.iter().map(|h| weights[h]).sum();
+            assert!(total <= limit || held.len() == 1, "round {round}: {held:?} hold {total} > {limit}");
+        }
+    }
+    // Unbounded, every ledger stays.
+    let all_held = Registry::new(SqlStore::connect(&url).await.unwrap());
+    for id in &ids {
+        all_held.read(id, |_| ()).await.unwrap();
+    }
+    assert_eq!(all_held.cached_entities().len(), ids.len());
+    // A limit smaller than any ledger still serves each one (alone).
+    let tiny = Registry::new(SqlStore::connect(&url).await.unwrap()).with_cache_limit(1);
+    for id in &ids {
+        assert_eq!(&tiny.read(id, |l| l.snapshot()).await.unwrap(), &states[id]);
+        assert_eq!(tiny.cached_entities(), vec![id.clone()]);
+    }
+}
