@@ -22,6 +22,7 @@ mod registry_cache;
 mod registry_snapshot;
 mod registry_verify;
 mod sql;
+mod sql_read;
 mod sql_snapshot;
 mod sql_write;
 mod transfer_model;

@@ -221,7 +221,7 @@ fn entry_row(r: &AnyRow) -> Result<EntryRow, sqlx::Error> {
     })
 }
 
-fn posting_row(r: &AnyRow) -> Result<PostingRow, StoreError> {
+pub(crate) fn posting_row(r: &AnyRow) -> Result<PostingRow, StoreError> {
     let get = |c: &str| r.try_get::<Option<String>, _>(c).map_err(backend);
     let species: String = r.try_get("species").map_err(backend)?;
     let origin = get("origin")?;
@@ -315,17 +315,7 @@ impl Store for SqlStore {
     }
 
     async fn postings(&self, entity: &str, first: i64, last: i64) -> Result<Vec<PostingRow>, StoreError> {
-        let rows = sqlx::query(&self.sql(
-            "SELECT seq, idx, account, species, amount, item, lot, site, origin, counterparty FROM postings \
-             WHERE entity = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq, idx",
-        ))
-        .bind(entity)
-        .bind(first)
-        .bind(last)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(posting_row).collect()
+        self.postings_packed(entity, first, last).await
     }
 
     async fn balances(&self, entity: &str) -> Result<Vec<BalanceRow>, StoreError> {

@@ -117,7 +117,28 @@ async fn registry_memory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn registry_postgres() {
     if let Some(store) = fresh_postgres("registry_postgres").await {
-        registry_round_trip(store).await;
+        let registry = registry_round_trip(store).await;
+        packed_postings_read_as_rows(registry.store()).await;
+    }
+}
+
+/// Posting rows read packed (one row per entry: `postings`) are exactly the rows read one by
+/// one, NULL dimensions, negative amounts and every entry included.
+async fn packed_postings_read_as_rows(store: &SqlStore) {
+    let head = store.head("steel-producer").await.unwrap();
+    let packed = store.postings("steel-producer", 1, head.seq).await.unwrap();
+    let rows = store.postings_by_row("steel-producer", 1, head.seq).await.unwrap();
+    assert!(
+        rows.len() > 100
+            && rows.iter().any(|r| r.posting.amount < 0)
+            && rows.iter().any(|r| r.posting.dims.item.is_none())
+    );
+    assert_eq!(packed, rows);
+    for (first, last) in [(1, 1), (3, 7), (head.seq, head.seq + 5), (head.seq + 1, head.seq + 9)] {
+        assert_eq!(
+            store.postings("steel-producer", first, last).await.unwrap(),
+            store.postings_by_row("steel-producer", first, last).await.unwrap()
+        );
     }
 }
 
@@ -126,6 +147,7 @@ async fn registry_sqlite_and_tampering_is_found() {
     let url = temp_sqlite_url();
     let registry = registry_round_trip(SqlStore::connect(&url).await.unwrap()).await;
     let store = registry.store();
+    packed_postings_read_as_rows(store).await;
 
     // One byte of one stored amount: 17 -> 18 at the end of a posting of the natural gas purchase.
     let changed = store
