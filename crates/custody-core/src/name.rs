@@ -11,9 +11,9 @@
 //! sites, counterparties: bounded by the data's vocabulary, not by its number of operations). A
 //! name seen once stays, even if the operation that carried it was refused.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Borrow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
@@ -26,7 +26,7 @@ static TABLE: Mutex<Option<HashMap<&'static str, &'static String>>> = Mutex::new
 
 thread_local! {
     /// This thread's view of the table, so that most lookups take no lock.
-    static LOCAL: RefCell<HashMap<&'static str, &'static String>> = RefCell::new(HashMap::new());
+    static LOCAL: RefCell<HashMap<&'static str, &'static String>> = RefCell::new(HashMap::default());
 }
 
 impl Name {
@@ -37,7 +37,7 @@ impl Name {
         }
         let interned = {
             let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
-            let table = table.get_or_insert_with(HashMap::new);
+            let table = table.get_or_insert_with(HashMap::default);
             match table.get(s) {
                 Some(n) => *n,
                 None => {
@@ -253,7 +253,7 @@ impl Drop for CodecGuard {
 /// Runs `f` with every name it serializes written as a `u32` index; answers `f`'s result and the
 /// names in index order (the table [`with_names`] needs to read them back).
 pub fn with_table<R>(f: impl FnOnce() -> R) -> (R, Vec<Name>) {
-    CODEC.with(|c| *c.borrow_mut() = Some(Codec::Encode { index: HashMap::new(), names: Vec::new() }));
+    CODEC.with(|c| *c.borrow_mut() = Some(Codec::Encode { index: HashMap::default(), names: Vec::new() }));
     let guard = CodecGuard;
     let out = f();
     let names = match CODEC.with(|c| c.borrow_mut().take()) {

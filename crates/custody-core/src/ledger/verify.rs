@@ -44,7 +44,7 @@ impl Ledger {
                 .or_else(|| self.positions.keys().find(|k| !again.contains_key(*k)).cloned());
             return Err(format!("positions differ from the journal at {first:?}"));
         }
-        let mut index: std::collections::HashMap<_, std::collections::BTreeSet<_>> = std::collections::HashMap::new();
+        let mut index: super::state::HashMap<_, std::collections::BTreeSet<_>> = Default::default();
         for key in self.positions.keys() {
             index.entry((key.2.item.clone(), key.2.lot.clone(), key.2.site.clone())).or_default().insert(key.clone());
         }
