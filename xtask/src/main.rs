@@ -2,7 +2,7 @@
 //!
 //! - `cargo xtask ci`: what CI runs (formatting, then every test).
 //! - `cargo xtask bench [--sizes 10000,100000] [--only check,import,verify,http]
-//!   [--concurrency 1,8,64] [--http-batches N] [--http-reads N]`: the benchmark suite (suite.rs,
+//!   [--peers ledger,hledger,beancount] [--concurrency 1,8,64] [--http-batches N] [--http-reads N]`: the benchmark suite (suite.rs,
 //!   BENCHMARKS.md): check + report against ledger-cli, hledger and beancount at each size of the
 //!   generated mill (1000000 takes minutes), import into SQLite and PostgreSQL (when DATABASE_URL is
 //!   set) against a plain insert of the same rows, verify and load from the database, and HTTP

@@ -109,6 +109,8 @@ pub struct Options {
     pub http_batches: usize,
     pub http_reads: usize,
     pub concurrency: String,
+    /// The peers run (`--peers ledger,hledger,beancount`; a 1M run leaves out the slow ones).
+    pub peers: Vec<String>,
 }
 
 impl Options {
@@ -119,6 +121,7 @@ impl Options {
             http_batches: 64,
             http_reads: 400,
             concurrency: "1,8,64".to_string(),
+            peers: ["ledger", "hledger", "beancount"].map(String::from).to_vec(),
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -131,6 +134,7 @@ impl Options {
                 "--http-batches" => o.http_batches = val()?.parse()?,
                 "--http-reads" => o.http_reads = val()?.parse()?,
                 "--concurrency" => o.concurrency = val()?.clone(),
+                "--peers" => o.peers = val()?.split(',').map(String::from).collect(),
                 other => bail!("unknown option {other}"),
             }
         }
@@ -156,7 +160,18 @@ fn rss_s(r: &Option<Run>) -> String {
 /// Section 1: check and report against the peers. Answers the mill journals with their
 /// transactions and postings.
 fn check_section(o: &Options, custody: &Path, work: &Path) -> anyhow::Result<Vec<(u64, PathBuf, u64, u64)>> {
-    let peers = if o.runs("check") { Some(peers()) } else { None };
+    let peers = if o.runs("check") {
+        let mut p = peers();
+        let chosen = |name: &str| o.peers.iter().any(|x| x == name);
+        for (name, slot) in [("ledger", &mut p.ledger), ("hledger", &mut p.hledger), ("beancount", &mut p.bean_check)] {
+            if !chosen(name) && slot.take().is_some() {
+                println!("SKIPPED {name}: not in --peers");
+            }
+        }
+        Some(p)
+    } else {
+        None
+    };
     let mut journals = Vec::new();
     // Per tool: (size, seconds) for the growth lines.
     let mut growth: Vec<(String, Vec<(u64, f64)>)> = Vec::new();
