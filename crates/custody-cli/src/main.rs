@@ -504,7 +504,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { catenax: Some(c), .. } => catenax::import(c).await,
         Command::Import { catenax: None, paths, entity, batch, db } => {
-            let registry = db.registry().await?;
+            // One snapshot at the end (import::run), none on the way: a bulk load would write
+            // and throw away several (docs/import.md "Snapshots").
+            let registry = db.registry().await?.with_snapshot_every(i64::MAX);
             import::run(&registry, &paths, entity.as_deref(), batch.max(1), false).await
         }
         Command::Serve { listen, load, cache_operations, tls, db } => {
