@@ -93,6 +93,23 @@ impl Caller {
     }
 }
 
+/// When this process last recorded each key's use (Unix seconds).
+static TOUCHED: std::sync::Mutex<Option<std::collections::HashMap<String, i64>>> = std::sync::Mutex::new(None);
+
+/// Whether the key's use at `now` is to be recorded: not within the minute after the last one
+/// this process recorded (the store keeps uses to the minute anyway: `Store::touch_key`).
+fn due_touch(id: &str, now: i64) -> bool {
+    let mut touched = TOUCHED.lock().unwrap_or_else(|p| p.into_inner());
+    let map = touched.get_or_insert_with(Default::default);
+    match map.get(id) {
+        Some(last) if now - last < 60 => false,
+        _ => {
+            map.insert(id.to_string(), now);
+            true
+        }
+    }
+}
+
 /// Resolves a bearer secret to a caller: unknown and revoked keys are refused alike.
 pub async fn caller<S: Store>(store: &S, authorization: Option<&str>) -> Result<Caller, ApiError> {
     let Some(value) = authorization else {
@@ -105,8 +122,14 @@ pub async fn caller<S: Store>(store: &S, authorization: Option<&str>) -> Result<
     match key {
         Some(k) if !k.revoked => {
             let role = Role::parse(&k.role).ok_or_else(|| ApiError::unauthorized("this key has an unknown role"))?;
-            // `custody key list` shows when a key was last used; a failure to record it refuses nothing.
-            let _ = store.touch_key(&k.id, custody_store::unix_now()).await;
+            // `custody key list` shows when a key was last used, to the minute; a failure to record
+            // it refuses nothing. This process remembers when it last recorded each key, so a busy
+            // key costs one write a minute, not one statement a request (issue 12: that UPDATE
+            // took SQLite's write lock on every read).
+            let now = custody_store::unix_now();
+            if due_touch(&k.id, now) {
+                let _ = store.touch_key(&k.id, now).await;
+            }
             Ok(Caller { key_id: k.id, role, entity: k.entity, grants: k.grants })
         }
         Some(_) => Err(ApiError::unauthorized("this API key was revoked")),
@@ -146,4 +169,17 @@ pub async fn create_key<S: Store>(
         })
         .await?;
     Ok((id, secret))
+}
+
+#[cfg(test)]
+mod touch_tests {
+    #[test]
+    fn a_key_use_is_recorded_at_most_once_a_minute_per_key() {
+        assert!(super::due_touch("touch-test-a", 1_000));
+        assert!(!super::due_touch("touch-test-a", 1_030));
+        assert!(!super::due_touch("touch-test-a", 1_059));
+        assert!(super::due_touch("touch-test-b", 1_030), "another key is its own");
+        assert!(super::due_touch("touch-test-a", 1_060));
+        assert!(!super::due_touch("touch-test-a", 1_061));
+    }
 }
