@@ -142,7 +142,11 @@ pub async fn run<S: Store + 'static>(
             }
         }
         bar.finish_and_clear();
-        registry.snapshot_now(&entity_id, custody_store::IMPORT_SNAPSHOT_MIN).await?;
+        // The entries are written: a snapshot that cannot be (a full disk, a blob past the
+        // database's limit) is a warning, and loads replay the journal until one is written.
+        if let Err(e) = registry.snapshot_now(&entity_id, custody_store::IMPORT_SNAPSHOT_MIN).await {
+            eprintln!("warning: {entity_id}: no snapshot written ({e}); loads replay the whole journal until `custody snapshot` writes one");
+        }
     }
     if !quiet {
         println!("imported: {} entries written, {} already present", totals.0, totals.1);

@@ -299,8 +299,9 @@ enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Keep a snapshot of each ledger at its head: later loads replay only the entries after it
-    /// (`import` and the server write them on their own; docs/import.md "Snapshots").
+    /// Replay each journal whole and keep a snapshot of it at its head, replacing the stored one:
+    /// later loads replay only the entries after it (`import` and the server write them on their
+    /// own; this repairs one `verify` named; docs/import.md "Snapshots").
     #[command(after_help = "Example:\n  custody snapshot --entity steel-producer")]
     Snapshot {
         /// One entity (default: all).
@@ -567,6 +568,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        progress::show_warnings(); // `serve` sets up its own log
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -31,3 +31,16 @@ impl Drop for Spinner {
         self.0.finish_and_clear();
     }
 }
+
+/// Shows warnings on stderr (`RUST_LOG` widens them), e.g. a snapshot passed over at load.
+pub fn show_warnings() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}

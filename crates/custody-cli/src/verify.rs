@@ -1,6 +1,6 @@
 //! `custody verify` (every stored entry replayed and compared, the snapshot included) and
-//! `custody snapshot` (keep a snapshot of each ledger at its head, so loads replay only what
-//! follows; docs/import.md "Snapshots").
+//! `custody snapshot` (replay each journal whole and keep a snapshot of it at its head, so loads
+//! replay only what follows; docs/import.md "Snapshots").
 
 use crate::db::Db;
 use crate::progress;
@@ -57,7 +57,7 @@ pub async fn snapshot(entity: Option<String>, db: &Db) -> anyhow::Result<ExitCod
     }
     for id in ids {
         let spinner = progress::Spinner::start(&format!("snapshotting {id}"));
-        let seq = registry.snapshot_now(&id, 1).await;
+        let seq = registry.snapshot_rebuilt(&id).await;
         drop(spinner);
         match seq? {
             0 => println!("{id}: empty journal, no snapshot"),

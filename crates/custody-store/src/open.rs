@@ -28,6 +28,16 @@ fn with_param(url: &str, key: &str, value: &str) -> String {
     format!("{base}?{}", params.join("&"))
 }
 
+/// The oldest schema a reader opens without upgrading it: version 5 lacks only the snapshots
+/// table (version 6), which it reads as holding none (an auditor verifies a database as it was
+/// written).
+const READS_FROM: usize = 5;
+
+/// Whether a database error says a table is missing (SQLite, PostgreSQL).
+pub(crate) fn missing_table(message: &str) -> bool {
+    message.contains("no such table") || message.contains("does not exist")
+}
+
 impl SqlStore {
     /// Opens an existing database for reading: never creates, migrates or writes it. A SQLite
     /// path that does not exist, and a file without the custody schema, are
@@ -37,7 +47,7 @@ impl SqlStore {
         let Some((path, _)) = sqlite.then(|| sqlite_path(url)).flatten() else {
             let store = SqlStore { pool: pool(url, sqlite).await?, sqlite, read_only: true };
             // Named without the URL, which may carry a password.
-            store.check_schema("this database").await?;
+            store.check_schema("the URL given").await?;
             return Ok(store);
         };
         if !std::path::Path::new(path).is_file() {
@@ -69,7 +79,7 @@ impl SqlStore {
     /// Refuses a database that does not hold the schema this build reads.
     async fn check_schema(&self, place: &str) -> Result<(), StoreError> {
         match self.schema_version().await {
-            Ok(v) if v == SCHEMA_VERSION => Ok(()),
+            Ok(v) if v == SCHEMA_VERSION || v == READS_FROM => Ok(()),
             Ok(0) => Err(StoreError::NoDatabase(format!("no custody database at {place}: it holds no schema"))),
             Ok(v) if v < SCHEMA_VERSION => Err(StoreError::NoDatabase(format!(
                 "the database at {place} has schema version {v}, this custody reads {SCHEMA_VERSION}: \
@@ -78,7 +88,7 @@ impl SqlStore {
             Ok(v) => Err(StoreError::NoDatabase(format!(
                 "the database at {place} has schema version {v}, newer than this custody's {SCHEMA_VERSION}"
             ))),
-            Err(StoreError::Backend(m)) if m.contains("no such table") || m.contains("does not exist") => {
+            Err(StoreError::Backend(m)) if missing_table(&m) => {
                 Err(StoreError::NoDatabase(format!("no custody database at {place}: it holds no custody tables")))
             }
             Err(e) => Err(e),

@@ -207,9 +207,19 @@ impl<S: Store> Registry<S> {
     pub(crate) async fn load(&self, entity: &str) -> Result<(Option<Ledger>, Head, i64), SubmitError> {
         if let Some((ledger, head)) = self.restore(entity).await? {
             let seq = head.seq;
-            let (ledger, head) = self.replay_from(entity, Some(ledger), head).await?;
-            if self.balances_agree(entity, ledger.as_ref()).await? {
-                return Ok((ledger, head, seq));
+            match self.replay_from(entity, Some(ledger), head).await {
+                Ok((ledger, head)) => {
+                    if self.balances_agree(entity, ledger.as_ref()).await? {
+                        return Ok((ledger, head, seq));
+                    }
+                }
+                // The entries after a snapshot that is not this journal's may not apply to it:
+                // the journal decides, from its start.
+                Err(e) => tracing::warn!(
+                    entity,
+                    seq,
+                    "the entries after the snapshot do not apply to it ({e}): replaying the whole journal"
+                ),
             }
         }
         let (ledger, head) = self.replay_from(entity, None, Head::genesis()).await?;
@@ -217,7 +227,7 @@ impl<S: Store> Registry<S> {
     }
 
     /// Applies the stored entries after `head` to `ledger`.
-    async fn replay_from(
+    pub(crate) async fn replay_from(
         &self,
         entity: &str,
         mut ledger: Option<Ledger>,

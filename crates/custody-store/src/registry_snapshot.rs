@@ -24,7 +24,16 @@ impl<S: Store> Registry<S> {
     /// The entity's stored snapshot restored, with the head it names; `None` when there is none
     /// or it does not check out (then the journal is replayed from its start).
     pub(crate) async fn restore(&self, entity: &str) -> Result<Option<(Ledger, Head)>, SubmitError> {
-        let Some(snap) = self.store().snapshot(entity).await? else { return Ok(None) };
+        let snap = match self.store().snapshot(entity).await {
+            Ok(Some(snap)) => snap,
+            Ok(None) => return Ok(None),
+            // A row that does not read (a damaged column) is passed over like one that does
+            // not check out: the journal is the record.
+            Err(e) => {
+                tracing::warn!(entity, "the stored snapshot does not read ({e}): replaying the whole journal");
+                return Ok(None);
+            }
+        };
         let named = self.store().entries(entity, snap.seq - 1, 1).await?;
         let why = if !named.first().is_some_and(|r| r.seq == snap.seq && r.hash == snap.entry_hash) {
             format!("it names entry {} with a hash the journal does not have there", snap.seq)
@@ -32,7 +41,10 @@ impl<S: Store> Registry<S> {
             "its bytes do not match its digest".to_string()
         } else {
             match Ledger::from_snapshot(&snap.body) {
-                Ok(ledger) => return Ok(Some((ledger, Head { seq: snap.seq, hash: snap.entry_hash }))),
+                Ok(ledger) if ledger.entity().id == entity => {
+                    return Ok(Some((ledger, Head { seq: snap.seq, hash: snap.entry_hash })))
+                }
+                Ok(ledger) => format!("it holds the ledger of `{}`", ledger.entity().id),
                 Err(e) => e.to_string(),
             }
         };
@@ -84,13 +96,28 @@ impl<S: Store> Registry<S> {
 
     /// Takes and keeps a snapshot of the entity's ledger at its head now, when at least
     /// `at_least` entries (1 or more) follow its last snapshot (the end of `custody import`:
-    /// [`IMPORT_SNAPSHOT_MIN`]; `custody snapshot`: 1). Answers the entry the entity's snapshot
-    /// names (0: none).
+    /// [`IMPORT_SNAPSHOT_MIN`]). Answers the entry the entity's snapshot names (0: none).
     pub async fn snapshot_now(&self, entity: &str, at_least: i64) -> Result<i64, SubmitError> {
         let slot = self.slot(entity);
         let mut cached = slot.lock().await;
         self.fresh(entity, &mut cached).await?;
         if cached.ledger.is_some() && cached.head.seq - cached.snapshot_seq >= at_least.max(1) {
+            self.put_snapshot_of(entity, &mut cached).await?;
+        }
+        Ok(cached.snapshot_seq)
+    }
+
+    /// Replays the entity's whole journal, ignoring any stored snapshot, and keeps a snapshot of
+    /// the result at its head, replacing the stored one (`custody snapshot`: the repair of a
+    /// snapshot `verify` named, and the first snapshot after an upgrade). Answers the entry it
+    /// names (0: the journal is empty).
+    pub async fn snapshot_rebuilt(&self, entity: &str) -> Result<i64, SubmitError> {
+        let slot = self.slot(entity);
+        let mut cached = slot.lock().await;
+        let (ledger, head) = self.replay_from(entity, None, Head::genesis()).await?;
+        (cached.ledger, cached.head, cached.snapshot_seq) = (ledger, head, 0);
+        self.held(entity, &cached);
+        if cached.ledger.is_some() {
             self.put_snapshot_of(entity, &mut cached).await?;
         }
         Ok(cached.snapshot_seq)

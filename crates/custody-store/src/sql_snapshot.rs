@@ -33,11 +33,16 @@ impl SqlStore {
     }
 
     pub(crate) async fn read_snapshot(&self, entity: &str) -> Result<Option<SnapshotRow>, StoreError> {
-        let row = sqlx::query(&self.sql("SELECT seq, entry_hash, digest, body FROM snapshots WHERE entity = $1"))
+        let row = match sqlx::query(&self.sql("SELECT seq, entry_hash, digest, body FROM snapshots WHERE entity = $1"))
             .bind(entity)
             .fetch_optional(&self.pool)
             .await
-            .map_err(backend)?;
+        {
+            Ok(row) => row,
+            // A database of schema 5, read without upgrading it (`open`): it has no snapshots.
+            Err(e) if self.read_only && crate::open::missing_table(&e.to_string()) => return Ok(None),
+            Err(e) => return Err(backend(e)),
+        };
         let Some(r) = row else { return Ok(None) };
         Ok(Some(SnapshotRow {
             seq: r.try_get("seq").map_err(backend)?,
