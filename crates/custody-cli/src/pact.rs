@@ -31,7 +31,14 @@ pub enum PactAction {
         after_help = "Example:\n  custody pact deliver --entity mill --signing-key mill.key --source https://mill.example:8443"
     )]
     Deliver(crate::pact_deliver::Deliver),
-    /// What `pact deliver` sent and how each peer answered: accepted and refused deliveries.
+    /// Send a transfer delivered from a seller on another server back to it (not received), signed.
+    #[command(
+        after_help = "Example:\n  custody pact return --entity maker --transfer mill/s7/maker --signing-key maker.key \\\n    \
+        --source https://maker.example:8443"
+    )]
+    Return(crate::pact_return::Return),
+    /// What `pact deliver` sent and how each peer answered: accepted and refused deliveries, and
+    /// the returns buyers sent back (`returned`).
     Deliveries {
         #[arg(long)]
         entity: String,
@@ -54,8 +61,9 @@ pub enum PeerAction {
         /// The selling entity.
         #[arg(long)]
         entity: String,
-        /// The customer (a counterparty id of the entity's sales).
-        #[arg(long)]
+        /// The customer (a counterparty id of the entity's sales); for returns, the seller a
+        /// buyer sends them to (`--counterparty`).
+        #[arg(long, visible_alias = "counterparty")]
         customer: String,
         /// `https://HOST[:PORT]` of the customer's `custody serve`.
         #[arg(long)]
@@ -105,6 +113,7 @@ pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
         PactAction::Peer { action } => return peer(action).await,
         PactAction::Pull(p) => return crate::pact_pull::run(p).await,
         PactAction::Deliver(d) => return crate::pact_deliver::run(d).await,
+        PactAction::Return(r) => return crate::pact_return::run(r).await,
         PactAction::Deliveries { entity, format, db } => return crate::pact_deliver::list(&entity, &format, &db).await,
     };
     if format != "text" && format != "json" {

@@ -11,6 +11,7 @@ mod openapi;
 pub mod pact;
 pub mod pact_doc;
 pub mod pact_receive;
+pub mod pact_return;
 pub mod pact_send;
 pub mod pact_versions;
 pub mod report_cache;

@@ -401,6 +401,12 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
         Ok(v) => v,
         Err(e) => return pact_error(StatusCode::BAD_REQUEST, "BadRequest", format!("the body is not JSON: {e}")),
     };
+    if v["type"] == crate::pact_return::RETURN_EVENT {
+        return match crate::pact_return::accept(&state, &entity, &client, &v).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(m) => pact_error(StatusCode::BAD_REQUEST, "BadRequest", m),
+        };
+    }
     if v["type"] == crate::pact_receive::DELIVERY_EVENT {
         return match crate::pact_receive::accept(&state, &entity, &client, &v).await {
             Ok(()) => StatusCode::OK.into_response(),
