@@ -10,6 +10,7 @@ mod journal;
 mod openapi;
 pub mod pact;
 pub mod pact_doc;
+pub mod pact_outbox;
 pub mod pact_receive;
 pub mod pact_return;
 pub mod pact_send;

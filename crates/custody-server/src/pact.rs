@@ -50,13 +50,17 @@ pub struct PactConfig {
     /// The entity signing key's public half (64 hex digits), published at
     /// `/.well-known/custody-signing-key` (`serve --signing-key FILE`).
     pub signing_public: Option<String>,
+    /// When outgoing messages are retried (`crate::pact_outbox`).
+    pub schedule: crate::pact_outbox::Schedule,
+    /// Wakes the outbox worker when a message is queued.
+    pub outbox_wake: tokio::sync::Notify,
     /// Live tokens: `(entity, client id, expiry)`.
     tokens: Mutex<HashMap<String, (String, String, Instant)>>,
 }
 
 impl PactConfig {
     pub fn new(tls: bool, options: Options) -> PactConfig {
-        PactConfig { tls, options, callback: None, ca_pem: None, signing_public: None, tokens: Mutex::default() }
+        PactConfig { tls, options, ..PactConfig::default() }
     }
 }
 
@@ -316,12 +320,11 @@ async fn served<S: Store>(state: &AppState<S>, entity: &str, base: String) -> Re
             tracing::info!(ids = ?v.new_versions, "new footprint versions published; the entity has no peers to tell");
         }
         for p in peers {
-            let cb = crate::pact_send::Callback {
-                client_id: p.client_id,
-                client_secret: p.client_secret,
-                ca_pem: state.pact.ca_pem.clone(),
-            };
-            crate::pact_send::spawn(p.url, event.clone(), cb);
+            let auth = json!({"peer": p.customer});
+            crate::pact_outbox::enqueue(store, entity, &p.url, &event, auth)
+                .await
+                .map_err(|e| internal(e.to_string()))?;
+            state.pact.outbox_wake.notify_one();
         }
     }
     Ok(v.all)
@@ -425,7 +428,15 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
             let answer =
                 events::answer(&id, pfs, &crate::pact_send::random_uuid(), &base, &crate::pact_send::rfc3339(now));
             match &state.pact.callback {
-                Some(cb) => crate::pact_send::spawn(source, answer, cb.clone()),
+                Some(_) => {
+                    let store = state.registry.store();
+                    if let Err(e) =
+                        crate::pact_outbox::enqueue(store, &entity, &source, &answer, json!("callback")).await
+                    {
+                        return pact_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e.to_string());
+                    }
+                    state.pact.outbox_wake.notify_one();
+                }
                 None => {
                     tracing::warn!(%source, "a PACT request was accepted; no --pact-callback-credentials to answer it")
                 }
