@@ -307,17 +307,13 @@ async fn served<S: Store>(state: &AppState<S>, entity: &str, base: String) -> Re
         .map_err(|e| internal(e.to_string()))?;
     let store = state.registry.store();
     let v = crate::pact_versions::publish(store, entity, &base, current).await.map_err(|e| internal(e.to_string()))?;
-    if !v.new_versions.is_empty() {
+    if !v.announce.is_empty() {
         let peers = crate::pact_versions::peers(store, entity).await.map_err(|e| internal(e.to_string()))?;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        let event = events::published(
-            &v.new_versions,
-            &crate::pact_send::random_uuid(),
-            &base,
-            &crate::pact_send::rfc3339(now),
-        );
+        let event =
+            events::published(&v.announce, &crate::pact_send::random_uuid(), &base, &crate::pact_send::rfc3339(now));
         if peers.is_empty() {
-            tracing::info!(ids = ?v.new_versions, "new footprint versions published; the entity has no peers to tell");
+            tracing::info!(ids = ?v.announce, "footprint versions published or withdrawn; the entity has no peers to tell");
         }
         for p in peers {
             let auth = json!({"peer": p.customer});
