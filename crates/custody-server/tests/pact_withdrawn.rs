@@ -54,7 +54,7 @@ async fn a_footprint_no_longer_generated_is_deprecated_once_and_never_revived() 
     // March's footprint is no longer generated: withdrawn, announced, still served (Deprecated).
     let without_march: Vec<_> = generated.iter().filter(|g| g.period != "2025-03").cloned().collect();
     let v = publish(store, "a", base, without_march.clone()).await.unwrap();
-    assert_eq!(v.announce, [march.clone()]);
+    assert_eq!(v.announce, std::slice::from_ref(&march));
     assert_eq!(v.all.len(), 2);
     assert_eq!(by_period(&v.all, "2025-03")[0]["status"], "Deprecated");
     assert_eq!(by_period(&v.all, "2025-04")[0]["status"], "Active");
@@ -72,7 +72,7 @@ async fn a_footprint_no_longer_generated_is_deprecated_once_and_never_revived() 
     let incomplete = registry.read("a", |l| custody_pact::footprints(l, &incomplete_opts)).await.unwrap();
     let april_incomplete: Vec<_> = incomplete.into_iter().filter(|g| g.period == "2025-04").collect();
     let v = publish(store, "a", base, april_incomplete).await.unwrap();
-    assert_eq!(v.announce, [april.clone()]);
+    assert_eq!(v.announce, std::slice::from_ref(&april));
     assert!(v.all.iter().all(|pf| pf["status"] == "Deprecated"));
     let records = store.records("a", WITHDRAWN).await.unwrap();
     let reason: Value = serde_json::from_str(&records[1].1).unwrap();
