@@ -11,6 +11,7 @@ mod keys;
 mod pact;
 mod pact_deliver;
 mod pact_pull;
+mod pact_return;
 mod progress;
 mod reconcile;
 mod serve;

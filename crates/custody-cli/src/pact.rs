@@ -31,7 +31,27 @@ pub enum PactAction {
         after_help = "Example:\n  custody pact deliver --entity mill --signing-key mill.key --source https://mill.example:8443"
     )]
     Deliver(crate::pact_deliver::Deliver),
-    /// What `pact deliver` sent and how each peer answered: accepted and refused deliveries.
+    /// The server's outgoing PACT messages (answers to requests, PublishedEvents): pending,
+    /// delivered, failed, with their tries.
+    Outbox {
+        /// One entity's messages; default every entity's.
+        #[arg(long)]
+        entity: Option<String>,
+        /// `text` (default) or `json`: `{"messages": [{id, entity, to, type, created, state,
+        /// attempts, lastAttempt, lastError}]}`.
+        #[arg(long, default_value = "text")]
+        format: String,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Send a transfer delivered from a seller on another server back to it (not received), signed.
+    #[command(
+        after_help = "Example:\n  custody pact return --entity maker --transfer mill/s7/maker --signing-key maker.key \\\n    \
+        --source https://maker.example:8443"
+    )]
+    Return(crate::pact_return::Return),
+    /// What `pact deliver` sent and how each peer answered: accepted and refused deliveries, and
+    /// the returns buyers sent back (`returned`).
     Deliveries {
         #[arg(long)]
         entity: String,
@@ -54,8 +74,9 @@ pub enum PeerAction {
         /// The selling entity.
         #[arg(long)]
         entity: String,
-        /// The customer (a counterparty id of the entity's sales).
-        #[arg(long)]
+        /// The customer (a counterparty id of the entity's sales); for returns, the seller a
+        /// buyer sends them to (`--counterparty`).
+        #[arg(long, visible_alias = "counterparty")]
         customer: String,
         /// `https://HOST[:PORT]` of the customer's `custody serve`.
         #[arg(long)]
@@ -105,6 +126,8 @@ pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
         PactAction::Peer { action } => return peer(action).await,
         PactAction::Pull(p) => return crate::pact_pull::run(p).await,
         PactAction::Deliver(d) => return crate::pact_deliver::run(d).await,
+        PactAction::Return(r) => return crate::pact_return::run(r).await,
+        PactAction::Outbox { entity, format, db } => return outbox(entity, &format, &db).await,
         PactAction::Deliveries { entity, format, db } => return crate::pact_deliver::list(&entity, &format, &db).await,
     };
     if format != "text" && format != "json" {
@@ -155,6 +178,46 @@ async fn peer(action: PeerAction) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `custody pact outbox`: the messages `crate::pact_outbox` keeps (docs/pact.md "Outbox").
+async fn outbox(entity: Option<String>, format: &str, db: &Db) -> anyhow::Result<ExitCode> {
+    if format != "text" && format != "json" {
+        bail!("--format is `text` or `json`");
+    }
+    let registry = db.reader().await?;
+    let store = registry.store();
+    let entities = match entity {
+        Some(e) => vec![e],
+        None => custody_store::Store::entity_ids(store).await?,
+    };
+    let mut rows = Vec::new();
+    for e in &entities {
+        for m in custody_server::pact_outbox::messages(store, e).await? {
+            rows.push(m.json());
+        }
+    }
+    if format == "json" {
+        println!("{}", serde_json::json!({"messages": rows}));
+    } else {
+        for r in &rows {
+            let s = |k: &str| r[k].as_str().unwrap_or("-").to_string();
+            println!(
+                "{:<9} {} {} {} -> {} created {} attempts {} last {} {}",
+                s("state"),
+                s("id"),
+                s("entity"),
+                s("type"),
+                s("to"),
+                s("created"),
+                r["attempts"],
+                s("lastAttempt"),
+                s("lastError")
+            );
+        }
+        println!("{} messages", rows.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// HTTPS and what the data owner declares for its PACT footprints.
 #[derive(clap::Args, Clone, Default)]
 pub struct ServeTls {
@@ -192,6 +255,16 @@ pub struct ServeTls {
     /// Extra trusted root certificates (PEM) for requesters' hosts, e.g. a self-signed one.
     #[arg(long)]
     pub pact_ca_cert: Option<PathBuf>,
+    /// Outbox: the wait after the first failed try of an outgoing PACT message, doubling after
+    /// each (milliseconds; docs/pact.md "Outbox").
+    #[arg(long, default_value_t = 1000)]
+    pub pact_retry_base_ms: u64,
+    /// Outbox: the longest wait between two tries (milliseconds; 1 hour).
+    #[arg(long, default_value_t = 3_600_000)]
+    pub pact_retry_cap_ms: u64,
+    /// Outbox: how long after it was queued a message is still tried, then failed (milliseconds; 72 hours).
+    #[arg(long, default_value_t = 259_200_000)]
+    pub pact_retry_deadline_ms: u64,
 }
 
 impl ServeTls {
@@ -209,6 +282,16 @@ impl ServeTls {
             exempted_percent: exempted,
             base_url: String::new(),
         })
+    }
+
+    /// When outgoing PACT messages are retried (`--pact-retry-*-ms`).
+    pub fn schedule(&self) -> custody_server::pact_outbox::Schedule {
+        let ms = std::time::Duration::from_millis;
+        custody_server::pact_outbox::Schedule {
+            base: ms(self.pact_retry_base_ms.max(1)),
+            cap: ms(self.pact_retry_cap_ms.max(1)),
+            deadline: ms(self.pact_retry_deadline_ms),
+        }
     }
 
     /// How answers to requests are sent, if credentials were given.

@@ -205,14 +205,28 @@ pub async fn list(entity: &str, format: &str, db: &Db) -> anyhow::Result<ExitCod
         }
     }
     let refused = read(registry.store().records(entity, REFUSED).await?, false)?;
+    // Returns a buyer sent back (`custody_server::pact_return`): which, from where, when.
+    let returned: Vec<Value> =
+        read(registry.store().records(entity, custody_store::delivered_return::RETURNED).await?, true)?
+            .into_iter()
+            .map(|v| json!({"id": v["id"], "from": v["from"], "at": v["at"]}))
+            .collect();
     if format == "json" {
-        println!("{}", json!({"accepted": accepted, "refused": refused}));
+        println!("{}", json!({"accepted": accepted, "refused": refused, "returned": returned}));
     } else {
         for v in &accepted {
             println!(
                 "accepted {} by {} at {}",
                 v["id"].as_str().unwrap_or_default(),
                 v["to"].as_str().unwrap_or_default(),
+                v["at"].as_str().unwrap_or_default()
+            );
+        }
+        for v in &returned {
+            println!(
+                "returned {} from {} at {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["from"].as_str().unwrap_or_default(),
                 v["at"].as_str().unwrap_or_default()
             );
         }

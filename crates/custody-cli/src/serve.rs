@@ -82,7 +82,13 @@ pub async fn serve(
     state.pact.ca_pem = tls.ca_pem()?;
     state.pact.signing_public = tls.signing_public()?;
     state.pact.callback = callback;
-    let app = custody_server::app(std::sync::Arc::new(state));
+    state.pact.schedule = tls.schedule();
+    let state = std::sync::Arc::new(state);
+    if rustls.is_some() {
+        // Outgoing PACT messages, the pending ones of an earlier run first (docs/pact.md "Outbox").
+        custody_server::pact_outbox::start(state.clone());
+    }
+    let app = custody_server::app(state);
     match rustls {
         None => axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?,
         Some(config) => {

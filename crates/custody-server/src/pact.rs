@@ -50,13 +50,17 @@ pub struct PactConfig {
     /// The entity signing key's public half (64 hex digits), published at
     /// `/.well-known/custody-signing-key` (`serve --signing-key FILE`).
     pub signing_public: Option<String>,
+    /// When outgoing messages are retried (`crate::pact_outbox`).
+    pub schedule: crate::pact_outbox::Schedule,
+    /// Wakes the outbox worker when a message is queued.
+    pub outbox_wake: tokio::sync::Notify,
     /// Live tokens: `(entity, client id, expiry)`.
     tokens: Mutex<HashMap<String, (String, String, Instant)>>,
 }
 
 impl PactConfig {
     pub fn new(tls: bool, options: Options) -> PactConfig {
-        PactConfig { tls, options, callback: None, ca_pem: None, signing_public: None, tokens: Mutex::default() }
+        PactConfig { tls, options, ..PactConfig::default() }
     }
 }
 
@@ -303,25 +307,20 @@ async fn served<S: Store>(state: &AppState<S>, entity: &str, base: String) -> Re
         .map_err(|e| internal(e.to_string()))?;
     let store = state.registry.store();
     let v = crate::pact_versions::publish(store, entity, &base, current).await.map_err(|e| internal(e.to_string()))?;
-    if !v.new_versions.is_empty() {
+    if !v.announce.is_empty() {
         let peers = crate::pact_versions::peers(store, entity).await.map_err(|e| internal(e.to_string()))?;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        let event = events::published(
-            &v.new_versions,
-            &crate::pact_send::random_uuid(),
-            &base,
-            &crate::pact_send::rfc3339(now),
-        );
+        let event =
+            events::published(&v.announce, &crate::pact_send::random_uuid(), &base, &crate::pact_send::rfc3339(now));
         if peers.is_empty() {
-            tracing::info!(ids = ?v.new_versions, "new footprint versions published; the entity has no peers to tell");
+            tracing::info!(ids = ?v.announce, "footprint versions published or withdrawn; the entity has no peers to tell");
         }
         for p in peers {
-            let cb = crate::pact_send::Callback {
-                client_id: p.client_id,
-                client_secret: p.client_secret,
-                ca_pem: state.pact.ca_pem.clone(),
-            };
-            crate::pact_send::spawn(p.url, event.clone(), cb);
+            let auth = json!({"peer": p.customer});
+            crate::pact_outbox::enqueue(store, entity, &p.url, &event, auth)
+                .await
+                .map_err(|e| internal(e.to_string()))?;
+            state.pact.outbox_wake.notify_one();
         }
     }
     Ok(v.all)
@@ -401,6 +400,12 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
         Ok(v) => v,
         Err(e) => return pact_error(StatusCode::BAD_REQUEST, "BadRequest", format!("the body is not JSON: {e}")),
     };
+    if v["type"] == crate::pact_return::RETURN_EVENT {
+        return match crate::pact_return::accept(&state, &entity, &client, &v).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(m) => pact_error(StatusCode::BAD_REQUEST, "BadRequest", m),
+        };
+    }
     if v["type"] == crate::pact_receive::DELIVERY_EVENT {
         return match crate::pact_receive::accept(&state, &entity, &client, &v).await {
             Ok(()) => StatusCode::OK.into_response(),
@@ -419,7 +424,15 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
             let answer =
                 events::answer(&id, pfs, &crate::pact_send::random_uuid(), &base, &crate::pact_send::rfc3339(now));
             match &state.pact.callback {
-                Some(cb) => crate::pact_send::spawn(source, answer, cb.clone()),
+                Some(_) => {
+                    let store = state.registry.store();
+                    if let Err(e) =
+                        crate::pact_outbox::enqueue(store, &entity, &source, &answer, json!("callback")).await
+                    {
+                        return pact_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e.to_string());
+                    }
+                    state.pact.outbox_wake.notify_one();
+                }
                 None => {
                     tracing::warn!(%source, "a PACT request was accepted; no --pact-callback-credentials to answer it")
                 }

@@ -11,7 +11,7 @@ pub const PACT_ROUTES: [(&str, &str, &str); 8] = [
     ("get", "/.well-known/jwks.json", "PACT: no signing keys (tokens are opaque)"),
     ("get", "/3/footprints", "PACT ListFootprints: the client's entity's footprints, filtered, Link-paginated"),
     ("get", "/3/footprints/{id}", "PACT GetFootprint"),
-    ("post", "/3/events", "PACT events (CloudEvents 1.0): requests are answered at the requester's /3/events; custody's org.custody.TransferDelivered.1 delivers a signed sale from another server"),
+    ("post", "/3/events", "PACT events (CloudEvents 1.0): requests are answered at the requester's /3/events; custody's org.custody.TransferDelivered.1 delivers a signed sale from another server, org.custody.ReturnDelivered.1 sends one back"),
     ("get", "/.well-known/custody-signing-key", "The entity signing key's public half (64 hex digits, text/plain; 404 without serve --signing-key)"),
     ("get", "/pact/extensions/custody/1.0.0/schema.json", "The custody extension's JSON schema"),
 ];

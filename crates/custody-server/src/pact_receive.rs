@@ -43,7 +43,8 @@ pub const CLIENT_PEER: &str = "pact-client-peer";
 /// A refusal: the message of a `400 BadRequest`.
 pub type Refusal = String;
 
-async fn seller_key(source: &str, ca_pem: Option<&[u8]>) -> Result<String, Refusal> {
+/// The signing key a counterpart's server publishes at `{source}`[`KEY_PATH`].
+pub(crate) async fn seller_key(source: &str, ca_pem: Option<&[u8]>) -> Result<String, Refusal> {
     let mut b = reqwest::Client::builder().timeout(Duration::from_secs(10));
     if let Some(pem) = ca_pem {
         for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("the CA file: {e}"))? {
@@ -59,20 +60,19 @@ async fn seller_key(source: &str, ca_pem: Option<&[u8]>) -> Result<String, Refus
     r.text().await.map(|t| t.trim().to_string()).map_err(|e| format!("the seller's signing key at {url}: {e}"))
 }
 
-/// Refuses unless the client `client` of `buyer` is bound to `seller` and not revoked.
-pub async fn bound_to<S: Store>(store: &S, buyer: &str, client: &str, seller: &str) -> Result<(), Refusal> {
+/// Refuses unless the client `client` of `buyer` is bound to `seller` and not revoked. `who` names
+/// the counterpart's role in the messages (`seller` for deliveries, `buyer` for returns).
+pub async fn bound_to<S: Store>(store: &S, buyer: &str, client: &str, seller: &str, who: &str) -> Result<(), Refusal> {
     let bound = store.records(buyer, CLIENT_PEER).await.map_err(|e| e.to_string())?;
     match bound.iter().find(|(id, _)| id == client) {
         None => {
             return Err(format!(
-                "the credential `{client}` is bound to no seller and may not deliver transfers (here as `{seller}`): \
-                 the buyer issues one with `custody pact client create --entity {buyer} --peer {seller}`"
+                "the credential `{client}` is bound to no {who} and may not deliver (here as `{seller}`): \
+                 `{buyer}` issues one with `custody pact client create --entity {buyer} --peer {seller}`"
             ))
         }
         Some((_, peer)) if peer != seller => {
-            return Err(format!(
-                "the credential `{client}` was issued for the seller `{peer}`, not `{seller}`: refused"
-            ))
+            return Err(format!("the credential `{client}` was issued for the {who} `{peer}`, not `{seller}`: refused"))
         }
         Some(_) => {}
     }
@@ -95,7 +95,7 @@ pub async fn accept<S: Store>(state: &AppState<S>, buyer: &str, client: &str, ev
         return Err(format!("`data` must be a signed document of kind `{DELIVERY_KIND}`"));
     }
     let seller = signed["entity"].as_str().ok_or("`data.entity` is missing")?.to_string();
-    bound_to(state.registry.store(), buyer, client, &seller).await?;
+    bound_to(state.registry.store(), buyer, client, &seller, "seller").await?;
     let key_hex = seller_key(source, state.pact.ca_pem.as_deref()).await?;
     let key = custody_proof::parse_public_key(&key_hex).map_err(|e| format!("the seller's signing key: {e}"))?;
     let store = state.registry.store();

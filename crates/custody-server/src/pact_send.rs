@@ -2,14 +2,11 @@
 //! a RequestCreatedEvent is POSTed to `{source}/3/events` of the requester, after authenticating
 //! there (OIDC discovery at `{source}/.well-known/openid-configuration`, else
 //! `{source}/auth/token`) with the credentials the requester issued to this owner. HTTPS only.
-//! Retries with exponential back-off (1, 2, 4, ... seconds, [`ATTEMPTS`] tries; the specification
-//! allows up to 72 hours: a restart forgets pending answers).
+//! One try ([`deliver`]); the retries, kept in the store for up to 72 hours, are
+//! `crate::pact_outbox`'s.
 
 use serde_json::Value;
 use std::time::Duration;
-
-/// How many times an answer is tried.
-pub const ATTEMPTS: u32 = 6;
 
 /// Credentials at requesters' hosts, and extra trusted roots (PEM), e.g. a test's own CA.
 #[derive(Debug, Clone, Default)]
@@ -95,20 +92,4 @@ pub async fn deliver(source: &str, event: &Value, cb: &Callback) -> Result<(), S
     } else {
         Err(format!("event to {base}/3/events: HTTP {}", r.status()))
     }
-}
-
-/// Delivers in the background, with retries; failures are logged.
-pub fn spawn(source: String, event: Value, cb: Callback) {
-    tokio::spawn(async move {
-        for attempt in 0..ATTEMPTS {
-            match deliver(&source, &event, &cb).await {
-                Ok(()) => return,
-                Err(e) => {
-                    tracing::warn!(attempt, error = %e, "a PACT answer was not delivered");
-                    tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
-                }
-            }
-        }
-        tracing::error!(%source, "a PACT answer was given up");
-    });
 }

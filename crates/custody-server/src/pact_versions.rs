@@ -9,6 +9,11 @@
 //! Each new version is announced in a `PublishedEvent.3` to the entity's peers
 //! (`custody pact peer add`, [`PEER`] records).
 //!
+//! A product and period whose latest version is no longer generated complete (its sales gone from
+//! the closed period, or a required declaration of the owner withdrawn) is **withdrawn**: that
+//! version is served `Deprecated` from then on (a [`WITHDRAWN`] record with the reason; v3 has no
+//! `statusComment`, so the reason stays in the record), and announced in a `PublishedEvent.3`.
+//!
 //! A new version's id is the name-based UUID of the generated footprint's id and the ids it
 //! replaces, so content that returns to an earlier version's is a new footprint too; a product
 //! and period whose latest version was generated with the same id publishes nothing.
@@ -20,6 +25,11 @@ use serde_json::{json, Value};
 /// Record kind of a published footprint: body `{"item", "period", "generated", "footprint"}`
 /// (`generated`: the id of the footprint as generated, before versioning).
 pub const PUBLISHED: &str = "pact-published";
+/// Record kind of a footprint withdrawn: the latest version of a product and period for which no
+/// complete footprint is generated any more; keyed by its id, body `{"at": RFC 3339, "reason"}`.
+/// It is served `Deprecated` from then on, even if the same content is generated again (which
+/// then publishes a new version).
+pub const WITHDRAWN: &str = "pact-withdrawn";
 /// Record kind of a peer (a customer's PACT host): body [`Peer`] as JSON.
 pub const PEER: &str = "pact-peer";
 
@@ -51,12 +61,13 @@ pub async fn add_peer<S: Store>(store: &S, entity: &str, peer: &Peer) -> Result<
     store.put_record(entity, PEER, &peer.customer, &body).await
 }
 
-/// What [`publish`] found: every published version as served now, and the ids published by
-/// this call that replace an earlier version.
+/// What [`publish`] found: every published version as served now, and the ids this call has to
+/// announce in a `PublishedEvent`: new versions that replace an earlier one, and footprints
+/// withdrawn (deprecated without a replacement).
 #[derive(Debug, Default)]
 pub struct Versions {
     pub all: Vec<Value>,
-    pub new_versions: Vec<String>,
+    pub announce: Vec<String>,
 }
 
 fn schema_url(doc: &mut Value, base: &str) {
@@ -89,13 +100,25 @@ pub async fn publish<S: Store>(
     for (key, body) in store.records(entity, PUBLISHED).await? {
         stored.push(read(&key, &body)?);
     }
-    let mut new_versions = Vec::new();
+    let mut withdrawn: Vec<String> = store.records(entity, WITHDRAWN).await?.into_iter().map(|(k, _)| k).collect();
+    // Why a product and period has no complete footprint now: the required fields it lacks.
+    let mut lacking: Vec<(String, String, Vec<&'static str>)> = Vec::new();
+    let mut live: Vec<(String, String)> = Vec::new();
+    for g in &current {
+        if g.complete() {
+            live.push((g.item.clone(), g.period.clone()));
+        } else {
+            let fields = g.missing.iter().filter(|m| m.required).map(|m| m.field).collect();
+            lacking.push((g.item.clone(), g.period.clone(), fields));
+        }
+    }
+    let mut announce = Vec::new();
     for g in current.into_iter().filter(Generated::complete) {
         let generated = g.id().to_string();
         let preceding: Vec<String> =
             stored.iter().filter(|(_, i, p, ..)| *i == g.item && *p == g.period).map(|(x, ..)| x.clone()).collect();
         let last = stored.iter().rev().find(|(_, i, p, ..)| *i == g.item && *p == g.period);
-        if last.is_some_and(|(.., gen, _)| *gen == generated) {
+        if last.is_some_and(|(id, .., gen, _)| *gen == generated && !withdrawn.contains(id)) {
             continue;
         }
         let mut doc = g.footprint.clone();
@@ -114,7 +137,7 @@ pub async fn publish<S: Store>(
         }
         let body = json!({"item": g.item, "period": g.period, "generated": generated, "footprint": doc}).to_string();
         if store.put_record(entity, PUBLISHED, &id, &body).await? && !preceding.is_empty() {
-            new_versions.push(id.clone());
+            announce.push(id.clone());
         }
         // Another request may have published it first: read what is stored.
         let rows = store.records(entity, PUBLISHED).await?;
@@ -124,13 +147,30 @@ pub async fn publish<S: Store>(
             }
         }
     }
+    // The latest version of each product and period no longer generated complete: withdrawn.
+    for (n, (id, item, period, ..)) in stored.iter().enumerate() {
+        let later = stored[n + 1..].iter().any(|(_, i, p, ..)| i == item && p == period);
+        if later || withdrawn.contains(id) || live.iter().any(|(i, p)| i == item && p == period) {
+            continue;
+        }
+        let reason = match lacking.iter().find(|(i, p, _)| i == item && p == period) {
+            Some((.., fields)) => format!("the footprint now lacks the required {}", fields.join(", ")),
+            None => format!("no footprint of `{item}` is generated for {period} now (nothing of it sold then)"),
+        };
+        let at = crate::pact_send::rfc3339(custody_store::unix_now());
+        if store.put_record(entity, WITHDRAWN, id, &json!({"at": at, "reason": reason}).to_string()).await? {
+            tracing::info!(%id, %reason, "a published footprint is withdrawn: Deprecated");
+            announce.push(id.clone());
+        }
+        withdrawn.push(id.clone());
+    }
     let mut all = Vec::with_capacity(stored.len());
-    for (n, (_, item, period, _, doc)) in stored.iter().enumerate() {
+    for (n, (id, item, period, _, doc)) in stored.iter().enumerate() {
         let later = stored[n + 1..].iter().any(|(_, i, p, ..)| i == item && p == period);
         let mut doc = doc.clone();
-        doc["status"] = json!(if later { "Deprecated" } else { "Active" });
+        doc["status"] = json!(if later || withdrawn.contains(id) { "Deprecated" } else { "Active" });
         schema_url(&mut doc, base);
         all.push(doc);
     }
-    Ok(Versions { all, new_versions })
+    Ok(Versions { all, announce })
 }

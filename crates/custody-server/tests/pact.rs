@@ -169,7 +169,7 @@ async fn only_a_credential_bound_to_the_seller_may_deliver_as_it() {
         ("unknown", "pact_0000", Some("is bound to no seller")),
     ];
     for (kind, client, refusal) in cases {
-        let r = custody_server::pact_receive::bound_to(&store, "automaker", client, "dri-plant").await;
+        let r = custody_server::pact_receive::bound_to(&store, "automaker", client, "dri-plant", "seller").await;
         match refusal {
             None => assert_eq!(r, Ok(()), "{kind}"),
             Some(m) => {
@@ -179,7 +179,7 @@ async fn only_a_credential_bound_to_the_seller_may_deliver_as_it() {
         }
     }
     // A binding holds for its buyer only: the same client id under another buyer is unbound.
-    assert!(custody_server::pact_receive::bound_to(&store, "b", &to_seller, "dri-plant").await.is_err());
+    assert!(custody_server::pact_receive::bound_to(&store, "b", &to_seller, "dri-plant", "seller").await.is_err());
     // The bound client's binding is one record per client.
     let bound = store.records("automaker", custody_server::pact::CLIENT_PEER).await.unwrap();
     assert_eq!(bound.len(), 3, "{bound:?}");

@@ -23,6 +23,37 @@ use serde_json::{json, Value};
 /// "signed": SIGNED DOCUMENT}` (`claim`: the sale's claimed view, `crate::delivered_claim`).
 pub const DELIVERED: &str = "pact-delivered";
 
+// Returns between servers (`crate::delivered_return`, docs/pact.md "Returns between servers").
+/// Record kind (the buyer's, keyed by transfer id) of a return the seller's server accepted.
+pub const RETURN_SENT: &str = "pact-return-sent";
+/// Record kind (the buyer's, keyed `TRANSFER EVENT-ID`) of a return being sent: written before
+/// the event leaves, so that no receive of the transfer is booked while it travels.
+pub const RETURN_PENDING: &str = "pact-return-pending";
+/// Record kind (the buyer's, keyed like [`RETURN_PENDING`]) of a return the seller's server
+/// refused: body `{"status", "body"}`; the transfer may be received again.
+pub const RETURN_REFUSED: &str = "pact-return-refused";
+/// Record kind (the seller's, keyed by transfer id) of a signed return from the buyer's server:
+/// body `{"signed": SIGNED DOCUMENT, "at": RFC 3339}`.
+pub const RETURNED: &str = "pact-returned";
+
+/// The transfers delivered to `buyer` that it returned (the seller's server accepted the return).
+pub async fn returned_here<S: Store>(store: &S, buyer: &str) -> Result<Vec<String>, StoreError> {
+    Ok(store.records(buyer, RETURN_SENT).await?.into_iter().map(|(k, _)| k).collect())
+}
+
+/// The transfers delivered to `buyer` that it returned or is returning: a receive of them is
+/// refused. A return being sent ([`RETURN_PENDING`]) counts until the seller refused it.
+pub async fn returning<S: Store>(store: &S, buyer: &str) -> Result<Vec<String>, StoreError> {
+    let refused: Vec<String> = store.records(buyer, RETURN_REFUSED).await?.into_iter().map(|(k, _)| k).collect();
+    let mut out = returned_here(store, buyer).await?;
+    for (key, _) in store.records(buyer, RETURN_PENDING).await? {
+        if !refused.contains(&key) {
+            out.extend(key.split(' ').next().map(str::to_string));
+        }
+    }
+    Ok(out)
+}
+
 /// The transfer as JSON (module docs).
 pub fn transfer_json(t: &Transfer) -> Value {
     json!({

@@ -173,8 +173,19 @@ impl<S: Store> Registry<S> {
                 rows.push(Reconciliation { transfer: t, received, mismatch });
             }
         }
+        // Sales a buyer on another server returned (`delivered_return`): `returned`, nothing received.
+        for (seller_id, seller) in &ledgers {
+            for (id, _) in self.store().records(seller_id, crate::delivered::RETURNED).await? {
+                let far = split_transfer_id(&id).map(|(_, _, b)| b.to_string()).filter(|b| !ledgers.contains_key(b));
+                let sold = far.and_then(|b| sales_of(seller_id, seller, &[b]).into_iter().find(|t| t.id == id));
+                if let Some(t) = sold.filter(|t| t.status == TransferStatus::Returned) {
+                    rows.push(Reconciliation { transfer: t, received: Vec::new(), mismatch: false });
+                }
+            }
+        }
         // Transfers delivered from sellers on other servers, compared with what the buyer booked.
         for (buyer_id, buyer) in &ledgers {
+            let back = crate::delivered::returned_here(self.store(), buyer_id).await?;
             for mut t in crate::delivered::delivered(self.store(), buyer_id).await? {
                 if ledgers.contains_key(&t.seller) {
                     continue;
@@ -182,6 +193,8 @@ impl<S: Store> Registry<S> {
                 let received = booked(buyer, &t.id);
                 if buyer.has_received(&t.id) {
                     t.status = TransferStatus::Received;
+                } else if back.contains(&t.id) {
+                    t.status = TransferStatus::Returned;
                 }
                 let sent = crate::delivered::delivered_claim(self.store(), buyer_id, &t.id).await?;
                 let mismatch = match t.status {
@@ -300,7 +313,10 @@ impl<S: Store> Registry<S> {
         if !ids.iter().any(|i| i == seller) {
             // A seller on another server: the transfer it delivered, signed (`delivered`).
             let from_afar = crate::delivered::delivered(self.store(), buyer).await.map_err(|e| e.to_string())?;
-            return Ok(from_afar.into_iter().find(|t| t.id == id && t.seller == seller));
+            let back = crate::delivered::returning(self.store(), buyer).await.map_err(|e| e.to_string())?;
+            let mut t = from_afar.into_iter().find(|t| t.id == id && t.seller == seller);
+            t.iter_mut().filter(|t| back.contains(&t.id)).for_each(|t| t.status = TransferStatus::Returned);
+            return Ok(t);
         }
         // Read in place: one transfer, never a copy of the seller's whole ledger.
         self.read(seller, |l| sales_of(seller, l, &[buyer.to_string()]).into_iter().find(|t| t.id == id))
@@ -512,14 +528,14 @@ impl<S: Store> Registry<S> {
         Ok(())
     }
 
-    /// Refuses a return of a delivery the buyer already booked.
     /// Refuses to undo a sale whose transfer a buyer's server on another server accepted
     /// (`custody pact deliver` keeps that answer as a [`DELIVERY_ACCEPTED`] record): the buyer
     /// holds its carbon, so a reversal or return here would count it twice (E022/E034, as for a
-    /// buyer in this registry).
+    /// buyer in this registry), unless the buyer returned it (`delivered::RETURNED`).
     pub(crate) async fn not_delivered(&self, seller: &str, transfer: &str) -> Result<(), String> {
         let sent = self.store().records(seller, DELIVERY_ACCEPTED).await.map_err(|e| e.to_string())?;
-        if sent.iter().any(|(k, _)| k == transfer) {
+        let back = self.store().records(seller, crate::delivered::RETURNED).await.map_err(|e| e.to_string())?;
+        if sent.iter().any(|(k, _)| k == transfer) && !back.iter().any(|(k, _)| k == transfer) {
             return Err(format!(
                 "transfer `{transfer}` of `{seller}` was delivered to and accepted by the buyer's server: the sale is settled there and cannot be undone here"
             ));
@@ -543,44 +559,3 @@ impl<S: Store> Registry<S> {
 
 /// Record kind (the seller's, keyed by transfer id) of a transfer a buyer's server accepted.
 pub const DELIVERY_ACCEPTED: &str = "pact-sent";
-
-impl<S: Store> Registry<S> {
-    /// Replaces in `ledger` (a copy, for statements) each receive's provisional claimed view,
-    /// booked while the seller's pool period was open, with the seller's final view once that
-    /// period is closed (`Ledger::settle_received_claim`; docs/custody.md "Provisional until the
-    /// period closes"); for a seller on another server, the final view it delivered (docs/pact.md
-    /// "Claims between servers"). No final view yet, a period still open, or a final view
-    /// that changes more than the residual (reconcile flags that) leaves the view provisional.
-    pub async fn settle_claims(&self, ledger: &mut Ledger) {
-        for (receive, transfer) in ledger.provisional_claims() {
-            let Some((seller, sale, customer)) = split_transfer_id(&transfer) else { continue };
-            let here = self.store().entity_ids().await.is_ok_and(|ids| ids.iter().any(|i| i == seller));
-            let now = if here {
-                self.read(seller, |l| l.claim_view(sale, customer)).await.ok().flatten()
-            } else {
-                // A seller on another server: the final view it delivered after the provisional one.
-                crate::delivered::delivered_claim(self.store(), customer, &transfer).await.ok().flatten()
-            };
-            let Some(now) = now else { continue };
-            if now.closed {
-                let _ = ledger.settle_received_claim(&receive, now);
-            }
-        }
-    }
-
-    /// The entity's ledger for statements: a copy with its provisional claimed views settled.
-    pub async fn ledger_for_statements(&self, entity: &str) -> Result<Ledger, SubmitError> {
-        let mut ledger = self.ledger(entity).await?;
-        self.settle_claims(&mut ledger).await;
-        Ok(ledger)
-    }
-
-    /// Like `read`, for statements: when the ledger holds provisional claimed views, `f` reads a
-    /// copy with those settled (`ledger_for_statements`), else the stored ledger itself.
-    pub async fn read_statements<R>(&self, entity: &str, f: impl FnOnce(&Ledger) -> R) -> Result<R, SubmitError> {
-        if self.read(entity, |l| l.provisional_claims().is_empty()).await? {
-            return self.read(entity, f).await;
-        }
-        Ok(f(&self.ledger_for_statements(entity).await?))
-    }
-}

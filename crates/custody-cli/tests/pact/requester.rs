@@ -9,15 +9,28 @@ const CHECKER_BASIC: &str = "Basic dGVzdF9jbGllbnRfaWQ6dGVzdF9jbGllbnRfc2VjcmV0"
 
 /// Starts the requester's HTTPS listener (on a thread and runtime of its own); writes its
 /// certificate to `ca`. Returns its base URL and the events it receives.
+#[allow(dead_code)]
 pub fn requester(ca: &std::path::Path) -> (String, Arc<Mutex<Vec<Value>>>) {
-    use axum::http::{HeaderMap, StatusCode};
-    use axum::routing::post;
+    let (base, start) = later(ca);
+    (base, start())
+}
+
+/// Like [`requester`], but the listener starts only when the returned function is called: its
+/// certificate and port are fixed now (a requester that is down at first).
+#[allow(dead_code)]
+pub fn later(ca: &std::path::Path) -> (String, impl FnOnce() -> Arc<Mutex<Vec<Value>>>) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
     std::fs::write(ca, ck.cert.pem()).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("https://127.0.0.1:{port}");
+    (base, move || serve(std::net::TcpListener::bind(("127.0.0.1", port)).unwrap(), ck))
+}
+
+fn serve(listener: std::net::TcpListener, ck: rcgen::CertifiedKey) -> Arc<Mutex<Vec<Value>>> {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::post;
     listener.set_nonblocking(true).unwrap();
-    let base = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let received = Arc::new(Mutex::new(Vec::new()));
     let sink = received.clone();
     let (cert, key) = (ck.cert.pem().into_bytes(), ck.key_pair.serialize_pem().into_bytes());
@@ -58,5 +71,5 @@ pub fn requester(ca: &std::path::Path) -> (String, Arc<Mutex<Vec<Value>>>) {
             axum_server::from_tcp_rustls(listener, cfg).serve(app.into_make_service()).await.unwrap();
         });
     });
-    (base, received)
+    received
 }

@@ -10,6 +10,7 @@ pub struct Server {
     /// `https://127.0.0.1:PORT`
     pub base: String,
     /// The server's certificate (PEM).
+    #[allow(dead_code)]
     pub cert: PathBuf,
     child: Child,
 }
