@@ -95,6 +95,19 @@ pub async fn run(r: Return) -> anyhow::Result<ExitCode> {
     let (status, body) = sent.await?;
     // Returned before (an earlier run whose answer was lost): the seller holds the goods.
     let replayed = body["message"].as_str().is_some_and(|m| m.starts_with("return_replayed"));
+    // Not a refusal: the seller's server took the return but its ledger has not booked it yet
+    // (`return_not_booked`, e.g. a closed period), or it failed (5xx). The seller may then undo
+    // the sale, so the transfer stays pending here (never received) until a later run settles it.
+    let undecided = status >= 500 || body["message"].as_str().is_some_and(|m| m.starts_with("return_not_booked"));
+    if undecided && !replayed {
+        let out = json!({"pending": t.id, "to": peer.url, "status": status, "body": body});
+        if r.format == "json" {
+            println!("{out}");
+        } else {
+            println!("pending {}: the seller's server has not booked the return yet (HTTP {status} {body}); no receive of it is booked here; run `pact return` again", t.id);
+        }
+        return Ok(ExitCode::from(1));
+    }
     let out = if status == 200 || replayed {
         let rec = json!({"to": peer.url, "at": time, "event": event_id});
         store.put_record(&r.entity, RETURN_SENT, &t.id, &rec.to_string()).await?;

@@ -348,3 +348,85 @@ async fn a_buyer_on_another_server_returns_a_delivered_sale_and_both_books_equal
         ok(&["verify", "--database-url", db]);
     }
 }
+
+/// The seller closed the sale's period before the buyer's return arrived: its server keeps the
+/// signed return (lifting its own refusal of that sale's return) but cannot book it
+/// (`return_not_booked`). That is no refusal: the buyer's return stays pending, so the buyer can
+/// never receive the transfer while the seller may undo the sale: the carbon is in one book.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_return_the_seller_cannot_book_stays_pending_and_blocks_the_receive() {
+    let d = dir("closed");
+    let seller = db(&d, "seller", SELLER);
+    let buyer = db(&d, "buyer", BUYER);
+    let [seller_key, buyer_key] = ["seller", "buyer"].map(|n| {
+        let k = d.join(format!("{n}.key"));
+        ok(&["signing-key", "create", "-o", k.to_str().unwrap()]);
+        k
+    });
+    let to_seller = client(&buyer, "buyer", Some("seller"));
+    let to_buyer = client(&seller, "seller", Some("buyer"));
+    let s = Server::start(&d, "seller", &seller, &["--signing-key", seller_key.to_str().unwrap()]);
+    let b = Server::start(
+        &d,
+        "buyer",
+        &buyer,
+        &["--signing-key", buyer_key.to_str().unwrap(), "--pact-ca-cert", s.cert.to_str().unwrap()],
+    );
+    peer_add(&seller, "seller", "buyer", &b.base, &to_seller);
+    let cert = b.cert.to_str().unwrap().to_string();
+    let deliver = ["pact", "deliver", "--entity", "seller", "--signing-key", seller_key.to_str().unwrap()];
+    ok(&[&deliver[..], &["--source", &s.base, "--ca-cert", &cert, "--format", "json", "--database-url", &seller]]
+        .concat());
+    s.stop();
+    assert!(import(&d, &seller, "close", "close 2025-06\n", Some("seller")).status.success());
+    let s = Server::start(
+        &d,
+        "seller2",
+        &seller,
+        &["--signing-key", seller_key.to_str().unwrap(), "--pact-ca-cert", b.cert.to_str().unwrap()],
+    );
+    peer_add(&buyer, "buyer", "seller", &s.base, &to_buyer);
+    let send = || {
+        custody(&[
+            "pact",
+            "return",
+            "--entity",
+            "buyer",
+            "--transfer",
+            "seller/s2/buyer",
+            "--signing-key",
+            buyer_key.to_str().unwrap(),
+            "--source",
+            &b.base,
+            "--ca-cert",
+            s.cert.to_str().unwrap(),
+            "--format",
+            "json",
+            "--database-url",
+            &buyer,
+        ])
+    };
+    for attempt in 0..2 {
+        let o = send();
+        let out: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        assert!(!o.status.success(), "attempt {attempt}: {out}");
+        assert_eq!(out["pending"], "seller/s2/buyer", "attempt {attempt}: {out}");
+        assert!(out["body"]["message"].as_str().unwrap().starts_with("return_not_booked"), "{out}");
+        // Not refused: the buyer cannot receive the transfer.
+        assert!(records(&buyer, "buyer", custody_store::delivered_return::RETURN_REFUSED).await.is_empty());
+        let o = import(
+            &d,
+            &buyer,
+            "late",
+            "2025-06-10 receive late\n  transfer seller/s2/buyer\n  item bar\n",
+            Some("buyer"),
+        );
+        assert!(!o.status.success(), "attempt {attempt}: the receive of a transfer being returned must be refused");
+    }
+    assert_eq!(records(&seller, "seller", custody_store::delivered_return::RETURNED).await, ["seller/s2/buyer"]);
+    s.stop();
+    b.stop();
+    for db in [&seller, &buyer] {
+        ok(&["verify", "--database-url", db]);
+    }
+}

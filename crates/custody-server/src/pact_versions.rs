@@ -153,10 +153,15 @@ pub async fn publish<S: Store>(
         if later || withdrawn.contains(id) || live.iter().any(|(i, p)| i == item && p == period) {
             continue;
         }
-        let reason = match lacking.iter().find(|(i, p, _)| i == item && p == period) {
-            Some((.., fields)) => format!("the footprint now lacks the required {}", fields.join(", ")),
-            None => format!("no footprint of `{item}` is generated for {period} now (nothing of it sold then)"),
-        };
+        // Lacking a required field is how a server started without the owner's declarations
+        // (`--pact-standard`, `--pact-exempted`) sees every footprint: a configuration slip, not
+        // a change of the product's data. Deprecation is final and announced to every peer, so
+        // it is never decided by that: the last published version stays served as it is.
+        if let Some((.., fields)) = lacking.iter().find(|(i, p, _)| i == item && p == period) {
+            tracing::warn!(%id, "the footprint would now lack the required {}: the published version stays Active (declare it again)", fields.join(", "));
+            continue;
+        }
+        let reason = format!("no footprint of `{item}` is generated for {period} now (nothing of it sold then)");
         let at = crate::pact_send::rfc3339(custody_store::unix_now());
         if store.put_record(entity, WITHDRAWN, id, &json!({"at": at, "reason": reason}).to_string()).await? {
             tracing::info!(%id, %reason, "a published footprint is withdrawn: Deprecated");
