@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 /// Record kinds of the seller's answers.
 pub const SENT: &str = custody_store::DELIVERY_ACCEPTED;
-pub const REFUSED: &str = "pact-refused";
+pub const REFUSED: &str = custody_store::DELIVERY_REFUSED;
 /// Record kind of an accepted final claimed view sent after a provisional one, keyed by transfer id.
 pub const SENT_FINAL: &str = "pact-sent-final";
 
@@ -87,7 +87,7 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
     let http = crate::pact_pull::http(&d.ca_cert)?;
     let opts =
         custody_pact::Options { issuer: d.pact_issuer.clone(), base_url: d.source.clone(), ..Default::default() };
-    let mut report = json!({"accepted": [], "alreadyAccepted": [], "refused": [], "notSent": []});
+    let mut report = json!({"accepted": [], "alreadyAccepted": [], "refused": [], "unanswered": [], "notSent": []});
     let push = |r: &mut Value, k: &str, v: Value| r[k].as_array_mut().expect("an array").push(v);
     for peer in &peers {
         let mut token: Option<String> = None;
@@ -134,6 +134,17 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
             if token.is_none() {
                 token = Some(crate::pact_pull::token(&http, &peer.url, &peer.client_id, &peer.client_secret).await?);
             }
+            // Pending first: should the answer be lost (or this process killed), the seller's undo
+            // of the sale stays refused until a later run hears accepted or refused.
+            let attempt = format!("{} {}", t.id, event["id"].as_str().unwrap_or_default());
+            store
+                .put_record(
+                    &d.entity,
+                    custody_store::DELIVERY_PENDING,
+                    &attempt,
+                    &json!({"to": peer.url, "at": time}).to_string(),
+                )
+                .await?;
             let r = http
                 .post(format!("{}/3/events", peer.url))
                 .bearer_auth(token.as_deref().unwrap_or_default())
@@ -144,7 +155,11 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
             let status = r.status().as_u16();
             let body: Value = r.json().await.unwrap_or(Value::Null);
             let (unix, time) = now();
-            if status == 200 {
+            if status >= 500 {
+                // No decision: the buyer's server may have stored it. Stays pending.
+                let rec = json!({"id": t.id, "to": peer.url, "at": time, "status": status, "body": body});
+                push(&mut report, "unanswered", rec);
+            } else if status == 200 {
                 let rec = json!({"to": peer.url, "at": time, "claim": view}).to_string();
                 store.put_record(&d.entity, if final_again { SENT_FINAL } else { SENT }, &t.id, &rec).await?;
                 let mut row = json!({"id": t.id, "to": peer.url});
@@ -164,7 +179,7 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
     if d.format == "json" {
         println!("{report}");
     } else {
-        for k in ["accepted", "alreadyAccepted", "refused", "notSent"] {
+        for k in ["accepted", "alreadyAccepted", "refused", "unanswered", "notSent"] {
             for v in report[k].as_array().into_iter().flatten() {
                 println!(
                     "{k}: {} {}",
@@ -174,7 +189,7 @@ pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let refused = !report["refused"].as_array().is_none_or(Vec::is_empty);
+    let refused = ["refused", "unanswered"].iter().any(|k| !report[*k].as_array().is_none_or(Vec::is_empty));
     Ok(if refused { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

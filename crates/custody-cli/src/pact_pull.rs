@@ -69,7 +69,8 @@ pub fn http(ca: &Option<PathBuf>) -> anyhow::Result<reqwest::Client> {
     Ok(b.build()?)
 }
 
-/// A token from the host's OIDC `token_endpoint`, else `{url}/auth/token`.
+/// A token from the host's OIDC `token_endpoint` (https on the same host and port), else
+/// `{url}/auth/token`.
 pub async fn token(http: &reqwest::Client, base: &str, id: &str, secret: &str) -> anyhow::Result<String> {
     let discovered = match http.get(format!("{base}/.well-known/openid-configuration")).send().await {
         Ok(r) if r.status().is_success() => {
@@ -78,6 +79,9 @@ pub async fn token(http: &reqwest::Client, base: &str, id: &str, secret: &str) -
         _ => None,
     };
     let url = discovered.unwrap_or_else(|| format!("{base}/auth/token"));
+    // The secret goes only to the host named, over https (never to where a discovery document
+    // points elsewhere).
+    custody_server::pact_send::same_origin(base.trim_end_matches('/'), &url).map_err(|e| anyhow::anyhow!(e))?;
     let r = http
         .post(&url)
         .basic_auth(id, Some(secret))

@@ -75,7 +75,9 @@ pub(crate) async fn snapshot<S: Store>(
     for _ in 0..5 {
         let head = registry.store().head(entity).await?;
         let entries = all_entries(registry, entity, head.seq).await?;
-        let ledger = registry.ledger(entity).await?;
+        // Replayed from the entries it signs over, never from a stored snapshot (a snapshot is
+        // trusted like the database; a signature attests what follows from the journal).
+        let ledger = registry.replayed(entity).await?;
         if registry.store().head(entity).await? == head {
             return Ok((entries, ledger));
         }

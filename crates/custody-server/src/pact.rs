@@ -403,13 +403,13 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
     if v["type"] == crate::pact_return::RETURN_EVENT {
         return match crate::pact_return::accept(&state, &entity, &client, &v).await {
             Ok(()) => StatusCode::OK.into_response(),
-            Err(m) => pact_error(StatusCode::BAD_REQUEST, "BadRequest", m),
+            Err(m) => refusal(m),
         };
     }
     if v["type"] == crate::pact_receive::DELIVERY_EVENT {
         return match crate::pact_receive::accept(&state, &entity, &client, &v).await {
             Ok(()) => StatusCode::OK.into_response(),
-            Err(m) => pact_error(StatusCode::BAD_REQUEST, "BadRequest", m),
+            Err(m) => refusal(m),
         };
     }
     match events::parse(&v) {
@@ -426,6 +426,22 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
             match &state.pact.callback {
                 Some(_) => {
                     let store = state.registry.store();
+                    // A requester answers slowly or not at all: at most PENDING_PER_REQUESTER
+                    // answers wait for one host, so no client fills the outbox or starves the
+                    // others' messages.
+                    match crate::pact_outbox::pending_to(store, &entity, &source).await {
+                        Ok(n) if n >= crate::pact_outbox::PENDING_PER_REQUESTER => {
+                            return pact_error(
+                                StatusCode::TOO_MANY_REQUESTS,
+                                "BadRequest",
+                                format!(
+                                    "{n} answers to `{source}` are still pending: try again once they are delivered"
+                                ),
+                            )
+                        }
+                        Ok(_) => {}
+                        Err(e) => return pact_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e.to_string()),
+                    }
                     if let Err(e) =
                         crate::pact_outbox::enqueue(store, &entity, &source, &answer, json!("callback")).await
                     {
@@ -442,4 +458,15 @@ async fn event<S: Store>(State(state): Shared<S>, uri: Uri, headers: HeaderMap, 
         Ok(_) => StatusCode::OK.into_response(),
         Err(m) => pact_error(StatusCode::BAD_REQUEST, "BadRequest", m),
     }
+}
+
+/// A delivery's or return's refusal: `400 BadRequest`, but a failure of this server's database
+/// (`StoreError`'s "database error: ...") is `500 InternalError`. The sender keeps such an
+/// attempt pending rather than refused: what was written before the failure may stand, so
+/// neither side may act as if nothing had arrived (docs/pact.md).
+fn refusal(message: String) -> axum::response::Response {
+    if message.starts_with("database error") || message.contains(": database error") {
+        return pact_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", message);
+    }
+    pact_error(StatusCode::BAD_REQUEST, "BadRequest", message)
 }

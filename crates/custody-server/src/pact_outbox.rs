@@ -114,6 +114,14 @@ pub async fn enqueue<S: Store>(
     Ok(id)
 }
 
+/// Answers that may wait for one requester host at once (`POST /3/events` refuses more with `429`).
+pub const PENDING_PER_REQUESTER: usize = 20;
+
+/// How many of `entity`'s messages to `to` are still pending.
+pub async fn pending_to<S: Store>(store: &S, entity: &str, to: &str) -> Result<usize, StoreError> {
+    Ok(messages(store, entity).await?.iter().filter(|m| m.to == to && m.state == "pending").count())
+}
+
 /// Every message of `entity`, in the order queued.
 pub async fn messages<S: Store>(store: &S, entity: &str) -> Result<Vec<Message>, StoreError> {
     let bad = |k: &str, e: serde_json::Error| StoreError::Backend(format!("outbox record `{k}`: {e}"));
@@ -159,6 +167,14 @@ async fn credentials<S: Store>(state: &AppState<S>, m: &Message) -> Result<crate
     state.pact.callback.clone().ok_or_else(|| "no --pact-callback-credentials to answer with".to_string())
 }
 
+/// Whether a try's error is a refusal that a retry cannot change (a 4xx other than 408 or 429,
+/// or a token endpoint off the requester's host): the message ends `failed` now rather than
+/// after 72 hours of tries.
+fn permanent(error: &str) -> bool {
+    error.contains("is not https on the requester's host")
+        || (error.contains("HTTP 4") && !error.contains("HTTP 408") && !error.contains("HTTP 429"))
+}
+
 /// Tries one message once and records the try (and its end: delivered, or failed when the next
 /// try would fall after the deadline).
 async fn attempt<S: Store>(state: &AppState<S>, m: &Message, s: &Schedule) -> Result<(), StoreError> {
@@ -173,8 +189,10 @@ async fn attempt<S: Store>(state: &AppState<S>, m: &Message, s: &Schedule) -> Re
     store
         .put_record(&m.entity, OUTBOX_TRY, &format!("{} {n:06}", m.id), &json!({"at": at, "error": error}).to_string())
         .await?;
+    let permanent = error.as_deref().is_some_and(permanent);
     let end = match &error {
         None => Some("delivered"),
+        Some(_) if permanent => Some("failed"),
         Some(_) if at + s.delay(n).as_millis() as i64 > m.created + s.deadline.as_millis() as i64 => Some("failed"),
         Some(e) => {
             tracing::warn!(id = %m.id, to = %m.to, attempt = n, error = %e, "a PACT message was not delivered; retried");
@@ -183,7 +201,7 @@ async fn attempt<S: Store>(state: &AppState<S>, m: &Message, s: &Schedule) -> Re
     };
     if let Some(state) = end {
         if state == "failed" {
-            tracing::error!(id = %m.id, to = %m.to, attempts = n, "a PACT message was given up (deadline)");
+            tracing::error!(id = %m.id, to = %m.to, attempts = n, "a PACT message was given up (refused, or the deadline)");
         }
         store.put_record(&m.entity, OUTBOX_DONE, &m.id, &json!({"state": state, "at": at}).to_string()).await?;
     }
@@ -249,5 +267,36 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 1 + 12 + (72 * 3600 - 4095) / 3600);
+    }
+
+    #[test]
+    fn a_refusal_ends_a_message_a_timeout_or_a_5xx_is_retried() {
+        for e in ["token at https://r.example/auth/token: HTTP 401 Unauthorized", "event to https://r.example/3/events: HTTP 403 Forbidden",
+                  "the token endpoint `http://127.0.0.1:9/steal` is not https on the requester's host `https://r.example`: the credentials are not sent there"] {
+            assert!(super::permanent(e), "{e}");
+        }
+        for e in [
+            "event to https://r.example/3/events: HTTP 500 Internal Server Error",
+            "token at https://r.example/auth/token: HTTP 429 Too Many Requests",
+            "event to https://r.example/3/events: HTTP 408 Request Timeout",
+            "event to https://r.example/3/events: error sending request",
+        ] {
+            assert!(!super::permanent(e), "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_pending_to_a_requester_are_counted_per_host() {
+        let store = custody_store::MemoryStore::new();
+        let event = serde_json::json!({"type": "x"});
+        for to in ["https://a.example", "https://a.example", "https://b.example"] {
+            super::enqueue(&store, "e", to, &event, serde_json::json!("callback")).await.unwrap();
+        }
+        assert_eq!(super::pending_to(&store, "e", "https://a.example").await.unwrap(), 2);
+        let first = super::messages(&store, "e").await.unwrap()[0].id.clone();
+        store.put_record("e", super::OUTBOX_DONE, &first, r#"{"state": "delivered", "at": 1}"#).await.unwrap();
+        assert_eq!(super::pending_to(&store, "e", "https://a.example").await.unwrap(), 1);
+        assert_eq!(super::pending_to(&store, "e", "https://b.example").await.unwrap(), 1);
+        assert_eq!(super::pending_to(&store, "f", "https://a.example").await.unwrap(), 0);
     }
 }

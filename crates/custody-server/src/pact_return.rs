@@ -65,6 +65,10 @@ pub async fn accept<S: Store>(state: &AppState<S>, seller: &str, client: &str, e
     let now = crate::pact_send::rfc3339(custody_store::unix_now());
     let body = json!({"signed": signed, "at": now, "from": source});
     state.registry.accept_return(seller, &t, &body).await.map_err(|r| r.to_string())?;
-    store.put_record(seller, BUYER_KEY, &buyer, &key_hex).await.map_err(|e| e.to_string())?;
+    // The return is booked: the answer is 200 whatever follows. A key that could not be pinned
+    // now is pinned at the buyer's next return.
+    if let Err(e) = store.put_record(seller, BUYER_KEY, &buyer, &key_hex).await {
+        tracing::warn!(%buyer, "the buyer's key was not pinned: {e}");
+    }
     Ok(())
 }

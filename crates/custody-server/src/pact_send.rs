@@ -52,6 +52,20 @@ fn client(cb: &Callback) -> Result<reqwest::Client, String> {
     b.build().map_err(|e| e.to_string())
 }
 
+/// Whether `url` is https on the same host and port as `base` (the requester named in `source`).
+pub fn same_origin(base: &str, url: &str) -> Result<(), String> {
+    let origin = |u: &str| {
+        reqwest::Url::parse(u)
+            .ok()
+            .filter(|p| p.scheme() == "https")
+            .map(|p| (p.host_str().map(str::to_string), p.port_or_known_default()))
+    };
+    match (origin(base), origin(url)) {
+        (Some(a), Some(b)) if a == b => Ok(()),
+        _ => Err(format!("the token endpoint `{url}` is not https on the requester's host `{base}`: the credentials are not sent there")),
+    }
+}
+
 /// One delivery attempt. Errors name the step that failed.
 pub async fn deliver(source: &str, event: &Value, cb: &Callback) -> Result<(), String> {
     let base = source.trim_end_matches('/');
@@ -66,6 +80,10 @@ pub async fn deliver(source: &str, event: &Value, cb: &Callback) -> Result<(), S
         _ => None,
     };
     let token_url = discovered.unwrap_or_else(|| format!("{base}/auth/token"));
+    // The credentials go only to the requester's own host, over https: a discovery document
+    // naming another scheme, host or port (plain http, an internal address) is refused, never
+    // followed with the secret.
+    same_origin(base, &token_url)?;
     let r = http
         .post(&token_url)
         .basic_auth(&cb.client_id, Some(&cb.client_secret))
@@ -91,5 +109,24 @@ pub async fn deliver(source: &str, event: &Value, cb: &Callback) -> Result<(), S
         Ok(())
     } else {
         Err(format!("event to {base}/3/events: HTTP {}", r.status()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_go_only_to_the_requesters_own_https_origin() {
+        let base = "https://buyer.example:8443";
+        assert!(super::same_origin(base, "https://buyer.example:8443/auth/token").is_ok());
+        assert!(super::same_origin("https://buyer.example", "https://buyer.example:443/oauth/token").is_ok());
+        for other in [
+            "http://buyer.example:8443/auth/token",
+            "https://evil.example:8443/auth/token",
+            "https://buyer.example:9443/auth/token",
+            "https://127.0.0.1/steal",
+            "not a url",
+        ] {
+            assert!(super::same_origin(base, other).is_err(), "{other}");
+        }
     }
 }

@@ -34,7 +34,9 @@ pub use cert_settle::CertificateSettlement;
 pub use memory::MemoryStore;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
 pub use sql::SqlStore;
-pub use transfers::{sales_of, Amounts, Reconciliation, Transfer, TransferStatus, DELIVERY_ACCEPTED};
+pub use transfers::{
+    sales_of, Amounts, Reconciliation, Transfer, TransferStatus, DELIVERY_ACCEPTED, DELIVERY_PENDING, DELIVERY_REFUSED,
+};
 
 use custody_core::model::Posting;
 use sha2::{Digest, Sha256};

@@ -107,6 +107,14 @@ impl<S: Store> Registry<S> {
         Ok(cached.snapshot_seq)
     }
 
+    /// The entity's ledger replayed from the first entry, ignoring any stored snapshot and the
+    /// cache: for what is signed over the journal's head (`report --sign`, deliveries, returns),
+    /// which must follow from the entries it names, not from a snapshot beside them.
+    pub async fn replayed(&self, entity: &str) -> Result<Ledger, SubmitError> {
+        let (ledger, _) = self.replay_from(entity, None, Head::genesis()).await?;
+        ledger.ok_or_else(|| SubmitError::Corrupt(format!("entity `{entity}` has no entity entry")))
+    }
+
     /// Replays the entity's whole journal, ignoring any stored snapshot, and keeps a snapshot of
     /// the result at its head, replacing the stored one (`custody snapshot`: the repair of a
     /// snapshot `verify` named, and the first snapshot after an upgrade). Answers the entry it

@@ -540,7 +540,38 @@ impl<S: Store> Registry<S> {
                 "transfer `{transfer}` of `{seller}` was delivered to and accepted by the buyer's server: the sale is settled there and cannot be undone here"
             ));
         }
+        // A delivery sent without a definite answer (lost, 5xx, killed): the buyer's server may
+        // hold it, so the sale stays until a later `pact deliver` hears accepted or refused.
+        let returned = back.iter().any(|(k, _)| k == transfer);
+        if let Some(open) =
+            self.delivery_unanswered(seller, transfer).await.map_err(|e| e.to_string())?.filter(|_| !returned)
+        {
+            return Err(format!(
+                "transfer `{transfer}` of `{seller}` was sent to the buyer's server ({open}) without an answer yet: the buyer may hold it; run `custody pact deliver` again before undoing the sale"
+            ));
+        }
         Ok(())
+    }
+
+    /// The attempt (`TRANSFER EVENT-ID`) of a delivery of `transfer` sent (a
+    /// [`DELIVERY_PENDING`] record) that no [`DELIVERY_REFUSED`] answer closed, when the buyer's
+    /// server has not accepted it either (then [`DELIVERY_ACCEPTED`] decides).
+    pub(crate) async fn delivery_unanswered(
+        &self,
+        seller: &str,
+        transfer: &str,
+    ) -> Result<Option<String>, crate::StoreError> {
+        let prefix = format!("{transfer} ");
+        let pending = self.store().records(seller, DELIVERY_PENDING).await?;
+        let mut open = pending.into_iter().map(|(k, _)| k).filter(|k| k.starts_with(&prefix)).peekable();
+        if open.peek().is_none() {
+            return Ok(None);
+        }
+        let refused = self.store().records(seller, DELIVERY_REFUSED).await?;
+        Ok(open.find(|k| {
+            let event = k[prefix.len()..].to_string();
+            !refused.iter().any(|(r, _)| r.starts_with(&prefix) && r.ends_with(&format!(" {event}")))
+        }))
     }
 
     pub(crate) async fn check_return(&self, seller: &str, sale: &str, customer: &str) -> Result<(), String> {
@@ -559,3 +590,10 @@ impl<S: Store> Registry<S> {
 
 /// Record kind (the seller's, keyed by transfer id) of a transfer a buyer's server accepted.
 pub const DELIVERY_ACCEPTED: &str = "pact-sent";
+/// Record kind (the seller's, keyed `TRANSFER EVENT-ID`) of a delivery about to be sent: until an
+/// answer closes it (accepted, or a [`DELIVERY_REFUSED`] record ending in the same event id), the
+/// seller's undo of the sale is refused (`Registry::not_delivered`).
+pub const DELIVERY_PENDING: &str = "pact-send-pending";
+/// Record kind (the seller's, keyed `TRANSFER UNIX EVENT-ID`) of a delivery the buyer's server
+/// refused (a 4xx answer).
+pub const DELIVERY_REFUSED: &str = "pact-refused";

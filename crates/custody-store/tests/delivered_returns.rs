@@ -88,3 +88,24 @@ async fn a_return_of_a_sale_in_a_closed_period_is_not_booked() {
     assert!(r.message.contains("E003"), "{}", r.message);
     assert!(!seller.ledger("s").await.unwrap().has_returned("sale1", "b"));
 }
+
+/// A delivery sent without a definite answer (the answer lost, a 5xx, the sender killed): the
+/// buyer's server may hold it, so the seller's own undo of the sale is refused until an answer
+/// closes that attempt: accepted (refused for good, as above) or refused by the buyer's server
+/// (then the seller may undo it). Found by the hostile test: a lost 200 let the seller return the
+/// sale while the buyer received it.
+#[tokio::test]
+async fn a_delivery_without_an_answer_keeps_the_sale_until_one_comes() {
+    let seller = Registry::new(MemoryStore::new());
+    submit(&seller, SELLER).await.unwrap();
+    let undo = "2025-03-06 return back\n  sale sale1\n  customer b\n";
+    seller.store().put_record("s", custody_store::DELIVERY_PENDING, &format!("{ID} ev-1"), "{}").await.unwrap();
+    let refused = more(&seller, "s", undo).await.expect_err("an unanswered delivery keeps the sale");
+    assert!(refused.to_string().contains("without an answer yet"), "{refused}");
+    // A refusal of another attempt closes nothing.
+    seller.store().put_record("s", custody_store::DELIVERY_REFUSED, &format!("{ID} 100 ev-0"), "{}").await.unwrap();
+    assert!(more(&seller, "s", undo).await.is_err());
+    // The buyer's server refused this attempt: the sale may be undone.
+    seller.store().put_record("s", custody_store::DELIVERY_REFUSED, &format!("{ID} 101 ev-1"), "{}").await.unwrap();
+    more(&seller, "s", undo).await.expect("a refused delivery frees the sale");
+}
