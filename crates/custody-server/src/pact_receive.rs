@@ -60,6 +60,33 @@ pub(crate) async fn seller_key(source: &str, ca_pem: Option<&[u8]>) -> Result<St
     r.text().await.map(|t| t.trim().to_string()).map_err(|e| format!("the seller's signing key at {url}: {e}"))
 }
 
+/// The key `who` (a counterpart entity) publishes at `source`, after checking it is the one
+/// `owner` pinned under record kind `kind` at `who`'s first `what` (trust on first use: `V002
+/// key_mismatch` otherwise) and that `signed` verifies with it. Answers the key, in hex, for the
+/// caller to pin once it accepted. Used for deliveries (sellers' keys) and returns (buyers').
+pub(crate) async fn signed_by_pinned<S: Store>(
+    state: &AppState<S>,
+    owner: &str,
+    kind: &str,
+    who: &str,
+    source: &str,
+    signed: &Value,
+    what: &str,
+) -> Result<String, Refusal> {
+    let key_hex = seller_key(source, state.pact.ca_pem.as_deref()).await?;
+    let key = custody_proof::parse_public_key(&key_hex).map_err(|e| format!("the signing key of `{who}`: {e}"))?;
+    let pinned = state.registry.store().records(owner, kind).await.map_err(|e| e.to_string())?;
+    if let Some((_, k)) = pinned.iter().find(|(s, _)| *s == who) {
+        if *k != key_hex {
+            return Err(format!(
+                "V002 key_mismatch: `{who}` publishes key {key_hex} at {source}, but {k} was pinned at its first {what}"
+            ));
+        }
+    }
+    custody_proof::verify_file(&signed.to_string(), Some(&key)).map_err(|e| e.to_string())?;
+    Ok(key_hex)
+}
+
 /// Refuses unless the client `client` of `buyer` is bound to `seller` and not revoked. `who` names
 /// the counterpart's role in the messages (`seller` for deliveries, `buyer` for returns).
 pub async fn bound_to<S: Store>(store: &S, buyer: &str, client: &str, seller: &str, who: &str) -> Result<(), Refusal> {
@@ -96,18 +123,8 @@ pub async fn accept<S: Store>(state: &AppState<S>, buyer: &str, client: &str, ev
     }
     let seller = signed["entity"].as_str().ok_or("`data.entity` is missing")?.to_string();
     bound_to(state.registry.store(), buyer, client, &seller, "seller").await?;
-    let key_hex = seller_key(source, state.pact.ca_pem.as_deref()).await?;
-    let key = custody_proof::parse_public_key(&key_hex).map_err(|e| format!("the seller's signing key: {e}"))?;
+    let key_hex = signed_by_pinned(state, buyer, SELLER_KEY, &seller, source, signed, "delivery").await?;
     let store = state.registry.store();
-    let pinned = store.records(buyer, SELLER_KEY).await.map_err(|e| e.to_string())?;
-    if let Some((_, k)) = pinned.iter().find(|(s, _)| *s == seller) {
-        if *k != key_hex {
-            return Err(format!(
-                "V002 key_mismatch: `{seller}` publishes key {key_hex} at {source}, but {k} was pinned at its first delivery"
-            ));
-        }
-    }
-    custody_proof::verify_file(&signed.to_string(), Some(&key)).map_err(|e| e.to_string())?;
     let t = custody_store::delivered::transfer_from_json(&signed["document"]["transfer"])
         .map_err(|e| format!("`data.document.transfer`: {e}"))?;
     if t.seller != seller {

@@ -18,7 +18,7 @@
 //! signed return is kept (record `pact-returned`), the seller's `return` booked, the buyer's key
 //! pinned, `200`.
 
-use crate::pact_receive::{bound_to, seller_key, Refusal};
+use crate::pact_receive::{bound_to, signed_by_pinned, Refusal};
 use crate::AppState;
 use custody_store::Store;
 use serde_json::{json, Value};
@@ -43,17 +43,7 @@ pub async fn accept<S: Store>(state: &AppState<S>, seller: &str, client: &str, e
     let buyer = signed["entity"].as_str().ok_or("`data.entity` is missing")?.to_string();
     let store = state.registry.store();
     bound_to(store, seller, client, &buyer, "buyer").await?;
-    let key_hex = seller_key(source, state.pact.ca_pem.as_deref()).await?;
-    let key = custody_proof::parse_public_key(&key_hex).map_err(|e| format!("the buyer's signing key: {e}"))?;
-    let pinned = store.records(seller, BUYER_KEY).await.map_err(|e| e.to_string())?;
-    if let Some((_, k)) = pinned.iter().find(|(b, _)| *b == buyer) {
-        if *k != key_hex {
-            return Err(format!(
-                "V002 key_mismatch: `{buyer}` publishes key {key_hex} at {source}, but {k} was pinned at its first return"
-            ));
-        }
-    }
-    custody_proof::verify_file(&signed.to_string(), Some(&key)).map_err(|e| e.to_string())?;
+    let key_hex = signed_by_pinned(state, seller, BUYER_KEY, &buyer, source, signed, "return").await?;
     let t = custody_store::delivered::transfer_from_json(&signed["document"]["transfer"])
         .map_err(|e| format!("`data.document.transfer`: {e}"))?;
     if t.buyer != buyer {
