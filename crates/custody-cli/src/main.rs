@@ -427,7 +427,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             paths,
             format: _,
             site: _,
-            output: _,
+            output,
             period,
             year,
             entity,
@@ -444,7 +444,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !paths.is_empty() {
                 bail!("--sign signs a statement of the stored journal: import the files, then sign without paths");
             }
-            sign::signed_report(&kind, period.as_deref(), entity, &db, &key).await
+            sign::signed_report(&kind, period.as_deref(), entity, &db, &key, output.as_deref()).await
         }
         Command::SigningKey { action: SigningKeyAction::Create { out } } => sign::create_key(&out),
         Command::Proof { entry, entity, signing_key, db } => sign::proof(&entry, entity, &db, &signing_key).await,

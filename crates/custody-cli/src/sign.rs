@@ -96,6 +96,7 @@ pub async fn signed_report(
     entity: Option<String>,
     db: &Db,
     key: &Path,
+    output: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let key = read_key(key)?;
     let registry = db.reader().await?;
@@ -111,7 +112,11 @@ pub async fn signed_report(
     let document: serde_json::Value = serde_json::from_str(&json).context("the statement is JSON")?;
     let head = custody_proof::head_of(&key, &id, &hashes(&entries))?;
     let signed = key.sign_document(&format!("report {kind}"), document, head);
-    println!("{}", serde_json::to_string_pretty(&signed)?);
+    let text = serde_json::to_string_pretty(&signed)? + "\n";
+    match output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
+        None => print!("{text}"),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -65,6 +65,13 @@ fn a_signed_statement_and_an_inclusion_proof_verify_offline_and_nothing_bent_doe
     assert_eq!(rc, 0, "{out}");
     let named = format!("journal of {n} entries");
     assert!(out.contains("report entity-emissions of steel-producer") && out.contains(&named), "{out}");
+    // `-o FILE` writes the same signed statement to the file, nothing to stdout.
+    let file = dir.join("signed-o.json");
+    let o = custody(&["report", "entity-emissions", "--sign", s(&key), "-o", s(&file), "--database-url", &db]);
+    assert!(o.status.success() && stdout(&o).is_empty(), "{o:?}");
+    let written = std::fs::read_to_string(&file).unwrap();
+    let body = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap()["document"].clone();
+    assert_eq!(body(&written), body(&statement));
     // Without a key the file's own is used, and the output says who is not yet authenticated.
     let (rc, out) = verify(&dir, "st.json", &statement, None);
     assert_eq!(rc, 0);
