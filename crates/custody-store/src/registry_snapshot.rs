@@ -6,8 +6,9 @@
 //!
 //! When: after an append, once at least `max(SNAPSHOT_EVERY, s / 4)` entries follow the last
 //! snapshot at entry `s` (so the snapshots written over a journal's life cost time linear in its
-//! length, and a load replays at most a fifth of it); and on demand ([`Registry::snapshot_now`]:
-//! the end of `custody import`, `custody snapshot`). One snapshot per entity is kept.
+//! length, and a load replays at most a fifth of it); at the end of `custody import`
+//! ([`Registry::snapshot_now`]); and by `custody snapshot`, which replays the whole journal first
+//! ([`Registry::snapshot_rebuilt`]). One snapshot per entity is kept.
 
 use crate::registry_cache::Cached;
 use crate::*;
@@ -34,7 +35,7 @@ impl<S: Store> Registry<S> {
                 return Ok(None);
             }
         };
-        let named = self.store().entries(entity, snap.seq - 1, 1).await?;
+        let named = self.store().entries(entity, snap.seq.saturating_sub(1), 1).await?;
         let why = if !named.first().is_some_and(|r| r.seq == snap.seq && r.hash == snap.entry_hash) {
             format!("it names entry {} with a hash the journal does not have there", snap.seq)
         } else if snapshot_digest(&snap.body) != snap.digest {
