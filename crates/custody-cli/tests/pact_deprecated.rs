@@ -12,7 +12,7 @@ use std::path::PathBuf;
 mod requester;
 #[path = "pact/server.rs"]
 mod server;
-use server::{ok, Server};
+use server::{get, ok, token, Server};
 
 const SELLER: &str = "entity seller \"Seller\"\n  ratios efi\n  gwp ar6\n\
 period 2025-03 2025-03-01 2025-03-31\nperiod 2025-04 2025-04-01 2025-04-30\n\
@@ -26,24 +26,9 @@ item ore \"Ore\"\n  category raw-material\nitem bar \"Bar\"\n  category product\
 2025-04-03 consume c2\n  use ore 1000 t\n2025-04-04 produce m2\n  output bar 500 t content 20 tC\n\
 2025-04-05 sell s2\n  item bar\n  customer buyer share 100%\nclose 2025-04\n";
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap()
-}
-
-async fn get(base: &str, path: &str, creds: &(String, String)) -> (u16, Value) {
-    let t: Value = http()
-        .post(format!("{base}/auth/token"))
-        .basic_auth(&creds.0, Some(&creds.1))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = http().get(format!("{base}{path}")).bearer_auth(t["access_token"].as_str().unwrap()).send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+/// `GET {base}{path}` with a token of `creds`.
+async fn get_as(base: &str, path: &str, creds: &(String, String)) -> (u16, Value) {
+    get(base, path, &token(base, creds).await).await
 }
 
 fn ids(list: &Value) -> Vec<String> {
@@ -124,22 +109,22 @@ async fn a_server_started_without_declarations_deprecates_nothing() {
     };
 
     let s = start(true);
-    let (_, first) = get(&s.base, "/3/footprints", &creds).await;
+    let (_, first) = get_as(&s.base, "/3/footprints", &creds).await;
     assert_eq!(ids(&first).len(), 2);
     valid(&first);
     s.stop();
 
     // Restarted without `--pact-exempted`: nothing is generated complete, and nothing changes.
     let s = start(false);
-    let (status, all) = get(&s.base, "/3/footprints", &creds).await;
+    let (status, all) = get_as(&s.base, "/3/footprints", &creds).await;
     assert_eq!(status, 200);
     assert_eq!(ids(&all), ids(&first), "the same footprints, still served");
     assert!(all["data"].as_array().unwrap().iter().all(|pf| pf["status"] == "Active"), "{all:#}");
     valid(&all);
-    let (_, deprecated) = get(&s.base, "/3/footprints?status=Deprecated", &creds).await;
+    let (_, deprecated) = get_as(&s.base, "/3/footprints?status=Deprecated", &creds).await;
     assert_eq!(ids(&deprecated), Vec::<String>::new());
     for id in ids(&first) {
-        let (status, one) = get(&s.base, &format!("/3/footprints/{id}"), &creds).await;
+        let (status, one) = get_as(&s.base, &format!("/3/footprints/{id}"), &creds).await;
         assert_eq!((status, one["data"]["status"].as_str()), (200, Some("Active")), "{one:#}");
         // The published content, unchanged (but for the extension's schema URL, on the host the
         // request named: this server listens on another port).
@@ -153,7 +138,7 @@ async fn a_server_started_without_declarations_deprecates_nothing() {
 
     // Declared again: the same footprints, no new version.
     let s = start(true);
-    let (_, all) = get(&s.base, "/3/footprints", &creds).await;
+    let (_, all) = get_as(&s.base, "/3/footprints", &creds).await;
     assert_eq!(ids(&all), ids(&first));
     assert!(all["data"].as_array().unwrap().iter().all(|pf| pf["status"] == "Active"));
     valid(&all);

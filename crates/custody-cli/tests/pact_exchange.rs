@@ -8,7 +8,7 @@ use std::path::PathBuf;
 mod requester;
 #[path = "pact/server.rs"]
 mod server;
-use server::{ok, Server};
+use server::{client, get, ok, post_event, token, Server};
 
 /// The seller of the conformance suite: bar sold in two closed months. 2025-04: 1000 t of ore at
 /// 120 kgCO2/t (20 tC) made 500 t of bar, all sold: 0.24 kgCO2e/kg, 0.04 kgC/kg.
@@ -40,39 +40,6 @@ fn db(dir: &std::path::Path, name: &str, journal: &str) -> String {
     let db = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
     ok(&["import", file.to_str().unwrap(), "--database-url", &db]);
     db
-}
-
-/// PACT client credentials of `entity`; with `peer`, bound to that seller (only then may they
-/// deliver transfers, as that seller only).
-fn client(db: &str, entity: &str, peer: Option<&str>) -> (String, String) {
-    let mut args = vec!["pact", "client", "create", "--entity", entity, "--format", "json", "--database-url", db];
-    if let Some(p) = peer {
-        args.extend(["--peer", p]);
-    }
-    let c: Value = serde_json::from_str(&ok(&args)).unwrap();
-    assert_eq!(c["peer"].as_str(), peer, "{c}");
-    (c["client_id"].as_str().unwrap().into(), c["client_secret"].as_str().unwrap().into())
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap()
-}
-
-async fn token(base: &str, (id, secret): &(String, String)) -> String {
-    let r = http()
-        .post(format!("{base}/auth/token"))
-        .basic_auth(id, Some(secret))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .unwrap();
-    r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
-}
-
-async fn get(base: &str, path: &str, token: &str) -> (u16, Value) {
-    let r = http().get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
 fn period(pf: &Value) -> &str {
@@ -311,18 +278,6 @@ fn report(db: &str, entity: &str, kind: &str, period: &str) -> Value {
         db,
     ]))
     .unwrap()
-}
-
-async fn post_event(base: &str, token: &str, event: &Value) -> (u16, Value) {
-    let r = http()
-        .post(format!("{base}/3/events"))
-        .bearer_auth(token)
-        .header("content-type", "application/cloudevents+json")
-        .body(event.to_string())
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread")]

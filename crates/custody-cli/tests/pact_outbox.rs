@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 mod requester;
 #[path = "pact/server.rs"]
 mod server;
-use server::{ok, Server};
+use server::{ok, post_event, token, Server};
 
 const OWNER: &str = "entity owner \"Owner\"\n  ratios efi\n  gwp ar6\nperiod 2025-05 2025-05-01 2025-05-31\n";
 
@@ -22,35 +22,13 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap()
-}
-
 /// POSTs a RequestCreatedEvent from `source` to the server with the owner's credentials.
 async fn request(s: &Server, creds: &(String, String), source: &str) {
-    let t: Value = http()
-        .post(format!("{}/auth/token", s.base))
-        .basic_auth(&creds.0, Some(&creds.1))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let event = json!({"specversion": "1.0", "id": "req-1", "source": source, "time": "2025-06-01T00:00:00Z",
                        "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
                        "data": {"productId": ["urn:pact:custody.invalid:product-id:bar"]}});
-    let r = http()
-        .post(format!("{}/3/events", s.base))
-        .bearer_auth(t["access_token"].as_str().unwrap())
-        .header("content-type", "application/cloudevents+json")
-        .body(event.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    let (status, _) = post_event(&s.base, &token(&s.base, creds).await, &event).await;
+    assert_eq!(status, 200);
 }
 
 fn outbox(db: &str) -> Vec<Value> {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 #[path = "pact/server.rs"]
 mod server;
-use server::{custody, ok, Server};
+use server::{client, custody, ok, post_event, token, Server};
 
 /// 1000 t of ore at 120 kgCO2/t with 20 tC make 600 t of bar: 200 t (s1) and 300 t (s2) sold to
 /// the buyer and delivered; 100 t (s3) sold later, never delivered. The period stays open.
@@ -51,15 +51,6 @@ fn db(d: &Path, name: &str, journal: &str) -> String {
     db
 }
 
-fn client(db: &str, entity: &str, peer: Option<&str>) -> (String, String) {
-    let mut args = vec!["pact", "client", "create", "--entity", entity, "--format", "json", "--database-url", db];
-    if let Some(p) = peer {
-        args.extend(["--peer", p]);
-    }
-    let c: Value = serde_json::from_str(&ok(&args)).unwrap();
-    (c["client_id"].as_str().unwrap().into(), c["client_secret"].as_str().unwrap().into())
-}
-
 fn peer_add(db: &str, entity: &str, counterparty: &str, url: &str, creds: &(String, String)) {
     ok(&[
         "pact",
@@ -80,34 +71,11 @@ fn peer_add(db: &str, entity: &str, counterparty: &str, url: &str, creds: &(Stri
     ]);
 }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap()
-}
-
 /// POSTs a `ReturnDelivered` event carrying `signed` to `base` with a token of `creds`.
 async fn post_return(base: &str, creds: &(String, String), source: &str, signed: &Value) -> (u16, Value) {
-    let t: Value = http()
-        .post(format!("{base}/auth/token"))
-        .basic_auth(&creds.0, Some(&creds.1))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let event = json!({"type": "org.custody.ReturnDelivered.1", "specversion": "1.0", "id": "r-1",
                        "source": source, "time": "2025-06-09T00:00:00Z", "data": signed});
-    let r = http()
-        .post(format!("{base}/3/events"))
-        .bearer_auth(t["access_token"].as_str().unwrap())
-        .header("content-type", "application/cloudevents+json")
-        .body(event.to_string())
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    post_event(base, &token(base, creds).await, &event).await
 }
 
 /// A return of `transfer` signed by `key` as the buyer.

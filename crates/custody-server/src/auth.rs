@@ -94,17 +94,17 @@ impl Caller {
 }
 
 /// When this process last recorded each key's use (Unix seconds).
-static TOUCHED: std::sync::Mutex<Option<std::collections::HashMap<String, i64>>> = std::sync::Mutex::new(None);
+static TOUCHED: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, i64>>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// Whether the key's use at `now` is to be recorded: not within the minute after the last one
 /// this process recorded (the store keeps uses to the minute anyway: `Store::touch_key`).
 fn due_touch(id: &str, now: i64) -> bool {
     let mut touched = TOUCHED.lock().unwrap_or_else(|p| p.into_inner());
-    let map = touched.get_or_insert_with(Default::default);
-    match map.get(id) {
+    match touched.get(id) {
         Some(last) if now - last < 60 => false,
         _ => {
-            map.insert(id.to_string(), now);
+            touched.insert(id.to_string(), now);
             true
         }
     }

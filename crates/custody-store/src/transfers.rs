@@ -535,17 +535,17 @@ impl<S: Store> Registry<S> {
     pub(crate) async fn not_delivered(&self, seller: &str, transfer: &str) -> Result<(), String> {
         let sent = self.store().records(seller, DELIVERY_ACCEPTED).await.map_err(|e| e.to_string())?;
         let back = self.store().records(seller, crate::delivered::RETURNED).await.map_err(|e| e.to_string())?;
-        if sent.iter().any(|(k, _)| k == transfer) && !back.iter().any(|(k, _)| k == transfer) {
+        if back.iter().any(|(k, _)| k == transfer) {
+            return Ok(());
+        }
+        if sent.iter().any(|(k, _)| k == transfer) {
             return Err(format!(
                 "transfer `{transfer}` of `{seller}` was delivered to and accepted by the buyer's server: the sale is settled there and cannot be undone here"
             ));
         }
         // A delivery sent without a definite answer (lost, 5xx, killed): the buyer's server may
         // hold it, so the sale stays until a later `pact deliver` hears accepted or refused.
-        let returned = back.iter().any(|(k, _)| k == transfer);
-        if let Some(open) =
-            self.delivery_unanswered(seller, transfer).await.map_err(|e| e.to_string())?.filter(|_| !returned)
-        {
+        if let Some(open) = self.delivery_unanswered(seller, transfer).await.map_err(|e| e.to_string())? {
             return Err(format!(
                 "transfer `{transfer}` of `{seller}` was sent to the buyer's server ({open}) without an answer yet: the buyer may hold it; run `custody pact deliver` again before undoing the sale"
             ));
@@ -567,11 +567,11 @@ impl<S: Store> Registry<S> {
         if open.peek().is_none() {
             return Ok(None);
         }
+        // A refusal is keyed `TRANSFER UNIX EVENT-ID`: it closes the attempt with its event id.
         let refused = self.store().records(seller, DELIVERY_REFUSED).await?;
-        Ok(open.find(|k| {
-            let event = k[prefix.len()..].to_string();
-            !refused.iter().any(|(r, _)| r.starts_with(&prefix) && r.ends_with(&format!(" {event}")))
-        }))
+        let closed: Vec<&str> =
+            refused.iter().filter(|(r, _)| r.starts_with(&prefix)).filter_map(|(r, _)| r.rsplit(' ').next()).collect();
+        Ok(open.find(|k| !closed.contains(&&k[prefix.len()..])))
     }
 
     pub(crate) async fn check_return(&self, seller: &str, sale: &str, customer: &str) -> Result<(), String> {

@@ -71,3 +71,55 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// PACT client credentials of `entity`; with `peer`, bound to that counterpart (only then may
+/// they deliver transfers or returns, as that counterpart only).
+#[allow(dead_code)]
+pub fn client(db: &str, entity: &str, peer: Option<&str>) -> (String, String) {
+    let mut args = vec!["pact", "client", "create", "--entity", entity, "--format", "json", "--database-url", db];
+    if let Some(p) = peer {
+        args.extend(["--peer", p]);
+    }
+    let c: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+    assert_eq!(c["peer"].as_str(), peer, "{c}");
+    (c["client_id"].as_str().unwrap().into(), c["client_secret"].as_str().unwrap().into())
+}
+
+/// A client that trusts the test servers' self-signed certificates.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap()
+}
+
+/// A bearer token from `{base}/auth/token` for the client credentials `(id, secret)`.
+pub async fn token(base: &str, (id, secret): &(String, String)) -> String {
+    let r = http()
+        .post(format!("{base}/auth/token"))
+        .basic_auth(id, Some(secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
+    r.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+}
+
+/// `GET {base}{path}` with `token`: the status and the JSON body (null when none).
+#[allow(dead_code)]
+pub async fn get(base: &str, path: &str, token: &str) -> (u16, serde_json::Value) {
+    let r = http().get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// POSTs a CloudEvent to `{base}/3/events` with `token`: the status and the JSON body.
+#[allow(dead_code)]
+pub async fn post_event(base: &str, token: &str, event: &serde_json::Value) -> (u16, serde_json::Value) {
+    let r = http()
+        .post(format!("{base}/3/events"))
+        .bearer_auth(token)
+        .header("content-type", "application/cloudevents+json")
+        .body(event.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
+}
