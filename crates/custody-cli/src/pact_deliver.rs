@@ -61,13 +61,19 @@ fn now() -> (i64, String) {
     (t, custody_server::pact_send::rfc3339(t))
 }
 
-pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
-    if d.format != "text" && d.format != "json" {
+/// The flags `pact deliver` and `pact return` share: `--format text|json`, an https `--source`.
+pub(crate) fn check_flags(format: &str, source: &str) -> anyhow::Result<()> {
+    if format != "text" && format != "json" {
         bail!("--format is `text` or `json`");
     }
-    if !d.source.starts_with("https://") {
+    if !source.starts_with("https://") {
         bail!("--source must be https://HOST[:PORT]");
     }
+    Ok(())
+}
+
+pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
+    check_flags(&d.format, &d.source)?;
     let key = crate::sign::read_key(&d.signing_key)?;
     let registry = d.db.registry().await?;
     let store = registry.store();

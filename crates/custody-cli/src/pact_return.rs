@@ -45,12 +45,7 @@ pub struct Return {
 }
 
 pub async fn run(r: Return) -> anyhow::Result<ExitCode> {
-    if r.format != "text" && r.format != "json" {
-        bail!("--format is `text` or `json`");
-    }
-    if !r.source.starts_with("https://") {
-        bail!("--source must be https://HOST[:PORT]");
-    }
+    crate::pact_deliver::check_flags(&r.format, &r.source)?;
     let key = crate::sign::read_key(&r.signing_key)?;
     let registry = r.db.registry().await?;
     let t = registry.returnable(&r.entity, &r.transfer).await.map_err(|e| anyhow::anyhow!("{e}"))?;
