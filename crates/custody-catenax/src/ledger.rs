@@ -107,7 +107,7 @@ pub fn from_ledger(ledger: &Ledger, item_id: &str, scope: &Scope) -> Result<Foot
     let item = ledger.item(item_id).ok_or_else(|| CatenaxError::Invalid(format!("item `{item_id}` is not defined")))?;
     let bought =
         ledger.transactions().iter().rev().filter(|t| t.date >= scope.start && t.date <= scope.end).find_map(|t| {
-            match ledger.op(&t.id).map(|o| &o.body) {
+            match ledger.op(&t.id).map(|o| o.body) {
                 Some(Operation::Purchase(r))
                     if r.item == item_id && r.factors.iter().any(|f| f.species == Species::CO2e) =>
                 {

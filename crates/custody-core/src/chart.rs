@@ -135,17 +135,39 @@ const TEMPLATE: &[(&str, Side, Role, &str)] = &[
     ("out.emissions", Side::Flow, Role::OutEmissions, "Emissions transferred out with products sold"),
 ];
 
-/// A chart: accounts in display order, stock accounts first.
+/// A chart: accounts in display order, stock accounts first. Serialized as its accounts; the
+/// index by code is rebuilt when read.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "ChartAccounts", into = "ChartAccounts")]
 pub struct Chart {
     accounts: Vec<Account>,
+    /// Position of each account by code: every posting looks its account up (issue 12: a linear
+    /// search comparing codes was a tenth of a replay).
+    index: std::collections::HashMap<String, usize, rustc_hash::FxBuildHasher>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ChartAccounts {
+    accounts: Vec<Account>,
+}
+
+impl From<ChartAccounts> for Chart {
+    fn from(c: ChartAccounts) -> Chart {
+        Chart::with_accounts(c.accounts)
+    }
+}
+
+impl From<Chart> for ChartAccounts {
+    fn from(c: Chart) -> ChartAccounts {
+        ChartAccounts { accounts: c.accounts }
+    }
 }
 
 impl Chart {
     /// The EFI template (Table ES-1 / Figure ES-3).
     pub fn efi() -> Chart {
-        Chart {
-            accounts: TEMPLATE
+        Chart::with_accounts(
+            TEMPLATE
                 .iter()
                 .map(|(code, side, role, name)| Account {
                     code: code.to_string(),
@@ -154,7 +176,12 @@ impl Chart {
                     role: *role,
                 })
                 .collect(),
-        }
+        )
+    }
+
+    fn with_accounts(accounts: Vec<Account>) -> Chart {
+        let index = accounts.iter().enumerate().map(|(i, a)| (a.code.clone(), i)).collect();
+        Chart { accounts, index }
     }
 
     pub fn accounts(&self) -> &[Account] {
@@ -162,12 +189,12 @@ impl Chart {
     }
 
     pub fn get(&self, code: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.code == code)
+        self.index.get(code).map(|i| &self.accounts[*i])
     }
 
     /// Position of an account in display order.
     pub fn index(&self, code: &str) -> Option<usize> {
-        self.accounts.iter().position(|a| a.code == code)
+        self.index.get(code).copied()
     }
 
     /// The account playing `role`. Template roles are unique: added accounts are always custom.
@@ -197,6 +224,7 @@ impl Chart {
             Side::Flow => self.accounts.len(),
         };
         self.accounts.insert(at, account);
+        *self = Chart::with_accounts(std::mem::take(&mut self.accounts));
         Ok(())
     }
 }

@@ -272,6 +272,21 @@ pub fn with_names<R>(names: Vec<Name>, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f` with names (de)serialized as their text whatever the thread's codec is: for bytes
+/// kept apart from a snapshot's name table, such as the ledger's packed operations, which are
+/// written when applied and read back at any time later.
+pub(crate) fn as_text<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Codec>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let saved = self.0.take();
+            CODEC.with(|c| *c.borrow_mut() = saved);
+        }
+    }
+    let _restore = Restore(CODEC.with(|c| c.borrow_mut().take()));
+    f()
+}
+
 impl serde::Serialize for Name {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let index = CODEC.with(|c| match c.borrow_mut().as_mut() {

@@ -40,7 +40,7 @@ pub fn export(ledger: &Ledger) -> String {
         match ledger.op(&tx.id) {
             Some(op) => {
                 o.push('\n');
-                o.push_str(&print_entry(&Entry::Op(Box::new(op.clone()))));
+                o.push_str(&print_entry(&Entry::Op(Box::new(op))));
             }
             None => {
                 let _ = writeln!(o, "\n{} txn {} {}", format_date(tx.date), tx.id, quote(&tx.description));

@@ -3,7 +3,7 @@
 //! planned here).
 
 use super::draft::Draft;
-use super::state::{Applied, Ledger};
+use super::state::{Applied, Ledger, PackedOp};
 use crate::exact;
 use crate::model::*;
 use crate::ops::*;
@@ -15,7 +15,7 @@ impl Ledger {
     /// with every violation found. A rejection changes nothing.
     pub fn apply(&mut self, op: Op) -> Result<Applied, Rejection> {
         if let Some(prev) = self.ops.get(&op.id) {
-            if **prev == op {
+            if prev.unpack() == op {
                 return Ok(Applied::Duplicate);
             }
             let mut v = Violations::default();
@@ -57,7 +57,7 @@ impl Ledger {
                 eac,
             });
             self.recorded.push(op.clone());
-            self.ops.insert(op.id.clone(), Box::new(op));
+            self.ops.insert(op.id.clone(), PackedOp::pack(&op));
             return Ok(Applied::Recorded);
         }
         if let Operation::Custody(c) = &op.body {
@@ -68,7 +68,7 @@ impl Ledger {
                 return Err(v.into_rejection(&op.id));
             }
             self.recorded.push(op.clone());
-            self.ops.insert(op.id.clone(), Box::new(op));
+            self.ops.insert(op.id.clone(), PackedOp::pack(&op));
             return Ok(Applied::Recorded);
         }
         super::signs::check_signs(&op, &mut v);
@@ -90,7 +90,10 @@ impl Ledger {
         }
         let idx = self.post(tx);
         self.release_claims(&op);
-        self.ops.insert(op.id.clone(), Box::new(op));
+        if let Operation::Receive(Receive { claim: Some(c), .. }) = &op.body {
+            self.receive_claims.insert(op.id.clone(), c.clone());
+        }
+        self.ops.insert(op.id.clone(), PackedOp::pack(&op));
         Ok(Applied::Posted(idx))
     }
 

@@ -284,10 +284,7 @@ impl Ledger {
 
     /// The claimed view the receive recorded when it was booked, as stored.
     pub fn recorded_claim(&self, receive: &str) -> Option<&crate::coc::ReceivedClaim> {
-        match self.ops.get(receive).map(|o| &o.body) {
-            Some(Operation::Receive(r)) => r.claim.as_ref(),
-            _ => None,
-        }
+        self.receive_claims.get(receive)
     }
 
     /// Receives whose recorded claimed view came from an open pool period (provisional: the
@@ -296,10 +293,9 @@ impl Ledger {
         self.txs
             .iter()
             .filter(|t| t.kind == TxKind::Receive && !self.settled_claims.contains_key(&t.id))
-            .filter_map(|t| match self.ops.get(&t.id).map(|o| &o.body) {
-                Some(Operation::Receive(r)) if r.claim.as_ref().is_some_and(|c| !c.closed) => {
-                    Some((t.id.clone(), r.transfer.clone()))
-                }
+            .filter(|t| self.receive_claims.get(&t.id).is_some_and(|c| !c.closed))
+            .filter_map(|t| match self.ops.get(&t.id).map(|o| o.unpack().body) {
+                Some(Operation::Receive(r)) => Some((t.id.clone(), r.transfer)),
                 _ => None,
             })
             .collect()

@@ -12,30 +12,45 @@ impl Ledger {
         for p in &tx.postings {
             let side = self.chart.get(&p.account).expect("checked before posting").side;
             self.totals.add(side, p.species, p.amount);
-            let key = (p.account.clone(), p.species, p.dims.clone());
-            let e = self.positions.entry(key.clone()).or_default();
-            let opened = *e == 0;
-            let before = *e;
-            *e = e.checked_add(p.amount).expect("checked before posting");
+            let key = (p.account, p.species, p.dims.clone());
+            // One search of the position map: read, add, and remove an emptied position in place.
+            let (before, after) = match self.positions.entry(key.clone()) {
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    let before = *o.get();
+                    let after = before.checked_add(p.amount).expect("checked before posting");
+                    if after == 0 {
+                        o.remove();
+                    } else {
+                        *o.get_mut() = after;
+                    }
+                    (before, after)
+                }
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    if p.amount != 0 {
+                        v.insert(p.amount);
+                    }
+                    (0, p.amount)
+                }
+            };
             if CarbonRatios::keeps_gas(p.species) && (p.gas.is_some() || self.gas.contains_key(&key)) {
                 let ratios = self.entity.ratios;
                 let prior = self.gas.get(&key).copied().unwrap_or_else(|| ratios.gas_rounded(p.species, before));
                 let added = p.gas.unwrap_or_else(|| ratios.gas_rounded(p.species, p.amount));
                 self.gas.insert(key.clone(), prior.saturating_add(added));
             }
-            let e = self.positions.get_mut(&key).expect("just inserted");
-            let holding = (p.dims.item.clone(), p.dims.lot.clone(), p.dims.site.clone());
-            if *e == 0 {
-                self.positions.remove(&key);
+            if after == 0 {
                 self.gas.remove(&key);
-                if let Some(set) = self.by_holding.get_mut(&holding) {
-                    set.remove(&key);
-                    if set.is_empty() {
-                        self.by_holding.remove(&holding);
+                if before != 0 {
+                    let holding = (p.dims.item, p.dims.lot, p.dims.site);
+                    if let Some(set) = self.by_holding.get_mut(&holding) {
+                        set.remove(&key);
+                        if set.is_empty() {
+                            self.by_holding.remove(&holding);
+                        }
                     }
                 }
-            } else if opened {
-                self.by_holding.entry(holding).or_default().insert(key);
+            } else if before == 0 {
+                self.by_holding.entry((p.dims.item, p.dims.lot, p.dims.site)).or_default().insert(key);
             }
         }
         for m in &tx.movements {

@@ -86,9 +86,10 @@ impl Ledger {
     pub fn transactions(&self) -> &[Transaction] {
         &self.txs
     }
-    /// The operation as applied (a receive as the registry resolved it), by id.
-    pub fn op(&self, id: &str) -> Option<&crate::ops::Op> {
-        self.ops.get(id).map(|o| &**o)
+    /// The operation as applied (a receive as the registry resolved it), by id: decoded from
+    /// its packed bytes on each call (the ledger keeps operations packed).
+    pub fn op(&self, id: &str) -> Option<crate::ops::Op> {
+        self.ops.get(id).map(|o| o.unpack())
     }
     pub fn transaction(&self, id: &str) -> Option<&Transaction> {
         self.tx_index.get(id).map(|i| &self.txs[*i])

@@ -42,9 +42,12 @@ pub struct Ledger {
     /// Position of each transaction in `txs`, by id.
     #[serde(serialize_with = "sorted")]
     pub(super) tx_index: HashMap<String, usize>,
-    /// Boxed: the map's spare capacity then costs a pointer per slot, not an operation.
+    /// Every operation as applied, packed (`PackedOp`): kept for duplicates, reversals, claims
+    /// and the few statements that read what was written.
     #[serde(serialize_with = "sorted")]
-    pub(super) ops: HashMap<String, Box<Op>>,
+    pub(super) ops: HashMap<String, PackedOp>,
+    /// The claimed view each receive recorded (unpacked: statements and settlement read them).
+    pub(super) receive_claims: BTreeMap<String, crate::coc::ReceivedClaim>,
     pub(super) reversed: BTreeSet<String>,
     pub(super) positions: BTreeMap<PosKey, i64>,
     /// Grams of gas held by the positions that took any stated gas figure (see `Posting::gas`);
@@ -182,6 +185,7 @@ impl Ledger {
             txs: Vec::new(),
             tx_index: HashMap::default(),
             ops: HashMap::default(),
+            receive_claims: BTreeMap::new(),
             reversed: BTreeSet::new(),
             positions: BTreeMap::new(),
             gas: HashMap::default(),
@@ -212,4 +216,49 @@ fn sorted<K: serde::Serialize + Ord, V: serde::Serialize, S: serde::Serializer>(
     let mut entries: Vec<(&K, &V)> = m.iter().collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     s.collect_map(entries)
+}
+
+/// An operation as applied, kept as its postcard bytes with names as text. The ledger keeps one
+/// per entry and reads few of them (a duplicate id, a reversal, a statement naming a supplier):
+/// packed, an operation takes its encoded size (about a sixth) instead of the 528-byte `Op` and
+/// its strings (issue 12 item 2, "compact postings and positions").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackedOp(Box<[u8]>);
+
+impl PackedOp {
+    pub(super) fn pack(op: &Op) -> PackedOp {
+        let bytes = crate::name::as_text(|| postcard::to_stdvec(op)).expect("an operation always serializes");
+        PackedOp(bytes.into_boxed_slice())
+    }
+
+    /// The operation again. Panics only if the bytes were not written by `pack` of this build:
+    /// a snapshot of another build is refused before it is decoded.
+    pub(super) fn unpack(&self) -> Op {
+        crate::name::as_text(|| postcard::from_bytes(&self.0)).expect("a packed operation always decodes")
+    }
+}
+
+impl serde::Serialize for PackedOp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PackedOp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PackedOp, D::Error> {
+        struct Bytes;
+        impl serde::de::Visitor<'_> for Bytes {
+            type Value = PackedOp;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a packed operation's bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<PackedOp, E> {
+                Ok(PackedOp(v.into()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<PackedOp, E> {
+                Ok(PackedOp(v.into_boxed_slice()))
+            }
+        }
+        d.deserialize_bytes(Bytes)
+    }
 }

@@ -290,7 +290,7 @@ fn suppliers(ledger: &Ledger, item: &str) -> Vec<String> {
             continue;
         }
         // The operation names its supplier even when it posted nothing (a stated zero).
-        let named = match ledger.op(&tx.id).map(|o| &o.body) {
+        let named = match ledger.op(&tx.id).map(|o| o.body) {
             Some(crate::ops::Operation::Purchase(r)) => r.counterparty.clone(),
             Some(crate::ops::Operation::Receive(r)) => r.supplier.clone(),
             _ => None,

@@ -66,7 +66,7 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
         let kind = claim_type(original(ledger, tx).0);
         if tx.meta.contains_key(crate::ledger::DATA_GAP_META) {
             let supplier = tx.postings.iter().find_map(|p| crate::name::text(&p.dims.counterparty)).or_else(|| {
-                match ledger.op(&tx.id).map(|o| &o.body) {
+                match ledger.op(&tx.id).map(|o| o.body) {
                     Some(crate::ops::Operation::Purchase(r)) => r.counterparty.clone(),
                     _ => None,
                 }
@@ -129,7 +129,7 @@ fn claimed_lines(
     let supplier = postings
         .iter()
         .find_map(|p| crate::name::text(&p.dims.counterparty))
-        .or_else(|| match ledger.op(&original(ledger, tx).0.id).map(|o| &o.body) {
+        .or_else(|| match ledger.op(&original(ledger, tx).0.id).map(|o| o.body) {
             Some(crate::ops::Operation::Receive(r)) => r.supplier.clone(),
             _ => None,
         })

@@ -83,3 +83,27 @@ fn a_snapshot_of_another_build_is_refused() {
         other => panic!("another build must be refused as such, got {:?}", other.map(|_| ())),
     }
 }
+
+/// Operations are kept packed (names as text, whatever codec the snapshot uses) and the chart
+/// keeps an index by code: both must read back the same after a snapshot, a custom account and
+/// raw postings naming interned dimensions included.
+#[test]
+fn packed_operations_and_the_chart_index_survive_a_snapshot() {
+    let mut text = example("aluminium/smelter.journal");
+    text += "\naccount adj.flow flow \"Manual adjustments (flow)\"\naccount adj.stock stock \"Manual adjustments (stock)\"\n";
+    text += "period packed-test 2030-01-01 2030-01-31\n";
+    text += "2030-01-02 txn adj-1 \"Manual correction\"\n  post adj.stock 5 tC C item=lot-packed-x site=site-packed-y\n  post adj.flow 5 tC C counterparty=cp-packed-z\n";
+    let ledger = journal(&text);
+    let restored = Ledger::from_snapshot(&ledger.snapshot()).expect("restores");
+    assert!(ledger.op("adj-1").is_some(), "the raw transaction is kept as an operation");
+    for tx in ledger.transactions() {
+        assert_eq!(restored.op(&tx.id), ledger.op(&tx.id), "operation `{}` reads back the same", tx.id);
+    }
+    for a in ledger.chart().accounts() {
+        assert_eq!(restored.chart().get(&a.code), Some(a), "account `{}` is found after restoring", a.code);
+        assert_eq!(restored.chart().index(&a.code), ledger.chart().index(&a.code));
+    }
+    let adj = restored.chart().get("adj.stock").expect("the custom account");
+    assert_eq!(restored.chart().accounts()[restored.chart().index("adj.stock").unwrap()].code, adj.code);
+    assert_eq!(restored.chart().get("no.such"), None);
+}
