@@ -334,7 +334,7 @@ impl From<&crate::model::Transaction> for Raw {
             postings: tx.postings.clone(),
             movements: tx.movements.clone(),
             reverses: tx.reverses.clone(),
-            meta: tx.meta.clone(),
+            meta: tx.meta.to_map(),
         }
     }
 }

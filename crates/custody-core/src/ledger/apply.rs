@@ -8,7 +8,6 @@ use crate::exact;
 use crate::model::*;
 use crate::ops::*;
 use crate::reject::{Code, Rejection, Violations};
-use std::collections::BTreeMap;
 
 impl Ledger {
     /// Applies an operation: posts one balanced transaction, records an instrument, or rejects
@@ -98,7 +97,7 @@ impl Ledger {
     }
 
     pub(super) fn plan(&self, op: &Op, v: &mut Violations) -> Option<Transaction> {
-        let mut d = Draft { chart: &self.chart, postings: Vec::new(), movements: Vec::new(), meta: BTreeMap::new() };
+        let mut d = Draft { chart: &self.chart, postings: Vec::new(), movements: Vec::new(), meta: Meta::new() };
         let mut reverses = None;
         let mut description = op.memo.clone();
         let kind = match &op.body {

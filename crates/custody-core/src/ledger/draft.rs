@@ -5,7 +5,6 @@ use super::state::PosKey;
 use crate::chart::{Chart, Role};
 use crate::model::*;
 use crate::units::{CarbonRatios, Species};
-use std::collections::BTreeMap;
 
 pub(super) fn inventory_roles(category: Category) -> (Option<Role>, Role) {
     match category {
@@ -45,7 +44,7 @@ pub(super) struct Draft<'a> {
     pub(super) chart: &'a Chart,
     pub(super) postings: Vec<Posting>,
     pub(super) movements: Vec<Movement>,
-    pub(super) meta: BTreeMap<String, String>,
+    pub(super) meta: Meta,
 }
 
 impl Draft<'_> {

@@ -85,6 +85,6 @@ impl Ledger {
         }
         d.postings = r.postings.clone();
         d.movements = r.movements.clone();
-        d.meta = r.meta.clone();
+        d.meta = r.meta.clone().into();
     }
 }

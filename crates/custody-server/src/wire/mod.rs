@@ -237,7 +237,7 @@ impl From<&Transaction> for TransactionJson {
                     quantity: m.quantity,
                 })
                 .collect(),
-            meta: tx.meta.clone(),
+            meta: tx.meta.to_map(),
         }
     }
 }
