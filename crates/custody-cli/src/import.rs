@@ -4,7 +4,7 @@
 
 use crate::read_sources;
 use anyhow::{bail, Context};
-use custody_journal::{parse, Entry, Source, Spanned};
+use custody_journal::{parse, parse_lazily, Entry, Source, Spanned};
 use custody_store::{Outcome, Registry, Store, SubmitError};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
@@ -57,12 +57,15 @@ pub async fn run<S: Store + 'static>(
     let mut totals = (0usize, 0usize);
     let mut current: Option<String> = entity.map(str::to_string);
     for path in &expand(paths)? {
-        let (entries, entity_id) = if path.extension().is_some_and(|e| e == "csv") {
+        // Journal files are parsed twice, lazily: once to find every error before anything is
+        // written and count the entries, then again in batches as they are submitted, so an
+        // import holds one batch of parsed entries, not the whole file (issue 12 item 2).
+        let (csv, sources) = if path.extension().is_some_and(|e| e == "csv") {
             let Some(id) = current.clone() else {
                 bail!("{}: CSV files are imported into an entity: name it with --entity", path.display())
             };
             match csv_entries(path)? {
-                Ok(entries) => (entries, id),
+                Ok(entries) => (Some((entries, id)), Vec::new()),
                 Err(errors) => {
                     for e in &errors {
                         eprintln!("{e}");
@@ -77,33 +80,47 @@ pub async fn run<S: Store + 'static>(
                 }
             }
         } else {
-            let sources = read_sources(std::slice::from_ref(path))?;
-            let (entries, diags) = parse(&sources);
-            if !diags.is_empty() {
-                crate::print_diagnostics(&diags);
-                eprintln!("nothing imported from {}", path.display());
-                return Ok(ExitCode::from(1));
-            }
-            match (entries.first().map(|s| &s.entry), current.clone()) {
-                (Some(Entry::Entity(e)), _) => {
-                    for o in registry.ensure(e).await? {
-                        match o {
-                            Outcome::Written { .. } => totals.0 += 1,
-                            Outcome::Duplicate => totals.1 += 1,
+            (None, read_sources(std::slice::from_ref(path))?)
+        };
+        let (count, skip_entity, entity_id) = match &csv {
+            Some((entries, id)) => (entries.len(), false, id.clone()),
+            None => {
+                let mut diags = Vec::new();
+                let (mut count, mut first) = (0usize, None);
+                for src in &sources {
+                    for e in parse_lazily(src, &mut diags) {
+                        if first.is_none() {
+                            first = Some(e.entry);
                         }
+                        count += 1;
                     }
-                    let id = e.id.clone();
-                    current = Some(id.clone());
-                    (entries.into_iter().skip(1).collect(), id)
                 }
-                // A journal without an entity entry continues the current entity.
-                (_, Some(id)) => (entries, id),
-                (_, None) => {
-                    bail!("{}: a journal starts with its `entity` entry, or name one with --entity", path.display())
+                if !diags.is_empty() {
+                    diags.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+                    crate::print_diagnostics(&diags);
+                    eprintln!("nothing imported from {}", path.display());
+                    return Ok(ExitCode::from(1));
+                }
+                match (first, current.clone()) {
+                    (Some(Entry::Entity(e)), _) => {
+                        for o in registry.ensure(&e).await? {
+                            match o {
+                                Outcome::Written { .. } => totals.0 += 1,
+                                Outcome::Duplicate => totals.1 += 1,
+                            }
+                        }
+                        current = Some(e.id.clone());
+                        (count - 1, true, e.id)
+                    }
+                    // A journal without an entity entry continues the current entity.
+                    (_, Some(id)) => (count, false, id),
+                    (_, None) => {
+                        bail!("{}: a journal starts with its `entity` entry, or name one with --entity", path.display())
+                    }
                 }
             }
         };
-        let bar = ProgressBar::new(entries.len() as u64).with_style(
+        let bar = ProgressBar::new(count as u64).with_style(
             ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} entries ({rate} entries/s, eta {eta})")
                 .expect("a valid template")
                 .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
@@ -112,7 +129,23 @@ pub async fn run<S: Store + 'static>(
                 .progress_chars("=> "),
         );
         bar.set_message(format!("{} -> {entity_id}", path.display()));
-        for chunk in entries.chunks(batch) {
+        // The first pass found no error: the second one's (the same) are not read again.
+        let mut unread: Vec<Vec<custody_journal::Diagnostic>> = vec![Vec::new(); sources.len()];
+        let mut entries: Box<dyn Iterator<Item = Spanned> + '_> = match csv {
+            Some((entries, _)) => Box::new(entries.into_iter()),
+            None => Box::new(
+                sources
+                    .iter()
+                    .zip(unread.iter_mut())
+                    .flat_map(|(s, d)| parse_lazily(s, d))
+                    .skip(usize::from(skip_entity)),
+            ),
+        };
+        loop {
+            let chunk: Vec<Spanned> = entries.by_ref().take(batch.max(1)).collect();
+            if chunk.is_empty() {
+                break;
+            }
             let batch_entries: Vec<Entry> = chunk.iter().map(|s| s.entry.clone()).collect();
             match registry.submit(&entity_id, batch_entries).await {
                 Ok(outcomes) => {

@@ -227,3 +227,42 @@ fn a_wide_csv_header_is_not_copied_per_row() {
     assert!(kb < 200 * 1024, "peak {kb} KB");
     assert_eq!(transactions(&u), 1_000);
 }
+
+/// `custody import` parses a journal lazily, in batches (issue 12 item 2): an error anywhere in
+/// the file, the last line included, is still found before anything is written, and a journal
+/// imported in batches of one, two or all its entries leaves the same journal.
+#[test]
+fn a_lazily_parsed_import_finds_every_error_first_and_batches_do_not_change_the_journal() {
+    let dir = temp_dir("lazy-import");
+    let bad = dir.join("bad.journal");
+    std::fs::write(&bad, format!("{SMALL}2025-01-04 purchase p3\n  supplier sup\n  item ore\n  quantity seven t\n"))
+        .unwrap();
+    let db = dir.join("bad.db");
+    let o = custody(&["import", bad.to_str().unwrap(), "--batch", "1", "--database-url", &url(&db)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("bad.journal:21:12: `seven` is not a number"),
+        "the error names its line: {}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("nothing imported"), "{}", stderr(&o));
+    // Closing the new database checkpoints its log at once: `PRAGMA journal_mode = WAL` run
+    // with `execute` left its row unread and a read transaction open on an idle connection,
+    // and the checkpoint waited out the 30 s busy timeout (sqlx then warned of a slow statement).
+    assert!(!stderr(&o).contains("wal_checkpoint"), "the checkpoint was blocked: {}", stderr(&o));
+    let none = custody(&["report", "ledger", "--format", "json", "--database-url", &url(&db)]);
+    assert!(!stdout(&none).contains("p1"), "nothing of the refused file was written: {}", stdout(&none));
+    let good = dir.join("good.journal");
+    std::fs::write(&good, SMALL).unwrap();
+    let mut ledgers = Vec::new();
+    for batch in ["1", "2", "1000"] {
+        let u = url(&dir.join(format!("b{batch}.db")));
+        let o = custody(&["import", good.to_str().unwrap(), "--batch", batch, "--database-url", &u]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("imported: 6 entries written"), "batch {batch}: {}", stdout(&o));
+        let v = custody(&["verify", "--database-url", &u]);
+        assert!(v.status.success(), "{}", stderr(&v));
+        ledgers.push(stdout(&custody(&["report", "ledger", "--database-url", &u])));
+    }
+    assert!(ledgers.iter().all(|l| *l == ledgers[0] && l.contains("p2")), "{ledgers:#?}");
+}

@@ -10,5 +10,5 @@ mod parse;
 mod print;
 
 pub use export::export;
-pub use parse::{load, parse, Diagnostic, Entry, Source, Spanned};
+pub use parse::{load, parse, parse_lazily, Diagnostic, Entry, Source, Spanned};
 pub use print::print_entry;

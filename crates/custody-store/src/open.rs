@@ -95,12 +95,17 @@ impl SqlStore {
         }
     }
 
-    /// Closes every connection. SQLite checkpoints the write-ahead log into the database file
-    /// first (and removes the `-wal` file as the last connection closes); a read-only store
-    /// writes nothing.
+    /// Closes every connection. SQLite first checkpoints what it can of the write-ahead log
+    /// into the database file without waiting (PASSIVE); the last connection to close, when no
+    /// other process has the database open, checkpoints the rest and removes the `-wal` file. A
+    /// read-only store writes nothing.
+    ///
+    /// Not `TRUNCATE` on an open pool: it waits for every other connection's read snapshot,
+    /// its own pool's idle connections included, and an import refused before writing anything
+    /// waited out the 30 s busy timeout at exit.
     pub async fn close(&self) {
         if self.sqlite && !self.read_only {
-            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+            let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&self.pool).await;
         }
         self.pool.close().await;
     }

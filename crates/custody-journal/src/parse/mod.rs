@@ -69,6 +69,13 @@ pub fn parse(sources: &[Source]) -> (Vec<Spanned>, Vec<Diagnostic>) {
     (entries, diags)
 }
 
+/// The entries of one source, parsed lazily one block at a time, with each error appended to
+/// `diags` as it is met: for readers of large journals that hold a batch, not the whole text
+/// parsed (`custody import`). The same entries and errors as [`parse`] of that source.
+pub fn parse_lazily<'a>(src: &'a Source, diags: &'a mut Vec<Diagnostic>) -> impl Iterator<Item = Spanned> + 'a {
+    Blocks::new(src, diags)
+}
+
 /// The entries of one source, parsed one block at a time: a journal's tokens are never all held
 /// at once, so a load holds the ledger and one block, not the whole text tokenized (issue 12
 /// item 2; at 100k operations the tokenized lines were a third of the peak memory). Errors go to
