@@ -2,12 +2,7 @@
 //! journal, core, report and store crates, and maps results to exit codes (0 ok, 1 the input or
 //! the stored journal has errors, 2 usage or I/O).
 
-/// mimalloc instead of glibc's malloc: the ledger is millions of small allocations (postings,
-/// names, maps), and glibc's free lists were a fifth of a 100k-operation check (issue 12).
-/// A well-kept crate (Microsoft's allocator, used by rustc's own tooling and many servers).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
+mod alloc;
 mod assess;
 mod catenax;
 mod check;
@@ -573,16 +568,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// The reconciliation as JSON (documented in docs/reports.md).
 
-/// mimalloc's `purge_delay` option (`mi_option_purge_delay` in mimalloc.h; the Rust bindings
-/// name no constant for it).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() -> ExitCode {
-    // Never hand freed pages back to the OS: a load or replay frees and allocates in waves, and
-    // purging made the kernel zero the same pages again (28% of a 100k check). Memory stays at its
-    // high-water mark, which the ledger cache (`--cache-operations`) bounds for `serve`.
-    // SAFETY: sets a process-wide option before any thread is started.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    alloc::configure();
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Serve { .. }) {
         progress::show_warnings(); // `serve` sets up its own log

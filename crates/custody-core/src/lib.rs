@@ -18,6 +18,7 @@ pub mod exact;
 pub mod ghg_class;
 pub mod id;
 pub mod ledger;
+pub mod meta;
 pub mod model;
 pub mod name;
 pub mod ops;

@@ -95,19 +95,22 @@ impl SqlStore {
         }
     }
 
-    /// Closes every connection. SQLite first checkpoints what it can of the write-ahead log
-    /// into the database file without waiting (PASSIVE); the last connection to close, when no
-    /// other process has the database open, checkpoints the rest and removes the `-wal` file. A
-    /// read-only store writes nothing.
-    ///
-    /// Not `TRUNCATE` on an open pool: it waits for every other connection's read snapshot,
-    /// its own pool's idle connections included, and an import refused before writing anything
-    /// waited out the 30 s busy timeout at exit.
+    /// Closes every connection. A SQLite store that writes then checkpoints the write-ahead log
+    /// into the database file (`TRUNCATE`: the `-wal` file is left empty, so a copy of the file
+    /// alone is the whole database; store case 09) on one connection taken out of the pool after
+    /// the pool's others are closed. Run on the open pool, the checkpoint waited for the other
+    /// connections' read snapshots: an import refused before writing anything waited out the
+    /// 30 s busy timeout at exit. A read-only store writes nothing.
     pub async fn close(&self) {
-        if self.sqlite && !self.read_only {
-            let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&self.pool).await;
-        }
+        let last = match self.sqlite && !self.read_only {
+            true => self.pool.acquire().await.ok().map(|c| c.detach()),
+            false => None,
+        };
         self.pool.close().await;
+        if let Some(mut c) = last {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_all(&mut c).await;
+            let _ = sqlx::Connection::close(c).await;
+        }
     }
 
     /// Whether this store was opened read-only.
