@@ -33,8 +33,10 @@ pub struct StreamStats {
 }
 
 /// A stored transaction text decoded back to the transaction it was printed from
-/// (`transaction_text` is a raw operation: the inverse of `Raw::from(&Transaction)`).
-/// Errors name the entry's seq.
+/// (`transaction_text` is a raw operation: the inverse of `Raw::from(&Transaction)`): id,
+/// date, kind, description, postings, movements, reversal and meta as posted, except each
+/// posting's stated gas mass (`Posting::gas`, for display), which the text does not hold (nor do
+/// posting rows), so it is `None`. Errors name the entry's seq.
 pub fn decode_transaction(seq: i64, text: &str) -> Result<Transaction, SubmitError> {
     let bad = |why: String| SubmitError::Corrupt(format!("entry {seq}: the stored transaction {why}"));
     let Entry::Op(op) = parse_one(text, seq).map_err(|e| bad(format!("does not parse: {e}")))? else {
