@@ -1,5 +1,5 @@
 //! `custody report balances --stream`: the balances statement folded from the database's stored
-//! transactions page by page (`Registry::stream_transactions` into
+//! transactions page by page (`Registry::stream_postings` into
 //! `custody_core::statements::BalancesFold`), never loading the ledger: memory is bounded by
 //! the entity's definitions and accounts, not by its history. The output is the one the ledger
 //! gives (`custody_report::render_balances`); docs/reports.md "Streaming".
@@ -53,7 +53,7 @@ pub async fn balances(
         },
         (None, None) => {
             let mut activity = PeriodActivity::new(defs.periods());
-            registry.stream_transactions(&id, STREAM_PAGE, |t| activity.add(t.date, t.kind)).await?;
+            registry.stream_headers(&id, STREAM_PAGE, |t| activity.add(t.date, t.kind)).await?;
             default = match activity.choice() {
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
@@ -65,7 +65,7 @@ pub async fn balances(
         }
     };
     let mut fold = BalancesFold::new(&scope);
-    registry.stream_transactions(&id, STREAM_PAGE, |t| fold.add(t)).await?;
+    registry.stream_postings(&id, STREAM_PAGE, |t| fold.add_postings(t.date, t.kind, &t.postings)).await?;
     let b = fold.finish(defs.chart());
     Ok(Ok(render_balances(&defs, &b, chosen, format).into_bytes()))
 }

@@ -110,11 +110,21 @@ impl Scope {
     }
 
     pub(super) fn is_beginning(&self, tx: &Transaction) -> bool {
-        tx.date < self.start || (tx.date <= self.end && tx.kind == TxKind::Opening)
+        self.begins(tx.date, tx.kind)
     }
 
     pub(super) fn is_activity(&self, tx: &Transaction) -> bool {
-        tx.date >= self.start && tx.date <= self.end && tx.kind != TxKind::Opening
+        self.active(tx.date, tx.kind)
+    }
+
+    /// Whether a transaction dated `date` of kind `kind` is in the scope's beginning.
+    pub(super) fn begins(&self, date: Date, kind: TxKind) -> bool {
+        date < self.start || (date <= self.end && kind == TxKind::Opening)
+    }
+
+    /// Whether a transaction dated `date` of kind `kind` is in the scope's activity.
+    pub(super) fn active(&self, date: Date, kind: TxKind) -> bool {
+        date >= self.start && date <= self.end && kind != TxKind::Opening
     }
 }
 
