@@ -1,5 +1,5 @@
 //! `custody report balances --stream`: the balances statement folded from the database's stored
-//! transactions page by page (`Registry::stream_postings` into
+//! transactions page by page (`Registry::stream_transactions` into
 //! `custody_core::statements::BalancesFold`), never loading the ledger: memory is bounded by
 //! the entity's definitions and accounts, not by its history. The output is the one the ledger
 //! gives (`custody_report::render_balances`); docs/reports.md "Streaming".
@@ -65,7 +65,7 @@ pub async fn balances(
         }
     };
     let mut fold = BalancesFold::new(&scope);
-    registry.stream_postings(&id, STREAM_PAGE, |t| fold.add_postings(t.date, t.kind, &t.postings)).await?;
+    registry.stream_transactions(&id, STREAM_PAGE, |t| fold.add(t)).await?;
     let b = fold.finish(defs.chart());
     Ok(Ok(render_balances(&defs, &b, chosen, format).into_bytes()))
 }

@@ -34,7 +34,7 @@ mod transfers;
 pub use cert_settle::CertificateSettlement;
 pub use memory::MemoryStore;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
-pub use registry_stream::{decode_transaction, StreamStats, StreamedTransaction, STREAM_PAGE};
+pub use registry_stream::{decode_transaction, StreamStats, TransactionHeader, STREAM_PAGE};
 pub use sql::SqlStore;
 pub use transfers::{
     sales_of, Amounts, Reconciliation, Transfer, TransferStatus, DELIVERY_ACCEPTED, DELIVERY_PENDING, DELIVERY_REFUSED,

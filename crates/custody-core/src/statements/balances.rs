@@ -62,16 +62,10 @@ impl BalancesFold {
 
     /// Adds one transaction's postings when it falls in the scope (see the type's rule).
     pub fn add(&mut self, tx: &Transaction) {
-        self.add_postings(tx.date, tx.kind, &tx.postings);
-    }
-
-    /// [`BalancesFold::add`] of a transaction given by what the statement reads of it: its date,
-    /// its kind and its postings (a stream that does not decode the rest).
-    pub fn add_postings(&mut self, date: Date, kind: TxKind, postings: &[Posting]) {
-        if !(self.scope.begins(date, kind) || self.scope.active(date, kind)) {
+        if !(self.scope.is_beginning(tx) || self.scope.is_activity(tx)) {
             return;
         }
-        for p in postings {
+        for p in &tx.postings {
             if p.species.is_carbon() {
                 if let Some(v) = self.carbon.get_mut(p.account.as_str()) {
                     *v += p.amount;

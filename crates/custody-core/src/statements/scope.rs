@@ -110,21 +110,11 @@ impl Scope {
     }
 
     pub(super) fn is_beginning(&self, tx: &Transaction) -> bool {
-        self.begins(tx.date, tx.kind)
+        tx.date < self.start || (tx.date <= self.end && tx.kind == TxKind::Opening)
     }
 
     pub(super) fn is_activity(&self, tx: &Transaction) -> bool {
-        self.active(tx.date, tx.kind)
-    }
-
-    /// Whether a transaction dated `date` of kind `kind` is in the scope's beginning.
-    pub(super) fn begins(&self, date: Date, kind: TxKind) -> bool {
-        date < self.start || (date <= self.end && kind == TxKind::Opening)
-    }
-
-    /// Whether a transaction dated `date` of kind `kind` is in the scope's activity.
-    pub(super) fn active(&self, date: Date, kind: TxKind) -> bool {
-        date >= self.start && date <= self.end && kind != TxKind::Opening
+        tx.date >= self.start && tx.date <= self.end && tx.kind != TxKind::Opening
     }
 }
 
