@@ -2,8 +2,8 @@
 //! command without `--stream` (text, JSON, CSV; default period, each period, a year, an
 //! undefined period), on the EFI example, on a database of three entities, and on a generated
 //! journal with monthly periods, closes and reversals long enough for `import` to leave a
-//! snapshot (which the loaded path starts from and the stream does not use). What `--stream`
-//! does not do is refused, naming the flag.
+//! snapshot (which the loaded path starts from and the stream does not use: a damaged snapshot
+//! shows which path read it). What `--stream` does not do is refused, naming the flag.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -81,6 +81,15 @@ fn generated(dir: &Path, days: u32) -> PathBuf {
     path
 }
 
+fn sql(db: &str, statement: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = custody_store::SqlStore::connect(db).await.unwrap();
+        store.execute_raw(statement).await.unwrap();
+        store.close().await;
+    });
+}
+
 fn has_snapshot(db: &str, entity: &str) -> bool {
     use custody_store::Store;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -135,6 +144,16 @@ fn streamed_balances_are_the_loaded_ledgers_byte_for_byte() {
         same(&g, &["--period", p, "--format", "json"]);
     }
     same(&g, &["--year", "2025", "--format", "csv"]);
+
+    // The stream does not load the ledger: a snapshot that does not check out makes the loaded
+    // path say so (and replay), while the stream reads nothing of it; the statements agree.
+    sql(&g, "UPDATE snapshots SET digest = 'not-the-digest'");
+    let args = ["report", "balances", "--database-url", g.as_str(), "--period", "m05"];
+    let (plain, streamed) = (custody(&args), custody(&[&args[..], &["--stream"]].concat()));
+    assert!(text(&plain.stderr).contains("snapshot passed over"), "{}", text(&plain.stderr));
+    assert!(!text(&streamed.stderr).contains("snapshot"), "{}", text(&streamed.stderr));
+    assert_eq!(text(&plain.stdout), text(&streamed.stdout));
+    assert!(text(&streamed.stdout).contains("Period m05"), "{}", text(&streamed.stdout));
 }
 
 #[test]
