@@ -17,14 +17,16 @@ mod progress;
 mod reconcile;
 mod serve;
 mod sign;
+mod sources;
+mod stream;
 mod verify;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
-use custody_journal::{load, parse, Source};
 use custody_store::{Registry, Store};
 use db::Db;
-use std::path::{Path, PathBuf};
+pub(crate) use sources::{load_files, print_diagnostics, read_one, read_sources};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -126,6 +128,10 @@ enum Command {
         /// signed document with the signed head of the stored journal (docs/proofs.md).
         #[arg(long, value_name = "KEY_FILE")]
         sign: Option<PathBuf>,
+        /// balances from the database only: fold the stored transactions page by page instead of
+        /// loading the ledger (memory bounded by the accounts, not the history; same output).
+        #[arg(long)]
+        stream: bool,
         #[command(flatten)]
         db: Db,
     },
@@ -314,83 +320,6 @@ enum Command {
     },
 }
 
-/// Expands directories into their `*.journal` files, sorted by name.
-fn read_sources(paths: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
-    let mut sources = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("cannot read directory {}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file())
-                .filter(|f| {
-                    let journal = f.extension().is_some_and(|x| x == "journal");
-                    if f.extension().is_some_and(|x| x == "csv") {
-                        eprintln!("skipped {}: CSV files are read by `custody import` and `check`", f.display());
-                    }
-                    journal
-                })
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                bail!("directory {} holds no *.journal file", p.display());
-            }
-            for f in files {
-                sources.push(read_one(&f)?);
-            }
-        } else {
-            sources.push(read_one(p)?);
-        }
-    }
-    Ok(sources)
-}
-
-fn read_one(path: &Path) -> anyhow::Result<Source> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))?;
-    Ok(Source { name: path.display().to_string(), text })
-}
-
-fn print_diagnostics(diags: &[custody_journal::Diagnostic]) {
-    for d in diags {
-        eprintln!("{d}");
-    }
-    eprintln!("{} error{}", diags.len(), if diags.len() == 1 { "" } else { "s" });
-}
-
-/// Loads a ledger from journal files, printing diagnostics; `None` when the journal has errors.
-/// Files naming several entities are several ledgers: that is an error here, naming them.
-fn load_files(paths: &[PathBuf]) -> anyhow::Result<Option<custody_core::Ledger>> {
-    let sources = read_sources(paths)?;
-    // One file is one ledger at most: only several files need the (parsing) look.
-    let several = if sources.len() > 1 { sources.as_slice() } else { &[] };
-    let entities: Vec<String> = several
-        .iter()
-        .filter_map(|s| match parse(std::slice::from_ref(s)).0.first().map(|e| &e.entry) {
-            Some(custody_journal::Entry::Entity(e)) => Some(format!("{} ({})", e.id, s.name)),
-            _ => None,
-        })
-        .collect();
-    if entities.len() > 1 {
-        bail!(
-            "these files hold {} entities, one ledger each: {}. Name one entity's files, or `custody import` \
-             them and read one with --entity",
-            entities.len(),
-            entities.join(", ")
-        );
-    }
-    let spinner = progress::Spinner::start("reading the journal");
-    let loaded = load(&sources);
-    drop(spinner);
-    match loaded {
-        Ok(l) => Ok(Some(l)),
-        Err((_, diags)) => {
-            print_diagnostics(&diags);
-            Ok(None)
-        }
-    }
-}
-
 /// The entity to read: the one named, or the only one in the database.
 async fn pick_entity<S: Store>(registry: &Registry<S>, entity: Option<String>) -> anyhow::Result<String> {
     if let Some(e) = entity {
@@ -435,7 +364,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
             sign: Some(key),
             view,
+            stream,
         } => {
+            if stream {
+                bail!("--sign signs the statement of the replayed journal: leave out --stream");
+            }
             if view != "physical" {
                 bail!("--sign signs the physical statement: leave out --view claimed");
             }
@@ -450,7 +383,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SigningKey { action: SigningKeyAction::Create { out } } => sign::create_key(&out),
         Command::Proof { entry, entity, signing_key, db } => sign::proof(&entry, entity, &db, &signing_key).await,
         Command::VerifyStatement { file, public_key } => sign::verify_statement(&file, public_key.as_deref()),
-        Command::Report { kind, paths, format, site, output, period, year, entity, db, sign: None, view } => {
+        Command::Report { kind, paths, format, site, output, period, year, entity, db, sign: None, view, stream } => {
             let fmt = match format {
                 ReportFormat::Text => FormatArg::Text,
                 ReportFormat::Json => FormatArg::Json,
@@ -465,22 +398,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (_, Some(_), _) => bail!("--site is for `report cbam` only"),
                 _ => None,
             };
-            let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
-            let spinner = progress::Spinner::start(&format!("computing the {kind} statement"));
-            let rendered = match &cbam_args {
-                Some((s, p)) if format == ReportFormat::Xlsx => custody_report::cbam_xlsx(&ledger, s, p),
-                Some((s, p)) => custody_report::render_cbam(&ledger, s, p, fmt.format()).map(String::into_bytes),
-                None => match year {
-                    Some(_) if view != "physical" => Err("--view claimed is per period: give --period".to_string()),
-                    Some(y) => custody_report::render_year(&ledger, &kind, y, fmt.format()),
-                    None => {
-                        let view = custody_report::View::parse(&view).unwrap_or_default();
-                        custody_report::render_view(&ledger, &kind, period.as_deref(), fmt.format(), view)
+            let rendered = if stream {
+                stream::check_flags(&kind, &paths, &view, site.is_some())?;
+                stream::balances(period.as_deref(), year, entity, &db, fmt.format()).await?
+            } else {
+                let Some(ledger) = ledger_from(&paths, entity, &db).await? else { return Ok(ExitCode::from(1)) };
+                let spinner = progress::Spinner::start(&format!("computing the {kind} statement"));
+                let rendered = match &cbam_args {
+                    Some((s, p)) if format == ReportFormat::Xlsx => custody_report::cbam_xlsx(&ledger, s, p),
+                    Some((s, p)) => custody_report::render_cbam(&ledger, s, p, fmt.format()).map(String::into_bytes),
+                    None => match year {
+                        Some(_) if view != "physical" => Err("--view claimed is per period: give --period".to_string()),
+                        Some(y) => custody_report::render_year(&ledger, &kind, y, fmt.format()),
+                        None => {
+                            let view = custody_report::View::parse(&view).unwrap_or_default();
+                            custody_report::render_view(&ledger, &kind, period.as_deref(), fmt.format(), view)
+                        }
                     }
-                }
-                .map(String::into_bytes),
+                    .map(String::into_bytes),
+                };
+                drop(spinner);
+                rendered
             };
-            drop(spinner);
             match rendered {
                 Ok(out) => {
                     match output {
@@ -565,8 +504,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Snapshot { entity, db } => verify::snapshot(entity, &db).await,
     }
 }
-
-/// The reconciliation as JSON (documented in docs/reports.md).
 
 fn main() -> ExitCode {
     alloc::configure();

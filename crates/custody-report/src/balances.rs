@@ -8,7 +8,12 @@ use serde_json::{json, Value};
 use std::fmt::Write;
 
 pub(crate) fn balances(ledger: &Ledger, scope: &Scope) -> (String, Value) {
-    let b = st::balances(ledger, scope);
+    render(ledger, scope, &st::balances(ledger, scope))
+}
+
+/// The statement of `b` as text and JSON; `ledger` gives the entity for the header (its
+/// transactions are not read: `b` may have been folded from a stream, `crate::render_balances`).
+pub(crate) fn render(ledger: &Ledger, scope: &Scope, b: &st::Balances) -> (String, Value) {
     let mut rows = vec![vec!["account".to_string(), "side".to_string(), "tC".to_string()]];
     for (a, bal) in &b.accounts {
         rows.push(vec![format!("{} ({})", a.name, a.code), a.side.as_str().to_string(), fmt_tc(*bal)]);

@@ -34,7 +34,7 @@ pub use verdicts::render_verdicts;
 use balances::balances;
 use carbon_balance::carbon_balance;
 use certificates::certificates;
-use custody_core::statements::Scope;
+use custody_core::statements::{Balances, Scope};
 use custody_core::Ledger;
 use disclosure::disclosure;
 use eledger::eledger;
@@ -104,13 +104,56 @@ fn write(text: String, value: &Value, format: Format) -> String {
 /// `year` instead of `period`, and the summed `periods`.
 pub fn render_year(ledger: &Ledger, kind: &str, year: i32, format: Format) -> Result<String, String> {
     let scope = Scope::year(ledger, year)?;
-    let (text, mut value) = statement(ledger, kind, &scope)?;
-    if let Some(m) = value.as_object_mut() {
-        m.remove("period");
-        m.insert("year".into(), serde_json::json!(year));
-        m.insert("periods".into(), serde_json::json!(scope.periods(ledger)));
+    let (text, value) = statement(ledger, kind, &scope)?;
+    Ok(finish(ledger, &scope, text, value, Chosen::Year(year), format))
+}
+
+/// How a statement's scope was chosen, as its output states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chosen<'a> {
+    /// A period named by the caller: nothing more is said.
+    Named,
+    /// The default period (`Scope::default_choice`): `id` and the rule `why`, stated as
+    /// [`render_view`] states them.
+    Default { id: &'a str, why: &'a str },
+    /// A calendar year (`Scope::year`), stated as [`render_year`] states it.
+    Year(i32),
+}
+
+/// A rendered statement with what its scope's choice adds: the default period's note (text) or
+/// `period_chosen` (JSON); a year's `year` and `periods` in place of `period` (JSON).
+fn finish(ledger: &Ledger, scope: &Scope, text: String, mut value: Value, chosen: Chosen, format: Format) -> String {
+    match chosen {
+        Chosen::Named => write(text, &value, format),
+        Chosen::Default { id, why } => match format {
+            Format::Text => format!("{text}\n{}", period_note(id, why)),
+            Format::Json => {
+                if let Some(m) = value.as_object_mut() {
+                    m.insert("period_chosen".into(), serde_json::json!({"id": id, "rule": why}));
+                }
+                write(text, &value, format)
+            }
+            Format::Csv => write(text, &value, format),
+        },
+        Chosen::Year(year) => {
+            if let Some(m) = value.as_object_mut() {
+                m.remove("period");
+                m.insert("year".into(), serde_json::json!(year));
+                m.insert("periods".into(), serde_json::json!(scope.periods(ledger)));
+            }
+            write(text, &value, format)
+        }
     }
-    Ok(write(text, &value, format))
+}
+
+/// The balances statement rendered from a [`Balances`] computed elsewhere (streamed from a
+/// database: `custody report balances --stream`), byte for byte as [`render_view`] or
+/// [`render_year`] render it from the whole ledger. `definitions` is the entity's ledger with its
+/// definitions (entity, chart, periods; its transactions are not read), `chosen` how `b.scope`
+/// was chosen.
+pub fn render_balances(definitions: &Ledger, b: &Balances, chosen: Chosen, format: Format) -> String {
+    let (text, value) = balances::render(definitions, &b.scope, b);
+    finish(definitions, &b.scope, text, value, chosen, format)
 }
 
 /// The closing line that states the period a statement chose and why (text output, CLI and HTTP).
@@ -142,22 +185,15 @@ pub fn render_view(
         }
     };
     if period.is_some() {
-        let (text, value) = viewed(&Scope::resolve(ledger, period)?)?;
-        return Ok(write(text, &value, format));
+        let scope = Scope::resolve(ledger, period)?;
+        let (text, value) = viewed(&scope)?;
+        return Ok(finish(ledger, &scope, text, value, Chosen::Named, format));
     }
     // The default period is chosen once, then stated beside the statement of that period.
     let (id, why) = Scope::default_choice(ledger)?;
-    let (text, mut value) = viewed(&Scope::resolve(ledger, Some(&id))?)?;
-    Ok(match format {
-        Format::Text => format!("{text}\n{}", period_note(&id, &why)),
-        Format::Json => {
-            if let Some(m) = value.as_object_mut() {
-                m.insert("period_chosen".into(), serde_json::json!({"id": id, "rule": why}));
-            }
-            write(text, &value, format)
-        }
-        Format::Csv => write(text, &value, format),
-    })
+    let scope = Scope::resolve(ledger, Some(&id))?;
+    let (text, value) = viewed(&scope)?;
+    Ok(finish(ledger, &scope, text, value, Chosen::Default { id: &id, why }, format))
 }
 
 /// The EU CBAM statement of a site for a named period (`docs/cbam.md`) as text, JSON or CSV (the

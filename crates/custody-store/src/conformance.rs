@@ -293,6 +293,56 @@ pub async fn keeps_one_snapshot_per_entity_naming_its_entry<S: Store>(store: S) 
     assert_eq!(store.snapshot("b").await.unwrap(), None);
 }
 
+/// Definitions (entries without an operation id) come back alone, in order; transaction texts
+/// page in order without gaps or repeats, skipping entries that posted none (definitions,
+/// operations that post nothing); each entity reads only its own; an unknown entity is NotFound.
+pub async fn reads_definitions_and_transaction_texts<S: Store>(store: S) {
+    store.create_entity("a").await.unwrap();
+    store.create_entity("b").await.unwrap();
+    // seq:   1    2   3        4    5..=9
+    // kind:  def  tx  op (no tx) def  tx
+    let mut new = Vec::new();
+    let mut prev = GENESIS.to_string();
+    for n in 1..=9i64 {
+        let mut e = entry(&prev, n, vec![posting("raw.content", n, None), posting("in.content", n, None)]);
+        if n == 1 || n == 4 || n == 3 {
+            e.postings.clear();
+            e.tx_text = None;
+        }
+        if n == 1 || n == 4 {
+            e.op_id = None;
+            e.text = format!("definition {n}\n");
+        }
+        e.hash = chain_hash(&prev, &e.text, e.tx_text.as_deref());
+        prev = e.hash.clone();
+        new.push(e);
+    }
+    store.append("a", &Head::genesis(), &new).await.unwrap();
+    let defs = store.definitions("a").await.unwrap();
+    assert_eq!(
+        defs.iter().map(|d| (d.seq, d.text.as_str(), d.op_id.clone(), d.hash.as_str())).collect::<Vec<_>>(),
+        vec![(1, "definition 1\n", None, new[0].hash.as_str()), (4, "definition 4\n", None, new[3].hash.as_str())]
+    );
+    let (mut after, mut read) = (0, Vec::new());
+    loop {
+        let page = store.transaction_texts("a", after, 2).await.unwrap();
+        assert!(page.len() <= 2, "a page holds at most its limit");
+        let Some(last) = page.last() else { break };
+        after = last.0;
+        read.extend(page);
+    }
+    let expected: Vec<(i64, String)> = [2i64, 5, 6, 7, 8, 9].iter().map(|n| (*n, format!("tx {n}\n"))).collect();
+    assert_eq!(read, expected);
+    assert_eq!(store.transaction_texts("a", 0, 100).await.unwrap(), expected, "one page");
+    assert_eq!(store.transaction_texts("a", 4, 1).await.unwrap(), vec![(5, "tx 5\n".to_string())]);
+    assert!(store.transaction_texts("a", 9, 10).await.unwrap().is_empty());
+    assert!(store.transaction_texts("a", 0, 0).await.unwrap().is_empty());
+    assert!(store.definitions("b").await.unwrap().is_empty());
+    assert!(store.transaction_texts("b", 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.definitions("nobody").await, Err(StoreError::NotFound("nobody".into())));
+    assert_eq!(store.transaction_texts("nobody", 0, 10).await, Err(StoreError::NotFound("nobody".into())));
+}
+
 /// Runs every check, each on a fresh store from `make`.
 pub async fn check_all<S, F, Fut>(make: F)
 where
@@ -312,6 +362,7 @@ where
     writes_a_large_batch_whole(make().await).await;
     keeps_records_append_only_in_order(make().await).await;
     keeps_one_snapshot_per_entity_naming_its_entry(make().await).await;
+    reads_definitions_and_transaction_texts(make().await).await;
     one_writer_wins_a_race(std::sync::Arc::new(make().await)).await;
 }
 

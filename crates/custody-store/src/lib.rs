@@ -21,6 +21,7 @@ mod open;
 mod registry;
 mod registry_cache;
 mod registry_snapshot;
+mod registry_stream;
 mod registry_verify;
 mod settle;
 mod sql;
@@ -33,6 +34,7 @@ mod transfers;
 pub use cert_settle::CertificateSettlement;
 pub use memory::MemoryStore;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
+pub use registry_stream::{decode_transaction, StreamStats, TransactionHeader, STREAM_PAGE};
 pub use sql::SqlStore;
 pub use transfers::{
     sales_of, Amounts, Reconciliation, Transfer, TransferStatus, DELIVERY_ACCEPTED, DELIVERY_PENDING, DELIVERY_REFUSED,
@@ -206,6 +208,19 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Vec<PostingRow>, StoreError>> + Send;
     /// Every non-zero running balance, sorted.
     fn balances(&self, entity: &str) -> impl Future<Output = Result<Vec<BalanceRow>, StoreError>> + Send;
+    /// The entity's definition entries (those without an operation id: `entity`, `account`,
+    /// `period`, `close`, ...), in order: all a statement needs besides the transactions, and
+    /// bounded by what is defined, not by the history (`Registry::definitions`).
+    fn definitions(&self, entity: &str) -> impl Future<Output = Result<Vec<EntryRow>, StoreError>> + Send;
+    /// The posted transactions' canonical texts (`EntryRow::tx_text`) of entries with
+    /// `seq > after` that posted one, at most `limit`, in order, as `(seq, text)`: the pages a
+    /// statement streams (`Registry::stream_transactions`).
+    fn transaction_texts(
+        &self,
+        entity: &str,
+        after: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(i64, String)>, StoreError>> + Send;
     /// Stores a new API key; its id must be unused.
     fn put_key(&self, key: &ApiKey) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The key whose secret hashes to `hash`, revoked or not.

@@ -127,6 +127,21 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn definitions(&self, entity: &str) -> Result<Vec<EntryRow>, StoreError> {
+        self.with(entity, |j| Ok(j.entries.iter().filter(|e| e.op_id.is_none()).cloned().collect()))
+    }
+
+    async fn transaction_texts(&self, entity: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        self.with(entity, |j| {
+            let first = j.entries.partition_point(|e| e.seq <= after);
+            Ok(j.entries[first..]
+                .iter()
+                .filter_map(|e| Some((e.seq, e.tx_text.clone()?)))
+                .take(limit.max(0) as usize)
+                .collect())
+        })
+    }
+
     async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
         let mut keys = self.keys.lock().map_err(|_| StoreError::Backend("poisoned lock".into()))?;
         if keys.iter().any(|k| k.key.id == key.id || k.key.hash == key.hash) {

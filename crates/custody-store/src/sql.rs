@@ -210,7 +210,7 @@ impl SqlStore {
     }
 }
 
-fn entry_row(r: &AnyRow) -> Result<EntryRow, sqlx::Error> {
+pub(crate) fn entry_row(r: &AnyRow) -> Result<EntryRow, sqlx::Error> {
     Ok(EntryRow {
         seq: r.try_get("seq")?,
         op_id: r.try_get("op_id")?,
@@ -341,6 +341,14 @@ impl Store for SqlStore {
         // Collation differs between backends: sort here so every backend answers alike.
         out.sort();
         Ok(out)
+    }
+
+    async fn definitions(&self, entity: &str) -> Result<Vec<EntryRow>, StoreError> {
+        self.definition_rows(entity).await
+    }
+
+    async fn transaction_texts(&self, entity: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        self.transaction_rows(entity, after, limit).await
     }
 
     async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {

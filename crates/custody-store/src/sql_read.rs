@@ -68,6 +68,44 @@ impl SqlStore {
     }
 }
 
+impl SqlStore {
+    /// `Store::definitions`: the entries without an operation id, in order.
+    pub(crate) async fn definition_rows(&self, entity: &str) -> Result<Vec<EntryRow>, StoreError> {
+        self.head(entity).await?;
+        let rows = sqlx::query(&self.sql(
+            "SELECT seq, op_id, body, tx_body, prev_hash, hash FROM entries \
+             WHERE entity = $1 AND op_id IS NULL ORDER BY seq",
+        ))
+        .bind(entity)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| crate::sql::entry_row(r).map_err(backend)).collect()
+    }
+
+    /// `Store::transaction_texts`: `(seq, tx_body)` of the entries after `after` that posted a
+    /// transaction, at most `limit`, in order.
+    pub(crate) async fn transaction_rows(
+        &self,
+        entity: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        self.head(entity).await?;
+        let rows = sqlx::query(&self.sql(
+            "SELECT seq, tx_body FROM entries \
+             WHERE entity = $1 AND seq > $2 AND tx_body IS NOT NULL ORDER BY seq LIMIT $3",
+        ))
+        .bind(entity)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| Ok((r.try_get("seq").map_err(backend)?, r.try_get("tx_body").map_err(backend)?))).collect()
+    }
+}
+
 /// Reads one entry's packed postings into `out`.
 fn unpack(seq: i64, mut s: &str, out: &mut Vec<PostingRow>) -> Result<(), String> {
     fn int(s: &mut &str) -> Result<i64, String> {

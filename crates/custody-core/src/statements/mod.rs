@@ -19,7 +19,7 @@ mod scope;
 
 /// Meta key under which a sale records the quantity sold to one customer (kept in [`crate::model`]).
 pub use crate::model::SOLD_TO_PREFIX;
-pub use balances::{balances, Balances};
+pub use balances::{balances, Balances, BalancesFold};
 pub use carbon_balance::{carbon_balance, CarbonBalance};
 pub use cbam::{cbam, CbamError, CbamGoodLine, CbamPrecursor, CbamStatement, CbamTotals, Missing};
 pub use eledger::{eledger, ELedger, ELedgerCustomer, ELedgerGas};
@@ -32,4 +32,4 @@ pub use intensity::{
 };
 pub use ledger_statement::{ledger_statement, LedgerRow, LedgerStatement};
 pub use purchased::{purchased_goods, ClaimedPurchase, PurchasedGoods};
-pub use scope::Scope;
+pub use scope::{PeriodActivity, Scope};

@@ -99,20 +99,14 @@ impl Scope {
         ledger.periods().iter().filter(|p| p.start >= self.start && p.end <= self.end).map(|p| p.id.clone()).collect()
     }
 
-    /// The default period's id and the rule that chose it, in words.
+    /// The default period's id and the rule that chose it, in words: [`PeriodActivity`] folded
+    /// over the ledger's transactions.
     pub fn default_choice(ledger: &Ledger) -> Result<(String, &'static str), String> {
-        let periods = ledger.periods();
-        let active = |p: &Period| {
-            ledger.transactions().iter().any(|t| t.kind != TxKind::Opening && t.date >= p.start && t.date <= p.end)
-        };
-        if let Some(p) = periods.iter().rev().find(|p| active(p)) {
-            return Ok((p.id.clone(), "the latest period with activity"));
+        let mut activity = PeriodActivity::new(ledger.periods());
+        for t in ledger.transactions() {
+            activity.add(t.date, t.kind);
         }
-        if let Some(p) = periods.iter().rev().find(|p| p.closed) {
-            return Ok((p.id.clone(), "no period has activity; the latest closed period"));
-        }
-        let p = periods.last().ok_or("the ledger defines no period")?;
-        Ok((p.id.clone(), "no period has activity; the last period defined"))
+        activity.choice()
     }
 
     pub(super) fn is_beginning(&self, tx: &Transaction) -> bool {
@@ -121,6 +115,50 @@ impl Scope {
 
     pub(super) fn is_activity(&self, tx: &Transaction) -> bool {
         tx.date >= self.start && tx.date <= self.end && tx.kind != TxKind::Opening
+    }
+}
+
+/// The default period ([`Scope::default_choice`]) as a fold over transactions' dates and kinds,
+/// in any order: the latest period with activity (a transaction other than an opening dated in
+/// it); without any, the latest closed period; else the last defined. Holds one flag per period.
+#[derive(Debug, Clone)]
+pub struct PeriodActivity {
+    /// The periods by start date (they never overlap), each with whether it has activity.
+    periods: Vec<(Period, bool)>,
+}
+
+impl PeriodActivity {
+    pub fn new(periods: &[Period]) -> PeriodActivity {
+        let mut periods: Vec<(Period, bool)> = periods.iter().map(|p| (p.clone(), false)).collect();
+        periods.sort_by_key(|(p, _)| p.start);
+        PeriodActivity { periods }
+    }
+
+    /// Notes a transaction dated `date` of kind `kind`.
+    pub fn add(&mut self, date: Date, kind: TxKind) {
+        if kind == TxKind::Opening {
+            return;
+        }
+        // The last period starting on or before `date` is the only one that can hold it.
+        let i = self.periods.partition_point(|(p, _)| p.start <= date);
+        if let Some((p, active)) = i.checked_sub(1).and_then(|i| self.periods.get_mut(i)) {
+            if date <= p.end {
+                *active = true;
+            }
+        }
+    }
+
+    /// The chosen period's id and the rule that chose it, in words; an error when the ledger
+    /// defines no period.
+    pub fn choice(&self) -> Result<(String, &'static str), String> {
+        if let Some((p, _)) = self.periods.iter().rev().find(|(_, a)| *a) {
+            return Ok((p.id.clone(), "the latest period with activity"));
+        }
+        if let Some((p, _)) = self.periods.iter().rev().find(|(p, _)| p.closed) {
+            return Ok((p.id.clone(), "no period has activity; the latest closed period"));
+        }
+        let (p, _) = self.periods.last().ok_or("the ledger defines no period")?;
+        Ok((p.id.clone(), "no period has activity; the last period defined"))
     }
 }
 

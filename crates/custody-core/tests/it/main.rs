@@ -1,5 +1,6 @@
 //! Property tests of the core against simple reference models.
 
+mod balances_fold;
 mod coc;
 mod instruments;
 mod instruments_props;
