@@ -54,7 +54,7 @@ pub fn decode_transaction(seq: i64, text: &str) -> Result<Transaction, SubmitErr
         postings: raw.postings,
         movements: raw.movements,
         reverses: raw.reverses,
-        meta: raw.meta,
+        meta: raw.meta.into(),
     })
 }
 
