@@ -154,7 +154,12 @@ fn secs_s(r: &Option<Run>) -> String {
 }
 
 fn rss_s(r: &Option<Run>) -> String {
-    r.as_ref().and_then(|r| r.rss_kib).map_or("-".into(), |k| format!("{:.0}", k as f64 / 1024.0))
+    r.as_ref().map_or("-".into(), mb)
+}
+
+/// Peak memory of a run in MB, or `-` where `/usr/bin/time` is missing.
+fn mb(r: &Run) -> String {
+    r.rss_kib.map_or("-".into(), |k| format!("{:.0}", k as f64 / 1024.0))
 }
 
 /// Section 1: check and report against the peers. Answers the mill journals with their
@@ -278,7 +283,7 @@ fn import_section(
         "\n## import\n\n| ops | backend | entries | postings | custody import s | rows/s | plain insert s | rows/s | ratio |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     let mut ver = String::from(
-        "\n## verify and load\n\n| ops | backend | entries | custody verify s | entries/s | load from snapshot s | entries/s | load by replay s | entries/s | snapshot vs replay |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "\n## verify and load\n\n| ops | backend | entries | custody verify s | entries/s | load from snapshot s | entries/s | load by replay s | entries/s | snapshot vs replay | peak MB (snapshot load) | stream s | peak MB (stream) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (size, j, _, _) in journals {
         for backend in &backends {
@@ -310,11 +315,17 @@ fn import_section(
                 // same load with the snapshot deleted replays every entry.
                 let balances = ["report", "balances", "--database-url", &url, "--entity", "mill"];
                 let load = timed(custody, &balances)?;
+                // The streaming path (`--stream`): the same statement, the stored transactions
+                // read page by page; held memory does not grow with the journal.
+                let stream = timed(custody, &[&balances[..], &["--stream"]].concat())?;
+                if stream.stdout != load.stdout {
+                    bail!("report balances --stream differs from the loaded ledger's statement");
+                }
                 timed(bench, &["drop-snapshots", "--url", &url])?;
                 let replay = timed(custody, &balances)?;
                 let _ = writeln!(
                     ver,
-                    "| {} | {backend} | {} | {:.2} | {} | {:.2} | {} | {:.2} | {} | {} |",
+                    "| {} | {backend} | {} | {:.2} | {} | {:.2} | {} | {:.2} | {} | {} | {} | {:.2} | {} |",
                     thousands(*size as f64),
                     thousands(entries),
                     verify.secs,
@@ -324,6 +335,9 @@ fn import_section(
                     replay.secs,
                     thousands(entries / replay.secs),
                     ratio(Some(replay.secs), Some(load.secs)),
+                    mb(&load),
+                    stream.secs,
+                    mb(&stream),
                 );
             }
             println!("measured import/verify at {size} operations on {backend}");
