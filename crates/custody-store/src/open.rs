@@ -98,9 +98,10 @@ impl SqlStore {
     /// Closes every connection. A SQLite store that writes then checkpoints the write-ahead log
     /// into the database file (`TRUNCATE`: the `-wal` file is left empty, so a copy of the file
     /// alone is the whole database; store case 09) on one connection taken out of the pool after
-    /// the pool's others are closed. Run on the open pool, the checkpoint waited for the other
-    /// connections' read snapshots: an import refused before writing anything waited out the
-    /// 30 s busy timeout at exit. A read-only store writes nothing.
+    /// the pool's others are closed, waiting at most 2 s for readers. Run on the open pool with
+    /// its 30 s busy timeout, the checkpoint waited for the other connections' read snapshots: an
+    /// import refused before writing anything waited 30 s at exit, as did any writer while
+    /// another process held a read. A read-only store writes nothing.
     pub async fn close(&self) {
         let last = match self.sqlite && !self.read_only {
             true => self.pool.acquire().await.ok().map(|c| c.detach()),
@@ -108,6 +109,13 @@ impl SqlStore {
         };
         self.pool.close().await;
         if let Some(mut c) = last {
+            // Waits at most 2 s (not the pool's 30 s) for a reader: another process reading, or a
+            // connection the pool was still opening as it closed. Past that the log keeps what it
+            // holds (committed and durable) and the next writer's close folds it in.
+            let _ = sqlx::query("PRAGMA busy_timeout = 2000").fetch_all(&mut c).await;
+            // A read first: a connection that has not read since the log was created cannot
+            // checkpoint it (https://sqlite.org/forum/forumpost/7512d76a05268fc8).
+            let _ = sqlx::query("SELECT COUNT(*) FROM sqlite_schema").fetch_all(&mut c).await;
             let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_all(&mut c).await;
             let _ = sqlx::Connection::close(c).await;
         }

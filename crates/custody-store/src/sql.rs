@@ -104,7 +104,7 @@ pub(crate) async fn pool(url: &str, sqlite: bool) -> Result<AnyPool, StoreError>
     if sqlite {
         options = options.after_connect(|conn, _| {
             Box::pin(async move {
-                sqlx::query("PRAGMA busy_timeout = 30000").execute(&mut *conn).await?;
+                sqlx::query("PRAGMA busy_timeout = 30000").fetch_all(&mut *conn).await?;
                 sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                 Ok(())
             })
@@ -134,7 +134,7 @@ impl SqlStore {
         let url = if sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.to_string() };
         let pool = pool(&url, sqlite).await?;
         if sqlite {
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(backend)?;
+            sqlx::query("PRAGMA journal_mode = WAL").fetch_all(&pool).await.map_err(backend)?;
         }
         let store = SqlStore { pool, sqlite, read_only: false };
         store.migrate().await?;
@@ -160,9 +160,12 @@ impl SqlStore {
 
     /// The schema version the database is at (0: none).
     pub(crate) async fn schema_version(&self) -> Result<usize, StoreError> {
-        let row =
-            sqlx::query("SELECT MAX(version) AS v FROM schema_version").fetch_one(&self.pool).await.map_err(backend)?;
-        Ok(row.try_get::<Option<i64>, _>("v").map_err(backend)?.unwrap_or(0) as usize)
+        let rows =
+            sqlx::query("SELECT MAX(version) AS v FROM schema_version").fetch_all(&self.pool).await.map_err(backend)?;
+        match rows.first() {
+            Some(row) => Ok(row.try_get::<Option<i64>, _>("v").map_err(backend)?.unwrap_or(0) as usize),
+            None => Ok(0),
+        }
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -177,9 +180,12 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        let row =
-            sqlx::query("SELECT MAX(version) AS v FROM schema_version").fetch_one(&mut *tx).await.map_err(backend)?;
-        let current: i64 = row.try_get::<Option<i64>, _>("v").map_err(backend)?.unwrap_or(0);
+        let rows =
+            sqlx::query("SELECT MAX(version) AS v FROM schema_version").fetch_all(&mut *tx).await.map_err(backend)?;
+        let current: i64 = match rows.first() {
+            Some(row) => row.try_get::<Option<i64>, _>("v").map_err(backend)?.unwrap_or(0),
+            None => 0,
+        };
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             let migration = migration.replace("{blob}", if self.sqlite { "BLOB" } else { "BYTEA" });
             for statement in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {

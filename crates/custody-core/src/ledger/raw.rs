@@ -5,7 +5,7 @@
 //! sequestration, generated gases), so no product footprint and no transfer can be bent by hand.
 
 use super::draft::Draft;
-use super::state::{Ledger, CUSTODY_META, TRANSFER_META};
+use super::state::{Ledger, CUSTODY_META, DATA_GAP_META, RETURNED_PURCHASE_META, TRANSFER_META};
 use crate::chart::Role;
 use crate::model::*;
 use crate::ops::Raw;
@@ -44,6 +44,32 @@ fn operation_only(role: Role) -> bool {
     )
 }
 
+/// Every metadata key an operation writes: statements read them as facts the operation derived
+/// (a transfer, a sale's customers, a biogenic uptake, a data gap, a production's closure), so a
+/// raw txn may carry none of them (E035), nor any key starting with `sold_to.`. A test posts every
+/// operation of the examples and the generated mill and checks each key it wrote is here.
+pub const OPERATION_META: &[&str] = &[
+    TRANSFER_META,
+    CUSTODY_META,
+    DATA_GAP_META,
+    RETURNED_PURCHASE_META,
+    super::purchase::BIOGENIC_META,
+    "sale",
+    "customer",
+    "supplier",
+    "allocation",
+    "closure_gC",
+    "measured_content_gC",
+    "wip_content_gC",
+    "months_in_service",
+    "months_depreciated_before",
+];
+
+/// Whether `key` is written by operations only ([`OPERATION_META`], or `sold_to.*`).
+pub fn is_operation_meta(key: &str) -> bool {
+    OPERATION_META.contains(&key) || key.starts_with(SOLD_TO_PREFIX)
+}
+
 impl Ledger {
     pub(super) fn plan_raw(&self, r: &Raw, d: &mut Draft, v: &mut Violations) {
         if r.kind != TxKind::Raw {
@@ -56,10 +82,8 @@ impl Ledger {
         if let Some(t) = &r.reverses {
             v.push(Code::RawNotAllowed, Some("reverses"), format!("reverse `{t}` with `reverse`, not a raw txn"));
         }
-        for key in r.meta.keys() {
-            if key == TRANSFER_META || key == CUSTODY_META || key.starts_with(SOLD_TO_PREFIX) || key == "sale" {
-                v.push(Code::RawNotAllowed, Some("meta"), format!("meta `{key}` is set by operations only"));
-            }
+        for key in r.meta.keys().filter(|k| is_operation_meta(k)) {
+            v.push(Code::RawNotAllowed, Some("meta"), format!("meta `{key}` is set by operations only"));
         }
         if !r.movements.is_empty() {
             v.push(

@@ -5,6 +5,7 @@ mod coc;
 mod instruments;
 mod instruments_props;
 mod props;
+mod raw_meta;
 mod scale;
 mod snapshot;
 mod soak;
