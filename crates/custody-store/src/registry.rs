@@ -90,6 +90,18 @@ pub fn transaction_text(tx: &Transaction) -> String {
     })))
 }
 
+/// [`apply_entry`] for an entry read back from the store: a refusal means the stored journal no
+/// longer replays, [`SubmitError::Corrupt`] naming the entry.
+pub(crate) fn apply_stored(ledger: &mut Option<Ledger>, entry: &Entry, seq: i64) -> Result<(), SubmitError> {
+    apply_entry(ledger, entry).map(|_| ()).map_err(|e| {
+        let why = match e {
+            SubmitErrorKind::Rejected(r) => r.to_string(),
+            SubmitErrorKind::Refused(m) => m,
+        };
+        SubmitError::Corrupt(format!("entry {seq} no longer applies: {why}"))
+    })
+}
+
 /// Applies one entry to a ledger: `Ok(Some(tx index))` for a posted transaction, `Ok(None)` for a
 /// definition or a recorded instrument, `Err` for a refusal.
 pub(crate) fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<Option<Applied>, SubmitErrorKind> {
@@ -240,13 +252,7 @@ impl<S: Store> Registry<S> {
             }
             for row in page {
                 let entry = parse_one(&row.text, row.seq).map_err(SubmitError::Corrupt)?;
-                apply_entry(&mut ledger, &entry).map_err(|e| {
-                    let why = match e {
-                        SubmitErrorKind::Rejected(r) => r.to_string(),
-                        SubmitErrorKind::Refused(m) => m,
-                    };
-                    SubmitError::Corrupt(format!("entry {} no longer applies: {why}", row.seq))
-                })?;
+                apply_stored(&mut ledger, &entry, row.seq)?;
                 head = Head { seq: row.seq, hash: row.hash };
             }
         }

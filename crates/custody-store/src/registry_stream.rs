@@ -13,7 +13,7 @@
 //! costs more than the parser's amounts.)
 
 use crate::admit::parse_one;
-use crate::registry::{apply_entry, SubmitErrorKind};
+use crate::registry::apply_stored;
 use crate::*;
 use custody_core::model::{Date, Transaction, TxKind};
 use custody_core::ops::Operation;
@@ -98,13 +98,7 @@ impl<S: Store> Registry<S> {
             if matches!(entry, Entry::Op(_)) {
                 return Err(SubmitError::Corrupt(format!("entry {} is an operation without an id", row.seq)));
             }
-            apply_entry(&mut ledger, &entry).map_err(|e| {
-                let why = match e {
-                    SubmitErrorKind::Rejected(r) => r.to_string(),
-                    SubmitErrorKind::Refused(m) => m,
-                };
-                SubmitError::Corrupt(format!("entry {} no longer applies: {why}", row.seq))
-            })?;
+            apply_stored(&mut ledger, &entry, row.seq)?;
         }
         ledger.ok_or_else(|| SubmitError::Corrupt(format!("entity `{entity}` has no entity entry")))
     }
@@ -118,20 +112,11 @@ impl<S: Store> Registry<S> {
         page: i64,
         mut f: impl FnMut(&Transaction),
     ) -> Result<StreamStats, SubmitError> {
-        let page = page.max(1);
-        let (mut after, mut stats) = (0, StreamStats::default());
-        loop {
-            let rows = self.store().transaction_texts(entity, after, page).await?;
-            let Some(last) = rows.last() else { break };
-            after = last.0;
-            stats.pages += 1;
-            stats.most_held = stats.most_held.max(rows.len());
-            for (seq, text) in &rows {
-                f(&decode_transaction(*seq, text)?);
-                stats.transactions += 1;
-            }
-        }
-        Ok(stats)
+        self.stream_texts(entity, page, |seq, text| {
+            f(&decode_transaction(seq, text)?);
+            Ok(())
+        })
+        .await
     }
 
     /// Passes each stored transaction's header to `f`, in journal order, `page` (at least 1)
@@ -145,6 +130,22 @@ impl<S: Store> Registry<S> {
         page: i64,
         mut f: impl FnMut(&TransactionHeader),
     ) -> Result<StreamStats, SubmitError> {
+        self.stream_texts(entity, page, |seq, text| {
+            let (id, date, kind, reverses) = decode_header(seq, text)?;
+            f(&TransactionHeader { seq, id, date, kind, reverses });
+            Ok(())
+        })
+        .await
+    }
+
+    /// The stored transaction texts of the entity in journal order, `page` (at least 1) at a
+    /// time, each passed to `f` with its entry's seq; counts pages, texts and the most held.
+    async fn stream_texts(
+        &self,
+        entity: &str,
+        page: i64,
+        mut f: impl FnMut(i64, &str) -> Result<(), SubmitError>,
+    ) -> Result<StreamStats, SubmitError> {
         let page = page.max(1);
         let (mut after, mut stats) = (0, StreamStats::default());
         loop {
@@ -154,8 +155,7 @@ impl<S: Store> Registry<S> {
             stats.pages += 1;
             stats.most_held = stats.most_held.max(rows.len());
             for (seq, text) in &rows {
-                let (id, date, kind, reverses) = decode_header(*seq, text)?;
-                f(&TransactionHeader { seq: *seq, id, date, kind, reverses });
+                f(*seq, text)?;
                 stats.transactions += 1;
             }
         }
