@@ -98,6 +98,11 @@ CREATE TABLE snapshots (
 pub(crate) const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// A pool for `url` (connections of a SQLite pool wait up to 30 s for the write lock).
+///
+/// Every statement that returns rows is read to its end (`fetch_all`, never `fetch_one`,
+/// `fetch_optional` or `execute`): a SQLite statement stopped at its first row stays open on its
+/// pooled connection with a read snapshot, which blocks checkpoints (the log grows) and made the
+/// closing checkpoint wait out the busy timeout.
 pub(crate) async fn pool(url: &str, sqlite: bool) -> Result<AnyPool, StoreError> {
     sqlx::any::install_default_drivers();
     let mut options = AnyPoolOptions::new().max_connections(if sqlite { 4 } else { 10 });
@@ -280,9 +285,11 @@ impl Store for SqlStore {
     async fn head(&self, entity: &str) -> Result<Head, StoreError> {
         let row = sqlx::query(&self.sql("SELECT head_seq, head_hash FROM entities WHERE id = $1"))
             .bind(entity)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await
             .map_err(backend)?
+            .into_iter()
+            .next()
             .ok_or_else(|| StoreError::NotFound(entity.to_string()))?;
         Ok(Head { seq: row.try_get("head_seq").map_err(backend)?, hash: row.try_get("head_hash").map_err(backend)? })
     }
@@ -382,9 +389,11 @@ impl Store for SqlStore {
         let row =
             sqlx::query(&self.sql("SELECT id, hash, role, entity, grants, revoked FROM api_keys WHERE hash = $1"))
                 .bind(hash)
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await
-                .map_err(backend)?;
+                .map_err(backend)?
+                .into_iter()
+                .next();
         let Some(r) = row else { return Ok(None) };
         Ok(Some(key_row(&r)?))
     }

@@ -35,10 +35,10 @@ impl SqlStore {
     pub(crate) async fn read_snapshot(&self, entity: &str) -> Result<Option<SnapshotRow>, StoreError> {
         let row = match sqlx::query(&self.sql("SELECT seq, entry_hash, digest, body FROM snapshots WHERE entity = $1"))
             .bind(entity)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await
         {
-            Ok(row) => row,
+            Ok(rows) => rows.into_iter().next(),
             // A database of schema 5, read without upgrading it (`open`): it has no snapshots.
             Err(e) if self.read_only && crate::open::missing_table(&e.to_string()) => return Ok(None),
             Err(e) => return Err(backend(e)),

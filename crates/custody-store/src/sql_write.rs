@@ -148,9 +148,11 @@ impl SqlStore {
             let found = sqlx::query(&self.sql("SELECT 1 FROM entries WHERE entity = $1 AND op_id = $2"))
                 .bind(entity)
                 .bind(id)
-                .fetch_optional(&mut *conn)
+                .fetch_all(&mut *conn)
                 .await
-                .map_err(backend)?;
+                .map_err(backend)?
+                .into_iter()
+                .next();
             if found.is_some() {
                 return Ok(id.to_string());
             }
