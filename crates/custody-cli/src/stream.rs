@@ -66,6 +66,9 @@ pub async fn balances(
     };
     let mut fold = BalancesFold::new(&scope);
     registry.stream_transactions(&id, STREAM_PAGE, |t| fold.add(t)).await?;
+    if let Some(a) = fold.unknown_account(defs.chart()) {
+        bail!("a stored transaction of {id} posts to account `{a}`, which its chart does not hold: `custody verify` names the entry");
+    }
     let b = fold.finish(defs.chart());
     Ok(Ok(render_balances(&defs, &b, chosen, format).into_bytes()))
 }

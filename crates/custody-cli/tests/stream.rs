@@ -174,3 +174,23 @@ fn what_stream_does_not_do_is_refused_by_name() {
         assert!(o.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// The stream reads stored transaction texts, not a replay: one altered to post to an account the
+/// chart does not hold is an error naming the account and `custody verify`, never a panic.
+#[test]
+fn a_stored_text_naming_an_unknown_account_is_an_error() {
+    let dir = temp_dir("unknown-account");
+    let db = format!("sqlite://{}", dir.join("efi.db").display());
+    import(&example("efi-h2-dri-eaf/efi.journal"), &db);
+    sql(
+        &db,
+        "UPDATE entries SET tx_body = replace(tx_body, 'in.content', 'no.such') \
+         WHERE seq = (SELECT MIN(seq) FROM entries WHERE tx_body LIKE '%in.content%')",
+    );
+    let o = custody(&["report", "balances", "--stream", "--period", "2025-01", "--database-url", &db]);
+    let err = text(&o.stderr);
+    assert!(!o.status.success() && o.stdout.is_empty(), "{err}");
+    assert!(err.contains("`no.such`") && err.contains("custody verify") && !err.contains("panicked"), "{err}");
+    let v = custody(&["verify", "--database-url", &db]);
+    assert!(!v.status.success(), "verify names the altered entry: {}", text(&v.stdout));
+}

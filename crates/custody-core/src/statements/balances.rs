@@ -84,6 +84,13 @@ impl BalancesFold {
         self.carbon.len() + self.gases.len()
     }
 
+    /// The first account posted to that `chart` does not hold (none from a ledger, which refuses
+    /// them; a stored transaction text altered after it was written may name one). Check it
+    /// before [`BalancesFold::finish`] when the transactions come from outside a ledger.
+    pub fn unknown_account(&self, chart: &Chart) -> Option<String> {
+        self.carbon.keys().chain(self.gases.keys().map(|(a, _)| a)).find(|a| chart.get(a).is_none()).cloned()
+    }
+
     /// The statement: every account of `chart` in chart order with its carbon balance (zero
     /// included), the non-zero gas balances, and the side and form totals.
     ///
