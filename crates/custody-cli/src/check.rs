@@ -12,15 +12,20 @@ pub async fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let files = import::expand(paths)?;
     let mut entities = 0;
     let mut csv = false;
+    // Every journal file is parsed (lazily, one block at a time) for its first entry and its
+    // syntax errors, so a folder of several entities reports the errors of all its files, not
+    // only the first bad file's.
+    let mut syntax = Vec::new();
     for f in &files {
         if f.extension().is_some_and(|x| x == "csv") {
             csv = true;
         } else {
             let source = read_one(f)?;
-            let parsed = custody_journal::parse(std::slice::from_ref(&source)).0;
-            if matches!(parsed.first().map(|s| &s.entry), Some(custody_journal::Entry::Entity(_))) {
+            let mut entries = custody_journal::parse_lazily(&source, &mut syntax);
+            if matches!(entries.next().map(|s| s.entry), Some(custody_journal::Entry::Entity(_))) {
                 entities += 1;
             }
+            entries.for_each(drop);
         }
     }
     if entities <= 1 && !csv {
@@ -28,6 +33,11 @@ pub async fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
         ledger.verify().map_err(|e| anyhow::anyhow!("internal check failed: {e}"))?;
         println!("ok: {}", summary(&ledger));
         return Ok(ExitCode::SUCCESS);
+    }
+    if !syntax.is_empty() {
+        syntax.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        crate::print_diagnostics(&syntax);
+        return Ok(ExitCode::from(1));
     }
     let registry = Registry::new(MemoryStore::new());
     let code = import::run(&registry, &files, None, 500, true).await?;

@@ -432,3 +432,28 @@ fn ghg_inventory_by_year_in_every_format() {
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(stderr(&o).contains("period `fy` (2025-07-01 to 2026-06-30) spans two calendar years"), "{}", stderr(&o));
 }
+
+/// `check DIR` on a folder of several entities reports the syntax errors of every file, in check
+/// wording, not only the first bad file's with "nothing imported" (found by a hostile test).
+#[test]
+fn check_of_a_several_entity_folder_lists_every_files_syntax_errors() {
+    let dir = temp_dir("check-several");
+    for f in ["1-mine.journal", "2-mill.journal", "2-transition-steel.journal", "3-transformer-co.journal"] {
+        let text =
+            std::fs::read_to_string(format!("{}/../../examples/three-tier/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    let o = custody(&["check", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "the folder checks: {}", stderr(&o));
+    assert_eq!(stdout(&o).lines().filter(|l| l.contains(": ok: ")).count(), 4, "{}", stdout(&o));
+    for f in ["2-mill.journal", "3-transformer-co.journal"] {
+        let mut text = std::fs::read_to_string(dir.join(f)).unwrap();
+        text.push_str("  zap\n");
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    let o = custody(&["check", dir.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("2-mill.journal:") && err.contains("3-transformer-co.journal:"), "both files' errors: {err}");
+    assert!(err.contains("2 errors") && !err.contains("imported"), "{err}");
+}
