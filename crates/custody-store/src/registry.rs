@@ -93,13 +93,9 @@ pub fn transaction_text(tx: &Transaction) -> String {
 /// [`apply_entry`] for an entry read back from the store: a refusal means the stored journal no
 /// longer replays, [`SubmitError::Corrupt`] naming the entry.
 pub(crate) fn apply_stored(ledger: &mut Option<Ledger>, entry: &Entry, seq: i64) -> Result<(), SubmitError> {
-    apply_entry(ledger, entry).map(|_| ()).map_err(|e| {
-        let why = match e {
-            SubmitErrorKind::Rejected(r) => r.to_string(),
-            SubmitErrorKind::Refused(m) => m,
-        };
-        SubmitError::Corrupt(format!("entry {seq} no longer applies: {why}"))
-    })
+    apply_entry(ledger, entry)
+        .map(|_| ())
+        .map_err(|e| SubmitError::Corrupt(format!("entry {seq} no longer applies: {}", e.reason())))
 }
 
 /// Applies one entry to a ledger: `Ok(Some(tx index))` for a posted transaction, `Ok(None)` for a
@@ -196,6 +192,16 @@ fn admit_entity(entity: &custody_core::Entity) -> Result<(), SubmitError> {
 pub(crate) enum SubmitErrorKind {
     Rejected(Rejection),
     Refused(String),
+}
+
+impl SubmitErrorKind {
+    /// Why the entry did not apply, in words (the rejection with its codes, or the refusal).
+    pub(crate) fn reason(self) -> String {
+        match self {
+            SubmitErrorKind::Rejected(r) => r.to_string(),
+            SubmitErrorKind::Refused(m) => m,
+        }
+    }
 }
 
 impl<S: Store> Registry<S> {

@@ -16,7 +16,7 @@ use crate::admit::parse_one;
 use crate::registry::apply_stored;
 use crate::*;
 use custody_core::model::{Date, Transaction, TxKind};
-use custody_core::ops::Operation;
+use custody_core::ops::{Op, Operation, Raw};
 use custody_core::Ledger;
 use custody_journal::Entry;
 
@@ -34,23 +34,30 @@ pub struct StreamStats {
     pub most_held: usize,
 }
 
-/// A stored transaction text decoded back to the transaction it was printed from
-/// (`transaction_text` is a raw operation: the inverse of `Raw::from(&Transaction)`): id,
-/// date, kind, description, postings, movements, reversal and meta as posted, except each
-/// posting's stated gas mass (`Posting::gas`, for display), which the text does not hold (nor do
-/// posting rows), so it is `None`. Errors name the entry's seq.
-pub fn decode_transaction(seq: i64, text: &str) -> Result<Transaction, SubmitError> {
+/// A stored transaction text (`transaction_text`: a raw operation, the inverse of
+/// `Raw::from(&Transaction)`) parsed back with the journal parser: the operation and its raw
+/// body: `(id, date, memo, raw)`. Errors name the entry's seq.
+fn parse_raw(seq: i64, text: &str) -> Result<(String, Date, String, Raw), SubmitError> {
     let bad = |why: String| SubmitError::Corrupt(format!("entry {seq}: the stored transaction {why}"));
     let Entry::Op(op) = parse_one(text, seq).map_err(|e| bad(format!("does not parse: {e}")))? else {
         return Err(bad("is not an operation".into()));
     };
-    let op = *op;
-    let Operation::Raw(raw) = op.body else { return Err(bad("is not a raw transaction".into())) };
+    let Op { id, date, memo, body } = *op;
+    let Operation::Raw(raw) = body else { return Err(bad("is not a raw transaction".into())) };
+    Ok((id, date, memo, raw))
+}
+
+/// A stored transaction text decoded back to the transaction it was printed from: id, date,
+/// kind, description, postings, movements, reversal and meta as posted, except each posting's
+/// stated gas mass (`Posting::gas`, for display), which the text does not hold (nor do posting
+/// rows), so it is `None`. Errors name the entry's seq.
+pub fn decode_transaction(seq: i64, text: &str) -> Result<Transaction, SubmitError> {
+    let (id, date, description, raw) = parse_raw(seq, text)?;
     Ok(Transaction {
-        id: op.id,
-        date: op.date,
+        id,
+        date,
         kind: raw.kind,
-        description: op.memo,
+        description,
         postings: raw.postings,
         movements: raw.movements,
         reverses: raw.reverses,
@@ -69,21 +76,16 @@ pub struct TransactionHeader {
     pub reverses: Option<String>,
 }
 
-/// The header of a stored transaction text (its lines before the first `post` line: the
+/// The header of a stored transaction text: its lines before the first `post` line (the
 /// operation line, `kind` and `reverses`; `print_raw` writes postings, movements and meta after
-/// them), parsed with the journal parser: `(id, date, kind, reverses)`. Errors name the seq.
-fn decode_header(seq: i64, text: &str) -> Result<(String, Date, TxKind, Option<String>), SubmitError> {
-    let bad = |why: String| SubmitError::Corrupt(format!("entry {seq}: the stored transaction {why}"));
+/// them), parsed as [`parse_raw`] parses the whole text. Errors name the seq.
+fn decode_header(seq: i64, text: &str) -> Result<TransactionHeader, SubmitError> {
     let head = match text.find("\n  post ") {
         Some(end) => &text[..=end],
         None => text,
     };
-    let Entry::Op(op) = parse_one(head, seq).map_err(|e| bad(format!("does not parse: {e}")))? else {
-        return Err(bad("is not an operation".into()));
-    };
-    let op = *op;
-    let Operation::Raw(raw) = op.body else { return Err(bad("is not a raw transaction".into())) };
-    Ok((op.id, op.date, raw.kind, raw.reverses))
+    let (id, date, _, raw) = parse_raw(seq, head)?;
+    Ok(TransactionHeader { seq, id, date, kind: raw.kind, reverses: raw.reverses })
 }
 
 impl<S: Store> Registry<S> {
@@ -131,8 +133,7 @@ impl<S: Store> Registry<S> {
         mut f: impl FnMut(&TransactionHeader),
     ) -> Result<StreamStats, SubmitError> {
         self.stream_texts(entity, page, |seq, text| {
-            let (id, date, kind, reverses) = decode_header(seq, text)?;
-            f(&TransactionHeader { seq, id, date, kind, reverses });
+            f(&decode_header(seq, text)?);
             Ok(())
         })
         .await

@@ -2,7 +2,7 @@
 //! transaction text, posting rows, balances), reading the next page while this one replays.
 
 use crate::admit::parse_one;
-use crate::registry::{apply_entry, transaction_text, SubmitErrorKind, PAGE};
+use crate::registry::{apply_entry, transaction_text, PAGE};
 use crate::*;
 use custody_core::model::Posting;
 use custody_core::Ledger;
@@ -63,13 +63,8 @@ impl<S: Store> Registry<S> {
             prev = hash;
             let entry = parse_one(&row.text, seq).map_err(|e| fail(seq, &row.op_id, e))?;
             let before = ledger.as_ref().map(|l| l.transactions().len()).unwrap_or(0);
-            apply_entry(ledger, &entry).map_err(|e| {
-                let why = match e {
-                    SubmitErrorKind::Rejected(r) => r.to_string(),
-                    SubmitErrorKind::Refused(m) => m,
-                };
-                fail(seq, &row.op_id, format!("no longer applies: {why}"))
-            })?;
+            apply_entry(ledger, &entry)
+                .map_err(|e| fail(seq, &row.op_id, format!("no longer applies: {}", e.reason())))?;
             let posted = ledger
                 .as_ref()
                 .and_then(|l| l.transactions().get(before))
