@@ -4,41 +4,10 @@
 //! PostgreSQL runs when `DATABASE_URL` is set (CI sets it); otherwise each prints a visible
 //! `SKIPPED` line (past the harness's capture), and `.ci/run` fails if they did not run.
 
+mod common;
+
 use custody_journal::{parse, Entry, Source};
 use custody_store::{conformance, MemoryStore, Outcome, Registry, SqlStore, Store, SubmitError};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn temp_sqlite_url() -> String {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("custody-store-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("t{n}.db"));
-    let _ = std::fs::remove_file(&path);
-    format!("sqlite://{}", path.display())
-}
-
-/// A fresh PostgreSQL database for one test, or None (with a visible SKIPPED line) without DATABASE_URL.
-async fn fresh_postgres(test: &str) -> Option<SqlStore> {
-    let url = conformance::postgres_url(test)?;
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let pid = std::process::id();
-    let name = format!("custody_test_{pid}_{n}");
-    let admin = SqlStore::connect(&url).await.expect("DATABASE_URL connects");
-    if n == 0 {
-        // Databases left by earlier runs (other process ids) go first.
-        for old in admin.database_names("custody_test_").await.unwrap() {
-            if !old.starts_with(&format!("custody_test_{pid}_")) {
-                admin.execute_raw(&format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)")).await.unwrap();
-            }
-        }
-    }
-    admin.execute_raw(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
-    admin.execute_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
-    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
-    Some(SqlStore::connect(&format!("{base}/{name}")).await.unwrap())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn conformance_memory() {
@@ -47,15 +16,15 @@ async fn conformance_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn conformance_sqlite() {
-    conformance::check_all(|| async { SqlStore::connect(&temp_sqlite_url()).await.unwrap() }).await;
+    conformance::check_all(|| async { SqlStore::connect(&common::temp_sqlite_url()).await.unwrap() }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn conformance_postgres() {
-    if fresh_postgres("conformance_postgres").await.is_none() {
+    if common::fresh_postgres("conformance_postgres").await.is_none() {
         return;
     }
-    conformance::check_all(|| async { fresh_postgres("conformance_postgres").await.unwrap() }).await;
+    conformance::check_all(|| async { common::fresh_postgres("conformance_postgres").await.unwrap() }).await;
 }
 
 fn efi_entries() -> Vec<Entry> {
@@ -116,7 +85,7 @@ async fn registry_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn registry_postgres() {
-    if let Some(store) = fresh_postgres("registry_postgres").await {
+    if let Some(store) = common::fresh_postgres("registry_postgres").await {
         let registry = registry_round_trip(store).await;
         packed_postings_read_as_rows(registry.store()).await;
     }
@@ -144,7 +113,7 @@ async fn packed_postings_read_as_rows(store: &SqlStore) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn registry_sqlite_and_tampering_is_found() {
-    let url = temp_sqlite_url();
+    let url = common::temp_sqlite_url();
     let registry = registry_round_trip(SqlStore::connect(&url).await.unwrap()).await;
     let store = registry.store();
     packed_postings_read_as_rows(store).await;

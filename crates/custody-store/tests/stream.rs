@@ -8,32 +8,8 @@ mod common;
 
 use custody_core::statements::{balances, BalancesFold, PeriodActivity, Scope};
 use custody_journal::{parse, Entry, Source};
-use custody_store::{conformance, MemoryStore, Registry, SqlStore, Store};
+use custody_store::{MemoryStore, Registry, SqlStore, Store};
 use std::fmt::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn temp_sqlite() -> String {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("custody-stream-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("t{n}.db"));
-    let _ = std::fs::remove_file(&path);
-    format!("sqlite://{}", path.display())
-}
-
-/// A fresh PostgreSQL database, or None (with a visible SKIPPED line) without DATABASE_URL.
-async fn fresh_postgres(test: &str) -> Option<SqlStore> {
-    let url = conformance::postgres_url(test)?;
-    let name = format!("custody_stream_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-    let admin = SqlStore::connect(&url).await.expect("DATABASE_URL connects");
-    admin.execute_raw(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
-    admin.execute_raw(&format!("CREATE DATABASE {name}")).await.unwrap();
-    admin.close().await;
-    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
-    Some(SqlStore::connect(&format!("{base}/{name}")).await.unwrap())
-}
 
 fn example(path: &str) -> Vec<Entry> {
     let file = format!("{}/../../examples/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -173,14 +149,16 @@ async fn streamed_balances_equal_the_ledgers_in_memory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streamed_balances_equal_the_ledgers_on_sqlite() {
     for j in journals() {
-        agrees(SqlStore::connect(&temp_sqlite()).await.unwrap(), j).await;
+        agrees(SqlStore::connect(&common::temp_sqlite_url()).await.unwrap(), j).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streamed_balances_equal_the_ledgers_on_postgres() {
     for j in journals() {
-        let Some(store) = fresh_postgres("streamed_balances_equal_the_ledgers_on_postgres").await else { return };
+        let Some(store) = common::fresh_postgres("streamed_balances_equal_the_ledgers_on_postgres").await else {
+            return;
+        };
         agrees(store, j).await;
     }
 }
