@@ -64,7 +64,7 @@ async fn bare_journal(State(s): State<Arc<Bare>>, body: String) -> Result<String
     let mut seq = s.seq.lock().await;
     let mut tx = s.db.begin().await.map_err(err)?;
     let mut out = String::from("{\"outcomes\":[");
-    for rows in entries.chunks(256 / 2) {
+    for rows in entries.chunks(crate::insert::params_per_statement(true) / 2) {
         let text = crate::insert::multi_row("INSERT INTO bare_entries (seq, body) VALUES ", 2, rows.len(), true);
         let mut q = sqlx::query(&text);
         for (i, e) in rows.iter().enumerate() {

@@ -51,11 +51,12 @@ impl SqlStore {
             }
         }
         for chunk in entry_rows.chunks(per_statement / 7) {
-            let text = self.sql(&multi_row(
+            let text = multi_row(
                 "INSERT INTO entries (entity, seq, op_id, body, tx_body, prev_hash, hash) VALUES ",
                 7,
                 chunk.len(),
-            ));
+                self.sqlite,
+            );
             let mut q = sqlx::query(&text);
             for (seq, e, prev) in chunk {
                 q = q.bind(entity).bind(*seq).bind(&e.op_id).bind(&e.text).bind(&e.tx_text).bind(prev).bind(&e.hash);
@@ -89,11 +90,12 @@ impl SqlStore {
             }
         }
         for chunk in posting_rows.chunks(per_statement / 11) {
-            let text = self.sql(&multi_row(
+            let text = multi_row(
                 "INSERT INTO postings (entity, seq, idx, account, species, amount, item, lot, site, origin, counterparty) VALUES ",
                 11,
                 chunk.len(),
-            ));
+                self.sqlite,
+            );
             let mut q = sqlx::query(&text);
             for (seq, idx, p) in chunk {
                 q = q
@@ -113,21 +115,26 @@ impl SqlStore {
         }
         let deltas: Vec<_> = deltas.into_iter().filter(|(_, d)| *d != 0).collect();
         for chunk in deltas.chunks(per_statement / 5) {
-            let text = self.sql(&format!(
+            let text = format!(
                 "{} ON CONFLICT (entity, account, species, dims) DO UPDATE SET amount = balances.amount + excluded.amount",
-                multi_row("INSERT INTO balances (entity, account, species, dims, amount) VALUES ", 5, chunk.len())
-            ));
+                multi_row("INSERT INTO balances (entity, account, species, dims, amount) VALUES ", 5, chunk.len(), self.sqlite)
+            );
             let mut q = sqlx::query(&text);
             for ((account, species, dims), amount) in chunk {
                 q = q.bind(entity).bind(*account).bind(*species).bind(dims.as_str()).bind(*amount);
             }
             q.execute(&mut *tx).await.map_err(backend)?;
         }
-        sqlx::query(&self.sql("DELETE FROM balances WHERE entity = $1 AND amount = 0"))
-            .bind(entity)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        // Only a position this batch moved can have reached zero: its rows are found through the
+        // key (an index search each), not by scanning every position the entity holds.
+        for chunk in deltas.chunks(ZERO_KEYS_PER_STATEMENT) {
+            let text = zero_balances(chunk.len(), self.sqlite);
+            let mut q = sqlx::query(&text);
+            for ((account, species, dims), _) in chunk {
+                q = q.bind(entity).bind(*account).bind(*species).bind(dims.as_str());
+            }
+            q.execute(&mut *tx).await.map_err(backend)?;
+        }
         tx.commit().await.map_err(backend)?;
         Ok(Head { seq: new_seq, hash: new_hash })
     }
@@ -161,24 +168,59 @@ impl SqlStore {
     }
 }
 
-/// Bound parameters per multi-row INSERT on SQLite. Far under its limit (32,766): sqlx's SQLite
-/// driver looks each parameter's name up among all of the statement's, so binding grows with the
-/// square of a statement's parameters (measured on a 10k-operation import: 90% of the time in
-/// `sqlite3_bind_parameter_name` at 11,000 parameters, 45% at 704; 256 was fastest of 128-512).
-const SQLITE_PARAMS_PER_STATEMENT: usize = 256;
+/// Bound parameters per multi-row INSERT on SQLite: its limit (`SQLITE_MAX_VARIABLE_NUMBER`,
+/// 32,766 in the bundled 3.46), less a margin. Binding is linear because [`multi_row`] writes
+/// anonymous `?` placeholders: sqlx's SQLite driver looks every parameter's name up among all of
+/// the statement's names (`sqlite3_bind_parameter_name` walks a list), so numbered `?N`
+/// placeholders made binding grow with the square of a statement's parameters (90% of a 10k
+/// import at 11,000 parameters; the cap was 256 then, and an HTTP write of one mill day took 75
+/// statements).
+const SQLITE_PARAMS_PER_STATEMENT: usize = 32_000;
 
 /// The same on PostgreSQL (limit 65,535), which binds in linear time.
 const POSTGRES_PARAMS_PER_STATEMENT: usize = 8192;
 
-/// `head` followed by `rows` tuples of `columns` numbered placeholders: `($1, $2), ($3, $4)`.
-fn multi_row(head: &str, columns: usize, rows: usize) -> String {
+/// Keys per [`zero_balances`] statement: under SQLite's expression depth limit (1,000), which an
+/// `OR` chain counts one level per term.
+const ZERO_KEYS_PER_STATEMENT: usize = 250;
+
+/// `DELETE` of the zero balances among `keys` positions, each `(entity, account, species, dims)`
+/// bound in that order: a chain of `OR`ed key equalities, which SQLite and PostgreSQL answer
+/// with one primary-key search per key (a row-value `IN (VALUES ...)` scans the entity's rows).
+fn zero_balances(keys: usize, sqlite: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("DELETE FROM balances WHERE amount = 0 AND (");
+    for k in 0..keys {
+        let p = |c: usize| if sqlite { "?".to_string() } else { format!("${}", k * 4 + c + 1) };
+        let _ = write!(
+            out,
+            "{}(entity = {} AND account = {} AND species = {} AND dims = {})",
+            if k == 0 { "" } else { " OR " },
+            p(0),
+            p(1),
+            p(2),
+            p(3)
+        );
+    }
+    out.push(')');
+    out
+}
+
+/// `head` followed by `rows` tuples of `columns` placeholders in order: anonymous `(?, ?), (?, ?)`
+/// on SQLite (see [`SQLITE_PARAMS_PER_STATEMENT`]), numbered `($1, $2), ($3, $4)` on PostgreSQL.
+fn multi_row(head: &str, columns: usize, rows: usize, sqlite: bool) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(head.len() + rows * columns * 6);
     out.push_str(head);
     for r in 0..rows {
         out.push_str(if r == 0 { "(" } else { ", (" });
         for c in 0..columns {
-            let _ = write!(out, "{}${}", if c == 0 { "" } else { ", " }, r * columns + c + 1);
+            let sep = if c == 0 { "" } else { ", " };
+            if sqlite {
+                let _ = write!(out, "{sep}?");
+            } else {
+                let _ = write!(out, "{sep}${}", r * columns + c + 1);
+            }
         }
         out.push(')');
     }
