@@ -125,6 +125,9 @@ pub fn allocate(total: i64, weights: &[i128]) -> Option<Vec<i64>> {
     }
     let sign: i64 = if total < 0 { -1 } else { 1 };
     let abs = (total as i128).abs();
+    if let Some(parts) = allocate_integral(abs, weights, sum) {
+        return Some(parts.into_iter().map(|p| sign * p as i64).collect());
+    }
     let mut parts = Vec::with_capacity(weights.len());
     let mut rems = Vec::with_capacity(weights.len());
     let mut given: i128 = 0;
@@ -145,6 +148,32 @@ pub fn allocate(total: i64, weights: &[i128]) -> Option<Vec<i64>> {
         k += 1;
     }
     Some(parts.into_iter().map(|p| sign * p as i64).collect())
+}
+
+/// [`allocate`] of `abs >= 0` in integers when every `abs * w` fits in an `i128` (the usual
+/// case): part `i` is `abs * w_i / sum` rounded down, with remainder `abs * w_i % sum`, and every
+/// remainder shares the denominator `sum`, so ordering the integer remainders orders the exact
+/// fractions: the same parts as the rational path, without a gcd per part. `None` on overflow.
+fn allocate_integral(abs: i128, weights: &[i128], sum: i128) -> Option<Vec<i128>> {
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut rems = Vec::with_capacity(weights.len());
+    let mut given: i128 = 0;
+    for (idx, w) in weights.iter().enumerate() {
+        let product = abs.checked_mul(*w)?;
+        let fl = product / sum;
+        parts.push(fl);
+        rems.push((product % sum, idx));
+        given += fl;
+    }
+    let missing = abs - given;
+    if missing > 0 {
+        // Largest remainders first, ties to the earlier part; only the first `missing` are needed.
+        rems.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, idx) in rems.iter().take(missing as usize) {
+            parts[*idx] += 1;
+        }
+    }
+    Some(parts)
 }
 
 /// `amount * numer / denom` rounded half even; exact when `numer == denom`.

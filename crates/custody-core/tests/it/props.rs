@@ -253,6 +253,35 @@ proptest! {
             }
         }
     }
+
+    /// The largest-remainder method against a reference in exact rationals: parts are the floors of
+    /// the exact shares, and the missing units go to the largest remainders, ties to the earlier
+    /// part (small totals and weights make ties). Weights up to 2^100 reach both of `allocate`'s paths (integers, and rationals when
+    /// `total * weight` overflows an i128).
+    #[test]
+    fn allocation_is_the_largest_remainder_method(
+        total in prop_oneof![-20..20i64, any::<i64>()],
+        weights in prop_oneof![
+            prop::collection::vec(0..4i128, 1..9),
+            prop::collection::vec(prop_oneof![0..1_000_000_000_000i128, 0..(1i128 << 100)], 1..9),
+        ],
+    ) {
+        let sum: i128 = weights.iter().sum();
+        // None: no weight, or a share beyond exact i128 rationals (allocate's own limit).
+        let expected = (sum > 0).then(|| {
+            let abs = (total as i128).abs();
+            let shares: Vec<Q> = weights.iter().map(|w| num_traits::CheckedMul::checked_mul(&Q::from_integer(abs), &Q::new(*w, sum))).collect::<Option<_>>()?;
+            let mut parts: Vec<i128> = shares.iter().map(|s| s.floor().to_integer()).collect();
+            let mut order: Vec<usize> = (0..weights.len()).collect();
+            order.sort_by(|a, b| (shares[*b] - shares[*b].floor()).cmp(&(shares[*a] - shares[*a].floor())).then(a.cmp(b)));
+            let missing = abs - parts.iter().sum::<i128>();
+            for i in order.into_iter().take(missing as usize) {
+                parts[i] += 1;
+            }
+            Some(parts.into_iter().map(|p| if total < 0 { -(p as i64) } else { p as i64 }).collect::<Vec<i64>>())
+        }).flatten();
+        prop_assert_eq!(exact::allocate(total, &weights), expected);
+    }
 }
 
 /// Stock is physical, checked apart from the core: every item holding (item, lot, site) and every
