@@ -32,12 +32,17 @@ pub async fn verify(entity: Option<String>, db: &Db) -> anyhow::Result<ExitCode>
         drop(spinner);
         match result {
             Ok(r) => println!(
-                "{id}: ok, {} entries, {} transactions, {} balances, head {}{}",
+                "{id}: ok, {} entries, {} transactions, {} balances, head {}{}{}",
                 r.entries,
                 r.transactions,
                 r.balances,
                 &r.head_hash[..16],
-                r.snapshot_seq.map(|s| format!(", snapshot at entry {s} matches the replay")).unwrap_or_default()
+                r.snapshot_seq.map(|s| format!(", snapshot at entry {s} matches the replay")).unwrap_or_default(),
+                r.snapshot_other_build
+                    .map(|(s, by)| format!(
+                        ", the snapshot at entry {s} was written by another build ({by}): not read by this one, which replays the journal; `custody snapshot` rewrites it"
+                    ))
+                    .unwrap_or_default()
             ),
             Err(e) => {
                 failed = true;

@@ -127,3 +127,39 @@ fn a_snapshot_that_cannot_be_written_is_a_warning_not_a_failed_import() {
         text(&o.stderr)
     );
 }
+
+/// After an upgrade the stored snapshot is another build's: loads pass it over and replay, and
+/// `verify` answers ok, naming it, instead of calling every stored journal different (it did:
+/// `DIFFERS ... the stored snapshot taken here is not the replay's ledger`). `custody snapshot`
+/// then writes this build's, which verify compares again.
+#[test]
+fn a_snapshot_of_another_build_is_named_by_verify_not_a_difference() {
+    let dir = temp_dir("other-build");
+    let j = journal(&dir, 1_200);
+    let db = dir.join("a.db");
+    assert!(custody(&["import", j.to_str().unwrap(), "--database-url", &url(&db)]).status.success());
+    // The same snapshot as another build writes it: its build string changed, its digest redone.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        use custody_store::Store as _;
+        let store = SqlStore::connect(&url(&db)).await.unwrap();
+        let mut row = store.snapshot("e").await.unwrap().expect("import wrote a snapshot");
+        let build = custody_core::SNAPSHOT_BUILD.as_bytes();
+        let at = row.body.windows(build.len()).position(|w| w == build).expect("the head names the build");
+        let last = at + build.len() - 1;
+        row.body[last] = if row.body[last] == b'0' { b'1' } else { b'0' };
+        row.digest = custody_store::snapshot_digest(&row.body);
+        store.put_snapshot("e", &row).await.unwrap();
+        store.close().await;
+    });
+    let v = custody(&["verify", "--database-url", &url(&db)]);
+    let out = text(&v.stdout);
+    assert!(v.status.success(), "{out}");
+    assert!(out.contains("the snapshot at entry 1204 was written by another build (format"), "{out}");
+    assert!(!out.contains("matches the replay"), "{out}");
+    let r = custody(&["report", "balances", "--format", "json", "--database-url", &url(&db)]);
+    assert!(r.status.success() && text(&r.stderr).contains("replaying the whole journal"), "{}", text(&r.stderr));
+    assert!(custody(&["snapshot", "--database-url", &url(&db)]).status.success());
+    let v = custody(&["verify", "--database-url", &url(&db)]);
+    assert!(text(&v.stdout).contains("snapshot at entry 1204 matches the replay"), "{}", text(&v.stdout));
+}

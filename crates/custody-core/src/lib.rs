@@ -26,5 +26,7 @@ pub mod reject;
 pub mod statements;
 pub mod units;
 
-pub use ledger::{Applied, DefineError, Entity, Ledger, SnapshotError, SNAPSHOT_BUILD, SNAPSHOT_FORMAT};
+pub use ledger::{
+    snapshot_writer, Applied, DefineError, Entity, Ledger, SnapshotError, SNAPSHOT_BUILD, SNAPSHOT_FORMAT,
+};
 pub use reject::{Code, Rejection};

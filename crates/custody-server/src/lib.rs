@@ -366,6 +366,7 @@ async fn verify<S: Store>(State(state): Shared<S>, headers: HeaderMap, Path(id):
                 balances: r.balances,
                 head_hash: r.head_hash,
                 snapshot_seq: r.snapshot_seq,
+                snapshot_other_build: r.snapshot_other_build.map(|(_, by)| by),
             },
         )),
         Err(e) => Err(ApiError {

@@ -78,6 +78,10 @@ pub struct VerifyReport {
     pub balances: usize,
     /// The entry the stored snapshot was taken at, checked against the replay there.
     pub snapshot_seq: Option<i64>,
+    /// A stored snapshot another build (or format) wrote: the entry it names and its writer.
+    /// This build never loads it (it replays the journal instead, and writes its own snapshot
+    /// at the next append, `custody import` or `custody snapshot`), so it is not compared.
+    pub snapshot_other_build: Option<(i64, String)>,
 }
 
 /// The canonical text of a posted transaction.

@@ -133,11 +133,22 @@ impl<S: Store> Registry<S> {
             Ok::<_, StoreError>((page?, rows?))
         };
         // The stored snapshot, checked where the replay reaches the entry it names.
+        // A snapshot another build wrote (an upgrade since) is never loaded by this one, which
+        // replays instead: it is named in the report, not compared.
+        let mut other_build = None;
         let snapshot = match self.store().snapshot(entity).await.map_err(store_err)? {
             Some(s) if snapshot_digest(&s.body) != s.digest => {
                 return Err(fail(s.seq, &None, "the stored snapshot's bytes do not match its digest".into()))
             }
-            Some(s) => Some((s.seq, s.entry_hash, s.digest)),
+            Some(s) => match custody_core::snapshot_writer(&s.body) {
+                Some((format, build))
+                    if format != custody_core::SNAPSHOT_FORMAT || build != custody_core::SNAPSHOT_BUILD =>
+                {
+                    other_build = Some((s.seq, format!("format {format}, build {build}")));
+                    None
+                }
+                _ => Some((s.seq, s.entry_hash, s.digest)),
+            },
             None => None,
         };
         let mut next = fetch(0).await;
@@ -169,7 +180,14 @@ impl<S: Store> Registry<S> {
             return Err(fail(s, &None, "the stored snapshot names an entry that is not in the journal".into()));
         }
         let Some(ledger) = ledger else {
-            return Ok(VerifyReport { entries: seq, transactions: 0, head_hash: prev, balances: 0, snapshot_seq });
+            return Ok(VerifyReport {
+                entries: seq,
+                transactions: 0,
+                head_hash: prev,
+                balances: 0,
+                snapshot_seq,
+                snapshot_other_build: other_build,
+            });
         };
         ledger.verify().map_err(|e| fail(seq, &None, e))?;
         let want = balance_rows(&ledger);
@@ -201,6 +219,7 @@ impl<S: Store> Registry<S> {
             head_hash: prev,
             balances: want.len(),
             snapshot_seq,
+            snapshot_other_build: other_build,
         })
     }
 }

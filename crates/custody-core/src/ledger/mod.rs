@@ -41,7 +41,7 @@ mod verify;
 
 pub use purchase::BIOGENIC_META;
 pub use raw::{is_operation_meta, OPERATION_META};
-pub use snapshot::{SnapshotError, SNAPSHOT_BUILD, SNAPSHOT_FORMAT};
+pub use snapshot::{snapshot_writer, SnapshotError, SNAPSHOT_BUILD, SNAPSHOT_FORMAT};
 pub use state::{
     Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_META, RETURNED_PURCHASE_META,
     TRANSFER_META,

@@ -45,6 +45,14 @@ pub enum SnapshotError {
     Decode(String),
 }
 
+/// The format and build a snapshot was written by (its head), or `None` for bytes that do not
+/// start with a head. A snapshot of another format or build than this one's
+/// ([`SNAPSHOT_FORMAT`], [`SNAPSHOT_BUILD`]) is never read ([`Ledger::from_snapshot`]).
+pub fn snapshot_writer(bytes: &[u8]) -> Option<(u32, String)> {
+    let (head, _) = postcard::take_from_bytes::<Head>(bytes).ok()?;
+    Some((head.format, head.build.to_string()))
+}
+
 impl Ledger {
     /// The ledger's state as deterministic bytes (shape in the module docs). Written into one
     /// buffer reserved up front (about a kilobyte per transaction, touched only as written).

@@ -254,6 +254,10 @@ pub struct Verified {
     /// no snapshot is kept).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_seq: Option<i64>,
+    /// A stored snapshot another build wrote (after an upgrade): its writer (`format F, build
+    /// B`). This server never reads it and replays the journal instead; it is not compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_other_build: Option<String>,
 }
 
 /// An amount a transfer carries, by form and species.
