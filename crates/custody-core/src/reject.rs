@@ -105,10 +105,13 @@ pub enum Code {
     /// More carbon content than the mass of the material that holds it (a purchase's, an
     /// opening's or an output's `content` above its quantity in grams).
     ContentExceedsMass = 46,
+    /// A production with nothing in work in process at its site: no consumed input and no
+    /// emission to make its outputs from (every product traceable to measured production).
+    ProductionWithoutInputs = 47,
 }
 
 impl Code {
-    pub const ALL: [Code; 46] = [
+    pub const ALL: [Code; 47] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -155,6 +158,7 @@ impl Code {
         Code::ClaimBeyondSale,
         Code::ClaimedSaleUndone,
         Code::ContentExceedsMass,
+        Code::ProductionWithoutInputs,
     ];
 
     pub fn number(self) -> u16 {
@@ -209,6 +213,7 @@ impl Code {
             Code::ClaimBeyondSale => "claim_beyond_sale",
             Code::ClaimedSaleUndone => "claimed_sale_undone",
             Code::ContentExceedsMass => "content_exceeds_mass",
+            Code::ProductionWithoutInputs => "production_without_inputs",
         }
     }
 }

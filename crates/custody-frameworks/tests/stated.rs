@@ -212,6 +212,8 @@ fn a_capitalised_figure_depreciates_onto_products_as_stated() {
         "{}asset plant \"Plant\"\n  in-service 2025-05\n  life 1 months\n\
          2025-05-01 capitalise cap\n  asset plant\n  amount 3 tCO2\n\
          2025-05-31 depreciate dep\n  asset plant\n  to ingot\n\
+         2025-05-31 purchase buy-fuel\n  supplier sup\n  item fuel\n  quantity 1 t\n  attributed 0 tCO2\n\
+         2025-05-31 consume burn\n  use fuel 1 t\n\
          2025-05-31 produce cast\n  output ingot 1 t\n2025-05-31 sell ship\n  item ingot\n  customer c1 1 t\n",
         head("molar")
     ));

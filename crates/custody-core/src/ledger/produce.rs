@@ -5,6 +5,7 @@ use super::lots::Taken;
 use super::state::{Ledger, PosKey};
 use crate::chart::Role;
 use crate::exact;
+use crate::model::{Movement, TxKind};
 use crate::ops::*;
 use crate::reject::{Code, Violations};
 use crate::units::{Dimension, Species};
@@ -85,6 +86,18 @@ impl Ledger {
             .values()
             .flat_map(|r| self.wip_positions(*r, &p.site).into_iter().map(move |(k, a)| (k, *r, a)))
             .collect();
+        if wip.iter().all(|(_, _, a)| *a == 0) && !self.consumed_since_last_run(&p.site) {
+            // Outputs from nothing would be products at zero, diluting every real run's.
+            let site = p.site.as_deref().map(|s| format!(" at site `{s}`")).unwrap_or_default();
+            v.push(
+                Code::ProductionWithoutInputs,
+                Some("output"),
+                format!(
+                    "nothing is in work in process{site}: consume the run's inputs and record its emissions before `produce`, and name every output of one run in one `produce`"
+                ),
+            );
+            return None;
+        }
         let total_content: i64 = wip.iter().filter(|(_, r, _)| *r == Role::WipContent).map(|(_, _, a)| *a).sum();
         let measured_total: i64 = outs.iter().map(|o| o.4).sum();
         let content_weights: Vec<i128> =
@@ -123,5 +136,24 @@ impl Ledger {
         d.meta.insert("measured_content_gC".into(), measured_total.to_string());
         d.meta.insert("closure_gC".into(), (total_content - measured_total).to_string());
         Some(())
+    }
+
+    /// Whether a consumption at `site` (not reversed) follows the last production there: a run of
+    /// inputs that hold no carbon and carry no emission (stated as zero) leaves work in process
+    /// at zero and is still a run. Reads back only to that production.
+    fn consumed_since_last_run(&self, site: &Option<String>) -> bool {
+        let here = |m: &Movement| m.site.map(|n| n.as_str()) == site.as_deref();
+        for tx in self.txs.iter().rev() {
+            match tx.kind {
+                TxKind::Produce if tx.movements.iter().any(here) => return false,
+                TxKind::Consume
+                    if !self.reversed.contains(&tx.id) && tx.movements.iter().any(|m| here(m) && m.quantity != 0) =>
+                {
+                    return true
+                }
+                _ => {}
+            }
+        }
+        false
     }
 }

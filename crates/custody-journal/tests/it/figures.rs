@@ -181,7 +181,12 @@ fn content_is_refused_exactly_above_the_mass_on_every_path() {
         format!("2025-01-05 purchase p9\n  supplier sup\n  item gas\n  quantity {q}\n  content {c}\n")
     };
     let open = |c: &str| format!("2025-01-05 opening o9\n  item gas\n  quantity 1 t\n  content {c}\n");
-    let out = |c: &str| format!("2025-01-05 produce m9\n  output steel 1 t content {c}\n");
+    let out = |c: &str| {
+        format!(
+            "2025-01-05 purchase g9\n  supplier sup\n  item gas\n  quantity 1 t\n  factor 0.5 tCO2/t\n\
+             2025-01-05 consume c9\n  use gas 1 t\n2025-01-05 produce m9\n  output steel 1 t content {c}\n"
+        )
+    };
     let heat =
         |c: &str| format!("2025-01-05 purchase h9\n  supplier sup\n  item heat\n  quantity 50 MJ\n  content {c}\n");
     for (case, refused) in [
@@ -198,6 +203,71 @@ fn content_is_refused_exactly_above_the_mass_on_every_path() {
         match load_all(&case) {
             Ok(_) => assert!(!refused, "booked but should be refused: {case}"),
             Err(e) => assert!(refused && e.contains("E046 content_exceeds_mass"), "{case}: {e}"),
+        }
+    }
+}
+
+/// E047: a production needs something in work in process at its site. After the head's run
+/// (`make` emptied work in process), outputs from nothing would be steel at zero that dilutes
+/// `make`'s 100 t (the hostile test: 900 t more took the year's steel from 2.9 to 0.29 t/t and
+/// to IEA near-zero). Work in process holding anything, or a consumption there since the last
+/// production (inputs stated at zero), makes a run.
+#[test]
+fn e047_a_production_needs_work_in_process_at_its_site() {
+    let site = "site s2 \"Second works\"\n";
+    for (case, body, refused) in [
+        ("nothing since the last run", "2025-01-05 produce m9\n  output steel 900 t\n".to_string(), true),
+        (
+            "two outputs of one run in two produces",
+            "2025-01-05 purchase g2\n  supplier sup\n  item gas\n  quantity 1 t\n  factor 0.5 tCO2/t\n\
+             2025-01-05 consume c2\n  use gas 1 t\n2025-01-05 produce m9\n  output steel 1 t\n\
+             2025-01-05 produce m10\n  output steel 900 t\n"
+                .to_string(),
+            true,
+        ),
+        (
+            "inputs at another site",
+            format!(
+                "{site}2025-01-05 purchase g2\n  supplier sup\n  item gas\n  quantity 1 t\n  factor 0.5 tCO2/t\n\
+                 2025-01-05 consume c2\n  use gas 1 t\n2025-01-05 produce m9\n  site s2\n  output steel 1 t\n"
+            ),
+            true,
+        ),
+        (
+            "after a consumption since reversed",
+            "2025-01-05 purchase g2\n  supplier sup\n  item gas\n  quantity 1 t\n  factor 0.5 tCO2/t\n\
+             2025-01-05 consume c2\n  use gas 1 t\n2025-01-05 reverse r2\n  of c2\n\
+             2025-01-05 produce m9\n  output steel 1 t\n"
+                .to_string(),
+            true,
+        ),
+        (
+            "after consuming an input stated at zero, holding no carbon (a run at zero, stated)",
+            "item slag \"Slag sand\"\n  category raw-material\n  carbon-content 0\n\
+             2025-01-05 purchase s2\n  supplier sup\n  item slag\n  quantity 1 t\n  attributed 0 tCO2\n\
+             2025-01-05 consume c2\n  use slag 1 t\n2025-01-05 produce m9\n  output steel 1 t\n"
+                .to_string(),
+            false,
+        ),
+        (
+            "after a consumption and its emission",
+            "2025-01-05 purchase g2\n  supplier sup\n  item gas\n  quantity 1 t\n  factor 0.5 tCO2/t\n\
+             2025-01-05 consume c2\n  use gas 1 t\n2025-01-05 emit e9\n  emission 1 tCO2\n\
+             2025-01-05 produce m9\n  output steel 1 t\n"
+                .to_string(),
+            false,
+        ),
+        (
+            "after a consumption",
+            "2025-01-05 purchase g2\n  supplier sup\n  item gas\n  quantity 1 t\n  factor 0.5 tCO2/t\n\
+             2025-01-05 consume c2\n  use gas 1 t\n2025-01-05 produce m9\n  output steel 1 t\n"
+                .to_string(),
+            false,
+        ),
+    ] {
+        match load_all(&body) {
+            Ok(n) => assert!(!refused, "{case}: booked ({n} transactions) but should be refused"),
+            Err(e) => assert!(refused && e.contains("E047 production_without_inputs"), "{case}: {e}"),
         }
     }
 }

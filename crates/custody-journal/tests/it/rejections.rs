@@ -519,11 +519,12 @@ fn every_code_has_a_case() {
         "claim_beyond_sale",
         "claimed_sale_undone",
         "content_exceeds_mass",
+        "production_without_inputs",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);
     let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
-    assert_eq!(numbers, (1..=46).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+    assert_eq!(numbers, (1..=47).collect::<Vec<u16>>(), "codes are numbered in precedence order");
 }
 
 // E032 negative_amount: `figures::e032_negative_amount`, a table over every physical figure.
