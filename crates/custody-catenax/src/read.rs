@@ -102,6 +102,24 @@ pub fn read(doc: &Value) -> Result<Footprint, CatenaxError> {
             return Err(CatenaxError::Invalid(format!("{name} is zero or more")));
         }
     }
+    // The CO2 withdrawn into the product is at most its carbon as CO2 (the ledger's E046): its
+    // carbon content, or for a product declared by the kilogram its mass as carbon, both for the
+    // declared amount as the uptake is. 0.273 gC per gCO2 (EFI's, the larger of the two ratio
+    // tables) keeps this bound within the ledger's under either table.
+    if let Some(u) = biogenic_uptake.filter(|u| *u < Q::from_integer(0)) {
+        let carbon = carbon_content_total
+            .map(|c| (c, "carbonContentTotal"))
+            .or((unit_text == "kilogram").then_some((declared_amount, "the declared kilograms")));
+        if let Some((c, name)) = carbon {
+            if -u * Q::new(273, 1000) > c {
+                return Err(CatenaxError::Invalid(format!(
+                    "biogenicCO2Uptake {} kgCO2 exceeds the carbon the product holds ({name}: {} kg, as CO2)",
+                    custody_core::exact::format_decimal(u, 6),
+                    custody_core::exact::format_decimal(c, 6)
+                )));
+            }
+        }
+    }
     Ok(Footprint {
         version: v,
         id: text(doc, v, Field::Id, "id")?,

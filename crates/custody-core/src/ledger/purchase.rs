@@ -128,7 +128,7 @@ impl Ledger {
             }
         }
         if let Some(b) = &r.biogenic_uptake {
-            self.biogenic_uptake(item, b, quantity.map(|q| q.0), d, v);
+            self.biogenic_uptake(item, b, quantity.map(|q| q.0), content, d, v);
         }
         if let Some((_, q)) = quantity {
             d.movement(&item.id, &r.site, lot, q);
@@ -183,6 +183,7 @@ impl Ledger {
         item: &Item,
         b: &crate::units::Intensity,
         quantity: Option<Q>,
+        content: Option<i64>,
         d: &mut Draft,
         v: &mut Violations,
     ) {
@@ -212,6 +213,28 @@ impl Ledger {
         };
         match b.grams_per_base().and_then(|g| exact::mul(in_dim, g)).and_then(exact::round_i64) {
             Ok(g) => {
+                // The CO2 withdrawn into the material is at most its carbon as CO2: its content,
+                // or (none known) its whole mass as carbon (E046, "Carbon within the material").
+                let held = content.map(|c| (c, "carbon content")).or_else(|| {
+                    let mass = self.exact_in(item, q, Dimension::Mass)?;
+                    Some((exact::round_i64(mass).ok()?, "mass, all of it as carbon"))
+                });
+                if let Some((carbon, what)) = held {
+                    let bound = self.entity.ratios.gas_grams(Species::CO2, carbon);
+                    if exact::q(-(g as i128)) > bound {
+                        v.push(
+                            Code::ContentExceedsMass,
+                            Some("biogenic-uptake"),
+                            format!(
+                                "{} gCO2 of biogenic uptake in `{}` whose {what} is {carbon} gC ({} gCO2 at most)",
+                                -g,
+                                item.id,
+                                exact::format_decimal(bound, 0)
+                            ),
+                        );
+                        return;
+                    }
+                }
                 d.meta.insert(BIOGENIC_META.into(), g.to_string());
             }
             Err(_) => v.push(Code::Overflow, Some("biogenic-uptake"), "biogenic uptake out of range"),

@@ -5,6 +5,7 @@
 use super::draft::Draft;
 use super::state::{Ledger, RETURNED_PURCHASE_META};
 use crate::chart::{Form, Role};
+use crate::exact::{self, Q};
 use crate::model::*;
 use crate::ops::*;
 use crate::reject::{Code, Violations};
@@ -125,6 +126,16 @@ impl Ledger {
                 ),
             );
             return None;
+        }
+        // The purchase's biogenic uptake leaves with the goods, pro rata to the quantity: the
+        // share of everything returned so far less the share already returned, each rounded
+        // once, so returning all of it gives the whole uptake back exactly.
+        if let Some(g) = purchase.meta.get(super::BIOGENIC_META).and_then(|g| g.parse::<i64>().ok()) {
+            let share = |sent: i64| exact::round_i64(Q::new(g as i128 * sent as i128, m.quantity.max(1) as i128));
+            let back = share(returned + q).ok()? - share(returned).ok()?;
+            if back != 0 {
+                d.meta.insert(super::BIOGENIC_META.into(), (-back).to_string());
+            }
         }
         d.meta.insert(RETURNED_PURCHASE_META.into(), r.purchase.clone());
         if let Some(s) = bought_from {

@@ -171,6 +171,67 @@ fn field_13_a_footprint_in_co2e_per_declared_unit_with_biogenic_uptake() {
     assert!(e.contains("E009"), "{e}");
 }
 
+/// Goods returned to their supplier take their share of the purchase's biogenic uptake with them
+/// (the hostile test: after returning all of it, -1.706485 tCO2 of removals stayed). Field case
+/// 13's purchase: -1,706,485 gCO2 for 1 t. Half back: -1,706,485 x 1/2 = -853,242.5, the share
+/// rounded half to even (-853,242), so -853,243 stays; the rest back: 0.
+#[test]
+fn a_return_to_the_supplier_takes_its_share_of_the_biogenic_uptake() {
+    let body = "item solvent \"Solvent\"\n  category raw-material\n  density 879 kg/m3\n\
+        2025-01-02 purchase jan\n  supplier sup\n  item solvent\n  quantity 1 t\n  factor 1.85 kgCO2e/L\n\
+        \x20 biogenic-uptake -1.5 kgCO2/L\n";
+    let uptake = |text: &str| {
+        let l = ledger(text).unwrap();
+        let scope = custody_core::statements::Scope::resolve(&l, None).unwrap();
+        custody_core::statements::entity_emissions(&l, &scope).biogenic_uptake_gco2
+    };
+    let half = format!("{body}2025-01-03 return rt1\n  purchase jan\n  quantity 0.5 t\n");
+    let all = format!("{half}2025-01-04 return rt2\n  purchase jan\n  quantity 0.5 t\n");
+    assert_eq!(uptake(body), -1_706_485);
+    assert_eq!(uptake(&half), -853_243);
+    assert_eq!(uptake(&all), 0);
+    // Any split of the purchase into returns gives the whole uptake back, to the gram.
+    for parts in [[1u32, 999], [333, 667], [250, 750], [999, 1]] {
+        let text = format!(
+            "{body}2025-01-03 return a\n  purchase jan\n  quantity {} kg\n2025-01-03 return b\n  purchase jan\n  quantity {} kg\n",
+            parts[0], parts[1]
+        );
+        assert_eq!(uptake(&text), 0, "{parts:?}");
+    }
+}
+
+/// Biogenic uptake is the CO2 withdrawn into the material's own carbon, so at most that carbon as
+/// CO2 (E046): its content when known, else its whole mass as carbon. The hostile test booked
+/// -100 tCO2 on 1 t holding 0.1 tC. EFI ratios: 1 gCO2 is 0.273 gC, so 100,000 gC bound
+/// 366,300.37 gCO2 and 1,000,000 g of mass 3,663,003.66 gCO2.
+#[test]
+fn biogenic_uptake_is_bounded_by_the_carbon_the_material_holds() {
+    let buy = |extra: &str, uptake: &str| {
+        format!(
+            "item bio \"Bio feedstock\"\n  category raw-material\n{extra}\
+             2025-01-02 purchase b1\n  supplier sup\n  item bio\n  quantity 1 t\n  factor 0.1 kgCO2e/kg\n\
+             \x20 biogenic-uptake {uptake} kgCO2/kg\n"
+        )
+    };
+    let content = |c: &str| format!("  carbon-content {c}\n");
+    for (case, text, booked) in [
+        ("the hostile test's -100 on 0.1 tC", buy(&content("0.1"), "-100"), None),
+        ("at the content's CO2", buy(&content("0.1"), "-0.3663"), Some(-366_300)),
+        ("above it", buy(&content("0.1"), "-0.3664"), None),
+        ("no content known: the mass as carbon", buy("", "-3.663"), Some(-3_663_000)),
+        ("above the mass as carbon", buy("", "-3.664"), None),
+    ] {
+        match ledger(&text) {
+            Ok(l) => {
+                let scope = custody_core::statements::Scope::resolve(&l, None).unwrap();
+                let e = custody_core::statements::entity_emissions(&l, &scope);
+                assert_eq!(Some(e.biogenic_uptake_gco2), booked, "{case}");
+            }
+            Err(e) => assert!(booked.is_none() && e.contains("E046") && e.contains("biogenic-uptake"), "{case}: {e}"),
+        }
+    }
+}
+
 #[test]
 fn a_capitalise_whose_depreciation_was_allocated_is_not_reversed() {
     let body =
