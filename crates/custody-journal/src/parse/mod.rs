@@ -156,6 +156,7 @@ impl Iterator for Blocks<'_, '_> {
 pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnostic>)> {
     let mut diags = Vec::new();
     let mut ledger: Option<Ledger> = None;
+    let mut entity_at = String::new();
     let mut parsed = Vec::new();
     for src in sources {
         // Each block is applied as soon as it is parsed; errors of both kinds are sorted below.
@@ -164,16 +165,23 @@ pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnosti
                 diags.push(Diagnostic { file: e.file.clone(), line: e.line, column: e.column, message: msg });
             };
             if let Entry::Entity(ent) = &e.entry {
-                if ledger.is_some() {
-                    err("the entity is already defined: one journal describes one entity".into());
+                if let Some(l) = &ledger {
+                    let differs = crate::differ::redefinition(l, &e.entry, "first");
+                    err(crate::differ::entity_defined_again(&entity_at, differs));
                 } else {
                     ledger = Some(Ledger::new(ent.clone()));
+                    entity_at = format!("{}:{}:{}", e.file, e.line, e.column);
                 }
                 continue;
             }
             let Some(l) = ledger.as_mut() else {
                 err("the journal must start with an `entity` directive".into());
                 continue;
+            };
+            // A definition held already under its id, differently (read before it is applied).
+            let differs = match &e.entry {
+                Entry::Op(_) => None,
+                d => crate::differ::redefinition(l, d, "first"),
             };
             let res = match e.entry {
                 Entry::Entity(_) => unreachable!("handled above"),
@@ -186,23 +194,13 @@ pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnosti
                 Entry::Close(id) => l.close_period(&id).map_err(|x| x.to_string()),
                 Entry::Pool(p) => l.add_pool(*p).map_err(|x| x.to_string()),
                 Entry::Target(t) => l.add_target(t).map_err(|x| x.to_string()),
-                Entry::Op(op) => {
-                    let id = op.id.clone();
-                    l.apply(*op).map(|_| ()).map_err(|r| {
-                        let parts: Vec<String> = r
-                            .violations
-                            .iter()
-                            .map(|v| {
-                                let field = v.field.map(|f| format!(" (field `{f}`)")).unwrap_or_default();
-                                format!("[{}] {}{field}", v.code, v.message)
-                            })
-                            .collect();
-                        format!("`{id}` rejected: {}", parts.join("; "))
-                    })
-                }
+                Entry::Op(op) => l.apply(*op).map(|_| ()).map_err(|r| r.to_string()),
             };
             if let Err(m) = res {
-                err(m);
+                err(match differs {
+                    Some(d) => format!("{m}, differently: {d}"),
+                    None => m,
+                });
             }
         }
     }

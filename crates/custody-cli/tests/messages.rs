@@ -1,0 +1,102 @@
+//! End-to-end tests of what `custody import` and `custody check` say when they refuse: the file
+//! and line of the entry, what differs in a definition given again, what an import that stopped
+//! had written, and every file's problems in check's words (found by a hostile tester).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn custody(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_custody")).args(args).output().expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("custody-msgs-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn examples(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(dir)
+}
+
+/// Copies an example folder's journal and CSV files (links followed) into `to`.
+fn copy_example(dir: &str, to: &Path) {
+    for e in std::fs::read_dir(examples(dir)).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "journal" || x == "csv") {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+fn db(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("c.db").display())
+}
+
+const PLANT: &str = "entity tiny \"Tiny plant\"\n  ratios molar\n  gwp ar6\n\n\
+counterparty sup \"Supplier\"\n\n\
+item coke \"Coke\"\n  category fuel\n  carbon-content 0.9\n\n\
+period 2025-05 2025-05-01 2025-05-31\n\n\
+2025-05-05 purchase buy-coke\n  supplier sup\n  item coke\n  quantity 10 t\n  factor 0.4 tCO2/t\n";
+
+/// `(file, line)` of the entry `marker` starts, in `text`.
+fn line_of(text: &str, marker: &str) -> usize {
+    text.lines().position(|l| l.starts_with(marker)).unwrap() + 1
+}
+
+#[test]
+fn reimporting_a_different_entity_names_file_line_field_and_both_values() {
+    let dir = temp_dir("entity");
+    let (a, b) = (dir.join("a.journal"), dir.join("b.journal"));
+    std::fs::write(&a, PLANT).unwrap();
+    std::fs::write(&b, PLANT.replace("gwp ar6", "gwp ar5")).unwrap();
+    let o = custody(&["import", a.to_str().unwrap(), "--database-url", &db(&dir)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = custody(&["import", b.to_str().unwrap(), "--database-url", &db(&dir)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let want = format!(
+        "{}:1:1: the entity `tiny` is already defined, differently: field `gwp`: stored `ar6`, new `ar5`\n\
+         nothing imported from {}\n",
+        b.display(),
+        b.display()
+    );
+    assert_eq!(stderr(&o), want);
+}
+
+/// Every kind of refusal `import` prints names the entry's file and line, says what differs in a
+/// definition given again, and no line ends with a stray `;`.
+#[test]
+fn every_import_refusal_names_file_and_line_and_what_differs() {
+    // (what the second file holds after the stored plant, the entry's first line, what it says)
+    let cases: [(&str, &str, &str); 5] = [
+        ("item coke \"Coke\"\n  category raw-material\n  carbon-content 0.9\n", "item coke", "item `coke` is already defined, differently: field `category`: stored `fuel`, new `raw-material`"),
+        ("counterparty sup \"Supplier Ltd\"\n", "counterparty sup", "counterparty `sup` is already defined, differently: field `counterparty`: stored `\"Supplier\"`, new `\"Supplier Ltd\"`"),
+        ("period 2025-05 2025-05-01 2025-05-30\n", "period 2025-05", "differently: field `period`: stored `2025-05-01 2025-05-31`, new `2025-05-01 2025-05-30`"),
+        ("# two entries\nitem ore \"Ore\"\n  category raw-material\n\n2025-05-20 consume burn\n  use coke 100 t\n", "2025-05-20 consume", "`burn` rejected: [E012 insufficient_quantity] item `coke`: 10000000 on hand, 100000000 drawn (field `use`)"),
+        ("2025-05-20 consume burn\n  use coke 6 t\n  use coke 6 t\n", "2025-05-20 consume", "`burn` rejected: [E012 insufficient_quantity]"),
+    ];
+    for (n, (text, marker, says)) in cases.into_iter().enumerate() {
+        let dir = temp_dir(&format!("refusal-{n}"));
+        let (a, b) = (dir.join("a.journal"), dir.join("b.journal"));
+        std::fs::write(&a, PLANT).unwrap();
+        std::fs::write(&b, text).unwrap();
+        let o = custody(&["import", a.to_str().unwrap(), "--database-url", &db(&dir)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = custody(&["import", b.to_str().unwrap(), "--entity", "tiny", "--database-url", &db(&dir)]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        let at = format!("{}:{}:1: ", b.display(), line_of(text, marker));
+        let line = err.lines().find(|l| l.starts_with(&at)).unwrap_or_else(|| panic!("no line at {at}: {err}"));
+        assert!(line.contains(says), "{line}");
+        assert!(err.lines().all(|l| !l.ends_with(';')), "a stray `;`: {err}");
+    }
+}
