@@ -11,7 +11,7 @@ mod csv_rows;
 mod feed;
 #[cfg(test)]
 use csv_rows::{csv_bytes_entries, USED};
-use feed::{Feed, Stop};
+use feed::{Feed, Stop, Written};
 
 /// The files custody reads from `paths`: a file as given; a folder's `*.journal` and `*.csv` files
 /// sorted by name (so `1-mill.journal`, `2-purchases.csv`, ... run in order). Any other file in a
@@ -49,7 +49,9 @@ pub fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 /// the one the previous journal named. Prints the entries written (the entity's own entry
 /// included, as `verify` counts them).
 ///
-/// The first problem stops the import, named by file and line, then what was not written.
+/// The first problem stops the import. What the files before it wrote stays written (each batch
+/// is committed on its own), so the failure first lists what each file wrote ([`written_lines`]),
+/// then the problem by file and line, then what was not written.
 pub async fn run<S: Store + 'static>(
     registry: &Registry<S>,
     paths: &[PathBuf],
@@ -63,8 +65,16 @@ pub async fn run<S: Store + 'static>(
         let stop = match feed.file(path).await {
             Ok(None) => continue,
             Ok(Some(stop)) => stop,
-            Err(e) => return Err(e),
+            Err(e) => {
+                for l in written_lines(&feed.done) {
+                    eprintln!("{l}");
+                }
+                return Err(e);
+            }
         };
+        for l in written_lines(&feed.done) {
+            eprintln!("{l}");
+        }
         for p in &feed.problems {
             eprintln!("{p}");
         }
@@ -83,6 +93,27 @@ pub async fn run<S: Store + 'static>(
         println!("imported: {w} entries written, {p} already present");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the files of an import that stopped wrote before it stopped, one line each, under a
+/// heading; nothing when none wrote or found anything (the store is as it was).
+pub(crate) fn written_lines(done: &[Written]) -> Vec<String> {
+    if done.iter().all(|d| d.written == 0 && d.present == 0) {
+        return Vec::new();
+    }
+    let mut out =
+        vec!["written before the error (kept: importing again finds these entries already present):".to_string()];
+    out.extend(done.iter().map(|d| {
+        format!(
+            "  {} -> {}: {} entr{} written, {} already present",
+            d.path.display(),
+            d.entity,
+            d.written,
+            if d.written == 1 { "y" } else { "ies" },
+            d.present
+        )
+    }));
+    out
 }
 
 #[cfg(test)]

@@ -100,3 +100,69 @@ fn every_import_refusal_names_file_and_line_and_what_differs() {
         assert!(err.lines().all(|l| !l.ends_with(';')), "a stray `;`: {err}");
     }
 }
+
+#[test]
+fn a_folder_import_that_stops_says_what_each_earlier_file_wrote() {
+    let dir = temp_dir("folder");
+    let src = dir.join("in");
+    std::fs::create_dir(&src).unwrap();
+    copy_example("csv-import", &src);
+    let good = std::fs::read_to_string(src.join("4-production.csv")).unwrap();
+    std::fs::write(src.join("4-production.csv"), good.replace("35.1,yes", "35.1,xx")).unwrap();
+    // What each file writes on its own, counted by importing them one by one elsewhere.
+    let alone = temp_dir("folder-alone");
+    let mut wrote = Vec::new();
+    for f in ["1-mill.journal", "2-purchases.csv", "3-operations.journal"] {
+        let o =
+            custody(&["import", src.join(f).to_str().unwrap(), "--entity", "mini-mill", "--database-url", &db(&alone)]);
+        let out = stdout(&o);
+        let n: usize = out.trim().strip_prefix("imported: ").unwrap().split(' ').next().unwrap().parse().unwrap();
+        wrote.push((f, n));
+    }
+    assert_eq!(wrote.iter().map(|w| w.1).collect::<Vec<_>>(), [13, 3, 2]);
+    let o = custody(&["import", src.to_str().unwrap(), "--database-url", &db(&dir)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let mut want =
+        String::from("written before the error (kept: importing again finds these entries already present):\n");
+    for (f, n) in &wrote {
+        want.push_str(&format!("  {} -> mini-mill: {n} entries written, 0 already present\n", src.join(f).display()));
+    }
+    let bad = src.join("4-production.csv");
+    want.push_str(&format!(
+        "{}:3: cut_off is yes or no, not `xx`\n1 error: nothing imported from {}\n",
+        bad.display(),
+        bad.display()
+    ));
+    assert_eq!(stderr(&o), want);
+    // The summary is true: importing the mended folder finds those entries already present.
+    std::fs::write(&bad, good).unwrap();
+    let o = custody(&["import", src.to_str().unwrap(), "--database-url", &db(&dir)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(", 18 already present"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_refused_batch_inside_a_file_counts_the_batches_before_it() {
+    let dir = temp_dir("batches");
+    let src = dir.join("in");
+    std::fs::create_dir(&src).unwrap();
+    let (a, b) = (src.join("1-a.journal"), src.join("2-b.journal"));
+    std::fs::write(&a, PLANT).unwrap();
+    let ops = "2025-05-06 consume c1\n  use coke 1 t\n\n2025-05-07 consume c2\n  use coke 1 t\n\n\
+               2025-05-08 consume c3\n  use coke 100 t\n";
+    std::fs::write(&b, ops).unwrap();
+    let o = custody(&["import", src.to_str().unwrap(), "--batch", "1", "--database-url", &db(&dir)]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let want = format!(
+        "written before the error (kept: importing again finds these entries already present):\n\
+         \x20 {} -> tiny: 5 entries written, 0 already present\n\
+         \x20 {} -> tiny: 2 entries written, 0 already present\n\
+         {}:7:1: `c3` rejected: [E012 insufficient_quantity] item `coke`: 8000000 on hand, 100000000 drawn (field `use`)\n\
+         the batch holding it (1 entries) was not written\n",
+        a.display(),
+        b.display(),
+        b.display()
+    );
+    assert_eq!(err, want);
+}
