@@ -9,9 +9,11 @@ use std::process::ExitCode;
 
 mod csv_rows;
 mod feed;
+pub(crate) use csv_rows::csv_entries;
 #[cfg(test)]
 use csv_rows::{csv_bytes_entries, USED};
-use feed::{Feed, Stop, Written};
+pub(crate) use feed::Feed;
+use feed::{Stop, Written};
 
 /// The files custody reads from `paths`: a file as given; a folder's `*.journal` and `*.csv` files
 /// sorted by name (so `1-mill.journal`, `2-purchases.csv`, ... run in order). Any other file in a

@@ -166,3 +166,86 @@ fn a_refused_batch_inside_a_file_counts_the_batches_before_it() {
     );
     assert_eq!(err, want);
 }
+
+/// A folder of several entities whose files hold rejected operations (two files) lists each in
+/// check's words; CSV files with bad cells (two files) list every cell.
+#[test]
+fn check_of_several_entities_lists_every_files_rejections_and_bad_cells() {
+    let dir = temp_dir("check-rejected");
+    copy_example("three-tier", &dir);
+    for (f, item) in [("1-mine.journal", "diesel"), ("3-transformer-co.journal", "copper")] {
+        let mut text = std::fs::read_to_string(dir.join(f)).unwrap();
+        text.push_str(&format!("\n2025-03-31 consume too-much\n  use {item} 999999 t\n"));
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    let o = custody(&["check", dir.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    for f in ["1-mine.journal", "3-transformer-co.journal"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        let at = format!(
+            "{}:{}:1: `too-much` rejected: [E012 insufficient_quantity]",
+            dir.join(f).display(),
+            text.lines().count() - 1
+        );
+        assert!(err.contains(&at), "{at}: {err}");
+    }
+    assert!(err.ends_with("2 errors\n"), "{err}");
+    assert!(!err.contains("imported") && !err.contains("batch"), "check wording: {err}");
+
+    let dir = temp_dir("check-cells");
+    copy_example("three-tier", &dir);
+    let header = "date,id,supplier,item,quantity,unit,per,CO2\n";
+    std::fs::write(
+        dir.join("3b-oil.csv"),
+        format!("{header}2025-03-05,p-oil,oil-co,oil,10,t,kg,3\n2025-03-06,p bad,oil-co,oil,10,t,kg,3\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("3c-oil.csv"), format!("{header}2025-03-05,p-x,\"a\nb\",oil,10,t,kg,3\n")).unwrap();
+    let o = custody(&["check", dir.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let want = format!(
+        "{}:3: row 2, column `id`: a cell holds one value, this one holds more than one value (whitespace inside)\n\
+         {}:2: row 1, column `supplier`: a cell holds one value, this one holds a line break\n2 errors\n",
+        dir.join("3b-oil.csv").display(),
+        dir.join("3c-oil.csv").display()
+    );
+    assert_eq!(err, want);
+}
+
+/// The same file twice is one entity begun twice: an error on the one-ledger path (one entity)
+/// and on the several-entity path alike, in the journal loader's words.
+#[test]
+fn check_of_the_same_file_twice_is_refused_on_both_paths() {
+    let dir = temp_dir("twice");
+    let a = dir.join("a.journal");
+    std::fs::write(&a, PLANT).unwrap();
+    let a = a.to_str().unwrap();
+    let o = custody(&["check", a, a]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let first = format!("{a}:1:1: the entity is already defined (at {a}:1:1): one journal describes one entity\n");
+    assert!(err.starts_with(&first), "{err}");
+
+    let other = dir.join("b.journal");
+    std::fs::write(&other, PLANT.replace("entity tiny", "entity other")).unwrap();
+    let o = custody(&["check", a, other.to_str().unwrap(), a]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err, format!("{first}1 error\n"));
+    // Different the second time: what differs, from the first.
+    let changed = dir.join("c.journal");
+    std::fs::write(&changed, PLANT.replace("gwp ar6", "gwp ar5")).unwrap();
+    for args in [vec![a, changed.to_str().unwrap()], vec![a, other.to_str().unwrap(), changed.to_str().unwrap()]] {
+        let o = custody(&[&["check"][..], &args].concat());
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!(
+                "{}:1:1: the entity is already defined (at {a}:1:1), differently: field `gwp`: first `ar6`, new `ar5`",
+                changed.display()
+            )),
+            "{err}"
+        );
+    }
+}
