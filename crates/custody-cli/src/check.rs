@@ -37,7 +37,7 @@ pub async fn run(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
                 entities.insert(e.id);
             }
             entries.for_each(drop);
-            diags.sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+            diags.sort_by_key(|d| (d.line, d.column));
             syntax.extend(diags.iter().map(|d| d.to_string()));
         }
     }

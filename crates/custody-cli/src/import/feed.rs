@@ -129,7 +129,6 @@ impl<'a, S: Store + 'static> Feed<'a, S> {
                     // Another entity's file, or this one's defined differently: none of it is read.
                     Err(SubmitError::Refused { message, .. }) => {
                         self.problems.push(format!("{at}: {message}"));
-                        self.done.push(wrote);
                         return Ok(Some(Stop::NothingRead));
                     }
                     Err(e) => return Err(e.into()),
