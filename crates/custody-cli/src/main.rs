@@ -25,7 +25,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use custody_store::{Registry, Store};
 use db::Db;
-pub(crate) use sources::{load_files, print_diagnostics, read_one, read_sources};
+pub(crate) use sources::{load_files, read_one, read_sources};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

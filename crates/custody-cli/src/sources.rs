@@ -56,13 +56,17 @@ pub(crate) fn load_files(paths: &[PathBuf]) -> anyhow::Result<Option<custody_cor
     let sources = read_sources(paths)?;
     // One file is one ledger at most: only several files need the (parsing) look.
     let several = if sources.len() > 1 { sources.as_slice() } else { &[] };
-    let entities: Vec<String> = several
-        .iter()
-        .filter_map(|s| match parse(std::slice::from_ref(s)).0.first().map(|e| &e.entry) {
-            Some(custody_journal::Entry::Entity(e)) => Some(format!("{} ({})", e.id, s.name)),
-            _ => None,
-        })
-        .collect();
+    // By id: one entity's `entity` entry in two files (the same file given twice) is one ledger,
+    // and the loader reports the second entry.
+    let mut entities: Vec<(String, String)> = Vec::new();
+    for s in several {
+        if let Some(custody_journal::Entry::Entity(e)) = parse(std::slice::from_ref(s)).0.first().map(|e| &e.entry) {
+            if !entities.iter().any(|(id, _)| *id == e.id) {
+                entities.push((e.id.clone(), format!("{} ({})", e.id, s.name)));
+            }
+        }
+    }
+    let entities: Vec<String> = entities.into_iter().map(|(_, shown)| shown).collect();
     if entities.len() > 1 {
         bail!(
             "these files hold {} entities, one ledger each: {}. Name one entity's files, or `custody import` \

@@ -109,6 +109,38 @@ pub fn format_decimal(x: Q, max_places: u32) -> String {
     s
 }
 
+/// The most places [`shown_places`] goes to for an exact value: a gram is 10^-6 t, a milligram
+/// 10^-9 t; twelve places show any of them exactly.
+pub const MAX_EXACT_PLACES: u32 = 12;
+
+/// The number of decimal places at which a statement that states `places` shows `x`, so that a
+/// non-zero amount never reads as zero (the rule of `docs/reports.md`, "Numbers in text"):
+///
+/// - `places` itself when `x` is zero or rounds (half to even, [`round_half_even`]) to a non-zero
+///   value there: every such figure is shown as before, within half a unit of `places`;
+/// - otherwise the fewest places, at most [`MAX_EXACT_PLACES`], at which `x` is exact (500 g as
+///   tonnes at 3 places: 4, `0.0005`);
+/// - and for an `x` with no decimal that short (a third of a gram), the fewest places, at most
+///   30, at which it rounds to non-zero.
+///
+/// Never fewer than `places`; a non-zero `x` shown at the result with [`format_decimal`] is never
+/// `0` and differs from `x` by at most half a unit of `places`.
+pub fn shown_places(x: Q, places: u32) -> u32 {
+    let places = places.min(30);
+    let rounds_nonzero = |p: u32| match x.checked_mul(&q(10i128.pow(p))) {
+        Some(v) => round_half_even(v) != 0,
+        None => true, // too large to scale: far from zero
+    };
+    if x.is_zero() || rounds_nonzero(places) {
+        return places;
+    }
+    let is_exact = |p: u32| x.checked_mul(&q(10i128.pow(p))).is_some_and(|v| v.is_integer());
+    if let Some(p) = (places + 1..=MAX_EXACT_PLACES).find(|p| is_exact(*p)) {
+        return p;
+    }
+    (places + 1..=30).find(|p| rounds_nonzero(*p)).unwrap_or(30)
+}
+
 /// Splits `total` into parts proportional to `weights` by the largest-remainder method.
 ///
 /// The parts always sum exactly to `total`. Each part is first the floor of its exact share;
@@ -230,6 +262,48 @@ mod tests {
         assert_eq!(format_decimal(Q::new(50116123456, 1_000_000), 3), "50116.123");
         assert_eq!(format_decimal(Q::new(-5, 1), 3), "-5");
         assert_eq!(format_decimal(Q::new(-1, 1000), 3), "-0.001");
+    }
+
+    #[test]
+    fn shown_places_never_hide_a_non_zero_amount() {
+        // (x, stated places, places shown, text): tonnes of grams unless said
+        let cases = [
+            (Q::new(500, 1_000_000), 3, 4, "0.0005"),           // 500 g N2O: was 0.000
+            (Q::new(-500, 1_000_000), 3, 4, "-0.0005"),         // and its negative
+            (Q::new(1_500, 1_000_000), 3, 3, "0.002"),          // rounds to non-zero: kept (half even)
+            (Q::new(499_999, 1_000_000), 0, 6, "0.499999"),     // whole tonnes: was 0
+            (Q::new(500_000, 1_000_000), 0, 1, "0.5"),          // half rounds to even 0: exact instead
+            (Q::new(500_001, 1_000_000), 0, 0, "1"),            // rounds to 1: kept
+            (Q::new(72_624_512_000, 1_000_000), 0, 0, "72625"), // Figure 7's whole tonnes kept
+            (Q::new(1, 3_000_000), 3, 7, "0.0000003"),          // a third of a gram: no exact decimal
+            (Q::new(0, 1), 3, 3, "0"),
+            (Q::new(5, 1), 2, 2, "5"),
+        ];
+        for (x, places, want_places, want_text) in cases {
+            let got = shown_places(x, places);
+            assert_eq!(got, want_places, "{x} at {places}");
+            assert_eq!(format_decimal(x, got), want_text, "{x} at {places}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every whole number of grams shown as tonnes at any stated precision: zero iff zero,
+        /// within half a unit of that precision, and exactly the grams when they are at most
+        /// half a unit from zero (or when the precision holds them).
+        #[test]
+        fn grams_as_tonnes_are_never_zero_and_never_further_than_the_precision(
+            g in -10_000_000_000_000i64..10_000_000_000_000i64,
+            places in 0u32..7,
+        ) {
+            let x = Q::new(g as i128, 1_000_000);
+            let shown = parse_decimal(&format_decimal(x, shown_places(x, places))).unwrap();
+            proptest::prop_assert_eq!(shown.is_zero(), g == 0);
+            proptest::prop_assert_eq!(shown < q(0), g < 0);
+            proptest::prop_assert!((shown - x).abs() * 2 <= Q::new(1, 10i128.pow(places)));
+            if round_half_even(x * q(10i128.pow(places))) == 0 || g % 10i64.pow(6 - places) == 0 {
+                proptest::prop_assert_eq!(shown, x);
+            }
+        }
     }
 
     #[test]

@@ -251,11 +251,18 @@ impl Rejection {
     }
 }
 
+/// `` `ID` rejected: [E012 insufficient_quantity] MESSAGE (field `use`); [E...] ...``: every
+/// violation with its code and field, separated by `; ` (nothing after the last). The journal
+/// loader's diagnostics, `custody import` and the HTTP errors say it in these words.
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` rejected:", self.id)?;
-        for v in &self.violations {
-            write!(f, " [{}] {};", v.code, v.message)?;
+        for (i, v) in self.violations.iter().enumerate() {
+            let sep = if i == 0 { " " } else { "; " };
+            write!(f, "{sep}[{}] {}", v.code, v.message)?;
+            if let Some(field) = v.field {
+                write!(f, " (field `{field}`)")?;
+            }
         }
         Ok(())
     }
@@ -277,5 +284,30 @@ impl Violations {
     pub fn into_rejection(mut self, id: &str) -> Rejection {
         self.0.sort_by_key(|v| v.code); // stable: equal codes keep discovery order
         Rejection { id: id.to_string(), violations: self.0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejection_reads_every_violation_with_its_field_and_no_stray_separator() {
+        let v = |code, field, message: &str| Violation { code, field, message: message.into() };
+        let cases = [
+            (
+                vec![v(Code::ItemUnknown, Some("use"), "item `x` is not defined")],
+                "`c1` rejected: [E005 item_unknown] item `x` is not defined (field `use`)",
+            ),
+            (
+                vec![v(Code::ItemUnknown, None, "a"), v(Code::InsufficientQuantity, Some("use"), "b")],
+                "`c1` rejected: [E005 item_unknown] a; [E012 insufficient_quantity] b (field `use`)",
+            ),
+        ];
+        for (violations, want) in cases {
+            let text = Rejection { id: "c1".into(), violations }.to_string();
+            assert_eq!(text, want);
+            assert!(!text.ends_with(';') && !text.ends_with(' '), "{text}");
+        }
     }
 }

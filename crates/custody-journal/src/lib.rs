@@ -5,10 +5,14 @@
 //! identical ledger. The format is documented in `docs/journal.md`. This crate does no I/O: the
 //! caller reads and writes the files.
 
+mod differ;
 mod export;
+mod load;
 mod parse;
 mod print;
 
+pub use differ::{describe, differences, entity_defined_again, held_definition, redefinition, Difference};
 pub use export::export;
-pub use parse::{load, parse, parse_lazily, Diagnostic, Entry, Source, Spanned};
+pub use load::load;
+pub use parse::{parse, parse_lazily, Diagnostic, Entry, Source, Spanned};
 pub use print::print_entry;

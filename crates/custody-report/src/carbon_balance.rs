@@ -1,6 +1,6 @@
 //! The carbon balance checks: the period check and the engineer's check on carbon content.
 
-use crate::number::{fmt_amount, t_c, tonnes};
+use crate::number::{decimal, fmt_amount, t_c, tonnes};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
 use custody_core::statements::{self as st, Scope};
@@ -46,7 +46,7 @@ pub(crate) fn carbon_balance(ledger: &Ledger, scope: &Scope) -> (String, Value) 
                 fmt_amount(tonnes(*wip), 3),
                 fmt_amount(tonnes(*measured), 3),
                 fmt_amount(tonnes(*closure), 3),
-                exact::format_decimal(pct, 2)
+                decimal(pct, 2)
             );
         }
     }

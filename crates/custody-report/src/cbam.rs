@@ -2,7 +2,7 @@
 //! embedded emissions, as text and as the JSON contract of `docs/cbam.md`. Figures come from
 //! `custody_core::statements::cbam`; this file only converts units and formats.
 
-use crate::number::{fmt_amount, num};
+use crate::number::{decimal, fmt_amount, num};
 use custody_core::exact::{self, Q};
 use custody_core::model::format_date;
 use custody_core::statements::{self as st, CbamStatement, Scope};
@@ -132,14 +132,14 @@ pub(crate) fn text(ledger: &Ledger, s: &CbamStatement) -> String {
             ("Share of default values", g.default_share, ""),
         ];
         for (label, v, unit) in rows {
-            let _ = writeln!(o, "  {label:<26}{:>12} {unit}", exact::format_decimal(v, PLACES));
+            let _ = writeln!(o, "  {label:<26}{:>12} {unit}", decimal(v, PLACES));
         }
         for p in &g.precursors {
             let _ = writeln!(
                 o,
                 "  precursor {}: {} t/t from {} ({} values)",
                 p.item,
-                exact::format_decimal(p.quantity_per_t, PLACES),
+                decimal(p.quantity_per_t, PLACES),
                 if p.suppliers.is_empty() { "no supplier".into() } else { p.suppliers.join(", ") },
                 values_of(p)
             );

@@ -3,7 +3,8 @@
 //! figure is the JSON statement's (the same rounding, `cbam::PLACES` decimals) written as a number.
 
 use crate::cbam::{tonnes, values_of, PLACES};
-use custody_core::exact::{self, Q};
+use crate::number::decimal;
+use custody_core::exact::Q;
 use custody_core::model::format_date;
 use custody_core::statements::CbamStatement;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -13,7 +14,7 @@ pub const SUMMARY_TAB: &str = "Summary_Communication";
 
 /// A figure as the JSON statement rounds it.
 fn n(x: Q) -> f64 {
-    exact::format_decimal(x, PLACES).parse().expect("a formatted decimal parses")
+    decimal(x, PLACES).parse().expect("a formatted decimal parses")
 }
 
 fn row(ws: &mut Worksheet, r: u32, cells: &[Cell], bold: Option<&Format>) -> Result<(), XlsxError> {

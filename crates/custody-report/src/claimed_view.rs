@@ -11,7 +11,7 @@
 //! Avoided-emission certificates and other market instruments appear in neither view (only in the
 //! market-instruments statement).
 
-use crate::number::{co2e_of_gas, num};
+use crate::number::{co2e_of_gas, decimal, num};
 use custody_core::exact::{self, Q};
 use custody_core::statements::{self as st, Scope};
 use custody_core::units::Dimension;
@@ -76,9 +76,9 @@ pub(crate) fn claimed(
             let _ = writeln!(
                 text,
                 "\nClaimed (market-based) view: suppliers' pool claims on transfers received change the attributed emissions by {} tCO2e; total {} tCO2e (physical {} tCO2e).",
-                exact::format_decimal(adj, 3),
-                exact::format_decimal(total + adj, 3),
-                exact::format_decimal(total, 3)
+                decimal(adj, 3),
+                decimal(total + adj, 3),
+                decimal(total, 3)
             );
             if pg.claimed.iter().any(|c| !c.closed) {
                 let _ = writeln!(

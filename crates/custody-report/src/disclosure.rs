@@ -1,6 +1,6 @@
 //! The disclosure pack per product sold (buyer asks and method statement).
 
-use crate::number::{fmt_amount, tonnes};
+use crate::number::{decimal, fmt_amount, tonnes};
 use crate::table::{base, header};
 use custody_core::exact::{self, Q};
 use custody_core::statements::{self as st, Scope};
@@ -72,9 +72,7 @@ pub(crate) fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             .filter(|pool| pool.periods.values().any(|x| x.outputs.iter().any(|o| o.item == p.item)))
             .collect();
         let share = |d: ScrapDefinition| {
-            fp.as_ref()
-                .and_then(|f| f.ferrous.share(d))
-                .map(|s| format!("{}%", exact::format_decimal(s * exact::q(100), 2)))
+            fp.as_ref().and_then(|f| f.ferrous.share(d)).map(|s| format!("{}%", decimal(s * exact::q(100), 2)))
         };
         let technology = pools
             .iter()
@@ -84,7 +82,7 @@ pub(crate) fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                         "{} ({} t{}) in pool {}",
                         i.item,
                         fmt_amount(tonnes(i.quantity), 0),
-                        i.intensity.map(|f| format!(" at {} tCO2e/t", exact::format_decimal(f, 4))).unwrap_or_default(),
+                        i.intensity.map(|f| format!(" at {} tCO2e/t", decimal(f, 4))).unwrap_or_default(),
                         pool.policy.id
                     )
                 })
@@ -94,11 +92,7 @@ pub(crate) fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             .iter()
             .map(|pool| {
                 let st = pool.statements();
-                let residual = st
-                    .iter()
-                    .filter_map(|x| x.residual_factor)
-                    .map(|r| exact::format_decimal(r, 4))
-                    .collect::<Vec<_>>();
+                let residual = st.iter().filter_map(|x| x.residual_factor).map(|r| decimal(r, 4)).collect::<Vec<_>>();
                 format!(
                     "pool {}: {} attribution, {} method{}",
                     pool.policy.id,
@@ -149,7 +143,7 @@ pub(crate) fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                 Some(Dimension::Mass) if total_consumed > 0 => format!(
                     "{i}: {} t ({}% of mass input)",
                     fmt_amount(tonnes(*q), 0),
-                    exact::format_decimal(Q::new(*q as i128 * 100, total_consumed as i128), 1)
+                    decimal(Q::new(*q as i128 * 100, total_consumed as i128), 1)
                 ),
                 Some(Dimension::Energy) => format!("{i}: {} MWh", fmt_amount(Q::new(*q as i128, 3_600_000), 0)),
                 _ => format!("{i}: {q} base units"),
@@ -157,7 +151,7 @@ pub(crate) fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             .collect::<Vec<_>>();
         let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join("; "));
         let fields = vec![
-            ("footprint_per_tonne", field(fp.as_ref().map(|f| format!("{} tCO2e/t cradle-to-gate ({} GWP100; CO and VOC as the CO2 they become; transport to customers excluded)", exact::format_decimal(f.intensity, 4), ledger.entity().gwp.as_str().to_uppercase())), "the product was not sold in the period")),
+            ("footprint_per_tonne", field(fp.as_ref().map(|f| format!("{} tCO2e/t cradle-to-gate ({} GWP100; CO and VOC as the CO2 they become; transport to customers excluded)", decimal(f.intensity, 4), ledger.entity().gwp.as_str().to_uppercase())), "the product was not sold in the period")),
             ("scrap_share", field(share(ScrapDefinition::MetallicInput).map(|m| format!("{m} of metallic input; {} of ferrous charge mass", share(ScrapDefinition::ChargeMass).unwrap_or_default())), "no consumed input is tagged `ferrous scrap|primary`")),
             ("standard_followed", field(Some(format!("dual-sided carbon ledger (EFI Foundation method), {} carbon ratios, IPCC {} GWP100, ISO 14044 allocation hierarchy", ledger.entity().ratios.as_str(), ledger.entity().gwp.as_str().to_uppercase())), "")),
             ("technology_or_low_carbon_input", field(join(technology), "no mass-balance pool with eligible inputs covers this product")),

@@ -1,6 +1,6 @@
 //! The E-ledger view: CO2 emissions liabilities (Table A1), single-entry.
 
-use crate::number::{fmt_amount, grams_to_tonnes, num, tonnes};
+use crate::number::{decimal, fmt_amount, grams_to_tonnes, num, tonnes};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
 use custody_core::statements::{self as st, Scope};
@@ -31,10 +31,7 @@ pub(crate) fn eledger(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     }
     let mut customers = Vec::new();
     for c in &e.customers {
-        add(
-            format!("Share of product sold to {}: {}%", c.customer, exact::format_decimal(c.share * exact::q(100), 2)),
-            exact::q(0),
-        );
+        add(format!("Share of product sold to {}: {}%", c.customer, decimal(c.share * exact::q(100), 2)), exact::q(0));
         add(format!("Net CO2 allocated to product sold to {}", c.customer), tco2(c.product_gas));
         add(format!("CO2 emissions transporting product to {}", c.customer), tco2(c.transport_gas));
         add(format!("Net CO2 transferred to {}", c.customer), -tco2(c.product_gas + c.transport_gas));

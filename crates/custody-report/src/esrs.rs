@@ -3,7 +3,7 @@
 //! `docs/ghg-inventory.md`), read from the GHG inventory. A datapoint the ledger does not hold is
 //! a row with `value: null` and `status: "missing"`, and listed in `missing`: never invented.
 
-use crate::number::{fmt_amount, grams_to_tonnes, inventory_co2e, num};
+use crate::number::{decimal, fmt_amount, grams_to_tonnes, inventory_co2e, num};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
 use custody_core::statements::{self as st, Scope};
@@ -133,7 +133,7 @@ pub(crate) fn esrs_e1_6(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                     ..row(
                         &format!("GHG intensity per net revenue ({what})"),
                         Some(total / r),
-                        &format!("net revenue {} {cur}", exact::format_decimal(r, 2)),
+                        &format!("net revenue {} {cur}", decimal(r, 2)),
                     )
                 });
             }

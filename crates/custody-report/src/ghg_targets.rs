@@ -4,7 +4,7 @@
 //! (the rule `report purchased-goods` uses for seed 000's supply-chain target).
 
 use crate::esrs::revenue;
-use crate::number::{fmt_amount, grams_to_tonnes, inventory_co2e, num};
+use crate::number::{decimal, fmt_amount, grams_to_tonnes, inventory_co2e, num};
 use custody_core::exact::{self, Q};
 use custody_core::model::{Target, TargetMeasure};
 use custody_core::statements::{self as st, Scope};
@@ -110,10 +110,10 @@ pub(crate) fn scope_targets(ledger: &Ledger, scope: &Scope) -> (String, Vec<Valu
             fmt_amount(tt(baseline), places),
             t.baseline_year,
             fmt_amount(tt(current), places),
-            exact::format_decimal(achieved * exact::q(100), 1),
-            exact::format_decimal(t.reduction * exact::q(100), 1),
+            decimal(achieved * exact::q(100), 1),
+            decimal(t.reduction * exact::q(100), 1),
             t.year,
-            exact::format_decimal(required_now * exact::q(100), 1),
+            decimal(required_now * exact::q(100), 1),
             if on_track { "on track" } else { "BEHIND" },
             if recalculation["required"] == true { "; BASE YEAR RECALCULATION REQUIRED" } else { "" }
         );

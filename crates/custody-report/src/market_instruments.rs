@@ -1,8 +1,7 @@
 //! Market instruments reported beside the physical ledger, never netted into it.
 
-use crate::number::{factor, fmt_amount, num, tonnes};
+use crate::number::{decimal, factor, fmt_amount, num, tonnes};
 use crate::table::{base, header};
-use custody_core::exact;
 use custody_core::model::format_date;
 use custody_core::statements::Scope;
 use custody_core::Ledger;
@@ -25,8 +24,8 @@ pub(crate) fn market_instruments(ledger: &Ledger, scope: &Scope) -> (String, Val
             a.id,
             a.basis.as_str(),
             fmt_amount(tonnes(a.avoided), 3),
-            exact::format_decimal(a.baseline, 4),
-            exact::format_decimal(a.actual, 4),
+            decimal(a.baseline, 4),
+            decimal(a.actual, 4),
             fmt_amount(tonnes(a.quantity), 3),
             a.project,
             a.allocated_to.as_ref().map(|x| format!(", allocated to {x}")).unwrap_or_default()

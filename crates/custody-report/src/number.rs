@@ -8,9 +8,10 @@ use custody_core::units::Species;
 use custody_core::Ledger;
 use serde_json::Value;
 
-/// An exact decimal as a JSON number.
+/// An exact decimal as a JSON number, at `places` or more (`exact::shown_places`: a non-zero
+/// value is never 0).
 pub(crate) fn num(x: Q, places: u32) -> Value {
-    let s = exact::format_decimal(x, places);
+    let s = decimal(x, places);
     Value::Number(s.parse().expect("a formatted decimal is a JSON number"))
 }
 
@@ -22,8 +23,17 @@ pub(crate) fn t_c(grams: i64) -> Value {
     num(tonnes(grams), 6)
 }
 
-/// Thousands-separated with `places` decimals, negatives in parentheses (the report's style).
+/// `x` with at most `places` decimals, trailing zeros removed, and more places when it would
+/// otherwise read as zero (`exact::shown_places`; docs/reports.md, "Numbers in text").
+pub(crate) fn decimal(x: Q, places: u32) -> String {
+    exact::format_decimal(x, exact::shown_places(x, places))
+}
+
+/// Thousands-separated with `places` decimals, negatives in parentheses (the report's style); a
+/// non-zero amount that would round to zero at `places` is shown with the places it needs
+/// (`exact::shown_places`: 500 g as tonnes at 3 places is `0.0005`), a zero as `-`.
 pub(crate) fn fmt_amount(x: Q, places: u32) -> String {
+    let places = exact::shown_places(x, places);
     let s = exact::format_decimal(exact::abs_q(x), places);
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i.to_string(), format!(".{f:0<width$}", width = places as usize)),

@@ -1,6 +1,6 @@
 //! The mass-balance pools statement: each pool's policy and its statement per period.
 
-use crate::number::{factor, fmt_amount, num, tonnes};
+use crate::number::{decimal, factor, fmt_amount, num, tonnes};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
 use custody_core::statements::Scope;
@@ -22,10 +22,7 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                     "eligible: {}{}",
                     p.eligible.join(", "),
                     p.benchmark
-                        .map(|b| format!(
-                            "; benchmark {} tCO2e/t (controlled mass balance)",
-                            exact::format_decimal(b, 6)
-                        ))
+                        .map(|b| format!("; benchmark {} tCO2e/t (controlled mass balance)", decimal(b, 6)))
                         .unwrap_or_default()
                 ),
             ),
@@ -39,7 +36,7 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                         .as_ref()
                         .map(|c| format!(
                             "up to {}% for {} period(s)",
-                            exact::format_decimal(c.max_share * exact::q(100), 4),
+                            decimal(c.max_share * exact::q(100), 4),
                             c.max_periods
                         ))
                         .unwrap_or_else(|| "none".into())
@@ -70,9 +67,9 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                     Dimension::Volume => (1, "m3"),
                 };
                 let ((ns, nu), (ds, du)) = (size(n), size(d));
-                format!("{} {nu}/{du}", exact::format_decimal(p.conversion * Q::new(ds, ns), 6))
+                format!("{} {nu}/{du}", decimal(p.conversion * Q::new(ds, ns), 6))
             }
-            None => exact::format_decimal(p.conversion, 6),
+            None => decimal(p.conversion, 6),
         };
         let _ = writeln!(text, "  method: {}; conversion factor {conversion}", p.method.as_str());
         for f in p.flags() {
@@ -140,7 +137,7 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                 let carries = match s.factor {
                     Some(f) => format!(
                         "at {} tCO2e/t ({}{})",
-                        exact::format_decimal(f, 4),
+                        decimal(f, 4),
                         s.kind.as_str(),
                         s.claim.as_ref().map(|c| format!(", claim {c}")).unwrap_or_default()
                     ),
@@ -202,8 +199,8 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                     "  period {}: group emissions {} tCO2e; lowest input {} tCO2e/t; RESIDUAL factor on unclaimed output {} tCO2e/t",
                     st.period,
                     fmt_amount(tonnes(e), 3),
-                    st.lowest_input_factor.map(|x| exact::format_decimal(x, 4)).unwrap_or_default(),
-                    exact::format_decimal(r, 4)
+                    st.lowest_input_factor.map(|x| decimal(x, 4)).unwrap_or_default(),
+                    decimal(r, 4)
                 );
             }
             if !st.line.is_empty() {
@@ -214,7 +211,7 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                         format!(
                             "{} t at {}",
                             fmt_amount(l.supports / Q::from_integer(unit_out.1), 3),
-                            exact::format_decimal(l.factor, 4)
+                            decimal(l.factor, 4)
                         )
                     })
                     .collect();
@@ -222,10 +219,10 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                     text,
                     "  period {}: stacking line (eligible input intensity / conversion {}, quantity x conversion): {}; claims at most the tonnes at or below their factor, none above {} tCO2e/t; residual not below {} tCO2e/t",
                     st.period,
-                    exact::format_decimal(p.conversion, 6),
+                    decimal(p.conversion, 6),
                     steps.join(", "),
-                    st.highest_input_factor.map(|x| exact::format_decimal(x, 4)).unwrap_or_default(),
-                    st.cleanest_input_factor.map(|x| exact::format_decimal(x, 4)).unwrap_or_default()
+                    st.highest_input_factor.map(|x| decimal(x, 4)).unwrap_or_default(),
+                    st.cleanest_input_factor.map(|x| decimal(x, 4)).unwrap_or_default()
                 );
             }
             for f in st.flags.iter().filter(|f| !p.flags().contains(f)) {
@@ -236,7 +233,7 @@ pub(crate) fn pools(ledger: &Ledger, scope: &Scope) -> (String, Value) {
                     text,
                     "  period {}: eligible share {}% of output may be claimed",
                     st.period,
-                    exact::format_decimal(sh * exact::q(100), 4)
+                    decimal(sh * exact::q(100), 4)
                 );
             }
         }

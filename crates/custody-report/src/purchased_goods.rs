@@ -1,6 +1,6 @@
 //! The purchased goods statement: emissions bought in by supplier and claim type, and target progress.
 
-use crate::number::{co2e_of_gas, fmt_amount, gas_in, grams_to_tonnes, num};
+use crate::number::{co2e_of_gas, decimal, fmt_amount, gas_in, grams_to_tonnes, num};
 use crate::table::{base, header, table};
 use custody_core::exact::{self, Q};
 use custody_core::statements::{self as st, Scope};
@@ -156,10 +156,10 @@ pub(crate) fn target_progress(ledger: &Ledger, scope: &Scope, total: Q) -> (Stri
                     fmt_amount(t(b), 0),
                     target.baseline_year,
                     fmt_amount(t(total), 0),
-                    exact::format_decimal(achieved * exact::q(100), 1),
-                    exact::format_decimal(target.reduction * exact::q(100), 1),
+                    decimal(achieved * exact::q(100), 1),
+                    decimal(target.reduction * exact::q(100), 1),
                     target.year,
-                    exact::format_decimal(required_now * exact::q(100), 1),
+                    decimal(required_now * exact::q(100), 1),
                     if on_track { "on track" } else { "BEHIND" }
                 );
                 progress.push(json!({

@@ -1,6 +1,6 @@
 //! The verdicts of `custody assess` (documented in docs/claims.md).
 
-use crate::number::num;
+use crate::number::{decimal, num};
 use crate::output::Format;
 use custody_core::exact::{self, Q};
 use serde_json::{json, Value};
@@ -13,14 +13,14 @@ pub fn render_verdicts(
     verdicts: &[custody_core::claims::Verdict],
     format: Format,
 ) -> String {
-    let pct = |q: Q| exact::format_decimal(q * exact::q(100), 2);
+    let pct = |q: Q| decimal(q * exact::q(100), 2);
     match format {
         Format::Text => {
             let mut t = format!(
                 "Assessment of {} ({}): physical intensity {} tCO2e/t\n{}\n",
                 footprint.product,
                 footprint.material,
-                exact::format_decimal(footprint.intensity, 4),
+                decimal(footprint.intensity, 4),
                 footprint.boundary_note
             );
             if let Some(c) = claim {
@@ -28,7 +28,7 @@ pub fn render_verdicts(
                     t,
                     "Claim: {} at {} tCO2e/t{}",
                     c.kind.as_str(),
-                    exact::format_decimal(c.claimed_intensity, 4),
+                    decimal(c.claimed_intensity, 4),
                     c.provisional.as_ref().map(|w| format!(" (PROVISIONAL: {w})")).unwrap_or_default()
                 );
             }
@@ -113,12 +113,12 @@ fn summary(v: &custody_core::claims::Verdict) -> String {
         Some(l) if l.limit < v.intensity => format!(
             "; next: {} at {} tCO2e/t, a gap of {} tCO2e/t",
             l.name,
-            exact::format_decimal(l.limit, 4),
-            exact::format_decimal(v.intensity - l.limit, 4)
+            decimal(l.limit, 4),
+            decimal(v.intensity - l.limit, 4)
         ),
-        Some(l) => format!("; next: {} at {} tCO2e/t", l.name, exact::format_decimal(l.limit, 4)),
+        Some(l) => format!("; next: {} at {} tCO2e/t", l.name, decimal(l.limit, 4)),
         None if v.levels.is_empty() => String::new(),
         None => "; the highest level".to_string(),
     };
-    format!("{} [{}]: {} at {} tCO2e/t{next}", v.name, v.version, outcome(v), exact::format_decimal(v.intensity, 4))
+    format!("{} [{}]: {} at {} tCO2e/t{next}", v.name, v.version, outcome(v), decimal(v.intensity, 4))
 }

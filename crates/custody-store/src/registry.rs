@@ -111,7 +111,16 @@ pub(crate) fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<
             Ok(None)
         }
         (Entry::Entity(e), Some(l)) if l.entity() == e => Ok(Some(Applied::Duplicate)),
-        (Entry::Entity(_), Some(_)) => Err(SubmitErrorKind::Refused("the entity is already defined".into())),
+        (Entry::Entity(e), Some(l)) if l.entity().id != e.id => Err(SubmitErrorKind::Refused(format!(
+            "this journal is the entity `{}`'s: an `entity` entry for `{}` does not belong in it",
+            l.entity().id,
+            e.id
+        ))),
+        (Entry::Entity(e), Some(l)) => Err(SubmitErrorKind::Refused(format!(
+            "the entity `{}` is already defined, differently: {}",
+            e.id,
+            custody_journal::redefinition(l, entry, "stored").unwrap_or_default()
+        ))),
         (_, None) => Err(SubmitErrorKind::Refused("the journal must start with an `entity` entry".into())),
         (Entry::Op(op), Some(l)) => l.apply((**op).clone()).map(Some).map_err(SubmitErrorKind::Rejected),
         (e, Some(l)) if is_already_defined(l, e) => Ok(Some(Applied::Duplicate)),
@@ -128,7 +137,13 @@ pub(crate) fn apply_entry(ledger: &mut Option<Ledger>, entry: &Entry) -> Result<
                 Entry::Target(t) => l.add_target(t.clone()),
                 Entry::Entity(_) | Entry::Op(_) => unreachable!("matched above"),
             };
-            res.map(|_| None).map_err(|e| SubmitErrorKind::Refused(e.to_string()))
+            // A definition already held under its id, differently: say what differs.
+            res.map(|_| None).map_err(|err| {
+                SubmitErrorKind::Refused(match custody_journal::redefinition(l, e, "stored") {
+                    Some(what) => format!("{err}, differently: {what}"),
+                    None => err.to_string(),
+                })
+            })
         }
     }
 }

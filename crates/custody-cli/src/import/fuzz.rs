@@ -1,4 +1,4 @@
-//! The CSV importer's fuzz target (see docs/fuzzing.md): CSV bytes through [`super::csv_records`]
+//! The CSV importer's fuzz target (see docs/fuzzing.md): CSV bytes through [`super::csv_rows::csv_records`]
 //! never panic, every error names the file and a line (from 1), and every entry the rows become
 //! prints to journal text that parses back to the same entry.
 

@@ -1,4 +1,4 @@
-//! Tokenizer and parser: text -> entries with spans -> ledger.
+//! Tokenizer and parser: text -> entries with spans (`crate::load` applies them to a ledger).
 //!
 //! `lexer` splits lines into tokens, `reader` reads a block's fields, `define` dispatches each
 //! block and parses definitions, `cbam` the CBAM site and item fields, `coc` the chain-of-custody directives and `operations` the dated
@@ -13,7 +13,6 @@ mod reader;
 
 pub use define::Entry;
 
-use custody_core::Ledger;
 use define::parse_block;
 use lexer::{tokenize, Line};
 use std::fmt;
@@ -148,76 +147,5 @@ impl Iterator for Blocks<'_, '_> {
         };
         self.diags.append(&mut self.ctx.diags);
         out
-    }
-}
-
-/// Parses and applies journal texts in order. Every parse error and every rejection is reported;
-/// entries that fail are skipped, so later errors are still found.
-pub fn load(sources: &[Source]) -> Result<Ledger, (Option<Ledger>, Vec<Diagnostic>)> {
-    let mut diags = Vec::new();
-    let mut ledger: Option<Ledger> = None;
-    let mut parsed = Vec::new();
-    for src in sources {
-        // Each block is applied as soon as it is parsed; errors of both kinds are sorted below.
-        for e in Blocks::new(src, &mut parsed) {
-            let mut err = |msg: String| {
-                diags.push(Diagnostic { file: e.file.clone(), line: e.line, column: e.column, message: msg });
-            };
-            if let Entry::Entity(ent) = &e.entry {
-                if ledger.is_some() {
-                    err("the entity is already defined: one journal describes one entity".into());
-                } else {
-                    ledger = Some(Ledger::new(ent.clone()));
-                }
-                continue;
-            }
-            let Some(l) = ledger.as_mut() else {
-                err("the journal must start with an `entity` directive".into());
-                continue;
-            };
-            let res = match e.entry {
-                Entry::Entity(_) => unreachable!("handled above"),
-                Entry::Counterparty(c) => l.add_counterparty(c).map_err(|x| x.to_string()),
-                Entry::Account(a) => l.add_account(a).map_err(|x| x.to_string()),
-                Entry::Item(it) => l.add_item(*it).map_err(|x| x.to_string()),
-                Entry::Site(s) => l.add_site(s).map_err(|x| x.to_string()),
-                Entry::Asset(a) => l.add_asset(a).map_err(|x| x.to_string()),
-                Entry::Period(p) => l.add_period(p).map_err(|x| x.to_string()),
-                Entry::Close(id) => l.close_period(&id).map_err(|x| x.to_string()),
-                Entry::Pool(p) => l.add_pool(*p).map_err(|x| x.to_string()),
-                Entry::Target(t) => l.add_target(t).map_err(|x| x.to_string()),
-                Entry::Op(op) => {
-                    let id = op.id.clone();
-                    l.apply(*op).map(|_| ()).map_err(|r| {
-                        let parts: Vec<String> = r
-                            .violations
-                            .iter()
-                            .map(|v| {
-                                let field = v.field.map(|f| format!(" (field `{f}`)")).unwrap_or_default();
-                                format!("[{}] {}{field}", v.code, v.message)
-                            })
-                            .collect();
-                        format!("`{id}` rejected: {}", parts.join("; "))
-                    })
-                }
-            };
-            if let Err(m) = res {
-                err(m);
-            }
-        }
-    }
-    diags.append(&mut parsed);
-    if ledger.is_none() && diags.is_empty() {
-        diags.push(Diagnostic {
-            file: sources.first().map(|s| s.name.clone()).unwrap_or_default(),
-            line: 1,
-            column: 1,
-            message: "no `entity` directive: nothing to load".into(),
-        });
-    }
-    diags.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    match ledger {
-        Some(l) if diags.is_empty() => Ok(l),
-        other => Err((other, diags)),
     }
 }
