@@ -5,6 +5,7 @@ mod cbam;
 mod claim_rejections;
 mod figures;
 mod physics;
+mod pool_signs;
 mod pools;
 mod rejections;
 mod roundtrip;
