@@ -6,6 +6,7 @@ mod claim_rejections;
 mod figures;
 mod physics;
 mod pool_signs;
+mod pool_units;
 mod pools;
 mod rejections;
 mod roundtrip;
