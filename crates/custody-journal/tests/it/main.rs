@@ -5,6 +5,7 @@ mod cbam;
 mod claim_rejections;
 mod figures;
 mod physics;
+mod pool_exits;
 mod pool_signs;
 mod pool_units;
 mod pools;
