@@ -18,6 +18,8 @@ pub enum CocError {
     OutputsExceedInputs(String),
     /// A pool input or output the ledger does not back.
     NotInLedger(String),
+    /// A negative intensity the ledger gives a pool input (E032).
+    NegativeAmount(String),
     Invalid(String),
     /// A number beyond what the book can hold (checked, never wrapped).
     Overflow(String),

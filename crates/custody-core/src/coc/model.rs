@@ -166,3 +166,30 @@ pub struct LineStep {
     pub factor: Q,
     pub supports: Q,
 }
+
+impl Policy {
+    /// The one dimension a pool counts its inputs in (every input of another is refused E009, so
+    /// no share or credit adds tonnes to MWh): the attribute side of a stated cross-unit
+    /// `conversion` (`t/MWh`: energy); else energy for green electricity (its unit is 1 MWh) and
+    /// mass for every other attribute (1 t). Source: docs/custody.md "Units of the attribute".
+    pub fn input_dimension(&self) -> crate::units::Dimension {
+        use crate::units::Dimension;
+        match (self.conversion_dims, self.attribute) {
+            (Some((_, input)), _) => input,
+            (None, Attribute::GreenElectricity) => Dimension::Energy,
+            (None, _) => Dimension::Mass,
+        }
+    }
+
+    /// The dimension a pool's outputs must have, when the policy fixes it: the product side of a
+    /// stated cross-unit conversion, or the inputs' for an emission-intensity pool (a factor per t
+    /// of input is one per t of output only in one measure). Otherwise the period's first
+    /// output sets it.
+    pub fn output_dimension(&self) -> Option<crate::units::Dimension> {
+        match (self.conversion_dims, self.attribute) {
+            (Some((output, _)), _) => Some(output),
+            (None, Attribute::EmissionIntensity) => Some(self.input_dimension()),
+            (None, _) => None,
+        }
+    }
+}

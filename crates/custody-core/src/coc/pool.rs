@@ -196,6 +196,18 @@ impl Pool {
         if input.quantity <= 0 {
             return Err(CocError::Invalid("a pool input's quantity must be positive".into()));
         }
+        if let Some(d) = input.dimension.filter(|d| *d != self.policy.input_dimension()) {
+            return Err(CocError::UnitMismatch(format!(
+                "input `{}` of `{}` is measured by {} ({}), but pool `{}` counts its inputs by {} ({}): a pool never adds one measure to another",
+                input.id,
+                input.item,
+                d.as_str(),
+                d.base_unit(),
+                self.policy.id,
+                self.policy.input_dimension().as_str(),
+                self.policy.input_dimension().base_unit()
+            )));
+        }
         let (p, period) = self.open_period(input.date)?;
         period.inputs.push(input);
         // Inputs arriving after claims (a falling share, a cleaner input under the residual)
@@ -240,7 +252,24 @@ impl Pool {
         if output.quantity <= 0 {
             return Err(CocError::Invalid("a pool output's quantity must be positive".into()));
         }
+        let fixed = self.policy.output_dimension();
+        let id = self.policy.id.clone();
         let (p, period) = self.open_period(output.date)?;
+        let want = fixed.or_else(|| period.outputs.iter().find_map(|o| o.dimension));
+        if let (Some(d), Some(w)) = (output.dimension, want) {
+            if d != w {
+                return Err(CocError::UnitMismatch(format!(
+                    "output `{}` of `{}` is measured by {} ({}), but pool `{}` counts its outputs by {} ({}): a pool never adds one measure to another",
+                    output.id,
+                    output.item,
+                    d.as_str(),
+                    d.base_unit(),
+                    id,
+                    w.as_str(),
+                    w.base_unit()
+                )));
+            }
+        }
         period.outputs.push(output);
         self.admit(p, |x| {
             x.outputs.pop();

@@ -60,6 +60,7 @@ impl Ledger {
             return Ok(Applied::Recorded);
         }
         if let Operation::Custody(c) = &op.body {
+            super::signs::check_signs(&op, &mut v);
             if v.is_empty() {
                 self.apply_custody(&op, c, &mut v);
             }

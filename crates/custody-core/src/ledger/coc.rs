@@ -29,6 +29,7 @@ impl Ledger {
                 CocError::UnitMismatch(m) => (Code::UnitMismatch, m),
                 CocError::OutputsExceedInputs(m) => (Code::PoolOutputsExceedInputs, m),
                 CocError::NotInLedger(m) => (Code::PoolFlowNotInLedger, m),
+                CocError::NegativeAmount(m) => (Code::NegativeAmount, m),
                 CocError::Invalid(m) => (Code::AllocationInvalid, m),
                 CocError::Overflow(m) => (Code::Overflow, m),
             };
@@ -335,6 +336,15 @@ impl Ledger {
     /// tCO2e/t), and a declared one keeps what it says.
     fn feed_intensity(id: &str, typed: Option<exact::Q>, f: &Feed) -> Result<Option<exact::Q>, crate::coc::CocError> {
         let Some(ledger) = f.intensity else { return Ok(typed) };
+        if ledger < exact::q(0) {
+            // A removal booked on the goods (biogenic uptake) larger than their emissions: the
+            // pool would pass a negative emission on to its claims (E032, as a typed one).
+            return Err(crate::coc::CocError::NegativeAmount(format!(
+                "`{id}`: the ledger's figure for {} is {} tCO2e/t, negative: a pool takes no negative emissions",
+                f.sources.iter().map(|(o, _)| o.as_str()).collect::<Vec<_>>().join(", "),
+                exact::format_decimal(ledger, 6)
+            )));
+        }
         match typed {
             Some(t) if exact::abs_q(t - ledger) > exact::Q::new(1, 10_000) => {
                 Err(crate::coc::CocError::NotInLedger(format!(

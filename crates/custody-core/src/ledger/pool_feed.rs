@@ -225,4 +225,78 @@ impl Ledger {
         };
         Ok(Feed { sources, quantity, intensity, site, unbacked })
     }
+
+    /// Credited goods stay inside the pool until processed (hostile2 F1; docs/custody.md "One
+    /// operation's quantity feeds pools at most once"): at one `site`, what of `item` left
+    /// unprocessed (sold, returned to a supplier, or moved to a site outside a pool's boundary)
+    /// never exceeds what came in there less what pools hold of it as ledger-fed inputs. Checked
+    /// for an exit about to happen: `quantity` (base units) and, for a move, its destination
+    /// (`None`: a sale, out of every boundary but `company`); `Err` says which pool and how much.
+    /// Costs nothing where no pool holds the item at the site.
+    pub(super) fn credited_stays(
+        &self,
+        item: &str,
+        site: Option<&str>,
+        quantity: i64,
+        to: Option<&str>,
+    ) -> Result<(), String> {
+        let held = |i: &crate::coc::PoolInput| {
+            if i.item == item && i.site.as_deref() == site {
+                i.sources.iter().map(|s| s.1).sum::<i64>()
+            } else {
+                0
+            }
+        };
+        let mut per_pool: Vec<(&Pool, i64)> = self
+            .pools
+            .values()
+            .map(|p| {
+                let q: i64 = p.periods.values().flat_map(|x| x.inputs.iter()).map(held).sum();
+                (p, q)
+            })
+            .filter(|x| x.1 > 0)
+            .collect();
+        if per_pool.is_empty() {
+            return Ok(());
+        }
+        let total_pooled: i64 = per_pool.iter().map(|x| x.1).sum();
+        // (quantity, destination of a move: None = out of the company)
+        let mut came_in = 0i64;
+        let mut exits: Vec<(i64, Option<String>)> = Vec::new();
+        for t in self.txs.iter().filter(|t| t.kind != TxKind::Reversal && !self.is_reversed(&t.id)) {
+            for m in t.movements.iter().filter(|m| m.item == item && m.site.as_deref() == site) {
+                if m.quantity > 0 {
+                    came_in += m.quantity;
+                } else if matches!(t.kind, TxKind::Sell | TxKind::Return | TxKind::Move) {
+                    let to = (t.kind == TxKind::Move)
+                        .then(|| t.movements.iter().find(|x| x.item == item && x.quantity > 0))
+                        .flatten()
+                        .and_then(|x| x.site.as_deref().map(str::to_string));
+                    exits.push((-m.quantity, to));
+                }
+            }
+        }
+        exits.push((quantity, to.map(str::to_string)));
+        let free = came_in - total_pooled;
+        per_pool.sort_by(|a, b| a.0.policy.id.cmp(&b.0.policy.id));
+        for (pool, held) in per_pool {
+            let out: i64 = exits
+                .iter()
+                .filter(|(_, to)| to.as_deref().is_none_or(|d| !pool.policy.boundary.contains(Some(d), None, None)))
+                .map(|x| x.0)
+                .sum();
+            if out > free {
+                return Err(format!(
+                    "pool `{}` was credited with {} of `{item}` at site {}: of the {} that came in there, {} would leave unprocessed (sold, returned or moved outside the pool's boundary), above the {} no pool holds; credited goods stay until processed",
+                    pool.policy.id,
+                    self.show_quantity(item, held),
+                    site.unwrap_or("(none)"),
+                    self.show_quantity(item, came_in),
+                    self.show_quantity(item, out),
+                    self.show_quantity(item, free.max(0))
+                ));
+            }
+        }
+        Ok(())
+    }
 }

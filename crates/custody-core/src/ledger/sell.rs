@@ -74,6 +74,10 @@ impl Ledger {
             v.push(Code::QuantityNotPositive, Some("quantity"), format!("nothing of `{}` to sell", item.id));
             return None;
         }
+        if let Err(m) = self.credited_stays(&item.id, s.site.as_deref(), total, None) {
+            v.push(Code::ReversalHasDependant, Some("quantity"), m);
+            return None;
+        }
         let weights: Vec<i128> = per_customer.iter().map(|q| *q as i128).collect();
         if let Some(model) = s.custody {
             d.meta.insert(CUSTODY_META.into(), model.as_str().into());

@@ -1,5 +1,6 @@
 //! Signs: no physical operation carries a negative amount of emissions, content, factor,
-//! transport or certificate emission rate (an EAC's `rate`). Only reversal postings carry the opposite sign; removals, offsets and credits are
+//! transport or certificate emission rate (an EAC's `rate`), and no pool input's intensity or pool
+//! claim's factor is negative. Only reversal postings carry the opposite sign; removals, offsets and credits are
 //! instruments beside the ledger (`obtain`), never negative emissions inside it.
 //!
 //! Rule source: GHG Protocol Product Standard ch. 9 (removals reported separately from emissions)
@@ -67,6 +68,18 @@ pub(super) fn check_signs(op: &Op, v: &mut Violations) {
                 rate(std::slice::from_ref(&t.rate), "rate", v);
             }
         }
+        // A pool takes no negative figure either (issue F14): an input's intensity and a claim's
+        // factor are the emissions the pool's outputs carry.
+        Operation::Custody(CustodyOp::PoolInput { intensity: Some(f), .. }) if *f < zero => v.push(
+            Code::NegativeAmount,
+            Some("intensity"),
+            format!("pool input intensity {} tCO2e/t is negative", exact::format_decimal(*f, 6)),
+        ),
+        Operation::Custody(CustodyOp::PoolClaim { factor: Some(f), .. }) if *f < zero => v.push(
+            Code::NegativeAmount,
+            Some("factor"),
+            format!("pool claim factor {} tCO2e/t is negative", exact::format_decimal(*f, 6)),
+        ),
         Operation::Consume(_)
         | Operation::Raw(_)
         | Operation::Reverse { .. }

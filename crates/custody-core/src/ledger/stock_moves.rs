@@ -164,6 +164,10 @@ impl Ledger {
             v.push(Code::AllocationInvalid, Some("to"), "a move goes from one site to another");
             return None;
         }
+        if let Err(why) = self.credited_stays(&item.id, m.from.as_deref(), q, m.to.as_deref()) {
+            v.push(Code::ReversalHasDependant, Some("to"), why);
+            return None;
+        }
         let drawn =
             self.draw_stock(item, &m.from, &m.lot, q, d, "quantity", v, |d, _, (acc, species, dm), taken| {
                 d.post_code_gas(

@@ -6,7 +6,7 @@ use custody_core::Ledger;
 use custody_journal::{load, Source};
 
 /// Site pool `sa`: DRI 100 t at 0.7 (eligible), BOF 300 t at 2.2, 400 t of coil, conversion 1.
-const SITE: &str = r#"
+pub(crate) const SITE: &str = r#"
 entity p "Pool operator"
   ratios efi
   gwp ar6
@@ -61,7 +61,7 @@ pool sa "Site A pool"
 "#;
 
 /// Smelter pool `gp`: 40 of 140 GWh hydro (28.57%), 10,000 t of aluminium, percentage method.
-const GREEN: &str = r#"
+pub(crate) const GREEN: &str = r#"
 entity sm "Smelter"
   ratios molar
   gwp ar6
@@ -215,7 +215,7 @@ pool sa "Site A"
   conversion 1
 "#;
 
-fn try_load(text: &str) -> Result<Ledger, Vec<String>> {
+pub(crate) fn try_load(text: &str) -> Result<Ledger, Vec<String>> {
     load(&[Source { name: "t.journal".into(), text: text.to_string() }])
         .map_err(|(_, d)| d.iter().flat_map(|d| codes_in(&d.message)).collect())
 }
@@ -224,18 +224,18 @@ fn codes_in(msg: &str) -> Vec<String> {
     msg.split('[').skip(1).filter_map(|s| s.split(']').next()?.split(' ').nth(1).map(str::to_string)).collect()
 }
 
-fn accepted(text: &str) -> Ledger {
+pub(crate) fn accepted(text: &str) -> Ledger {
     try_load(text).unwrap_or_else(|c| panic!("refused {c:?}:\n{text}"))
 }
 
-fn refused(text: &str, want: &str) {
+pub(crate) fn refused(text: &str, want: &str) {
     match try_load(text) {
         Ok(_) => panic!("accepted, want {want}:\n{text}"),
         Err(codes) => assert!(codes.iter().any(|c| c == want), "codes {codes:?}, want {want}"),
     }
 }
 
-fn claim(id: &str, t: &str, factor: &str) -> String {
+pub(crate) fn claim(id: &str, t: &str, factor: &str) -> String {
     format!("2025-03-31 pool-claim {id}\n  pool sa\n  output coil-out\n  quantity {t} t\n  factor {factor} tCO2e/t\n")
 }
 
@@ -243,7 +243,7 @@ fn issue(pool: &str, cert: &str, units: i64) -> String {
     format!("2025-05-31 certificate-issue {cert}\n  pool {pool}\n  certificate {cert}\n  units {units}\n")
 }
 
-fn dec(s: &str) -> Q {
+pub(crate) fn dec(s: &str) -> Q {
     exact::parse_decimal(s).unwrap()
 }
 

@@ -1,0 +1,133 @@
+//! Credited goods stay inside the pool until processed (E033): finding F1 of the second hostile
+//! test as its repro's right value, and a property over what was made, pooled and sold or moved.
+//! Rule: docs/custody.md "One operation's quantity feeds pools at most once".
+
+use super::pools::{accepted, refused, try_load};
+use proptest::prelude::*;
+
+/// hostile2 work/pool-sold-input.journal up to the pool inputs: 100 t of DRI made at s1 (0.7
+/// tCO2/t) and 300 t of BOF bought (2.2), both pooled from their operations into `sa` (boundary
+/// site s1).
+const SOLD: &str = r#"
+entity p "Pool operator"
+  ratios efi
+  gwp ar6
+
+counterparty sup "Supplier"
+counterparty buyer "Buyer"
+counterparty other "Other"
+
+item dri-steel "DRI steel"
+  category product
+item ore "Ore for DRI"
+  category raw-material
+item bof-steel "BOF steel"
+  category raw-material
+item coil "Coil"
+  category product
+
+period 2025 2025-01-01 2025-12-31
+
+pool sa "Site A pool"
+  attribute emission-intensity
+  method credit
+  eligible dri-steel
+  start 2025-01
+  period 3 months
+BOUNDARY
+  group flat coil
+  group-key mass
+  attribution non-proportional
+  output updated-factor
+  claim "Scope 3 cat 1"
+  conversion 1
+
+2025-02-01 purchase buy-ore
+  supplier sup
+  item ore
+  quantity 100 t
+  site s1
+  factor 0.7 tCO2/t
+2025-02-01 consume feed-dri
+  site s1
+  use ore 100 t
+2025-02-01 produce buy-dri
+  site s1
+  output dri-steel 100 t
+2025-02-01 purchase buy-bof
+  supplier sup
+  item bof-steel
+  quantity 300 t
+  site s1
+  factor 2.2 tCO2/t
+2025-02-02 pool-input in-dri
+  pool sa
+  item dri-steel
+  operation buy-dri
+  site s1
+2025-02-02 pool-input in-bof
+  pool sa
+  item bof-steel
+  operation buy-bof
+  site s1
+"#;
+
+/// The rest of the repro: BOF melted into 300 t of coil, 100 t of it sold and claimed at 0.7.
+const COIL: &str = "2025-02-04 consume melt\n  site s1\n  use bof-steel 300 t\n2025-02-04 produce roll\n  site s1\n  output coil 300 t\n2025-02-05 pool-output out-coil\n  pool sa\n  item coil\n  operation roll\n  site s1\n2025-02-06 sell sale-coil\n  item coil\n  site s1\n  customer buyer 100 t\n";
+
+fn sell(t: u32) -> String {
+    format!("2025-02-03 sell sell-dri\n  item dri-steel\n  site s1\n  customer other {t} t\n")
+}
+
+fn mv(t: u32, to: &str) -> String {
+    format!("2025-02-03 move mv-dri\n  item dri-steel\n  quantity {t} t\n  from s1\n  to {to}\n")
+}
+
+fn site_pool() -> String {
+    SOLD.replace("BOUNDARY", "  boundary site s1")
+}
+
+/// F1: the credited DRI sold on unchanged, or moved to s2 outside the pool's site, is refused
+/// E033 (the pool was credited with it), so the DRI cannot be held by two buyers at once; the
+/// coil made of BOF alone is then the pool's only output.
+#[test]
+fn credited_goods_are_not_sold_or_moved_out_unprocessed() {
+    let base = site_pool();
+    refused(&format!("{base}{}{COIL}", sell(100)), "reversal_has_dependant");
+    refused(&format!("{base}{}{COIL}", sell(1)), "reversal_has_dependant");
+    refused(&format!("{base}{}{COIL}", mv(100, "s2")), "reversal_has_dependant");
+    let l = accepted(&format!("{base}{COIL}"));
+    let st = &l.pool("sa").unwrap().statements()[0];
+    assert_eq!((st.inputs, st.credited, st.outputs), (400_000_000, 100_000_000, 300_000_000));
+    // Processed inside the boundary, the DRI's coil may be sold: the sale is of coil, not DRI.
+    let melt = "2025-02-03 consume melt-dri\n  site s1\n  use dri-steel 100 t\n";
+    accepted(&format!("{base}{melt}{COIL}"));
+    // Moved inside a boundary of two sites, the goods stay in the pool.
+    let two = SOLD.replace("BOUNDARY", "  boundary sites s1,s2");
+    accepted(&format!("{two}{}{COIL}", mv(100, "s2")));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    /// `made` t of DRI at s1, `pooled` t of it fed to the pool, then `out` t sold or moved to s2
+    /// (outside the pool's site): taken exactly when out <= made - pooled; else refused E033.
+    /// A move to s2 under a boundary of s1 and s2 is always taken.
+    #[test]
+    fn what_leaves_unprocessed_is_what_no_pool_holds(made in 1u32..300, pooled_pct in 1u32..=100, out_pct in 1u32..=100, how in 0..3u8) {
+        let pooled = (made * pooled_pct).div_ceil(100);
+        let out = (made * out_pct).div_ceil(100);
+        let base = if how == 2 { SOLD.replace("BOUNDARY", "  boundary sites s1,s2") } else { site_pool() };
+        let base = base
+            .replace("  output dri-steel 100 t\n", &format!("  output dri-steel {made} t\n"))
+            .replace("  operation buy-dri\n", &format!("  operation buy-dri\n  quantity {pooled} t\n"));
+        let exit = if how == 0 { sell(out) } else { mv(out, "s2") };
+        let text = format!("{base}{exit}");
+        match try_load(&text) {
+            Ok(_) => prop_assert!(how == 2 || out <= made - pooled, "{text}"),
+            Err(codes) => {
+                prop_assert!(how != 2 && out > made - pooled, "{codes:?}\n{text}");
+                prop_assert_eq!(codes, vec!["reversal_has_dependant".to_string()]);
+            }
+        }
+    }
+}
