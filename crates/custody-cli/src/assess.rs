@@ -97,6 +97,7 @@ pub fn imported(path: &Path) -> anyhow::Result<(Footprint, Option<Claim>)> {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
             .unwrap_or_default(),
+        data_gaps: vec![],
         boundary_note: s("boundary").unwrap_or_else(|| "as stated by the supplier (not given)".into()),
         quantity: tonnes_opt(&v, "quantity_t")?,
     };

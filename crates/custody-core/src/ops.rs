@@ -434,6 +434,10 @@ pub struct Receive {
     /// The seller's pool claim this transfer travels with: claimed and residual parts, filled by
     /// the registry from the seller's pool statement, recorded beside the physical booking.
     pub claim: Option<crate::coc::ReceivedClaim>,
+    /// The data gaps the goods carry (filled by the registry from the sale): the seller's
+    /// operations without emission data the goods may contain, as `SELLER/OPERATION` ids. The
+    /// received stock carries them on (docs/journal.md "Missing is not zero").
+    pub data_gaps: Vec<String>,
 }
 
 /// Goods sent back to a supplier: `quantity` of what `purchase` brought in, valued at the share of

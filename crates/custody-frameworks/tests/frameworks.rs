@@ -15,6 +15,7 @@ fn footprint(material: &str, intensity: Q, scrap: Option<Q>) -> Footprint {
         scrap_share: scrap,
         gases: vec!["CO2".into(), "CH4".into(), "N2O".into()],
         boundary_note: "test".into(),
+        data_gaps: vec![],
         quantity: None,
     }
 }
@@ -263,4 +264,25 @@ fn a_claim_on_declared_pool_inputs_says_so_in_every_verdict() {
         let r = v.reasons.iter().find(|r| r.check == "declared inputs").expect("flagged");
         assert!(!r.ok && r.detail.contains("bof"), "{}: {r:?}", f.id);
     }
+}
+
+/// Unknown never helps the claimant: a footprint with a data gap (material without emission
+/// data) reaches no level of any framework, even far below every line, and the verdict names the
+/// gap's operations in a failing `data gap` check. Without the gap the same footprint reaches levels.
+#[test]
+fn a_footprint_with_a_data_gap_reaches_no_level() {
+    let mut reached_without = 0;
+    for f in custody_frameworks::embedded() {
+        let material = if f.material == "any" { "steel".to_string() } else { f.material.clone() };
+        let clean = footprint(&material, q("0.01"), Some(q("0")));
+        reached_without += assess(&f, &clean, None).reached.is_some() as usize;
+        let gapped = Footprint { data_gaps: vec!["dri-b".into(), "m/o1".into()], ..clean };
+        let v = assess(&f, &gapped, None);
+        assert_eq!(v.reached, None, "{}", f.id);
+        assert!(v.levels.iter().all(|l| !l.met), "{}", f.id);
+        let r =
+            v.reasons.iter().find(|r| r.check == "data gap").unwrap_or_else(|| panic!("{}: no data gap check", f.id));
+        assert!(!r.ok && r.detail.contains("dri-b, m/o1"), "{}: {}", f.id, r.detail);
+    }
+    assert!(reached_without >= 3, "the clean footprint reaches levels ({reached_without} frameworks)");
 }

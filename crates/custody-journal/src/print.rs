@@ -466,6 +466,9 @@ fn print_op(o: &mut String, op: &Op) {
                 let gas = gas.map(|g| format!(" gas {g} g")).unwrap_or_default();
                 line(o, "amount", format!("{} {species} {amount} {unit}{gas}", form.as_str()));
             }
+            for g in &r.data_gaps {
+                line(o, "data-gap", g);
+            }
             if let Some(c) = &r.claim {
                 let state = if c.closed { "closed" } else { "open" };
                 let extent = if c.site_level { "site" } else { "wide" };

@@ -150,8 +150,18 @@ pub(crate) fn disclosure(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             })
             .collect::<Vec<_>>();
         let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join("; "));
+        // Missing is not zero: a footprint from material without emission data is no footprint.
+        let gaps = fp.as_ref().map(|f| f.data_gaps.clone()).unwrap_or_default();
+        let footprint_missing = match fp.as_ref().filter(|_| !gaps.is_empty()) {
+            Some(f) => format!(
+                "incomplete: no emission data for {}; the ledger's {} tCO2e/t is only a lower bound",
+                gaps.join(", "),
+                decimal(f.intensity, 4)
+            ),
+            None => "the product was not sold in the period".to_string(),
+        };
         let fields = vec![
-            ("footprint_per_tonne", field(fp.as_ref().map(|f| format!("{} tCO2e/t cradle-to-gate ({} GWP100; CO and VOC as the CO2 they become; transport to customers excluded)", decimal(f.intensity, 4), ledger.entity().gwp.as_str().to_uppercase())), "the product was not sold in the period")),
+            ("footprint_per_tonne", field(fp.as_ref().filter(|_| gaps.is_empty()).map(|f| format!("{} tCO2e/t cradle-to-gate ({} GWP100; CO and VOC as the CO2 they become; transport to customers excluded)", decimal(f.intensity, 4), ledger.entity().gwp.as_str().to_uppercase())), &footprint_missing)),
             ("scrap_share", field(share(ScrapDefinition::MetallicInput).map(|m| format!("{m} of metallic input; {} of ferrous charge mass", share(ScrapDefinition::ChargeMass).unwrap_or_default())), "no consumed input is tagged `ferrous scrap|primary`")),
             ("standard_followed", field(Some(format!("dual-sided carbon ledger (EFI Foundation method), {} carbon ratios, IPCC {} GWP100, ISO 14044 allocation hierarchy", ledger.entity().ratios.as_str(), ledger.entity().gwp.as_str().to_uppercase())), "")),
             ("technology_or_low_carbon_input", field(join(technology), "no mass-balance pool with eligible inputs covers this product")),

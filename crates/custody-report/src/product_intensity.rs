@@ -27,6 +27,7 @@ pub(crate) fn product_intensity(ledger: &Ledger, scope: &Scope) -> (String, Valu
     let mut text = header(ledger, scope, "Product carbon emissions intensity (Figure 8 / Table ES-2)");
     let mut products = Vec::new();
     let (mut all_co2, mut all_mass) = (exact::q(0), 0i64);
+    let mut any_gap = false;
     for p in &s.products {
         let measure = ledger.item(&p.item).map(|i| i.measure).unwrap_or(Dimension::Mass);
         // Per kg for mass items, per kWh for energy items.
@@ -90,8 +91,16 @@ pub(crate) fn product_intensity(ledger: &Ledger, scope: &Scope) -> (String, Valu
             let _ = writeln!(text, "Sold to {c}: {} t", fmt_amount(tonnes(*q), 3));
         }
         let _ = writeln!(text, "Chain-of-custody model of the sales: {}", p.custody_models.join(", "));
+        if !p.data_gaps.is_empty() {
+            let _ = writeln!(
+                text,
+                "INCOMPLETE: no emission data for {}: the intensity above is a lower bound",
+                p.data_gaps.join(", ")
+            );
+            any_gap = true;
+        }
         text.push('\n');
-        products.push(json!({
+        let mut entry = json!({
             "item": p.item, "name": p.name, "per": per, "sold_t": num(tonnes(p.sold), 6),
             "lines": lines,
             format!("total_kgCO2_per_{per}"): num(tot_co2, 6),
@@ -100,7 +109,13 @@ pub(crate) fn product_intensity(ledger: &Ledger, scope: &Scope) -> (String, Valu
             format!("content_kgC_per_{per}"): num(content, 6),
             "customers": p.customers.iter().map(|(c, q)| json!({"customer": c, "sold_t": num(tonnes(*q), 6)})).collect::<Vec<_>>(),
             "custody_models": p.custody_models,
-        }));
+        });
+        // Only where there is a gap (the fields of a complete product are unchanged).
+        if !p.data_gaps.is_empty() {
+            entry["complete"] = json!(false);
+            entry["data_gaps"] = json!(p.data_gaps);
+        }
+        products.push(entry);
     }
     let _ = writeln!(
         text,
@@ -111,5 +126,8 @@ pub(crate) fn product_intensity(ledger: &Ledger, scope: &Scope) -> (String, Valu
     m.insert("products".into(), Value::Array(products));
     let total = if all_mass > 0 { all_co2 / Q::from_integer(all_mass as i128) } else { exact::q(0) };
     m.insert("total_kgCO2_per_kg".into(), num(total, 6));
+    if any_gap {
+        m.insert("complete".into(), Value::Bool(false));
+    }
     (text, Value::Object(m))
 }

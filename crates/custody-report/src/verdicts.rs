@@ -23,6 +23,13 @@ pub fn render_verdicts(
                 decimal(footprint.intensity, 4),
                 footprint.boundary_note
             );
+            if !footprint.data_gaps.is_empty() {
+                let _ = writeln!(
+                    t,
+                    "INCOMPLETE: no emission data for {}: the intensity is a lower bound and reaches no level",
+                    footprint.data_gaps.join(", ")
+                );
+            }
             if let Some(c) = claim {
                 let _ = writeln!(
                     t,
@@ -78,7 +85,7 @@ pub fn render_verdicts(
                     })
                 })
                 .collect();
-            let value = json!({
+            let mut value = json!({
                 "product": footprint.product, "material": footprint.material,
                 "physical_intensity_tCO2e_per_t": num(footprint.intensity, 6),
                 "boundary": footprint.boundary_note,
@@ -86,6 +93,11 @@ pub fn render_verdicts(
                     "provisional": c.provisional.is_some()})),
                 "verdicts": verdicts,
             });
+            // Only where there is a gap (a complete footprint's fields are unchanged).
+            if !footprint.data_gaps.is_empty() {
+                value["complete"] = json!(false);
+                value["data_gaps"] = json!(footprint.data_gaps);
+            }
             if format == Format::Csv {
                 return crate::output::to_csv(&value);
             }

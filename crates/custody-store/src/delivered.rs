@@ -8,7 +8,8 @@
 //! JSON of a transfer (`transfer_json`): `{"id", "seller", "sale", "buyer", "item", "date"
 //! (YYYY-MM-DD), "quantity" (base units, g or kJ), "measure" (`mass`|`energy`|null), "custody"
 //! (model or null), "amounts": [{"form": "content"|"emissions", "species", "amount" (gC),
-//! "gas" (grams of gas as stated, or null)}]}`.
+//! "gas" (grams of gas as stated, or null)}], "data_gaps" (`SELLER/OPERATION` ids, only when
+//! the goods carry any)}`.
 
 use crate::delivered_claim::{claim_from_json, claim_json, why_not_final, FINAL};
 use crate::transfer_model::{Transfer, TransferStatus};
@@ -56,13 +57,17 @@ pub async fn returning<S: Store>(store: &S, buyer: &str) -> Result<Vec<String>, 
 
 /// The transfer as JSON (module docs).
 pub fn transfer_json(t: &Transfer) -> Value {
-    json!({
+    let mut v = json!({
         "id": t.id, "seller": t.seller, "sale": t.sale, "buyer": t.buyer, "item": t.item,
         "date": format_date(t.date), "quantity": t.quantity,
         "measure": t.measure.map(|m| m.as_str()),
         "custody": t.custody.map(|m| m.as_str()),
         "amounts": t.amounts.iter().map(|(f, s, a, g)| json!({"form": f.as_str(), "species": s.as_str(), "amount": a, "gas": g})).collect::<Vec<_>>(),
-    })
+    });
+    if !t.data_gaps.is_empty() {
+        v["data_gaps"] = json!(t.data_gaps);
+    }
+    v
 }
 
 /// Reads [`transfer_json`] back; the error names the field.
@@ -92,7 +97,15 @@ pub fn transfer_from_json(v: &Value) -> Result<Transfer, String> {
         };
         amounts.push((form, species, amount, gas));
     }
+    let data_gaps = match &v["data_gaps"] {
+        Value::Null => Vec::new(),
+        g => g
+            .as_array()
+            .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+            .ok_or("`data_gaps` must be an array of operation ids")?,
+    };
     Ok(Transfer {
+        data_gaps,
         id: s("id")?,
         seller: s("seller")?,
         sale: s("sale")?,

@@ -41,4 +41,7 @@ pub struct Transfer {
     pub status: TransferStatus,
     /// The chain-of-custody model the sale declared.
     pub custody: Option<custody_core::coc::CustodyModel>,
+    /// The data gaps the goods carry, as `SELLER/OPERATION` ids (operations without emission
+    /// data whose material the sale may contain; docs/journal.md "Missing is not zero").
+    pub data_gaps: Vec<String>,
 }

@@ -97,7 +97,12 @@ pub fn sales_of(seller_id: &str, seller: &Ledger, entities: &[String]) -> Vec<Tr
                     }
                 });
             let amounts = sum_amounts(seller, forms, -1);
+            // The gaps travel with the goods, named by the operation that booked each one.
+            let data_gaps = custody_core::ledger::gaps_named(tx)
+                .map(|g| if g.contains('/') { g.to_string() } else { format!("{seller_id}/{g}") })
+                .collect();
             out.push(Transfer {
+                data_gaps,
                 id: transfer_id(seller_id, &tx.id, customer),
                 seller: seller_id.to_string(),
                 sale: tx.id.clone(),
@@ -292,11 +297,14 @@ impl<S: Store> Registry<S> {
             amounts: t.amounts.clone(),
             custody: t.custody,
             claim,
+            data_gaps: t.data_gaps.clone(),
             ..r.clone()
         };
-        let given = (r.supplier.is_some() || r.quantity.is_some() || !r.amounts.is_empty()).then_some(r);
+        let given = (r.supplier.is_some() || r.quantity.is_some() || !r.amounts.is_empty() || !r.data_gaps.is_empty())
+            .then_some(r);
         if let Some(given) = given {
             if given.supplier != resolved.supplier
+                || (!given.data_gaps.is_empty() && given.data_gaps != resolved.data_gaps)
                 || given.quantity != resolved.quantity
                 || given.measure.is_some_and(|m| Some(m) != resolved.measure)
                 || !same_amounts(&given.amounts, &resolved.amounts)

@@ -118,6 +118,19 @@ pub fn assess(f: &Framework, fp: &Footprint, claim: Option<&Claim>) -> Verdict {
             format!("{} tCO2e/t is below zero: an intensity is never negative", fmt(fp.intensity)),
         );
     }
+    // Missing is not zero: a product made from material without emission data has an
+    // intensity that is only a lower bound, and a lower bound places it on no level.
+    if !fp.data_gaps.is_empty() {
+        facts_known = false;
+        push(
+            "data gap",
+            false,
+            format!(
+                "no emission data for {}: the intensity is a lower bound, incomplete: no level",
+                fp.data_gaps.join(", ")
+            ),
+        );
+    }
     push("boundary", true, format!("framework: {}; footprint: {}", f.boundary, fp.boundary_note));
     let missing: Vec<&String> = f.gases.iter().filter(|g| !fp.gases.iter().any(|x| x == *g)).collect();
     if !missing.is_empty() {

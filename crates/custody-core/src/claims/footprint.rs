@@ -39,6 +39,9 @@ pub struct Footprint {
     pub boundary_note: String,
     /// Product assessed, in g (sold in the period, from a ledger), if known.
     pub quantity: Option<i64>,
+    /// Operations without emission data the product may hold (ids; `SELLER/OPERATION` for a
+    /// supplier's): when any, the intensity is a lower bound and no level is reached.
+    pub data_gaps: Vec<String>,
 }
 
 /// A claim made on top of the physical footprint.

@@ -77,6 +77,7 @@ pub fn footprint_of(
         scrap_share: None,
         gases: LEDGER_GASES.iter().map(|g| g.to_string()).collect(),
         quantity: Some(p.sold),
+        data_gaps: p.data_gaps.clone(),
         boundary_note: format!(
             "cradle-to-gate of the ledger of {}, {} GWP100, CO and VOC counted as the CO2 they become once oxidised; transport to customers excluded; downstream processing on site not separated",
             ledger.entity().id,
@@ -232,6 +233,7 @@ pub fn received_from_ledger(
             gwp.as_str().to_uppercase()
         ),
         quantity: Some(quantity),
+        data_gaps: crate::ledger::gaps_named(tx).map(String::from).collect(),
     };
     let Some(rc) = ledger.received_claim(receive) else { return Ok((fp, None)) };
     let claimed: Vec<_> = rc.lines.iter().filter(|l| l.kind == crate::coc::SaleKind::Claimed).collect();

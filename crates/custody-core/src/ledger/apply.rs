@@ -74,7 +74,7 @@ impl Ledger {
         super::signs::check_signs(&op, &mut v);
         self.check_claimed_undo(&op, &mut v);
         let planned = self.plan(&op, &mut v);
-        let tx = match planned {
+        let mut tx = match planned {
             Some(tx) if v.is_empty() => tx,
             _ => {
                 if v.is_empty() {
@@ -88,7 +88,9 @@ impl Ledger {
         if !v.is_empty() {
             return Err(v.into_rejection(&op.id));
         }
+        let gaps = self.gap_flow(&op, &mut tx);
         let idx = self.post(tx);
+        self.carry_gaps(gaps);
         self.release_claims(&op);
         if let Operation::Receive(Receive { claim: Some(c), .. }) = &op.body {
             self.receive_claims.insert(op.id.clone(), c.clone());

@@ -22,6 +22,7 @@ mod depreciate;
 mod draft;
 mod eac;
 mod emit;
+mod gaps;
 mod lots;
 mod pool_feed;
 mod positions;
@@ -39,10 +40,11 @@ mod stock_moves;
 mod transfer;
 mod verify;
 
+pub use gaps::gaps_named;
 pub use purchase::BIOGENIC_META;
 pub use raw::{is_operation_meta, OPERATION_META};
 pub use snapshot::{snapshot_writer, SnapshotError, SNAPSHOT_BUILD, SNAPSHOT_FORMAT};
 pub use state::{
-    Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_META, RETURNED_PURCHASE_META,
-    TRANSFER_META,
+    Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_FROM_META, DATA_GAP_META,
+    OPENING_AFTER_META, RETURNED_PURCHASE_META, TRANSFER_META,
 };

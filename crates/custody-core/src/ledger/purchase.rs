@@ -1,7 +1,7 @@
 //! Planning receipts (opening and purchase) and capitalised assets.
 
 use super::draft::{dims, inventory_roles, Draft};
-use super::state::{Ledger, CUSTODY_META, DATA_GAP_META};
+use super::state::{Ledger, CUSTODY_META, DATA_GAP_META, OPENING_AFTER_META};
 use crate::chart::Role;
 use crate::exact::{self, Q};
 use crate::model::*;
@@ -21,14 +21,25 @@ impl Ledger {
             );
             return None;
         };
-        if matches!(op.body, Operation::Purchase(_))
-            && r.factors.is_empty()
-            && r.attributed.is_empty()
-            && r.content.is_none()
-        {
-            // Missing is not zero: booked, and shown as a data gap in every statement that lists
-            // the purchase (a deliberate zero is written `attributed 0 tCO2`).
-            d.meta.insert(DATA_GAP_META.into(), "no emission or content figure stated".into());
+        if r.factors.is_empty() && r.attributed.is_empty() {
+            // Missing is not zero: a purchase or opening with no emission figure (content alone is
+            // carbon, not the emissions that made it) is booked as a data gap, which travels with
+            // the material (`gaps`); a deliberate zero is written `attributed 0 tCO2`.
+            let why = if r.content.is_some() {
+                "no emission figure stated (content only)"
+            } else {
+                "no emission or content figure stated"
+            };
+            d.meta.insert(DATA_GAP_META.into(), why.into());
+        }
+        if matches!(op.body, Operation::Opening(_)) {
+            // An opening after the ledger's first operations is an inflow booked as an opening:
+            // flagged with the earliest operation it follows (docs/journal.md "Openings").
+            let earlier =
+                self.txs.iter().filter(|t| t.kind != TxKind::Opening && t.date < op.date).min_by_key(|t| t.date);
+            if let Some(t) = earlier {
+                d.meta.insert(OPENING_AFTER_META.into(), t.id.clone());
+            }
         }
         let (content_role, attributed_role) = inventory_roles(item.category);
         self.no_duplicate_species(

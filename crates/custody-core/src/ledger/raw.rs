@@ -52,6 +52,8 @@ pub const OPERATION_META: &[&str] = &[
     TRANSFER_META,
     CUSTODY_META,
     DATA_GAP_META,
+    super::state::DATA_GAP_FROM_META,
+    super::state::OPENING_AFTER_META,
     RETURNED_PURCHASE_META,
     super::purchase::BIOGENIC_META,
     "sale",

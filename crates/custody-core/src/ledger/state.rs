@@ -87,6 +87,10 @@ pub struct Ledger {
     /// from a holding before it held anything.
     #[serde(serialize_with = "sorted")]
     pub(super) first_in: HashMap<QtyKey, Date>,
+    /// Data gaps each holding carries (`gaps`): the operations without emission data whose
+    /// material it may hold. Keys: (item, lot, None) for stock (every site: a move keeps the gap),
+    /// (None, None, site) for work in process.
+    pub(super) gaps: BTreeMap<Holding, BTreeSet<String>>,
 }
 
 /// A holding: item (none for work in process), lot, site.
@@ -143,6 +147,14 @@ pub const CUSTODY_META: &str = "custody";
 
 /// Meta key marking a purchase that stated no emission or content figure: a data gap, not a zero.
 pub const DATA_GAP_META: &str = "data_gap";
+
+/// Meta key of a transaction that moved material carrying data gaps: the ids of the operations
+/// without emission data it may contain, comma-separated, sorted (`gaps`).
+pub const DATA_GAP_FROM_META: &str = "data_gap_from";
+
+/// Meta key of an opening dated after an operation of the ledger: the id of the earliest such
+/// operation (an inflow booked as an opening, flagged; docs/journal.md "Openings").
+pub const OPENING_AFTER_META: &str = "opening_after";
 
 /// Meta key naming the purchase a return to a supplier sends goods back from.
 pub const RETURNED_PURCHASE_META: &str = "purchase";
@@ -204,6 +216,7 @@ impl Ledger {
             work: WorkCounter::default(),
             by_holding: HashMap::default(),
             first_in: HashMap::default(),
+            gaps: BTreeMap::new(),
         }
     }
 }

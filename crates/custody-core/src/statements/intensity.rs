@@ -37,6 +37,9 @@ pub struct ProductIntensity {
     pub customers: Vec<(String, i64)>,
     /// The chain-of-custody models the period's sales declared (`undeclared` where none was).
     pub custody_models: Vec<String>,
+    /// Operations without emission data whose material the period's sales of the product may
+    /// hold (`DATA_GAP_FROM_META`, sorted): when any, the intensity is a lower bound, incomplete.
+    pub data_gaps: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +61,7 @@ fn product_entry<'a>(
         content: 0,
         customers: Vec::new(),
         custody_models: Vec::new(),
+        data_gaps: Vec::new(),
     })
 }
 
@@ -80,6 +84,11 @@ pub fn product_intensity(ledger: &Ledger, scope: &Scope) -> ProductIntensityStat
                 entry.custody_models.push(model.clone());
             }
             entry.sold -= m.quantity;
+            for g in crate::ledger::gaps_named(tx) {
+                if let Err(at) = entry.data_gaps.binary_search_by(|x| x.as_str().cmp(g)) {
+                    entry.data_gaps.insert(at, g.to_string());
+                }
+            }
             for (k, v) in &tx.meta {
                 if let (Some(c), Ok(q)) = (k.strip_prefix(SOLD_TO_PREFIX), v.parse::<i64>()) {
                     *customers.entry((m.item.to_string(), c.to_string())).or_default() += sign * q;

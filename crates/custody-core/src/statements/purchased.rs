@@ -13,7 +13,8 @@ pub struct PurchasedGoods {
     /// Attributed emissions bought in, by (supplier, claim type), by species, in exact grams of
     /// gas (the suppliers' figures as stated; see `GasBySpecies`).
     pub lines: Vec<(String, &'static str, GasBySpecies)>,
-    /// Purchases that stated no emission figure: (supplier, purchase id). A gap, never a zero.
+    /// Purchases and openings that stated no emission figure, and receives of goods carrying a
+    /// seller's gap: (supplier, or `(opening)`; operation id). A gap, never a zero.
     pub data_gaps: Vec<(String, String)>,
     /// Certificates received in the period: (certificate, from, units, pool). Instruments, not emissions.
     pub certificates: Vec<(String, String, i64, String)>,
@@ -64,7 +65,9 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
         ledger.transactions().iter().filter(|t| scope.is_activity(t) && effective_kind(ledger, t) == TxKind::Purchase)
     {
         let kind = claim_type(original(ledger, tx).0);
-        if tx.meta.contains_key(crate::ledger::DATA_GAP_META) {
+        // A receive of goods that carry a seller's data gap is a gap of its own (`gaps`).
+        let received_gap = tx.kind == TxKind::Receive && tx.meta.contains_key(crate::ledger::DATA_GAP_FROM_META);
+        if tx.meta.contains_key(crate::ledger::DATA_GAP_META) || received_gap {
             let supplier = tx.postings.iter().find_map(|p| crate::name::text(&p.dims.counterparty)).or_else(|| {
                 match ledger.op(&tx.id).map(|o| o.body) {
                     Some(crate::ops::Operation::Purchase(r)) => r.counterparty.clone(),
@@ -82,6 +85,16 @@ pub fn purchased_goods(ledger: &Ledger, scope: &Scope) -> PurchasedGoods {
             *lines.entry((supplier, kind)).or_default().entry(p.species).or_insert_with(|| crate::exact::q(0)) +=
                 p.gas_grams(ratios);
         }
+    }
+    // An opening without emission data is a gap like a purchase (docs/journal.md).
+    for tx in ledger.transactions().iter().filter(|t| {
+        t.kind == TxKind::Opening
+            && t.date >= scope.start
+            && t.date <= scope.end
+            && t.meta.contains_key(crate::ledger::DATA_GAP_META)
+            && !ledger.is_reversed(&t.id)
+    }) {
+        data_gaps.push(("(opening)".into(), tx.id.clone()));
     }
     let certificates = ledger
         .recorded()

@@ -360,6 +360,7 @@ fn case_72_unknown_facts_never_help_the_claimant() {
         scrap_share: None,
         gases: vec![],
         boundary_note: String::new(),
+        data_gaps: vec![],
         quantity: None,
     };
     let f = claims::Framework { scrap: claims::ScrapDefinition::MetallicInput, ..lenient() };

@@ -158,7 +158,7 @@ proptest! {
         let product = if assess_rail { "rail" } else { "coil" };
         let fp = Footprint {
             product: product.into(), material: "steel".into(), intensity: physical, ferrous: FerrousInputs::default(),
-            scrap_share: None, gases: vec![], boundary_note: String::new(), quantity: Some(product_t * 1_000_000),
+            scrap_share: None, gases: vec![], boundary_note: String::new(), quantity: Some(product_t * 1_000_000), data_gaps: vec![],
         };
         let claim = Claim {
             kind: ClaimKind::MassBalanceChainOfCustody, claimed_intensity: claimed, site_level: true,

@@ -254,6 +254,7 @@ pub(super) fn parse_op(b: &mut Block, kind: &str) -> R<Operation> {
             let claim = received_claim(b)?;
             let r = Receive {
                 claim,
+                data_gaps: b.many("data-gap", word("the id of an operation without emission data"))?,
                 transfer: String::new(),
                 item: String::new(),
                 supplier: b.one("supplier", word("a counterparty id"))?,
