@@ -256,3 +256,24 @@ proptest! {
         prop_assert_eq!(footprint_from_ledger(&l, &scope, "steel", "steel").unwrap().data_gaps, expected);
     }
 }
+
+/// What comes back takes its gaps back: a customer's return of the gap steel, and a reversal of
+/// its sale, put the steel back in stock with the gap; a clean purchase after the gap stock was
+/// drawn to zero carries none.
+#[test]
+fn returns_and_reversals_take_the_gaps_back_and_an_emptied_stock_forgets_them() {
+    let returned = format!("{GAP}2025-03-04 return back\n  sale s1\n  customer buyer\n");
+    let l = journal(&returned);
+    assert_eq!(l.gaps_held(Some("steel"), None, None), ["dri-b", "dri-c"]);
+    assert_eq!(l.transaction("back").unwrap().meta.get("data_gap_from").map(String::as_str), Some("dri-b,dri-c"));
+    let reversed = format!("{GAP}2025-03-04 reverse undo\n  of s1\n");
+    let l = journal(&reversed);
+    assert_eq!(l.gaps_held(Some("steel"), None, None), ["dri-b", "dri-c"]);
+    let again = format!(
+        "{GAP}2025-03-05 purchase dri-d\n  supplier sup-a\n  item dri\n  quantity 10 t\n  factor 550 gCO2/kg\n\
+         2025-03-05 consume melt-2\n  use dri 10 t\n2025-03-05 produce make-2\n  output steel 10 t\n"
+    );
+    let l = journal(&again);
+    assert!(l.gaps_held(Some("steel"), None, None).is_empty());
+    assert!(!l.transaction("make-2").unwrap().meta.contains_key("data_gap_from"));
+}
