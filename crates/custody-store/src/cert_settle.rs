@@ -93,3 +93,42 @@ impl<S: Store> Registry<S> {
         Ok(rows)
     }
 }
+
+impl<S: Store> Registry<S> {
+    /// The serial block of a certificate `from` transferred to `to`, from the sender's book. A
+    /// certificate bundled with a sale follows the goods: refused once the sale is returned or
+    /// reversed. Whether the sender exists or holds the certificate is not told apart.
+    pub(crate) async fn resolve_certificate(
+        &self,
+        to: &str,
+        certificate: &str,
+        from: &str,
+    ) -> Result<custody_core::coc::CertificateBlock, String> {
+        use custody_core::coc::CertState;
+        let not_sent = || format!("certificate `{certificate}` was not transferred by `{from}` to `{to}`");
+        let ids = self.store().entity_ids().await.map_err(|e| e.to_string())?;
+        if !ids.iter().any(|i| i == from) {
+            return Err(not_sent());
+        }
+        // Read in place: the block, never a copy of the sender's whole ledger.
+        self.read(from, |sender| {
+            let sent = |c: &custody_core::coc::Certificate| c.state == CertState::TransferredOut && c.holder == to;
+            let c = match sender.certificates().find(certificate, sent) {
+                Ok(c) if sent(c) => c,
+                // Two blocks of one id, both sent to this entity: its own business, so say so.
+                Err(custody_core::coc::CocError::Invalid(why)) => return Err(why),
+                _ => return Err(not_sent()),
+            };
+            if let Some(sale) = c.bundled_with.as_deref().filter(|_| c.issuer == from) {
+                if sender.is_reversed(sale) || sender.has_returned(sale, to) {
+                    return Err(format!(
+                        "certificate `{certificate}` travels with sale `{sale}`, which was returned or reversed: the certificate follows the goods"
+                    ));
+                }
+            }
+            Ok(c.block())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+}
