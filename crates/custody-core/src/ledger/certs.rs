@@ -153,6 +153,19 @@ impl Ledger {
     /// the ledger made of it in the period.
     pub(super) fn plan_avoided(&self, op: &Op, c: &CustodyOp, v: &mut Violations) -> Option<AvoidedCertificate> {
         let CustodyOp::Avoided { project, basis, baseline, actual, quantity: m, allocated_to } = c else { return None };
+        // Baseline and actual are per mass (tCO2e/t): a quantity of energy or volume has no
+        // conversion here (27 MWh were read as 97.2 t: kJ taken for grams).
+        if m.unit.dimension != crate::units::Dimension::Mass {
+            v.push(
+                Code::UnitMismatch,
+                Some("quantity"),
+                format!(
+                    "an avoided-emission quantity is a mass (its baseline and actual are per tonne), not {}",
+                    m.unit.dimension.as_str()
+                ),
+            );
+            return None;
+        }
         let Some(q) = m.base().ok().and_then(|b| exact::round_i64(b).ok()) else {
             v.push(Code::Overflow, Some("quantity"), "quantity out of range");
             return None;

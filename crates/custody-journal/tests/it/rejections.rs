@@ -398,6 +398,24 @@ fn e038_negative_intensity() {
     );
 }
 
+/// An avoided-emission quantity is a mass: its baseline and actual are per tonne. The hostile
+/// test's 27 MWh were read as 97.2 t (kJ taken for grams); every non-mass unit is refused E009,
+/// every mass unit taken (the base journal made no steel, so no product is named).
+#[test]
+fn an_avoided_quantity_is_a_mass() {
+    let cert = |q: &str| {
+        format!(
+            "2025-01-07 avoided a1\n  project \"P\"\n  basis project-baseline\n  baseline 2.2 tCO2e/t\n  actual 0.7 tCO2e/t\n  quantity {q}\n"
+        )
+    };
+    for q in ["27 MWh", "1 GJ", "5 MJ", "2 m3", "3 L", "1 MMBtu"] {
+        check(&cert(q), &["unit_mismatch"]);
+    }
+    for q in ["27 t", "1 kg", "0.5 Mt"] {
+        check(&cert(q), &[]);
+    }
+}
+
 #[test]
 fn e039_pool_flow_not_in_ledger() {
     // The ledger bought 100 t of ore: once the pools hold all of it, no typed input of ore finds
