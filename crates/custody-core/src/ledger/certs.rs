@@ -148,6 +148,15 @@ impl Ledger {
         Some((made, co2e))
     }
 
+    /// Every product item made in the period holding `date`: (item, g made, g CO2e put into it).
+    fn products_made(&self, date: Date) -> Vec<(String, i128, exact::Q)> {
+        self.items
+            .values()
+            .filter(|i| i.category == Category::Product)
+            .filter_map(|i| self.made_footprint(&i.id, date).map(|(m, c)| (i.id.clone(), m, c)))
+            .collect()
+    }
+
     /// An avoided-emission certificate: intensities never negative, `actual` not above the
     /// baseline, one certificate per project, product and period, and never more product than
     /// the ledger made of it in the period.
@@ -238,13 +247,46 @@ impl Ledger {
                 return None;
             }
         }
+        if allocated_to.is_none() {
+            // Naming no product, a certificate covers them all: bounded by the period's whole
+            // production, less what other certificates naming none already took.
+            let made: i128 = self.products_made(op.date).iter().map(|(_, m, _)| *m).sum();
+            let certified: i128 = self
+                .avoided
+                .iter()
+                .filter(|a| a.allocated_to.is_none() && self.period_of(a.date).map(|p| p.id.clone()) == period)
+                .map(|a| a.quantity as i128)
+                .sum();
+            if certified + q as i128 > made {
+                v.push(
+                    Code::InstrumentDuplicate,
+                    Some("quantity"),
+                    format!(
+                        "naming no product, this certificate covers the period's whole production: {} t made, {} t already certified, {} t more exceed it",
+                        exact::format_decimal(exact::q(made) / exact::q(1_000_000), 3),
+                        exact::format_decimal(exact::q(certified) / exact::q(1_000_000), 3),
+                        exact::format_decimal(exact::q(q as i128) / exact::q(1_000_000), 3)
+                    ),
+                );
+                return None;
+            }
+        }
         let Ok(avoided) = exact::round_i64((*baseline - *actual) * exact::q(q as i128)) else {
             v.push(Code::Overflow, Some("quantity"), "avoided emissions out of range");
             return None;
         };
         // Never more avoided than the product's own footprint for that quantity: the emissions
         // the period's production put into the product, per gram made.
-        if let Some((made, co2e)) = allocated_to.as_deref().and_then(|a| self.made_footprint(a, op.date)) {
+        let whole = || {
+            let all = self.products_made(op.date);
+            let made: i128 = all.iter().map(|(_, m, _)| *m).sum();
+            (made > 0).then(|| (made, all.iter().fold(exact::q(0), |acc, (_, _, c)| acc + *c)))
+        };
+        let bound = match allocated_to.as_deref() {
+            Some(a) => self.made_footprint(a, op.date),
+            None => whole(),
+        };
+        if let Some((made, co2e)) = bound {
             let footprint = co2e * exact::q(q as i128) / exact::q(made);
             if exact::q(avoided as i128) > footprint {
                 v.push(
@@ -254,7 +296,7 @@ impl Ledger {
                         "{} tCO2e avoided on {} t of `{}`, whose own footprint is {} tCO2e",
                         exact::format_decimal(exact::q(avoided as i128) / exact::q(1_000_000), 3),
                         exact::format_decimal(exact::q(q as i128) / exact::q(1_000_000), 3),
-                        allocated_to.as_deref().unwrap_or_default(),
+                        allocated_to.as_deref().unwrap_or("the period's products"),
                         exact::format_decimal(footprint / exact::q(1_000_000), 3)
                     ),
                 );

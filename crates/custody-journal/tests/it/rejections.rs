@@ -400,20 +400,38 @@ fn e038_negative_intensity() {
 
 /// An avoided-emission quantity is a mass: its baseline and actual are per tonne. The hostile
 /// test's 27 MWh were read as 97.2 t (kJ taken for grams); every non-mass unit is refused E009,
-/// every mass unit taken (the base journal made no steel, so no product is named).
+/// every mass unit taken (within the base journal's 10 t of steel).
 #[test]
 fn an_avoided_quantity_is_a_mass() {
     let cert = |q: &str| {
         format!(
-            "2025-01-07 avoided a1\n  project \"P\"\n  basis project-baseline\n  baseline 2.2 tCO2e/t\n  actual 0.7 tCO2e/t\n  quantity {q}\n"
+            "2025-01-07 avoided a1\n  project \"P\"\n  basis project-baseline\n  baseline 2.2 tCO2e/t\n  actual 2.1 tCO2e/t\n  quantity {q}\n"
         )
     };
     for q in ["27 MWh", "1 GJ", "5 MJ", "2 m3", "3 L", "1 MMBtu"] {
         check(&cert(q), &["unit_mismatch"]);
     }
-    for q in ["27 t", "1 kg", "0.5 Mt"] {
+    for q in ["9 t", "1 kg", "0.000005 Mt"] {
         check(&cert(q), &[]);
     }
+}
+
+/// An avoided-emission certificate naming no product covers them all, so the period's whole
+/// production bounds it, whatever its project is called (the hostile test listed 3,000,000 tCO2e
+/// avoided, two projects of 1,000,000 t each, for a ledger that made 100 t). The base journal
+/// made 10 t of steel.
+#[test]
+fn an_unallocated_avoided_certificate_is_bounded_by_the_whole_production() {
+    let cert = |id: &str, project: &str, q: &str| {
+        format!(
+            "2025-01-07 avoided {id}\n  project \"{project}\"\n  basis project-baseline\n  baseline 2.2 tCO2e/t\n  actual 2.1 tCO2e/t\n  quantity {q}\n"
+        )
+    };
+    check(&cert("a1", "P1", "1000000 t"), &["instrument_duplicate"]);
+    check(&cert("a1", "P1", "10 t"), &[]);
+    check(&cert("a1", "P1", "10.001 t"), &["instrument_duplicate"]);
+    check(&format!("{}{}", cert("a1", "P1", "6 t"), cert("a2", "P2", "4 t")), &[]);
+    check(&format!("{}{}", cert("a1", "P1", "6 t"), cert("a2", "P2", "5 t")), &["instrument_duplicate"]);
 }
 
 #[test]
