@@ -148,12 +148,12 @@ impl Ledger {
         Some((made, co2e))
     }
 
-    /// Every product item made in the period holding `date`: (item, g made, g CO2e put into it).
-    fn products_made(&self, date: Date) -> Vec<(String, i128, exact::Q)> {
+    /// Every product item made in the period holding `date`: (g made, g CO2e put into it).
+    fn products_made(&self, date: Date) -> Vec<(i128, exact::Q)> {
         self.items
             .values()
             .filter(|i| i.category == Category::Product)
-            .filter_map(|i| self.made_footprint(&i.id, date).map(|(m, c)| (i.id.clone(), m, c)))
+            .filter_map(|i| self.made_footprint(&i.id, date))
             .collect()
     }
 
@@ -223,51 +223,35 @@ impl Ledger {
             );
             return None;
         }
-        if let Some(item) = allocated_to.as_deref().and_then(|a| self.item(a)) {
-            let made = self.produced_in_period(&item.id, op.date).unwrap_or(0);
-            let certified: i128 = self
-                .avoided
-                .iter()
-                .filter(|a| a.allocated_to.as_deref() == Some(item.id.as_str()))
-                .filter(|a| self.period_of(a.date).map(|p| p.id.clone()) == period)
-                .map(|a| a.quantity as i128)
-                .sum();
-            if certified + q as i128 > made {
-                v.push(
-                    Code::InstrumentDuplicate,
-                    Some("quantity"),
-                    format!(
-                        "`{}` made {} t in the period, {} t already certified: {} t more exceed the product",
-                        item.id,
-                        exact::format_decimal(exact::q(made) / exact::q(1_000_000), 3),
-                        exact::format_decimal(exact::q(certified) / exact::q(1_000_000), 3),
-                        exact::format_decimal(exact::q(q as i128) / exact::q(1_000_000), 3)
-                    ),
-                );
-                return None;
+        // Naming no product, a certificate covers them all: the period's whole production bounds
+        // it (read once, for the quantity and the footprint), less what others naming none took.
+        let whole = allocated_to.is_none().then(|| self.products_made(op.date));
+        let covered = match (allocated_to.as_deref(), &whole) {
+            (Some(a), _) => {
+                self.item(a).map(|i| (Some(i.id.clone()), self.produced_in_period(&i.id, op.date).unwrap_or(0)))
             }
-        }
-        if allocated_to.is_none() {
-            // Naming no product, a certificate covers them all: bounded by the period's whole
-            // production, less what other certificates naming none already took.
-            let made: i128 = self.products_made(op.date).iter().map(|(_, m, _)| *m).sum();
+            (None, Some(all)) => Some((None, all.iter().map(|(m, _)| *m).sum())),
+            (None, None) => None,
+        };
+        if let Some((item, made)) = covered {
             let certified: i128 = self
                 .avoided
                 .iter()
-                .filter(|a| a.allocated_to.is_none() && self.period_of(a.date).map(|p| p.id.clone()) == period)
+                .filter(|a| a.allocated_to == item && self.period_of(a.date).map(|p| p.id.clone()) == period)
                 .map(|a| a.quantity as i128)
                 .sum();
             if certified + q as i128 > made {
-                v.push(
-                    Code::InstrumentDuplicate,
-                    Some("quantity"),
-                    format!(
-                        "naming no product, this certificate covers the period's whole production: {} t made, {} t already certified, {} t more exceed it",
-                        exact::format_decimal(exact::q(made) / exact::q(1_000_000), 3),
-                        exact::format_decimal(exact::q(certified) / exact::q(1_000_000), 3),
-                        exact::format_decimal(exact::q(q as i128) / exact::q(1_000_000), 3)
+                let t = |g: i128| exact::format_decimal(exact::q(g) / exact::q(1_000_000), 3);
+                let (made, certified, more) = (t(made), t(certified), t(q as i128));
+                let message = match &item {
+                    Some(id) => format!(
+                        "`{id}` made {made} t in the period, {certified} t already certified: {more} t more exceed the product"
                     ),
-                );
+                    None => format!(
+                        "naming no product, this certificate covers the period's whole production: {made} t made, {certified} t already certified, {more} t more exceed it"
+                    ),
+                };
+                v.push(Code::InstrumentDuplicate, Some("quantity"), message);
                 return None;
             }
         }
@@ -277,14 +261,13 @@ impl Ledger {
         };
         // Never more avoided than the product's own footprint for that quantity: the emissions
         // the period's production put into the product, per gram made.
-        let whole = || {
-            let all = self.products_made(op.date);
-            let made: i128 = all.iter().map(|(_, m, _)| *m).sum();
-            (made > 0).then(|| (made, all.iter().fold(exact::q(0), |acc, (_, _, c)| acc + *c)))
-        };
-        let bound = match allocated_to.as_deref() {
-            Some(a) => self.made_footprint(a, op.date),
-            None => whole(),
+        let bound = match (allocated_to.as_deref(), &whole) {
+            (Some(a), _) => self.made_footprint(a, op.date),
+            (None, Some(all)) => {
+                let made: i128 = all.iter().map(|(m, _)| *m).sum();
+                (made > 0).then(|| (made, all.iter().fold(exact::q(0), |acc, (_, c)| acc + *c)))
+            }
+            (None, None) => None,
         };
         if let Some((made, co2e)) = bound {
             let footprint = co2e * exact::q(q as i128) / exact::q(made);
