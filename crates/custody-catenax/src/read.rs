@@ -191,6 +191,99 @@ fn ledger_id(candidates: &[String], name: &str) -> String {
     }
 }
 
+/// What the ledger will refuse of a booking, refused here with the PCF's own words: a carbon
+/// content above the product's mass (the ledger's E046: `carbonContentTotal` per declared unit
+/// against `productMassPerDeclaredUnit`, or against the unit itself when it is a mass), and a
+/// quantity that holds less than the ledger's resolution, one gram or one kJ (its E011: 1000 L at
+/// a stated mass of 10^-9 kg per litre is half a milligram).
+fn physical_bounds(
+    fp: &Footprint,
+    unit: &str,
+    per_unit: Q,
+    density: Option<Q>,
+    qty_units: Q,
+    qty: Q,
+    qunit: &str,
+) -> Result<(), CatenaxError> {
+    let parsed = custody_core::units::Unit::parse(unit);
+    // kg of product in one `unit`: a mass unit's own, a volume's through the density (kg/m3).
+    let kg_per_unit = match (density, parsed) {
+        (Some(d), Some(u)) => Some(range(exact::mul(d, u.base))?),
+        (None, Some(u)) if u.dimension == custody_core::units::Dimension::Mass => {
+            Some(range(exact::div(u.base, Q::from_integer(1000)))?)
+        }
+        _ => None,
+    };
+    if let (Some(c), Some(kg)) = (fp.carbon_content_total, kg_per_unit) {
+        if range(exact::div(c, per_unit))? > kg {
+            return Err(CatenaxError::Invalid(format!(
+                "carbonContentTotal {} kgC exceeds the product's own mass ({} kg per {unit}): carbon content cannot exceed the material's mass",
+                dec(c),
+                dec(kg)
+            )));
+        }
+    }
+    // The uptake is at most the product's carbon as CO2 (E046): its content when stated, else its
+    // whole mass as carbon; 0.273 gC per gCO2 as in `read`.
+    let carbon = fp.carbon_content_total.map(|c| (c, "carbonContentTotal")).or(kg_per_unit
+        .map(|kg| exact::mul(kg, per_unit))
+        .transpose()
+        .map_err(|_| CatenaxError::Invalid("a number out of range".into()))?
+        .map(|m| (m, "the product's mass")));
+    if let (Some(u), Some((c, name))) = (fp.biogenic_uptake.filter(|u| *u < Q::from_integer(0)), carbon) {
+        if range(exact::mul(-u, Q::new(273, 1000)))? > c {
+            return Err(CatenaxError::Invalid(format!(
+                "biogenicCO2Uptake {} kgCO2 exceeds the carbon the product holds ({name}: {} kg, as CO2)",
+                dec(u),
+                dec(c)
+            )));
+        }
+    }
+    // Each stated figure the booking writes, in grams over the whole quantity: one that is not zero
+    // but rounds to 0 would vanish from every statement (the ledger's E021). The uptake is held
+    // as carbon, converted here with the smaller of the two ratio tables' (IPCC's 12.011/44.009).
+    let total = |per_declared: Q, to_grams: Q| -> Result<Q, CatenaxError> {
+        range(
+            exact::div(per_declared, per_unit)
+                .and_then(|x| exact::mul(x, qty_units))
+                .and_then(|x| exact::mul(x, to_grams)),
+        )
+    };
+    let kg = Q::from_integer(1000);
+    let figures = [
+        ("pcfExcludingBiogenicUptake", "gCO2e", Some(fp.pcf_excluding), kg),
+        ("biogenicCO2Uptake", "gC", fp.biogenic_uptake, kg * Q::new(12_011, 44_009)),
+        ("carbonContentTotal", "gC", fp.carbon_content_total, kg),
+    ];
+    for (name, grams_of, figure, to_grams) in figures {
+        if let Some(f) = figure {
+            let g = total(f, to_grams)?;
+            if g != Q::from_integer(0) && range(exact::round_i64(g))? == 0 {
+                return Err(CatenaxError::Invalid(format!(
+                    "{name} for {} {qunit} is {} {grams_of}, below the ledger's resolution of one: book a larger quantity",
+                    dec(qty),
+                    custody_core::exact::format_decimal(g, 6)
+                )));
+            }
+        }
+    }
+    // Base units the ledger holds: grams through the mass per unit, else the unit's own base.
+    let held = match (kg_per_unit, parsed) {
+        (Some(kg), _) => range(exact::mul(qty_units, kg).and_then(|x| exact::mul(x, Q::from_integer(1000))))?,
+        (None, Some(u)) => range(exact::mul(qty_units, u.base))?,
+        (None, None) => return Ok(()),
+    };
+    if range(exact::round_i64(held))? <= 0 {
+        let base = if kg_per_unit.is_some() { "g" } else { "base units" };
+        return Err(CatenaxError::Invalid(format!(
+            "the quantity {} {qunit} holds {} {base} of the product, below the ledger's resolution of one",
+            dec(qty),
+            custody_core::exact::format_decimal(held, 6)
+        )));
+    }
+    Ok(())
+}
+
 /// The journal text that books `fp` as a purchase, and warnings (what did not map exactly).
 /// Values per declared unit become factors per the ledger's unit (`L`, `m3`, `kg`, `kWh`, `MJ`);
 /// a unit the ledger does not hold (piece, square meter, ...) is converted per kg through
@@ -238,6 +331,7 @@ pub fn to_journal(fp: &Footprint, b: &Booking) -> Result<(String, Vec<String>), 
         .map(|(a, bu)| exact::mul(*qty, a.base).and_then(|x| exact::div(x, bu.base)))
         .ok_or_else(|| CatenaxError::Invalid(format!("quantity unit `{qunit}` is not a unit of `{unit}`")))?;
     let qty_units = range(qty_units)?;
+    physical_bounds(fp, unit, per_unit, density, qty_units, *qty, qunit)?;
     let supplier = b.supplier.clone().unwrap_or_else(|| ledger_id(&fp.company_ids, &fp.company_name));
     let item = b.item.clone().unwrap_or_else(|| ledger_id(&fp.product_ids, &fp.product_name));
     let id = match &b.id {

@@ -129,7 +129,19 @@ impl Ledger {
             return None;
         };
         if rounded <= 0 {
-            v.push(Code::QuantityNotPositive, Some(field), format!("quantity {m} of `{}` must be positive", item.id));
+            let message = if exact_q > exact::q(0) {
+                // Positive as stated, nothing once held: say so, not "must be positive".
+                format!(
+                    "quantity {m} of `{}` is {} {} once converted, below the ledger's resolution of one {}",
+                    item.id,
+                    exact::format_decimal(exact_q, 9),
+                    item.measure.base_unit(),
+                    item.measure.base_unit()
+                )
+            } else {
+                format!("quantity {m} of `{}` must be positive", item.id)
+            };
+            v.push(Code::QuantityNotPositive, Some(field), message);
             return None;
         }
         Some((exact_q, rounded))

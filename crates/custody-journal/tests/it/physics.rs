@@ -284,3 +284,37 @@ fn nothing_is_drawn_or_returned_before_it_arrived_or_went() {
     assert!(e.contains("E022"), "{e}");
     ledger(&format!("{sold}2025-01-21 return back\n  sale sale\n  customer cust\n")).unwrap();
 }
+
+/// A quantity positive as stated that holds less than one base unit (g or kJ) once converted is
+/// refused E011 saying so, never "must be positive" (the Catena-X fuzz case: 1000 L at 5e-7 kg/m3).
+/// Table over mass, volume through a density, and energy; the boundary at half a unit rounds to
+/// even (0), 1.5 units to 2.
+#[test]
+fn a_quantity_below_the_ledgers_resolution_is_named_as_such() {
+    let items = "item l \"Light\"\n  category raw-material\n  density 0.0000005 kg/m3\n\
+        item m \"Mass\"\n  category raw-material\nitem e \"Power\"\n  category electricity\n  measure energy\n";
+    let buy = |item: &str, q: &str| {
+        format!("{items}2025-01-10 purchase p\n  supplier sup\n  item {item}\n  quantity {q}\n  attributed 0 tCO2\n")
+    };
+    for (item, q, held) in [
+        ("l", "1000 L", Some("0.0005 g")),
+        ("m", "0.0005 kg", Some("0.5 g")),
+        ("m", "0.0000001 t", Some("0.1 g")),
+        ("e", "0.1 MJ", None), // 100 kJ: held
+        ("e", "0.0001 MJ", Some("0.1 kJ")),
+        ("m", "0.0015 kg", None), // 1.5 g rounds to 2 g: held
+    ] {
+        let r = ledger(&buy(item, q));
+        match held {
+            None => assert!(r.is_ok(), "{q}: {r:?}"),
+            Some(shown) => {
+                let e = r.unwrap_err();
+                assert!(e.contains("E011") && e.contains(&format!("is {shown} once converted")), "{q}: {e}");
+                assert!(e.contains("below the ledger's resolution") && !e.contains("must be positive"), "{q}: {e}");
+            }
+        }
+    }
+    // Zero and negative quantities keep their own words.
+    let e = ledger(&buy("m", "0 t")).unwrap_err();
+    assert!(e.contains("E011") && e.contains("must be positive"), "{e}");
+}
