@@ -20,6 +20,7 @@ mod memory;
 mod open;
 mod registry;
 mod registry_cache;
+mod registry_pipeline;
 mod registry_snapshot;
 mod registry_stream;
 mod registry_verify;
@@ -34,6 +35,7 @@ mod transfers;
 pub use cert_settle::CertificateSettlement;
 pub use memory::MemoryStore;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
+pub use registry_pipeline::{Pipeline, PipelineError, Which};
 pub use registry_stream::{decode_transaction, StreamStats, TransactionHeader, STREAM_PAGE};
 pub use sql::SqlStore;
 pub use transfers::{

@@ -168,7 +168,7 @@ fn is_already_defined(l: &Ledger, e: &Entry) -> bool {
 
 /// Suppliers named by an operation that brings carbon in from outside (purchase, opening, raw
 /// postings): an entity of the registry may not be one of them.
-fn counterparties_of(body: &Operation) -> Vec<String> {
+pub(crate) fn counterparties_of(body: &Operation) -> Vec<String> {
     match body {
         Operation::Purchase(r) | Operation::Opening(r) => r.counterparty.iter().cloned().collect(),
         Operation::Raw(r) => r.postings.iter().filter_map(|p| p.dims.counterparty.map(String::from)).collect(),
@@ -201,6 +201,94 @@ fn exclusive_key(entity: &str, entry: &Entry) -> Option<String> {
 
 /// The exclusive key an energy attribute certificate's serial holds.
 const EAC_KEY_PREFIX: &str = "eac:";
+
+/// A batch applied to a ledger in memory: the entries to append (hash-chained from the head it
+/// was applied on) and what each entry did, or the first refusal (the ledger then holds the
+/// entries before it: a caller that got a refusal after `new_entries` drops the ledger).
+pub(crate) struct AppliedBatch {
+    pub ledger: Option<Ledger>,
+    pub outcomes: Vec<Outcome>,
+    pub new_entries: Vec<NewEntry>,
+    pub refusal: Option<SubmitError>,
+}
+
+/// Applies `entries` to `ledger`, whose journal ends at `head`: CPU work only (the rules, the
+/// canonical texts, the chain hashes), so that `custody import` runs it beside the previous
+/// batch's write (`registry_pipeline`).
+pub(crate) fn apply_batch(entity: &str, mut ledger: Option<Ledger>, head: &Head, entries: &[Entry]) -> AppliedBatch {
+    let mut outcomes = Vec::with_capacity(entries.len());
+    let mut new_entries = Vec::new();
+    let mut prev = head.hash.clone();
+    for (index, entry) in entries.iter().enumerate() {
+        let text = print_entry(entry);
+        if let Err(message) = crate::admit::admit(entry, &text) {
+            return AppliedBatch {
+                ledger,
+                outcomes,
+                new_entries,
+                refusal: Some(SubmitError::Refused { index, message }),
+            };
+        }
+        let applied = match apply_entry(&mut ledger, entry) {
+            Ok(a) => a,
+            Err(e) => {
+                let refusal = match e {
+                    SubmitErrorKind::Rejected(rejection) => SubmitError::Rejected { index, rejection },
+                    SubmitErrorKind::Refused(message) => SubmitError::Refused { index, message },
+                };
+                return AppliedBatch { ledger, outcomes, new_entries, refusal: Some(refusal) };
+            }
+        };
+        let (tx, op_id) = match (&applied, entry) {
+            (Some(Applied::Duplicate), _) => {
+                outcomes.push(Outcome::Duplicate);
+                continue;
+            }
+            (Some(Applied::Posted(i)), Entry::Op(op)) => {
+                (Some(ledger.as_ref().expect("posted").transactions()[*i].clone()), Some(op.id.clone()))
+            }
+            (_, Entry::Op(op)) => (None, Some(op.id.clone())),
+            _ => (None, None),
+        };
+        let tx_text = tx.as_ref().map(transaction_text);
+        let hash = chain_hash(&prev, &text, tx_text.as_deref());
+        prev = hash.clone();
+        new_entries.push(NewEntry {
+            op_id,
+            text,
+            tx_text,
+            hash,
+            postings: tx.as_ref().map(|t| t.postings.clone()).unwrap_or_default(),
+            exclusive: exclusive_key(entity, entry),
+        });
+        outcomes.push(Outcome::Written { seq: head.seq + new_entries.len() as i64, transaction: tx });
+    }
+    AppliedBatch { ledger, outcomes, new_entries, refusal: None }
+}
+
+/// The refusal of a batch whose exclusive `key` another entry (maybe another server's) took
+/// first: a transfer settled, a certificate received, an energy attribute certificate obtained.
+pub(crate) fn exclusive_taken(entity: &str, entries: &[Entry], key: &str) -> SubmitError {
+    let index = entries.iter().position(|e| exclusive_key(entity, e).as_deref() == Some(key)).unwrap_or(0);
+    let op_id = match &entries[index] {
+        Entry::Op(op) => op.id.clone(),
+        _ => String::new(),
+    };
+    let mut v = custody_core::reject::Violations::default();
+    match key.strip_prefix(EAC_KEY_PREFIX) {
+        Some(serial) => v.push(
+            custody_core::Code::CertificateReused,
+            Some("certificate"),
+            format!("certificate `{serial}` was already obtained by an entity of this registry"),
+        ),
+        None => v.push(
+            custody_core::Code::TransferInvalid,
+            Some("transfer"),
+            format!("`{key}` was already settled by another entry"),
+        ),
+    }
+    SubmitError::Rejected { index, rejection: v.into_rejection(&op_id) }
+}
 
 /// Refuses an entity whose definition the store could not give back, before its journal exists.
 fn admit_entity(entity: &custody_core::Entity) -> Result<(), SubmitError> {
@@ -406,52 +494,8 @@ impl<S: Store> Registry<S> {
             // Applied in place: a single rejected operation changes nothing (the core's apply is
             // atomic); a batch refused after some entries applied, or a failed write, drops the
             // cached ledger so the next request replays it from the store.
-            let mut ledger = cached.ledger.take();
-            let mut outcomes = Vec::with_capacity(entries.len());
-            let mut new_entries = Vec::new();
-            let mut prev = cached.head.hash.clone();
-            let mut refusal = None;
-            for (index, entry) in entries.iter().enumerate() {
-                let text = print_entry(entry);
-                if let Err(message) = crate::admit::admit(entry, &text) {
-                    refusal = Some(SubmitError::Refused { index, message });
-                    break;
-                }
-                let applied = match apply_entry(&mut ledger, entry) {
-                    Ok(a) => a,
-                    Err(SubmitErrorKind::Rejected(rejection)) => {
-                        refusal = Some(SubmitError::Rejected { index, rejection });
-                        break;
-                    }
-                    Err(SubmitErrorKind::Refused(message)) => {
-                        refusal = Some(SubmitError::Refused { index, message });
-                        break;
-                    }
-                };
-                let (tx, op_id) = match (&applied, entry) {
-                    (Some(Applied::Duplicate), _) => {
-                        outcomes.push(Outcome::Duplicate);
-                        continue;
-                    }
-                    (Some(Applied::Posted(i)), Entry::Op(op)) => {
-                        (Some(ledger.as_ref().expect("posted").transactions()[*i].clone()), Some(op.id.clone()))
-                    }
-                    (_, Entry::Op(op)) => (None, Some(op.id.clone())),
-                    _ => (None, None),
-                };
-                let tx_text = tx.as_ref().map(transaction_text);
-                let hash = chain_hash(&prev, &text, tx_text.as_deref());
-                prev = hash.clone();
-                new_entries.push(NewEntry {
-                    op_id,
-                    text,
-                    tx_text,
-                    hash,
-                    postings: tx.as_ref().map(|t| t.postings.clone()).unwrap_or_default(),
-                    exclusive: exclusive_key(entity, entry),
-                });
-                outcomes.push(Outcome::Written { seq: cached.head.seq + new_entries.len() as i64, transaction: tx });
-            }
+            let AppliedBatch { ledger, outcomes, new_entries, refusal } =
+                apply_batch(entity, cached.ledger.take(), &cached.head, &entries);
             if let Some(err) = refusal {
                 if new_entries.is_empty() {
                     cached.ledger = ledger;
@@ -477,30 +521,8 @@ impl<S: Store> Registry<S> {
                     continue;
                 }
                 Err(StoreError::ExclusiveTaken(key)) => {
-                    // Another entry (maybe another server's) settled this transfer first.
                     cached.head = Head { seq: -1, hash: String::new() };
-                    let index = entries
-                        .iter()
-                        .position(|e| exclusive_key(entity, e).as_deref() == Some(key.as_str()))
-                        .unwrap_or(0);
-                    let op_id = match &entries[index] {
-                        Entry::Op(op) => op.id.clone(),
-                        _ => String::new(),
-                    };
-                    let mut v = custody_core::reject::Violations::default();
-                    match key.strip_prefix(EAC_KEY_PREFIX) {
-                        Some(serial) => v.push(
-                            custody_core::Code::CertificateReused,
-                            Some("certificate"),
-                            format!("certificate `{serial}` was already obtained by an entity of this registry"),
-                        ),
-                        None => v.push(
-                            custody_core::Code::TransferInvalid,
-                            Some("transfer"),
-                            format!("`{key}` was already settled by another entry"),
-                        ),
-                    }
-                    return Err(SubmitError::Rejected { index, rejection: v.into_rejection(&op_id) });
+                    return Err(exclusive_taken(entity, &entries, &key));
                 }
                 Err(e) => {
                     cached.head = Head { seq: -1, hash: String::new() };

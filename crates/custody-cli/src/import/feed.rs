@@ -6,7 +6,7 @@ use super::csv_rows::csv_entries;
 use crate::read_one;
 use anyhow::bail;
 use custody_journal::{parse_lazily, Entry, Spanned};
-use custody_store::{Outcome, Registry, Store, SubmitError};
+use custody_store::{Outcome, Registry, Store, SubmitError, Which};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -145,43 +145,47 @@ impl<'a, S: Store + 'static> Feed<'a, S> {
             (None, None) => unreachable!("a file is a CSV file or a journal"),
         };
         let mut refused = false;
-        let stop = loop {
-            let mut chunk: Vec<Spanned> = entries.by_ref().take(self.batch).collect();
-            if chunk.is_empty() {
-                break None;
-            }
-            let size = chunk.len();
-            // With `keep_going`, a refused entry is listed and left out, and the rest resubmitted.
-            while !chunk.is_empty() {
-                let index =
-                    match self.registry.submit(&entity_id, chunk.iter().map(|s| s.entry.clone()).collect()).await {
-                        Ok(outcomes) => {
-                            count_into(&mut wrote, &outcomes);
-                            break;
-                        }
-                        Err(SubmitError::Rejected { index, rejection }) => {
-                            self.problems.push(format!("{}: {rejection}", at(&chunk[index])));
-                            index
-                        }
-                        Err(SubmitError::Refused { index, message }) => {
-                            self.problems.push(format!("{}: {message}", at(&chunk[index])));
-                            index
-                        }
-                        Err(e) => {
-                            self.done.push(wrote);
-                            return Err(e.into());
-                        }
-                    };
-                refused = true;
-                if !self.keep_going {
-                    break;
+        let stop = if !self.keep_going {
+            self.pipelined(&entity_id, &mut entries, &mut wrote, &bar).await?
+        } else {
+            loop {
+                let mut chunk: Vec<Spanned> = entries.by_ref().take(self.batch).collect();
+                if chunk.is_empty() {
+                    break None;
                 }
-                chunk.remove(index);
+                let size = chunk.len();
+                // With `keep_going`, a refused entry is listed and left out, and the rest resubmitted.
+                while !chunk.is_empty() {
+                    let index =
+                        match self.registry.submit(&entity_id, chunk.iter().map(|s| s.entry.clone()).collect()).await {
+                            Ok(outcomes) => {
+                                count_into(&mut wrote, &outcomes);
+                                break;
+                            }
+                            Err(SubmitError::Rejected { index, rejection }) => {
+                                self.problems.push(format!("{}: {rejection}", at(&chunk[index])));
+                                index
+                            }
+                            Err(SubmitError::Refused { index, message }) => {
+                                self.problems.push(format!("{}: {message}", at(&chunk[index])));
+                                index
+                            }
+                            Err(e) => {
+                                self.done.push(wrote);
+                                return Err(e.into());
+                            }
+                        };
+                    refused = true;
+                    if !self.keep_going {
+                        break;
+                    }
+                    chunk.remove(index);
+                }
+                if refused && !self.keep_going {
+                    break Some(Stop::Batch { entries: size });
+                }
+                bar.inc(size as u64);
             }
-            if refused && !self.keep_going {
-                break Some(Stop::Batch { entries: size });
-            }
-            bar.inc(size as u64);
         };
         drop(entries);
         if stop.is_some() {
@@ -199,6 +203,56 @@ impl<'a, S: Store + 'static> Feed<'a, S> {
         }
         self.done.push(wrote);
         Ok(None)
+    }
+}
+
+impl<'a, S: Store + 'static> Feed<'a, S> {
+    /// `custody import`'s loop: each batch is applied while the one before is written
+    /// (`Registry::pipeline`); the first refusal stops the file, naming the entry's line.
+    async fn pipelined(
+        &mut self,
+        entity_id: &str,
+        entries: &mut dyn Iterator<Item = Spanned>,
+        wrote: &mut Written,
+        bar: &ProgressBar,
+    ) -> anyhow::Result<Option<Stop>> {
+        let mut pipe = self.registry.pipeline(entity_id);
+        // The batch applied and being written, kept for the lines of a refusal found while writing.
+        let mut ahead: Vec<Spanned> = Vec::new();
+        loop {
+            let chunk: Vec<Spanned> = entries.take(self.batch).collect();
+            let last = chunk.is_empty();
+            let result = if last {
+                std::mem::replace(&mut pipe, self.registry.pipeline(entity_id)).finish().await
+            } else {
+                pipe.push(chunk.iter().map(|s| s.entry.clone()).collect()).await
+            };
+            let (confirmed, failed) = match result {
+                Ok(confirmed) => (confirmed, None),
+                Err(e) => (e.confirmed, Some((e.which, e.error))),
+            };
+            for outcomes in &confirmed {
+                count_into(wrote, outcomes);
+                bar.inc(outcomes.len() as u64);
+            }
+            if let Some((which, error)) = failed {
+                let batch = if which == Which::Previous { &ahead } else { &chunk };
+                let (index, why) = match error {
+                    SubmitError::Rejected { index, rejection } => (index, rejection.to_string()),
+                    SubmitError::Refused { index, message } => (index, message),
+                    e => {
+                        self.done.push(wrote.clone());
+                        return Err(e.into());
+                    }
+                };
+                self.problems.push(format!("{}: {why}", at(&batch[index])));
+                return Ok(Some(Stop::Batch { entries: batch.len() }));
+            }
+            if last {
+                return Ok(None);
+            }
+            ahead = chunk;
+        }
     }
 }
 
