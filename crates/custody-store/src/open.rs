@@ -57,22 +57,40 @@ fn read_only_error(message: &str) -> bool {
     m.contains("readonly") || m.contains("read-only") || m.contains("permission denied") || m.contains("unable to open")
 }
 
+/// Why this process may not write the database at `path` or the `-wal`/`-shm` files beside it,
+/// if it may not: each existing one is opened for writing (and closed, nothing written).
+fn write_denied(path: &str) -> Option<String> {
+    for f in [path.to_string(), format!("{path}-wal"), format!("{path}-shm")] {
+        if !std::path::Path::new(&f).exists() {
+            continue;
+        }
+        if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(&f) {
+            let what = if f == path { "the file".to_string() } else { format!("{f} beside it") };
+            return Some(format!("{what} may not be written: {e}{}", mode_of(std::path::Path::new(&f))));
+        }
+    }
+    None
+}
+
+/// ` (mode 0444)`, where file modes exist.
+fn mode_of(p: &std::path::Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).map(|m| format!(" (mode {:04o})", m.permissions().mode() & 0o7777)).unwrap_or_default()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        String::new()
+    }
+}
+
 /// Which permission makes `path` read-only, in words (as far as the modes tell).
 fn permission(path: &str) -> String {
     let file = std::path::Path::new(path);
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mode = |p: &std::path::Path| {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::metadata(p).map(|m| format!(" (mode {:04o})", m.permissions().mode() & 0o7777)).unwrap_or_default()
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = p;
-            String::new()
-        }
-    };
+    let mode = mode_of;
     if std::fs::metadata(file).is_ok_and(|m| m.permissions().readonly()) {
         format!("the file may not be written{}", mode(file))
     } else if std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly()) {
@@ -186,12 +204,17 @@ impl SqlStore {
         let asked = query.split('&').find(|p| *p == "mode=ro" || *p == "immutable=1");
         let why = match asked {
             Some(param) => format!("{path}: the URL opens it read-only (`{param}`)"),
-            None => match SqlStore::connect_existing(url).await {
-                Ok(store) => return Ok(store),
-                Err(StoreError::Backend(m)) if read_only_error(&m) => {
-                    format!("{path}: {} (SQLite: {m})", permission(path))
-                }
-                Err(e) => return Err(e),
+            // SQLite opens a file it may not write read-only without a word, and a current schema
+            // needs no write: so the files are asked first (opened for writing, nothing written).
+            None => match write_denied(path) {
+                Some(why) => format!("{path}: {why}"),
+                None => match SqlStore::connect_existing(url).await {
+                    Ok(store) => return Ok(store),
+                    Err(StoreError::Backend(m)) if read_only_error(&m) => {
+                        format!("{path}: {} (SQLite: {m})", permission(path))
+                    }
+                    Err(e) => return Err(e),
+                },
             },
         };
         let mut store = SqlStore::connect_read_only(url).await?;
