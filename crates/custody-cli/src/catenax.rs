@@ -144,7 +144,7 @@ pub async fn import(cmd: ImportFrom) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&dir)?;
     let file = dir.join("catenax.journal");
     std::fs::write(&file, journal)?;
-    let registry = db.registry().await?;
+    let registry = db.writer().await?;
     let code = crate::import::run(&registry, &[file], Some(&entity), 500, false).await;
     let _ = std::fs::remove_dir_all(&dir);
     code

@@ -1,9 +1,13 @@
-//! The database a command works on: opened for writing (import, serve, key: created if missing)
-//! or for reading (verify, report, export, assess, reconcile: read-only, never created), and
-//! closed before the process exits so SQLite folds its write-ahead log into the database file.
+//! The database a command works on, opened through one path (`SqlStore::open` with an
+//! `Access`): created if missing (`import`, and `serve`), written only if it exists (`snapshot`,
+//! `key create|revoke`, `pact client create`, `pact peer add`, `pact pull|deliver|return`,
+//! `import --catenax`: a missing or empty file is refused and no file is created or changed),
+//! or read (verify, report, export, assess, reconcile, `key list`, `pact peer list|outbox|
+//! deliveries`, sign: read-only, never created); and closed before the process exits so SQLite
+//! folds its write-ahead log into the database file.
 
 use anyhow::Context;
-use custody_store::{Registry, SqlStore};
+use custody_store::{Access, Registry, SqlStore};
 use std::sync::Mutex;
 
 /// Where ledgers live when no `--database-url` is given: a SQLite file in the working directory.
@@ -28,18 +32,27 @@ impl Db {
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string())
     }
 
-    /// For a command that writes: the database is created if missing, and migrated.
-    pub async fn registry(&self) -> anyhow::Result<Registry<SqlStore>> {
+    /// The database opened as `access` asks; every command comes through here.
+    pub async fn open(&self, access: Access) -> anyhow::Result<Registry<SqlStore>> {
         let url = self.url();
-        let store = SqlStore::connect(&url).await.with_context(|| format!("cannot open database {url}"))?;
+        let store = SqlStore::open(&url, access).await.with_context(|| format!("cannot open database {url}"))?;
         Ok(Registry::new(opened(store)))
+    }
+
+    /// For `import`: the database is created if missing, and migrated.
+    pub async fn registry(&self) -> anyhow::Result<Registry<SqlStore>> {
+        self.open(Access::Create).await
+    }
+
+    /// For a command that writes to an existing database: a missing one is an error, and no
+    /// file is created or changed.
+    pub async fn writer(&self) -> anyhow::Result<Registry<SqlStore>> {
+        self.open(Access::Write).await
     }
 
     /// For a command that only reads: opened read-only; a missing database is an error.
     pub async fn reader(&self) -> anyhow::Result<Registry<SqlStore>> {
-        let url = self.url();
-        let store = SqlStore::connect_read_only(&url).await.with_context(|| format!("cannot open database {url}"))?;
-        Ok(Registry::new(opened(store)))
+        self.open(Access::Read).await
     }
 }
 

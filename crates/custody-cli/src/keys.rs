@@ -48,7 +48,12 @@ pub enum KeyAction {
 pub async fn run(action: KeyAction) -> anyhow::Result<ExitCode> {
     match action {
         KeyAction::Create { role, entity, grants, db } => {
-            let registry = db.registry().await?;
+            // A key for entities needs the database that holds them (never a new, empty one);
+            // a first admin key may start a database, like `import`.
+            let registry = match entity.is_some() || !grants.is_empty() {
+                true => db.writer().await?,
+                false => db.registry().await?,
+            };
             let role = Role::parse(&role)
                 .with_context(|| format!("`{role}` is not a role (admin, member, counterparty, verifier)"))?;
             let (id, secret) = create_key(registry.store(), role, entity, grants)
@@ -81,7 +86,7 @@ pub async fn run(action: KeyAction) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         KeyAction::Revoke { id, db } => {
-            let registry = db.registry().await?;
+            let registry = db.writer().await?;
             if registry.store().revoke_key(&id).await? {
                 Ok(ExitCode::SUCCESS)
             } else {

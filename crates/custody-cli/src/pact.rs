@@ -133,7 +133,7 @@ pub async fn run(action: PactAction) -> anyhow::Result<ExitCode> {
     if format != "text" && format != "json" {
         bail!("--format is `text` or `json`");
     }
-    let registry = db.registry().await?;
+    let registry = db.writer().await?;
     custody_store::Store::head(registry.store(), &entity).await.with_context(|| format!("entity `{entity}`"))?;
     let (id, secret) = custody_server::pact::create_client(registry.store(), &entity, peer.as_deref())
         .await
@@ -157,7 +157,7 @@ async fn peer(action: PeerAction) -> anyhow::Result<ExitCode> {
             if !url.starts_with("https://") {
                 bail!("--url must be https://HOST[:PORT]: PACT hosts are reached over HTTPS only");
             }
-            let registry = db.registry().await?;
+            let registry = db.writer().await?;
             custody_store::Store::head(registry.store(), &entity)
                 .await
                 .with_context(|| format!("entity `{entity}`"))?;
@@ -169,7 +169,7 @@ async fn peer(action: PeerAction) -> anyhow::Result<ExitCode> {
             println!("peer {customer} of {entity}: {}", peer.url);
         }
         PeerAction::List { entity, db } => {
-            let registry = db.registry().await?;
+            let registry = db.reader().await?;
             for p in peers(registry.store(), &entity).await? {
                 println!("{} {} {}", p.customer, p.url, p.client_id);
             }

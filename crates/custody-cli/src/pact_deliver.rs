@@ -75,7 +75,7 @@ pub(crate) fn check_flags(format: &str, source: &str) -> anyhow::Result<()> {
 pub async fn run(d: Deliver) -> anyhow::Result<ExitCode> {
     check_flags(&d.format, &d.source)?;
     let key = crate::sign::read_key(&d.signing_key)?;
-    let registry = d.db.registry().await?;
+    let registry = d.db.writer().await?;
     let store = registry.store();
     let peers = custody_server::pact_versions::peers(store, &d.entity).await?;
     let (entries, ledger) = crate::sign::snapshot(&registry, &d.entity).await?;

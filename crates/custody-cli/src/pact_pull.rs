@@ -214,7 +214,7 @@ pub async fn run(p: Pull) -> anyhow::Result<ExitCode> {
         .collect();
     // Latest reference period first (RFC 3339 at UTC midnight compares as text).
     active.sort_by(|a, b| b["pcf"]["referencePeriodEnd"].as_str().cmp(&a["pcf"]["referencePeriodEnd"].as_str()));
-    let registry = p.db.registry().await?;
+    let registry = p.db.writer().await?;
     let booked_ids: Vec<String> = registry
         .read(&p.entity, |l| {
             l.transactions().iter().filter_map(|t| t.id.strip_prefix("pact:").map(str::to_string)).collect()

@@ -47,7 +47,7 @@ pub struct Return {
 pub async fn run(r: Return) -> anyhow::Result<ExitCode> {
     crate::pact_deliver::check_flags(&r.format, &r.source)?;
     let key = crate::sign::read_key(&r.signing_key)?;
-    let registry = r.db.registry().await?;
+    let registry = r.db.writer().await?;
     let t = registry.returnable(&r.entity, &r.transfer).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let peers = custody_server::pact_versions::peers(registry.store(), &r.entity).await?;
     let Some(peer) = peers.iter().find(|p| p.customer == t.seller) else {

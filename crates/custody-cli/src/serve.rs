@@ -29,7 +29,13 @@ pub async fn serve(
     let options = tls.options()?;
     let callback = tls.callback()?;
     let scheme = if rustls.is_some() { "https" } else { "http" };
-    let registry = db.registry().await?.with_cache_limit(cache_operations);
+    let registry = db.open(custody_store::Access::Serve).await?.with_cache_limit(cache_operations);
+    // A database this process may not write (a read-only copy for an auditor): reads are served,
+    // writes answer 503 `read_only` naming why; nothing can be loaded into it.
+    let read_only = registry.store().read_only_reason();
+    if let (Some(why), false) = (&read_only, load.is_empty()) {
+        anyhow::bail!("cannot --load into a read-only database: {why}");
+    }
     let mut loaded = Vec::new();
     for path in load {
         let code = import::run(&registry, std::slice::from_ref(path), None, 500, false).await?;
@@ -50,6 +56,9 @@ pub async fn serve(
     let url = db.url();
     println!("custody serving {url} on {scheme}://{addr}");
     println!("web interface: {scheme}://{addr}/ (sign in with an API key; docs/ui.md)");
+    if let Some(why) = &read_only {
+        println!("read-only: {why}; reads are served, writes answer 503 read_only");
+    }
     // Before the key lines: callers may stop reading at the curl line. Over plain HTTP the PACT
     // routes refuse (docs/pact.md) and nothing more is printed.
     if rustls.is_some() {

@@ -54,7 +54,7 @@ pub async fn verify(entity: Option<String>, db: &Db) -> anyhow::Result<ExitCode>
 }
 
 pub async fn snapshot(entity: Option<String>, db: &Db) -> anyhow::Result<ExitCode> {
-    let registry = db.registry().await?;
+    let registry = db.writer().await?;
     let ids = entities(&registry, entity).await?;
     if ids.is_empty() {
         eprintln!("error: no entity in the database {}: nothing to snapshot", db.url());

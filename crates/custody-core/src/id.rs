@@ -6,7 +6,10 @@
 //! URL path segment and a file name, and shows as itself (no control or bidirectional character,
 //! nothing outside ASCII). `/` is not an id character: it joins ids into a *reference*, as in the
 //! transfer `SELLER/SALE/CUSTOMER` or the API's operation id `receive:SELLER/SALE/CUSTOMER`
-//! ([`check_ref`]).
+//! ([`check_ref`]). The length limit is per id of a reference, and a derivation prefix
+//! ([`DERIVED_PREFIXES`]: `receive:`, `return:`) before the first id does not count: every id the
+//! grammar accepts fits the operation ids the registry derives from it (a 121-byte seller id once
+//! made `receive:SELLER/...` 129 bytes, and its transfer could not be accepted).
 //!
 //! ```
 //! use custody_core::id::{check_id, IdError};
@@ -23,6 +26,11 @@ pub const MAX_ID_LEN: usize = 128;
 pub const MAX_REF_PARTS: usize = 4;
 /// The characters an id may hold besides ASCII letters and digits.
 pub const ID_PUNCTUATION: &str = "-_.:@+";
+
+/// The prefixes the registry puts before a transfer `SELLER/SALE/CUSTOMER` to name the operation
+/// it derives: the buyer's `receive:` (API accept) and the seller's `return:` (API reject). In a
+/// reference they are not part of the first id's length.
+pub const DERIVED_PREFIXES: [&str; 2] = ["receive:", "return:"];
 
 /// The grammar in words, for messages.
 pub const GRAMMAR: &str = "1 to 128 characters of A-Z a-z 0-9 - _ . : @ +, not `.` or `..`";
@@ -107,16 +115,23 @@ pub fn check_id(s: &str) -> Result<(), IdError> {
     Ok(())
 }
 
-/// Checks a reference: 1 to [`MAX_REF_PARTS`] ids joined by `/` (a plain id is a reference).
+/// Checks a reference: 1 to [`MAX_REF_PARTS`] ids joined by `/` (a plain id is a reference),
+/// the first one optionally after a derivation prefix ([`DERIVED_PREFIXES`]) that does not count
+/// toward its [`MAX_ID_LEN`] bytes. Errors as [`check_id`], a character's byte offset counted
+/// from the start of the whole reference.
 pub fn check_ref(s: &str) -> Result<(), IdError> {
     let parts = s.split('/').count();
     if parts > MAX_REF_PARTS {
         return Err(IdError::TooManyParts { parts });
     }
     let mut offset = 0;
-    for part in s.split('/') {
-        check_id(part).map_err(|e| match e {
-            IdError::Char { ch, at } => IdError::Char { ch, at: at + offset },
+    for (i, part) in s.split('/').enumerate() {
+        let prefix = match DERIVED_PREFIXES.iter().find(|p| part.len() > p.len() && part.starts_with(*p)) {
+            Some(p) if i == 0 => p.len(),
+            _ => 0,
+        };
+        check_id(&part[prefix..]).map_err(|e| match e {
+            IdError::Char { ch, at } => IdError::Char { ch, at: at + offset + prefix },
             other => other,
         })?;
         offset += part.len() + 1;
@@ -164,6 +179,22 @@ mod tests {
         assert_eq!(check_ref("s/../b"), Err(IdError::Dots));
         assert_eq!(check_ref("a/b c"), Err(IdError::Char { ch: ' ', at: 3 }));
         assert_eq!(check_ref("a/b/c/d/e"), Err(IdError::TooManyParts { parts: 5 }));
+        // The length limit is per id; a derivation prefix does not count (hostile finding F11).
+        for n in [120, 121, 127, 128] {
+            let (s, sale, c) = ("s".repeat(n), "v".repeat(n), "c".repeat(n));
+            for prefix in ["", "receive:", "return:"] {
+                assert_eq!(check_ref(&format!("{prefix}{s}/{sale}/{c}")), Ok(()), "{prefix} {n}");
+            }
+        }
+        let long = "s".repeat(129);
+        for prefix in ["", "receive:", "return:", "co2:"] {
+            let len = prefix.len() * usize::from(prefix == "co2:") + 129;
+            assert_eq!(check_ref(&format!("{prefix}{long}/x/b")), Err(IdError::TooLong { len }), "{prefix}");
+        }
+        assert_eq!(check_ref(&format!("x/receive:{}", "s".repeat(121))), Err(IdError::TooLong { len: 129 }));
+        assert_eq!(check_ref("receive:"), Ok(()), "a plain id that happens to end in the prefix's colon");
+        assert_eq!(check_ref("receive:s b/x"), Err(IdError::Char { ch: ' ', at: 9 }));
+        assert_eq!(check_ref("receive:/x"), Ok(()));
     }
 
     #[test]

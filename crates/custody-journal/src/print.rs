@@ -312,6 +312,9 @@ fn print_custody(o: &mut String, c: &custody_core::ops::CustodyOp) {
                 if let Some(s) = &b.sent_by {
                     extra.push_str(&format!(" sent-by={s}"));
                 }
+                if let Some(n) = &b.named_by {
+                    extra.push_str(&format!(" named-by={n}"));
+                }
                 line(o, "block", format!("{} {} {} {} {}{extra}", b.issuer, b.pool, b.period, b.first, b.last));
             }
         }

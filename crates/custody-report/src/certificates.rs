@@ -22,7 +22,7 @@ pub(crate) fn certificates(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     let mut out = Vec::new();
     for c in ledger.certificates().certificates.values() {
         rows.push(vec![
-            c.id.clone(),
+            c.reference(),
             c.issuer.clone(),
             format!("{:08}..{:08}", c.first, c.last),
             c.units().to_string(),
@@ -32,7 +32,7 @@ pub(crate) fn certificates(ledger: &Ledger, scope: &Scope) -> (String, Value) {
             c.bundled_with.clone().unwrap_or_else(|| "-".into()),
         ]);
         out.push(json!({
-            "id": c.id, "issuer": c.issuer, "pool": c.pool, "period": c.period,
+            "id": c.id, "named_by": c.named_by, "issuer": c.issuer, "pool": c.pool, "period": c.period,
             "first_serial": {"issuer": c.issuer, "pool": c.pool, "period": c.period, "number": c.first},
             "last_serial": {"issuer": c.issuer, "pool": c.pool, "period": c.period, "number": c.last}, "units": c.units(), "state": c.state.as_str(), "holder": c.holder,
             "bundled_with": c.bundled_with, "expires": c.expires.map(format_date),
@@ -43,7 +43,7 @@ pub(crate) fn certificates(ledger: &Ledger, scope: &Scope) -> (String, Value) {
     text.push_str(&table(&rows));
     for c in ledger.certificates().certificates.values() {
         for (d, e) in &c.history {
-            let _ = writeln!(text, "  {} {}: {e}", format_date(*d), c.id);
+            let _ = writeln!(text, "  {} {}: {e}", format_date(*d), c.reference());
         }
     }
     let mut m = base(ledger, scope, "certificates");

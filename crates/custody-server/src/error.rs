@@ -58,6 +58,13 @@ impl From<StoreError> for ApiError {
             | StoreError::DuplicateOperation(_)
             | StoreError::ExclusiveTaken(_)
             | StoreError::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            // `custody serve` on a read-only copy: reads are served, a write is refused naming
+            // the file and why (docs/api.md "Errors").
+            StoreError::ReadOnly(why) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "read_only",
+                format!("this server serves a read-only database and writes nothing: {why}"),
+            ),
             StoreError::Backend(m) | StoreError::NoDatabase(m) => {
                 tracing::error!(error = %m, "store failure");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the store failed; see the server log")

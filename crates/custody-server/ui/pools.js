@@ -43,7 +43,7 @@ export async function render(ctx, main) {
   }
   main.append(section('Certificates', certs.certificates.length
     ? [table('The certificate registry', ['Certificate', 'Issuer', 'Pool', 'Serials', 'Units', 'State', 'Holder', 'Expires'],
-      certs.certificates.map(c => [c.id, c.issuer, `${c.pool} (period ${c.period})`, `${c.first_serial.number} to ${c.last_serial.number}`, num(c.units, 0), c.state, c.holder, c.expires || '—']),
+      certs.certificates.map(c => [c.named_by ? `${c.named_by}/${c.id}` : c.id, c.issuer, `${c.pool} (period ${c.period})`, `${c.first_serial.number} to ${c.last_serial.number}`, num(c.units, 0), c.state, c.holder, c.expires || '—']),
       { numeric: [4], cls: 'certs' }),
     ...certs.certificates.map(c => h('details', { class: 'history' }, h('summary', {}, `History of ${c.id}`),
       h('ol', {}, c.history.map(e => h('li', {}, `${e.date}: ${e.event}`)))))]

@@ -34,6 +34,7 @@ mod transfers;
 
 pub use cert_settle::CertificateSettlement;
 pub use memory::MemoryStore;
+pub use open::Access;
 pub use registry::{Outcome, Registry, SubmitError, VerifyError, VerifyReport};
 pub use registry_pipeline::{Pipeline, PipelineError, Which};
 pub use registry_stream::{decode_transaction, StreamStats, TransactionHeader, STREAM_PAGE};
@@ -144,6 +145,10 @@ pub enum StoreError {
     /// never create one.
     #[error("{0}")]
     NoDatabase(String),
+    /// A write to a database opened read-only (`custody serve` on a read-only copy): the text
+    /// names the file and why it is read-only. Nothing was written.
+    #[error("the database is read-only: {0}")]
+    ReadOnly(String),
 }
 
 /// An API key as stored: only the hash of its secret is kept.

@@ -1,4 +1,14 @@
-//! Opening a database for reading, and closing one.
+//! Opening a database, the one path every command takes ([`SqlStore::open`] with an [`Access`]),
+//! and closing one.
+//!
+//! A command that creates (`import`, `serve` on a missing file) connects read-write and
+//! migrates. A command that writes to an existing database (`snapshot`, `key create|revoke`,
+//! `pact client create`, `pact peer add`, `pact pull|deliver|return`) first looks read-only: a
+//! missing file, a 0-byte file or one without the custody schema is [`StoreError::NoDatabase`],
+//! and no file is created or changed (no schema, no `-wal`/`-shm`); only then it connects
+//! read-write without `create` (`mode=rw`). `serve` on a database it may not write (the file's
+//! or its folder's permissions, or `mode=ro`/`immutable=1` in the URL) serves reads, and its
+//! writes are [`StoreError::ReadOnly`] naming the file and why.
 //!
 //! Commands that only read (`verify`, `report`, `export`, ...) open SQLite read-only
 //! (`mode=ro`): a missing file is an error, never a new empty database, and a file the reader
@@ -28,6 +38,68 @@ fn with_param(url: &str, key: &str, value: &str) -> String {
     format!("{base}?{}", params.join("&"))
 }
 
+/// How a command opens its database ([`SqlStore::open`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads only: read-only, never created (`verify`, `report`, `export`, `key list`, ...).
+    Read,
+    /// Writes to an existing database: never created, and nothing changed when there is none.
+    Write,
+    /// Writes, creating a missing database (`import`).
+    Create,
+    /// `serve`: created when missing, read-only (reads served) when it may not be written.
+    Serve,
+}
+
+/// Whether a SQLite error says the database may not be written.
+fn read_only_error(message: &str) -> bool {
+    let m = message.to_lowercase();
+    m.contains("readonly") || m.contains("read-only") || m.contains("permission denied") || m.contains("unable to open")
+}
+
+/// Why this process may not write the database at `path` or the `-wal`/`-shm` files beside it,
+/// if it may not: each existing one is opened for writing (and closed, nothing written).
+fn write_denied(path: &str) -> Option<String> {
+    for f in [path.to_string(), format!("{path}-wal"), format!("{path}-shm")] {
+        if !std::path::Path::new(&f).exists() {
+            continue;
+        }
+        if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(&f) {
+            let what = if f == path { "the file".to_string() } else { format!("{f} beside it") };
+            return Some(format!("{what} may not be written: {e}{}", mode_of(std::path::Path::new(&f))));
+        }
+    }
+    None
+}
+
+/// ` (mode 0444)`, where file modes exist.
+fn mode_of(p: &std::path::Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).map(|m| format!(" (mode {:04o})", m.permissions().mode() & 0o7777)).unwrap_or_default()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        String::new()
+    }
+}
+
+/// Which permission makes `path` read-only, in words (as far as the modes tell).
+fn permission(path: &str) -> String {
+    let file = std::path::Path::new(path);
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let mode = mode_of;
+    if std::fs::metadata(file).is_ok_and(|m| m.permissions().readonly()) {
+        format!("the file may not be written{}", mode(file))
+    } else if std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly()) {
+        format!("its folder {} may not be written{}", dir.display(), mode(dir))
+    } else {
+        "this process may not write it".to_string()
+    }
+}
+
 /// The oldest schema a reader opens without upgrading it: version 5 lacks only the snapshots
 /// table (version 6), which it reads as holding none (an auditor verifies a database as it was
 /// written).
@@ -45,7 +117,7 @@ impl SqlStore {
     pub async fn connect_read_only(url: &str) -> Result<SqlStore, StoreError> {
         let sqlite = url.starts_with("sqlite:");
         let Some((path, _)) = sqlite.then(|| sqlite_path(url)).flatten() else {
-            let store = SqlStore { pool: pool(url, sqlite).await?, sqlite, read_only: true };
+            let store = SqlStore { pool: pool(url, sqlite).await?, sqlite, read_only: true, why: None };
             // Named without the URL, which may carry a password.
             store.check_schema("the URL given").await?;
             return Ok(store);
@@ -54,14 +126,14 @@ impl SqlStore {
             return Err(StoreError::NoDatabase(format!("no database at {path}")));
         }
         let ro = with_param(url, "mode", "ro");
-        let store = SqlStore { pool: pool(&ro, true).await?, sqlite, read_only: true };
+        let store = SqlStore { pool: pool(&ro, true).await?, sqlite, read_only: true, why: None };
         match store.check_schema(path).await {
             Err(StoreError::Backend(m)) if m.contains("unable to open") || m.contains("readonly") => {
                 // A WAL database in a folder the reader cannot write: SQLite cannot create the
                 // `-shm` file it reads through, so read the file as it is.
                 store.pool.close().await;
                 let immutable = with_param(&ro, "immutable", "1");
-                let store = SqlStore { pool: pool(&immutable, true).await?, sqlite, read_only: true };
+                let store = SqlStore { pool: pool(&immutable, true).await?, sqlite, read_only: true, why: None };
                 store.check_schema(path).await.map_err(|e| match e {
                     StoreError::Backend(i) => StoreError::Backend(format!("{m} (and immutable: {i})")),
                     other => other,
@@ -74,6 +146,85 @@ impl SqlStore {
             }
             Ok(()) => Ok(store),
         }
+    }
+
+    /// Opens `url` as `access` asks: the one open path of every command.
+    pub async fn open(url: &str, access: Access) -> Result<SqlStore, StoreError> {
+        match access {
+            Access::Read => SqlStore::connect_read_only(url).await,
+            Access::Write => SqlStore::connect_existing(url).await,
+            Access::Create => SqlStore::connect(url).await,
+            Access::Serve => SqlStore::connect_serving(url).await,
+        }
+    }
+
+    /// Opens an existing database to write to it: refused as [`StoreError::NoDatabase`], with no
+    /// file created or changed, when there is none (a missing or 0-byte SQLite file, or no custody
+    /// schema); else connected read-write (SQLite `mode=rw`: never created) and migrated.
+    pub async fn connect_existing(url: &str) -> Result<SqlStore, StoreError> {
+        let sqlite = url.starts_with("sqlite:");
+        match sqlite.then(|| sqlite_path(url)).flatten() {
+            Some(_) => {
+                match SqlStore::connect_read_only(url).await {
+                    Ok(probe) => probe.close().await,
+                    // An older schema: upgraded by the writer below, not refused.
+                    Err(StoreError::NoDatabase(m)) if m.contains("a command that writes") => {}
+                    Err(e) => return Err(e),
+                }
+                SqlStore::connect(&with_param(url, "mode", "rw")).await
+            }
+            None if sqlite => SqlStore::connect(url).await,
+            None => {
+                let store = SqlStore { pool: pool(url, false).await?, sqlite, read_only: false, why: None };
+                match store.schema_version().await {
+                    Ok(v) if v > 0 => {}
+                    Ok(_) => return Err(StoreError::NoDatabase("no custody database at the URL given".into())),
+                    Err(StoreError::Backend(m)) if missing_table(&m) => {
+                        return Err(StoreError::NoDatabase("no custody database at the URL given".into()))
+                    }
+                    Err(e) => return Err(e),
+                }
+                store.migrate().await?;
+                Ok(store)
+            }
+        }
+    }
+
+    /// Opens the database `serve` answers from: created when missing (like `import`), written
+    /// when it may be, and read-only when it may not (the file's or its folder's permissions, or
+    /// the URL's `mode=ro`/`immutable=1`): reads are served, writes refused with
+    /// [`StoreError::ReadOnly`] naming the file and why.
+    pub async fn connect_serving(url: &str) -> Result<SqlStore, StoreError> {
+        let Some((path, query)) = url.starts_with("sqlite:").then(|| sqlite_path(url)).flatten() else {
+            return SqlStore::connect(url).await;
+        };
+        if !std::path::Path::new(path).exists() {
+            return SqlStore::connect(url).await;
+        }
+        let asked = query.split('&').find(|p| *p == "mode=ro" || *p == "immutable=1");
+        let why = match asked {
+            Some(param) => format!("{path}: the URL opens it read-only (`{param}`)"),
+            // SQLite opens a file it may not write read-only without a word, and a current schema
+            // needs no write: so the files are asked first (opened for writing, nothing written).
+            None => match write_denied(path) {
+                Some(why) => format!("{path}: {why}"),
+                None => match SqlStore::connect_existing(url).await {
+                    Ok(store) => return Ok(store),
+                    Err(StoreError::Backend(m)) if read_only_error(&m) => {
+                        format!("{path}: {} (SQLite: {m})", permission(path))
+                    }
+                    Err(e) => return Err(e),
+                },
+            },
+        };
+        let mut store = SqlStore::connect_read_only(url).await?;
+        store.why = Some(why.into());
+        Ok(store)
+    }
+
+    /// Why writes are refused, when they are: `None` for a store that writes.
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.read_only.then(|| self.why.as_deref().unwrap_or("opened read-only").to_string())
     }
 
     /// Refuses a database that does not hold the schema this build reads.

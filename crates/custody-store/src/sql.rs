@@ -124,6 +124,9 @@ pub struct SqlStore {
     pub(crate) sqlite: bool,
     /// Opened with [`SqlStore::connect_read_only`]: nothing is written, not even a checkpoint.
     pub(crate) read_only: bool,
+    /// Why writes are refused ([`StoreError::ReadOnly`]), for a read-only store: the file, and the
+    /// permission or URL that makes it read-only.
+    pub(crate) why: Option<std::sync::Arc<str>>,
 }
 
 pub(crate) fn backend(e: sqlx::Error) -> StoreError {
@@ -141,9 +144,19 @@ impl SqlStore {
         if sqlite {
             sqlx::query("PRAGMA journal_mode = WAL").fetch_all(&pool).await.map_err(backend)?;
         }
-        let store = SqlStore { pool, sqlite, read_only: false };
+        let store = SqlStore { pool, sqlite, read_only: false, why: None };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Refuses a write on a read-only store, naming why ([`StoreError::ReadOnly`]).
+    pub(crate) fn writable(&self) -> Result<(), StoreError> {
+        match self.read_only {
+            true => {
+                Err(StoreError::ReadOnly(self.why.as_deref().unwrap_or("the database was opened read-only").into()))
+            }
+            false => Ok(()),
+        }
     }
 
     /// The SQL for this backend.
@@ -173,7 +186,7 @@ impl SqlStore {
         }
     }
 
-    async fn migrate(&self) -> Result<(), StoreError> {
+    pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         if !self.sqlite {
             // Processes migrating one new database at once take turns (the lock ends with the
@@ -265,6 +278,7 @@ async fn discard(conn: sqlx::pool::PoolConnection<sqlx::Any>) {
 
 impl Store for SqlStore {
     async fn create_entity(&self, id: &str) -> Result<(), StoreError> {
+        self.writable()?;
         let res = sqlx::query(&self.sql("INSERT INTO entities (id, head_seq, head_hash) VALUES ($1, 0, $2)"))
             .bind(id)
             .bind(GENESIS)
@@ -310,6 +324,7 @@ impl Store for SqlStore {
     }
 
     async fn append(&self, entity: &str, expected: &Head, entries: &[NewEntry]) -> Result<Head, StoreError> {
+        self.writable()?;
         let mut conn = self.pool.acquire().await.map_err(backend)?;
         let res = self.append_on(&mut conn, entity, expected, entries).await;
         if matches!(res, Err(StoreError::Backend(_))) {
@@ -365,6 +380,7 @@ impl Store for SqlStore {
     }
 
     async fn put_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        self.writable()?;
         let res = sqlx::query(&self.sql(
             "INSERT INTO api_keys (id, hash, role, entity, grants, revoked, created) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -436,6 +452,7 @@ impl Store for SqlStore {
     }
 
     async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
+        self.writable()?;
         let res = sqlx::query(&self.sql("UPDATE api_keys SET revoked = 1 WHERE id = $1"))
             .bind(id)
             .execute(&self.pool)
@@ -445,9 +462,7 @@ impl Store for SqlStore {
     }
 
     async fn put_record(&self, entity: &str, kind: &str, key: &str, body: &str) -> Result<bool, StoreError> {
-        if self.read_only {
-            return Err(StoreError::Backend("the database was opened read-only".into()));
-        }
+        self.writable()?;
         let res = sqlx::query(&self.sql(
             "INSERT INTO records (entity, kind, key, n, body) \
              SELECT $1, $2, $3, COALESCE(MAX(n), 0) + 1, $4 FROM records WHERE entity = $1 AND kind = $2 \

@@ -7,9 +7,7 @@ use sqlx::Row;
 
 impl SqlStore {
     pub(crate) async fn write_snapshot(&self, entity: &str, s: &SnapshotRow) -> Result<(), StoreError> {
-        if self.read_only {
-            return Err(StoreError::Backend("the database was opened read-only".into()));
-        }
+        self.writable()?;
         // Written only when the named entry is in the journal with that hash: the insert selects
         // from `entries`, so a snapshot can never name an entry that is not there.
         let res = sqlx::query(&self.sql(

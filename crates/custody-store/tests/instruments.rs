@@ -247,6 +247,54 @@ async fn certificate_transfers_are_reconciled_both_sides() {
     assert!(rows.iter().all(|r| r.mismatch.is_none()), "{rows:?}");
 }
 
+/// Hostile finding F2 through the registry (the repro's journal entries, SQLite-free): `b` splits
+/// `a`'s `X` and sends `X1` to `c`; `a` issues and sends its own `X1`; `c` receives both (70 units,
+/// all of `a`'s serials 1..60 and 101..110), retires each once, and every transfer settles once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn f2_a_split_part_and_the_issuers_own_block_of_one_id_both_settle() {
+    let registry = Registry::new(MemoryStore::new());
+    let holder = |id: &str| {
+        format!("entity {id} \"{id}\"\n  ratios efi\n  gwp ar6\ncounterparty a \"A\"\ncounterparty b \"B\"\ncounterparty c \"C\"\nperiod 2025 2025-01-01 2025-12-31\n")
+    };
+    let mut a = issuer("a", "certs").replace("counterparty d \"D\"\n", "counterparty b \"B\"\ncounterparty c \"C\"\n");
+    a = a.replace("quantity 100 t", "quantity 1000 t");
+    a = a[..a.find("2025-04-01 certificate-issue").unwrap()].to_string();
+    let a = import(&registry, &a).await;
+    let b = import(&registry, &holder("b")).await;
+    let c = import(&registry, &holder("c")).await;
+    let ok = |who: &str, text: &str| {
+        let (registry, who, text) = (&registry, who.to_string(), text.to_string());
+        async move { registry.submit(&who, journal(&text)).await.unwrap_or_else(|e| panic!("{who}: {text}: {e:?}")) }
+    };
+    ok(&a, "2025-07-01 certificate-issue iss\n  pool certs\n  certificate X\n  units 100\n").await;
+    ok(&a, "2025-07-02 certificate-transfer t1\n  certificate X\n  to b\n").await;
+    ok(&b, "2025-07-03 certificate-receive r1\n  certificate X\n  from a\n").await;
+    ok(&b, "2025-07-04 certificate-split sp\n  certificate X\n  units 60\n  first X1\n  rest X2\n").await;
+    ok(&b, "2025-07-05 certificate-transfer t2\n  certificate X1\n  to c\n").await;
+    ok(&a, "2025-07-05 certificate-issue iss-x1\n  pool certs\n  certificate X1\n  units 10\n").await;
+    ok(&a, "2025-07-05 certificate-transfer t3\n  certificate X1\n  to c\n").await;
+    ok(&c, "2025-07-06 certificate-receive r1\n  certificate X1\n  from b\n").await;
+    ok(&c, "2025-07-06 certificate-receive r2\n  certificate X1\n  from a\n").await;
+    let l = registry.ledger(&c).await.unwrap();
+    let held: Vec<(String, String, u64, u64)> =
+        l.certificates().certificates.values().map(|x| (x.reference(), x.issuer.clone(), x.first, x.last)).collect();
+    let want = [("X1", "a", 101, 110), ("b/X1", "a", 1, 60)];
+    assert_eq!(held, want.map(|(r, i, f, l)| (r.to_string(), i.to_string(), f, l)).to_vec());
+    for (n, r) in ["b/X1", "a/X1"].iter().enumerate() {
+        let retire = format!(
+            "2025-07-07 certificate-retire x{n}\n  certificate {r}\n  beneficiary \"C\"\n  purpose \"p\"\n  claim-period \"2025\"\n"
+        );
+        ok(&c, &retire).await;
+        assert!(registry.submit(&c, journal(&retire.replace(" x", " y"))).await.is_err(), "{r} retires once");
+    }
+    let rows = registry.reconcile_certificates().await.unwrap();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows.iter().all(|r| r.status() == "received" && r.mismatch.is_none()), "{rows:?}");
+    for e in [&a, &b, &c] {
+        registry.verify(e).await.unwrap();
+    }
+}
+
 /// An entity buying 1 GWh of power and retiring energy attribute certificate `serial` against it.
 fn eac_holder(id: &str, serial: &str) -> String {
     format!(

@@ -4,8 +4,11 @@
 //! A unit's serial is structured, never a joined string: (issuer entity, pool, period, number).
 //! Two issuers therefore never share a serial, whatever their ids contain. A block is a range of
 //! numbers, and so is a retirement: every operation costs the same for one unit and for 10^9.
-//! A holder's book knows a certificate by its issuer and id, so two issuers may both name one
-//! `CERT-1`, and a block that comes back to a former holder takes up its old entry again.
+//! A holder's book knows a certificate by who named it and its id: the issuer names what it
+//! issues, a holder names the parts of a block it splits (the parts keep the issuer's serials).
+//! So two issuers may both name one `CERT-1`, a holder's split part `X1` never collides with the
+//! issuer's own later `X1`, and a block that comes back to a former holder takes up its old entry
+//! again (docs/custody.md "A book knows a certificate by its namer and id").
 
 use super::error::CocError;
 use super::model::Attribute;
@@ -65,9 +68,28 @@ pub struct Certificate {
     pub retirement: Option<(String, String, String)>,
     /// The operation that last transferred the block out of this book.
     pub sent_by: Option<String>,
+    /// The holder that named this block by splitting one it held, when that is not the issuer
+    /// (`None`: the issuer named it). With `id`, the block's key in every book.
+    #[serde(default)]
+    pub named_by: Option<String>,
 }
 
 impl Certificate {
+    /// Who named the block: the splitting holder, else the issuer.
+    pub fn namer(&self) -> &str {
+        self.named_by.as_deref().unwrap_or(&self.issuer)
+    }
+    /// The block's key in a book: (namer, id).
+    pub fn key(&self) -> CertKey {
+        (self.namer().to_string(), self.id.clone())
+    }
+    /// `ID` when the issuer named it, else `NAMER/ID`: how reports and messages show it.
+    pub fn reference(&self) -> String {
+        match &self.named_by {
+            Some(n) => format!("{n}/{}", self.id),
+            None => self.id.clone(),
+        }
+    }
     /// Units in the block (blocks are checked to hold at most `i64::MAX` units).
     pub fn units(&self) -> i64 {
         i64::try_from(self.last - self.first + 1).unwrap_or(i64::MAX)
@@ -93,6 +115,16 @@ pub struct CertificateBlock {
     pub expires: Option<Date>,
     /// The sender's transfer operation (each transfer is received once).
     pub sent_by: Option<String>,
+    /// The holder that named the block by a split, when not the issuer (see [`Certificate`]).
+    #[serde(default)]
+    pub named_by: Option<String>,
+}
+
+impl CertificateBlock {
+    /// Who named the block: the splitting holder, else the issuer.
+    pub fn namer(&self) -> &str {
+        self.named_by.as_deref().unwrap_or(&self.issuer)
+    }
 }
 
 impl Certificate {
@@ -106,6 +138,7 @@ impl Certificate {
             bundled_with: self.bundled_with.clone(),
             expires: self.expires,
             sent_by: self.sent_by.clone(),
+            named_by: self.named_by.clone(),
         }
     }
 }
@@ -139,13 +172,14 @@ impl Ranges {
     }
 }
 
-/// A book key: issuer and certificate id.
+/// A book key: the block's namer (its issuer, or the holder that split it) and its id.
 pub type CertKey = (String, String);
 
 /// The certificate units of a ledger and their life.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CertificateBook {
-    /// By issuer and id: ids are the issuer's names, so two issuers may use the same one.
+    /// By namer and id: ids are the names their namer gave (the issuer's, or a splitting
+    /// holder's), so two namers may use the same one and never collide.
     pub certificates: BTreeMap<CertKey, Certificate>,
     /// Next serial number per own (pool, period).
     pub next_serial: BTreeMap<(String, u32), u64>,
@@ -154,8 +188,8 @@ pub struct CertificateBook {
 }
 
 impl CertificateBook {
-    /// The certificate a reference names: `ID` when one issuer's certificate of the book has that
-    /// id, else `ISSUER/ID`. Among several, `pick` chooses (e.g. the active one held); two left
+    /// The certificate a reference names: `ID` when one certificate of the book has that id, else
+    /// `NAMER/ID` (the issuer, or the holder that named it by a split). Among several, `pick` chooses (e.g. the active one held); two left
     /// is ambiguous.
     pub fn find(&self, reference: &str, pick: impl Fn(&Certificate) -> bool) -> Result<&Certificate, CocError> {
         let by_id: Vec<&Certificate> = self.certificates.values().filter(|c| c.id == reference).collect();
@@ -178,8 +212,8 @@ impl CertificateBook {
                     1 => Ok(picked[0]),
                     0 => Ok(found[0]),
                     _ => Err(CocError::Invalid(format!(
-                        "`{reference}` names certificates of {}: write ISSUER/{reference}",
-                        picked.iter().map(|c| format!("`{}`", c.issuer)).collect::<Vec<_>>().join(" and ")
+                        "`{reference}` names certificates of {}: write NAMER/{reference}",
+                        picked.iter().map(|c| format!("`{}`", c.namer())).collect::<Vec<_>>().join(" and ")
                     ))),
                 }
             }
@@ -188,7 +222,7 @@ impl CertificateBook {
 
     fn key_of(&self, reference: &str, me: &str) -> Result<CertKey, CocError> {
         let c = self.find(reference, |c| c.state == CertState::Active && c.holder == me)?;
-        Ok((c.issuer.clone(), c.id.clone()))
+        Ok(c.key())
     }
 
     pub fn get_active(&self, reference: &str, me: &str) -> Result<&Certificate, CocError> {
@@ -213,7 +247,8 @@ impl CertificateBook {
 
     /// Issues `units` fresh numbers of the issuer's (pool, period) space.
     pub fn issue(&mut self, mut c: Certificate, units: i64) -> Result<(), CocError> {
-        let key = (c.issuer.clone(), c.id.clone());
+        c.named_by = None;
+        let key = c.key();
         if self.certificates.contains_key(&key) {
             return Err(CocError::Invalid(format!("certificate `{}` already exists", c.id)));
         }
@@ -232,7 +267,10 @@ impl CertificateBook {
         Ok(())
     }
 
-    /// Splits `id` into `first_id` (first `units`) and `rest_id` (the remainder).
+    /// Splits `id` into `first_id` (first `units`) and `rest_id` (the remainder). The parts keep
+    /// the block's serial space (issuer, pool, period) and cut its range in two, so they trace to
+    /// the issuance and never share a serial; they are named by `me`, the holder that splits, and
+    /// so never take a key the issuer (or another holder) may give its own blocks.
     pub fn split(
         &mut self,
         id: &str,
@@ -254,28 +292,30 @@ impl CertificateBook {
             return Err(CocError::Invalid("the two parts of a split need two ids".into()));
         }
         for new in [first_id, rest_id] {
-            if self.certificates.contains_key(&(c.issuer.clone(), new.to_string())) {
+            if self.certificates.contains_key(&(me.to_string(), new.to_string())) {
                 return Err(CocError::Invalid(format!("certificate `{new}` already exists")));
             }
         }
         let mut a = c.clone();
         a.id = first_id.into();
+        a.named_by = (me != c.issuer).then(|| me.to_string());
         a.last = c.first + units as u64 - 1;
-        a.history = vec![(date, format!("split from {}", c.id))];
+        a.history = vec![(date, format!("split from {}", c.reference()))];
         a.sent_by = None;
         let mut b = a.clone();
         b.id = rest_id.into();
         b.first = a.last + 1;
         b.last = c.last;
-        let orig = self.certificates.get_mut(&(c.issuer.clone(), c.id.clone())).expect("checked");
+        let orig = self.certificates.get_mut(&c.key()).expect("checked");
         orig.state = CertState::Split;
-        orig.history.push((date, format!("split into {first_id} and {rest_id}")));
-        self.certificates.insert((a.issuer.clone(), a.id.clone()), a);
-        self.certificates.insert((b.issuer.clone(), b.id.clone()), b);
+        orig.history.push((date, format!("split into {} and {}", a.reference(), b.reference())));
+        self.certificates.insert(a.key(), a);
+        self.certificates.insert(b.key(), b);
         Ok(())
     }
 
-    /// Books a certificate received from another holder. `reference` is its id, or ISSUER/ID.
+    /// Books a certificate received from another holder. `reference` is its id, or NAMER/ID; the
+    /// book keys it by the block's namer and id.
     /// A block this book once sent away takes up its old entry again.
     pub fn receive(
         &mut self,
@@ -297,17 +337,17 @@ impl CertificateBook {
             return Err(CocError::Invalid(format!("certificate `{reference}`: this book never issued those serials")));
         }
         let id = match reference.split_once('/') {
-            Some((issuer, id)) if issuer == block.issuer => id,
+            Some((namer, id)) if namer == block.namer() => id,
             _ => reference,
         };
-        let key = (block.issuer.clone(), id.to_string());
+        let key = (block.namer().to_string(), id.to_string());
         let space = SerialSpace { issuer: block.issuer.clone(), pool: block.pool.clone(), period: block.period };
         if let Some(old) = self.certificates.get(&key) {
             let same = old.block() == CertificateBlock { sent_by: old.sent_by.clone(), ..block.clone() };
             if !(same && old.state == CertState::TransferredOut) {
                 return Err(CocError::CertificateUnavailable(format!(
-                    "certificate `{id}` of `{}` is already in this book",
-                    block.issuer
+                    "certificate `{id}` named by `{}` is already in this book",
+                    block.namer()
                 )));
             }
         }
@@ -323,7 +363,7 @@ impl CertificateBook {
         }) {
             return Err(CocError::CertificateUnavailable(format!(
                 "certificate `{id}` overlaps `{}`, held here, in {}",
-                other.id,
+                other.reference(),
                 space.describe()
             )));
         }
@@ -341,6 +381,7 @@ impl CertificateBook {
             history: Vec::new(),
             retirement: None,
             sent_by: None,
+            named_by: block.named_by.clone(),
         });
         entry.holder = me.to_string();
         entry.state = CertState::Active;
@@ -370,7 +411,7 @@ impl CertificateBook {
                 c.space().describe()
             )));
         }
-        let c = self.certificates.get_mut(&(c.issuer.clone(), c.id.clone())).expect("checked");
+        let c = self.certificates.get_mut(&c.key()).expect("checked");
         c.state = CertState::Retired;
         c.history
             .push((date, format!("retired for {} ({}), claim period {}", retirement.0, retirement.1, retirement.2)));

@@ -250,6 +250,7 @@ impl Ledger {
                                         )],
                                         retirement: None,
                                         sent_by: None,
+                                        named_by: None,
                                     },
                                     *units,
                                 )

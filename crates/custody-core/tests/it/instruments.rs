@@ -49,7 +49,7 @@ pub fn issuer(id: &str, pool: &str, tonnes: u64) -> String {
            period 12 months\n  boundary site s1\n  group flat coil\n  attribution proportional\n  \
            output unbundled-certificate\n  claim \"instruments\"\n\
          2025-03-31 pool-input in\n  pool {pool}\n  item dri-steel\n  quantity {tonnes} t\n  site s1\n",
-        others(id, &["d", "a"])
+        others(id, &["d", "a", "b", "c"])
     )
 }
 
@@ -61,7 +61,7 @@ pub fn others(me: &str, ids: &[&str]) -> String {
 pub fn holder(id: &str) -> Ledger {
     journal(&format!(
         "entity {id} \"{id}\"\n  ratios efi\n  gwp ar6\n{}period 2025 2025-01-01 2025-12-31\n",
-        others(id, &["a", "a-b", "d"])
+        others(id, &["a", "a-b", "d", "b", "c"])
     ))
 }
 
@@ -149,6 +149,7 @@ fn serial_arithmetic_is_checked_never_wrapped() {
         bundled_with: None,
         expires: None,
         sent_by: None,
+        named_by: None,
     };
     for (first, last) in [(0, 5), (7, 6), (1, u64::MAX)] {
         let r = CustodyOp::CertificateReceive {
@@ -183,6 +184,54 @@ fn a_block_comes_back_to_a_former_holder() {
     a.apply(op("t3", "2025-04-06", send("X", "d"))).unwrap();
     d.apply(op("r3", "2025-04-07", receive_from(&a, "X", "d"))).unwrap();
     d.apply(op("x", "2025-04-08", retire("X"))).unwrap();
+}
+
+/// Hostile finding F2: `b` splits `a`'s `X` (100 units) into `X1` (60) / `X2` (40) and sends `X1`
+/// to `c`; `a` then issues its own `X1` (10) and sends it to `c`, and its own `X2` (5) while `b`
+/// sends its `X2` back to `a`. Each book holds both blocks of one id under two keys (namer, id),
+/// their serials are those of `a`'s issuance (1..60 and 61..100 of the split, 101..110 and
+/// 111..115 of the later issues), and each retires once.
+#[test]
+fn f2_a_holders_split_parts_never_take_the_issuers_keys() {
+    let mut a = journal(&issuer("a", "certs", 1000));
+    let (mut b, mut c) = (holder("b"), holder("c"));
+    a.apply(op("i", "2025-07-01", issue("X", "certs", 100))).unwrap();
+    a.apply(op("t1", "2025-07-02", send("X", "b"))).unwrap();
+    b.apply(op("r1", "2025-07-03", receive_from(&a, "X", "b"))).unwrap();
+    let split =
+        CustodyOp::CertificateSplit { certificate: "X".into(), units: 60, first: "X1".into(), rest: "X2".into() };
+    b.apply(op("sp", "2025-07-04", split)).unwrap();
+    b.apply(op("t2", "2025-07-05", send("X1", "c"))).unwrap();
+    a.apply(op("iss-x1", "2025-07-05", issue("X1", "certs", 10))).unwrap();
+    a.apply(op("t3", "2025-07-05", send("X1", "c"))).unwrap();
+    c.apply(op("r1", "2025-07-06", receive_from(&b, "X1", "c"))).unwrap();
+    c.apply(op("r2", "2025-07-06", receive_from(&a, "X1", "c"))).expect("a's own X1 is another block");
+    let held: Vec<(String, u64, u64, i64)> =
+        c.certificates().certificates.values().map(|x| (x.reference(), x.first, x.last, x.units())).collect();
+    assert_eq!(held, vec![("X1".to_string(), 101, 110, 10), ("b/X1".to_string(), 1, 60, 60)]);
+    assert!(c.certificates().certificates.values().all(|x| x.issuer == "a" && x.pool == "certs"), "traceable to a");
+    // The bare id is ambiguous; NAMER/ID names each; each retires once.
+    assert_eq!(code(c.apply(op("x0", "2025-07-07", retire("X1")))), Some(Code::AllocationInvalid));
+    c.apply(op("x1", "2025-07-07", retire("b/X1"))).unwrap();
+    c.apply(op("x2", "2025-07-07", retire("a/X1"))).unwrap();
+    assert_eq!(code(c.apply(op("x3", "2025-07-07", retire("b/X1")))), Some(Code::CertificateUnavailable));
+    assert_eq!(code(c.apply(op("x4", "2025-07-07", retire("a/X1")))), Some(Code::CertificateUnavailable));
+    let space = SerialSpace { issuer: "a".into(), pool: "certs".into(), period: 0 };
+    assert_eq!(c.certificates().retired[&space].iter().collect::<Vec<_>>(), vec![(1, 60), (101, 110)]);
+    // b's X2 goes back to a, which has issued its own X2 meanwhile: a holds both.
+    a.apply(op("iss-x2", "2025-07-08", issue("X2", "certs", 5))).unwrap();
+    b.apply(op("t4", "2025-07-08", send("X2", "a"))).unwrap();
+    a.apply(op("r3", "2025-07-09", receive_from(&b, "X2", "a"))).expect("a takes its units back");
+    let x2: Vec<(String, u64, u64)> = a
+        .certificates()
+        .certificates
+        .values()
+        .filter(|x| x.id == "X2" && x.state == CertState::Active)
+        .map(|x| (x.reference(), x.first, x.last))
+        .collect();
+    assert_eq!(x2, vec![("X2".to_string(), 111, 115), ("b/X2".to_string(), 61, 100)]);
+    a.apply(op("x5", "2025-07-10", retire("b/X2"))).unwrap();
+    a.apply(op("x6", "2025-07-10", retire("a/X2"))).unwrap();
 }
 
 pub const SELLER: &str =

@@ -227,6 +227,7 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
             let from = b.one("from", word("the sending entity"))?;
             let block = b.one("block", |f| {
                 // block ISSUER POOL PERIOD FIRST LAST [bundled-with=SALE] [expires=DATE] [sent-by=OP]
+                // [named-by=HOLDER] (the holder that named the block by a split)
                 let issuer = ident(f, 0, "the issuing entity")?;
                 let pool = ident(f, 1, "the pool")?;
                 let nums = |i: usize, what: &str| -> R<u64> {
@@ -236,7 +237,7 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
                 let period = u32::try_from(nums(2, "the period")?)
                     .map_or_else(|_| at(f, None, "the period is out of range"), Ok)?;
                 let (first, last) = (nums(3, "the first serial")?, nums(4, "the last serial")?);
-                let o = options(f, 5, &["bundled-with", "expires", "sent-by"])?;
+                let o = options(f, 5, &["bundled-with", "expires", "sent-by", "named-by"])?;
                 let expires = match opt_value(&o, "expires") {
                     Some(d) => Some(
                         parse_date(&d).map_or_else(|| at(f, o.get("expires").copied(), "expires=YYYY-MM-DD"), Ok)?,
@@ -252,6 +253,7 @@ pub(super) fn parse_custody(kind: &str, b: &mut Block) -> R<Option<Operation>> {
                     bundled_with: opt_value(&o, "bundled-with"),
                     expires,
                     sent_by: opt_value(&o, "sent-by"),
+                    named_by: opt_value(&o, "named-by"),
                 })
             })?;
             b.finish()?;

@@ -50,7 +50,8 @@ fn printing_an_entry_parses_back_to_the_same_entry() {
          2025-01-31 sell s2\n  item steel\n  quantity 2 t\n  customer manufacturer 2 t\n\
          2025-01-31 receive rc1\n  transfer mine/s1/steel-producer\n  item iron-ore\n  supplier iron-ore-co\n  quantity 5000 g\n  amount content C 12 gC\n  amount emissions N2O 3 g\n\
          2025-01-31 return rt1\n  sale sales\n  customer manufacturer\n\
-         2025-01-31 certificate-receive cr1\n  certificate X\n  from iron-ore-co\n  block iron-ore-co pool 0 1 10 bundled-with=s9 expires=2026-01-01 sent-by=t1\n",
+         2025-01-31 certificate-receive cr1\n  certificate X\n  from iron-ore-co\n  block iron-ore-co pool 0 1 10 bundled-with=s9 expires=2026-01-01 sent-by=t1\n\
+         2025-01-31 certificate-receive cr2\n  certificate X1\n  from iron-ore-co\n  block mine pool 0 11 20 sent-by=t2 named-by=iron-ore-co\n",
     );
     let (entries, diags) = custody_journal::parse(&[Source { name: "efi".into(), text }]);
     assert!(diags.is_empty(), "{diags:#?}");
