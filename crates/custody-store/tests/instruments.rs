@@ -290,3 +290,44 @@ async fn an_eac_serial_is_used_once_across_the_registry() {
     let url = format!("sqlite://{}", path.display());
     one_serial_once_across_entities(Registry::new(custody_store::SqlStore::connect(&url).await.unwrap())).await;
 }
+
+/// Hostile test 2, F13: b receives s/sale1/b (declared mass-balance), makes gadgets wholly from
+/// it and sells them to c. Stated identity-preserved, the sale is refused (E022) naming the
+/// carried model and its receive; undeclared, it goes out as mass-balance and c's receive (and
+/// purchased-goods) holds mass-balance, not a physical claim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn f13_a_mass_balance_input_is_not_sold_on_as_identity_preserved() {
+    let registry = Registry::new(MemoryStore::new());
+    import(&registry, SELLER).await;
+    let b = import(&registry, &format!("{}item gadget \"Gadget\"\n  category product\n", buyer("b"))).await;
+    let c = import(&registry, &buyer("c")).await;
+    let make = "2025-03-12 receive r1\n  transfer s/sale1/b\n  item widget\n\
+                2025-03-13 consume c1\n  use widget 100 t\n2025-03-13 produce m1\n  output gadget 100 t\n";
+    registry.submit(&b, journal(make)).await.unwrap();
+    let sale = |model: &str| format!("2025-03-14 sell sb\n  item gadget\n  customer c 100 t\n{model}");
+    for stronger in ["identity-preserved", "segregated", "controlled-blending"] {
+        let err =
+            registry.submit(&b, journal(&sale(&format!("  custody {stronger}\n")))).await.unwrap_err().to_string();
+        for part in [
+            "transfer_invalid".to_string(),
+            "sale `sb`".into(),
+            format!("declares {stronger}"),
+            "carries mass-balance from receive `r1` of transfer `s/sale1/b`".into(),
+        ] {
+            assert!(err.contains(&part), "{part:?} not in {err}");
+        }
+    }
+    registry.submit(&b, journal(&sale(""))).await.unwrap();
+    registry.submit(&c, journal("2025-03-15 receive r1\n  transfer b/sb/c\n  item widget\n")).await.unwrap();
+    let l = registry.ledger(&c).await.unwrap();
+    assert_eq!(
+        l.transaction("r1").unwrap().meta.get(custody_core::ledger::CUSTODY_META).map(String::as_str),
+        Some("mass-balance")
+    );
+    let scope = custody_core::statements::Scope::resolve(&l, None).unwrap();
+    let pg = custody_core::statements::purchased_goods(&l, &scope);
+    let types: Vec<(&str, &str)> = pg.lines.iter().map(|(supplier, kind, _)| (supplier.as_str(), *kind)).collect();
+    assert_eq!(types, vec![("b", "mass-balance-chain-of-custody")]);
+    registry.verify(&b).await.unwrap();
+    registry.verify(&c).await.unwrap();
+}

@@ -91,6 +91,21 @@ pub struct Ledger {
     /// material it may hold. Keys: (item, lot, None) for stock (every site: a move keeps the gap),
     /// (None, None, site) for work in process.
     pub(super) gaps: BTreeMap<Holding, BTreeSet<String>>,
+    /// The weakest chain-of-custody model each holding's material came in under (`models`),
+    /// keyed like `gaps`; a holding absent here carries no restriction.
+    pub(super) models: BTreeMap<Holding, CarriedModel>,
+    /// The weakest model each transaction carried out of its holdings (`models`): a customer's
+    /// return or a reversal brings it back.
+    pub(super) tx_models: BTreeMap<String, CarriedModel>,
+}
+
+/// The weakest chain-of-custody model material may hold, and the operation that brought it in
+/// (a receive of a transfer declared under it, or a purchase whose supplier declared it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CarriedModel {
+    pub model: crate::coc::CustodyModel,
+    /// Where the model came from, as the refusal names it (e.g. "receive `r1` of transfer `s/sale1/b`").
+    pub from: String,
 }
 
 /// A holding: item (none for work in process), lot, site.
@@ -217,6 +232,8 @@ impl Ledger {
             by_holding: HashMap::default(),
             first_in: HashMap::default(),
             gaps: BTreeMap::new(),
+            models: BTreeMap::new(),
+            tx_models: BTreeMap::new(),
         }
     }
 }
