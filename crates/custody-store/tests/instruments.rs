@@ -60,16 +60,19 @@ async fn case_11_two_issuers_cert_1_both_received_and_retired() {
     registry.verify(&d).await.unwrap();
 }
 
+/// The credit is 1000 t of HBI declared from outside the ledger (the widgets were sold
+/// unprocessed before the pool input: they credit no pool, hostile2 F1's other order).
 const SELLER: &str = "entity s \"Seller\"\n  ratios efi\n  gwp ar5\ncounterparty grid \"Grid\"\ncounterparty b \"B\"\ncounterparty c \"C\"\n\
 item elec \"Electricity\"\n  category electricity\nitem widget \"Widget\"\n  category product\n\
+item hbi \"HBI from outside the ledger\"\n  category raw-material\n\
 period 2025 2025-01-01 2025-12-31\n\
 2025-03-10 purchase buy-elec\n  supplier grid\n  item elec\n  quantity 1000 kWh\n  factor 500 gCO2/kWh\n\
 2025-03-10 consume use\n  use elec 1000 kWh\n2025-03-10 produce make\n  output widget 100 t\n\
 2025-03-11 sell sale1\n  item widget\n  customer b 100 t\n  custody mass-balance\n\
-pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible widget\n  start 2025-01\n  \
+pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible hbi\n  start 2025-01\n  \
 period 12 months\n  boundary site s1\n  group flat widget\n  group-key mass\n  attribution proportional\n  \
 output bundled-certificate\n  claim \"travels with the sale\"\n  conversion 1\n\
-2025-03-31 pool-input in\n  pool bp\n  item widget\n  quantity 1000 t\n  site s1\n";
+2025-03-31 pool-input in\n  pool bp\n  item hbi\n  quantity 1000 t\n  site s1\n";
 
 fn buyer(id: &str) -> String {
     format!(

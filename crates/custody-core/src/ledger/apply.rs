@@ -90,6 +90,7 @@ impl Ledger {
         if !v.is_empty() {
             return Err(v.into_rejection(&op.id));
         }
+        self.index_site_flows(&tx);
         let idx = self.post(tx);
         self.carry_model(&op.id, &gaps, model);
         self.carry_gaps(gaps);

@@ -172,11 +172,25 @@ impl Ledger {
             }
         };
         // Each candidate's yield, read once: (what is left for pools, quantity, CO2e, site).
+        // An input takes only what is still at its site, unprocessed or processed there: each
+        // site's creditable budget (`creditable_at`) is shared by its operations, oldest first.
+        let mut budgets: std::collections::BTreeMap<Option<String>, i64> = Default::default();
+        let mut gone = 0;
         let yields: Vec<(i64, i64, Q, Option<String>)> = candidates
             .iter()
             .map(|tx| {
                 let (q, e, s) = self.yield_of(tx, item);
-                ((q - self.pooled(&tx.id, item, side)).max(0), q, e, s)
+                let mut left = (q - self.pooled(&tx.id, item, side)).max(0);
+                if side == FlowSide::Input {
+                    let budget = budgets.entry(s.clone()).or_insert_with(|| {
+                        let (creditable, left_site) = self.creditable_at(pool, item, s.as_deref());
+                        gone += left_site;
+                        creditable
+                    });
+                    left = left.min(*budget);
+                    *budget -= left;
+                }
+                (left, q, e, s)
             })
             .collect();
         let total_left: i64 = yields.iter().map(|y| y.0).sum();
@@ -185,13 +199,25 @@ impl Ledger {
         // quantity beyond it is declared (flagged). A flow that finds nothing of the ledger's left (the
         // batch already fed a pool, or none was made by its date) is refused: the same production
         // never credits twice.
-        let typed_beyond = operation.is_none() && total_left > 0 && want > total_left;
+        // Never beyond goods the ledger had and let go unprocessed: those are no outside material.
+        let typed_beyond = operation.is_none() && total_left > 0 && want > total_left && gone == 0;
         if want <= 0 || (want > total_left && !typed_beyond) {
             let ops: Vec<&str> = candidates.iter().map(|t| t.id.as_str()).collect();
+            let sold = if gone > 0 {
+                format!(
+                    " ({} of it left unprocessed before this input: sold, returned or moved outside the boundary, it credits no pool)",
+                    self.show_quantity(item, gone)
+                )
+            } else {
+                String::new()
+            };
+            let wanted = match quantity {
+                Some(_) => self.show_quantity(item, want),
+                None => "what is left".to_string(),
+            };
             return Err(CocError::NotInLedger(format!(
-                "pool `{}`: {} of `{item}` wanted, but the ledger's operations of it ({}) leave {} not yet in a pool: a batch feeds pools once, and only what the ledger made or brought in",
+                "pool `{}`: {wanted} of `{item}` wanted, but the ledger's operations of it ({}) leave {} not yet in a pool{sold}: a batch feeds pools once, and only what the ledger made or brought in and still holds or processed",
                 pool.policy.id,
-                self.show_quantity(item, want),
                 if ops.is_empty() { format!("no {what} by this date") } else { ops.join(", ") },
                 self.show_quantity(item, total_left)
             )));
@@ -226,13 +252,94 @@ impl Ledger {
         Ok(Feed { sources, quantity, intensity, site, unbacked })
     }
 
+    /// Keeps `site_flows` for a transaction about to be posted: its movements in and its
+    /// unprocessed exits (sale, return, move) by item and site; a reversal takes its original's out.
+    pub(super) fn index_site_flows(&mut self, tx: &Transaction) {
+        let (of, sign) = match tx.reverses.as_ref().and_then(|id| self.transaction(id)) {
+            Some(of) => (of.clone(), -1),
+            None if tx.kind == TxKind::Reversal => return,
+            None => (tx.clone(), 1),
+        };
+        for m in &of.movements {
+            let flow = self.site_flows.entry((m.item, m.site)).or_default();
+            if m.quantity > 0 {
+                flow.came_in += sign * m.quantity;
+            } else if matches!(of.kind, TxKind::Sell | TxKind::Return | TxKind::Move) {
+                let to = (of.kind == TxKind::Move)
+                    .then(|| of.movements.iter().find(|x| x.item == m.item && x.quantity > 0))
+                    .flatten()
+                    .and_then(|x| x.site);
+                *flow.exits.entry(to).or_default() += sign * -m.quantity;
+            }
+        }
+    }
+
+    /// Keeps `pooled_at` for a pool input just taken: each source counts at the site its
+    /// operation brought the goods in (an input may state a site its operation did not: the
+    /// goods are still where they came in).
+    pub(super) fn index_pooled(&mut self, pool: &str, item: &str, sources: &[(String, i64)]) {
+        for (op, q) in sources {
+            let site = self
+                .transaction(op)
+                .and_then(|t| t.movements.iter().find(|m| m.item == item && m.quantity > 0))
+                .and_then(|m| m.site);
+            *self.pooled_at.entry((Name::new(item), site)).or_default().entry(pool.to_string()).or_default() += q;
+        }
+    }
+
+    /// What pools hold of `item` at `site` as ledger-fed inputs, per pool holding any (by id).
+    fn held_at(&self, item: &str, site: Option<&str>) -> Vec<(&Pool, i64)> {
+        let Some(held) = self.pooled_at.get(&(Name::new(item), site.map(Name::new))) else { return Vec::new() };
+        held.iter().filter(|(_, q)| **q > 0).filter_map(|(id, q)| Some((self.pools.get(id)?, *q))).collect()
+    }
+
+    /// What of `item` left `site` unprocessed and outside `pool`'s boundary (sold, returned, or
+    /// moved to a site outside it), plus an exit about to happen (`quantity`, a move's `to`).
+    fn left_unprocessed(
+        &self,
+        pool: &Pool,
+        item: &str,
+        site: Option<&str>,
+        (quantity, to): (i64, Option<&str>),
+    ) -> i64 {
+        let outside = |to: Option<&str>| to.is_none_or(|d| !pool.policy.boundary.contains(Some(d), None, None));
+        let past: i64 = self
+            .site_flows
+            .get(&(Name::new(item), site.map(Name::new)))
+            .map(|f| f.exits.iter().filter(|(to, _)| outside(to.as_deref())).map(|(_, q)| *q).sum())
+            .unwrap_or(0);
+        past + if outside(to) { quantity } else { 0 }
+    }
+
+    fn came_in(&self, item: &str, site: Option<&str>) -> i64 {
+        self.site_flows.get(&(Name::new(item), site.map(Name::new))).map_or(0, |f| f.came_in)
+    }
+
+    /// How much of `item` at `site` pool `pool` may still be credited with from the ledger: what
+    /// came in there, less what pools already hold of it, less what left unprocessed outside the
+    /// boundary of `pool` or of any pool holding it (the largest such exit). Goods sold, returned
+    /// or moved away before they were fed never credit a pool (hostile2 F1, the other order).
+    pub(super) fn creditable_at(&self, pool: &Pool, item: &str, site: Option<&str>) -> (i64, i64) {
+        let holding = self.held_at(item, site);
+        let pooled: i64 = holding.iter().map(|x| x.1).sum();
+        let gone = holding
+            .iter()
+            .map(|x| x.0)
+            .chain(std::iter::once(pool))
+            .map(|p| self.left_unprocessed(p, item, site, (0, None)))
+            .max()
+            .unwrap_or(0);
+        ((self.came_in(item, site) - pooled - gone).max(0), gone)
+    }
+
     /// Credited goods stay inside the pool until processed (hostile2 F1; docs/custody.md "One
     /// operation's quantity feeds pools at most once"): at one `site`, what of `item` left
     /// unprocessed (sold, returned to a supplier, or moved to a site outside a pool's boundary)
     /// never exceeds what came in there less what pools hold of it as ledger-fed inputs. Checked
     /// for an exit about to happen: `quantity` (base units) and, for a move, its destination
     /// (`None`: a sale, out of every boundary but `company`); `Err` says which pool and how much.
-    /// Costs nothing where no pool holds the item at the site.
+    /// Reads the `site_flows` index and the pools' inputs, never the transactions: a sale costs
+    /// the same at the millionth transaction as at the first.
     pub(super) fn credited_stays(
         &self,
         item: &str,
@@ -240,51 +347,15 @@ impl Ledger {
         quantity: i64,
         to: Option<&str>,
     ) -> Result<(), String> {
-        let held = |i: &crate::coc::PoolInput| {
-            if i.item == item && i.site.as_deref() == site {
-                i.sources.iter().map(|s| s.1).sum::<i64>()
-            } else {
-                0
-            }
-        };
-        let mut per_pool: Vec<(&Pool, i64)> = self
-            .pools
-            .values()
-            .map(|p| {
-                let q: i64 = p.periods.values().flat_map(|x| x.inputs.iter()).map(held).sum();
-                (p, q)
-            })
-            .filter(|x| x.1 > 0)
-            .collect();
+        let per_pool = self.held_at(item, site);
         if per_pool.is_empty() {
             return Ok(());
         }
         let total_pooled: i64 = per_pool.iter().map(|x| x.1).sum();
-        // (quantity, destination of a move: None = out of the company)
-        let mut came_in = 0i64;
-        let mut exits: Vec<(i64, Option<String>)> = Vec::new();
-        for t in self.txs.iter().filter(|t| t.kind != TxKind::Reversal && !self.is_reversed(&t.id)) {
-            for m in t.movements.iter().filter(|m| m.item == item && m.site.as_deref() == site) {
-                if m.quantity > 0 {
-                    came_in += m.quantity;
-                } else if matches!(t.kind, TxKind::Sell | TxKind::Return | TxKind::Move) {
-                    let to = (t.kind == TxKind::Move)
-                        .then(|| t.movements.iter().find(|x| x.item == item && x.quantity > 0))
-                        .flatten()
-                        .and_then(|x| x.site.as_deref().map(str::to_string));
-                    exits.push((-m.quantity, to));
-                }
-            }
-        }
-        exits.push((quantity, to.map(str::to_string)));
+        let came_in = self.came_in(item, site);
         let free = came_in - total_pooled;
-        per_pool.sort_by(|a, b| a.0.policy.id.cmp(&b.0.policy.id));
         for (pool, held) in per_pool {
-            let out: i64 = exits
-                .iter()
-                .filter(|(_, to)| to.as_deref().is_none_or(|d| !pool.policy.boundary.contains(Some(d), None, None)))
-                .map(|x| x.0)
-                .sum();
+            let out = self.left_unprocessed(pool, item, site, (quantity, to));
             if out > free {
                 return Err(format!(
                     "pool `{}` was credited with {} of `{item}` at site {}: of the {} that came in there, {} would leave unprocessed (sold, returned or moved outside the pool's boundary), above the {} no pool holds; credited goods stay until processed",
