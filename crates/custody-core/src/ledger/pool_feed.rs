@@ -173,8 +173,8 @@ impl Ledger {
         };
         // Each candidate's yield, read once: (what is left for pools, quantity, CO2e, site).
         // An input takes only what is still at its site, unprocessed or processed there: each
-        // site's creditable budget (`creditable_at`) is shared by its operations, oldest first.
-        let mut budgets: std::collections::BTreeMap<Option<String>, i64> = Default::default();
+        // region's creditable budget (`creditable_at`) is shared by its operations, oldest first.
+        let mut budgets: std::collections::BTreeMap<Vec<Option<Name>>, i64> = Default::default();
         let mut gone = 0;
         let yields: Vec<(i64, i64, Q, Option<String>)> = candidates
             .iter()
@@ -182,9 +182,9 @@ impl Ledger {
                 let (q, e, s) = self.yield_of(tx, item);
                 let mut left = (q - self.pooled(&tx.id, item, side)).max(0);
                 if side == FlowSide::Input {
-                    let budget = budgets.entry(s.clone()).or_insert_with(|| {
-                        let (creditable, left_site) = self.creditable_at(pool, item, s.as_deref());
-                        gone += left_site;
+                    let (creditable, left_region, region) = self.creditable_at(pool, item, s.as_deref());
+                    let budget = budgets.entry(region).or_insert_with(|| {
+                        gone += left_region;
                         creditable
                     });
                     left = left.min(*budget);
@@ -287,59 +287,79 @@ impl Ledger {
         }
     }
 
-    /// What pools hold of `item` at `site` as ledger-fed inputs, per pool holding any (by id).
-    fn held_at(&self, item: &str, site: Option<&str>) -> Vec<(&Pool, i64)> {
-        let Some(held) = self.pooled_at.get(&(Name::new(item), site.map(Name::new))) else { return Vec::new() };
-        held.iter().filter(|(_, q)| **q > 0).filter_map(|(id, q)| Some((self.pools.get(id)?, *q))).collect()
-    }
-
-    /// What of `item` left `site` unprocessed and outside `pool`'s boundary (sold, returned, or
-    /// moved to a site outside it), plus an exit about to happen (`quantity`, a move's `to`).
-    fn left_unprocessed(
-        &self,
-        pool: &Pool,
-        item: &str,
-        site: Option<&str>,
-        (quantity, to): (i64, Option<&str>),
-    ) -> i64 {
-        let outside = |to: Option<&str>| to.is_none_or(|d| !pool.policy.boundary.contains(Some(d), None, None));
-        let past: i64 = self
-            .site_flows
-            .get(&(Name::new(item), site.map(Name::new)))
-            .map(|f| f.exits.iter().filter(|(to, _)| outside(to.as_deref())).map(|(_, q)| *q).sum())
-            .unwrap_or(0);
-        past + if outside(to) { quantity } else { 0 }
-    }
-
-    fn came_in(&self, item: &str, site: Option<&str>) -> i64 {
-        self.site_flows.get(&(Name::new(item), site.map(Name::new))).map_or(0, |f| f.came_in)
+    /// An item's flows over the part of `pool`'s boundary that `site` is in: every site of the
+    /// boundary the item went through (or `site` alone when the boundary does not name it: a
+    /// process or batch boundary, a site outside). Moves between its sites are neither in nor
+    /// out; `exit` is one about to happen (base units, a move's destination).
+    fn region(&self, pool: &Pool, item: &str, site: Option<&str>, exit: (i64, Option<&str>)) -> Region {
+        let b = &pool.policy.boundary;
+        let (item, here) = (Name::new(item), site.map(Name::new));
+        let whole = b.contains(site, None, None);
+        let mut sites: Vec<Option<Name>> = if whole {
+            self.site_flows
+                .range((item, None)..)
+                .take_while(|((i, _), _)| *i == item)
+                .map(|((_, s), _)| *s)
+                .filter(|s| b.contains(s.as_deref(), None, None))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if !sites.contains(&here) {
+            sites.push(here);
+            sites.sort();
+        }
+        // A sale (no destination) always leaves; a move stays only within a boundary that names it.
+        let inside = |to: Option<&str>| whole && to.is_some() && b.contains(to, None, None);
+        let mut r =
+            Region { came_in: 0, out: if inside(exit.1) { 0 } else { exit.0 }, pooled: Vec::new(), sites: Vec::new() };
+        for s in &sites {
+            if let Some(f) = self.site_flows.get(&(item, *s)) {
+                r.came_in += f.came_in;
+                for (to, q) in &f.exits {
+                    if inside(to.as_deref()) {
+                        r.came_in -= q;
+                    } else {
+                        r.out += q;
+                    }
+                }
+            }
+            for (id, q) in self.pooled_at.get(&(item, *s)).into_iter().flatten() {
+                match r.pooled.iter_mut().find(|x| x.0 == *id) {
+                    Some(x) => x.1 += q,
+                    None => r.pooled.push((id.clone(), *q)),
+                }
+            }
+        }
+        r.sites = sites;
+        r
     }
 
     /// How much of `item` at `site` pool `pool` may still be credited with from the ledger: what
-    /// came in there, less what pools already hold of it, less what left unprocessed outside the
-    /// boundary of `pool` or of any pool holding it (the largest such exit). Goods sold, returned
-    /// or moved away before they were fed never credit a pool (hostile2 F1, the other order).
-    pub(super) fn creditable_at(&self, pool: &Pool, item: &str, site: Option<&str>) -> (i64, i64) {
-        let holding = self.held_at(item, site);
-        let pooled: i64 = holding.iter().map(|x| x.1).sum();
-        let gone = holding
-            .iter()
-            .map(|x| x.0)
-            .chain(std::iter::once(pool))
-            .map(|p| self.left_unprocessed(p, item, site, (0, None)))
-            .max()
-            .unwrap_or(0);
-        ((self.came_in(item, site) - pooled - gone).max(0), gone)
+    /// came into its boundary, less what pools already hold of it there, less what left it
+    /// unprocessed (sold, returned, moved outside), the least over `pool` and every pool holding
+    /// the item; and what left. Goods sold, returned or moved away before they were fed never
+    /// credit a pool (hostile2 F1, the other order).
+    pub(super) fn creditable_at(&self, pool: &Pool, item: &str, site: Option<&str>) -> (i64, i64, Vec<Option<Name>>) {
+        let own = self.region(pool, item, site, (0, None));
+        let mut budget = own.came_in - own.total() - own.out;
+        for other in self.pools.values().filter(|p| p.policy.id != pool.policy.id) {
+            let r = self.region(other, item, site, (0, None));
+            if r.holds(&other.policy.id) {
+                budget = budget.min(r.came_in - r.total() - r.out);
+            }
+        }
+        (budget.max(0), own.out, own.sites)
     }
 
     /// Credited goods stay inside the pool until processed (hostile2 F1; docs/custody.md "One
-    /// operation's quantity feeds pools at most once"): at one `site`, what of `item` left
-    /// unprocessed (sold, returned to a supplier, or moved to a site outside a pool's boundary)
-    /// never exceeds what came in there less what pools hold of it as ledger-fed inputs. Checked
-    /// for an exit about to happen: `quantity` (base units) and, for a move, its destination
-    /// (`None`: a sale, out of every boundary but `company`); `Err` says which pool and how much.
-    /// Reads the `site_flows` index and the pools' inputs, never the transactions: a sale costs
-    /// the same at the millionth transaction as at the first.
+    /// operation's quantity feeds pools at most once"): within a pool's boundary, what of `item`
+    /// left unprocessed (sold, returned to a supplier, or moved outside it) never exceeds what
+    /// came in less what pools hold of it as ledger-fed inputs. Checked for an exit about to
+    /// happen at `site`: `quantity` (base units) and, for a move, its destination (`None`: a
+    /// sale, out of every boundary); `Err` says which pool and how much. Reads the `site_flows`
+    /// and `pooled_at` indexes, never the transactions: a sale costs the same at the millionth
+    /// transaction as at the first.
     pub(super) fn credited_stays(
         &self,
         item: &str,
@@ -347,27 +367,47 @@ impl Ledger {
         quantity: i64,
         to: Option<&str>,
     ) -> Result<(), String> {
-        let per_pool = self.held_at(item, site);
-        if per_pool.is_empty() {
+        let name = Name::new(item);
+        if self.pooled_at.range((name, None)..).next().is_none_or(|((i, _), _)| *i != name) {
             return Ok(());
         }
-        let total_pooled: i64 = per_pool.iter().map(|x| x.1).sum();
-        let came_in = self.came_in(item, site);
-        let free = came_in - total_pooled;
-        for (pool, held) in per_pool {
-            let out = self.left_unprocessed(pool, item, site, (quantity, to));
-            if out > free {
+        for pool in self.pools.values() {
+            let r = self.region(pool, item, site, (quantity, to));
+            let Some(held) = r.pooled.iter().find(|x| x.0 == pool.policy.id).map(|x| x.1).filter(|q| *q > 0) else {
+                continue;
+            };
+            let free = r.came_in - r.total();
+            if r.out > free {
                 return Err(format!(
-                    "pool `{}` was credited with {} of `{item}` at site {}: of the {} that came in there, {} would leave unprocessed (sold, returned or moved outside the pool's boundary), above the {} no pool holds; credited goods stay until processed",
+                    "pool `{}` was credited with {} of `{item}` (site {}): of the {} that came into its boundary, {} would leave unprocessed (sold, returned or moved outside the pool's boundary), above the {} no pool holds; credited goods stay until processed",
                     pool.policy.id,
                     self.show_quantity(item, held),
                     site.unwrap_or("(none)"),
-                    self.show_quantity(item, came_in),
-                    self.show_quantity(item, out),
+                    self.show_quantity(item, r.came_in),
+                    self.show_quantity(item, r.out),
                     self.show_quantity(item, free.max(0))
                 ));
             }
         }
         Ok(())
+    }
+}
+
+/// An item's flows over a region of a pool's boundary (`Ledger::region`), base units.
+struct Region {
+    came_in: i64,
+    out: i64,
+    /// What each pool holds of the item there as ledger-fed inputs, by pool id.
+    pooled: Vec<(String, i64)>,
+    /// The region's sites, sorted: inputs from operations at any of them share one budget.
+    sites: Vec<Option<Name>>,
+}
+
+impl Region {
+    fn total(&self) -> i64 {
+        self.pooled.iter().map(|x| x.1).sum()
+    }
+    fn holds(&self, pool: &str) -> bool {
+        self.pooled.iter().any(|x| x.0 == pool && x.1 > 0)
     }
 }

@@ -180,8 +180,20 @@ fn goods_that_left_unprocessed_before_feeding_credit_no_pool() {
     let l = accepted(&exit_first(site, melt, ""));
     assert_eq!(l.pool("sa").unwrap().statements()[0].credited, 100_000_000);
     // Moved inside a boundary of two sites first: still in the pool's boundary.
-    let l = accepted(&exit_first("  boundary sites s1,s2", &mv(100, "s2"), ""));
+    let two = "  boundary sites s1,s2";
+    let l = accepted(&exit_first(two, &mv(100, "s2"), ""));
     assert_eq!(l.pool("sa").unwrap().statements()[0].credited, 100_000_000);
+    // ... but moved there and sold from s2, it left the boundary unprocessed, in either order.
+    let sold_at_s2 =
+        format!("{}2025-02-03 sell sell-dri\n  item dri-steel\n  site s2\n  customer other 70 t\n", mv(100, "s2"));
+    let l = accepted(&exit_first(two, &sold_at_s2, ""));
+    assert_eq!(l.pool("sa").unwrap().statements()[0].credited, 30_000_000);
+    refused(&format!("{}{sold_at_s2}", SOLD.replace("BOUNDARY", two)), "reversal_has_dependant");
+    // Consumed at s2 instead, it was processed inside the boundary: credited, in either order.
+    let used_at_s2 = format!("{}2025-02-03 consume melt-dri\n  site s2\n  use dri-steel 100 t\n", mv(100, "s2"));
+    let l = accepted(&exit_first(two, &used_at_s2, ""));
+    assert_eq!(l.pool("sa").unwrap().statements()[0].credited, 100_000_000);
+    accepted(&format!("{}{used_at_s2}", SOLD.replace("BOUNDARY", two)));
 }
 
 proptest! {
