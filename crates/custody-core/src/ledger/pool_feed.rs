@@ -172,27 +172,29 @@ impl Ledger {
             }
         };
         // Each candidate's yield, read once: (what is left for pools, quantity, CO2e, site).
-        // An input takes only what is still at its site, unprocessed or processed there: each
-        // region's creditable budget (`creditable_at`) is shared by its operations, oldest first.
-        let mut budgets: std::collections::BTreeMap<Vec<Option<Name>>, i64> = Default::default();
-        let mut gone = 0;
-        let yields: Vec<(i64, i64, Q, Option<String>)> = candidates
+        let mut yields: Vec<(i64, i64, Q, Option<String>)> = candidates
             .iter()
             .map(|tx| {
                 let (q, e, s) = self.yield_of(tx, item);
-                let mut left = (q - self.pooled(&tx.id, item, side)).max(0);
-                if side == FlowSide::Input {
-                    let (creditable, left_region, region) = self.creditable_at(pool, item, s.as_deref());
-                    let budget = budgets.entry(region).or_insert_with(|| {
-                        gone += left_region;
-                        creditable
-                    });
-                    left = left.min(*budget);
-                    *budget -= left;
-                }
-                (left, q, e, s)
+                ((q - self.pooled(&tx.id, item, side)).max(0), q, e, s)
             })
             .collect();
+        // An input takes only what is still in the boundary, unprocessed or processed there: each
+        // region's creditable budget (`creditable_at`) is shared by its operations, newest first
+        // (what left went first, as a FIFO draw takes the oldest); the flow then draws oldest first.
+        let mut budgets: std::collections::BTreeMap<Vec<Option<Name>>, i64> = Default::default();
+        let mut gone = 0;
+        if side == FlowSide::Input {
+            for y in yields.iter_mut().rev() {
+                let (creditable, left_region, region) = self.creditable_at(pool, item, y.3.as_deref());
+                let budget = budgets.entry(region).or_insert_with(|| {
+                    gone += left_region;
+                    creditable
+                });
+                y.0 = y.0.min(*budget);
+                *budget -= y.0;
+            }
+        }
         let total_left: i64 = yields.iter().map(|y| y.0).sum();
         let want = quantity.unwrap_or(total_left);
         // A typed flow of an item the ledger made draws what the ledger has not yet pooled; any

@@ -175,6 +175,14 @@ fn goods_that_left_unprocessed_before_feeding_credit_no_pool() {
     // ... nor typed without the operation: the ledger's DRI that left is no outside material.
     let typed = exit_first(site, &sell(40), "").replace("  operation buy-dri\n", "  quantity 100 t\n");
     refused(&typed, "pool_flow_not_in_ledger");
+    // Two batches, the older sold: the input is credited from the batch still there, at its figure.
+    let second = "2025-02-01 purchase buy-ore2\n  supplier sup\n  item ore\n  quantity 100 t\n  site s1\n  factor 1.1 tCO2/t\n\
+                  2025-02-01 consume feed-dri2\n  site s1\n  use ore 100 t\n2025-02-01 produce buy-dri2\n  site s1\n  output dri-steel 100 t\n";
+    let two_batches =
+        exit_first(site, &format!("{second}{}", sell(100)), "").replace("  operation buy-dri\n", "  quantity 100 t\n");
+    let l = accepted(&two_batches);
+    let input = &l.pool("sa").unwrap().periods[&0].inputs[0];
+    assert_eq!((input.quantity, input.sources.clone()), (100_000_000, vec![("buy-dri2".to_string(), 100_000_000)]));
     // Consumed at s1 before feeding: processed in the boundary, the pool is credited with it all.
     let melt = "2025-02-03 consume melt-dri\n  site s1\n  use dri-steel 100 t\n";
     let l = accepted(&exit_first(site, melt, ""));
