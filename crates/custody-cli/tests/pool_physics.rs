@@ -141,3 +141,50 @@ fn check_refuses_what_a_pool_cannot_take() {
         "{p}"
     );
 }
+
+/// hostile2 F1, the other order, end to end: the DRI sold (or moved to s2) first and fed to the
+/// pool afterwards is refused E039 at the pool input's line; fed while still at s1, it credits
+/// the pool its 100 t.
+#[test]
+fn check_refuses_a_pool_input_of_goods_that_already_left() {
+    let in_dri = "2025-02-02 pool-input in-dri\n  pool sa\n  item dri-steel\n  operation buy-dri\n  site s1\n";
+    assert!(BASE.contains(in_dri));
+    let late = in_dri.replace("2025-02-02", "2025-02-06");
+    let without = BASE.replace(in_dri, "");
+    let exits = [
+        ("sold-first", "2025-02-06 sell sell-dri\n  item dri-steel\n  site s1\n  customer other 100 t\n"),
+        ("moved-first", "2025-02-06 move mv-dri\n  item dri-steel\n  quantity 100 t\n  from s1\n  to s2\n"),
+    ];
+    for (name, exit) in exits {
+        let dir = std::env::temp_dir().join(format!("custody-pool-physics-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("pool.journal");
+        let text = format!("{without}{exit}{late}");
+        std::fs::write(&path, &text).unwrap();
+        let p = path.to_str().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_custody")).args(["check", p]).output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+        let _ = std::fs::remove_dir_all(&dir);
+        let line = text.lines().count() - late.lines().count() + 1;
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("{p}:{line}:1:")) && err.contains("[E039 pool_flow_not_in_ledger]"),
+            "want E039 at line {line}: {err}"
+        );
+        assert!(err.contains("100 t of it left unprocessed"), "{err}");
+    }
+    // Still at s1 when fed (after the coil was made): credited 100 t.
+    let dir = std::env::temp_dir().join(format!("custody-pool-physics-{}-fed-late", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("pool.journal").to_str().unwrap().to_string();
+    std::fs::write(&path, format!("{without}{late}")).unwrap();
+    let rep = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .args(["report", "pool", &path, "--format", "json"])
+        .output()
+        .expect("runs");
+    let _ = std::fs::remove_dir_all(std::path::Path::new(&path).parent().unwrap());
+    assert!(rep.status.success(), "{}", String::from_utf8_lossy(&rep.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&rep.stdout).expect("json");
+    let p = &j["pools"][0]["periods"][0];
+    assert_eq!((p["inputs_total"].as_f64(), p["credited"].as_f64()), (Some(400.0), Some(100.0)), "{p}");
+}

@@ -417,12 +417,16 @@ async fn list_transfers<S: Store>(
     Ok(json_response(StatusCode::OK, wire::TransferPage::from(page(items, &q)?)))
 }
 
-fn decision(body: &Bytes) -> Result<(wire::TransferDecision, custody_core::model::Date), ApiError> {
-    let d: wire::TransferDecision =
-        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
-    let date =
-        parse_date(&d.date).ok_or_else(|| ApiError::bad_request(format!("`{}` is not a date YYYY-MM-DD", d.date)))?;
-    Ok((d, date))
+/// A transfer decision's body (accept or reject) and its date; a body that does not parse, or
+/// names a field the route does not read, is 400 `bad_request`.
+fn decision<T: serde::de::DeserializeOwned>(
+    body: &Bytes,
+    date: impl Fn(&T) -> &str,
+) -> Result<(T, custody_core::model::Date), ApiError> {
+    let d: T = serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
+    let text = date(&d);
+    let day = parse_date(text).ok_or_else(|| ApiError::bad_request(format!("`{text}` is not a date YYYY-MM-DD")))?;
+    Ok((d, day))
 }
 
 /// The buyer books a transfer: a `receive` with the seller's exact amounts.
@@ -433,8 +437,17 @@ async fn accept_transfer<S: Store + 'static>(
     body: Bytes,
 ) -> ApiResult {
     who(&state, &headers).await?.require_write(&id)?;
-    let (d, date) = decision(&body)?;
+    let (d, date) = decision(&body, |d: &wire::TransferDecision| &d.date)?;
     let item = d.item.clone().ok_or_else(|| ApiError::bad_request("name the `item` the transfer is booked as"))?;
+    let custody = match &d.custody {
+        None => None,
+        Some(m) => Some(custody_core::coc::CustodyModel::parse(m).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "`custody`: `{m}` is not a chain-of-custody model ({})",
+                custody_core::coc::CustodyModel::names()
+            ))
+        })?),
+    };
     let op = Op {
         id: d.id.clone().unwrap_or_else(|| format!("receive:{}", d.transfer)),
         date,
@@ -444,6 +457,7 @@ async fn accept_transfer<S: Store + 'static>(
             item,
             lot: d.lot,
             site: d.site,
+            custody,
             ..Receive::default()
         }),
     };
@@ -462,7 +476,7 @@ async fn reject_transfer<S: Store + 'static>(
     body: Bytes,
 ) -> ApiResult {
     who(&state, &headers).await?.require_write(&id)?;
-    let (d, _) = decision(&body)?;
+    let (d, _) = decision(&body, |d: &wire::TransferRejection| &d.date)?;
     if custody_core::ops::split_transfer_id(&d.transfer).is_some_and(|(_, _, buyer)| buyer != id) {
         return Err(ApiError::forbidden(format!("transfer `{}` is not addressed to `{id}`", d.transfer)));
     }

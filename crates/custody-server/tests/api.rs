@@ -465,3 +465,66 @@ async fn a_received_claim_is_provisional_over_http_until_the_seller_closes_its_p
     assert_eq!(view().await, (json!(104.21875), vec![json!(false), json!(false)]));
     assert_eq!(api.call("GET", "/entities/auto/verify", Some(&keys["auto"]), None).await.1["ok"], true);
 }
+
+/// Hostile test 2, F10: accept reads a stated `custody` model (422 `transfer_invalid`, E022, for
+/// one other than the seller's; nothing written) and refuses unknown fields (400 `bad_request`,
+/// as typed JSON operations do); reject refuses unknown fields too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn accept_reads_the_custody_model_and_refuses_unknown_fields() {
+    let (api, state) = Api::start(MemoryStore::new()).await;
+    let root = admin(&state).await;
+    let a = entity(&api, &root, "a").await;
+    let b = entity(&api, &root, "b").await;
+    let sale = "2025-01-02 purchase p1\n  supplier sup\n  item ore\n  quantity 10 t\n  factor 5 kgCO2/t\n\
+                2025-01-03 consume c1\n  use ore 10 t\n2025-01-03 produce m1\n  output steel 8 t\n\
+                2025-01-10 sell s1\n  item steel\n  customer b 5 t\n  custody mass-balance\n";
+    assert_eq!(api.journal("a", &a, sale).await.0, StatusCode::OK);
+    assert_eq!(api.journal("b", &b, "counterparty a \"A\"\n").await.0, StatusCode::OK);
+    let accept = |extra: Value| {
+        let mut v = json!({"transfer": "a/s1/b", "item": "steel", "date": "2025-01-12"});
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        v
+    };
+    let receives = || async {
+        let (_, v) = api.call("GET", "/entities/b/transactions", Some(&b), None).await;
+        v["items"].as_array().unwrap().iter().filter(|t| t["kind"] == "receive").count()
+    };
+    let cases = [
+        (json!({"custody": "segregated"}), StatusCode::UNPROCESSABLE_ENTITY, "transfer_invalid", "segregated"),
+        (
+            json!({"custody": "identity-preserved"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "transfer_invalid",
+            "mass-balance",
+        ),
+        (json!({"custody": "physical"}), StatusCode::BAD_REQUEST, "bad_request", "physical"),
+        (json!({"bogus": "x"}), StatusCode::BAD_REQUEST, "bad_request", "bogus"),
+        (json!({"custody": "mass-balance", "claim": "k1"}), StatusCode::BAD_REQUEST, "bad_request", "claim"),
+    ];
+    for (extra, status, code, named) in cases {
+        let (s, v) = api.call("POST", "/entities/b/transfers/accept", Some(&b), Some(accept(extra.clone()))).await;
+        assert_eq!((s, v["code"].as_str()), (status, Some(code)), "{extra}: {v}");
+        assert!(v["detail"].as_str().unwrap().contains(named), "{extra}: {v}");
+        assert_eq!(receives().await, 0, "{extra}: nothing written");
+    }
+    let (s, v) = api
+        .call(
+            "POST",
+            "/entities/b/transfers/reject",
+            Some(&b),
+            Some(json!({"transfer": "a/s1/b", "date": "2025-01-12", "item": "steel"})),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{v}");
+    let (_, v) = api.call("GET", "/entities/a/transactions", Some(&a), None).await;
+    assert!(v["items"].as_array().unwrap().iter().all(|t| t["kind"] != "return"), "{v}");
+    // The seller's own model, stated, is booked.
+    let (s, v) = api
+        .call("POST", "/entities/b/transfers/accept", Some(&b), Some(accept(json!({"custody": "mass-balance"}))))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(receives().await, 1);
+    let l = state.registry.ledger("b").await.unwrap();
+    let rx = l.transaction("receive:a/s1/b").unwrap();
+    assert_eq!(rx.meta.get(custody_core::ledger::CUSTODY_META).map(String::as_str), Some("mass-balance"));
+}

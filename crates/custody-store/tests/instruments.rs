@@ -60,16 +60,19 @@ async fn case_11_two_issuers_cert_1_both_received_and_retired() {
     registry.verify(&d).await.unwrap();
 }
 
+/// The credit is 1000 t of HBI declared from outside the ledger (the widgets were sold
+/// unprocessed before the pool input: they credit no pool, hostile2 F1's other order).
 const SELLER: &str = "entity s \"Seller\"\n  ratios efi\n  gwp ar5\ncounterparty grid \"Grid\"\ncounterparty b \"B\"\ncounterparty c \"C\"\n\
 item elec \"Electricity\"\n  category electricity\nitem widget \"Widget\"\n  category product\n\
+item hbi \"HBI from outside the ledger\"\n  category raw-material\n\
 period 2025 2025-01-01 2025-12-31\n\
 2025-03-10 purchase buy-elec\n  supplier grid\n  item elec\n  quantity 1000 kWh\n  factor 500 gCO2/kWh\n\
 2025-03-10 consume use\n  use elec 1000 kWh\n2025-03-10 produce make\n  output widget 100 t\n\
 2025-03-11 sell sale1\n  item widget\n  customer b 100 t\n  custody mass-balance\n\
-pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible widget\n  start 2025-01\n  \
+pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible hbi\n  start 2025-01\n  \
 period 12 months\n  boundary site s1\n  group flat widget\n  group-key mass\n  attribution proportional\n  \
 output bundled-certificate\n  claim \"travels with the sale\"\n  conversion 1\n\
-2025-03-31 pool-input in\n  pool bp\n  item widget\n  quantity 1000 t\n  site s1\n";
+2025-03-31 pool-input in\n  pool bp\n  item hbi\n  quantity 1000 t\n  site s1\n";
 
 fn buyer(id: &str) -> String {
     format!(
@@ -337,4 +340,45 @@ async fn an_eac_serial_is_used_once_across_the_registry() {
     let _ = std::fs::remove_file(&path);
     let url = format!("sqlite://{}", path.display());
     one_serial_once_across_entities(Registry::new(custody_store::SqlStore::connect(&url).await.unwrap())).await;
+}
+
+/// Hostile test 2, F13: b receives s/sale1/b (declared mass-balance), makes gadgets wholly from
+/// it and sells them to c. Stated identity-preserved, the sale is refused (E022) naming the
+/// carried model and its receive; undeclared, it goes out as mass-balance and c's receive (and
+/// purchased-goods) holds mass-balance, not a physical claim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn f13_a_mass_balance_input_is_not_sold_on_as_identity_preserved() {
+    let registry = Registry::new(MemoryStore::new());
+    import(&registry, SELLER).await;
+    let b = import(&registry, &format!("{}item gadget \"Gadget\"\n  category product\n", buyer("b"))).await;
+    let c = import(&registry, &buyer("c")).await;
+    let make = "2025-03-12 receive r1\n  transfer s/sale1/b\n  item widget\n\
+                2025-03-13 consume c1\n  use widget 100 t\n2025-03-13 produce m1\n  output gadget 100 t\n";
+    registry.submit(&b, journal(make)).await.unwrap();
+    let sale = |model: &str| format!("2025-03-14 sell sb\n  item gadget\n  customer c 100 t\n{model}");
+    for stronger in ["identity-preserved", "segregated", "controlled-blending"] {
+        let err =
+            registry.submit(&b, journal(&sale(&format!("  custody {stronger}\n")))).await.unwrap_err().to_string();
+        for part in [
+            "transfer_invalid".to_string(),
+            "sale `sb`".into(),
+            format!("declares {stronger}"),
+            "carries mass-balance from receive `r1` of transfer `s/sale1/b`".into(),
+        ] {
+            assert!(err.contains(&part), "{part:?} not in {err}");
+        }
+    }
+    registry.submit(&b, journal(&sale(""))).await.unwrap();
+    registry.submit(&c, journal("2025-03-15 receive r1\n  transfer b/sb/c\n  item widget\n")).await.unwrap();
+    let l = registry.ledger(&c).await.unwrap();
+    assert_eq!(
+        l.transaction("r1").unwrap().meta.get(custody_core::ledger::CUSTODY_META).map(String::as_str),
+        Some("mass-balance")
+    );
+    let scope = custody_core::statements::Scope::resolve(&l, None).unwrap();
+    let pg = custody_core::statements::purchased_goods(&l, &scope);
+    let types: Vec<(&str, &str)> = pg.lines.iter().map(|(supplier, kind, _)| (supplier.as_str(), *kind)).collect();
+    assert_eq!(types, vec![("b", "mass-balance-chain-of-custody")]);
+    registry.verify(&b).await.unwrap();
+    registry.verify(&c).await.unwrap();
 }

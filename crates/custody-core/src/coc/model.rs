@@ -20,6 +20,13 @@ impl CustodyModel {
     pub fn physical(self) -> bool {
         matches!(self, CustodyModel::IdentityPreserved | CustodyModel::Segregated | CustodyModel::ControlledBlending)
     }
+
+    /// Whether this model promises more than `other` (ISO 22095 ch. 5: identity-preserved >
+    /// segregated > controlled-blending > mass-balance > book-and-claim, the declaration order
+    /// above). Material never travels on under a stronger model than it came in with.
+    pub fn stronger_than(self, other: CustodyModel) -> bool {
+        self < other
+    }
 }
 
 named_enum!(

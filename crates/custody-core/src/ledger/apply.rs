@@ -85,11 +85,14 @@ impl Ledger {
         };
         self.check_transaction(&tx, &mut v);
         self.check_stock(&tx, &mut v);
+        let gaps = self.gap_flow(&op, &mut tx);
+        let model = self.model_flow(&op, &gaps, &mut tx, &mut v);
         if !v.is_empty() {
             return Err(v.into_rejection(&op.id));
         }
-        let gaps = self.gap_flow(&op, &mut tx);
+        self.index_site_flows(&tx);
         let idx = self.post(tx);
+        self.carry_model(&op.id, &gaps, model);
         self.carry_gaps(gaps);
         self.release_claims(&op);
         if let Operation::Receive(Receive { claim: Some(c), .. }) = &op.body {

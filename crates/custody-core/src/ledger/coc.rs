@@ -74,6 +74,8 @@ impl Ledger {
                 None => Some(None),
             }
         };
+        // A ledger-fed input's sources, for the `pooled_at` index once the pool is written back.
+        let mut fed: Option<(String, Vec<(String, i64)>)> = None;
         let res: Result<(), CocError> = match c {
             CustodyOp::PoolInput { item, operation, quantity: m, intensity, site, process, batch, .. } => {
                 let Some(q) = flow_quantity(m, item, v) else { return };
@@ -88,6 +90,7 @@ impl Ledger {
                 ) {
                     Err(e) => Err(e),
                     Ok((f, site, intensity)) => {
+                        fed = Some((item.clone(), f.sources.clone()));
                         let eligible = p.is_eligible(item, intensity);
                         p.add_input(
                             PoolInput {
@@ -313,6 +316,9 @@ impl Ledger {
         }
         if v.is_empty() {
             if let (Some(id), Some(p)) = (pool_id, pool) {
+                if let Some((item, sources)) = fed {
+                    self.index_pooled(&id, &item, &sources);
+                }
                 self.pools.insert(id, p);
             }
             if touches_book {

@@ -18,8 +18,8 @@ use std::collections::BTreeSet;
 /// What one transaction does with gaps: the holdings it draws from and fills, and the gaps it
 /// carries into the holdings it fills.
 pub(super) struct GapFlow {
-    sources: BTreeSet<Holding>,
-    dests: BTreeSet<Holding>,
+    pub(super) sources: BTreeSet<Holding>,
+    pub(super) dests: BTreeSet<Holding>,
     carried: BTreeSet<String>,
 }
 
@@ -93,25 +93,27 @@ impl Ledger {
             }
         }
         for k in &flow.sources {
-            if !self.gaps.contains_key(k) {
-                continue;
-            }
-            let empty = match k {
-                (Some(item), lot, _) => self
-                    .quantities
-                    .range((*item, None, None)..)
-                    .take_while(|((it, _, _), _)| it == item)
-                    .filter(|((_, _, l), _)| l == lot)
-                    .all(|(_, q)| *q == 0),
-                (None, _, site) => {
-                    let site = crate::name::text(site);
-                    [Role::WipContent, Role::WipAttributed, Role::WipDirect]
-                        .into_iter()
-                        .all(|r| self.wip_positions(r, &site).iter().all(|(_, a)| *a == 0))
-                }
-            };
-            if empty {
+            if self.gaps.contains_key(k) && self.holding_empty(k) {
                 self.gaps.remove(k);
+            }
+        }
+    }
+
+    /// Whether a holding of `gaps` holds nothing now: an item's stock (per lot, every site) or a
+    /// site's work in process.
+    pub(super) fn holding_empty(&self, k: &Holding) -> bool {
+        match k {
+            (Some(item), lot, _) => self
+                .quantities
+                .range((*item, None, None)..)
+                .take_while(|((it, _, _), _)| it == item)
+                .filter(|((_, _, l), _)| l == lot)
+                .all(|(_, q)| *q == 0),
+            (None, _, site) => {
+                let site = crate::name::text(site);
+                [Role::WipContent, Role::WipAttributed, Role::WipDirect]
+                    .into_iter()
+                    .all(|r| self.wip_positions(r, &site).iter().all(|(_, a)| *a == 0))
             }
         }
     }

@@ -8,7 +8,7 @@
 //! Files, in the order of the flow: `state` (the struct), `define`, `read`, `apply` (entry point
 //! and dispatch), `check`, then one planner per operation family (`purchase`, `consume`, `emit`,
 //! `capture`, `produce`, `depreciate`, `sell`, `transfer`), `lots`, `positions` (posting), `coc`
-//! (custody operations), `claim_sale` (claims on sales, a period's sales, claims given back), `pool_feed` (pool flows from the ledger's operations) and `verify`.
+//! (custody operations), `claim_sale` (claims on sales, a period's sales, claims given back), `pool_feed` (pool flows from the ledger's operations), `gaps` and `models` (data gaps and custody models carried with material) and `verify`.
 
 mod apply;
 mod capture;
@@ -24,6 +24,7 @@ mod eac;
 mod emit;
 mod gaps;
 mod lots;
+mod models;
 mod pool_feed;
 mod positions;
 mod produce;
@@ -45,6 +46,6 @@ pub use purchase::BIOGENIC_META;
 pub use raw::{is_operation_meta, OPERATION_META};
 pub use snapshot::{snapshot_writer, SnapshotError, SNAPSHOT_BUILD, SNAPSHOT_FORMAT};
 pub use state::{
-    Applied, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_FROM_META, DATA_GAP_META,
-    OPENING_AFTER_META, RETURNED_PURCHASE_META, TRANSFER_META,
+    Applied, CarriedModel, DefineError, Entity, Ledger, PosKey, QtyKey, CUSTODY_META, DATA_GAP_FROM_META,
+    DATA_GAP_META, OPENING_AFTER_META, RETURNED_PURCHASE_META, TRANSFER_META,
 };

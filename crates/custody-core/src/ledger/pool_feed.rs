@@ -172,26 +172,54 @@ impl Ledger {
             }
         };
         // Each candidate's yield, read once: (what is left for pools, quantity, CO2e, site).
-        let yields: Vec<(i64, i64, Q, Option<String>)> = candidates
+        let mut yields: Vec<(i64, i64, Q, Option<String>)> = candidates
             .iter()
             .map(|tx| {
                 let (q, e, s) = self.yield_of(tx, item);
                 ((q - self.pooled(&tx.id, item, side)).max(0), q, e, s)
             })
             .collect();
+        // An input takes only what is still in the boundary, unprocessed or processed there: each
+        // region's creditable budget (`creditable_at`) is shared by its operations, newest first
+        // (what left went first, as a FIFO draw takes the oldest); the flow then draws oldest first.
+        let mut budgets: std::collections::BTreeMap<Vec<Option<Name>>, i64> = Default::default();
+        let mut gone = 0;
+        if side == FlowSide::Input {
+            for y in yields.iter_mut().rev() {
+                let (creditable, left_region, region) = self.creditable_at(pool, item, y.3.as_deref());
+                let budget = budgets.entry(region).or_insert_with(|| {
+                    gone += left_region;
+                    creditable
+                });
+                y.0 = y.0.min(*budget);
+                *budget -= y.0;
+            }
+        }
         let total_left: i64 = yields.iter().map(|y| y.0).sum();
         let want = quantity.unwrap_or(total_left);
         // A typed flow of an item the ledger made draws what the ledger has not yet pooled; any
         // quantity beyond it is declared (flagged). A flow that finds nothing of the ledger's left (the
         // batch already fed a pool, or none was made by its date) is refused: the same production
         // never credits twice.
-        let typed_beyond = operation.is_none() && total_left > 0 && want > total_left;
+        // Never beyond goods the ledger had and let go unprocessed: those are no outside material.
+        let typed_beyond = operation.is_none() && total_left > 0 && want > total_left && gone == 0;
         if want <= 0 || (want > total_left && !typed_beyond) {
             let ops: Vec<&str> = candidates.iter().map(|t| t.id.as_str()).collect();
+            let sold = if gone > 0 {
+                format!(
+                    " ({} of it left unprocessed before this input: sold, returned or moved outside the boundary, it credits no pool)",
+                    self.show_quantity(item, gone)
+                )
+            } else {
+                String::new()
+            };
+            let wanted = match quantity {
+                Some(_) => self.show_quantity(item, want),
+                None => "what is left".to_string(),
+            };
             return Err(CocError::NotInLedger(format!(
-                "pool `{}`: {} of `{item}` wanted, but the ledger's operations of it ({}) leave {} not yet in a pool: a batch feeds pools once, and only what the ledger made or brought in",
+                "pool `{}`: {wanted} of `{item}` wanted, but the ledger's operations of it ({}) leave {} not yet in a pool{sold}: a batch feeds pools once, and only what the ledger made or brought in and still holds or processed",
                 pool.policy.id,
-                self.show_quantity(item, want),
                 if ops.is_empty() { format!("no {what} by this date") } else { ops.join(", ") },
                 self.show_quantity(item, total_left)
             )));
@@ -226,13 +254,114 @@ impl Ledger {
         Ok(Feed { sources, quantity, intensity, site, unbacked })
     }
 
+    /// Keeps `site_flows` for a transaction about to be posted: its movements in and its
+    /// unprocessed exits (sale, return, move) by item and site; a reversal takes its original's out.
+    pub(super) fn index_site_flows(&mut self, tx: &Transaction) {
+        let (of, sign) = match tx.reverses.as_ref().and_then(|id| self.transaction(id)) {
+            Some(of) => (of.clone(), -1),
+            None if tx.kind == TxKind::Reversal => return,
+            None => (tx.clone(), 1),
+        };
+        for m in &of.movements {
+            let flow = self.site_flows.entry((m.item, m.site)).or_default();
+            if m.quantity > 0 {
+                flow.came_in += sign * m.quantity;
+            } else if matches!(of.kind, TxKind::Sell | TxKind::Return | TxKind::Move) {
+                let to = (of.kind == TxKind::Move)
+                    .then(|| of.movements.iter().find(|x| x.item == m.item && x.quantity > 0))
+                    .flatten()
+                    .and_then(|x| x.site);
+                *flow.exits.entry(to).or_default() += sign * -m.quantity;
+            }
+        }
+    }
+
+    /// Keeps `pooled_at` for a pool input just taken: each source counts at the site its
+    /// operation brought the goods in (an input may state a site its operation did not: the
+    /// goods are still where they came in).
+    pub(super) fn index_pooled(&mut self, pool: &str, item: &str, sources: &[(String, i64)]) {
+        for (op, q) in sources {
+            let site = self
+                .transaction(op)
+                .and_then(|t| t.movements.iter().find(|m| m.item == item && m.quantity > 0))
+                .and_then(|m| m.site);
+            *self.pooled_at.entry((Name::new(item), site)).or_default().entry(pool.to_string()).or_default() += q;
+        }
+    }
+
+    /// An item's flows over the part of `pool`'s boundary that `site` is in: every site of the
+    /// boundary the item went through (or `site` alone when the boundary does not name it: a
+    /// process or batch boundary, a site outside). Moves between its sites are neither in nor
+    /// out; `exit` is one about to happen (base units, a move's destination).
+    fn region(&self, pool: &Pool, item: &str, site: Option<&str>, exit: (i64, Option<&str>)) -> Region {
+        let b = &pool.policy.boundary;
+        let (item, here) = (Name::new(item), site.map(Name::new));
+        let whole = b.contains(site, None, None);
+        let mut sites: Vec<Option<Name>> = if whole {
+            self.site_flows
+                .range((item, None)..)
+                .take_while(|((i, _), _)| *i == item)
+                .map(|((_, s), _)| *s)
+                .filter(|s| b.contains(s.as_deref(), None, None))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if !sites.contains(&here) {
+            sites.push(here);
+            sites.sort();
+        }
+        // A sale (no destination) always leaves; a move stays only within a boundary that names it.
+        let inside = |to: Option<&str>| whole && to.is_some() && b.contains(to, None, None);
+        let mut r =
+            Region { came_in: 0, out: if inside(exit.1) { 0 } else { exit.0 }, pooled: Vec::new(), sites: Vec::new() };
+        for s in &sites {
+            if let Some(f) = self.site_flows.get(&(item, *s)) {
+                r.came_in += f.came_in;
+                for (to, q) in &f.exits {
+                    if inside(to.as_deref()) {
+                        r.came_in -= q;
+                    } else {
+                        r.out += q;
+                    }
+                }
+            }
+            for (id, q) in self.pooled_at.get(&(item, *s)).into_iter().flatten() {
+                match r.pooled.iter_mut().find(|x| x.0 == *id) {
+                    Some(x) => x.1 += q,
+                    None => r.pooled.push((id.clone(), *q)),
+                }
+            }
+        }
+        r.sites = sites;
+        r
+    }
+
+    /// How much of `item` at `site` pool `pool` may still be credited with from the ledger: what
+    /// came into its boundary, less what pools already hold of it there, less what left it
+    /// unprocessed (sold, returned, moved outside), the least over `pool` and every pool holding
+    /// the item; and what left. Goods sold, returned or moved away before they were fed never
+    /// credit a pool (hostile2 F1, the other order).
+    pub(super) fn creditable_at(&self, pool: &Pool, item: &str, site: Option<&str>) -> (i64, i64, Vec<Option<Name>>) {
+        let own = self.region(pool, item, site, (0, None));
+        let mut budget = own.came_in - own.total() - own.out;
+        for other in self.pools.values().filter(|p| p.policy.id != pool.policy.id) {
+            let r = self.region(other, item, site, (0, None));
+            if r.holds(&other.policy.id) {
+                budget = budget.min(r.came_in - r.total() - r.out);
+            }
+        }
+        (budget.max(0), own.out, own.sites)
+    }
+
     /// Credited goods stay inside the pool until processed (hostile2 F1; docs/custody.md "One
-    /// operation's quantity feeds pools at most once"): at one `site`, what of `item` left
-    /// unprocessed (sold, returned to a supplier, or moved to a site outside a pool's boundary)
-    /// never exceeds what came in there less what pools hold of it as ledger-fed inputs. Checked
-    /// for an exit about to happen: `quantity` (base units) and, for a move, its destination
-    /// (`None`: a sale, out of every boundary but `company`); `Err` says which pool and how much.
-    /// Costs nothing where no pool holds the item at the site.
+    /// operation's quantity feeds pools at most once"): within a pool's boundary, what of `item`
+    /// left unprocessed (sold, returned to a supplier, or moved outside it) never exceeds what
+    /// came in less what pools hold of it as ledger-fed inputs. Checked for an exit about to
+    /// happen at `site`: `quantity` (base units) and, for a move, its destination (`None`: a
+    /// sale, out of every boundary); `Err` says which pool and how much. Reads the `site_flows`
+    /// and `pooled_at` indexes, never the transactions: a sale costs the same at the millionth
+    /// transaction as at the first.
     pub(super) fn credited_stays(
         &self,
         item: &str,
@@ -240,63 +369,47 @@ impl Ledger {
         quantity: i64,
         to: Option<&str>,
     ) -> Result<(), String> {
-        let held = |i: &crate::coc::PoolInput| {
-            if i.item == item && i.site.as_deref() == site {
-                i.sources.iter().map(|s| s.1).sum::<i64>()
-            } else {
-                0
-            }
-        };
-        let mut per_pool: Vec<(&Pool, i64)> = self
-            .pools
-            .values()
-            .map(|p| {
-                let q: i64 = p.periods.values().flat_map(|x| x.inputs.iter()).map(held).sum();
-                (p, q)
-            })
-            .filter(|x| x.1 > 0)
-            .collect();
-        if per_pool.is_empty() {
+        let name = Name::new(item);
+        if self.pooled_at.range((name, None)..).next().is_none_or(|((i, _), _)| *i != name) {
             return Ok(());
         }
-        let total_pooled: i64 = per_pool.iter().map(|x| x.1).sum();
-        // (quantity, destination of a move: None = out of the company)
-        let mut came_in = 0i64;
-        let mut exits: Vec<(i64, Option<String>)> = Vec::new();
-        for t in self.txs.iter().filter(|t| t.kind != TxKind::Reversal && !self.is_reversed(&t.id)) {
-            for m in t.movements.iter().filter(|m| m.item == item && m.site.as_deref() == site) {
-                if m.quantity > 0 {
-                    came_in += m.quantity;
-                } else if matches!(t.kind, TxKind::Sell | TxKind::Return | TxKind::Move) {
-                    let to = (t.kind == TxKind::Move)
-                        .then(|| t.movements.iter().find(|x| x.item == item && x.quantity > 0))
-                        .flatten()
-                        .and_then(|x| x.site.as_deref().map(str::to_string));
-                    exits.push((-m.quantity, to));
-                }
-            }
-        }
-        exits.push((quantity, to.map(str::to_string)));
-        let free = came_in - total_pooled;
-        per_pool.sort_by(|a, b| a.0.policy.id.cmp(&b.0.policy.id));
-        for (pool, held) in per_pool {
-            let out: i64 = exits
-                .iter()
-                .filter(|(_, to)| to.as_deref().is_none_or(|d| !pool.policy.boundary.contains(Some(d), None, None)))
-                .map(|x| x.0)
-                .sum();
-            if out > free {
+        for pool in self.pools.values() {
+            let r = self.region(pool, item, site, (quantity, to));
+            let Some(held) = r.pooled.iter().find(|x| x.0 == pool.policy.id).map(|x| x.1).filter(|q| *q > 0) else {
+                continue;
+            };
+            let free = r.came_in - r.total();
+            if r.out > free {
                 return Err(format!(
-                    "pool `{}` was credited with {} of `{item}` at site {}: of the {} that came in there, {} would leave unprocessed (sold, returned or moved outside the pool's boundary), above the {} no pool holds; credited goods stay until processed",
+                    "pool `{}` was credited with {} of `{item}` (site {}): of the {} that came into its boundary, {} would leave unprocessed (sold, returned or moved outside the pool's boundary), above the {} no pool holds; credited goods stay until processed",
                     pool.policy.id,
                     self.show_quantity(item, held),
                     site.unwrap_or("(none)"),
-                    self.show_quantity(item, came_in),
-                    self.show_quantity(item, out),
+                    self.show_quantity(item, r.came_in),
+                    self.show_quantity(item, r.out),
                     self.show_quantity(item, free.max(0))
                 ));
             }
         }
         Ok(())
+    }
+}
+
+/// An item's flows over a region of a pool's boundary (`Ledger::region`), base units.
+struct Region {
+    came_in: i64,
+    out: i64,
+    /// What each pool holds of the item there as ledger-fed inputs, by pool id.
+    pooled: Vec<(String, i64)>,
+    /// The region's sites, sorted: inputs from operations at any of them share one budget.
+    sites: Vec<Option<Name>>,
+}
+
+impl Region {
+    fn total(&self) -> i64 {
+        self.pooled.iter().map(|x| x.1).sum()
+    }
+    fn holds(&self, pool: &str) -> bool {
+        self.pooled.iter().any(|x| x.0 == pool && x.1 > 0)
     }
 }

@@ -91,6 +91,37 @@ pub struct Ledger {
     /// material it may hold. Keys: (item, lot, None) for stock (every site: a move keeps the gap),
     /// (None, None, site) for work in process.
     pub(super) gaps: BTreeMap<Holding, BTreeSet<String>>,
+    /// The weakest chain-of-custody model each holding's material came in under (`models`),
+    /// keyed like `gaps`; a holding absent here carries no restriction.
+    pub(super) models: BTreeMap<Holding, CarriedModel>,
+    /// The weakest model each transaction carried out of its holdings (`models`): a customer's
+    /// return or a reversal brings it back.
+    pub(super) tx_models: BTreeMap<String, CarriedModel>,
+    /// What of each item came in at each site and what left it unprocessed (`pool_feed`): the
+    /// index `credited_stays` and pool inputs read instead of every transaction. Kept in `apply`.
+    pub(super) site_flows: BTreeMap<(Name, Option<Name>), SiteFlow>,
+    /// What each pool holds of an item as ledger-fed inputs, by the site its source operations
+    /// brought it in at (`pool_feed`): pool id -> base units. Pool inputs are never removed (an
+    /// operation that feeds a pool is not reversed), so the index only grows.
+    pub(super) pooled_at: BTreeMap<(Name, Option<Name>), BTreeMap<String, i64>>,
+}
+
+/// An item's flows at one site, over the ledger's standing transactions (a reversal takes its
+/// original's out): base units that came in, and those that left unprocessed (sold, returned or
+/// moved) by destination (`None`: out of the company; a move's destination site otherwise).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SiteFlow {
+    pub came_in: i64,
+    pub exits: BTreeMap<Option<Name>, i64>,
+}
+
+/// The weakest chain-of-custody model material may hold, and the operation that brought it in
+/// (a receive of a transfer declared under it, or a purchase whose supplier declared it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CarriedModel {
+    pub model: crate::coc::CustodyModel,
+    /// Where the model came from, as the refusal names it (e.g. "receive `r1` of transfer `s/sale1/b`").
+    pub from: String,
 }
 
 /// A holding: item (none for work in process), lot, site.
@@ -217,6 +248,10 @@ impl Ledger {
             by_holding: HashMap::default(),
             first_in: HashMap::default(),
             gaps: BTreeMap::new(),
+            models: BTreeMap::new(),
+            tx_models: BTreeMap::new(),
+            site_flows: BTreeMap::new(),
+            pooled_at: BTreeMap::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod balances_fold;
 mod coc;
+mod custody_models;
 mod gaps;
 mod instruments;
 mod instruments_props;

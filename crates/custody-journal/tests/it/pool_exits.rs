@@ -131,3 +131,105 @@ proptest! {
         }
     }
 }
+
+/// The repro's journal in the other order: the DRI leaves s1 (`exit`) before the pool inputs are
+/// fed, dated 2025-02-03 like the exit; `dri` is the DRI input's extra lines (a quantity).
+fn exit_first(boundary: &str, exit: &str, dri: &str) -> String {
+    let base = SOLD.replace("BOUNDARY", boundary).replace("2025-02-02 pool-input", "2025-02-03 pool-input");
+    let at = base.find("2025-02-03 pool-input in-dri").unwrap();
+    let (head, inputs) = base.split_at(at);
+    format!("{head}{exit}{}", inputs.replace("  operation buy-dri\n", &format!("  operation buy-dri\n{dri}")))
+}
+
+fn message(text: &str) -> String {
+    match custody_journal::load(&[custody_journal::Source { name: "t.journal".into(), text: text.into() }]) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err((_, d)) => d[0].message.clone(),
+    }
+}
+
+/// hostile2 F1, the other order: the DRI sold on unchanged (or moved to s2, outside the pool's
+/// site) first, then fed to the pool from `buy-dri`: refused E039 naming what left, so the pool
+/// credits none of it (credited 0 with the BOF alone: 300 t in, no eligible input). What was
+/// consumed at s1 before feeding was processed there: it credits the pool (the normal order, a
+/// pool fed after the period's production).
+#[test]
+fn goods_that_left_unprocessed_before_feeding_credit_no_pool() {
+    let site = "  boundary site s1";
+    for exit in [sell(100), mv(100, "s2")] {
+        let m = message(&exit_first(site, &exit, ""));
+        assert!(m.contains("E039"), "{m}");
+        assert!(m.contains("leave 0 t not yet in a pool") && m.contains("100 t of it left unprocessed"), "{m}");
+        // Without the DRI input, the BOF alone: nothing credited.
+        let without = exit_first(site, &exit, "")
+            .replace("2025-02-03 pool-input in-dri\n  pool sa\n  item dri-steel\n  operation buy-dri\n  site s1\n", "");
+        let l = accepted(&format!("{without}{COIL}"));
+        let st = &l.pool("sa").unwrap().statements()[0];
+        assert_eq!((st.inputs, st.credited), (300_000_000, 0));
+    }
+    // 40 t sold first: the input without a quantity takes the 60 t still at s1; 61 t is refused.
+    let l = accepted(&exit_first(site, &sell(40), ""));
+    assert_eq!(l.pool("sa").unwrap().statements()[0].credited, 60_000_000);
+    refused(&exit_first(site, &sell(40), "  quantity 61 t\n"), "pool_flow_not_in_ledger");
+    accepted(&exit_first(site, &sell(40), "  quantity 60 t\n"));
+    // ... nor typed without the operation: the ledger's DRI that left is no outside material.
+    let typed = exit_first(site, &sell(40), "").replace("  operation buy-dri\n", "  quantity 100 t\n");
+    refused(&typed, "pool_flow_not_in_ledger");
+    // Two batches, the older sold: the input is credited from the batch still there, at its figure.
+    let second = "2025-02-01 purchase buy-ore2\n  supplier sup\n  item ore\n  quantity 100 t\n  site s1\n  factor 1.1 tCO2/t\n\
+                  2025-02-01 consume feed-dri2\n  site s1\n  use ore 100 t\n2025-02-01 produce buy-dri2\n  site s1\n  output dri-steel 100 t\n";
+    let two_batches =
+        exit_first(site, &format!("{second}{}", sell(100)), "").replace("  operation buy-dri\n", "  quantity 100 t\n");
+    let l = accepted(&two_batches);
+    let input = &l.pool("sa").unwrap().periods[&0].inputs[0];
+    assert_eq!((input.quantity, input.sources.clone()), (100_000_000, vec![("buy-dri2".to_string(), 100_000_000)]));
+    // Consumed at s1 before feeding: processed in the boundary, the pool is credited with it all.
+    let melt = "2025-02-03 consume melt-dri\n  site s1\n  use dri-steel 100 t\n";
+    let l = accepted(&exit_first(site, melt, ""));
+    assert_eq!(l.pool("sa").unwrap().statements()[0].credited, 100_000_000);
+    // Moved inside a boundary of two sites first: still in the pool's boundary.
+    let two = "  boundary sites s1,s2";
+    let l = accepted(&exit_first(two, &mv(100, "s2"), ""));
+    assert_eq!(l.pool("sa").unwrap().statements()[0].credited, 100_000_000);
+    // ... but moved there and sold from s2, it left the boundary unprocessed, in either order.
+    let sold_at_s2 =
+        format!("{}2025-02-03 sell sell-dri\n  item dri-steel\n  site s2\n  customer other 70 t\n", mv(100, "s2"));
+    let l = accepted(&exit_first(two, &sold_at_s2, ""));
+    assert_eq!(l.pool("sa").unwrap().statements()[0].credited, 30_000_000);
+    refused(&format!("{}{sold_at_s2}", SOLD.replace("BOUNDARY", two)), "reversal_has_dependant");
+    // Consumed at s2 instead, it was processed inside the boundary: credited, in either order.
+    let used_at_s2 = format!("{}2025-02-03 consume melt-dri\n  site s2\n  use dri-steel 100 t\n", mv(100, "s2"));
+    let l = accepted(&exit_first(two, &used_at_s2, ""));
+    assert_eq!(l.pool("sa").unwrap().statements()[0].credited, 100_000_000);
+    accepted(&format!("{}{used_at_s2}", SOLD.replace("BOUNDARY", two)));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    /// The other order: `made` t of DRI at s1, `out` t sold or moved to s2 (outside a pool of s1;
+    /// inside one of s1 and s2), then `pooled` t fed from `buy-dri`: taken exactly when
+    /// pooled <= made - out (or the move stayed in the boundary); else refused E039. An input of
+    /// no stated quantity is credited with exactly what is left.
+    #[test]
+    fn a_pool_is_fed_only_what_did_not_leave_unprocessed(made in 1u32..300, pooled_pct in 1u32..=100, out_pct in 1u32..=100, how in 0..3u8) {
+        let pooled = (made * pooled_pct).div_ceil(100);
+        let out = (made * out_pct).div_ceil(100);
+        let boundary = if how == 2 { "  boundary sites s1,s2" } else { "  boundary site s1" };
+        let exit = if how == 0 { sell(out) } else { mv(out, "s2") };
+        let text = exit_first(boundary, &exit, &format!("  quantity {pooled} t\n"))
+            .replace("  output dri-steel 100 t\n", &format!("  output dri-steel {made} t\n"));
+        let left = if how == 2 { made } else { made - out };
+        match try_load(&text) {
+            Ok(_) => prop_assert!(pooled <= left, "{text}"),
+            Err(codes) => {
+                prop_assert!(pooled > left, "{codes:?}\n{text}");
+                prop_assert_eq!(codes, vec!["pool_flow_not_in_ledger".to_string()]);
+            }
+        }
+        let all = exit_first(boundary, &exit, "").replace("  output dri-steel 100 t\n", &format!("  output dri-steel {made} t\n"));
+        match try_load(&all) {
+            Ok(l) => prop_assert_eq!(l.pool("sa").unwrap().statements()[0].credited, left as i64 * 1_000_000),
+            Err(codes) => prop_assert!(left == 0, "{codes:?}"),
+        }
+    }
+}

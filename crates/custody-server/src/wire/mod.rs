@@ -52,19 +52,37 @@ pub struct NewKey {
     pub grants: Vec<String>,
 }
 
-/// `POST /entities/{id}/transfers/accept` and `.../reject`.
+/// `POST /entities/{id}/transfers/accept`. Unknown fields are refused (400), as in typed JSON
+/// operations: a field the route does not read is never silently dropped.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TransferDecision {
     /// `SELLER/SALE/BUYER`.
     pub transfer: String,
     /// YYYY-MM-DD.
     pub date: String,
-    /// The buyer's item the transfer is booked as (accept only, required there).
+    /// The buyer's item the transfer is booked as (required).
     pub item: Option<String>,
-    /// The operation id (default `receive:TRANSFER` or `return:TRANSFER`).
+    /// The operation id (default `receive:TRANSFER`).
     pub id: Option<String>,
     pub lot: Option<String>,
     pub site: Option<String>,
+    /// The chain-of-custody model the buyer states (`identity-preserved`, `segregated`,
+    /// `controlled-blending`, `mass-balance`, `book-and-claim`): optional; the receive carries the
+    /// seller's model, and one other than the seller's is refused (422 `transfer_invalid`, E022).
+    pub custody: Option<String>,
+}
+
+/// `POST /entities/{id}/transfers/reject`. Unknown fields are refused (400).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRejection {
+    /// `SELLER/SALE/BUYER`.
+    pub transfer: String,
+    /// YYYY-MM-DD: the decision's date, never written into the seller's books.
+    pub date: String,
+    /// Refused (400) unless it is the id the seller's side derives, `return:TRANSFER`.
+    pub id: Option<String>,
 }
 
 /// `POST /entities/{id}/journal` as journal text in JSON.
