@@ -4,6 +4,7 @@
 mod cbam;
 mod claim_rejections;
 mod figures;
+mod mass;
 mod physics;
 mod pool_exits;
 mod pool_signs;
