@@ -3,6 +3,7 @@
 
 mod cbam;
 mod claim_rejections;
+mod depreciation;
 mod figures;
 mod mass;
 mod physics;
