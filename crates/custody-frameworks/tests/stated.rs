@@ -133,8 +133,8 @@ proptest! {
             j += &format!("2025-05-10 consume draw-{i}\n  use ore {kg} kg\n");
         }
         // One production with one or two outputs, every gram of which is sold to the customers;
-        // in kilograms, so that they weigh no more than the 1 t lots of ore that went in (E048).
-        let outputs: Vec<(&str, i64)> = ["ingot", "slab"].iter().copied().zip(split.iter().copied()).collect();
+        // 5 to 495 kg each, so that they weigh no more than the 1 t lots of ore that went in (E048).
+        let outputs: Vec<(&str, i64)> = ["ingot", "slab"].iter().copied().zip(split.iter().map(|t| t * 5)).collect();
         j += "2025-05-20 produce make\n  allocation mass\n";
         for (item, kg) in &outputs {
             j += &format!("  output {item} {kg} kg\n");
