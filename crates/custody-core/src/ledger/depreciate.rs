@@ -33,7 +33,7 @@ impl Ledger {
         // Where each named product's share lands: its stock at the site, or the site's coming run.
         let mut landing = Vec::new();
         for (item, _) in &dep.to {
-            let Some(it) = self.items.get(item) else { return None };
+            let it = self.items.get(item)?;
             let stock = self.stock_at(it, &dep.site);
             if stock.is_empty() && self.made_since_depreciated(asset, it, &dep.site) {
                 v.push(
