@@ -69,21 +69,22 @@ fn synthetic_journal(days: u32) -> String {
             }
             (format!("2025-{m:02}-{d:02}"), d == lengths[(m - 1) as usize])
         };
+        // The month's depreciation goes onto the day's steel before it is sold (a product with
+        // nothing on hand takes none: docs/journal.md `depreciate`).
+        let dep =
+            if month_end { format!("{date} depreciate dep-{day}\n  asset plant\n  to steel\n") } else { String::new() };
         let _ = write!(
             j,
-            "{date} purchase ore-{day}\n  supplier sup\n  item ore\n  quantity 4500 t\n  factor 87.8 gCO2/kg\n  factor 0.26 gCH4/kg\n\
+            "{date} purchase ore-{day}\n  supplier sup\n  item ore\n  quantity 21000 t\n  factor 87.8 gCO2/kg\n  factor 0.26 gCH4/kg\n\
              {date} purchase coal-{day}\n  supplier sup\n  item coal\n  quantity 150 t\n  attributed 13 tCO2\n\
              {date} purchase gas-{day}\n  supplier sup\n  item gas\n  quantity 38 MMcf\n  factor 4.53 gCO2/MJ\n  factor 0.11 gCH4/MJ\n\
              {date} purchase power-{day}\n  supplier sup\n  item power\n  quantity 3.6 GWh\n  factor 675.28 gCO2/kWh\n\
-             {date} consume use-{day}\n  use ore 4400 t\n  use coal 140 t\n  use gas 38 MMcf\n  use power 3.6 GWh\n\
+             {date} consume use-{day}\n  use ore 20800 t\n  use coal 140 t\n  use gas 38 MMcf\n  use power 3.6 GWh\n\
              {date} emit emit-{day}\n  emission 2600 tCO2\n\
              {date} capture ccs-{day}\n  operator store\n  captured 1800 tCO2\n  process 180 tCO2\n\
              {date} produce make-{day}\n  output steel 13600 t content 27 tC\n  output slag 1100 t content 40 tC cut-off\n\
-             {date} sell sale-{day}\n  item steel\n  customer a share 30%\n  customer b share 30%\n  customer c share 40%\n  carrier rail\n  transport 5 kgCO2/t\n"
+             {dep}{date} sell sale-{day}\n  item steel\n  customer a share 30%\n  customer b share 30%\n  customer c share 40%\n  carrier rail\n  transport 5 kgCO2/t\n"
         );
-        if month_end {
-            let _ = write!(j, "{date} depreciate dep-{day}\n  asset plant\n  to steel\n");
-        }
     }
     j
 }

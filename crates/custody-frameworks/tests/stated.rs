@@ -132,15 +132,16 @@ proptest! {
         for (i, kg) in parts.iter().enumerate().filter(|(_, kg)| **kg > 0) {
             j += &format!("2025-05-10 consume draw-{i}\n  use ore {kg} kg\n");
         }
-        // One production with one or two outputs, every gram of which is sold to the customers.
-        let outputs: Vec<(&str, i64)> = ["ingot", "slab"].iter().copied().zip(split.iter().copied()).collect();
+        // One production with one or two outputs, every gram of which is sold to the customers;
+        // 5 to 495 kg each, so that they weigh no more than the 1 t lots of ore that went in (E048).
+        let outputs: Vec<(&str, i64)> = ["ingot", "slab"].iter().copied().zip(split.iter().map(|t| t * 5)).collect();
         j += "2025-05-20 produce make\n  allocation mass\n";
-        for (item, t) in &outputs {
-            j += &format!("  output {item} {t} t\n");
+        for (item, kg) in &outputs {
+            j += &format!("  output {item} {kg} kg\n");
         }
-        for (item, t) in &outputs {
+        for (item, kg) in &outputs {
             j += &format!("2025-05-25 sell sale-{item}\n  item {item}\n");
-            let kg = t * 1_000;
+            let kg = *kg;
             let per = exact::allocate(kg, &vec![1i128; customers as usize]).unwrap();
             for (c, q) in per.iter().enumerate() {
                 j += &format!("  customer c{} {q} kg\n", c + 1);

@@ -318,7 +318,8 @@ fn the_workbook_has_the_summary_tab_and_every_figure() {
 }
 
 /// A journal with `values.len()` goods made in one production at site `s`, allocated by value
-/// (3000 t of ore hold the up to 2999 tC of content: carbon never exceeds mass, E046).
+/// (20000 t of ore hold the up to 2999 tC of content, E046, and outweigh the up to 14997 t of
+/// goods, E048).
 fn generated(values: &[u32], tonnes: &[u32], co2_t: u32, captured_pct: u32, mwh: u32) -> String {
     let mut j = String::from(
         "entity e \"E\"\n  ratios molar\n  gwp ar6\ncounterparty grid \"Grid\"\ncounterparty ore-co \"Ore\"\ncounterparty store \"Store\"\n\
@@ -328,12 +329,13 @@ fn generated(values: &[u32], tonnes: &[u32], co2_t: u32, captured_pct: u32, mwh:
     for i in 0..values.len() {
         j += &format!("item g{i} \"G{i}\"\n  category product\n  goods-category \"Crude steel\"\n");
     }
-    j += &format!("2025-01-02 purchase b1\n  supplier ore-co\n  item ore\n  quantity 3000 t\n  content {} tC\n", co2_t);
+    j +=
+        &format!("2025-01-02 purchase b1\n  supplier ore-co\n  item ore\n  quantity 20000 t\n  content {} tC\n", co2_t);
     j += &format!(
         "2025-01-02 purchase b2\n  supplier grid\n  item power\n  quantity {} MWh\n  factor 350 gCO2/kWh\n",
         mwh.max(1)
     );
-    j += &format!("2025-01-03 consume c\n  use ore 3000 t\n  use power {} MWh\n", mwh.max(1));
+    j += &format!("2025-01-03 consume c\n  use ore 20000 t\n  use power {} MWh\n", mwh.max(1));
     j += &format!("2025-01-04 emit e1\n  emission {co2_t} tCO2\n");
     if captured_pct > 0 {
         j += &format!(

@@ -106,6 +106,7 @@ impl Firm {
         t +=
             "item power \"Power\"\n  category electricity\nitem fuel \"Fuel\"\n  category fuel\n  carbon-content 0.8\n\
               item input \"Input\"\n  category raw-material\nitem widget \"Widget\"\n  category product\n\
+              item ore \"Ore (the widgets' mass, E048)\"\n  category raw-material\n  carbon-content 0\n\
               period 2025 2025-01-01 2025-12-31\n";
         t += &format!(
             "2025-01-05 purchase buy-power\n  supplier grid\n  item power\n  quantity {} MWh\n  factor {} gCO2/kWh\n",
@@ -118,7 +119,14 @@ impl Firm {
         if k > 0 {
             t += &format!("2025-01-05 receive take-in\n  transfer e{}/sale/{me}\n  item input\n", k - 1);
         }
-        t += &format!("2025-01-05 consume use\n  use power {} MWh\n  use fuel {} t\n", self.power, self.fuel);
+        t += &format!(
+            "2025-01-05 purchase buy-ore\n  supplier gasco\n  item ore\n  quantity {} t\n  attributed 0 tCO2\n",
+            self.output
+        );
+        t += &format!(
+            "2025-01-05 consume use\n  use power {} MWh\n  use fuel {} t\n  use ore {} t\n",
+            self.power, self.fuel, self.output
+        );
         if let Some(q) = received {
             t += &format!("  use input {q} t\n");
         }

@@ -65,9 +65,9 @@ async fn case_11_two_issuers_cert_1_both_received_and_retired() {
 const SELLER: &str = "entity s \"Seller\"\n  ratios efi\n  gwp ar5\ncounterparty grid \"Grid\"\ncounterparty b \"B\"\ncounterparty c \"C\"\n\
 item elec \"Electricity\"\n  category electricity\nitem widget \"Widget\"\n  category product\n\
 item hbi \"HBI from outside the ledger\"\n  category raw-material\n\
-period 2025 2025-01-01 2025-12-31\n\
+item parts \"Parts (the material the product is made of)\"\n  category raw-material\n  carbon-content 0\nperiod 2025 2025-01-01 2025-12-31\n\
 2025-03-10 purchase buy-elec\n  supplier grid\n  item elec\n  quantity 1000 kWh\n  factor 500 gCO2/kWh\n\
-2025-03-10 consume use\n  use elec 1000 kWh\n2025-03-10 produce make\n  output widget 100 t\n\
+2025-03-10 purchase parts-in\n  supplier grid\n  item parts\n  quantity 1000 t\n  attributed 0 tCO2\n2025-03-10 consume use\n  use parts 1000 t\n  use elec 1000 kWh\n2025-03-10 produce make\n  output widget 100 t\n\
 2025-03-11 sell sale1\n  item widget\n  customer b 100 t\n  custody mass-balance\n\
 pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible hbi\n  start 2025-01\n  \
 period 12 months\n  boundary site s1\n  group flat widget\n  group-key mass\n  attribution proportional\n  \

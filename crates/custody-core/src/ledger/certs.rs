@@ -158,8 +158,8 @@ impl Ledger {
     }
 
     /// An avoided-emission certificate: intensities never negative, `actual` not above the
-    /// baseline, one certificate per project, product and period, and never more product than
-    /// the ledger made of it in the period.
+    /// baseline, `allocated-to` an item of the ledger (E005), one certificate per project,
+    /// product and period, and never more product than the ledger made of it in the period.
     pub(super) fn plan_avoided(&self, op: &Op, c: &CustodyOp, v: &mut Violations) -> Option<AvoidedCertificate> {
         let CustodyOp::Avoided { project, basis, baseline, actual, quantity: m, allocated_to } = c else { return None };
         // Baseline and actual are per mass (tCO2e/t): a quantity of energy or volume has no
@@ -197,6 +197,15 @@ impl Ledger {
         }
         if actual > baseline {
             v.push(Code::AllocationInvalid, Some("actual"), "actual intensity above the baseline: nothing was avoided");
+        }
+        // An `allocated-to` naming no item of the ledger (free text) would escape both bounds: the
+        // quantity by item and the whole production's (hostile test F5's kind).
+        if let Some(a) = allocated_to.as_deref().filter(|a| self.item(a).is_none()) {
+            v.push(
+                Code::ItemUnknown,
+                Some("allocated-to"),
+                format!("`allocated-to` \"{a}\" names no item of this ledger: name the product made, or none for the whole production"),
+            );
         }
         if !v.is_empty() {
             return None;

@@ -186,7 +186,6 @@ fn a_block_comes_back_to_a_former_holder() {
     d.apply(op("x", "2025-04-08", retire("X"))).unwrap();
 }
 
-<<<<<<< HEAD
 /// Hostile finding F2: `b` splits `a`'s `X` (100 units) into `X1` (60) / `X2` (40) and sends `X1`
 /// to `c`; `a` then issues its own `X1` (10) and sends it to `c`, and its own `X2` (5) while `b`
 /// sends its `X2` back to `a`. Each book holds both blocks of one id under two keys (namer, id),
@@ -235,18 +234,18 @@ fn f2_a_holders_split_parts_never_take_the_issuers_keys() {
     a.apply(op("x6", "2025-07-10", retire("a/X2"))).unwrap();
 }
 
-=======
 /// The credit is 1000 t of HBI declared from outside the ledger: the seller's own 100 t of DRI
 /// were sold unprocessed before the pool input, so they credit no pool (hostile2 F1, the other
 /// order); the case is the certificate's bound to its sale.
->>>>>>> h-cust
 pub const SELLER: &str =
     "entity s \"Seller\"\n  ratios efi\n  gwp ar5\ncounterparty grid \"Grid\"\ncounterparty b \"B\"\n\
 item elec \"Electricity\"\n  category electricity\nitem dri-steel \"DRI steel\"\n  category product\n\
 item hbi \"HBI from outside the ledger\"\n  category raw-material\n\
+item ore \"Ore pellets\"\n  category raw-material\n  carbon-content 0\n\
 period 2025 2025-01-01 2025-12-31\n\
 2025-03-10 purchase buy-elec\n  supplier grid\n  item elec\n  quantity 100 MWh\n  factor 500 gCO2/kWh\n\
-2025-03-10 consume use\n  use elec 100 MWh\n2025-03-10 produce make\n  output dri-steel 100 t\n\
+2025-03-10 purchase buy-ore\n  supplier grid\n  item ore\n  quantity 140 t\n  attributed 0 tCO2\n\
+2025-03-10 consume use\n  use elec 100 MWh\n  use ore 140 t\n2025-03-10 produce make\n  output dri-steel 100 t\n\
 2025-03-11 sell sale1\n  item dri-steel\n  customer b 100 t\n  custody mass-balance\n\
 pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible hbi\n  start 2025-01\n  \
   period 12 months\n  boundary site s1\n  group flat dri-steel\n  group-key mass\n  attribution proportional\n  \
@@ -294,9 +293,11 @@ fn a_customer_gets_no_more_bundled_units_than_it_bought() {
 pub const PLANT: &str =
     "entity ph \"Phantom\"\n  ratios efi\n  gwp ar6\ncounterparty gas-co \"Gas\"\ncounterparty buyer \"Buyer\"\n\
 item gas \"Natural gas\"\n  category fuel\n  carbon-content 0.75\nitem dri-steel \"DRI steel\"\n  category product\n\
+item ore \"Ore pellets\"\n  category raw-material\n  carbon-content 0\n\
 period 2025 2025-01-01 2025-12-31\n\
 2025-03-01 purchase buy-gas\n  supplier gas-co\n  item gas\n  quantity 60 t\n  factor 0.5 tCO2/t\n\
-2025-03-02 consume melt\n  use gas 60 t\n2025-03-02 emit burn\n  emission 160 tCO2\n\
+2025-03-01 purchase buy-ore\n  supplier gas-co\n  item ore\n  quantity 140 t\n  attributed 0 tCO2\n\
+2025-03-02 consume melt\n  use gas 60 t\n  use ore 140 t\n2025-03-02 emit burn\n  emission 160 tCO2\n\
 2025-03-03 produce make\n  output dri-steel 100 t\n2025-03-04 sell s1\n  item dri-steel\n  customer buyer 100 t\n";
 
 fn avoided(id: &str, project: &str, actual: &str, tonnes: u32) -> String {

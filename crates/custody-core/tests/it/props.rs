@@ -286,7 +286,8 @@ proptest! {
 
 /// Stock is physical, checked apart from the core: every item holding (item, lot, site) and every
 /// work-in-process site holds no negative carbon content, no negative emissions (carbon species
-/// together, each non-carbon gas apart), and no negative quantity.
+/// together, each non-carbon gas apart), and no negative quantity; an item holding with nothing
+/// on hand holds nothing.
 pub(super) fn physical(l: &Ledger) -> Result<(), String> {
     use custody_core::chart::Role;
     use std::collections::BTreeMap;
@@ -316,6 +317,21 @@ pub(super) fn physical(l: &Ledger) -> Result<(), String> {
     }
     if let Some((k, v)) = sums.iter().find(|(_, v)| **v < 0) {
         return Err(format!("holding {k:?} holds {v}"));
+    }
+    // A product (or any item) holding with nothing on hand holds no carbon (F16: depreciation
+    // once parked on a product with zero stock).
+    let on_hand = |item: &str, lot: &Option<String>, site: &Option<String>| {
+        l.quantities()
+            .iter()
+            .find(|((i, s, lt), _)| i.as_str() == item && s.map(String::from) == *site && lt.map(String::from) == *lot)
+            .map_or(0, |(_, q)| *q)
+    };
+    for ((item, lot, site, _, _), v) in &sums {
+        if let Some(item) = item {
+            if *v != 0 && on_hand(item, lot, site) == 0 {
+                return Err(format!("item `{item}` lot {lot:?} site {site:?} holds {v} with nothing on hand"));
+            }
+        }
     }
     Ok(())
 }

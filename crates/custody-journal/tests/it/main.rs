@@ -3,7 +3,9 @@
 
 mod cbam;
 mod claim_rejections;
+mod depreciation;
 mod figures;
+mod mass;
 mod physics;
 mod pool_exits;
 mod pool_signs;

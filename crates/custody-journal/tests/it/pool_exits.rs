@@ -119,6 +119,9 @@ proptest! {
         let base = if how == 2 { SOLD.replace("BOUNDARY", "  boundary sites s1,s2") } else { site_pool() };
         let base = base
             .replace("  output dri-steel 100 t\n", &format!("  output dri-steel {made} t\n"))
+            // Ore enough for `made` t (E048: no run's outputs weigh more than its inputs).
+            .replace("  quantity 100 t\n  site s1\n  factor 0.7", "  quantity 300 t\n  site s1\n  factor 0.7")
+            .replace("  use ore 100 t\n", "  use ore 300 t\n")
             .replace("  operation buy-dri\n", &format!("  operation buy-dri\n  quantity {pooled} t\n"));
         let exit = if how == 0 { sell(out) } else { mv(out, "s2") };
         let text = format!("{base}{exit}");

@@ -7,6 +7,8 @@ use custody_core::exact::Q;
 
 /// F8's journal (hostile2 work/ei-mixed2.journal): a credit pool at s1 fed 100 t of DRI made at
 /// 0.7 tCO2/t and 1000 MWh of power at 400 gCO2/kWh; 1000 t of coil out; 100 t claimed at 0.7.
+/// The melt also takes 900 t of scrap the pool is not fed, so that 1000 t of coil weigh no more
+/// than what went in (E048) and the pool's own bound (E040) is the one tested.
 const EI: &str = r#"
 entity p "Pool operator"
   ratios efi
@@ -19,6 +21,8 @@ item dri-steel "DRI steel"
   category product
 item power "Power"
   category electricity
+item scrap "Scrap"
+  category raw-material
 item coil "Coil"
   category product
 period 2025 2025-01-01 2025-12-31
@@ -53,9 +57,16 @@ pool sa "Site A pool"
 2025-02-01 produce make-dri
   site s1
   output dri-steel 100 t
+2025-02-01 purchase buy-scrap
+  supplier sup
+  item scrap
+  quantity 900 t
+  site s1
+  factor 0.3 tCO2/t
 2025-02-02 consume melt
   site s1
   use dri-steel 100 t
+  use scrap 900 t
   use power 1000 MWh
 2025-02-02 produce roll
   site s1

@@ -109,7 +109,8 @@ pool gp "Green electricity aluminium"
   site smelter-1
 "#;
 
-/// The ledger produces one 100 t batch of DRI steel; two certificate pools at the same site.
+/// The ledger produces one 100 t batch of DRI steel from 140 t of ore (E048: mass in before mass
+/// out); two certificate pools at the same site.
 const TWO_POOLS: &str = r#"
 entity p2 "Two-pool operator"
   ratios efi
@@ -120,6 +121,9 @@ counterparty buyer "Buyer"
 
 item power "Electricity"
   category electricity
+item ore "Iron ore pellets"
+  category raw-material
+  carbon-content 0
 item dri-steel "DRI steel"
   category product
 item coil "Coil"
@@ -132,8 +136,14 @@ period 2025 2025-01-01 2025-12-31
   item power
   quantity 50 MWh
   factor 100 gCO2/kWh
+2025-03-01 purchase buy-ore
+  supplier grid
+  item ore
+  quantity 140 t
+  attributed 0 tCO2
 2025-03-02 consume melt
   use power 50 MWh
+  use ore 140 t
 2025-03-03 produce make-dri
   output dri-steel 100 t
 
@@ -180,6 +190,9 @@ counterparty buyer "Buyer"
 item gas "Natural gas"
   category fuel
   carbon-content 0.75
+item ore "Iron ore pellets"
+  category raw-material
+  carbon-content 0
 item dri-steel "DRI steel"
   category product
 item coil "Coil"
@@ -192,8 +205,14 @@ period 2025 2025-01-01 2025-12-31
   item gas
   quantity 60 t
   factor 0.5 tCO2/t
+2025-03-01 purchase buy-ore
+  supplier gas-co
+  item ore
+  quantity 140 t
+  attributed 0 tCO2
 2025-03-02 consume melt
   use gas 60 t
+  use ore 140 t
 2025-03-02 emit burn
   emission 160 tCO2
 2025-03-03 produce make

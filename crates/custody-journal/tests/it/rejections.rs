@@ -434,6 +434,31 @@ fn an_unallocated_avoided_certificate_is_bounded_by_the_whole_production() {
     check(&format!("{}{}", cert("a1", "P1", "6 t"), cert("a2", "P2", "5 t")), &["instrument_duplicate"]);
 }
 
+/// An `allocated-to` naming no item of the ledger (free text) escaped both bounds: 1,000,000 t
+/// of "Steel products" were taken for a ledger that made 10 t of steel. Refused E005 naming the
+/// value; an item of the ledger is bounded by what the period made of it (E037), as before.
+#[test]
+fn an_avoided_certificate_names_an_item_of_the_ledger() {
+    let cert = |to: &str, q: &str| {
+        format!(
+            "2025-01-07 avoided a1\n  project \"P\"\n  basis project-baseline\n  baseline 2.2 tCO2e/t\n  actual 2.1 tCO2e/t\n  quantity {q}\n  allocated-to \"{to}\"\n"
+        )
+    };
+    for to in ["Steel products", "STEEL", "nothing", "steel, ore"] {
+        check(&cert(to, "1000000 t"), &["item_unknown"]);
+        check(&cert(to, "1 t"), &["item_unknown"]);
+    }
+    let text = format!("{BASE}{}", cert("Steel products", "1 t"));
+    let e = match load(&[Source { name: "t.journal".into(), text }]) {
+        Ok(_) => String::new(),
+        Err((_, d)) => d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+    };
+    assert!(e.contains("\"Steel products\" names no item") && e.contains("field `allocated-to`"), "{e}");
+    check(&cert("steel", "10 t"), &[]);
+    check(&cert("steel", "10.001 t"), &["instrument_duplicate"]);
+    check(&cert("ore", "1 t"), &["instrument_duplicate"]);
+}
+
 #[test]
 fn e039_pool_flow_not_in_ledger() {
     // The ledger bought 100 t of ore: once the pools hold all of it, no typed input of ore finds
@@ -556,14 +581,17 @@ fn every_code_has_a_case() {
         "claimed_sale_undone",
         "content_exceeds_mass",
         "production_without_inputs",
+        "output_exceeds_inputs",
     ];
     let all: Vec<&str> = custody_core::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(all, covered);
     let numbers: Vec<u16> = custody_core::Code::ALL.iter().map(|c| c.number()).collect();
-    assert_eq!(numbers, (1..=47).collect::<Vec<u16>>(), "codes are numbered in precedence order");
+    assert_eq!(numbers, (1..=48).collect::<Vec<u16>>(), "codes are numbered in precedence order");
 }
 
 // E032 negative_amount: `figures::e032_negative_amount`, a table over every physical figure.
+// E048 output_exceeds_inputs: `mass::e048_outputs_weigh_no_more_than_the_runs_inputs`, a table
+// over every measure, and a property against a reference model of runs.
 
 #[test]
 fn e033_reversal_has_dependant() {
