@@ -2,7 +2,7 @@
 //! peers (ledger-cli/hledger and beancount) with the same number of transactions and postings.
 //!
 //! The mill: every day four purchases (ore, coal costed FIFO, natural gas, power; ore enough that
-//! no heat makes more mass than went into it, E048); every heat a
+//! no heat makes more mass than went into it); every heat a
 //! consumption, an emission, a capture, a production and a sale split across three customers; a
 //! depreciation at each month end, onto the last heat's steel before its sale. One period per calendar year.
 

@@ -108,13 +108,10 @@ pub enum Code {
     /// A production with nothing in work in process at its site: no consumed input and no
     /// emission to make its outputs from (every product traceable to measured production).
     ProductionWithoutInputs = 47,
-    /// A production whose outputs weigh more than the material consumed into its run (inputs
-    /// by mass, or with a stated conversion to mass): conservation of mass.
-    OutputExceedsInputs = 48,
 }
 
 impl Code {
-    pub const ALL: [Code; 48] = [
+    pub const ALL: [Code; 47] = [
         Code::IdConflict,
         Code::PeriodUnknown,
         Code::PeriodClosed,
@@ -162,7 +159,6 @@ impl Code {
         Code::ClaimedSaleUndone,
         Code::ContentExceedsMass,
         Code::ProductionWithoutInputs,
-        Code::OutputExceedsInputs,
     ];
 
     pub fn number(self) -> u16 {
@@ -218,7 +214,6 @@ impl Code {
             Code::ClaimedSaleUndone => "claimed_sale_undone",
             Code::ContentExceedsMass => "content_exceeds_mass",
             Code::ProductionWithoutInputs => "production_without_inputs",
-            Code::OutputExceedsInputs => "output_exceeds_inputs",
         }
     }
 }

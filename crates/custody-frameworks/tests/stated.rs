@@ -133,7 +133,7 @@ proptest! {
             j += &format!("2025-05-10 consume draw-{i}\n  use ore {kg} kg\n");
         }
         // One production with one or two outputs, every gram of which is sold to the customers;
-        // 5 to 495 kg each, so that they weigh no more than the 1 t lots of ore that went in (E048).
+        // 5 to 495 kg each, no more than the 1 t lots of ore that went in.
         let outputs: Vec<(&str, i64)> = ["ingot", "slab"].iter().copied().zip(split.iter().map(|t| t * 5)).collect();
         j += "2025-05-20 produce make\n  allocation mass\n";
         for (item, kg) in &outputs {

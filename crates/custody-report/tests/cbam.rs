@@ -319,7 +319,7 @@ fn the_workbook_has_the_summary_tab_and_every_figure() {
 
 /// A journal with `values.len()` goods made in one production at site `s`, allocated by value
 /// (20000 t of ore hold the up to 2999 tC of content, E046, and outweigh the up to 14997 t of
-/// goods, E048).
+/// goods).
 fn generated(values: &[u32], tonnes: &[u32], co2_t: u32, captured_pct: u32, mwh: u32) -> String {
     let mut j = String::from(
         "entity e \"E\"\n  ratios molar\n  gwp ar6\ncounterparty grid \"Grid\"\ncounterparty ore-co \"Ore\"\ncounterparty store \"Store\"\n\

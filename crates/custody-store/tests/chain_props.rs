@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 const SELLER: &str = "entity s \"Seller\"\n  ratios efi\n  gwp ar6\ncounterparty grid \"Grid\"\ncounterparty b \"B\"\n\
     counterparty c \"C\"\nitem power \"Power\"\n  category electricity\nitem widgets \"Widgets\"\n  category product\n\
-    item parts \"Parts (the material the product is made of, E048)\"\n  category raw-material\n  carbon-content 0\nperiod 2025 2025-01-01 2025-12-31\n\
+    item parts \"Parts (the material the product is made of)\"\n  category raw-material\n  carbon-content 0\nperiod 2025 2025-01-01 2025-12-31\n\
     2025-01-02 purchase p1\n  supplier grid\n  item power\n  quantity 100000 kWh\n  factor 500 gCO2/kWh\n\
     2025-01-03 purchase parts-in\n  supplier grid\n  item parts\n  quantity 1000 t\n  attributed 0 tCO2\n2025-01-03 consume c1\n  use parts 1000 t\n  use power 100000 kWh\n2025-01-03 produce m1\n  output widgets 100 t\n";
 

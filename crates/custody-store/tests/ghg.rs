@@ -106,7 +106,7 @@ impl Firm {
         t +=
             "item power \"Power\"\n  category electricity\nitem fuel \"Fuel\"\n  category fuel\n  carbon-content 0.8\n\
               item input \"Input\"\n  category raw-material\nitem widget \"Widget\"\n  category product\n\
-              item ore \"Ore (the widgets' mass, E048)\"\n  category raw-material\n  carbon-content 0\n\
+              item ore \"Ore (the widgets' mass)\"\n  category raw-material\n  carbon-content 0\n\
               period 2025 2025-01-01 2025-12-31\n";
         t += &format!(
             "2025-01-05 purchase buy-power\n  supplier grid\n  item power\n  quantity {} MWh\n  factor {} gCO2/kWh\n",

@@ -10,7 +10,7 @@ use custody_store::{MemoryStore, Registry};
 const SELLER: &str =
     "entity s \"Seller\"\n  ratios efi\n  gwp ar6\ncounterparty grid \"Grid\"\ncounterparty b \"Buyer\"\n\
     item power \"Power\"\n  category electricity\nitem widgets \"Widgets\"\n  category product\n\
-    item parts \"Parts (the material the product is made of, E048)\"\n  category raw-material\n  carbon-content 0\nperiod 2025 2025-01-01 2025-12-31\n\
+    item parts \"Parts (the material the product is made of)\"\n  category raw-material\n  carbon-content 0\nperiod 2025 2025-01-01 2025-12-31\n\
     2025-03-01 purchase p1\n  supplier grid\n  item power\n  quantity 1000 kWh\n  factor 500 gCO2/kWh\n\
     2025-03-02 purchase parts-in\n  supplier grid\n  item parts\n  quantity 1000 t\n  attributed 0 tCO2\n2025-03-02 consume c1\n  use parts 1000 t\n  use power 1000 kWh\n2025-03-03 produce m1\n  output widgets 1000 kg\n\
     2025-03-04 sell sale1\n  item widgets\n  customer b 1000 kg\n";

@@ -201,8 +201,10 @@ impl Ledger {
         // quantity beyond it is declared (flagged). A flow that finds nothing of the ledger's left (the
         // batch already fed a pool, or none was made by its date) is refused: the same production
         // never credits twice.
-        // Never beyond goods the ledger had and let go unprocessed: those are no outside material.
-        let typed_beyond = operation.is_none() && total_left > 0 && want > total_left && gone == 0;
+        // Goods the ledger had and let go unprocessed credit nothing (they are not in `total_left`);
+        // a typed quantity beyond what is left is then material declared from outside the ledger,
+        // flagged as such, as for any item (the shared case abuse/45's seller).
+        let typed_beyond = operation.is_none() && want > total_left && (total_left > 0 || gone > 0);
         if want <= 0 || (want > total_left && !typed_beyond) {
             let ops: Vec<&str> = candidates.iter().map(|t| t.id.as_str()).collect();
             let sold = if gone > 0 {

@@ -5,8 +5,6 @@ use super::lots::Taken;
 use super::state::{Ledger, PosKey};
 use crate::chart::Role;
 use crate::exact;
-use crate::exact::Q;
-use crate::model::Item;
 use crate::model::{Movement, TxKind};
 use crate::ops::*;
 use crate::reject::{Code, Violations};
@@ -100,7 +98,6 @@ impl Ledger {
             );
             return None;
         }
-        self.outputs_within_inputs(&outs, &p.site, v)?;
         let total_content: i64 = wip.iter().filter(|(_, r, _)| *r == Role::WipContent).map(|(_, _, a)| *a).sum();
         let measured_total: i64 = outs.iter().map(|o| o.4).sum();
         let content_weights: Vec<i128> =
@@ -139,78 +136,6 @@ impl Ledger {
         d.meta.insert("measured_content_gC".into(), measured_total.to_string());
         d.meta.insert("closure_gC".into(), (total_content - measured_total).to_string());
         Some(())
-    }
-
-    /// E048: the mass of a run's outputs (products, co-products and by-products, cut off or not)
-    /// is at most the mass of what went into it: the inputs consumed into work in process at
-    /// `site` since its last production, plus what work in process carried over (the inputs of
-    /// a production since reversed, whose work in process came back). A quantity counts as
-    /// mass when its item is held by mass or states a conversion to it (`energy-content`, or
-    /// `density` for a volume); energy without one (electricity, steam) adds no mass, and an
-    /// output without one is not weighed. Mass a run loses (gases, scale, yield) leaves with
-    /// it: the next run starts from its own inputs, as work in process is allocated whole.
-    /// Source: conservation of mass; the promise "every claim traceable to measured
-    /// production" (outputs typed beyond their inputs dilute every footprint).
-    fn outputs_within_inputs(
-        &self,
-        outs: &[(&Output, &Item, Q, i64, i64)],
-        site: &Option<String>,
-        v: &mut Violations,
-    ) -> Option<()> {
-        let mut out_mass = exact::q(0);
-        for (_, item, exact_q, ..) in outs {
-            if let Some(m) = self.exact_in(item, *exact_q, Dimension::Mass) {
-                out_mass += m;
-            }
-        }
-        if out_mass == exact::q(0) {
-            return Some(());
-        }
-        let in_mass = self.run_input_mass(site);
-        if out_mass <= in_mass {
-            return Some(());
-        }
-        let t = |g: Q| exact::format_decimal(g / exact::q(1_000_000), 6);
-        let names: Vec<String> = outs.iter().map(|(o, ..)| format!("`{}`", o.item)).collect();
-        let at = site.as_deref().map(|s| format!(" at site `{s}`")).unwrap_or_default();
-        v.push(
-            Code::OutputExceedsInputs,
-            Some("output"),
-            format!(
-                "outputs {} weigh {} t, more than the {} t of material consumed into this run{at} \
-                 (inputs by mass, or with an energy content or density; energy without one adds no mass)",
-                names.join(", "),
-                t(out_mass),
-                t(in_mass)
-            ),
-        );
-        None
-    }
-
-    /// Grams of material in the run at `site`: the consumptions there (not reversed) since its
-    /// last production that stands (a reversed production's inputs are back in process), each
-    /// line's quantity converted to mass where its item allows.
-    fn run_input_mass(&self, site: &Option<String>) -> Q {
-        let here = |m: &Movement| m.site.map(|n| n.as_str()) == site.as_deref();
-        let mut mass = exact::q(0);
-        for tx in self.txs.iter().rev() {
-            if self.reversed.contains(&tx.id) {
-                continue;
-            }
-            match tx.kind {
-                TxKind::Produce if tx.movements.iter().any(here) => break,
-                TxKind::Consume => {
-                    for m in tx.movements.iter().filter(|m| here(m)) {
-                        let Some(item) = self.items.get(m.item.as_str()) else { continue };
-                        if let Some(g) = self.exact_in(item, exact::q(-(m.quantity as i128)), Dimension::Mass) {
-                            mass += g;
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        mass
     }
 
     /// Whether a consumption at `site` (not reversed) follows the last production there: a run of

@@ -5,7 +5,6 @@ mod cbam;
 mod claim_rejections;
 mod depreciation;
 mod figures;
-mod mass;
 mod physics;
 mod pool_exits;
 mod pool_signs;

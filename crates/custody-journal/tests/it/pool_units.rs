@@ -8,7 +8,7 @@ use custody_core::exact::Q;
 /// F8's journal (hostile2 work/ei-mixed2.journal): a credit pool at s1 fed 100 t of DRI made at
 /// 0.7 tCO2/t and 1000 MWh of power at 400 gCO2/kWh; 1000 t of coil out; 100 t claimed at 0.7.
 /// The melt also takes 900 t of scrap the pool is not fed, so that 1000 t of coil weigh no more
-/// than what went in (E048) and the pool's own bound (E040) is the one tested.
+/// than what went in, and the pool's own bound (E040) is the one tested.
 const EI: &str = r#"
 entity p "Pool operator"
   ratios efi

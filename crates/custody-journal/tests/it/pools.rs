@@ -109,7 +109,7 @@ pool gp "Green electricity aluminium"
   site smelter-1
 "#;
 
-/// The ledger produces one 100 t batch of DRI steel from 140 t of ore (E048: mass in before mass
+/// The ledger produces one 100 t batch of DRI steel from 140 t of ore (mass in before mass
 /// out); two certificate pools at the same site.
 const TWO_POOLS: &str = r#"
 entity p2 "Two-pool operator"
