@@ -84,7 +84,22 @@ impl<S: Store + 'static> Pipeline<'_, S> {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = self.registry.store().entity_ids().await.map_err(|e| self.fail(Vec::new(), Which::This, e.into()))?;
+        // The registry's ids are read only for a batch naming a supplier (not for every batch), and
+        // a failed read leaves the pending batch reported as unwritten, not silently dropped.
+        let named = entries
+            .iter()
+            .any(|e| matches!(e, Entry::Op(op) if !crate::registry::counterparties_of(&op.body).is_empty()));
+        let ids = if named {
+            match self.registry.store().entity_ids().await {
+                Ok(ids) => ids,
+                Err(e) => {
+                    let which = if self.pending.is_some() { Which::Previous } else { Which::This };
+                    return Err(self.fail(Vec::new(), which, e.into()));
+                }
+            }
+        } else {
+            Vec::new()
+        };
         if !local(&self.entity, &entries, &ids) {
             let mut confirmed = self.drain().await?;
             self.release();
