@@ -11,7 +11,9 @@
 //! - verify: `custody verify` and `custody report balances` from the imported database (from the
 //!   snapshot `import` ends with, then with it deleted: by replay), entries/s.
 //! - http: `custody serve` against the bare axum server of `custody-bench http`: batched journal
-//!   writes (one mill day, 104 entries, per request; see `same_day`) and statement reads at each concurrency.
+//!   writes (one mill day, 104 entries, per request; see `same_day`) and statement reads at each concurrency;
+//!   writes also against the ledger-shaped bare handler (`--rows-from`: the entry and posting rows
+//!   custody wrote, as `plain-insert` writes them).
 
 use crate::mill;
 use crate::table::{check_counts, kv_num, ratio, same_day, thousands, with_database};
@@ -432,8 +434,17 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
     let mut bare = common("bare");
     bare.extend(["--read-body", &body.display().to_string(), "--bare-db", &bare_db].map(String::from));
     let bare = timed(bench, &bare.iter().map(String::as_str).collect::<Vec<_>>())?.stdout;
+    // The ledger-shaped bare handler writes the rows custody wrote (read back from its database),
+    // as `plain-insert` does for the import section.
+    let shaped_db = fresh_db(bench, work, "sqlite", "bench_bare_rows")?;
+    let mut shaped = common("bare");
+    shaped.extend(
+        ["--read-body", &body.display().to_string(), "--bare-db", &shaped_db, "--rows-from", &url].map(String::from),
+    );
+    let shaped = timed(bench, &shaped.iter().map(String::as_str).collect::<Vec<_>>())?.stdout;
     let mut table = String::from(
-        "\n## HTTP (custody serve on SQLite vs a bare axum handler)\n\n| work | concurrency | custody req/s | entries/s | bare req/s | entries/s | ratio |\n|---|---|---|---|---|---|---|\n",
+        "\n## HTTP (custody serve on SQLite vs a bare axum handler)\n\n| work | concurrency | custody req/s | entries/s \
+         | bare req/s | entries/s | ratio | ledger-shaped bare req/s | ratio |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for kind in ["write", "read"] {
         for c in o.concurrency.split(',') {
@@ -443,9 +454,15 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
             };
             let (ours_r, bare_r) = (rate(&ours, "requests")?, rate(&bare, "requests")?);
             let entries = |out: &str| rate(out, "entries").map_or("-".into(), thousands);
+            let (shaped_r, shaped_ratio) = if kind == "write" {
+                let r = rate(&shaped, "requests")?;
+                (thousands(r), ratio(Some(ours_r), Some(r)))
+            } else {
+                ("-".into(), "-".into())
+            };
             let _ = writeln!(
                 table,
-                "| {kind} | {c} | {} | {} | {} | {} | {} |",
+                "| {kind} | {c} | {} | {} | {} | {} | {} | {shaped_r} | {shaped_ratio} |",
                 thousands(ours_r),
                 entries(&ours),
                 thousands(bare_r),
@@ -457,7 +474,9 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
     let bytes = kv_num(&ours, "read bytes", "bytes").unwrap_or(0.0);
     let _ = writeln!(
         table,
-        "\nA read answers the balances statement as JSON ({} bytes); a write posts one mill day ({} entries).",
+        "\nA read answers the balances statement as JSON ({} bytes); a write posts one mill day ({} entries). \
+         The bare handler writes each entry's text as one row; the ledger-shaped one writes the entry and \
+         posting rows custody wrote for it.",
         thousands(bytes),
         mill::OPS_PER_DAY
     );

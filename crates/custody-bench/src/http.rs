@@ -56,11 +56,72 @@ struct Bare {
     db: AnyPool,
     report: Vec<u8>,
     seq: tokio::sync::Mutex<i64>,
+    /// With `--rows-from`: custody's rows for each operation id, written instead of the text.
+    rows: Option<LedgerRows>,
+}
+
+/// The entry and posting rows custody wrote for each operation id (`--rows-from`).
+struct LedgerRows {
+    entries: Vec<crate::insert::Entry>,
+    postings: Vec<crate::insert::Posting>,
+    /// Operation id -> (index in `entries`, range in `postings`).
+    by_op: std::collections::HashMap<String, (usize, std::ops::Range<usize>)>,
+}
+
+impl LedgerRows {
+    async fn read(url: &str) -> anyhow::Result<Self> {
+        let (entries, postings) = crate::insert::read_rows(url).await?;
+        let mut by_op = std::collections::HashMap::new();
+        let mut p = 0;
+        for (i, e) in entries.iter().enumerate() {
+            while p < postings.len() && (postings[p].entity.as_str(), postings[p].seq) < (e.entity.as_str(), e.seq) {
+                p += 1;
+            }
+            let first = p;
+            while p < postings.len() && (postings[p].entity.as_str(), postings[p].seq) == (e.entity.as_str(), e.seq) {
+                p += 1;
+            }
+            if let Some(op) = &e.op_id {
+                by_op.insert(op.clone(), (i, first..p));
+            }
+        }
+        Ok(LedgerRows { entries, postings, by_op })
+    }
+}
+
+/// An entry's operation id: the third word of its first line (`DATE KIND ID`).
+fn op_id(entry: &str) -> Option<&str> {
+    entry.lines().next()?.split_whitespace().nth(2)
+}
+
+/// The ledger-shaped bare write: each posted entry's rows as custody wrote them (entry and
+/// postings, found by operation id), inserted at the next seqs in one transaction.
+async fn bare_ledger_rows(s: &Bare, rows: &LedgerRows, entries: &[&str]) -> anyhow::Result<String> {
+    let mut seq = s.seq.lock().await;
+    let (mut es, mut ps) = (Vec::with_capacity(entries.len()), Vec::new());
+    for e in entries {
+        let id = op_id(e).context("an entry without an operation id")?;
+        let (i, range) = rows.by_op.get(id).with_context(|| format!("no rows for operation {id}"))?;
+        *seq += 1;
+        es.push((*seq, &rows.entries[*i]));
+        ps.extend(rows.postings[range.clone()].iter().map(|p| (*seq, p)));
+    }
+    let mut conn = s.db.acquire().await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    crate::insert::insert_entries(&mut tx, &es, true).await?;
+    crate::insert::insert_postings(&mut tx, &ps, true).await?;
+    tx.commit().await?;
+    let outcomes: Vec<String> = es.iter().map(|(n, _)| format!("{{\"outcome\":\"written\",\"seq\":{n}}}")).collect();
+    Ok(format!("{{\"outcomes\":[{}]}}", outcomes.join(",")))
 }
 
 async fn bare_journal(State(s): State<Arc<Bare>>, body: String) -> Result<String, (axum::http::StatusCode, String)> {
     let err = |e: sqlx::Error| (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     let entries = split_entries(&body);
+    if let Some(rows) = &s.rows {
+        let fail = |e: anyhow::Error| (axum::http::StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"));
+        return bare_ledger_rows(&s, rows, &entries).await.map_err(fail);
+    }
     let mut seq = s.seq.lock().await;
     let mut tx = s.db.begin().await.map_err(err)?;
     let mut out = String::from("{\"outcomes\":[");
@@ -90,14 +151,19 @@ async fn bare_report(State(s): State<Arc<Bare>>) -> ([(&'static str, &'static st
 }
 
 /// Starts the bare server on a free port of 127.0.0.1; answers its base URL.
-async fn bare_server(db_url: &str, report: Vec<u8>) -> anyhow::Result<String> {
+async fn bare_server(db_url: &str, report: Vec<u8>, rows_from: Option<&String>) -> anyhow::Result<String> {
     sqlx::any::install_default_drivers();
+    let rows = match rows_from {
+        Some(url) => Some(LedgerRows::read(url).await?),
+        None => None,
+    };
     let db = AnyPoolOptions::new().max_connections(1).connect(&format!("{db_url}?mode=rwc")).await?;
     sqlx::query("PRAGMA journal_mode = WAL").execute(&db).await?;
     sqlx::query("CREATE TABLE IF NOT EXISTS bare_entries (seq BIGINT PRIMARY KEY, body TEXT NOT NULL)")
         .execute(&db)
         .await?;
-    let state = Arc::new(Bare { db, report, seq: tokio::sync::Mutex::new(0) });
+    crate::insert::create_plain_tables(&mut *db.acquire().await?).await?;
+    let state = Arc::new(Bare { db, report, seq: tokio::sync::Mutex::new(0), rows });
     let app = axum::Router::new()
         .route("/entities/{id}/journal", post(bare_journal))
         .route("/entities/{id}/reports/{kind}", get(bare_report))
@@ -155,13 +221,14 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         "read-body",
         "bare-db",
         "save-read",
+        "rows-from",
     ];
     let f = flags(args, &known)?;
     let get_n = |k: &str| -> anyhow::Result<usize> { Ok(f.get(k).with_context(|| format!("--{k} N"))?.parse()?) };
     let mut url = f.get("url").context("--url URL|bare")?.clone();
     if url == "bare" {
         let report = std::fs::read(f.get("read-body").context("--read-body FILE")?)?;
-        url = bare_server(f.get("bare-db").context("--bare-db URL")?, report).await?;
+        url = bare_server(f.get("bare-db").context("--bare-db URL")?, report, f.get("rows-from")).await?;
     }
     let key = f.get("key").cloned().unwrap_or_default();
     let entity = f.get("entity").context("--entity E")?;
