@@ -121,7 +121,7 @@ impl Options {
             sizes: vec![10_000, 100_000],
             only: ["check", "import", "verify", "http"].map(String::from).to_vec(),
             http_batches: 64,
-            http_reads: 400,
+            http_reads: 4000,
             concurrency: "1,8,64".to_string(),
             peers: ["ledger", "hledger", "beancount"].map(String::from).to_vec(),
         };

@@ -110,15 +110,36 @@ fn due_touch(id: &str, now: i64) -> bool {
     }
 }
 
-/// Resolves a bearer secret to a caller: unknown and revoked keys are refused alike.
-pub async fn caller<S: Store>(store: &S, authorization: Option<&str>) -> Result<Caller, ApiError> {
+/// The bearer secret of an `Authorization` header.
+fn bearer(authorization: Option<&str>) -> Result<&str, ApiError> {
     let Some(value) = authorization else {
         return Err(ApiError::unauthorized("send an API key as `Authorization: Bearer KEY`"));
     };
-    let Some(secret) = value.strip_prefix("Bearer ").map(str::trim).filter(|s| !s.is_empty()) else {
-        return Err(ApiError::unauthorized("the Authorization header must be `Bearer KEY`"));
-    };
-    let key = store.key_by_hash(&key_hash(secret)).await?;
+    value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer KEY`"))
+}
+
+/// Resolves a bearer secret to a caller: unknown and revoked keys are refused alike.
+pub async fn caller<S: Store>(store: &S, authorization: Option<&str>) -> Result<Caller, ApiError> {
+    let key = store.key_by_hash(&key_hash(bearer(authorization)?)).await?;
+    admit(store, key).await
+}
+
+/// [`caller`], and the head of `entity`'s journal (`None`: no such entity) read with it.
+pub async fn caller_and_head<S: Store>(
+    store: &S,
+    authorization: Option<&str>,
+    entity: &str,
+) -> Result<(Caller, Option<custody_store::Head>), ApiError> {
+    let (key, head) = store.key_and_head(&key_hash(bearer(authorization)?), entity).await?;
+    Ok((admit(store, key).await?, head))
+}
+
+/// The caller a stored key (or none) makes.
+async fn admit<S: Store>(store: &S, key: Option<ApiKey>) -> Result<Caller, ApiError> {
     match key {
         Some(k) if !k.revoked => {
             let role = Role::parse(&k.role).ok_or_else(|| ApiError::unauthorized("this key has an unknown role"))?;

@@ -314,7 +314,10 @@ async fn report<S: Store>(
     Path((id, kind)): Path<(String, String)>,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult {
-    who(&state, &headers).await?.require_read(&id)?;
+    // The key and the journal head in one store call: a cached statement needs nothing else.
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let (caller, head) = auth::caller_and_head(state.registry.store(), auth, &id).await?;
+    caller.require_read(&id)?;
     if !custody_report::KINDS.contains(&kind.as_str()) {
         return Err(ApiError::not_found(format!("no report `{kind}` (one of: {})", custody_report::KINDS.join(", "))));
     }
@@ -326,9 +329,9 @@ async fn report<S: Store>(
     };
     let view_name = if view == custody_report::View::Physical { "physical" } else { "claimed" };
     let key = (id.clone(), kind.clone(), q.period.clone(), q.year, format.content_type(), view_name);
-    let head = state.registry.store().head(&id).await?;
+    let head = head.ok_or_else(|| ApiError::from(custody_store::StoreError::NotFound(id.clone())))?;
     if let Some(text) = state.reports.get(&key, &head) {
-        return Ok(([(header::CONTENT_TYPE, format.content_type())], text.to_string()).into_response());
+        return Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response());
     }
     // Statements show a received claim's final view once the seller's pool period closed; one
     // that still shows a provisional claim depends on the seller's pool too, and is not kept.
@@ -348,7 +351,9 @@ async fn report<S: Store>(
         .await?;
     let text = text.map_err(ApiError::not_found)?;
     if cacheable && state.registry.store().head(&id).await? == head {
-        state.reports.put(key, head, text.as_str().into());
+        let body = Bytes::from(text);
+        state.reports.put(key, head, body.clone());
+        return Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response());
     }
     Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())
 }

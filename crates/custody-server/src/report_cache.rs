@@ -6,9 +6,10 @@
 //! still provisional (its final view depends on the seller's pool, not on this journal): those
 //! are never cached. At most [`CAPACITY`] statements are kept; past that the cache starts over.
 
+use axum::body::Bytes;
 use custody_store::Head;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// What a report request asked for: entity, kind, period, year, content type, view.
 pub type Key = (String, String, Option<String>, Option<i32>, &'static str, &'static str);
@@ -18,18 +19,18 @@ pub const CAPACITY: usize = 512;
 
 #[derive(Default)]
 pub struct ReportCache {
-    map: Mutex<HashMap<Key, (Head, Arc<str>)>>,
+    map: Mutex<HashMap<Key, (Head, Bytes)>>,
 }
 
 impl ReportCache {
-    /// The statement rendered for `key` at journal head `head`, if kept.
-    pub fn get(&self, key: &Key, head: &Head) -> Option<Arc<str>> {
+    /// The statement rendered for `key` at journal head `head`, if kept (shared, not copied).
+    pub fn get(&self, key: &Key, head: &Head) -> Option<Bytes> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         map.get(key).filter(|(h, _)| h == head).map(|(_, body)| body.clone())
     }
 
     /// Keeps `body` as the statement for `key` at `head`.
-    pub fn put(&self, key: Key, head: Head, body: Arc<str>) {
+    pub fn put(&self, key: Key, head: Head, body: Bytes) {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= CAPACITY && !map.contains_key(&key) {
             map.clear();
@@ -51,12 +52,12 @@ mod tests {
         let c = ReportCache::default();
         let h1 = Head { seq: 1, hash: "a".into() };
         let h2 = Head { seq: 2, hash: "b".into() };
-        c.put(key("e"), h1.clone(), "one".into());
-        assert_eq!(c.get(&key("e"), &h1).as_deref(), Some("one"));
+        c.put(key("e"), h1.clone(), Bytes::from_static(b"one"));
+        assert_eq!(c.get(&key("e"), &h1).as_deref(), Some(&b"one"[..]));
         assert_eq!(c.get(&key("e"), &h2), None, "a moved journal is never served the old statement");
         assert_eq!(c.get(&key("f"), &h1), None);
         for i in 0..CAPACITY + 1 {
-            c.put(key(&format!("x{i}")), h1.clone(), "x".into());
+            c.put(key(&format!("x{i}")), h1.clone(), Bytes::from_static(b"x"));
         }
         assert!(c.map.lock().unwrap().len() <= CAPACITY, "bounded");
     }

@@ -528,3 +528,47 @@ async fn accept_reads_the_custody_model_and_refuses_unknown_fields() {
     let rx = l.transaction("receive:a/s1/b").unwrap();
     assert_eq!(rx.meta.get(custody_core::ledger::CUSTODY_META).map(String::as_str), Some("mass-balance"));
 }
+
+/// A statement read asks the store for the key and the journal head in one call (issue 12,
+/// cached reports): the refusals keep their order (no key, unknown key, no access, no entity),
+/// a statement kept by one server is never served after another writer on the same database
+/// moved the journal, and a key revoked by another writer is refused at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn report_reads_follow_another_writer_on_the_same_sqlite_file() {
+    let dir = std::env::temp_dir().join(format!("custody-report-reads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/r.db", dir.display());
+    let (api, state) = Api::start(SqlStore::connect(&url).await.unwrap()).await;
+    let (other, _) = Api::start(SqlStore::connect(&url).await.unwrap()).await;
+    let root = admin(&state).await;
+    let member = entity(&api, &root, "a").await;
+    let (_, v) = api.call("POST", "/keys", Some(&root), Some(json!({"role": "member", "entity": "a"}))).await;
+    let (key_id, key) = (v["id"].as_str().unwrap().to_string(), v["secret"].as_str().unwrap().to_string());
+    let buy = |id: &str, t: u32| format!("2025-01-02 purchase {id}\n  supplier sup\n  item ore\n  quantity {t} t\n");
+    assert_eq!(api.journal("a", &member, &buy("p1", 10)).await.0, StatusCode::OK);
+
+    let path = "/entities/a/reports/balances?format=json";
+    let missing = "/entities/zz/reports/balances";
+    assert_eq!(api.call("GET", path, None, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.call("GET", path, Some("cst_unknown"), None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.call("GET", missing, Some("cst_unknown"), None).await.0, StatusCode::UNAUTHORIZED, "no entity told");
+    assert_eq!(api.call("GET", missing, Some(&key), None).await.0, StatusCode::FORBIDDEN);
+    // A key granted an entity that is not (or no longer) there: the entity is the one missing.
+    let granted = create_key(state.registry.store(), Role::Verifier, None, vec!["zz".into()]).await.unwrap().1;
+    assert_eq!(api.call("GET", missing, Some(&granted), None).await.0, StatusCode::NOT_FOUND);
+
+    let (s, first) = api.call("GET", path, Some(&key), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(api.call("GET", path, Some(&key), None).await.1, first, "read again: the same statement");
+    // The other server writes: this one's kept statement is stale and never served.
+    assert_eq!(other.journal("a", &member, &buy("p2", 20)).await.0, StatusCode::OK);
+    let (_, after) = api.call("GET", path, Some(&key), None).await;
+    assert_ne!(after, first, "a statement of the journal before another writer's entry");
+    let (_, direct) = other.call("GET", path, Some(&key), None).await;
+    assert_eq!(after, direct);
+    // The other server revokes the key: refused here at the next read.
+    assert_eq!(other.call("DELETE", &format!("/keys/{key_id}"), Some(&root), None).await.0, StatusCode::NO_CONTENT);
+    let (s, v) = api.call("GET", path, Some(&key), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

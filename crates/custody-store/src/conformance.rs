@@ -172,6 +172,14 @@ pub async fn keeps_keys_hashed_and_revocable<S: Store>(store: S) {
     assert!(store.revoke_key("k1").await.unwrap());
     assert!(!store.revoke_key("nope").await.unwrap());
     assert!(store.key_by_hash(&key_hash("secret-1")).await.unwrap().unwrap().revoked);
+    // The key and a journal head in one call: each answers as its own call does, apart.
+    store.create_entity("e").await.unwrap();
+    let head = store.head("e").await.unwrap();
+    let revoked = store.key_by_hash(&key_hash("secret-1")).await.unwrap();
+    assert_eq!(store.key_and_head(&key_hash("secret-1"), "e").await.unwrap(), (revoked.clone(), Some(head.clone())));
+    assert_eq!(store.key_and_head(&key_hash("secret-1"), "nope").await.unwrap(), (revoked, None));
+    assert_eq!(store.key_and_head(&key_hash("secret-2"), "e").await.unwrap(), (None, Some(head)));
+    assert_eq!(store.key_and_head(&key_hash("secret-2"), "nope").await.unwrap(), (None, None));
     // Listed with when it was made; a use is recorded (to the minute), never a secret.
     let listed = store.list_keys().await.unwrap();
     assert_eq!(listed.len(), 1);

@@ -232,6 +232,23 @@ pub trait Store: Send + Sync {
     fn put_key(&self, key: &ApiKey) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The key whose secret hashes to `hash`, revoked or not.
     fn key_by_hash(&self, hash: &str) -> impl Future<Output = Result<Option<ApiKey>, StoreError>> + Send;
+    /// [`Store::key_by_hash`] and [`Store::head`] (`None` for an entity that does not exist) in
+    /// one call: a cached report read asks for nothing else, and a SQL store answers both in one
+    /// statement (issue 12, "cached reports").
+    fn key_and_head(
+        &self,
+        hash: &str,
+        entity: &str,
+    ) -> impl Future<Output = Result<(Option<ApiKey>, Option<Head>), StoreError>> + Send {
+        async move {
+            let key = self.key_by_hash(hash).await?;
+            match self.head(entity).await {
+                Ok(head) => Ok((key, Some(head))),
+                Err(StoreError::NotFound(_)) => Ok((key, None)),
+                Err(e) => Err(e),
+            }
+        }
+    }
     /// Revokes a key; false if there is no such key.
     fn revoke_key(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Every key, revoked or not, sorted by id.
