@@ -74,13 +74,14 @@ impl Ledger {
         };
         let per_unit: i128 = if dim == Dimension::Energy { 3_600_000 } else { 1_000_000 };
         let cap = sold as i128 / per_unit;
-        let sent: i128 = book
-            .certificates
-            .values()
-            .filter(|c| c.issuer == self.entity.id && c.bundled_with.as_deref() == Some(sale))
-            .filter(|c| c.state == crate::coc::CertState::TransferredOut && c.holder == to)
-            .map(|c| c.units() as i128)
-            .sum();
+        // Each serial once: a part the customer split and sent back, sent to it again, shares its
+        // serials with the block it was split from, still marked sent to it here.
+        let sent = book.distinct_units(|c| {
+            c.issuer == self.entity.id
+                && c.bundled_with.as_deref() == Some(sale)
+                && c.state == crate::coc::CertState::TransferredOut
+                && c.holder == to
+        });
         if sent + units as i128 > cap {
             return Err(CocError::ClaimExceedsBalance(format!(
                 "`{to}` bought {cap} {} of sale `{sale}`: {sent} bundled units already sent, {units} more do not fit",

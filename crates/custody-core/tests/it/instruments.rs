@@ -461,3 +461,50 @@ fn case_72_unknown_facts_never_help_the_claimant() {
         assert!(v.reasons.iter().any(|r| r.check == check && !r.ok), "{check} fails when unknown: {:#?}", v.reasons);
     }
 }
+
+/// The customer `b` of [`SELLER`]'s `sale1`, which sells 30 t of its own coil to `s` under its own
+/// sale id `sale1`: a bundled block names its sale by id, and the sender's ledger checks it
+/// against its own sales, so only under that id does `b`'s ledger let a bundled part go to `s`.
+pub const CUSTOMER: &str = "entity b \"B\"\n  ratios efi\n  gwp ar5\ncounterparty s \"Seller\"\n\
+item ore \"Ore\"\n  category raw-material\n  carbon-content 0\nitem coil \"Coil\"\n  category product\n\
+period 2025 2025-01-01 2025-12-31\n\
+2025-03-12 purchase buy-ore\n  supplier s\n  item ore\n  quantity 40 t\n  attributed 0 tCO2\n\
+2025-03-12 consume use\n  use ore 40 t\n2025-03-12 produce make\n  output coil 30 t\n\
+2025-03-13 sell sale1\n  item coil\n  customer s 30 t\n  custody mass-balance\n";
+
+/// `s` bundles `B` (60 units, serials 1..60) with its 100 t `sale1` and sends it to `b`; `b` splits
+/// it into `b/X1` (1..30) and `b/X2` (31..60) and sends `X1` back. `s`'s book now holds `B`
+/// (transferred out) and `b/X1`, whose serials lie inside `B`'s: 60 distinct serials are bundled
+/// with the sale, not 90, so 40 more units still fit its 100 t (and 41 do not); and `b`, which
+/// bought the 100 t, may then be sent `b/X1` again and the 40.
+#[test]
+fn a_split_part_back_with_the_issuer_is_not_bundled_twice() {
+    let mut s = journal(&format!("{SELLER}{}", bundled("B", 60)));
+    let mut b = journal(CUSTOMER);
+    s.apply(op("t1", "2025-04-02", send("B", "b"))).unwrap();
+    b.apply(op("r1", "2025-04-03", receive_from(&s, "B", "b"))).unwrap();
+    let split =
+        CustodyOp::CertificateSplit { certificate: "B".into(), units: 30, first: "X1".into(), rest: "X2".into() };
+    b.apply(op("sp", "2025-04-04", split)).unwrap();
+    b.apply(op("t2", "2025-04-05", send("X1", "s"))).unwrap();
+    s.apply(op("r2", "2025-04-06", receive_from(&b, "b/X1", "s"))).unwrap();
+    let held: Vec<(String, CertState, u64, u64)> =
+        s.certificates().certificates.values().map(|c| (c.reference(), c.state, c.first, c.last)).collect();
+    assert_eq!(
+        held,
+        vec![("b/X1".to_string(), CertState::Active, 1, 30), ("B".to_string(), CertState::TransferredOut, 1, 60)]
+    );
+    let more = |id: &str, units: i64| CustodyOp::CertificateIssue {
+        pool: "bp".into(),
+        certificate: id.into(),
+        units,
+        bundled_with: Some("sale1".into()),
+        expires: None,
+    };
+    assert_eq!(code(s.apply(op("i41", "2025-04-07", more("C41", 41)))), Some(Code::ClaimExceedsBalance));
+    s.apply(op("i40", "2025-04-07", more("C40", 40))).expect("60 serials bundled of 100: 40 more fit");
+    // `b/X1` goes to `b` again: `b` then has 60 distinct serials of the sale (not 90), and the 40
+    // of `C40` make the 100 t it bought.
+    s.apply(op("t3", "2025-04-08", send("b/X1", "b"))).unwrap();
+    s.apply(op("t4", "2025-04-08", send("C40", "b"))).expect("b bought 100 t: 60 serials sent, 40 more fit");
+}

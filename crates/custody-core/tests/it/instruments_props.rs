@@ -206,11 +206,31 @@ proptest! {
 
 #[derive(Debug, Clone)]
 enum Bundle {
-    Issue { units: u32 },
-    Split { pick: usize, units: u32 },
-    Transfer { pick: usize },
+    Issue {
+        units: u32,
+    },
+    Split {
+        pick: usize,
+        units: u32,
+    },
+    Transfer {
+        pick: usize,
+    },
     Return,
     Reverse,
+    /// The customer receives a block the seller sent it.
+    Receive {
+        pick: usize,
+    },
+    /// The customer splits a block it holds (its parts named `b/..`, the seller's serials).
+    HolderSplit {
+        pick: usize,
+        units: u32,
+    },
+    /// The customer sends a block it holds back to the seller, which receives it.
+    SendBack {
+        pick: usize,
+    },
 }
 
 fn bundle_step() -> impl Strategy<Value = Bundle> {
@@ -220,29 +240,76 @@ fn bundle_step() -> impl Strategy<Value = Bundle> {
         2 => (0..8usize).prop_map(|pick| Bundle::Transfer { pick }),
         1 => Just(Bundle::Return),
         1 => Just(Bundle::Reverse),
+        2 => (0..8usize).prop_map(|pick| Bundle::Receive { pick }),
+        2 => (0..8usize, 1..60u32).prop_map(|(pick, units)| Bundle::HolderSplit { pick, units }),
+        2 => (0..8usize).prop_map(|pick| Bundle::SendBack { pick }),
     ]
+}
+
+/// The distinct serials of `l`'s own certificates bundled with `sale1`, counted one by one.
+fn bundled_serials(l: &Ledger) -> usize {
+    let me = l.entity().id.clone();
+    let mut serials = std::collections::BTreeSet::new();
+    for c in
+        l.certificates().certificates.values().filter(|c| c.issuer == me && c.bundled_with.as_deref() == Some("sale1"))
+    {
+        serials.extend((c.first..=c.last).map(|n| (c.pool.clone(), c.period, n)));
+    }
+    serials.len()
+}
+
+/// The block `from`'s book sent to `to` as `r`, as a registry fills a receive with it.
+fn sent_block(from: &Ledger, r: &str, to: &str) -> CertificateBlock {
+    from.certificates().find(r, |c| c.state == CertState::TransferredOut && c.holder == to).unwrap().block()
+}
+
+/// The seller's bundled units are the distinct serials bundled with its 100 t sale, at most 100,
+/// and none is with the customer while the sale is returned or reversed.
+fn bundle_holds(l: &Ledger) -> Result<(), TestCaseError> {
+    let distinct = bundled_serials(l);
+    prop_assert!(distinct <= 100, "{distinct} serials bundled with a 100 t sale");
+    let counted = l.certificates().bundled_units("s", "sale1");
+    prop_assert_eq!(counted, distinct as i128, "bundled units are the distinct serials bundled");
+    let undone = l.is_reversed("sale1") || l.has_returned("sale1", "b");
+    let away = l.certificates().certificates.values().any(|c| c.state == CertState::TransferredOut);
+    prop_assert!(!(undone && away), "a bundled certificate with the customer while its sale is undone");
+    Ok(())
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Bundled certificates never carry more units than their 100 t sale, and none is with the
-    /// customer while the sale is returned or reversed.
+    /// customer while the sale is returned or reversed. The customer `b` splits what it receives
+    /// and sends parts back: the seller's book may then hold a block it sent out and a part of it
+    /// back (two entries, one serial range), and its bundled units are still the distinct
+    /// serials bundled with the sale, never more.
     #[test]
-    fn bundled_units_stay_within_the_sale_and_follow_the_goods(steps in prop::collection::vec(bundle_step(), 1..30)) {
+    fn bundled_units_stay_within_the_sale_and_follow_the_goods(steps in prop::collection::vec(bundle_step(), 1..40)) {
         let mut l = journal(super::instruments::SELLER);
+        let mut b = journal(super::instruments::CUSTOMER);
+        // Sent by the seller to `b` and not yet received.
+        let mut in_transit: Vec<String> = Vec::new();
         for (i, s) in steps.iter().enumerate() {
             let id = format!("o{i}");
-            let c = match s {
-                Bundle::Issue { units } => CustodyOp::CertificateIssue { pool: "bp".into(), certificate: format!("B{i}"), units: *units as i64, bundled_with: Some("sale1".into()), expires: None },
-                Bundle::Split { pick, units } => match pick_held(&l, *pick) {
-                    Some(r) => CustodyOp::CertificateSplit { certificate: r, units: *units as i64, first: format!("{id}a"), rest: format!("{id}b") },
-                    None => continue,
-                },
-                Bundle::Transfer { pick } => match pick_held(&l, *pick) {
-                    Some(r) => CustodyOp::CertificateTransfer { certificate: r, to: "b".into() },
-                    None => continue,
-                },
+            let split = |r: String, units: u32| CustodyOp::CertificateSplit { certificate: r, units: units as i64, first: format!("{id}a"), rest: format!("{id}b") };
+            match s {
+                Bundle::Issue { units } => {
+                    let c = CustodyOp::CertificateIssue { pool: "bp".into(), certificate: format!("B{i}"), units: *units as i64, bundled_with: Some("sale1".into()), expires: None };
+                    let _ = l.apply(op(id, c));
+                }
+                Bundle::Split { pick, units } => {
+                    if let Some(r) = pick_held(&l, *pick) {
+                        let _ = l.apply(op(id.clone(), split(r, *units)));
+                    }
+                }
+                Bundle::Transfer { pick } => {
+                    if let Some(r) = pick_held(&l, *pick) {
+                        if l.apply(op(id, CustodyOp::CertificateTransfer { certificate: r.clone(), to: "b".into() })).is_ok() {
+                            in_transit.push(r);
+                        }
+                    }
+                }
                 Bundle::Return | Bundle::Reverse => {
                     let body = if matches!(s, Bundle::Return) {
                         Operation::Return(custody_core::ops::Return { sale: "sale1".into(), customer: "b".into() })
@@ -250,17 +317,30 @@ proptest! {
                         Operation::Reverse { of: "sale1".into() }
                     };
                     let _ = l.apply(Op { id, date: date("2025-06-01"), memo: String::new(), body });
-                    continue;
                 }
-            };
-            let _ = l.apply(op(id, c));
-            let me = l.entity().id.clone();
-            let live = l.certificates().certificates.values().filter(|c| c.issuer == me && c.state != CertState::Split);
-            let units: i64 = live.map(|c| c.units()).sum();
-            prop_assert!(units <= 100, "{units} bundled units on a 100 t sale");
-            let undone = l.is_reversed("sale1") || l.has_returned("sale1", "b");
-            let away = l.certificates().certificates.values().any(|c| c.state == CertState::TransferredOut);
-            prop_assert!(!(undone && away), "a bundled certificate with the customer while its sale is undone");
+                Bundle::Receive { pick } => {
+                    if !in_transit.is_empty() {
+                        let r = in_transit.remove(pick % in_transit.len());
+                        let rc = CustodyOp::CertificateReceive { block: Some(sent_block(&l, &r, "b")), certificate: r, from: "s".into() };
+                        let res = b.apply(op(id, rc));
+                        prop_assert!(res.is_ok(), "a block sent is received: {res:?}");
+                    }
+                }
+                Bundle::HolderSplit { pick, units } => {
+                    if let Some(r) = pick_held(&b, *pick) {
+                        let _ = b.apply(op(id.clone(), split(r, *units)));
+                    }
+                }
+                Bundle::SendBack { pick } => {
+                    let Some(r) = pick_held(&b, *pick) else { continue };
+                    if b.apply(op(id.clone(), CustodyOp::CertificateTransfer { certificate: r.clone(), to: "s".into() })).is_ok() {
+                        let rc = CustodyOp::CertificateReceive { block: Some(sent_block(&b, &r, "s")), certificate: r, from: "b".into() };
+                        let res = l.apply(op(format!("{id}r"), rc));
+                        prop_assert!(res.is_ok(), "a block sent back is received: {res:?}");
+                    }
+                }
+            }
+            bundle_holds(&l)?;
         }
     }
 
