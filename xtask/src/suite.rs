@@ -379,35 +379,16 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
     let (header, ops) = (work.join("http-header.journal"), work.join("http-ops.journal"));
     std::fs::write(&header, &text[..cut])?;
     std::fs::write(&ops, same_day(&text[cut..], "2025-01-01"))?;
-    let url = fresh_db(bench, work, "sqlite", "bench_http")?;
-    timed(custody, &["import", header.to_str().context("path")?, "--database-url", &url])?;
-    let key = timed(custody, &["key", "create", "--role", "member", "--entity", "mill", "--database-url", &url])?;
-    let key = key.stdout.split_whitespace().nth(1).context("the key's secret")?.to_string();
-    let port = free_port()?;
-    let listen = format!("127.0.0.1:{port}");
-    let child = Command::new(custody)
-        .args(["serve", "--listen", &listen, "--database-url", &url])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let _server = Server(child);
-    let deadline = Instant::now() + std::time::Duration::from_secs(30);
-    while std::net::TcpStream::connect(&listen).is_err() {
-        if Instant::now() > deadline {
-            bail!("custody serve did not listen on {listen}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
     let body = work.join("http-report.json");
     let (batches, reads) = (o.http_batches.to_string(), o.http_reads.to_string());
     let per_day = mill::OPS_PER_DAY.to_string();
-    let common = |target: &str| -> Vec<String> {
+    let common = |target: &str, key: &str, reads: &str| -> Vec<String> {
         [
             "http",
             "--url",
             target,
             "--key",
-            &key,
+            key,
             "--entity",
             "mill",
             "--journal",
@@ -419,25 +400,50 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
             "--write-batches",
             &batches,
             "--reads",
-            &reads,
+            reads,
             "--read-path",
             "/entities/mill/reports/balances?format=json",
         ]
         .map(String::from)
         .to_vec()
     };
-    let mut ours = common(&format!("http://{listen}"));
-    ours.extend(["--save-read".to_string(), body.display().to_string()]);
-    let ours = timed(bench, &ours.iter().map(String::as_str).collect::<Vec<_>>())?.stdout;
-    drop(_server);
+    // custody serve on a fresh database holding the mill's definitions, loaded by the client.
+    let serve_and_load = |name: &str, extra: &[&str], reads: &str| -> anyhow::Result<(String, String)> {
+        let url = fresh_db(bench, work, "sqlite", name)?;
+        timed(custody, &["import", header.to_str().context("path")?, "--database-url", &url])?;
+        let key = timed(custody, &["key", "create", "--role", "member", "--entity", "mill", "--database-url", &url])?;
+        let key = key.stdout.split_whitespace().nth(1).context("the key's secret")?.to_string();
+        let port = free_port()?;
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(custody)
+            .args(["serve", "--listen", &listen, "--database-url", &url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let _server = Server(child);
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(&listen).is_err() {
+            if Instant::now() > deadline {
+                bail!("custody serve did not listen on {listen}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let mut args = common(&format!("http://{listen}"), &key, reads);
+        args.extend(extra.iter().map(|a| a.to_string()));
+        Ok((timed(bench, &args.iter().map(String::as_str).collect::<Vec<_>>())?.stdout, url))
+    };
+    let (ours, url) = serve_and_load("bench_http", &["--save-read", &body.display().to_string()], &reads)?;
+    // The same writes answered with `Prefer: return=minimal` (outcomes without the transactions).
+    let (minimal, _) = serve_and_load("bench_http_minimal", &["--prefer", "return=minimal"], "1")?;
+    let key = "-";
     let bare_db = fresh_db(bench, work, "sqlite", "bench_bare")?;
-    let mut bare = common("bare");
+    let mut bare = common("bare", key, &reads);
     bare.extend(["--read-body", &body.display().to_string(), "--bare-db", &bare_db].map(String::from));
     let bare = timed(bench, &bare.iter().map(String::as_str).collect::<Vec<_>>())?.stdout;
     // The ledger-shaped bare handler writes the rows custody wrote (read back from its database),
     // as `plain-insert` does for the import section.
     let shaped_db = fresh_db(bench, work, "sqlite", "bench_bare_rows")?;
-    let mut shaped = common("bare");
+    let mut shaped = common("bare", key, &reads);
     shaped.extend(
         ["--read-body", &body.display().to_string(), "--bare-db", &shaped_db, "--rows-from", &url].map(String::from),
     );
@@ -446,13 +452,14 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
         "\n## HTTP (custody serve on SQLite vs a bare axum handler)\n\n| work | concurrency | custody req/s | entries/s \
          | bare req/s | entries/s | ratio | ledger-shaped bare req/s | ratio |\n|---|---|---|---|---|---|---|---|---|\n",
     );
-    for kind in ["write", "read"] {
+    for (label, kind) in [("write", "write"), ("write, return=minimal", "write"), ("read", "read")] {
+        let ours = if label == "write, return=minimal" { &minimal } else { &ours };
         for c in o.concurrency.split(',') {
             let prefix = format!("{kind} concurrency={c} ");
             let rate = |out: &str, key: &str| -> anyhow::Result<f64> {
                 Ok(kv_num(out, &prefix, key)? / kv_num(out, &prefix, "seconds")?)
             };
-            let (ours_r, bare_r) = (rate(&ours, "requests")?, rate(&bare, "requests")?);
+            let (ours_r, bare_r) = (rate(ours, "requests")?, rate(&bare, "requests")?);
             let entries = |out: &str| rate(out, "entries").map_or("-".into(), thousands);
             let (shaped_r, shaped_ratio) = if kind == "write" {
                 let r = rate(&shaped, "requests")?;
@@ -462,9 +469,9 @@ fn http_section(o: &Options, custody: &Path, bench: &Path, work: &Path) -> anyho
             };
             let _ = writeln!(
                 table,
-                "| {kind} | {c} | {} | {} | {} | {} | {} | {shaped_r} | {shaped_ratio} |",
+                "| {label} | {c} | {} | {} | {} | {} | {} | {shaped_r} | {shaped_ratio} |",
                 thousands(ours_r),
-                entries(&ours),
+                entries(ours),
                 thousands(bare_r),
                 entries(&bare),
                 ratio(Some(ours_r), Some(bare_r)),

@@ -222,6 +222,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         "bare-db",
         "save-read",
         "rows-from",
+        "prefer",
     ];
     let f = flags(args, &known)?;
     let get_n = |k: &str| -> anyhow::Result<usize> { Ok(f.get(k).with_context(|| format!("--{k} N"))?.parse()?) };
@@ -254,12 +255,17 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         }
         let (first, client2, bodies2, key2, journal_url2) =
             (used, client.clone(), bodies.clone(), key.clone(), journal_url.clone());
+        let prefer = f.get("prefer").cloned();
         let make = Arc::new(move |i: usize| {
-            client2
+            let req = client2
                 .post(&journal_url2)
                 .bearer_auth(&key2)
                 .header("content-type", "text/plain")
-                .body(bodies2[first + i].clone())
+                .body(bodies2[first + i].clone());
+            match &prefer {
+                Some(p) => req.header("prefer", p.as_str()),
+                None => req,
+            }
         });
         let secs = load(c, n, make).await?;
         let written: usize = bodies[first..first + n].iter().map(|b| split_entries(b).len()).sum();

@@ -9,7 +9,7 @@
 //!   `plain-insert entries=E postings=P seconds=S`.
 //! - `custody-bench http --url URL|bare --key KEY --entity E --journal FILE --batch N|day
 //!   --concurrency 1,8,64 --write-batches N --reads N --read-path PATH [--read-body FILE]
-//!   [--bare-db URL] [--rows-from URL] [--save-read FILE]`: at each concurrency, posts `--write-batches` batches of
+//!   [--bare-db URL] [--rows-from URL] [--prefer VALUE] [--save-read FILE]`: at each concurrency, posts `--write-batches` batches of
 //!   `--batch` entries of FILE (`day`: one date's entries per batch) as text/plain to
 //!   `POST /entities/E/journal`; then, at each concurrency, `--reads` GETs of PATH. Prints
 //!   `write concurrency=C requests=R entries=N seconds=S` and `read concurrency=C requests=R
@@ -20,6 +20,8 @@
 //!   bare journal route is ledger-shaped: it writes, for each posted entry, the entry and posting
 //!   rows custody wrote for that operation id (the columns, keys and multi-row statements of
 //!   `plain-insert`), at the next seqs, in one transaction; no parsing, rules or hashing.
+//!   `--prefer VALUE` sends `Prefer: VALUE` with every write (`return=minimal`: custody answers
+//!   without the transactions posted, docs/api.md).
 //! - `custody-bench createdb --url POSTGRES_URL --name NAME`: drops and creates database NAME.
 //! - `custody-bench drop-snapshots --url URL`: deletes the stored snapshots, so that the next load
 //!   replays the whole journal (the suite's "load by replay" column).

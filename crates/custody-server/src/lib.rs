@@ -225,7 +225,21 @@ async fn post_journal<S: Store + 'static>(
     exists(&state, &id).await?;
     let entries = journal::entries(&headers, &body)?;
     let outcomes = detached(&state, |st| async move { st.registry.submit(&id, entries).await }).await??;
+    if prefers_minimal(&headers) {
+        let mut res = json_response(StatusCode::OK, wire::Outcomes::minimal(&outcomes));
+        res.headers_mut().insert("preference-applied", header::HeaderValue::from_static("return=minimal"));
+        return Ok(res);
+    }
     Ok(json_response(StatusCode::OK, outcomes_json(&outcomes)))
+}
+
+/// Whether the request asks for `Prefer: return=minimal` (RFC 7240 §4.2): the outcomes without
+/// the transactions posted (a bulk writer's answer stays the size of its request, not 25 times it).
+fn prefers_minimal(headers: &HeaderMap) -> bool {
+    headers.get_all("prefer").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split([',', ';'])).any(|p| {
+        let p: String = p.chars().filter(|c| !c.is_whitespace()).collect();
+        p.eq_ignore_ascii_case("return=minimal")
+    })
 }
 
 fn outcomes_json(outcomes: &[Outcome]) -> wire::Outcomes {

@@ -272,6 +272,10 @@ fn parameters(path: &str, method: &str) -> Vec<utoipa::openapi::path::Parameter>
     if path.ends_with("/entries") {
         ps.push(param("operation", ParameterIn::Query, false, string()));
     }
+    if path.ends_with("/journal") && method == "post" {
+        // RFC 7240: `return=minimal` answers the outcomes without the transactions posted.
+        ps.push(param("Prefer", ParameterIn::Header, false, string()));
+    }
     if path.ends_with("/assess") {
         for name in ["product", "material", "claim", "avoided", "period", "frameworks", "format"] {
             ps.push(param(name, ParameterIn::Query, name == "product", string()));

@@ -245,3 +245,38 @@ async fn malformed_json_operations_are_refused_naming_what_is_wrong() {
     assert_eq!((s, s2), (StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY), "{v} {v2}");
     assert_eq!(v, v2);
 }
+
+/// `Prefer: return=minimal` (RFC 7240) answers index, result and seq only, says so in
+/// `Preference-Applied`, and writes what the full answer would have.
+#[tokio::test]
+async fn a_minimal_answer_writes_the_same_and_leaves_the_transactions_out() {
+    let api = Api::start().await;
+    let key = api.entity("t", SETUP).await;
+    let batch = "2025-01-02 purchase p1\n  supplier sup\n  item ore\n  quantity 10 t\n  factor 5 kgCO2/t\n\
+        2025-01-03 consume c1\n  use ore 4 t\n";
+    let post = |prefer: &'static str, body: &'static str| {
+        let req = api.http.post(format!("{}/entities/t/journal", api.base)).bearer_auth(&key);
+        let req = if prefer.is_empty() { req } else { req.header("prefer", prefer) };
+        req.header("content-type", "text/plain").body(body).send()
+    };
+    let res = post("respond-async; wait=5, return=minimal", batch).await.unwrap();
+    assert_eq!(res.headers()["preference-applied"], "return=minimal");
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        v,
+        json!({"outcomes": [{"index": 0, "result": "written", "seq": 11}, {"index": 1, "result": "written", "seq": 12}]})
+    );
+    let (s, tx) = api.get("/entities/t/transactions", &key).await;
+    assert_eq!(s, StatusCode::OK);
+    let tx: Value = serde_json::from_str(&tx).unwrap();
+    let ids: Vec<_> = tx["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids, ["p1", "c1"]);
+    // Posted again: duplicates, minimal or not; without the preference the full answer.
+    let v: Value = post("return=minimal", batch).await.unwrap().json().await.unwrap();
+    assert_eq!(v["outcomes"][1], json!({"index": 1, "result": "duplicate"}));
+    let more = "2025-01-04 consume c2\n  use ore 1 t\n";
+    let res = post("return=representation", more).await.unwrap();
+    assert!(res.headers().get("preference-applied").is_none());
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["outcomes"][0]["transaction"]["id"], "c2", "{v}");
+}

@@ -180,6 +180,22 @@ impl Outcomes {
             .collect();
         Outcomes { outcomes }
     }
+
+    /// The outcomes without the transactions posted (`Prefer: return=minimal`): index, result
+    /// and seq only.
+    pub fn minimal(outcomes: &[Outcome]) -> Outcomes {
+        let outcomes = outcomes
+            .iter()
+            .enumerate()
+            .map(|(index, o)| match o {
+                Outcome::Written { seq, .. } => {
+                    EntryOutcome { index, result: "written".into(), seq: Some(*seq), transaction: None }
+                }
+                Outcome::Duplicate => EntryOutcome { index, result: "duplicate".into(), seq: None, transaction: None },
+            })
+            .collect();
+        Outcomes { outcomes }
+    }
 }
 
 /// A posted transaction.
