@@ -269,6 +269,51 @@ impl CertificateBook {
         total + open.map_or(0, |(_, a, b)| (b - a) as i128 + 1)
     }
 
+    /// For each certificate `scope` chooses, other than a split one, the units it holds now: its
+    /// serials less those of the blocks inside it. One serial may be in several entries of a book:
+    /// a block sent out and a part of it a holder split and sent back (`B` transferred out, `b/X1`
+    /// active). Blocks are only ever cut, never joined, and a block split is never whole again, so
+    /// the entries holding one serial nest, and the innermost is the newest: where the serial is
+    /// now. Each serial counts once, for the innermost entry holding it (among overlapping entries
+    /// that do not nest, the one starting last).
+    pub fn current_units(&self, scope: impl Fn(&Certificate) -> bool) -> BTreeMap<CertKey, i128> {
+        let mut blocks: Vec<&Certificate> =
+            self.certificates.values().filter(|c| c.state != CertState::Split && scope(c)).collect();
+        blocks.sort_by_cached_key(|c| (c.space(), c.first, std::cmp::Reverse(c.last)));
+        let mut units: BTreeMap<CertKey, i128> = BTreeMap::new();
+        // The entries open at serial `at` of the space, outermost first.
+        let mut open: Vec<&Certificate> = Vec::new();
+        let mut at: i128 = 0;
+        // Serials `at..to` (to exclusive) go to the innermost open entry.
+        let mut give = |open: &[&Certificate], at: &mut i128, to: i128| {
+            if let Some(c) = open.last() {
+                if to > *at {
+                    *units.entry(c.key()).or_default() += to - *at;
+                }
+            }
+            *at = (*at).max(to);
+        };
+        for c in blocks {
+            while let Some(top) = open.last().copied() {
+                if top.space() == c.space() && top.last >= c.first {
+                    break;
+                }
+                give(&open, &mut at, top.last as i128 + 1);
+                open.pop();
+            }
+            if open.is_empty() {
+                at = c.first as i128;
+            }
+            give(&open, &mut at, c.first as i128);
+            open.push(c);
+        }
+        while let Some(top) = open.last().copied() {
+            give(&open, &mut at, top.last as i128 + 1);
+            open.pop();
+        }
+        units
+    }
+
     /// Issues `units` fresh numbers of the issuer's (pool, period) space.
     pub fn issue(&mut self, mut c: Certificate, units: i64) -> Result<(), CocError> {
         c.named_by = None;

@@ -74,14 +74,15 @@ impl Ledger {
         };
         let per_unit: i128 = if dim == Dimension::Energy { 3_600_000 } else { 1_000_000 };
         let cap = sold as i128 / per_unit;
-        // Each serial once: a part the customer split and sent back, sent to it again, shares its
-        // serials with the block it was split from, still marked sent to it here.
-        let sent = book.distinct_units(|c| {
-            c.issuer == self.entity.id
-                && c.bundled_with.as_deref() == Some(sale)
-                && c.state == crate::coc::CertState::TransferredOut
-                && c.holder == to
-        });
+        // The serials with `to` now: each once, and none that came back here. A part the customer
+        // split and sent back (`b/X1`) lies inside the block still marked sent to it (`B`): its
+        // serials are here, or wherever this book sent them since, not with `to`.
+        let sent: i128 = self
+            .bundled_now(book, sale)
+            .into_iter()
+            .filter(|(c, _)| c.state == crate::coc::CertState::TransferredOut && c.holder == to)
+            .map(|(_, n)| n)
+            .sum();
         if sent + units as i128 > cap {
             return Err(CocError::ClaimExceedsBalance(format!(
                 "`{to}` bought {cap} {} of sale `{sale}`: {sent} bundled units already sent, {units} more do not fit",
@@ -91,15 +92,24 @@ impl Ledger {
         Ok(())
     }
 
-    /// A certificate of this book bundled with `sale` that went to a customer (`to`, or any):
-    /// while it is there, the goods are neither returned nor the sale reversed.
+    /// This book's certificates bundled with `sale`, each with the units it holds now
+    /// ([`CertificateBook::current_units`]): a block sent out whose parts came back holds only
+    /// the units not back.
+    fn bundled_now<'a>(&self, book: &'a CertificateBook, sale: &str) -> Vec<(&'a crate::coc::Certificate, i128)> {
+        let me = &self.entity.id;
+        let scope = |c: &crate::coc::Certificate| &c.issuer == me && c.bundled_with.as_deref() == Some(sale);
+        let now = book.current_units(scope);
+        book.certificates.values().filter_map(|c| Some((c, *now.get(&c.key()).filter(|n| **n > 0)?))).collect()
+    }
+
+    /// A certificate of this book bundled with `sale` that went to a customer (`to`, or any) with
+    /// units still away: while it is there, the goods are neither returned nor the sale reversed.
+    /// A block whose units all came back (in parts a holder split) is no longer away.
     pub(super) fn bundled_out(&self, sale: &str, to: Option<&str>) -> Option<&crate::coc::Certificate> {
-        self.certificates.certificates.values().find(|c| {
-            c.issuer == self.entity.id
-                && c.bundled_with.as_deref() == Some(sale)
-                && c.state == crate::coc::CertState::TransferredOut
-                && to.is_none_or(|t| c.holder == t)
-        })
+        self.bundled_now(&self.certificates, sale)
+            .into_iter()
+            .map(|(c, _)| c)
+            .find(|c| c.state == crate::coc::CertState::TransferredOut && to.is_none_or(|t| c.holder == t))
     }
 
     /// Product of `item` made in the ledger period holding `date` (base units; reversals out).

@@ -249,7 +249,9 @@ impl Ledger {
                 .certificates
                 .values()
                 .filter(|c| &c.issuer == me && c.bundled_with.as_deref() == Some(sale))
-                .map(|c| c.id.clone())
+                // `ID` for a block this ledger named, `NAMER/ID` for a part a holder split and
+                // sent back: never a bare id another block of the book also has.
+                .map(|c| c.reference())
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();

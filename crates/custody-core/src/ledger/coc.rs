@@ -266,7 +266,12 @@ impl Ledger {
             }
             CustodyOp::CertificateTransfer { certificate, to } => {
                 self.check_counterparty(&Some(to.clone()), "to", v);
-                let note = match book.get_active(certificate, &me).map(|c| (c.bundled_with.clone(), c.units())) {
+                // The sale a block is bundled with is its issuer's, an id of the issuer's ledger:
+                // only there does it name a sale. A holder sends the block on (back to the issuer,
+                // or on with the goods) without reading that id among its own sales; the issuer's
+                // ledger keeps the goods from coming back while any of its units are away.
+                let bundle = |c: &Certificate| c.bundled_with.clone().filter(|_| c.issuer == me);
+                let note = match book.get_active(certificate, &me).map(|c| (bundle(c), c.units())) {
                     Ok((Some(sale), units)) => self
                         .bundle_follows(&book, &sale, to, units)
                         .map(|_| format!("transferred to {to} with sale {sale}")),

@@ -47,7 +47,8 @@ impl Ledger {
                 Some("of"),
                 format!(
                     "certificate `{}` travels with sale `{of}` and went to `{}`: it comes back first",
-                    c.id, c.holder
+                    c.reference(),
+                    c.holder
                 ),
             );
             return None;

@@ -116,7 +116,9 @@ impl Ledger {
                 Some("sale"),
                 format!(
                     "certificate `{}` travels with sale `{}` and went to `{}`: it comes back first",
-                    c.id, r.sale, r.customer
+                    c.reference(),
+                    r.sale,
+                    r.customer
                 ),
             );
             return None;

@@ -94,7 +94,7 @@ pub fn receive_from(sender: &Ledger, cert: &str, to: &str) -> CustodyOp {
     CustodyOp::CertificateReceive { certificate: cert.into(), from: sender.entity().id.clone(), block: Some(c.block()) }
 }
 
-fn code(r: Result<custody_core::Applied, custody_core::Rejection>) -> Option<Code> {
+pub fn code(r: Result<custody_core::Applied, custody_core::Rejection>) -> Option<Code> {
     r.err().map(|e| e.code())
 }
 
@@ -252,7 +252,7 @@ pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible 
   output bundled-certificate\n  claim \"travels with the sale\"\n  conversion 1\n\
 2025-03-31 pool-input in\n  pool bp\n  item hbi\n  quantity 1000 t\n  site s1\n";
 
-fn bundled(id: &str, units: u32) -> String {
+pub fn bundled(id: &str, units: u32) -> String {
     format!("2025-04-01 certificate-issue {id}\n  pool bp\n  certificate {id}\n  units {units}\n  bundled-with sale1\n")
 }
 
@@ -462,9 +462,9 @@ fn case_72_unknown_facts_never_help_the_claimant() {
     }
 }
 
-/// The customer `b` of [`SELLER`]'s `sale1`, which sells 30 t of its own coil to `s` under its own
-/// sale id `sale1`: a bundled block names its sale by id, and the sender's ledger checks it
-/// against its own sales, so only under that id does `b`'s ledger let a bundled part go to `s`.
+/// The customer `b` of [`SELLER`]'s `sale1`, which sells 30 t of its own coil to `s` under the
+/// same id `sale1`: a bundled block names the issuer's sale, which `b`'s ledger must not take for
+/// its own (`bundle_holders`: `b` sends the 60 units of `s`'s block back past its own 30 t).
 pub const CUSTOMER: &str = "entity b \"B\"\n  ratios efi\n  gwp ar5\ncounterparty s \"Seller\"\n\
 item ore \"Ore\"\n  category raw-material\n  carbon-content 0\nitem coil \"Coil\"\n  category product\n\
 period 2025 2025-01-01 2025-12-31\n\

@@ -1,6 +1,7 @@
 //! Property tests of the core against simple reference models.
 
 mod balances_fold;
+mod bundle_holders;
 mod coc;
 mod custody_models;
 mod gaps;

@@ -321,7 +321,7 @@ fn sites(f: &Field) -> R<Vec<String>> {
 /// A receive's claimed view (filled by a registry from the seller's pool; docs/journal.md):
 /// `claim POOL PERIOD METHOD ATTRIBUTION open|closed site|wide LOWEST-N/D|-`, `claim-line claimed|residual QTY N/D G
 /// [CLAIM]` (base units, g CO2e per base unit as an exact fraction, g CO2e), `claim-verifier
-/// "NAME"`, `claim-certificate ID`.
+/// "NAME"`, `claim-certificate ID` (`NAMER/ID` for a part a holder named).
 pub(super) fn received_claim(b: &mut Block) -> R<Option<custody_core::coc::ReceivedClaim>> {
     use custody_core::coc::{Attribution, Method, ReceivedClaim, ReceivedLine, SaleKind};
     let int = |f: &Field, i: usize, what: &str| -> R<i64> {
