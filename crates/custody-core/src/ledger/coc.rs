@@ -267,14 +267,21 @@ impl Ledger {
             CustodyOp::CertificateTransfer { certificate, to } => {
                 self.check_counterparty(&Some(to.clone()), "to", v);
                 // The sale a block is bundled with is its issuer's, an id of the issuer's ledger:
-                // only there does it name a sale. A holder sends the block on (back to the issuer,
-                // or on with the goods) without reading that id among its own sales; the issuer's
-                // ledger keeps the goods from coming back while any of its units are away.
-                let bundle = |c: &Certificate| c.bundled_with.clone().filter(|_| c.issuer == me);
+                // only there does it name a sale. A holder never reads that id among its own
+                // sales, and sends the block only back to its issuer: nothing in the holder's
+                // ledger ties the block to goods it sells on, so it is not passed to anyone else
+                // (a claim would travel without the goods it was made for). The issuer's ledger
+                // keeps the goods from coming back while any of its units are away.
+                let bundle = |c: &Certificate| c.bundled_with.clone().map(|sale| (sale, c.issuer.clone()));
                 let note = match book.get_active(certificate, &me).map(|c| (bundle(c), c.units())) {
-                    Ok((Some(sale), units)) => self
+                    Ok((Some((sale, issuer)), units)) if issuer == me => self
                         .bundle_follows(&book, &sale, to, units)
                         .map(|_| format!("transferred to {to} with sale {sale}")),
+                    Ok((Some((_, issuer)), _)) if issuer == *to => Ok(format!("returned to its issuer {to}")),
+                    Ok((Some((sale, issuer)), _)) => Err(CocError::CertificateUnavailable(format!(
+                        "certificate `{certificate}` is bundled with `{issuer}`'s sale `{sale}` and follows those goods: \
+                         a holder sends it back to `{issuer}` only, not to `{to}`"
+                    ))),
                     Ok((None, _)) => Ok(format!("transferred to {to}")),
                     Err(e) => Err(e),
                 };

@@ -23,16 +23,25 @@ fn sent_to(customer: &str) -> (custody_core::Ledger, custody_core::Ledger) {
     (s, b)
 }
 
-/// `sale1` is an id of `s`'s ledger: `b`, a holder, sends on a block bundled with it whether or
-/// not its own ledger has a sale of that id, and whatever that sale of its own sold or became.
+/// `sale1` is an id of `s`'s ledger: `b`, a holder, sends a block bundled with it back to `s`
+/// whether or not its own ledger has a sale of that id, whatever that sale sold or became, and
+/// sends it to no one else.
 #[test]
-fn a_holder_sends_a_bundled_block_on_without_a_sale_of_its_own() {
-    // No sale `sale1` in `b`'s ledger: its part goes back to the issuer, and on to `c`.
+fn a_holder_sends_a_bundled_block_back_to_its_issuer_only() {
+    // No sale `sale1` in `b`'s ledger: its part goes back to the issuer, and to no one else (the
+    // claim would travel without the goods it was bundled with).
     let (mut s, mut b) = sent_to(BUYER);
     b.apply(op("sp", "2025-04-04", split("B", 30, "X1", "X2"))).unwrap();
     b.apply(op("t2", "2025-04-05", send("X1", "s"))).expect("a holder sends a bundled part back");
     s.apply(op("r2", "2025-04-06", receive_from(&b, "b/X1", "s"))).unwrap();
-    b.apply(op("t3", "2025-04-05", send("X2", "c"))).expect("a holder sends a bundled part on");
+    assert_eq!(code(b.clone().apply(op("t3", "2025-04-05", send("X2", "c")))), Some(Code::CertificateUnavailable));
+    // A same-named sale of the holder's own to `c` changes nothing: the id is the issuer's.
+    let own_sale = CUSTOMER
+        .replace("customer s 30 t", "customer c 30 t")
+        .replace("counterparty s \"Seller\"\n", "counterparty s \"Seller\"\ncounterparty c \"C\"\n");
+    let (_, mut b) = sent_to(&own_sale);
+    b.apply(op("sp", "2025-04-04", split("B", 30, "X1", "X2"))).unwrap();
+    assert_eq!(code(b.apply(op("t3", "2025-04-05", send("X2", "c")))), Some(Code::CertificateUnavailable));
     // `b`'s own `sale1` sold 30 t to `s`, and is then reversed: neither bounds `s`'s block.
     let (mut s, mut b) = sent_to(&format!("{CUSTOMER}2025-03-14 reverse rv\n  of sale1\n"));
     b.apply(op("t2", "2025-04-05", send("B", "s"))).expect("60 units of `s`'s 100 t sale go back whole");
