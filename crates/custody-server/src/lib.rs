@@ -115,6 +115,22 @@ async fn who<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> Result<Calle
     auth::caller(state.registry.store(), auth).await
 }
 
+/// [`who`] and the head of `entity`'s journal (`None`: no such entity) in one store call
+/// (`Store::key_and_head`): what a journal write or a kept statement asks before anything else.
+async fn who_and_head<S: Store>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+    entity: &str,
+) -> Result<(Caller, Option<custody_store::Head>), ApiError> {
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    auth::caller_and_head(state.registry.store(), auth, entity).await
+}
+
+/// The refusal of a request naming an entity the registry does not hold (404).
+fn no_entity(id: &str) -> ApiError {
+    ApiError::from(custody_store::StoreError::NotFound(id.to_string()))
+}
+
 async fn exists<S: Store>(state: &AppState<S>, entity: &str) -> Result<(), ApiError> {
     state.registry.store().head(entity).await?;
     Ok(())
@@ -222,8 +238,10 @@ async fn post_journal<S: Store + 'static>(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    who(&state, &headers).await?.require_write(&id)?;
-    exists(&state, &id).await?;
+    // The key and the entity's existence in one store call.
+    let (caller, head) = who_and_head(&state, &headers, &id).await?;
+    caller.require_write(&id)?;
+    head.ok_or_else(|| no_entity(&id))?;
     let entries = journal::entries(&headers, &body)?;
     let outcomes = detached(&state, |st| async move { st.registry.submit(&id, entries).await }).await??;
     if prefers_minimal(&headers) {

@@ -3,7 +3,7 @@
 //! (the key and the head together, `Store::key_and_head`) and no replay.
 
 use crate::error::ApiError;
-use crate::{auth, format_of, ApiResult, Shared};
+use crate::{format_of, no_entity, who_and_head, ApiResult, Shared};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -29,8 +29,7 @@ pub(crate) async fn report<S: Store>(
     Query(q): Query<ReportQuery>,
 ) -> ApiResult {
     // The key and the journal head in one store call: a cached statement needs nothing else.
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let (caller, head) = auth::caller_and_head(state.registry.store(), auth, &id).await?;
+    let (caller, head) = who_and_head(&state, &headers, &id).await?;
     caller.require_read(&id)?;
     if !custody_report::KINDS.contains(&kind.as_str()) {
         return Err(ApiError::not_found(format!("no report `{kind}` (one of: {})", custody_report::KINDS.join(", "))));
@@ -43,7 +42,7 @@ pub(crate) async fn report<S: Store>(
     };
     let view_name = if view == custody_report::View::Physical { "physical" } else { "claimed" };
     let key = (id.clone(), kind.clone(), q.period.clone(), q.year, format.content_type(), view_name);
-    let head = head.ok_or_else(|| ApiError::from(custody_store::StoreError::NotFound(id.clone())))?;
+    let head = head.ok_or_else(|| no_entity(&id))?;
     if let Some(text) = state.reports.get(&key, &head) {
         return Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response());
     }
