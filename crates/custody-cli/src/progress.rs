@@ -33,11 +33,14 @@ impl Drop for Spinner {
 }
 
 /// Shows warnings on stderr (`RUST_LOG` widens them), e.g. a snapshot passed over at load.
+/// sqlx's "slow statement" warnings are left out (`sqlx::query=error`): writing the snapshot of
+/// a million operations takes a second or two, which a command's user is not asked to act on
+/// (`custody serve` still logs them).
 pub fn show_warnings() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx::query=error")),
         )
         .with_writer(std::io::stderr)
         .without_time()
