@@ -64,25 +64,23 @@ struct Bare {
 struct LedgerRows {
     entries: Vec<crate::insert::Entry>,
     postings: Vec<crate::insert::Posting>,
-    /// Operation id -> (index in `entries`, range in `postings`).
-    by_op: std::collections::HashMap<String, (usize, std::ops::Range<usize>)>,
+    /// (entity, operation id) -> (index in `entries`, range in `postings`).
+    by_op: std::collections::HashMap<(String, String), (usize, std::ops::Range<usize>)>,
 }
 
 impl LedgerRows {
     async fn read(url: &str) -> anyhow::Result<Self> {
         let (entries, postings) = crate::insert::read_rows(url).await?;
         let mut by_op = std::collections::HashMap::new();
-        let mut p = 0;
+        // Each entry's postings, by (entity, seq): not by the database's text order of entities.
+        let mut at: std::collections::HashMap<(&str, i64), std::ops::Range<usize>> = std::collections::HashMap::new();
+        for (i, p) in postings.iter().enumerate() {
+            at.entry((p.entity.as_str(), p.seq)).and_modify(|r| r.end = i + 1).or_insert(i..i + 1);
+        }
         for (i, e) in entries.iter().enumerate() {
-            while p < postings.len() && (postings[p].entity.as_str(), postings[p].seq) < (e.entity.as_str(), e.seq) {
-                p += 1;
-            }
-            let first = p;
-            while p < postings.len() && (postings[p].entity.as_str(), postings[p].seq) == (e.entity.as_str(), e.seq) {
-                p += 1;
-            }
+            let range = at.get(&(e.entity.as_str(), e.seq)).cloned().unwrap_or(0..0);
             if let Some(op) = &e.op_id {
-                by_op.insert(op.clone(), (i, first..p));
+                by_op.insert((e.entity.clone(), op.clone()), (i, range));
             }
         }
         Ok(LedgerRows { entries, postings, by_op })
@@ -96,12 +94,13 @@ fn op_id(entry: &str) -> Option<&str> {
 
 /// The ledger-shaped bare write: each posted entry's rows as custody wrote them (entry and
 /// postings, found by operation id), inserted at the next seqs in one transaction.
-async fn bare_ledger_rows(s: &Bare, rows: &LedgerRows, entries: &[&str]) -> anyhow::Result<String> {
+async fn bare_ledger_rows(s: &Bare, rows: &LedgerRows, entity: &str, entries: &[&str]) -> anyhow::Result<String> {
     let mut seq = s.seq.lock().await;
     let (mut es, mut ps) = (Vec::with_capacity(entries.len()), Vec::new());
     for e in entries {
         let id = op_id(e).context("an entry without an operation id")?;
-        let (i, range) = rows.by_op.get(id).with_context(|| format!("no rows for operation {id}"))?;
+        let key = (entity.to_string(), id.to_string());
+        let (i, range) = rows.by_op.get(&key).with_context(|| format!("no rows for operation {id} of {entity}"))?;
         *seq += 1;
         es.push((*seq, &rows.entries[*i]));
         ps.extend(rows.postings[range.clone()].iter().map(|p| (*seq, p)));
@@ -115,12 +114,16 @@ async fn bare_ledger_rows(s: &Bare, rows: &LedgerRows, entries: &[&str]) -> anyh
     Ok(format!("{{\"outcomes\":[{}]}}", outcomes.join(",")))
 }
 
-async fn bare_journal(State(s): State<Arc<Bare>>, body: String) -> Result<String, (axum::http::StatusCode, String)> {
+async fn bare_journal(
+    State(s): State<Arc<Bare>>,
+    axum::extract::Path(entity): axum::extract::Path<String>,
+    body: String,
+) -> Result<String, (axum::http::StatusCode, String)> {
     let err = |e: sqlx::Error| (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     let entries = split_entries(&body);
     if let Some(rows) = &s.rows {
         let fail = |e: anyhow::Error| (axum::http::StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"));
-        return bare_ledger_rows(&s, rows, &entries).await.map_err(fail);
+        return bare_ledger_rows(&s, rows, &entity, &entries).await.map_err(fail);
     }
     let mut seq = s.seq.lock().await;
     let mut tx = s.db.begin().await.map_err(err)?;

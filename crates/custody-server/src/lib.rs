@@ -254,11 +254,21 @@ async fn post_journal<S: Store + 'static>(
 
 /// Whether the request asks for `Prefer: return=minimal` (RFC 7240 §4.2): the outcomes without
 /// the transactions posted (a bulk writer's answer stays the size of its request, not 25 times it).
+/// Preferences are separated by commas, a preference's parameters follow `;` (they are not
+/// preferences), spaces around `=` are allowed, and the first `return` preference counts (§2).
 fn prefers_minimal(headers: &HeaderMap) -> bool {
-    headers.get_all("prefer").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split([',', ';'])).any(|p| {
-        let p: String = p.chars().filter(|c| !c.is_whitespace()).collect();
-        p.eq_ignore_ascii_case("return=minimal")
-    })
+    let first_return = headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|pref| {
+            let token = pref.split(';').next().unwrap_or("");
+            let (name, value) = token.split_once('=')?;
+            name.trim().eq_ignore_ascii_case("return").then(|| value.trim().trim_matches('"').to_ascii_lowercase())
+        })
+        .next();
+    first_return.as_deref() == Some("minimal")
 }
 
 fn outcomes_json(outcomes: &[Outcome]) -> wire::Outcomes {

@@ -79,7 +79,8 @@ pub const ROUTE_TABLE: [Route; 17] = [
     route(
         "post",
         "/entities/{id}/journal",
-        "Post a batch of journal entries (operations, definitions), all or nothing; text/plain, {journal} or {operations}",
+        "Post a batch of journal entries (operations, definitions), all or nothing; text/plain, {journal} or {operations}; \
+         `Prefer: return=minimal` answers without the transactions (and `Preference-Applied: return=minimal`)",
         "member of the entity",
         Journal("JournalRequest"),
         200,

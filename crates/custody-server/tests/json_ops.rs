@@ -259,7 +259,7 @@ async fn a_minimal_answer_writes_the_same_and_leaves_the_transactions_out() {
         let req = if prefer.is_empty() { req } else { req.header("prefer", prefer) };
         req.header("content-type", "text/plain").body(body).send()
     };
-    let res = post("respond-async; wait=5, return=minimal", batch).await.unwrap();
+    let res = post("respond-async; wait=5, return = minimal", batch).await.unwrap();
     assert_eq!(res.headers()["preference-applied"], "return=minimal");
     let v: Value = res.json().await.unwrap();
     assert_eq!(
@@ -275,6 +275,13 @@ async fn a_minimal_answer_writes_the_same_and_leaves_the_transactions_out() {
     let v: Value = post("return=minimal", batch).await.unwrap().json().await.unwrap();
     assert_eq!(v["outcomes"][1], json!({"index": 1, "result": "duplicate"}));
     let more = "2025-01-04 consume c2\n  use ore 1 t\n";
+    // The first `return` counts (RFC 7240 §2); a parameter of another preference is none.
+    for prefer in ["return=representation, return=minimal", "respond-async; return=minimal", "return=minimalist"] {
+        let res = post(prefer, batch).await.unwrap();
+        assert!(res.headers().get("preference-applied").is_none(), "{prefer}");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["outcomes"][0]["result"], "duplicate", "{prefer}: {v}");
+    }
     let res = post("return=representation", more).await.unwrap();
     assert!(res.headers().get("preference-applied").is_none());
     let v: Value = res.json().await.unwrap();

@@ -4,7 +4,7 @@
 
 use custody_server::auth::{create_key, Role};
 use custody_server::{app, AppState};
-use custody_store::{MemoryStore, Registry, Store};
+use custody_store::{MemoryStore, Registry, SqlStore, Store};
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -225,4 +225,44 @@ async fn writes_cut_off_by_their_client_complete_or_vanish_whole() {
     let body = "2025-01-03 purchase last\n  supplier sup\n  item ore\n  quantity 1 t\n";
     let r = api.raw(Method::POST, "/entities/h/journal", &member, Some(("text/plain", body.into()))).await;
     assert_eq!(r.0, 200, "{:?}", r.2);
+}
+
+/// A journal write refuses in the order a statement read does, asking the store for the key and
+/// the entity in one call: an unknown key (401, also for an entity that does not exist), another
+/// entity's key (403), a missing entity (404), then the body (400). On the memory store and on
+/// SQLite, whose one statement answers both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journal_writes_refuse_in_order_on_every_store() {
+    let dir = std::env::temp_dir().join(format!("custody-write-order-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = SqlStore::connect(&format!("sqlite://{}/w.db", dir.display())).await.unwrap();
+    refuses_in_order(Api::start(MemoryStore::new()).await).await;
+    refuses_in_order(Api::start(sqlite).await).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn refuses_in_order<S: Store>((api, state): (Api, Arc<AppState<S>>)) {
+    let store = state.registry.store();
+    let admin = create_key(store, Role::Admin, None, vec![]).await.unwrap().1;
+    let r = api
+        .raw(Method::POST, "/entities", &admin, Some(("application/json", br#"{"id":"h","name":"H"}"#.to_vec())))
+        .await;
+    assert_eq!(r.0, 201, "{:?}", r.2);
+    let member = create_key(store, Role::Member, Some("h".into()), vec![]).await.unwrap().1;
+    // A key for an entity the registry does not hold: the entity is what is missing.
+    let orphan = create_key(store, Role::Member, Some("zz".into()), vec![]).await.unwrap().1;
+    let text = || Some(("text/plain", b"counterparty sup \"S\"\n".to_vec()));
+    let cases = [
+        ("unknown key", "/entities/h/journal", "cst_unknown", 401, "unauthorized"),
+        ("unknown key, no entity", "/entities/zz/journal", "cst_unknown", 401, "unauthorized"),
+        ("another entity's key, no entity", "/entities/zz/journal", member.as_str(), 403, "forbidden"),
+        ("no entity", "/entities/zz/journal", orphan.as_str(), 404, "not_found"),
+    ];
+    for (label, path, key, status, code) in cases {
+        assert_problem(label, &api.raw(Method::POST, path, key, text()).await, status, code);
+    }
+    let bad =
+        api.raw(Method::POST, "/entities/h/journal", &member, Some(("text/plain", b"nonsense here\n".to_vec()))).await;
+    assert_eq!(bad.0, 400, "{:?}", bad.2);
+    assert_eq!(api.raw(Method::POST, "/entities/h/journal", &member, text()).await.0, 200);
 }

@@ -13,7 +13,8 @@
 //!
 //! JSON of a view (`claim_json`): `{"pool", "period" (0 is the first), "method", "attribution",
 //! "provisional" (bool: the pool period was open), "verifier" (string or null), "site_level"
-//! (bool), "lowest_input" ("N/D" g CO2e per base unit, or null), "certificates": [ID],
+//! (bool), "lowest_input" ("N/D" g CO2e per base unit, or null), "certificates": [REF] (`ID`, or
+//! `NAMER/ID` for a part a holder split and sent back),
 //! "lines": [{"kind": "claimed"|"residual", "quantity" (seller's base units), "factor" ("N/D" g
 //! CO2e per base unit, exact), "co2e_g" (g CO2e), "claim" (the seller's claim id, or null)}]}`.
 

@@ -46,7 +46,7 @@ impl Ledger {
                 Code::CertificateUnavailable,
                 Some("of"),
                 format!(
-                    "certificate `{}` travels with sale `{of}` and went to `{}`: it comes back first",
+                    "certificate `{}` travels with sale `{of}` and units of it are with `{}`: they come back first",
                     c.reference(),
                     c.holder
                 ),

@@ -115,7 +115,7 @@ impl Ledger {
                 Code::CertificateUnavailable,
                 Some("sale"),
                 format!(
-                    "certificate `{}` travels with sale `{}` and went to `{}`: it comes back first",
+                    "certificate `{}` travels with sale `{}` and units of it are with `{}`: they come back first",
                     c.reference(),
                     r.sale,
                     r.customer

@@ -157,7 +157,8 @@ pub struct EntryOutcome {
     /// Written entries only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
-    /// Written entries only: the transaction posted, `null` for a definition.
+    /// Written entries only, and left out under `Prefer: return=minimal`: the transaction posted,
+    /// `null` for a definition.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<TransactionJson>)]
     pub transaction: Option<Option<TransactionJson>>,
