@@ -24,6 +24,7 @@ pub mod name;
 pub mod ops;
 pub mod reject;
 pub mod statements;
+pub mod targets;
 pub mod units;
 
 pub use ledger::{

@@ -11,7 +11,7 @@ fn posting(account: &str, amount: i64, item: Option<&str>) -> Posting {
         account: account.into(),
         species: Species::C,
         amount,
-        dims: Dims { item: item.map(Into::into), ..Dims::default() },
+        dims: Dims { item: item.map(Into::into), ..Dims::default() }.into(),
         gas: None,
     }
 }

@@ -268,7 +268,8 @@ pub(crate) fn posting_row(r: &AnyRow) -> Result<PostingRow, StoreError> {
                     None => None,
                 },
                 counterparty: custody_core::name::opt(&get("counterparty")?),
-            },
+            }
+            .into(),
             gas: None,
         },
     })

@@ -153,7 +153,8 @@ fn unpack(seq: i64, mut s: &str, out: &mut Vec<PostingRow>) -> Result<(), String
                         None => None,
                     },
                     counterparty: counterparty.map(Into::into),
-                },
+                }
+                .into(),
                 gas: None,
             },
         });

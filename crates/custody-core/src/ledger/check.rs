@@ -20,7 +20,7 @@ impl Ledger {
                 }
                 Some(a) => totals.add(a.side, p.species, p.amount),
             }
-            *sums.entry((p.account.clone(), p.species, p.dims.clone())).or_default() += p.amount as i128;
+            *sums.entry((p.account.clone(), p.species, *p.dims)).or_default() += p.amount as i128;
         }
         for (key, add) in sums {
             let now = *self.positions.get(&key).unwrap_or(&0) as i128;

@@ -59,14 +59,14 @@ impl Draft<'_> {
     pub(super) fn post_code_gas(&mut self, account: &str, species: Species, amount: i64, gas: Option<i64>, dims: Dims) {
         if amount != 0 {
             let gas = gas.filter(|_| CarbonRatios::keeps_gas(species));
-            self.postings.push(Posting { account: Name::new(account), species, amount, dims, gas });
+            self.postings.push(Posting { account: Name::new(account), species, amount, dims: dims.into(), gas });
         }
     }
     /// What this draft already posted to one position, in one pass: (base units, grams of gas,
     /// whether any of that gas was stated).
     pub(super) fn pending(&self, key: &PosKey, ratios: CarbonRatios) -> (i64, i64, bool) {
         let (mut amount, mut gas, mut stated) = (0i64, 0i64, false);
-        for p in self.postings.iter().filter(|p| p.account == key.0 && p.species == key.1 && p.dims == key.2) {
+        for p in self.postings.iter().filter(|p| p.account == key.0 && p.species == key.1 && *p.dims == key.2) {
             amount += p.amount;
             stated |= p.gas.is_some();
             gas += p.gas.unwrap_or_else(|| ratios.gas_rounded(p.species, p.amount));

@@ -12,7 +12,7 @@ impl Ledger {
         for p in &tx.postings {
             let side = self.chart.get(&p.account).expect("checked before posting").side;
             self.totals.add(side, p.species, p.amount);
-            let key = (p.account, p.species, p.dims.clone());
+            let key = (p.account, p.species, *p.dims);
             // One search of the position map: read, add, and remove an emptied position in place.
             let (before, after) = match self.positions.entry(key.clone()) {
                 std::collections::btree_map::Entry::Occupied(mut o) => {

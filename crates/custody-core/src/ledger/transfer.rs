@@ -139,10 +139,10 @@ impl Ledger {
                     _ => Role::ProductAttributed,
                 }
             };
-            let back = Dims { counterparty: None, lot: crate::name::opt(&lot), ..p.dims.clone() };
+            let back = Dims { counterparty: None, lot: crate::name::opt(&lot), ..*p.dims };
             let gas = p.gas.map(|g| -g);
             d.post_gas(stock, p.species, -p.amount, gas, back);
-            d.post_code_gas(&p.account, p.species, -p.amount, gas, p.dims.clone());
+            d.post_code_gas(&p.account, p.species, -p.amount, gas, *p.dims);
         }
         d.movement(&item.id, &crate::name::text(&sale.movements[0].site), lot, quantity);
         d.meta.insert(key, (-quantity).to_string());

@@ -12,7 +12,7 @@ impl Ledger {
         for tx in &self.txs {
             let mut totals = SideTotals::default();
             for p in &tx.postings {
-                *again.entry((p.account.clone(), p.species, p.dims.clone())).or_default() += p.amount;
+                *again.entry((p.account.clone(), p.species, *p.dims)).or_default() += p.amount;
                 let side = self.chart.get(&p.account).ok_or_else(|| format!("{}: unknown account", tx.id))?.side;
                 totals.add(side, p.species, p.amount);
             }

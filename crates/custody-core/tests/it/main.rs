@@ -3,6 +3,7 @@
 mod balances_fold;
 mod bundle_holders;
 mod coc;
+mod compact;
 mod custody_models;
 mod gaps;
 mod instruments;

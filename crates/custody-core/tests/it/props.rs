@@ -187,7 +187,7 @@ pub(super) fn to_op(i: usize, s: &Step, chips: &[String], posted: &[String]) -> 
                 account: "raw.content".into(),
                 species: custody_core::units::Species::C,
                 amount: *amount,
-                dims: Dims::default(),
+                dims: Dims::default().into(),
                 gas: None,
             }],
             movements: vec![],

@@ -430,7 +430,8 @@ fn parse_posting(f: &Field) -> R<Posting> {
             site: name("site"),
             origin,
             counterparty: name("counterparty"),
-        },
+        }
+        .into(),
         gas: None,
     })
 }
