@@ -4,8 +4,8 @@
 //! - `custody-bench plain-insert --from URL --to URL [--batch 500]`: reads every entry and posting
 //!   row `custody import` wrote at `--from`, then times inserting the same rows, with the same
 //!   columns, keys and unique index, into fresh tables at `--to`: one transaction per `--batch`
-//!   entries (as `custody import` submits), multi-row INSERTs of at most 256 bound parameters on
-//!   SQLite and 8,192 on PostgreSQL (crates/custody-store/src/sql.rs). Prints
+//!   entries (as `custody import` submits), multi-row INSERTs of at most 32,000 bound parameters on
+//!   SQLite and 8,192 on PostgreSQL (crates/custody-store/src/sql_write.rs). Prints
 //!   `plain-insert entries=E postings=P seconds=S`.
 //! - `custody-bench http --url URL|bare --key KEY --entity E --journal FILE --batch N|day
 //!   --concurrency 1,8,64 --write-batches N --reads N --read-path PATH [--read-body FILE]

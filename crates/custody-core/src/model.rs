@@ -345,35 +345,20 @@ pub struct Dims {
 #[derive(Clone, Copy)]
 pub struct DimsRef(&'static Dims);
 
-type DimsTable = rustc_hash::FxHashSet<&'static Dims>;
-
-static DIMS: std::sync::Mutex<Option<DimsTable>> = std::sync::Mutex::new(None);
+static DIMS: crate::name::Table<Dims, Dims> = std::sync::Mutex::new(None);
 
 thread_local! {
-    /// This thread's view of the table, so that most lookups take no lock.
-    static LOCAL_DIMS: std::cell::RefCell<DimsTable> = std::cell::RefCell::new(DimsTable::default());
+    static LOCAL_DIMS: std::cell::RefCell<rustc_hash::FxHashMap<&'static Dims, &'static Dims>> =
+        std::cell::RefCell::new(Default::default());
 }
 
 impl DimsRef {
     /// The interned `dims`: the same pointer for equal dimensions, process-wide.
     pub fn new(dims: Dims) -> DimsRef {
-        if let Some(d) = LOCAL_DIMS.with(|l| l.borrow().get(&dims).copied()) {
-            return DimsRef(d);
-        }
-        let interned = {
-            let mut table = DIMS.lock().unwrap_or_else(|p| p.into_inner());
-            let table = table.get_or_insert_with(DimsTable::default);
-            match table.get(&dims) {
-                Some(d) => *d,
-                None => {
-                    let leaked: &'static Dims = Box::leak(Box::new(dims));
-                    table.insert(leaked);
-                    leaked
-                }
-            }
-        };
-        LOCAL_DIMS.with(|l| l.borrow_mut().insert(interned));
-        DimsRef(interned)
+        DimsRef(crate::name::intern(&LOCAL_DIMS, &DIMS, &dims, |d| {
+            let leaked: &'static Dims = Box::leak(Box::new(*d));
+            (leaked, leaked)
+        }))
     }
 }
 

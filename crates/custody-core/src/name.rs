@@ -22,33 +22,53 @@ use std::sync::Mutex;
 #[derive(Clone, Copy)]
 pub struct Name(&'static String);
 
-static TABLE: Mutex<Option<HashMap<&'static str, &'static String>>> = Mutex::new(None);
+/// A process-wide intern table: each value kept once, leaked, found by its key.
+pub(crate) type Table<K, V> = Mutex<Option<HashMap<&'static K, &'static V>>>;
+
+/// This thread's view of a [`Table`], so that most lookups take no lock.
+pub(crate) type LocalTable<K, V> = std::thread::LocalKey<RefCell<HashMap<&'static K, &'static V>>>;
+
+/// The one value `table` keeps for `key`, made (and leaked) by `make` the first time: the same
+/// pointer for equal keys, process-wide. Names and a posting's dimensions (`model::DimsRef`) are
+/// interned through it.
+pub(crate) fn intern<K: ?Sized + Eq + Hash, V>(
+    local: &'static LocalTable<K, V>,
+    table: &Table<K, V>,
+    key: &K,
+    make: impl FnOnce(&K) -> (&'static K, &'static V),
+) -> &'static V {
+    if let Some(v) = local.with(|l| l.borrow().get(key).copied()) {
+        return v;
+    }
+    let (k, v) = {
+        let mut table = table.lock().unwrap_or_else(|p| p.into_inner());
+        let table = table.get_or_insert_with(HashMap::default);
+        match table.get_key_value(key) {
+            Some((k, v)) => (*k, *v),
+            None => {
+                let (k, v) = make(key);
+                table.insert(k, v);
+                (k, v)
+            }
+        }
+    };
+    local.with(|l| l.borrow_mut().insert(k, v));
+    v
+}
+
+static TABLE: Table<str, String> = Mutex::new(None);
 
 thread_local! {
-    /// This thread's view of the table, so that most lookups take no lock.
     static LOCAL: RefCell<HashMap<&'static str, &'static String>> = RefCell::new(HashMap::default());
 }
 
 impl Name {
     /// The interned name for `s`: the same pointer for the same text, process-wide.
     pub fn new(s: &str) -> Name {
-        if let Some(n) = LOCAL.with(|l| l.borrow().get(s).copied()) {
-            return Name(n);
-        }
-        let interned = {
-            let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
-            let table = table.get_or_insert_with(HashMap::default);
-            match table.get(s) {
-                Some(n) => *n,
-                None => {
-                    let leaked: &'static String = Box::leak(Box::new(s.to_string()));
-                    table.insert(leaked.as_str(), leaked);
-                    leaked
-                }
-            }
-        };
-        LOCAL.with(|l| l.borrow_mut().insert(interned.as_str(), interned));
-        Name(interned)
+        Name(intern(&LOCAL, &TABLE, s, |s| {
+            let leaked: &'static String = Box::leak(Box::new(s.to_string()));
+            (leaked.as_str(), leaked)
+        }))
     }
 
     pub fn as_str(&self) -> &'static str {

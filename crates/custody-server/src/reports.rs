@@ -62,11 +62,9 @@ pub(crate) async fn report<S: Store>(
             (l.provisional_claims().is_empty(), text)
         })
         .await?;
-    let text = text.map_err(ApiError::not_found)?;
+    let body = Bytes::from(text.map_err(ApiError::not_found)?);
     if cacheable && state.registry.store().head(&id).await? == head {
-        let body = Bytes::from(text);
         state.reports.put(key, head, body.clone());
-        return Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response());
     }
-    Ok(([(header::CONTENT_TYPE, format.content_type())], text).into_response())
+    Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response())
 }

@@ -239,34 +239,9 @@ impl CertificateBook {
     /// Units of this book's own certificates bundled with `sale`: the distinct serials bundled
     /// with it, never more. A block shares its serials with the parts split from it, and a part a
     /// holder split and sent back with the block this book sent out (`B` transferred out, `b/X1`
-    /// back): each serial counts once.
+    /// back): [`CertificateBook::current_units`] counts each serial once, for the entry it is in.
     pub fn bundled_units(&self, me: &str, sale: &str) -> i128 {
-        self.distinct_units(|c| c.issuer == me && c.bundled_with.as_deref() == Some(sale))
-    }
-
-    /// Units of the certificates `pick` chooses, each serial once: the union of their blocks in
-    /// each serial space (issuer, pool, period).
-    pub fn distinct_units(&self, pick: impl Fn(&Certificate) -> bool) -> i128 {
-        let mut blocks: Vec<((&str, &str, u32), u64, u64)> = self
-            .certificates
-            .values()
-            .filter(|c| pick(c))
-            .map(|c| ((c.issuer.as_str(), c.pool.as_str(), c.period), c.first, c.last))
-            .collect();
-        blocks.sort_unstable();
-        let mut total: i128 = 0;
-        let mut open: Option<((&str, &str, u32), u64, u64)> = None;
-        for (space, first, last) in blocks {
-            match &mut open {
-                Some((s, _, end)) if *s == space && first <= end.saturating_add(1) => *end = (*end).max(last),
-                _ => {
-                    if let Some((_, a, b)) = open.replace((space, first, last)) {
-                        total += (b - a) as i128 + 1;
-                    }
-                }
-            }
-        }
-        total + open.map_or(0, |(_, a, b)| (b - a) as i128 + 1)
+        self.current_units(|c| c.issuer == me && c.bundled_with.as_deref() == Some(sale)).values().sum()
     }
 
     /// For each certificate `scope` chooses, other than a split one, the units it holds now: its

@@ -166,6 +166,16 @@ pub struct EntryOutcome {
 
 impl Outcomes {
     pub fn new(outcomes: &[Outcome]) -> Outcomes {
+        Outcomes::with(outcomes, true)
+    }
+
+    /// The outcomes without the transactions posted (`Prefer: return=minimal`): index, result
+    /// and seq only.
+    pub fn minimal(outcomes: &[Outcome]) -> Outcomes {
+        Outcomes::with(outcomes, false)
+    }
+
+    fn with(outcomes: &[Outcome], transactions: bool) -> Outcomes {
         let outcomes = outcomes
             .iter()
             .enumerate()
@@ -174,24 +184,8 @@ impl Outcomes {
                     index,
                     result: "written".into(),
                     seq: Some(*seq),
-                    transaction: Some(transaction.as_ref().map(TransactionJson::from)),
+                    transaction: transactions.then(|| transaction.as_ref().map(TransactionJson::from)),
                 },
-                Outcome::Duplicate => EntryOutcome { index, result: "duplicate".into(), seq: None, transaction: None },
-            })
-            .collect();
-        Outcomes { outcomes }
-    }
-
-    /// The outcomes without the transactions posted (`Prefer: return=minimal`): index, result
-    /// and seq only.
-    pub fn minimal(outcomes: &[Outcome]) -> Outcomes {
-        let outcomes = outcomes
-            .iter()
-            .enumerate()
-            .map(|(index, o)| match o {
-                Outcome::Written { seq, .. } => {
-                    EntryOutcome { index, result: "written".into(), seq: Some(*seq), transaction: None }
-                }
                 Outcome::Duplicate => EntryOutcome { index, result: "duplicate".into(), seq: None, transaction: None },
             })
             .collect();
