@@ -2,17 +2,13 @@
 //! issuer's, so only the issuer's ledger checks it; a block that came back to the issuer in parts
 //! is no longer with the customer; and the claimed view names a holder's part by its namer.
 
-use super::instruments::{bundled, code, journal, op, receive_from, send, CUSTOMER, SELLER};
-use custody_core::ops::{CustodyOp, Operation};
+use super::instruments::{bundled, bundled_issue, code, journal, op, receive_from, send, split, CUSTOMER, SELLER};
+use custody_core::ops::Operation;
 use custody_core::Code;
 
 /// The customer `b` of [`SELLER`]'s `sale1`, with no sale of its own.
 const BUYER: &str = "entity b \"B\"\n  ratios efi\n  gwp ar5\ncounterparty s \"Seller\"\ncounterparty c \"C\"\n\
 period 2025 2025-01-01 2025-12-31\n";
-
-fn split(cert: &str, units: i64, first: &str, rest: &str) -> CustodyOp {
-    CustodyOp::CertificateSplit { certificate: cert.into(), units, first: first.into(), rest: rest.into() }
-}
 
 /// `s` sends `B` (60 units bundled with its 100 t `sale1`) to `b`, which receives it.
 fn sent_to(customer: &str) -> (custody_core::Ledger, custody_core::Ledger) {
@@ -74,14 +70,7 @@ fn a_block_back_in_parts_is_no_longer_with_the_customer() {
     s.clone().apply(ret("ret")).expect("every unit of `B` is back: the goods may come back");
     s.clone().apply(rev("rev")).expect("every unit of `B` is back: the sale may be reversed");
     // None of the sale's serials is with `b`: 30 + 40 + 30 units go to it, the 100 t it bought.
-    let c40 = CustodyOp::CertificateIssue {
-        pool: "bp".into(),
-        certificate: "C40".into(),
-        units: 40,
-        bundled_with: Some("sale1".into()),
-        expires: None,
-    };
-    s.apply(op("i40", "2025-04-07", c40)).unwrap();
+    s.apply(op("i40", "2025-04-07", bundled_issue("C40", 40))).unwrap();
     s.apply(op("t4", "2025-04-08", send("b/X1", "b"))).unwrap();
     s.apply(op("t5", "2025-04-08", send("C40", "b"))).unwrap();
     s.apply(op("t6", "2025-04-08", send("b/X2", "b"))).expect("70 units with `b`, which bought 100 t: 30 more fit");
@@ -109,14 +98,7 @@ fn the_claimed_view_names_a_holders_part_by_its_namer() {
     b.apply(op("sp", "2025-04-04", split("B", 30, "X1", "X2"))).unwrap();
     b.apply(op("t2", "2025-04-05", send("X1", "s"))).unwrap();
     s.apply(op("r2", "2025-04-06", receive_from(&b, "b/X1", "s"))).unwrap();
-    let own = CustodyOp::CertificateIssue {
-        pool: "bp".into(),
-        certificate: "X1".into(),
-        units: 40,
-        bundled_with: Some("sale1".into()),
-        expires: None,
-    };
-    s.apply(op("i2", "2025-04-07", own)).unwrap();
+    s.apply(op("i2", "2025-04-07", bundled_issue("X1", 40))).unwrap();
     let view = s.claim_view("sale1", "b").expect("the pool gives sale1 a claimed view");
     assert_eq!(view.certificates, ["B", "X1", "b/X1"]);
 }

@@ -252,6 +252,22 @@ pool bp \"Bundled\"\n  attribute low-emission-iron\n  method credit\n  eligible 
   output bundled-certificate\n  claim \"travels with the sale\"\n  conversion 1\n\
 2025-03-31 pool-input in\n  pool bp\n  item hbi\n  quantity 1000 t\n  site s1\n";
 
+/// `certificate-issue ID` of `units` from pool `bp`, bundled with `sale1` (as [`bundled`] writes).
+pub fn bundled_issue(id: &str, units: i64) -> CustodyOp {
+    CustodyOp::CertificateIssue {
+        pool: "bp".into(),
+        certificate: id.into(),
+        units,
+        bundled_with: Some("sale1".into()),
+        expires: None,
+    }
+}
+
+/// `certificate-split` of `cert`: its first `units` as `first`, the rest as `rest`.
+pub fn split(cert: &str, units: i64, first: &str, rest: &str) -> CustodyOp {
+    CustodyOp::CertificateSplit { certificate: cert.into(), units, first: first.into(), rest: rest.into() }
+}
+
 pub fn bundled(id: &str, units: u32) -> String {
     format!("2025-04-01 certificate-issue {id}\n  pool bp\n  certificate {id}\n  units {units}\n  bundled-with sale1\n")
 }
@@ -483,9 +499,7 @@ fn a_split_part_back_with_the_issuer_is_not_bundled_twice() {
     let mut b = journal(CUSTOMER);
     s.apply(op("t1", "2025-04-02", send("B", "b"))).unwrap();
     b.apply(op("r1", "2025-04-03", receive_from(&s, "B", "b"))).unwrap();
-    let split =
-        CustodyOp::CertificateSplit { certificate: "B".into(), units: 30, first: "X1".into(), rest: "X2".into() };
-    b.apply(op("sp", "2025-04-04", split)).unwrap();
+    b.apply(op("sp", "2025-04-04", split("B", 30, "X1", "X2"))).unwrap();
     b.apply(op("t2", "2025-04-05", send("X1", "s"))).unwrap();
     s.apply(op("r2", "2025-04-06", receive_from(&b, "b/X1", "s"))).unwrap();
     let held: Vec<(String, CertState, u64, u64)> =
@@ -494,15 +508,8 @@ fn a_split_part_back_with_the_issuer_is_not_bundled_twice() {
         held,
         vec![("b/X1".to_string(), CertState::Active, 1, 30), ("B".to_string(), CertState::TransferredOut, 1, 60)]
     );
-    let more = |id: &str, units: i64| CustodyOp::CertificateIssue {
-        pool: "bp".into(),
-        certificate: id.into(),
-        units,
-        bundled_with: Some("sale1".into()),
-        expires: None,
-    };
-    assert_eq!(code(s.apply(op("i41", "2025-04-07", more("C41", 41)))), Some(Code::ClaimExceedsBalance));
-    s.apply(op("i40", "2025-04-07", more("C40", 40))).expect("60 serials bundled of 100: 40 more fit");
+    assert_eq!(code(s.apply(op("i41", "2025-04-07", bundled_issue("C41", 41)))), Some(Code::ClaimExceedsBalance));
+    s.apply(op("i40", "2025-04-07", bundled_issue("C40", 40))).expect("60 serials bundled of 100: 40 more fit");
     // `b/X1` goes to `b` again: `b` then has 60 distinct serials of the sale (not 90), and the 40
     // of `C40` make the 100 t it bought.
     s.apply(op("t3", "2025-04-08", send("b/X1", "b"))).unwrap();
